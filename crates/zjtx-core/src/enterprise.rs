@@ -1,0 +1,660 @@
+//! One row of the enterprise template (`enterprise-template.md`): the columns, defined once with their
+//! key, Chinese label and type, and the parsing of a row of text cells into an [`Enterprise`].
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::ids::{IndustryCode, Uscc};
+use crate::num::{Dec4, Wan};
+
+macro_rules! choice_enum {
+    ($(#[$m:meta])* $name:ident { $($var:ident = $key:literal / $zh:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($var),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+            pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
+            pub fn zh(self) -> &'static str { match self { $($name::$var => $zh),* } }
+            pub fn parse(s: &str) -> Option<$name> {
+                let t = s.trim();
+                $( if t.eq_ignore_ascii_case($key) || t == $zh { return Some($name::$var); } )*
+                None
+            }
+        }
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.key()) }
+        }
+    };
+}
+
+choice_enum!(
+    /// Level of the enterprise's R&D institution (研发机构级别).
+    RdInstitution { None = "none" / "无", BelowCity = "below_city" / "市级以下", City = "city" / "市级", Provincial = "provincial" / "省级", National = "national" / "国家级" }
+);
+choice_enum!(
+    /// Level of the enterprise's best S&T award (科技奖励级别).
+    AwardLevel { None = "none" / "无", Provincial = "provincial" / "省级", National = "national" / "国家级" }
+);
+choice_enum!(
+    /// Group reached in the "创客中国" competition.
+    MakersChina { None = "none" / "无", Top500 = "top500" / "500强", Top50 = "top50" / "50强" }
+);
+choice_enum!(
+    /// Highest grade of production-safety accident in the last three years.
+    Incident { None = "none" / "无", General = "general" / "一般", Larger = "larger" / "较大", Major = "major" / "重大", Extraordinary = "extraordinary" / "特别重大" }
+);
+
+/// The 13 county-level divisions of the city (`data/hangzhou-districts.csv`): code, name.
+pub const DISTRICTS: &[(&str, &str)] = &[
+    ("330102", "上城区"),
+    ("330105", "拱墅区"),
+    ("330106", "西湖区"),
+    ("330108", "滨江区"),
+    ("330109", "萧山区"),
+    ("330110", "余杭区"),
+    ("330111", "富阳区"),
+    ("330112", "临安区"),
+    ("330113", "临平区"),
+    ("330114", "钱塘区"),
+    ("330122", "桐庐县"),
+    ("330127", "淳安县"),
+    ("330182", "建德市"),
+];
+
+/// A cell that could not be read: the message completes "row R, column K: …".
+pub type CellResult<T> = Result<T, String>;
+
+fn quoted(s: &str) -> String {
+    format!("{s:?}")
+}
+
+fn p_money(s: &str) -> CellResult<Wan> {
+    let w = Wan::parse(s).map_err(|e| format!("{} {e}", quoted(s)))?;
+    if w < Wan::ZERO {
+        return Err(format!("{} is negative; amounts in 万元 must be ≥ 0", quoted(s)));
+    }
+    Ok(w)
+}
+fn p_signed_money(s: &str) -> CellResult<Wan> {
+    Wan::parse(s).map_err(|e| format!("{} {e}", quoted(s)))
+}
+fn p_count(s: &str) -> CellResult<u32> {
+    // Excel writes whole numbers held as floats with ".0"; accept that, nothing else fractional.
+    let t = s.strip_suffix(".0").unwrap_or(s);
+    t.parse::<u32>().map_err(|_| format!("{} is not a whole number ≥ 0", quoted(s)))
+}
+fn p_count1(s: &str) -> CellResult<u32> {
+    match p_count(s) {
+        Ok(0) | Err(_) => Err(format!("{} is not a whole number ≥ 1", quoted(s))),
+        Ok(n) => Ok(n),
+    }
+}
+fn p_year(s: &str) -> CellResult<i32> {
+    let t = s.strip_suffix(".0").unwrap_or(s);
+    match t.parse::<i32>() {
+        Ok(y) if (1900..=2200).contains(&y) => Ok(y),
+        _ => Err(format!("{} is not a year", quoted(s))),
+    }
+}
+fn p_level(s: &str) -> CellResult<u8> {
+    match p_count(s) {
+        Ok(n) if n <= 4 => Ok(n as u8),
+        _ => Err(format!("{} is not a level from 0 to 4", quoted(s))),
+    }
+}
+fn p_dec(s: &str, max: i64) -> CellResult<Dec4> {
+    let d = Dec4::parse(s).map_err(|e| format!("{} {e}", quoted(s)))?;
+    if d < Dec4::ZERO || d > Dec4::whole(max) {
+        return Err(format!("{} is outside 0–{max}", quoted(s)));
+    }
+    Ok(d)
+}
+fn p_pct100(s: &str) -> CellResult<Dec4> {
+    p_dec(s, 100)
+}
+fn p_score15(s: &str) -> CellResult<Dec4> {
+    p_dec(s, 15)
+}
+fn p_bool(s: &str) -> CellResult<bool> {
+    match s.trim() {
+        "1" | "是" | "Y" | "y" | "1.0" => Ok(true),
+        "0" | "否" | "N" | "n" | "0.0" => Ok(false),
+        t if t.eq_ignore_ascii_case("true") => Ok(true),
+        t if t.eq_ignore_ascii_case("false") => Ok(false),
+        _ => Err(format!("{} is not yes/no (1/0, true/false, 是/否, Y/N)", quoted(s))),
+    }
+}
+/// `YYYY-MM-DD` (also `YYYY/MM/DD`), or a bare `YYYY` meaning 1 January.
+pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
+    let t = s.trim();
+    let bad = || format!("{} is not a date (YYYY-MM-DD or YYYY)", quoted(s));
+    if t.len() == 4 {
+        let y = t.parse::<i32>().map_err(|_| bad())?;
+        return NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(bad);
+    }
+    let mut parts = t.split(['-', '/']);
+    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
+        return Err(bad());
+    };
+    if !(1900..=2200).contains(&y) {
+        return Err(bad());
+    }
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)
+}
+fn p_date(s: &str) -> CellResult<NaiveDate> {
+    parse_date(s)
+}
+fn p_text(s: &str) -> CellResult<String> {
+    Ok(s.trim().to_owned())
+}
+fn p_district(s: &str) -> CellResult<String> {
+    let t = s.trim();
+    DISTRICTS
+        .iter()
+        .find(|(code, name)| *code == t || *name == t)
+        .map(|(_, name)| (*name).to_owned())
+        .ok_or_else(|| format!("{} is not a district of the city", quoted(s)))
+}
+fn p_rd_institution(s: &str) -> CellResult<RdInstitution> {
+    RdInstitution::parse(s).ok_or_else(|| format!("{} is not one of none, below_city, city, provincial, national", quoted(s)))
+}
+fn p_award_level(s: &str) -> CellResult<AwardLevel> {
+    AwardLevel::parse(s).ok_or_else(|| format!("{} is not one of none, provincial, national", quoted(s)))
+}
+fn p_makers(s: &str) -> CellResult<MakersChina> {
+    MakersChina::parse(s).ok_or_else(|| format!("{} is not one of none, top500, top50", quoted(s)))
+}
+fn p_incident(s: &str) -> CellResult<Incident> {
+    Incident::parse(s).ok_or_else(|| format!("{} is not one of none, general, larger, major, extraordinary", quoted(s)))
+}
+
+/// Renders a value as the template writes it.
+pub trait CellText {
+    fn cell(&self) -> String;
+}
+impl CellText for Wan {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+impl CellText for Dec4 {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+impl CellText for u32 {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+impl CellText for u8 {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+impl CellText for i32 {
+    fn cell(&self) -> String {
+        self.to_string()
+    }
+}
+impl CellText for bool {
+    fn cell(&self) -> String {
+        if *self { "1" } else { "0" }.to_owned()
+    }
+}
+impl CellText for NaiveDate {
+    fn cell(&self) -> String {
+        self.format("%Y-%m-%d").to_string()
+    }
+}
+impl CellText for String {
+    fn cell(&self) -> String {
+        self.clone()
+    }
+}
+macro_rules! choice_cell {
+    ($($t:ty),*) => { $(impl CellText for $t { fn cell(&self) -> String { self.key().to_owned() } })* };
+}
+choice_cell!(RdInstitution, AwardLevel, MakersChina, Incident);
+
+/// What a column holds, for the template's explanation sheet and its data validation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Text,
+    District,
+    Money,
+    SignedMoney,
+    Count,
+    Count1,
+    Year,
+    Level,
+    Pct100,
+    Score15,
+    Bool,
+    Date,
+    Choice(&'static [&'static str]),
+}
+
+/// One column of the template.
+#[derive(Clone, Copy, Debug)]
+pub struct Column {
+    pub col: Col,
+    pub key: &'static str,
+    /// The Chinese label without its bracketed note.
+    pub zh: &'static str,
+    /// The bracketed note, if any (`%`, `合格机构投资者实缴`).
+    pub note: &'static str,
+    pub kind: Kind,
+    pub required: bool,
+    /// What the column means and how it is used, in Chinese.
+    pub help: &'static str,
+}
+
+impl Column {
+    /// The header the platform writes: the label with its note.
+    pub fn header_zh(&self) -> String {
+        if self.note.is_empty() { self.zh.to_owned() } else { format!("{}({})", self.zh, self.note) }
+    }
+}
+
+const RD_INST_KEYS: &[&str] = &["none", "below_city", "city", "provincial", "national"];
+const AWARD_KEYS: &[&str] = &["none", "provincial", "national"];
+const MAKERS_KEYS: &[&str] = &["none", "top500", "top50"];
+const INCIDENT_KEYS: &[&str] = &["none", "general", "larger", "major", "extraordinary"];
+
+macro_rules! kind_of {
+    (p_money) => { Kind::Money };
+    (p_signed_money) => { Kind::SignedMoney };
+    (p_count) => { Kind::Count };
+    (p_count1) => { Kind::Count1 };
+    (p_year) => { Kind::Year };
+    (p_level) => { Kind::Level };
+    (p_pct100) => { Kind::Pct100 };
+    (p_score15) => { Kind::Score15 };
+    (p_bool) => { Kind::Bool };
+    (p_date) => { Kind::Date };
+    (p_text) => { Kind::Text };
+    (p_district) => { Kind::District };
+    (p_rd_institution) => { Kind::Choice(RD_INST_KEYS) };
+    (p_award_level) => { Kind::Choice(AWARD_KEYS) };
+    (p_makers) => { Kind::Choice(MAKERS_KEYS) };
+    (p_incident) => { Kind::Choice(INCIDENT_KEYS) };
+}
+
+macro_rules! template {
+    ($( $var:ident $field:ident : $ty:ty = $parse:ident, $key:literal, $zh:literal, $note:literal, $help:literal; )*) => {
+        /// A column of the template.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Col { Uscc, Name, IndustryCode, $($var),* }
+
+        /// Every column, in the template's order.
+        pub const COLUMNS: &[Column] = &[
+            Column { col: Col::Uscc, key: "uscc", zh: "统一社会信用代码", note: "", kind: Kind::Text, required: true,
+                help: "18位，符合 GB 32100-2015 校验规则；首尾空格自动去除，字母自动转大写；同一文件内不得重复" },
+            Column { col: Col::Name, key: "name", zh: "企业名称", note: "", kind: Kind::Text, required: true, help: "必填" },
+            Column { col: Col::IndustryCode, key: "industry_code", zh: "国民经济行业代码", note: "", kind: Kind::Text, required: true,
+                help: "GB/T 4754-2017，如 C3981、I6513、K7020；门类字母可省略，由大类推出" },
+            $( Column { col: Col::$var, key: $key, zh: $zh, note: $note, kind: kind_of!($parse), required: false, help: $help } ),*
+        ];
+
+        /// One enterprise as of one reference year. Blank cells are `None` ("not known", never zero).
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct Enterprise {
+            pub uscc: Uscc,
+            pub name: String,
+            pub industry_code: IndustryCode,
+            $( pub $field: Option<$ty>, )*
+        }
+
+        impl Enterprise {
+            /// An enterprise with identity only; every figure blank.
+            pub fn new(uscc: Uscc, name: impl Into<String>, industry_code: IndustryCode) -> Enterprise {
+                Enterprise { uscc, name: name.into(), industry_code, $( $field: None, )* }
+            }
+
+            /// Sets an optional column from a non-blank cell.
+            fn set(&mut self, col: Col, s: &str) -> CellResult<()> {
+                match col {
+                    Col::Uscc | Col::Name | Col::IndustryCode => Ok(()),
+                    $( Col::$var => { self.$field = Some($parse(s)?); Ok(()) } )*
+                }
+            }
+
+            /// The cell text of a column, empty where blank.
+            pub fn get(&self, col: Col) -> String {
+                match col {
+                    Col::Uscc => self.uscc.to_string(),
+                    Col::Name => self.name.clone(),
+                    Col::IndustryCode => self.industry_code.to_string(),
+                    $( Col::$var => self.$field.as_ref().map(CellText::cell).unwrap_or_default(), )*
+                }
+            }
+        }
+    };
+}
+
+template! {
+    District district: String = p_district, "district", "所属区县", "", "本市区县名称或行政区划代码（见 hangzhou-districts）";
+    Ecosystem ecosystem: String = p_text, "ecosystem", "产业生态圈", "", "如 智能物联、生物医药、高端装备、新材料、绿色能源";
+    EstablishedOn established_on: NaiveDate = p_date, "established_on", "成立日期", "", "YYYY-MM-DD";
+    NicheSince niche_since: NaiveDate = p_date, "niche_since", "进入细分市场时间", "", "YYYY-MM-DD，或只填年份（按1月1日计）";
+    Year year: i32 = p_year, "year", "数据年度", "", "上年度 Y；空则取评价日期所在年份减一";
+    Employees employees: u32 = p_count, "employees", "从业人员数", "", "人，整数";
+    RdStaff rd_staff: u32 = p_count, "rd_staff", "研发人员数", "", "人，不超过从业人员数";
+    TechStaff tech_staff: u32 = p_count, "tech_staff", "科技人员数", "", "人，用于科技型评价；空则取研发人员数；不超过从业人员数";
+    Revenue revenue: Wan = p_money, "revenue", "上年度营业收入", "", "万元，最多4位小数";
+    RevenuePrev revenue_prev: Wan = p_money, "revenue_prev", "前一年度营业收入", "", "万元（Y-1）";
+    RevenuePrev2 revenue_prev2: Wan = p_money, "revenue_prev2", "前两年度营业收入", "", "万元（Y-2）";
+    MainRevenue main_revenue: Wan = p_money, "main_revenue", "上年度主营业务收入", "", "万元，不超过同年营业收入";
+    MainRevenuePrev main_revenue_prev: Wan = p_money, "main_revenue_prev", "前一年度主营业务收入", "", "万元（Y-1）";
+    MainRevenuePrev2 main_revenue_prev2: Wan = p_money, "main_revenue_prev2", "前两年度主营业务收入", "", "万元（Y-2）";
+    RdExpense rd_expense: Wan = p_money, "rd_expense", "上年度研发费用", "", "万元";
+    RdExpensePrev rd_expense_prev: Wan = p_money, "rd_expense_prev", "前一年度研发费用", "", "万元（Y-1）";
+    TotalCost total_cost: Wan = p_money, "total_cost", "上年度成本费用支出总额", "", "万元，科技型研发投入第二种算法的分母";
+    NetProfit net_profit: Wan = p_signed_money, "net_profit", "上年度净利润", "", "万元，可为负数";
+    TotalAssets total_assets: Wan = p_money, "total_assets", "上年末资产总额", "", "万元";
+    TotalLiabilities total_liabilities: Wan = p_money, "total_liabilities", "上年末负债总额", "", "万元";
+    Equity2y equity_2y: Wan = p_money, "equity_2y", "近两年新增股权融资额", "合格机构投资者实缴", "万元";
+    Equity3y equity_3y: Wan = p_money, "equity_3y", "近三年新增股权融资额", "合格机构投资者实缴", "万元";
+    Ip1HighValue ip1_high_value: u32 = p_count, "ip1_high_value", "Ⅰ类高价值知识产权数", "", "件，包含在Ⅰ类知识产权数中";
+    Ip1SelfDeveloped ip1_self_developed: u32 = p_count, "ip1_self_developed", "自主研发Ⅰ类知识产权数", "", "件，包含在Ⅰ类知识产权数中";
+    Ip1 ip1: u32 = p_count, "ip1", "Ⅰ类知识产权数", "", "件（发明专利等）";
+    Ip1Applied ip1_applied: u32 = p_count, "ip1_applied", "已实际应用并产生效益的Ⅰ类知识产权数", "", "件，包含在Ⅰ类知识产权数中";
+    Ip2 ip2: u32 = p_count, "ip2", "Ⅱ类知识产权数", "", "件（实用新型、外观设计、软件著作权；商标不计）";
+    RdInstitution rd_institution: RdInstitution = p_rd_institution, "rd_institution", "研发机构级别", "", "无/市级以下/市级/省级/国家级";
+    DigitalLevel digital_level: u8 = p_level, "digital_level", "数字化水平等级", "", "0–4，0 表示未评估";
+    QualityAward quality_award: bool = p_bool, "quality_award", "省级以上质量奖", "", "是/否";
+    QualityCert quality_cert: bool = p_bool, "quality_cert", "质量管理体系认证", "", "是/否";
+    OwnBrand own_brand: bool = p_bool, "own_brand", "自主品牌", "", "是/否";
+    StandardDrafting standard_drafting: bool = p_bool, "standard_drafting", "参与制修订标准", "", "是/否";
+    StandardLead5y standard_lead_5y: bool = p_bool, "standard_lead_5y", "近五年主导制定国际/国家/行业标准", "", "是/否（科技型直通条件）";
+    IntlProductCert intl_product_cert: bool = p_bool, "intl_product_cert", "产品获发达国家或地区认证", "", "是/否";
+    CoreItSystem core_it_system: bool = p_bool, "core_it_system", "核心业务采用信息系统支撑", "", "是/否";
+    ProductEmerging product_emerging: bool = p_bool, "product_emerging", "主导产品属于战略性新兴产业", "", "是/否";
+    ProductChainGap product_chain_gap: bool = p_bool, "product_chain_gap", "补短板/锻长板/填空白取得实际成效", "", "是/否";
+    ProductSixBasics product_six_basics: bool = p_bool, "product_six_basics", "工业六基/中华老字号/配套重点产业链龙头", "", "是/否";
+    ProductKeyField product_key_field: bool = p_bool, "product_key_field", "主导产品属于小巨人重点领域", "", "是/否";
+    ChainKeyLink chain_key_link: bool = p_bool, "chain_key_link", "位于产业链关键环节", "", "是/否";
+    MarketShare market_share: Dec4 = p_pct100, "market_share", "细分市场占有率", "%", "0–100";
+    MarketRank market_rank: u32 = p_count1, "market_rank", "国内细分市场排名", "", "整数 ≥ 1";
+    MarketPositionOk market_position_ok: bool = p_bool, "market_position_ok", "细分市场地位较为靠前", "", "是/否";
+    HighTechIssuedOn high_tech_issued_on: NaiveDate = p_date, "high_tech_issued_on", "高新技术企业证书发证日期", "", "有效期3年；空表示无证书";
+    InnovationDemo innovation_demo: bool = p_bool, "innovation_demo", "国家级技术创新示范企业", "", "是/否";
+    IpAdvantage ip_advantage: bool = p_bool, "ip_advantage", "知识产权优势/示范企业", "", "是/否";
+    AwardLevel award_level: AwardLevel = p_award_level, "award_level", "科技奖励级别", "", "无/省级/国家级；非“无”时须填排名和年份";
+    AwardRank award_rank: u32 = p_count1, "award_rank", "科技奖励获奖排名", "", "整数 ≥ 1";
+    AwardYear award_year: i32 = p_year, "award_year", "科技奖励获奖年份", "", "YYYY";
+    MakersChina makers_china: MakersChina = p_makers, "makers_china", "创客中国全国排名组", "", "无/500强/50强";
+    MakersChinaYear makers_china_year: i32 = p_year, "makers_china_year", "创客中国入围年份", "", "YYYY";
+    LocalFeatureScore local_feature_score: Dec4 = p_score15, "local_feature_score", "特色化指标得分", "", "0–15（省定特色化指标）";
+    QualityScore quality_score: Dec4 = p_pct100, "quality_score", "专精特新发展评价得分", "", "0–100（国家平台评价得分）";
+    InnovativeUntil innovative_until: NaiveDate = p_date, "innovative_until", "创新型中小企业有效期至", "", "已获称号的有效期；空表示未获";
+    TechSmeUntil tech_sme_until: NaiveDate = p_date, "tech_sme_until", "科技型中小企业有效期至", "", "同上";
+    SrdiUntil srdi_until: NaiveDate = p_date, "srdi_until", "专精特新中小企业有效期至", "", "同上";
+    GiantUntil giant_until: NaiveDate = p_date, "giant_until", "小巨人企业有效期至", "", "同上";
+    AbnormalList abnormal_list: bool = p_bool, "abnormal_list", "经营异常名录", "", "是/否（门槛条件）";
+    DishonestList dishonest_list: bool = p_bool, "dishonest_list", "严重失信名单", "", "是/否（门槛条件）";
+    RestrictedProducts restricted_products: bool = p_bool, "restricted_products", "限制淘汰类产品", "", "是/否（门槛条件）";
+    Incident3y incident_3y: Incident = p_incident, "incident_3y", "近三年生产安全事故最高等级", "", "无/一般/较大/重大/特别重大";
+    SecurityIncident3y security_incident_3y: bool = p_bool, "security_incident_3y", "近三年重大网络和数据安全事件", "", "是/否";
+    QualityIncident3y quality_incident_3y: bool = p_bool, "quality_incident_3y", "近三年重大质量事故或严重质量问题", "", "是/否";
+    EnvironmentViolation3y environment_violation_3y: bool = p_bool, "environment_violation_3y", "近三年重大环境污染事故或环境违法行为", "", "是/否";
+    TaxViolation3y tax_violation_3y: bool = p_bool, "tax_violation_3y", "近三年偷漏税", "", "是/否（2022版门槛）";
+    IndustryViolation3y industry_violation_3y: bool = p_bool, "industry_violation_3y", "近三年严重违反行业管理规定", "", "是/否（2026版门槛）";
+}
+
+impl Col {
+    pub fn spec(self) -> &'static Column {
+        // COLUMNS lists every variant exactly once, in declaration order (checked by a test).
+        &COLUMNS[self as usize]
+    }
+    pub fn key(self) -> &'static str {
+        self.spec().key
+    }
+}
+
+/// Strips a bracketed note (half- or full-width) and all white space from a header cell.
+fn header_core(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut depth = 0;
+    for c in s.chars() {
+        match c {
+            '(' | '（' => depth += 1,
+            ')' | '）' => depth -= 1,
+            c if depth == 0 && !c.is_whitespace() => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Finds the column a header cell names: a key (any case), or a Chinese label with or without its note.
+pub fn column_for_header(h: &str) -> Option<Col> {
+    let t = h.trim().trim_start_matches('\u{feff}');
+    if let Some(c) = COLUMNS.iter().find(|c| c.key.eq_ignore_ascii_case(t)) {
+        return Some(c.col);
+    }
+    let core = header_core(t);
+    COLUMNS.iter().find(|c| header_core(c.zh) == core).map(|c| c.col)
+}
+
+/// An error located in a file: the row as a spreadsheet shows it (header = row 1) and the column key.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct CellError {
+    pub row: usize,
+    /// The column's key, or the header cell as written when it matched no column.
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.column {
+            Some(c) => write!(f, "row {}, column {}: {}", self.row, c, self.message),
+            None => write!(f, "row {}: {}", self.row, self.message),
+        }
+    }
+}
+
+/// How a file's header maps onto the template: for each cell position, its column if any.
+#[derive(Clone, Debug)]
+pub struct HeaderMap {
+    pub cols: Vec<Option<Col>>,
+    /// Header cells that matched no column: kept aside and reported, never silently dropped.
+    pub unknown: Vec<(usize, String)>,
+}
+
+impl HeaderMap {
+    /// Reads a header row. Errors: a column named twice, a required column missing.
+    pub fn parse<'a>(cells: impl IntoIterator<Item = &'a str>) -> Result<HeaderMap, Vec<CellError>> {
+        let mut cols = Vec::new();
+        let mut unknown = Vec::new();
+        let mut errors = Vec::new();
+        let mut seen: Vec<Col> = Vec::new();
+        for (i, h) in cells.into_iter().enumerate() {
+            if h.trim().is_empty() {
+                cols.push(None);
+                continue;
+            }
+            match column_for_header(h) {
+                Some(c) if seen.contains(&c) => {
+                    errors.push(CellError { row: 1, column: Some(c.key().into()), message: format!("the column is given twice (again in cell {})", i + 1) });
+                    cols.push(None);
+                }
+                Some(c) => {
+                    seen.push(c);
+                    cols.push(Some(c));
+                }
+                None => {
+                    unknown.push((i, h.trim().to_owned()));
+                    cols.push(None);
+                }
+            }
+        }
+        for c in COLUMNS.iter().filter(|c| c.required) {
+            if !seen.contains(&c.col) {
+                errors.push(CellError { row: 1, column: Some(c.key.into()), message: format!("the required column is missing (header {} or {})", c.key, c.zh) });
+            }
+        }
+        if errors.is_empty() { Ok(HeaderMap { cols, unknown }) } else { Err(errors) }
+    }
+
+    /// Parses one data row (`row` as the spreadsheet shows it). Every error of the row is returned.
+    pub fn parse_row<'a>(&self, row: usize, cells: impl IntoIterator<Item = &'a str>) -> Result<Enterprise, Vec<CellError>> {
+        let mut errors = Vec::new();
+        let mut uscc = None;
+        let mut name = None;
+        let mut industry = None;
+        let mut optional: Vec<(Col, &str)> = Vec::with_capacity(self.cols.len());
+        for (i, cell) in cells.into_iter().enumerate() {
+            let Some(Some(col)) = self.cols.get(i) else { continue };
+            let cell = cell.trim();
+            let err = |m: String| CellError { row, column: Some(col.key().into()), message: m };
+            match col {
+                Col::Uscc => match Uscc::parse(cell) {
+                    Ok(u) => uscc = Some(u),
+                    Err(_) if cell.is_empty() => errors.push(err("is required".into())),
+                    Err(e) => errors.push(err(format!("{} {e}", quoted(cell)))),
+                },
+                Col::Name if cell.is_empty() => errors.push(err("is required".into())),
+                Col::Name => name = Some(cell.to_owned()),
+                Col::IndustryCode if cell.is_empty() => errors.push(err("is required".into())),
+                Col::IndustryCode => match IndustryCode::parse(cell) {
+                    Ok(c) => industry = Some(c),
+                    Err(e) => errors.push(err(format!("{} {e}", quoted(cell)))),
+                },
+                _ if cell.is_empty() => {}
+                _ => optional.push((*col, cell)),
+            }
+        }
+        // Parse the other cells even when identity failed, so that a file is fixed in one pass.
+        let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
+        for (col, cell) in optional {
+            if let Err(m) = e.set(col, cell) {
+                errors.push(CellError { row, column: Some(col.key().into()), message: m });
+            }
+        }
+        match (uscc, name, industry) {
+            (Some(u), Some(n), Some(i)) => {
+                e.uscc = u;
+                e.name = n;
+                e.industry_code = i;
+            }
+            _ => return Err(errors),
+        }
+        if errors.is_empty() {
+            for (col, m) in e.cross_field_errors() {
+                errors.push(CellError { row, column: Some(col.key().into()), message: m });
+            }
+        }
+        if errors.is_empty() { Ok(e) } else { Err(errors) }
+    }
+}
+
+impl Enterprise {
+    /// The cross-field rules of the template: a part never larger than its whole, award details present.
+    pub fn cross_field_errors(&self) -> Vec<(Col, String)> {
+        let mut out = Vec::new();
+        let mut part = |col: Col, p: Option<u64>, whole_col: Col, w: Option<u64>| {
+            if let (Some(p), Some(w)) = (p, w) {
+                if p > w {
+                    out.push((col, format!("{p} is larger than {} ({w})", whole_col.key())));
+                }
+            }
+        };
+        let c = |v: Option<u32>| v.map(u64::from);
+        part(Col::RdStaff, c(self.rd_staff), Col::Employees, c(self.employees));
+        part(Col::TechStaff, c(self.tech_staff), Col::Employees, c(self.employees));
+        part(Col::Ip1HighValue, c(self.ip1_high_value), Col::Ip1, c(self.ip1));
+        part(Col::Ip1SelfDeveloped, c(self.ip1_self_developed), Col::Ip1, c(self.ip1));
+        part(Col::Ip1Applied, c(self.ip1_applied), Col::Ip1, c(self.ip1));
+        let mut money = |col: Col, p: Option<Wan>, whole_col: Col, w: Option<Wan>| {
+            if let (Some(p), Some(w)) = (p, w) {
+                if p > w {
+                    out.push((col, format!("{p} is larger than {} ({w})", whole_col.key())));
+                }
+            }
+        };
+        money(Col::MainRevenue, self.main_revenue, Col::Revenue, self.revenue);
+        money(Col::MainRevenuePrev, self.main_revenue_prev, Col::RevenuePrev, self.revenue_prev);
+        money(Col::MainRevenuePrev2, self.main_revenue_prev2, Col::RevenuePrev2, self.revenue_prev2);
+        if matches!(self.award_level, Some(AwardLevel::Provincial | AwardLevel::National)) {
+            if self.award_rank.is_none() {
+                out.push((Col::AwardRank, "is required when award_level is provincial or national".into()));
+            }
+            if self.award_year.is_none() {
+                out.push((Col::AwardYear, "is required when award_level is provincial or national".into()));
+            }
+        }
+        out
+    }
+
+    /// The reference year `Y`: the row's year, else the year before `as_of`.
+    pub fn reference_year(&self, as_of: NaiveDate) -> i32 {
+        self.year.unwrap_or(as_of.year() - 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_table_lists_every_column_once_in_enum_order() {
+        for (i, c) in COLUMNS.iter().enumerate() {
+            assert_eq!(c.col as usize, i, "{}", c.key);
+        }
+        let mut keys: Vec<_> = COLUMNS.iter().map(|c| c.key).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn a_header_matches_by_key_label_or_label_with_its_note() {
+        assert_eq!(column_for_header("REVENUE"), Some(Col::Revenue));
+        assert_eq!(column_for_header("上年度营业收入"), Some(Col::Revenue));
+        assert_eq!(column_for_header("近两年新增股权融资额 (合格机构投资者实缴)"), Some(Col::Equity2y));
+        assert_eq!(column_for_header("近两年新增股权融资额（合格机构投资者实缴）"), Some(Col::Equity2y));
+        assert_eq!(column_for_header("细分市场占有率(%)"), Some(Col::MarketShare));
+        assert_eq!(column_for_header("\u{feff}uscc"), Some(Col::Uscc));
+        assert_eq!(column_for_header("备注"), None);
+    }
+
+    #[test]
+    fn every_column_round_trips_through_its_cell_text() {
+        for c in COLUMNS {
+            let sample = match c.kind {
+                Kind::Text => "x",
+                Kind::District => "西湖区",
+                Kind::Money => "12.5",
+                Kind::SignedMoney => "-3",
+                Kind::Count => "7",
+                Kind::Count1 => "2",
+                Kind::Year => "2024",
+                Kind::Level => "3",
+                Kind::Pct100 => "55.5",
+                Kind::Score15 => "12",
+                Kind::Bool => "1",
+                Kind::Date => "2020-02-29",
+                Kind::Choice(keys) => keys[keys.len() - 1],
+            };
+            if c.required {
+                continue;
+            }
+            let mut e = Enterprise::new(
+                Uscc::with_check(b"91330106MA2B3C4D5").unwrap_or_else(|| panic!("fixture")),
+                "n",
+                IndustryCode::parse("C3981").unwrap_or_else(|_| panic!("fixture")),
+            );
+            assert_eq!(e.set(c.col, sample), Ok(()), "{}", c.key);
+            assert_eq!(e.get(c.col), sample, "{}", c.key);
+        }
+    }
+}

@@ -1,0 +1,12 @@
+//! ZJTX core: the domain types of the platform and the tier evaluation engine.
+//!
+//! It parses (USCC, industry code, money, template rows), evaluates an enterprise against the national
+//! tier criteria of a dated rule set, and explains every decision in a trace. It must never do I/O,
+//! spawn tasks or know about HTTP, SQL or files: rule files reach it as text through a `RuleSource`,
+//! rows as cells of text.
+#![forbid(unsafe_code)]
+
+pub mod enterprise;
+pub mod ids;
+pub mod num;
+pub mod rules;

@@ -1,0 +1,855 @@
+//! Rule files: the thresholds, bands and points of each rule set, with the clause each comes from.
+//!
+//! A rule set is `common.toml` (size classification, the common gates, 创新型 and 科技型) plus its own
+//! file (`miit-2022.toml`, `miit-2026.toml`). Both are embedded; a [`RuleSource`] may supply any of
+//! them instead (a bureau's rules directory), so that a parameter changes without recompiling.
+//! Loading is strict: an unknown key, a malformed value or bands out of order is an error that names
+//! the file and the place.
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::enterprise::{AwardLevel, Incident, MakersChina, RdInstitution};
+use crate::num::{Dec4, Ppm, Wan};
+
+/// A score or number of points, exact to four decimals.
+pub type Points = Dec4;
+
+/// Where rule files come from. The engine never knows which.
+pub trait RuleSource {
+    /// The text of the named file (`common.toml`, `miit-2022.toml`, …), or `None` if this source
+    /// does not have it.
+    fn read(&self, file: &str) -> Result<Option<String>, String>;
+}
+
+/// The rule files compiled into the program.
+pub struct Embedded;
+
+pub const EMBEDDED_FILES: &[(&str, &str)] = &[
+    ("common.toml", include_str!("../rules/common.toml")),
+    ("miit-2022.toml", include_str!("../rules/miit-2022.toml")),
+    ("miit-2026.toml", include_str!("../rules/miit-2026.toml")),
+];
+
+impl RuleSource for Embedded {
+    fn read(&self, file: &str) -> Result<Option<String>, String> {
+        Ok(EMBEDDED_FILES.iter().find(|(n, _)| *n == file).map(|(_, t)| (*t).to_owned()))
+    }
+}
+
+/// The ids of the rule sets the platform knows.
+pub const RULE_SET_IDS: &[&str] = &["miit-2022", "miit-2026"];
+
+#[derive(Debug, thiserror::Error)]
+pub enum RuleError {
+    #[error("rule file {file}: {message}")]
+    Malformed { file: String, message: String },
+    #[error("rule file {file} could not be read: {message}")]
+    Unreadable { file: String, message: String },
+    #[error("rule file {0} was not found")]
+    Missing(String),
+    #[error("unknown rule set {0:?} (known: miit-2022, miit-2026)")]
+    UnknownSet(String),
+    #[error("no rule set applies on {0}")]
+    NoneApplies(NaiveDate),
+}
+
+/// A qualitative condition: only its clause.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Clause {
+    pub clause: String,
+    pub conf: String,
+}
+
+/// A scored indicator on a ratio: the first band whose lower bound the ratio meets gives its points.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatioBands {
+    pub clause: String,
+    pub conf: String,
+    #[serde(default)]
+    pub bands: Vec<(Ppm, Points)>,
+    /// Bands read as upper bounds (a debt ratio): the first band whose bound the ratio is at or under.
+    #[serde(default)]
+    pub at_most: Vec<(Ppm, Points)>,
+    pub otherwise: Points,
+}
+
+/// Points by class of intellectual property.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpPoints {
+    pub clause: String,
+    pub conf: String,
+    pub high_value: Points,
+    pub self_developed: Points,
+    pub class1: Points,
+    pub class2: Points,
+    pub none: Points,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeIndicator {
+    Employees,
+    Revenue,
+    TotalAssets,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeRow {
+    pub id: String,
+    pub zh: String,
+    pub scope: Vec<String>,
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    pub indicators: Vec<SizeIndicator>,
+    pub large: Vec<Wan>,
+    pub medium: Vec<Wan>,
+    pub small: Vec<Wan>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SizeTable {
+    pub clause: String,
+    pub conf: String,
+    pub rows: Vec<SizeRow>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommonGates {
+    pub sme: Clause,
+    pub lists: Clause,
+    pub products: Clause,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum IncidentFlag {
+    #[serde(rename = "security_incident_3y")]
+    SecurityIncident3y,
+    #[serde(rename = "quality_incident_3y")]
+    QualityIncident3y,
+    #[serde(rename = "environment_violation_3y")]
+    EnvironmentViolation3y,
+    #[serde(rename = "tax_violation_3y")]
+    TaxViolation3y,
+    #[serde(rename = "industry_violation_3y")]
+    IndustryViolation3y,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentGate {
+    pub id: String,
+    pub clause: String,
+    pub conf: String,
+    /// The lowest accident grade that fails the gate.
+    pub min_grade: IncidentKey,
+    pub flags: Vec<IncidentFlag>,
+}
+
+macro_rules! key_enum {
+    ($name:ident => $target:ident { $($k:literal => $v:ident),* }) => {
+        /// A rule-file spelling of an input enum.
+        #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+        pub enum $name { $( #[serde(rename = $k)] $v ),* }
+        impl From<$name> for $target {
+            fn from(k: $name) -> $target { match k { $( $name::$v => $target::$v ),* } }
+        }
+    };
+}
+key_enum!(IncidentKey => Incident { "none" => None, "general" => General, "larger" => Larger, "major" => Major, "extraordinary" => Extraordinary });
+key_enum!(LevelKey => RdInstitution { "none" => None, "below_city" => BelowCity, "city" => City, "provincial" => Provincial, "national" => National });
+key_enum!(AwardKey => AwardLevel { "none" => None, "provincial" => Provincial, "national" => National });
+key_enum!(MakersKey => MakersChina { "none" => None, "top500" => Top500, "top50" => Top50 });
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetGates {
+    pub incident: IncidentGate,
+}
+
+/// An award condition: a level among `levels`, ranked within `max_rank` (if given), in the window.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwardRule {
+    pub clause: String,
+    pub conf: String,
+    pub levels: Vec<AwardKey>,
+    pub max_rank: Option<u32>,
+    pub window_years: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionRule {
+    pub clause: String,
+    pub conf: String,
+    pub min_level: LevelKey,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cx {
+    pub clause: String,
+    pub conf: String,
+    pub min_total: Points,
+    pub min_innovation: Points,
+    pub min_growth: Points,
+    pub min_specialisation: Points,
+    pub d1: AwardRule,
+    pub d2: Clause,
+    pub d3: InstitutionRule,
+    pub d4: EquityRule3,
+    pub ip: IpPoints,
+    pub rd_intensity: RatioBands,
+    pub main_growth: RatioBands,
+    pub debt_ratio: RatioBands,
+    pub product_field: ProductField,
+    pub main_share: RatioBands,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EquityRule3 {
+    pub clause: String,
+    pub conf: String,
+    pub min_equity_3y: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProductField {
+    pub clause: String,
+    pub conf: String,
+    pub emerging: Points,
+    pub other: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KjCaps {
+    pub clause: String,
+    pub conf: String,
+    pub max_employees: u32,
+    pub max_revenue: Wan,
+    pub max_assets: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KjIp {
+    pub clause: String,
+    pub conf: String,
+    pub class1: Points,
+    /// (minimum count of class-II, points), best first.
+    pub class2: Vec<(u32, Points)>,
+    pub none: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Kj {
+    pub clause: String,
+    pub conf: String,
+    pub min_total: Points,
+    pub caps: KjCaps,
+    pub d1: Clause,
+    pub d2: AwardRule,
+    pub d3: InstitutionRule,
+    pub d4: Clause,
+    pub tech_staff: RatioBands,
+    pub rd_revenue: RatioBands,
+    pub rd_cost: RatioBands,
+    pub ip: KjIp,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Common {
+    pub size: SizeTable,
+    pub gates: CommonGates,
+    pub cx: Cx,
+    pub kj: Kj,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prerequisite {
+    pub clause: String,
+    pub conf: String,
+    /// Whether the condition applies at all (a parameter where the national text is unclear).
+    #[serde(default = "yes")]
+    pub required: bool,
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinYears {
+    pub clause: String,
+    pub conf: String,
+    pub min_years: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinRd {
+    pub clause: String,
+    pub conf: String,
+    pub min_rd: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinIntensity {
+    pub clause: String,
+    pub conf: String,
+    pub min_intensity: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevenueOrEquity {
+    pub clause: String,
+    pub conf: String,
+    pub min_revenue: Wan,
+    pub min_equity_2y: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinTotal {
+    pub clause: String,
+    pub conf: String,
+    pub min_total: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zx22Award {
+    pub clause: String,
+    pub conf: String,
+    pub provincial_max_rank: u32,
+    pub national_max_rank: u32,
+    pub window_years: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinAvgRd {
+    pub clause: String,
+    pub conf: String,
+    pub min_avg_rd: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinEquity2y {
+    pub clause: String,
+    pub conf: String,
+    pub min_equity_2y: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MakersRule {
+    pub clause: String,
+    pub conf: String,
+    pub min_group: MakersKey,
+    pub window_years: i32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NichePoints {
+    pub clause: String,
+    pub conf: String,
+    pub years_per_point: i64,
+    pub max: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zx22ProductField {
+    pub clause: String,
+    pub conf: String,
+    pub chain_gap: Points,
+    pub six_basics: Points,
+    pub other: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LevelPoints {
+    pub clause: String,
+    pub conf: String,
+    /// (minimum level, points), best first.
+    pub levels: Vec<(u8, Points)>,
+    pub otherwise: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemPoints {
+    pub clause: String,
+    pub conf: String,
+    pub per_item: Points,
+    pub max: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxPoints {
+    pub clause: String,
+    pub conf: String,
+    pub max: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdInput {
+    pub clause: String,
+    pub conf: String,
+    pub amount: Vec<(Wan, Points)>,
+    pub intensity: Vec<(Ppm, Points)>,
+    pub otherwise: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InstitutionPoints {
+    pub clause: String,
+    pub conf: String,
+    pub national: Points,
+    pub provincial: Points,
+    pub city: Points,
+    pub below_city: Points,
+    pub none: Points,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Srdi22 {
+    pub clause: String,
+    pub conf: String,
+    pub prerequisite: Prerequisite,
+    pub niche: MinYears,
+    pub rd_amount: MinRd,
+    pub rd_intensity: MinIntensity,
+    pub revenue: RevenueOrEquity,
+    pub score: MinTotal,
+    pub d1: Zx22Award,
+    pub d2: MinAvgRd,
+    pub d3: MinEquity2y,
+    pub d4: MakersRule,
+    pub main_share: RatioBands,
+    pub main_growth: RatioBands,
+    pub niche_points: NichePoints,
+    pub product_field: Zx22ProductField,
+    pub digital: LevelPoints,
+    pub quality: ItemPoints,
+    pub net_margin: RatioBands,
+    pub debt_ratio: RatioBands,
+    pub local: MaxPoints,
+    pub ip: IpPoints,
+    pub rd_input: RdInput,
+    pub rd_staff: RatioBands,
+    pub rd_institution: InstitutionPoints,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinShare {
+    pub clause: String,
+    pub conf: String,
+    pub min_share: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinAvgGrowth {
+    pub clause: String,
+    pub conf: String,
+    pub min_avg_growth: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaxRatio {
+    pub clause: String,
+    pub conf: String,
+    pub max_ratio: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarketShare22 {
+    pub clause: String,
+    pub conf: String,
+    /// In percent (the template's `market_share` is a percentage).
+    pub min_share: Dec4,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntensityTier {
+    pub min_revenue: Wan,
+    pub min_intensity: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Giant22General {
+    pub clause: String,
+    pub conf: String,
+    pub tiers: Vec<IntensityTier>,
+    pub small_min_equity_2y: Wan,
+    pub small_min_rd_2y: Wan,
+    pub small_min_rd_staff_share: Ppm,
+    pub min_ip1_applied: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Giant22 {
+    pub clause: String,
+    pub conf: String,
+    pub prerequisite: Prerequisite,
+    pub niche: MinYears,
+    pub main_share: MinShare,
+    pub main_growth: MinAvgGrowth,
+    pub core_it: Clause,
+    pub quality: Clause,
+    pub debt: MaxRatio,
+    pub market_share: MarketShare22,
+    pub brand: Clause,
+    pub general: Giant22General,
+    pub d1: AwardRule,
+    pub d2: MakersRule,
+    pub chain: Clause,
+    pub key_field: Clause,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RdBothYears {
+    pub clause: String,
+    pub conf: String,
+    pub min_rd: Wan,
+    pub min_intensity: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Innovation26 {
+    pub clause: String,
+    pub conf: String,
+    pub min_ip1_applied: u32,
+    pub award_levels: Vec<AwardKey>,
+    pub award_max_rank: u32,
+    pub award_window_years: i32,
+    pub min_rd_institution: Option<LevelKey>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinScore {
+    pub clause: String,
+    pub conf: String,
+    pub min_score: Dec4,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Srdi26 {
+    pub clause: String,
+    pub conf: String,
+    pub prerequisite: Prerequisite,
+    pub niche: MinYears,
+    pub revenue: RevenueOrEquity,
+    pub main_share: MinShare,
+    pub debt: MaxRatio,
+    pub rd: RdBothYears,
+    pub innovation: Innovation26,
+    pub market: Clause,
+    pub quality_score: MinScore,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinRevenue {
+    pub clause: String,
+    pub conf: String,
+    pub min_revenue: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinCompoundGrowth {
+    pub clause: String,
+    pub conf: String,
+    pub min_compound_growth: Ppm,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MinRd2y {
+    pub clause: String,
+    pub conf: String,
+    pub min_rd_2y: Wan,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Market26 {
+    pub clause: String,
+    pub conf: String,
+    pub min_share: Dec4,
+    pub allow_rank: bool,
+    pub max_rank: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Giant26 {
+    pub clause: String,
+    pub conf: String,
+    pub prerequisite: Prerequisite,
+    pub niche: MinYears,
+    pub revenue: MinRevenue,
+    pub main_share: MinShare,
+    pub growth: MinCompoundGrowth,
+    pub debt: MaxRatio,
+    pub rd_total: MinRd2y,
+    pub rd_intensity: MinIntensity,
+    pub innovation: Innovation26,
+    pub market: Market26,
+    pub key_field: Clause,
+    pub quality_score: MinScore,
+}
+
+/// The file of one rule set, as written.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetFile {
+    id: String,
+    title: String,
+    document: String,
+    applies_from: Option<NaiveDate>,
+    applies_until: Option<NaiveDate>,
+    gates: SetGates,
+    srdi22: Option<Srdi22>,
+    giant22: Option<Giant22>,
+    srdi26: Option<Srdi26>,
+    giant26: Option<Giant26>,
+}
+
+/// The SRDI and little-giant rules of one generation of the measures.
+#[derive(Debug, Clone)]
+pub enum Upper {
+    Miit2022 { srdi: Box<Srdi22>, giant: Box<Giant22> },
+    Miit2026 { srdi: Box<Srdi26>, giant: Box<Giant26> },
+}
+
+/// A complete, validated rule set.
+#[derive(Debug, Clone)]
+pub struct RuleSet {
+    pub id: String,
+    pub title: String,
+    pub document: String,
+    /// First day on which the set applies (inclusive), if bounded.
+    pub applies_from: Option<NaiveDate>,
+    /// First day on which it no longer applies (exclusive), if bounded.
+    pub applies_until: Option<NaiveDate>,
+    pub common: Common,
+    pub gates: SetGates,
+    pub upper: Upper,
+}
+
+impl RuleSet {
+    pub fn applies_on(&self, d: NaiveDate) -> bool {
+        self.applies_from.is_none_or(|f| d >= f) && self.applies_until.is_none_or(|u| d < u)
+    }
+}
+
+fn read(src: &dyn RuleSource, file: &str) -> Result<String, RuleError> {
+    let own = src.read(file).map_err(|m| RuleError::Unreadable { file: file.into(), message: m })?;
+    match own {
+        Some(t) => Ok(t),
+        None => Embedded.read(file).ok().flatten().ok_or_else(|| RuleError::Missing(file.into())),
+    }
+}
+
+fn malformed(file: &str, message: impl Into<String>) -> RuleError {
+    RuleError::Malformed { file: file.into(), message: message.into() }
+}
+
+/// Loads and validates one rule set from a source (falling back to the embedded file for any file
+/// the source does not have).
+pub fn load(src: &dyn RuleSource, id: &str) -> Result<RuleSet, RuleError> {
+    if !RULE_SET_IDS.contains(&id) {
+        return Err(RuleError::UnknownSet(id.into()));
+    }
+    let common_text = read(src, "common.toml")?;
+    let common: Common = toml::from_str(&common_text).map_err(|e| malformed("common.toml", e.to_string()))?;
+    let file = format!("{id}.toml");
+    let text = read(src, &file)?;
+    let set: SetFile = toml::from_str(&text).map_err(|e| malformed(&file, e.to_string()))?;
+    if set.id != id {
+        return Err(malformed(&file, format!("declares id {:?}, expected {id:?}", set.id)));
+    }
+    let upper = match (set.srdi22, set.giant22, set.srdi26, set.giant26) {
+        (Some(s), Some(g), None, None) => Upper::Miit2022 { srdi: Box::new(s), giant: Box::new(g) },
+        (None, None, Some(s), Some(g)) => Upper::Miit2026 { srdi: Box::new(s), giant: Box::new(g) },
+        _ => return Err(malformed(&file, "needs either [srdi22] and [giant22], or [srdi26] and [giant26]")),
+    };
+    let rs = RuleSet {
+        id: set.id,
+        title: set.title,
+        document: set.document,
+        applies_from: set.applies_from,
+        applies_until: set.applies_until,
+        common,
+        gates: set.gates,
+        upper,
+    };
+    validate(&rs).map_err(|(f, m)| malformed(f, m))?;
+    Ok(rs)
+}
+
+/// Both rule sets.
+pub fn load_all(src: &dyn RuleSource) -> Result<Vec<RuleSet>, RuleError> {
+    RULE_SET_IDS.iter().map(|id| load(src, id)).collect()
+}
+
+fn check_desc<T: Ord + Copy + std::fmt::Display>(what: &str, bands: &[(T, Points)]) -> Result<(), String> {
+    for w in bands.windows(2) {
+        if w[0].0 <= w[1].0 || w[0].1 < w[1].1 {
+            return Err(format!("{what}: bands must go from the highest bound and most points down ({} then {})", w[0].0, w[1].0));
+        }
+    }
+    Ok(())
+}
+
+fn check_asc(what: &str, bands: &[(Ppm, Points)]) -> Result<(), String> {
+    for w in bands.windows(2) {
+        if w[0].0 >= w[1].0 || w[0].1 < w[1].1 {
+            return Err(format!("{what}: at_most bands must go from the lowest bound and most points up ({} then {})", w[0].0, w[1].0));
+        }
+    }
+    Ok(())
+}
+
+fn check_ratio(what: &str, b: &RatioBands) -> Result<(), String> {
+    if b.bands.is_empty() == b.at_most.is_empty() {
+        return Err(format!("{what}: give exactly one of bands and at_most"));
+    }
+    check_desc(what, &b.bands)?;
+    check_asc(what, &b.at_most)
+}
+
+fn validate(rs: &RuleSet) -> Result<(), (&'static str, String)> {
+    let c = &rs.common;
+    let common = |m: String| ("common.toml", m);
+    for row in &c.size.rows {
+        let n = row.indicators.len();
+        if n == 0 || row.large.len() != n || row.medium.len() != n || row.small.len() != n {
+            return Err(common(format!("size row {}: large, medium and small need one bound per indicator", row.id)));
+        }
+        for i in 0..n {
+            if !(row.large[i] >= row.medium[i] && row.medium[i] >= row.small[i]) {
+                return Err(common(format!("size row {}: bounds must fall from large to small", row.id)));
+            }
+        }
+    }
+    for (what, b) in [
+        ("cx.rd_intensity", &c.cx.rd_intensity),
+        ("cx.main_growth", &c.cx.main_growth),
+        ("cx.debt_ratio", &c.cx.debt_ratio),
+        ("cx.main_share", &c.cx.main_share),
+        ("kj.tech_staff", &c.kj.tech_staff),
+        ("kj.rd_revenue", &c.kj.rd_revenue),
+        ("kj.rd_cost", &c.kj.rd_cost),
+    ] {
+        check_ratio(what, b).map_err(common)?;
+    }
+    check_desc("kj.ip.class2", &c.kj.ip.class2).map_err(common)?;
+    let own = if matches!(rs.upper, Upper::Miit2022 { .. }) { "miit-2022.toml" } else { "miit-2026.toml" };
+    if let Upper::Miit2022 { srdi, giant } = &rs.upper {
+        for (what, b) in [
+            ("srdi22.main_share", &srdi.main_share),
+            ("srdi22.main_growth", &srdi.main_growth),
+            ("srdi22.net_margin", &srdi.net_margin),
+            ("srdi22.debt_ratio", &srdi.debt_ratio),
+            ("srdi22.rd_staff", &srdi.rd_staff),
+        ] {
+            check_ratio(what, b).map_err(|m| (own, m))?;
+        }
+        check_desc("srdi22.rd_input.amount", &srdi.rd_input.amount).map_err(|m| (own, m))?;
+        check_desc("srdi22.rd_input.intensity", &srdi.rd_input.intensity).map_err(|m| (own, m))?;
+        check_desc("srdi22.digital.levels", &srdi.digital.levels).map_err(|m| (own, m))?;
+        if srdi.niche_points.years_per_point <= 0 {
+            return Err((own, "srdi22.niche_points.years_per_point must be ≥ 1".into()));
+        }
+        let t = &giant.general.tiers;
+        if t.is_empty() || t.windows(2).any(|w| w[0].min_revenue <= w[1].min_revenue) {
+            return Err((own, "giant22.general.tiers must be non-empty and go from the highest revenue down".into()));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Override(&'static str, String);
+    impl RuleSource for Override {
+        fn read(&self, file: &str) -> Result<Option<String>, String> {
+            Ok((file == self.0).then(|| self.1.clone()))
+        }
+    }
+
+    #[test]
+    fn both_embedded_rule_sets_load_and_are_dated() {
+        let sets = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        assert!(sets[0].applies_on(d("2026-03-31")) && !sets[0].applies_on(d("2026-04-01")));
+        assert!(sets[1].applies_on(d("2026-04-01")) && !sets[1].applies_on(d("2026-03-31")));
+    }
+
+    #[test]
+    fn an_unknown_key_in_a_rule_file_is_a_located_error() {
+        let text = include_str!("../rules/miit-2026.toml").replace("min_score = \"50\"", "min_scor = \"50\"");
+        let e = load(&Override("miit-2026.toml", text), "miit-2026").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("miit-2026.toml") && e.contains("min_scor"), "{e}");
+    }
+
+    #[test]
+    fn a_malformed_threshold_is_an_error_naming_the_value() {
+        let text = include_str!("../rules/common.toml").replace("min_equity_3y = \"500\"", "min_equity_3y = \"5O0\"");
+        let e = load(&Override("common.toml", text), "miit-2022").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("common.toml") && e.contains("5O0"), "{e}");
+    }
+
+    #[test]
+    fn bands_out_of_order_are_refused() {
+        let text = include_str!("../rules/common.toml").replace(r#"bands = [["5%", "20"], ["3%", "15"]"#, r#"bands = [["3%", "20"], ["5%", "15"]"#);
+        let e = load(&Override("common.toml", text), "miit-2022").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(e.contains("cx.rd_intensity"), "{e}");
+    }
+
+    #[test]
+    fn a_changed_parameter_in_an_override_is_used() {
+        let text = include_str!("../rules/common.toml").replace("min_equity_3y = \"500\"", "min_equity_3y = \"800\"");
+        let rs = load(&Override("common.toml", text), "miit-2022").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rs.common.cx.d4.min_equity_3y, Wan::whole(800));
+    }
+}
