@@ -1,1 +1,296 @@
-fn main(){}
+//! `zjtx`: the command line of the ZJTX platform.
+#![forbid(unsafe_code)]
+
+mod explain;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand, ValueEnum};
+use zjtx_core::RuleSet;
+use zjtx_core::rules::{self, RuleSource};
+use zjtx_sheet::SheetError;
+use zjtx_sheet::pipeline::{EvalOptions, evaluate_file};
+
+#[derive(Parser)]
+#[command(
+    name = "zjtx",
+    version,
+    about = "ZJTX 专精特新 platform: evaluate enterprises against the national tier criteria"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RulesArg {
+    /// The rule set in force on the as-of date.
+    Auto,
+    #[value(name = "miit-2022")]
+    Miit2022,
+    #[value(name = "miit-2026")]
+    Miit2026,
+    /// Both rule sets: two output rows per enterprise.
+    Both,
+}
+
+#[derive(clap::Args)]
+struct RuleArgs {
+    /// Evaluation date (YYYY-MM-DD); picks the rule set and the reference year. Default: today.
+    #[arg(long, value_parser = parse_date)]
+    as_of: Option<NaiveDate>,
+    /// Which rule set(s) to apply.
+    #[arg(long, value_enum, default_value = "auto")]
+    rules: RulesArg,
+    /// A directory of rule files (common.toml, miit-2022.toml, miit-2026.toml) overriding the built-in ones.
+    #[arg(long, env = "ZJTX_RULES_DIR")]
+    rules_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Evaluate every enterprise of a template file (CSV or XLSX).
+    Evaluate {
+        input: PathBuf,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Evaluate the valid rows of a file with errors and report the others on standard error.
+        #[arg(long)]
+        skip_invalid: bool,
+        /// Output file: .csv, .xlsx or .json (JSON carries the full trace). Default: CSV on standard output.
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Print a readable scorecard of one enterprise of a template file.
+    Explain {
+        input: PathBuf,
+        /// The enterprise's unified social credit code.
+        #[arg(long)]
+        uscc: String,
+        #[command(flatten)]
+        rules: RuleArgs,
+        /// Language of the scorecard.
+        #[arg(long, value_enum, default_value = "zh")]
+        lang: LangArg,
+    },
+    /// Write a synthetic city in the template (deterministic for a seed).
+    Generate {
+        #[arg(long)]
+        rows: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Reference year of the figures. Default: last year.
+        #[arg(long)]
+        year: Option<i32>,
+        /// Output file: .csv or .xlsx.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Write the empty template (.xlsx) with Chinese headers, validation and an explanation sheet.
+    Template {
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Zh,
+    En,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date (YYYY-MM-DD)"))
+}
+
+/// Rule files from a directory; files it does not have come from the built-in set.
+struct DirSource(PathBuf);
+
+impl RuleSource for DirSource {
+    fn read(&self, file: &str) -> Result<Option<String>, String> {
+        let p = self.0.join(file);
+        match std::fs::read_to_string(&p) {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(format!("{}: {e}", p.display())),
+        }
+    }
+}
+
+impl RuleArgs {
+    fn as_of(&self) -> NaiveDate {
+        self.as_of
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    fn load(&self) -> Result<Vec<RuleSet>> {
+        if let Some(d) = &self.rules_dir {
+            if !d.is_dir() {
+                bail!("--rules-dir {} is not a directory", d.display());
+            }
+        }
+        let src: Box<dyn RuleSource> = match &self.rules_dir {
+            Some(d) => Box::new(DirSource(d.clone())),
+            None => Box::new(rules::Embedded),
+        };
+        let all = rules::load_all(src.as_ref()).context("failed to load the rule files")?;
+        let as_of = self.as_of();
+        let pick = |id: &str| all.iter().find(|r| r.id == id).cloned();
+        Ok(match self.rules {
+            RulesArg::Auto => vec![
+                zjtx_core::rule_set_for(&all, as_of)
+                    .cloned()
+                    .with_context(|| format!("no rule set applies on {as_of}"))?,
+            ],
+            RulesArg::Miit2022 => pick("miit-2022").into_iter().collect(),
+            RulesArg::Miit2026 => pick("miit-2026").into_iter().collect(),
+            RulesArg::Both => all,
+        })
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Evaluate {
+            input,
+            rules,
+            skip_invalid,
+            output,
+        } => evaluate(&input, &rules, skip_invalid, output.as_deref()),
+        Command::Explain {
+            input,
+            uscc,
+            rules,
+            lang,
+        } => {
+            let sets = rules.load()?;
+            let lang = match lang {
+                LangArg::Zh => zjtx_core::glossary::Lang::Zh,
+                LangArg::En => zjtx_core::glossary::Lang::En,
+            };
+            explain::run(&input, &uscc, &sets, rules.as_of(), lang)
+        }
+        Command::Generate {
+            rows,
+            seed,
+            year,
+            output,
+        } => {
+            let year = year
+                .unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now().date_naive()) - 1);
+            let it = zjtx_core::synth::Generator::new(seed, year).take(rows as usize);
+            match zjtx_sheet::Format::of(&output) {
+                Some(zjtx_sheet::Format::Csv) => {
+                    let f = std::fs::File::create(&output)
+                        .with_context(|| format!("failed to create {}", output.display()))?;
+                    zjtx_sheet::write::write_enterprises_csv(
+                        std::io::BufWriter::with_capacity(1 << 20, f),
+                        it,
+                    )?;
+                }
+                Some(zjtx_sheet::Format::Xlsx) => {
+                    zjtx_sheet::write::write_enterprises_xlsx(&output, it)?
+                }
+                _ => bail!("{}: output must be .csv or .xlsx", output.display()),
+            }
+            eprintln!(
+                "wrote {rows} enterprises (seed {seed}, year {year}) to {}",
+                output.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Template { output } => {
+            if zjtx_sheet::Format::of(&output) != Some(zjtx_sheet::Format::Xlsx) {
+                bail!("{}: the template is an .xlsx file", output.display());
+            }
+            zjtx_sheet::write::write_template(&output)?;
+            eprintln!("wrote the template to {}", output.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn evaluate(
+    input: &Path,
+    rules: &RuleArgs,
+    skip_invalid: bool,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let sets = rules.load()?;
+    let opts = EvalOptions {
+        as_of: rules.as_of(),
+        sets: sets.iter().collect(),
+        skip_invalid,
+    };
+    // Standard output gets the CSV only once the whole file is known to be good.
+    let tmp;
+    let out = match output {
+        Some(p) => p,
+        None => {
+            tmp = std::env::temp_dir().join(format!("zjtx-evaluate-{}.csv", std::process::id()));
+            &tmp
+        }
+    };
+    match evaluate_file(input, out, &opts) {
+        Ok(report) => {
+            for u in &report.unknown_columns {
+                eprintln!("warning: unknown {u} (kept aside, not used)");
+            }
+            for e in &report.skipped {
+                eprintln!("skipped: {e}");
+            }
+            if output.is_none() {
+                let data = std::fs::read(out).context("failed to read back the results")?;
+                let _ = std::fs::remove_file(out);
+                std::io::stdout()
+                    .write_all(&data)
+                    .context("failed to write the results")?;
+            }
+            eprintln!(
+                "evaluated {} of {} enterprises under {} ({} rows written{})",
+                report.evaluated,
+                report.rows,
+                sets.iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                report.written,
+                if report.skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} errors in skipped rows", report.skipped.len())
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(SheetError::Refused { errors }) => {
+            eprintln!(
+                "error: {} was refused: {} error(s); nothing was written",
+                input.display(),
+                errors.len()
+            );
+            for e in &errors {
+                eprintln!("  {e}");
+            }
+            eprintln!("(fix the file, or use --skip-invalid to evaluate the valid rows only)");
+            Ok(ExitCode::from(1))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

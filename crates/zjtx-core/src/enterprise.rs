@@ -74,7 +74,10 @@ fn quoted(s: &str) -> String {
 fn p_money(s: &str) -> CellResult<Wan> {
     let w = Wan::parse(s).map_err(|e| format!("{} {e}", quoted(s)))?;
     if w < Wan::ZERO {
-        return Err(format!("{} is negative; amounts in 万元 must be ≥ 0", quoted(s)));
+        return Err(format!(
+            "{} is negative; amounts in 万元 must be ≥ 0",
+            quoted(s)
+        ));
     }
     Ok(w)
 }
@@ -84,7 +87,8 @@ fn p_signed_money(s: &str) -> CellResult<Wan> {
 fn p_count(s: &str) -> CellResult<u32> {
     // Excel writes whole numbers held as floats with ".0"; accept that, nothing else fractional.
     let t = s.strip_suffix(".0").unwrap_or(s);
-    t.parse::<u32>().map_err(|_| format!("{} is not a whole number ≥ 0", quoted(s)))
+    t.parse::<u32>()
+        .map_err(|_| format!("{} is not a whole number ≥ 0", quoted(s)))
 }
 fn p_count1(s: &str) -> CellResult<u32> {
     match p_count(s) {
@@ -124,7 +128,10 @@ fn p_bool(s: &str) -> CellResult<bool> {
         "0" | "否" | "N" | "n" | "0.0" => Ok(false),
         t if t.eq_ignore_ascii_case("true") => Ok(true),
         t if t.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(format!("{} is not yes/no (1/0, true/false, 是/否, Y/N)", quoted(s))),
+        _ => Err(format!(
+            "{} is not yes/no (1/0, true/false, 是/否, Y/N)",
+            quoted(s)
+        )),
     }
 }
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), or a bare `YYYY` meaning 1 January.
@@ -136,7 +143,9 @@ pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
         return NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(bad);
     }
     let mut parts = t.split(['-', '/']);
-    let (Some(y), Some(m), Some(d), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
+    let (Some(y), Some(m), Some(d), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
         return Err(bad());
     };
     let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
@@ -162,16 +171,27 @@ fn p_district(s: &str) -> CellResult<String> {
         .ok_or_else(|| format!("{} is not a district of the city", quoted(s)))
 }
 fn p_rd_institution(s: &str) -> CellResult<RdInstitution> {
-    RdInstitution::parse(s).ok_or_else(|| format!("{} is not one of none, below_city, city, provincial, national", quoted(s)))
+    RdInstitution::parse(s).ok_or_else(|| {
+        format!(
+            "{} is not one of none, below_city, city, provincial, national",
+            quoted(s)
+        )
+    })
 }
 fn p_award_level(s: &str) -> CellResult<AwardLevel> {
-    AwardLevel::parse(s).ok_or_else(|| format!("{} is not one of none, provincial, national", quoted(s)))
+    AwardLevel::parse(s)
+        .ok_or_else(|| format!("{} is not one of none, provincial, national", quoted(s)))
 }
 fn p_makers(s: &str) -> CellResult<MakersChina> {
     MakersChina::parse(s).ok_or_else(|| format!("{} is not one of none, top500, top50", quoted(s)))
 }
 fn p_incident(s: &str) -> CellResult<Incident> {
-    Incident::parse(s).ok_or_else(|| format!("{} is not one of none, general, larger, major, extraordinary", quoted(s)))
+    Incident::parse(s).ok_or_else(|| {
+        format!(
+            "{} is not one of none, general, larger, major, extraordinary",
+            quoted(s)
+        )
+    })
 }
 
 /// Renders a value as the template writes it.
@@ -259,7 +279,11 @@ pub struct Column {
 impl Column {
     /// The header the platform writes: the label with its note.
     pub fn header_zh(&self) -> String {
-        if self.note.is_empty() { self.zh.to_owned() } else { format!("{}({})", self.zh, self.note) }
+        if self.note.is_empty() {
+            self.zh.to_owned()
+        } else {
+            format!("{}({})", self.zh, self.note)
+        }
     }
 }
 
@@ -269,22 +293,54 @@ const MAKERS_KEYS: &[&str] = &["none", "top500", "top50"];
 const INCIDENT_KEYS: &[&str] = &["none", "general", "larger", "major", "extraordinary"];
 
 macro_rules! kind_of {
-    (p_money) => { Kind::Money };
-    (p_signed_money) => { Kind::SignedMoney };
-    (p_count) => { Kind::Count };
-    (p_count1) => { Kind::Count1 };
-    (p_year) => { Kind::Year };
-    (p_level) => { Kind::Level };
-    (p_pct100) => { Kind::Pct100 };
-    (p_score15) => { Kind::Score15 };
-    (p_bool) => { Kind::Bool };
-    (p_date) => { Kind::Date };
-    (p_text) => { Kind::Text };
-    (p_district) => { Kind::District };
-    (p_rd_institution) => { Kind::Choice(RD_INST_KEYS) };
-    (p_award_level) => { Kind::Choice(AWARD_KEYS) };
-    (p_makers) => { Kind::Choice(MAKERS_KEYS) };
-    (p_incident) => { Kind::Choice(INCIDENT_KEYS) };
+    (p_money) => {
+        Kind::Money
+    };
+    (p_signed_money) => {
+        Kind::SignedMoney
+    };
+    (p_count) => {
+        Kind::Count
+    };
+    (p_count1) => {
+        Kind::Count1
+    };
+    (p_year) => {
+        Kind::Year
+    };
+    (p_level) => {
+        Kind::Level
+    };
+    (p_pct100) => {
+        Kind::Pct100
+    };
+    (p_score15) => {
+        Kind::Score15
+    };
+    (p_bool) => {
+        Kind::Bool
+    };
+    (p_date) => {
+        Kind::Date
+    };
+    (p_text) => {
+        Kind::Text
+    };
+    (p_district) => {
+        Kind::District
+    };
+    (p_rd_institution) => {
+        Kind::Choice(RD_INST_KEYS)
+    };
+    (p_award_level) => {
+        Kind::Choice(AWARD_KEYS)
+    };
+    (p_makers) => {
+        Kind::Choice(MAKERS_KEYS)
+    };
+    (p_incident) => {
+        Kind::Choice(INCIDENT_KEYS)
+    };
 }
 
 macro_rules! template {
@@ -441,7 +497,10 @@ pub fn column_for_header(h: &str) -> Option<Col> {
         return Some(c.col);
     }
     let core = header_core(t);
-    COLUMNS.iter().find(|c| header_core(c.zh) == core).map(|c| c.col)
+    COLUMNS
+        .iter()
+        .find(|c| header_core(c.zh) == core)
+        .map(|c| c.col)
 }
 
 /// An error located in a file: the row as a spreadsheet shows it (header = row 1) and the column key.
@@ -472,7 +531,9 @@ pub struct HeaderMap {
 
 impl HeaderMap {
     /// Reads a header row. Errors: a column named twice, a required column missing.
-    pub fn parse<'a>(cells: impl IntoIterator<Item = &'a str>) -> Result<HeaderMap, Vec<CellError>> {
+    pub fn parse<'a>(
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> Result<HeaderMap, Vec<CellError>> {
         let mut cols = Vec::new();
         let mut unknown = Vec::new();
         let mut errors = Vec::new();
@@ -484,7 +545,11 @@ impl HeaderMap {
             }
             match column_for_header(h) {
                 Some(c) if seen.contains(&c) => {
-                    errors.push(CellError { row: 1, column: Some(c.key().into()), message: format!("the column is given twice (again in cell {})", i + 1) });
+                    errors.push(CellError {
+                        row: 1,
+                        column: Some(c.key().into()),
+                        message: format!("the column is given twice (again in cell {})", i + 1),
+                    });
                     cols.push(None);
                 }
                 Some(c) => {
@@ -499,23 +564,44 @@ impl HeaderMap {
         }
         for c in COLUMNS.iter().filter(|c| c.required) {
             if !seen.contains(&c.col) {
-                errors.push(CellError { row: 1, column: Some(c.key.into()), message: format!("the required column is missing (header {} or {})", c.key, c.zh) });
+                errors.push(CellError {
+                    row: 1,
+                    column: Some(c.key.into()),
+                    message: format!(
+                        "the required column is missing (header {} or {})",
+                        c.key, c.zh
+                    ),
+                });
             }
         }
-        if errors.is_empty() { Ok(HeaderMap { cols, unknown }) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(HeaderMap { cols, unknown })
+        } else {
+            Err(errors)
+        }
     }
 
     /// Parses one data row (`row` as the spreadsheet shows it). Every error of the row is returned.
-    pub fn parse_row<'a>(&self, row: usize, cells: impl IntoIterator<Item = &'a str>) -> Result<Enterprise, Vec<CellError>> {
+    pub fn parse_row<'a>(
+        &self,
+        row: usize,
+        cells: impl IntoIterator<Item = &'a str>,
+    ) -> Result<Enterprise, Vec<CellError>> {
         let mut errors = Vec::new();
         let mut uscc = None;
         let mut name = None;
         let mut industry = None;
         let mut optional: Vec<(Col, &str)> = Vec::with_capacity(self.cols.len());
         for (i, cell) in cells.into_iter().enumerate() {
-            let Some(Some(col)) = self.cols.get(i) else { continue };
+            let Some(Some(col)) = self.cols.get(i) else {
+                continue;
+            };
             let cell = cell.trim();
-            let err = |m: String| CellError { row, column: Some(col.key().into()), message: m };
+            let err = |m: String| CellError {
+                row,
+                column: Some(col.key().into()),
+                message: m,
+            };
             match col {
                 Col::Uscc => match Uscc::parse(cell) {
                     Ok(u) => uscc = Some(u),
@@ -537,7 +623,11 @@ impl HeaderMap {
         let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
         for (col, cell) in optional {
             if let Err(m) = e.set(col, cell) {
-                errors.push(CellError { row, column: Some(col.key().into()), message: m });
+                errors.push(CellError {
+                    row,
+                    column: Some(col.key().into()),
+                    message: m,
+                });
             }
         }
         match (uscc, name, industry) {
@@ -550,10 +640,18 @@ impl HeaderMap {
         }
         if errors.is_empty() {
             for (col, m) in e.cross_field_errors() {
-                errors.push(CellError { row, column: Some(col.key().into()), message: m });
+                errors.push(CellError {
+                    row,
+                    column: Some(col.key().into()),
+                    message: m,
+                });
             }
         }
-        if errors.is_empty() { Ok(e) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(e)
+        } else {
+            Err(errors)
+        }
     }
 }
 
@@ -569,10 +667,30 @@ impl Enterprise {
             }
         };
         let c = |v: Option<u32>| v.map(u64::from);
-        part(Col::RdStaff, c(self.rd_staff), Col::Employees, c(self.employees));
-        part(Col::TechStaff, c(self.tech_staff), Col::Employees, c(self.employees));
-        part(Col::Ip1HighValue, c(self.ip1_high_value), Col::Ip1, c(self.ip1));
-        part(Col::Ip1SelfDeveloped, c(self.ip1_self_developed), Col::Ip1, c(self.ip1));
+        part(
+            Col::RdStaff,
+            c(self.rd_staff),
+            Col::Employees,
+            c(self.employees),
+        );
+        part(
+            Col::TechStaff,
+            c(self.tech_staff),
+            Col::Employees,
+            c(self.employees),
+        );
+        part(
+            Col::Ip1HighValue,
+            c(self.ip1_high_value),
+            Col::Ip1,
+            c(self.ip1),
+        );
+        part(
+            Col::Ip1SelfDeveloped,
+            c(self.ip1_self_developed),
+            Col::Ip1,
+            c(self.ip1),
+        );
         part(Col::Ip1Applied, c(self.ip1_applied), Col::Ip1, c(self.ip1));
         let mut money = |col: Col, p: Option<Wan>, whole_col: Col, w: Option<Wan>| {
             if let (Some(p), Some(w)) = (p, w) {
@@ -581,15 +699,39 @@ impl Enterprise {
                 }
             }
         };
-        money(Col::MainRevenue, self.main_revenue, Col::Revenue, self.revenue);
-        money(Col::MainRevenuePrev, self.main_revenue_prev, Col::RevenuePrev, self.revenue_prev);
-        money(Col::MainRevenuePrev2, self.main_revenue_prev2, Col::RevenuePrev2, self.revenue_prev2);
-        if matches!(self.award_level, Some(AwardLevel::Provincial | AwardLevel::National)) {
+        money(
+            Col::MainRevenue,
+            self.main_revenue,
+            Col::Revenue,
+            self.revenue,
+        );
+        money(
+            Col::MainRevenuePrev,
+            self.main_revenue_prev,
+            Col::RevenuePrev,
+            self.revenue_prev,
+        );
+        money(
+            Col::MainRevenuePrev2,
+            self.main_revenue_prev2,
+            Col::RevenuePrev2,
+            self.revenue_prev2,
+        );
+        if matches!(
+            self.award_level,
+            Some(AwardLevel::Provincial | AwardLevel::National)
+        ) {
             if self.award_rank.is_none() {
-                out.push((Col::AwardRank, "is required when award_level is provincial or national".into()));
+                out.push((
+                    Col::AwardRank,
+                    "is required when award_level is provincial or national".into(),
+                ));
             }
             if self.award_year.is_none() {
-                out.push((Col::AwardYear, "is required when award_level is provincial or national".into()));
+                out.push((
+                    Col::AwardYear,
+                    "is required when award_level is provincial or national".into(),
+                ));
             }
         }
         out
@@ -620,9 +762,18 @@ mod tests {
     fn a_header_matches_by_key_label_or_label_with_its_note() {
         assert_eq!(column_for_header("REVENUE"), Some(Col::Revenue));
         assert_eq!(column_for_header("上年度营业收入"), Some(Col::Revenue));
-        assert_eq!(column_for_header("近两年新增股权融资额 (合格机构投资者实缴)"), Some(Col::Equity2y));
-        assert_eq!(column_for_header("近两年新增股权融资额（合格机构投资者实缴）"), Some(Col::Equity2y));
-        assert_eq!(column_for_header("细分市场占有率(%)"), Some(Col::MarketShare));
+        assert_eq!(
+            column_for_header("近两年新增股权融资额 (合格机构投资者实缴)"),
+            Some(Col::Equity2y)
+        );
+        assert_eq!(
+            column_for_header("近两年新增股权融资额（合格机构投资者实缴）"),
+            Some(Col::Equity2y)
+        );
+        assert_eq!(
+            column_for_header("细分市场占有率(%)"),
+            Some(Col::MarketShare)
+        );
         assert_eq!(column_for_header("\u{feff}uscc"), Some(Col::Uscc));
         assert_eq!(column_for_header("备注"), None);
     }

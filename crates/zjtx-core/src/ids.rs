@@ -5,7 +5,9 @@ use std::fmt;
 /// The characters of GB 32100-2015, in the order of their code values (no I, O, S, V, Z).
 const USCC_CHARSET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
 /// Weights of positions 1–17: 3^(i-1) mod 31.
-const USCC_WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const USCC_WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 /// A unified social credit code (统一社会信用代码), normalised: trimmed, upper-cased, check character verified.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
@@ -51,7 +53,10 @@ impl Uscc {
         }
         let expected = Self::check_char(&b[..17]);
         if b[17] != expected {
-            return Err(UsccError::Check { found: b[17] as char, expected: expected as char });
+            return Err(UsccError::Check {
+                found: b[17] as char,
+                expected: expected as char,
+            });
         }
         Ok(Uscc(b))
     }
@@ -112,26 +117,146 @@ pub struct Section {
 
 /// The 20 sections, the same table as `data/gbt4754-sections.csv` (checked by a test).
 pub const SECTIONS: [Section; 20] = [
-    Section { letter: 'A', first: 1, last: 5, name_zh: "农、林、牧、渔业", name_en: "Agriculture, forestry, animal husbandry and fishery" },
-    Section { letter: 'B', first: 6, last: 12, name_zh: "采矿业", name_en: "Mining" },
-    Section { letter: 'C', first: 13, last: 43, name_zh: "制造业", name_en: "Manufacturing" },
-    Section { letter: 'D', first: 44, last: 46, name_zh: "电力、热力、燃气及水生产和供应业", name_en: "Electricity, heat, gas and water production and supply" },
-    Section { letter: 'E', first: 47, last: 50, name_zh: "建筑业", name_en: "Construction" },
-    Section { letter: 'F', first: 51, last: 52, name_zh: "批发和零售业", name_en: "Wholesale and retail trade" },
-    Section { letter: 'G', first: 53, last: 60, name_zh: "交通运输、仓储和邮政业", name_en: "Transport, storage and postal services" },
-    Section { letter: 'H', first: 61, last: 62, name_zh: "住宿和餐饮业", name_en: "Accommodation and catering" },
-    Section { letter: 'I', first: 63, last: 65, name_zh: "信息传输、软件和信息技术服务业", name_en: "Information transmission, software and IT services" },
-    Section { letter: 'J', first: 66, last: 69, name_zh: "金融业", name_en: "Finance" },
-    Section { letter: 'K', first: 70, last: 70, name_zh: "房地产业", name_en: "Real estate" },
-    Section { letter: 'L', first: 71, last: 72, name_zh: "租赁和商务服务业", name_en: "Leasing and business services" },
-    Section { letter: 'M', first: 73, last: 75, name_zh: "科学研究和技术服务业", name_en: "Scientific research and technical services" },
-    Section { letter: 'N', first: 76, last: 79, name_zh: "水利、环境和公共设施管理业", name_en: "Water conservancy, environment and public facilities management" },
-    Section { letter: 'O', first: 80, last: 82, name_zh: "居民服务、修理和其他服务业", name_en: "Resident services, repair and other services" },
-    Section { letter: 'P', first: 83, last: 83, name_zh: "教育", name_en: "Education" },
-    Section { letter: 'Q', first: 84, last: 85, name_zh: "卫生和社会工作", name_en: "Health and social work" },
-    Section { letter: 'R', first: 86, last: 90, name_zh: "文化、体育和娱乐业", name_en: "Culture, sports and entertainment" },
-    Section { letter: 'S', first: 91, last: 96, name_zh: "公共管理、社会保障和社会组织", name_en: "Public administration, social security and social organisations" },
-    Section { letter: 'T', first: 97, last: 97, name_zh: "国际组织", name_en: "International organisations" },
+    Section {
+        letter: 'A',
+        first: 1,
+        last: 5,
+        name_zh: "农、林、牧、渔业",
+        name_en: "Agriculture, forestry, animal husbandry and fishery",
+    },
+    Section {
+        letter: 'B',
+        first: 6,
+        last: 12,
+        name_zh: "采矿业",
+        name_en: "Mining",
+    },
+    Section {
+        letter: 'C',
+        first: 13,
+        last: 43,
+        name_zh: "制造业",
+        name_en: "Manufacturing",
+    },
+    Section {
+        letter: 'D',
+        first: 44,
+        last: 46,
+        name_zh: "电力、热力、燃气及水生产和供应业",
+        name_en: "Electricity, heat, gas and water production and supply",
+    },
+    Section {
+        letter: 'E',
+        first: 47,
+        last: 50,
+        name_zh: "建筑业",
+        name_en: "Construction",
+    },
+    Section {
+        letter: 'F',
+        first: 51,
+        last: 52,
+        name_zh: "批发和零售业",
+        name_en: "Wholesale and retail trade",
+    },
+    Section {
+        letter: 'G',
+        first: 53,
+        last: 60,
+        name_zh: "交通运输、仓储和邮政业",
+        name_en: "Transport, storage and postal services",
+    },
+    Section {
+        letter: 'H',
+        first: 61,
+        last: 62,
+        name_zh: "住宿和餐饮业",
+        name_en: "Accommodation and catering",
+    },
+    Section {
+        letter: 'I',
+        first: 63,
+        last: 65,
+        name_zh: "信息传输、软件和信息技术服务业",
+        name_en: "Information transmission, software and IT services",
+    },
+    Section {
+        letter: 'J',
+        first: 66,
+        last: 69,
+        name_zh: "金融业",
+        name_en: "Finance",
+    },
+    Section {
+        letter: 'K',
+        first: 70,
+        last: 70,
+        name_zh: "房地产业",
+        name_en: "Real estate",
+    },
+    Section {
+        letter: 'L',
+        first: 71,
+        last: 72,
+        name_zh: "租赁和商务服务业",
+        name_en: "Leasing and business services",
+    },
+    Section {
+        letter: 'M',
+        first: 73,
+        last: 75,
+        name_zh: "科学研究和技术服务业",
+        name_en: "Scientific research and technical services",
+    },
+    Section {
+        letter: 'N',
+        first: 76,
+        last: 79,
+        name_zh: "水利、环境和公共设施管理业",
+        name_en: "Water conservancy, environment and public facilities management",
+    },
+    Section {
+        letter: 'O',
+        first: 80,
+        last: 82,
+        name_zh: "居民服务、修理和其他服务业",
+        name_en: "Resident services, repair and other services",
+    },
+    Section {
+        letter: 'P',
+        first: 83,
+        last: 83,
+        name_zh: "教育",
+        name_en: "Education",
+    },
+    Section {
+        letter: 'Q',
+        first: 84,
+        last: 85,
+        name_zh: "卫生和社会工作",
+        name_en: "Health and social work",
+    },
+    Section {
+        letter: 'R',
+        first: 86,
+        last: 90,
+        name_zh: "文化、体育和娱乐业",
+        name_en: "Culture, sports and entertainment",
+    },
+    Section {
+        letter: 'S',
+        first: 91,
+        last: 96,
+        name_zh: "公共管理、社会保障和社会组织",
+        name_en: "Public administration, social security and social organisations",
+    },
+    Section {
+        letter: 'T',
+        first: 97,
+        last: 97,
+        name_zh: "国际组织",
+        name_en: "International organisations",
+    },
 ];
 
 pub fn section_of_division(div: u8) -> Option<&'static Section> {
@@ -166,7 +291,11 @@ pub enum IndustryError {
 
 impl IndustryCode {
     /// A scratch value while a row's identity is being read.
-    pub(crate) const PLACEHOLDER: IndustryCode = IndustryCode { section: 'C', digits: [1, 3, 0, 0], len: 2 };
+    pub(crate) const PLACEHOLDER: IndustryCode = IndustryCode {
+        section: 'C',
+        digits: [1, 3, 0, 0],
+        len: 2,
+    };
 
     pub fn parse(s: &str) -> Result<IndustryCode, IndustryError> {
         let t = s.trim();
@@ -188,7 +317,11 @@ impl IndustryCode {
         if len == 0 {
             let l = letter.ok_or(IndustryError::Shape)?;
             section(l).ok_or(IndustryError::NoSection(l))?;
-            return Ok(IndustryCode { section: l, digits, len });
+            return Ok(IndustryCode {
+                section: l,
+                digits,
+                len,
+            });
         }
         let div = digits[0] * 10 + digits[1];
         let sec = section_of_division(div).ok_or(IndustryError::NoDivision(div))?;
@@ -198,7 +331,11 @@ impl IndustryCode {
                 return Err(IndustryError::Contradiction(l, div, sec.letter));
             }
         }
-        Ok(IndustryCode { section: sec.letter, digits, len })
+        Ok(IndustryCode {
+            section: sec.letter,
+            digits,
+            len,
+        })
     }
 
     pub fn section(&self) -> char {
@@ -210,7 +347,8 @@ impl IndustryCode {
     }
     /// The three-digit group, if given.
     pub fn group(&self) -> Option<u16> {
-        (self.len >= 3).then(|| u16::from(self.division().unwrap_or(0)) * 10 + u16::from(self.digits[2]))
+        (self.len >= 3)
+            .then(|| u16::from(self.division().unwrap_or(0)) * 10 + u16::from(self.digits[2]))
     }
     /// The four-digit class, if given.
     pub fn class(&self) -> Option<u16> {
@@ -241,7 +379,10 @@ mod tests {
     fn a_valid_uscc_is_normalised_and_a_wrong_check_character_is_named() {
         let u = Uscc::with_check(b"91330106MA2B3C4D5").map(|u| u.to_string());
         let good = u.unwrap_or_default();
-        assert_eq!(Uscc::parse(&format!("  {}  ", good.to_lowercase())).map(|u| u.to_string()), Ok(good.clone()));
+        assert_eq!(
+            Uscc::parse(&format!("  {}  ", good.to_lowercase())).map(|u| u.to_string()),
+            Ok(good.clone())
+        );
         let mut bad = good.clone().into_bytes();
         bad[17] = if bad[17] == b'0' { b'1' } else { b'0' };
         let bad = String::from_utf8(bad).unwrap_or_default();
@@ -256,7 +397,10 @@ mod tests {
     #[test]
     fn a_uscc_with_a_space_inside_or_a_forbidden_letter_is_refused() {
         assert_eq!(Uscc::parse("91330100 99655058B"), Err(UsccError::Space));
-        assert!(matches!(Uscc::parse("91330100799655058I"), Err(UsccError::Char('I', 18))));
+        assert!(matches!(
+            Uscc::parse("91330100799655058I"),
+            Err(UsccError::Char('I', 18))
+        ));
         assert_eq!(Uscc::parse("9133"), Err(UsccError::Length(4)));
     }
 
@@ -264,9 +408,18 @@ mod tests {
     fn industry_letter_is_derived_and_contradictions_are_refused() {
         let c = IndustryCode::parse("3981");
         assert_eq!(c.map(|c| c.to_string()), Ok("C3981".into()));
-        assert_eq!(IndustryCode::parse("i6513").map(|c| c.group()), Ok(Some(651)));
-        assert_eq!(IndustryCode::parse("C6513"), Err(IndustryError::Contradiction('C', 65, 'I')));
-        assert_eq!(IndustryCode::parse("9901"), Err(IndustryError::NoDivision(99)));
+        assert_eq!(
+            IndustryCode::parse("i6513").map(|c| c.group()),
+            Ok(Some(651))
+        );
+        assert_eq!(
+            IndustryCode::parse("C6513"),
+            Err(IndustryError::Contradiction('C', 65, 'I'))
+        );
+        assert_eq!(
+            IndustryCode::parse("9901"),
+            Err(IndustryError::NoDivision(99))
+        );
         assert_eq!(IndustryCode::parse("00"), Err(IndustryError::NoDivision(0)));
         assert_eq!(IndustryCode::parse("C1"), Err(IndustryError::Shape));
         assert_eq!(IndustryCode::parse("G").map(|c| c.division()), Ok(None));

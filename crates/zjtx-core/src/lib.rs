@@ -6,7 +6,16 @@
 //! rows as cells of text.
 #![forbid(unsafe_code)]
 
+pub mod engine;
 pub mod enterprise;
+pub mod glossary;
 pub mod ids;
 pub mod num;
 pub mod rules;
+pub mod synth;
+pub mod trace;
+
+pub use engine::{Evaluation, Route, Summary, evaluate, explain, rule_set_for};
+pub use enterprise::Enterprise;
+pub use rules::{RuleSet, RuleSource};
+pub use trace::{Size, Tier, TopTier, Verdict};

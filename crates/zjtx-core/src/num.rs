@@ -197,7 +197,9 @@ fixed4_type!(
 );
 
 /// A ratio threshold in parts per million, written in rule files as a percentage (`"3%"`).
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize)]
+#[derive(
+    Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Ppm(pub i64);
 
@@ -270,7 +272,10 @@ impl Iv {
     /// A blank non-negative amount or count.
     pub const NONNEG: Iv = Iv { lo: 0, hi: INF };
     /// A blank signed amount.
-    pub const ANY: Iv = Iv { lo: NEG_INF, hi: INF };
+    pub const ANY: Iv = Iv {
+        lo: NEG_INF,
+        hi: INF,
+    };
     pub fn known(self) -> Option<i64> {
         (self.lo == self.hi).then_some(self.lo)
     }
@@ -279,16 +284,30 @@ impl Iv {
     }
     /// The part of the range at or above `t` (for splitting a range into branches); `None` if empty.
     pub fn at_least(self, t: i64) -> Option<Iv> {
-        (self.hi >= t).then(|| Iv { lo: self.lo.max(t), hi: self.hi })
+        (self.hi >= t).then(|| Iv {
+            lo: self.lo.max(t),
+            hi: self.hi,
+        })
     }
     /// The part of the range strictly below `t`.
     pub fn below(self, t: i64) -> Option<Iv> {
-        (self.lo < t).then(|| Iv { lo: self.lo, hi: self.hi.min(t - 1) })
+        (self.lo < t).then(|| Iv {
+            lo: self.lo,
+            hi: self.hi.min(t - 1),
+        })
     }
     /// Sum of two ranges (each end saturates at infinity).
     pub fn add(self, o: Iv) -> Iv {
-        let lo = if self.lo == NEG_INF || o.lo == NEG_INF { NEG_INF } else { self.lo + o.lo };
-        let hi = if self.hi == INF || o.hi == INF { INF } else { self.hi + o.hi };
+        let lo = if self.lo == NEG_INF || o.lo == NEG_INF {
+            NEG_INF
+        } else {
+            self.lo + o.lo
+        };
+        let hi = if self.hi == INF || o.hi == INF {
+            INF
+        } else {
+            self.hi + o.hi
+        };
         Iv { lo, hi }
     }
 }
@@ -304,7 +323,34 @@ impl Can {
     pub const fn known(b: bool) -> Can {
         Can { hold: b, fail: !b }
     }
-    pub const EITHER: Can = Can { hold: true, fail: true };
+    pub const EITHER: Can = Can {
+        hold: true,
+        fail: true,
+    };
+    /// A blank boolean can be either; a known one is itself.
+    pub fn of(b: Option<bool>) -> Can {
+        b.map_or(Can::EITHER, Can::known)
+    }
+    /// Both, for conditions on independent inputs (exact).
+    pub fn and(self, o: Can) -> Can {
+        Can {
+            hold: self.hold && o.hold,
+            fail: self.fail || o.fail,
+        }
+    }
+    /// Either, for conditions on independent inputs (exact).
+    pub fn or(self, o: Can) -> Can {
+        Can {
+            hold: self.hold || o.hold,
+            fail: self.fail && o.fail,
+        }
+    }
+    pub fn not(self) -> Can {
+        Can {
+            hold: self.fail,
+            fail: self.hold,
+        }
+    }
 }
 
 /// An end of a ratio's range: a fraction `n/d` with `d > 0`, or an infinity.
@@ -315,13 +361,59 @@ pub enum End {
     PosInf,
 }
 
+/// A rational threshold `n / d` (`d > 0`) for a ratio.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Thr {
+    pub n: i128,
+    pub d: i128,
+}
+
+impl From<Ppm> for Thr {
+    fn from(t: Ppm) -> Thr {
+        Thr {
+            n: t.0.into(),
+            d: PPM,
+        }
+    }
+}
+
+impl Thr {
+    /// `(1 + g)²`, the ratio over two years that a compound growth rate `g` implies.
+    pub fn compound2(g: Ppm) -> Thr {
+        let b = PPM + i128::from(g.0);
+        Thr {
+            n: b * b,
+            d: PPM * PPM,
+        }
+    }
+    /// `1 + g`, the ratio of two years that a growth rate `g` implies.
+    pub fn growth(g: Ppm) -> Thr {
+        Thr {
+            n: PPM + i128::from(g.0),
+            d: PPM,
+        }
+    }
+}
+
 impl End {
-    /// Compares this end with a threshold in ppm, exactly.
-    pub fn cmp_ppm(self, t: Ppm) -> Ordering {
+    /// Compares this end with a threshold, exactly.
+    pub fn cmp_thr(self, t: Thr) -> Ordering {
         match self {
             End::NegInf => Ordering::Less,
             End::PosInf => Ordering::Greater,
-            End::Frac(n, d) => (n * PPM).cmp(&(i128::from(t.0) * d)),
+            End::Frac(n, d) => (n * t.d).cmp(&(t.n * d)),
+        }
+    }
+    /// Compares this end with a threshold in ppm, exactly.
+    pub fn cmp_ppm(self, t: Ppm) -> Ordering {
+        self.cmp_thr(t.into())
+    }
+    /// Half of the sum of two ends (for a two-year average).
+    pub fn half_sum(self, o: End) -> End {
+        match (self, o) {
+            (End::NegInf, _) | (_, End::NegInf) => End::NegInf,
+            (End::PosInf, _) | (_, End::PosInf) => End::PosInf,
+            (End::Frac(a, b), End::Frac(c, d)) => End::Frac(a * d + c * b, 2 * b * d),
         }
     }
     /// The value in units of 1/10000 percent, for display (saturating).
@@ -366,35 +458,70 @@ impl RatioRange {
         } else {
             End::Frac(num.hi.into(), den.hi.max(1).into())
         };
-        RatioRange { undef, def, inf, sup }
+        RatioRange {
+            undef,
+            def,
+            inf,
+            sup,
+        }
     }
     /// The single value, when every input is known and the denominator is not 0.
     pub fn known(self) -> Option<End> {
         (!self.undef && self.inf == self.sup).then_some(self.inf)
     }
     /// `ratio ≥ t` (undefined fails).
-    pub fn at_least(self, t: Ppm) -> Can {
+    pub fn at_least(self, t: impl Into<Thr>) -> Can {
+        let t = t.into();
         Can {
-            hold: self.def && self.sup.cmp_ppm(t) != Ordering::Less,
-            fail: self.undef || (self.def && self.inf.cmp_ppm(t) == Ordering::Less),
+            hold: self.def && self.sup.cmp_thr(t) != Ordering::Less,
+            fail: self.undef || (self.def && self.inf.cmp_thr(t) == Ordering::Less),
         }
     }
     /// `ratio ≤ t` (undefined fails).
-    pub fn at_most(self, t: Ppm) -> Can {
+    pub fn at_most(self, t: impl Into<Thr>) -> Can {
+        let t = t.into();
         Can {
-            hold: self.def && self.inf.cmp_ppm(t) != Ordering::Greater,
-            fail: self.undef || (self.def && self.sup.cmp_ppm(t) == Ordering::Greater),
+            hold: self.def && self.inf.cmp_thr(t) != Ordering::Greater,
+            fail: self.undef || (self.def && self.sup.cmp_thr(t) == Ordering::Greater),
+        }
+    }
+
+    /// The range of a two-year average growth `(g(Y) + g(Y-1)) / 2 + 1`, that is
+    /// `(x/x1 + x1/x2) / 2`, over the blanks. `x1` appears on both sides, so a blank `x1` is handled
+    /// on its own: it can be 0 (undefined) and can grow without bound (so can the average).
+    pub fn avg_growth(x: Iv, x1: Iv, x2: Iv) -> RatioRange {
+        if x1.is_blank() {
+            return RatioRange {
+                undef: true,
+                def: x2.hi > 0 && x1.hi > 0,
+                inf: End::Frac(0, 1),
+                sup: End::PosInf,
+            };
+        }
+        let a = RatioRange::of(x, x1);
+        let b = RatioRange::of(x1, x2);
+        RatioRange {
+            undef: a.undef || b.undef,
+            def: a.def && b.def,
+            inf: a.inf.half_sum(b.inf),
+            sup: a.sup.half_sum(b.sup),
         }
     }
 }
 
 /// `x ≥ t` over a range.
 pub fn iv_at_least(x: Iv, t: i64) -> Can {
-    Can { hold: x.hi >= t, fail: x.lo < t }
+    Can {
+        hold: x.hi >= t,
+        fail: x.lo < t,
+    }
 }
 /// `x ≤ t` over a range.
 pub fn iv_at_most(x: Iv, t: i64) -> Can {
-    Can { hold: x.lo <= t, fail: x.hi > t }
+    Can {
+        hold: x.lo <= t,
+        fail: x.hi > t,
+    }
 }
 
 #[cfg(test)]
@@ -411,13 +538,22 @@ mod tests {
         assert_eq!(parse_fixed4("12,3x"), Err(DecimalError::NotANumber));
         assert_eq!(parse_fixed4("."), Err(DecimalError::NotANumber));
         assert_eq!(parse_fixed4("1e5"), Err(DecimalError::NotANumber));
-        assert_eq!(parse_fixed4("999999999999999999999"), Err(DecimalError::OutOfRange));
+        assert_eq!(
+            parse_fixed4("999999999999999999999"),
+            Err(DecimalError::OutOfRange)
+        );
     }
 
     #[test]
     fn display_is_the_shortest_exact_form() {
-        assert_eq!(Wan::parse("72.50").map(|w| w.to_string()), Ok("72.5".into()));
-        assert_eq!(Wan::parse("-0.0001").map(|w| w.to_string()), Ok("-0.0001".into()));
+        assert_eq!(
+            Wan::parse("72.50").map(|w| w.to_string()),
+            Ok("72.5".into())
+        );
+        assert_eq!(
+            Wan::parse("-0.0001").map(|w| w.to_string()),
+            Ok("-0.0001".into())
+        );
         assert_eq!(Wan::parse("100").map(|w| w.to_string()), Ok("100".into()));
     }
 
@@ -444,7 +580,13 @@ mod tests {
         assert!(r.undef && r.def);
         assert_eq!(r.at_least(Ppm(30_000)), Can::EITHER);
         let zero_num = RatioRange::of(Iv::point(0), Iv::NONNEG);
-        assert_eq!(zero_num.at_least(Ppm(30_000)), Can { hold: false, fail: true });
+        assert_eq!(
+            zero_num.at_least(Ppm(30_000)),
+            Can {
+                hold: false,
+                fail: true
+            }
+        );
     }
 
     #[test]

@@ -33,7 +33,10 @@ pub const EMBEDDED_FILES: &[(&str, &str)] = &[
 
 impl RuleSource for Embedded {
     fn read(&self, file: &str) -> Result<Option<String>, String> {
-        Ok(EMBEDDED_FILES.iter().find(|(n, _)| *n == file).map(|(_, t)| (*t).to_owned()))
+        Ok(EMBEDDED_FILES
+            .iter()
+            .find(|(n, _)| *n == file)
+            .map(|(_, t)| (*t).to_owned()))
     }
 }
 
@@ -654,8 +657,14 @@ struct SetFile {
 /// The SRDI and little-giant rules of one generation of the measures.
 #[derive(Debug, Clone)]
 pub enum Upper {
-    Miit2022 { srdi: Box<Srdi22>, giant: Box<Giant22> },
-    Miit2026 { srdi: Box<Srdi26>, giant: Box<Giant26> },
+    Miit2022 {
+        srdi: Box<Srdi22>,
+        giant: Box<Giant22>,
+    },
+    Miit2026 {
+        srdi: Box<Srdi26>,
+        giant: Box<Giant26>,
+    },
 }
 
 /// A complete, validated rule set.
@@ -680,15 +689,25 @@ impl RuleSet {
 }
 
 fn read(src: &dyn RuleSource, file: &str) -> Result<String, RuleError> {
-    let own = src.read(file).map_err(|m| RuleError::Unreadable { file: file.into(), message: m })?;
+    let own = src.read(file).map_err(|m| RuleError::Unreadable {
+        file: file.into(),
+        message: m,
+    })?;
     match own {
         Some(t) => Ok(t),
-        None => Embedded.read(file).ok().flatten().ok_or_else(|| RuleError::Missing(file.into())),
+        None => Embedded
+            .read(file)
+            .ok()
+            .flatten()
+            .ok_or_else(|| RuleError::Missing(file.into())),
     }
 }
 
 fn malformed(file: &str, message: impl Into<String>) -> RuleError {
-    RuleError::Malformed { file: file.into(), message: message.into() }
+    RuleError::Malformed {
+        file: file.into(),
+        message: message.into(),
+    }
 }
 
 /// Loads and validates one rule set from a source (falling back to the embedded file for any file
@@ -698,17 +717,32 @@ pub fn load(src: &dyn RuleSource, id: &str) -> Result<RuleSet, RuleError> {
         return Err(RuleError::UnknownSet(id.into()));
     }
     let common_text = read(src, "common.toml")?;
-    let common: Common = toml::from_str(&common_text).map_err(|e| malformed("common.toml", e.to_string()))?;
+    let common: Common =
+        toml::from_str(&common_text).map_err(|e| malformed("common.toml", e.to_string()))?;
     let file = format!("{id}.toml");
     let text = read(src, &file)?;
     let set: SetFile = toml::from_str(&text).map_err(|e| malformed(&file, e.to_string()))?;
     if set.id != id {
-        return Err(malformed(&file, format!("declares id {:?}, expected {id:?}", set.id)));
+        return Err(malformed(
+            &file,
+            format!("declares id {:?}, expected {id:?}", set.id),
+        ));
     }
     let upper = match (set.srdi22, set.giant22, set.srdi26, set.giant26) {
-        (Some(s), Some(g), None, None) => Upper::Miit2022 { srdi: Box::new(s), giant: Box::new(g) },
-        (None, None, Some(s), Some(g)) => Upper::Miit2026 { srdi: Box::new(s), giant: Box::new(g) },
-        _ => return Err(malformed(&file, "needs either [srdi22] and [giant22], or [srdi26] and [giant26]")),
+        (Some(s), Some(g), None, None) => Upper::Miit2022 {
+            srdi: Box::new(s),
+            giant: Box::new(g),
+        },
+        (None, None, Some(s), Some(g)) => Upper::Miit2026 {
+            srdi: Box::new(s),
+            giant: Box::new(g),
+        },
+        _ => {
+            return Err(malformed(
+                &file,
+                "needs either [srdi22] and [giant22], or [srdi26] and [giant26]",
+            ));
+        }
     };
     let rs = RuleSet {
         id: set.id,
@@ -729,10 +763,16 @@ pub fn load_all(src: &dyn RuleSource) -> Result<Vec<RuleSet>, RuleError> {
     RULE_SET_IDS.iter().map(|id| load(src, id)).collect()
 }
 
-fn check_desc<T: Ord + Copy + std::fmt::Display>(what: &str, bands: &[(T, Points)]) -> Result<(), String> {
+fn check_desc<T: Ord + Copy + std::fmt::Display>(
+    what: &str,
+    bands: &[(T, Points)],
+) -> Result<(), String> {
     for w in bands.windows(2) {
         if w[0].0 <= w[1].0 || w[0].1 < w[1].1 {
-            return Err(format!("{what}: bands must go from the highest bound and most points down ({} then {})", w[0].0, w[1].0));
+            return Err(format!(
+                "{what}: bands must go from the highest bound and most points down ({} then {})",
+                w[0].0, w[1].0
+            ));
         }
     }
     Ok(())
@@ -741,7 +781,10 @@ fn check_desc<T: Ord + Copy + std::fmt::Display>(what: &str, bands: &[(T, Points
 fn check_asc(what: &str, bands: &[(Ppm, Points)]) -> Result<(), String> {
     for w in bands.windows(2) {
         if w[0].0 >= w[1].0 || w[0].1 < w[1].1 {
-            return Err(format!("{what}: at_most bands must go from the lowest bound and most points up ({} then {})", w[0].0, w[1].0));
+            return Err(format!(
+                "{what}: at_most bands must go from the lowest bound and most points up ({} then {})",
+                w[0].0, w[1].0
+            ));
         }
     }
     Ok(())
@@ -761,11 +804,17 @@ fn validate(rs: &RuleSet) -> Result<(), (&'static str, String)> {
     for row in &c.size.rows {
         let n = row.indicators.len();
         if n == 0 || row.large.len() != n || row.medium.len() != n || row.small.len() != n {
-            return Err(common(format!("size row {}: large, medium and small need one bound per indicator", row.id)));
+            return Err(common(format!(
+                "size row {}: large, medium and small need one bound per indicator",
+                row.id
+            )));
         }
         for i in 0..n {
             if !(row.large[i] >= row.medium[i] && row.medium[i] >= row.small[i]) {
-                return Err(common(format!("size row {}: bounds must fall from large to small", row.id)));
+                return Err(common(format!(
+                    "size row {}: bounds must fall from large to small",
+                    row.id
+                )));
             }
         }
     }
@@ -781,7 +830,11 @@ fn validate(rs: &RuleSet) -> Result<(), (&'static str, String)> {
         check_ratio(what, b).map_err(common)?;
     }
     check_desc("kj.ip.class2", &c.kj.ip.class2).map_err(common)?;
-    let own = if matches!(rs.upper, Upper::Miit2022 { .. }) { "miit-2022.toml" } else { "miit-2026.toml" };
+    let own = if matches!(rs.upper, Upper::Miit2022 { .. }) {
+        "miit-2022.toml"
+    } else {
+        "miit-2026.toml"
+    };
     if let Upper::Miit2022 { srdi, giant } = &rs.upper {
         for (what, b) in [
             ("srdi22.main_share", &srdi.main_share),
@@ -796,11 +849,18 @@ fn validate(rs: &RuleSet) -> Result<(), (&'static str, String)> {
         check_desc("srdi22.rd_input.intensity", &srdi.rd_input.intensity).map_err(|m| (own, m))?;
         check_desc("srdi22.digital.levels", &srdi.digital.levels).map_err(|m| (own, m))?;
         if srdi.niche_points.years_per_point <= 0 {
-            return Err((own, "srdi22.niche_points.years_per_point must be ≥ 1".into()));
+            return Err((
+                own,
+                "srdi22.niche_points.years_per_point must be ≥ 1".into(),
+            ));
         }
         let t = &giant.general.tiers;
         if t.is_empty() || t.windows(2).any(|w| w[0].min_revenue <= w[1].min_revenue) {
-            return Err((own, "giant22.general.tiers must be non-empty and go from the highest revenue down".into()));
+            return Err((
+                own,
+                "giant22.general.tiers must be non-empty and go from the highest revenue down"
+                    .into(),
+            ));
         }
     }
     Ok(())
@@ -827,29 +887,48 @@ mod tests {
 
     #[test]
     fn an_unknown_key_in_a_rule_file_is_a_located_error() {
-        let text = include_str!("../rules/miit-2026.toml").replace("min_score = \"50\"", "min_scor = \"50\"");
-        let e = load(&Override("miit-2026.toml", text), "miit-2026").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(e.contains("miit-2026.toml") && e.contains("min_scor"), "{e}");
+        let text = include_str!("../rules/miit-2026.toml")
+            .replace("min_score = \"50\"", "min_scor = \"50\"");
+        let e = load(&Override("miit-2026.toml", text), "miit-2026")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            e.contains("miit-2026.toml") && e.contains("min_scor"),
+            "{e}"
+        );
     }
 
     #[test]
     fn a_malformed_threshold_is_an_error_naming_the_value() {
-        let text = include_str!("../rules/common.toml").replace("min_equity_3y = \"500\"", "min_equity_3y = \"5O0\"");
-        let e = load(&Override("common.toml", text), "miit-2022").err().map(|e| e.to_string()).unwrap_or_default();
+        let text = include_str!("../rules/common.toml")
+            .replace("min_equity_3y = \"500\"", "min_equity_3y = \"5O0\"");
+        let e = load(&Override("common.toml", text), "miit-2022")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("common.toml") && e.contains("5O0"), "{e}");
     }
 
     #[test]
     fn bands_out_of_order_are_refused() {
-        let text = include_str!("../rules/common.toml").replace(r#"bands = [["5%", "20"], ["3%", "15"]"#, r#"bands = [["3%", "20"], ["5%", "15"]"#);
-        let e = load(&Override("common.toml", text), "miit-2022").err().map(|e| e.to_string()).unwrap_or_default();
+        let text = include_str!("../rules/common.toml").replace(
+            r#"bands = [["5%", "20"], ["3%", "15"]"#,
+            r#"bands = [["3%", "20"], ["5%", "15"]"#,
+        );
+        let e = load(&Override("common.toml", text), "miit-2022")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(e.contains("cx.rd_intensity"), "{e}");
     }
 
     #[test]
     fn a_changed_parameter_in_an_override_is_used() {
-        let text = include_str!("../rules/common.toml").replace("min_equity_3y = \"500\"", "min_equity_3y = \"800\"");
-        let rs = load(&Override("common.toml", text), "miit-2022").unwrap_or_else(|e| panic!("{e}"));
+        let text = include_str!("../rules/common.toml")
+            .replace("min_equity_3y = \"500\"", "min_equity_3y = \"800\"");
+        let rs =
+            load(&Override("common.toml", text), "miit-2022").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rs.common.cx.d4.min_equity_3y, Wan::whole(800));
     }
 }

@@ -1,0 +1,439 @@
+//! A synthetic city: realistic enterprises for demos, tests and benchmarks, deterministic for a seed.
+//!
+//! Revenue is log-normal (most firms small, a long tail of large ones), the other figures follow from
+//! it with plausible ratios, a few percent of every optional cell is left blank, and every USCC is
+//! valid and unique (the serial part is a bijection of the row number).
+
+use chrono::NaiveDate;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+use crate::enterprise::{AwardLevel, DISTRICTS, Enterprise, Incident, MakersChina, RdInstitution};
+use crate::ids::{IndustryCode, Uscc};
+use crate::num::{Dec4, SCALE, Wan};
+
+/// (ecosystem, industry codes typical of it)
+const SECTORS: &[(&str, &[&str])] = &[
+    (
+        "智能物联",
+        &[
+            "C3981", "C3971", "C3921", "C4011", "I6513", "I6511", "I6520", "C3963",
+        ],
+    ),
+    (
+        "生物医药",
+        &["C2761", "C2720", "C2740", "C3581", "C3584", "M7340"],
+    ),
+    (
+        "高端装备",
+        &[
+            "C3411", "C3421", "C3491", "C3562", "C3670", "C3812", "C3842",
+        ],
+    ),
+    ("新材料", &["C2929", "C2653", "C3311", "C3091", "C2662"]),
+    (
+        "绿色能源",
+        &["C3825", "C3841", "C3849", "D4415", "C3461", "N7723"],
+    ),
+];
+/// Codes of firms outside the five ecosystems (services, trade, construction…).
+const OTHER_CODES: &[&str] = &[
+    "F5179", "F5299", "G5990", "G5431", "K7020", "L7212", "E4813", "M7320", "M7520", "H6210",
+    "I6540", "R8710",
+];
+const NAME_HEADS: &[&str] = &[
+    "华", "创", "中", "新", "博", "海", "瑞", "智", "联", "恒", "卓", "信", "安", "景", "天", "宏",
+    "正", "元", "睿", "晶",
+];
+const NAME_TAILS: &[&str] = &[
+    "科技", "智能", "电子", "医药", "材料", "装备", "能源", "信息", "精密", "生物", "光电", "数据",
+];
+const NAME_KINDS: &[&str] = &["有限公司", "股份有限公司"];
+/// Relative weights of the districts, most firms in the tech districts.
+const DISTRICT_WEIGHTS: [u32; 13] = [6, 6, 9, 14, 12, 16, 6, 5, 8, 9, 3, 2, 4];
+
+/// `maybe` with its value computed first (the value itself draws from the generator).
+macro_rules! mb {
+    ($g:expr, $p:expr, $v:expr) => {{
+        let v = $v;
+        $g.maybe($p, v)
+    }};
+}
+
+/// Generates enterprises for one city and reference year.
+pub struct Generator {
+    rng: ChaCha8Rng,
+    next: u64,
+    year: i32,
+}
+
+impl Generator {
+    pub fn new(seed: u64, year: i32) -> Generator {
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            next: 0,
+            year,
+        }
+    }
+
+    fn normal(&mut self) -> f64 {
+        // Box–Muller.
+        let u1: f64 = self.rng.random_range(f64::EPSILON..1.0);
+        let u2: f64 = self.rng.random_range(0.0..1.0);
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    }
+
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p.clamp(0.0, 1.0))
+    }
+
+    /// `v`, or blank with probability `p`.
+    fn maybe<T>(&mut self, p: f64, v: T) -> Option<T> {
+        if self.chance(p) { None } else { Some(v) }
+    }
+
+    fn pick<'t, T>(&mut self, items: &'t [T]) -> &'t T {
+        &items[self.rng.random_range(0..items.len())]
+    }
+
+    fn wan(x: f64) -> Wan {
+        // Round to 0.01 万 (100 yuan): plausible bookkeeping precision.
+        let u = ((x.max(0.0) * 100.0).round() as i64) * (SCALE / 100);
+        Wan::from_units(u).unwrap_or(Wan::ZERO)
+    }
+
+    fn date(&mut self, from: i32, to: i32) -> NaiveDate {
+        let y = self.rng.random_range(from..=to);
+        let m = self.rng.random_range(1..=12);
+        let d = self.rng.random_range(1..=28);
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    fn uscc(&mut self, district: &str, serial: u64) -> Uscc {
+        const CH: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+        let mut b = [0u8; 17];
+        b[0] = b'9';
+        b[1] = b'1';
+        b[2..8].copy_from_slice(&district.as_bytes()[..6]);
+        b[8] = b'M';
+        b[9] = b'A';
+        // An affine map modulo 31^7 with a multiplier prime to 31 is a bijection: unique serials.
+        let modulus: u64 = 31u64.pow(7);
+        let mut v = (serial.wrapping_mul(1_000_003) + 7_919) % modulus;
+        for i in (10..17).rev() {
+            b[i] = CH[(v % 31) as usize];
+            v /= 31;
+        }
+        Uscc::with_check(&b)
+            .unwrap_or_else(|| Uscc::with_check(b"91330100MA0000000").unwrap_or(Uscc::PLACEHOLDER))
+    }
+
+    fn one(&mut self) -> Enterprise {
+        let serial = self.next;
+        self.next += 1;
+        let y = self.year;
+        let total: u32 = DISTRICT_WEIGHTS.iter().sum();
+        let mut k = self.rng.random_range(0..total);
+        let mut di = 0;
+        for (i, w) in DISTRICT_WEIGHTS.iter().enumerate() {
+            if k < *w {
+                di = i;
+                break;
+            }
+            k -= w;
+        }
+        let (dcode, dname) = DISTRICTS[di];
+        let in_ecosystem = self.chance(0.8);
+        let (eco, code) = if in_ecosystem {
+            let (eco, codes) = *self.pick(SECTORS);
+            (Some(eco.to_owned()), *self.pick(codes))
+        } else {
+            (None, *self.pick(OTHER_CODES))
+        };
+        let industry = IndustryCode::parse(code).unwrap_or(IndustryCode::PLACEHOLDER);
+        let head = format!("{}{}", self.pick(NAME_HEADS), self.pick(NAME_HEADS));
+        let name = format!(
+            "杭州{}{}{}",
+            head,
+            self.pick(NAME_TAILS),
+            self.pick(NAME_KINDS)
+        );
+        let mut e = Enterprise::new(self.uscc(dcode, serial), name, industry);
+
+        // Revenue: log-normal around 2,500万, long tail.
+        let rev = (7.8 + 1.5 * self.normal()).exp().min(2.0e6);
+        let g1 = 0.08 + 0.18 * self.normal();
+        let g2 = 0.08 + 0.18 * self.normal();
+        let rev1 = rev / (1.0 + g1).max(0.3);
+        let rev2 = rev1 / (1.0 + g2).max(0.3);
+        let main_share = (0.55 + 0.45 * self.rng.random_range(0.0..1.0f64).sqrt()).min(1.0);
+        let intensity = (0.01 + 0.05 * self.normal().abs()).min(0.4);
+        let per_head = 40.0 + 80.0 * self.rng.random_range(0.0..1.0f64);
+        let employees = ((rev / per_head).round() as u32).clamp(3, 20_000);
+        let rd_share = (0.05 + 0.25 * self.rng.random_range(0.0..1.0f64)).min(1.0);
+        let rd_staff = ((f64::from(employees) * rd_share).round() as u32).min(employees);
+        let assets = rev * (0.6 + 1.2 * self.rng.random_range(0.0..1.0f64));
+        let debt = 0.15 + 0.7 * self.rng.random_range(0.0..1.0f64);
+        let blank = 0.04;
+
+        e.district = mb!(self, 0.01, dname.to_owned());
+        e.ecosystem = eco;
+        let established = self.date(1995, y - 1);
+        e.established_on = Some(established);
+        let niche_from = established
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .unwrap_or(y - 1);
+        e.niche_since = {
+            let d = self.date(niche_from, y);
+            mb!(self, blank, d.max(established))
+        };
+        e.year = Some(y);
+        e.employees = mb!(self, blank / 2.0, employees);
+        e.rd_staff = mb!(self, blank, rd_staff);
+        e.tech_staff = if self.chance(0.5) {
+            None
+        } else {
+            Some((rd_staff + employees / 20).min(employees))
+        };
+        e.revenue = mb!(self, blank / 2.0, Self::wan(rev));
+        e.revenue_prev = mb!(self, blank, Self::wan(rev1));
+        e.revenue_prev2 = mb!(self, blank * 1.5, Self::wan(rev2));
+        let main = Self::wan(rev * main_share).min(Self::wan(rev));
+        e.main_revenue = mb!(self, blank, main);
+        e.main_revenue_prev = mb!(
+            self,
+            blank,
+            Self::wan(rev1 * main_share).min(Self::wan(rev1))
+        );
+        e.main_revenue_prev2 = mb!(
+            self,
+            blank * 1.5,
+            Self::wan(rev2 * main_share).min(Self::wan(rev2))
+        );
+        e.rd_expense = mb!(self, blank, Self::wan(rev * intensity));
+        e.rd_expense_prev = mb!(
+            self,
+            blank,
+            Self::wan(rev1 * intensity * (0.8 + 0.3 * self.rng.random_range(0.0..1.0f64)))
+        );
+        e.total_cost = mb!(
+            self,
+            blank,
+            Self::wan(rev * (0.75 + 0.2 * self.rng.random_range(0.0..1.0f64)))
+        );
+        let margin = 0.06 + 0.08 * self.normal();
+        e.net_profit = mb!(
+            self,
+            blank,
+            Wan::from_units(((rev * margin * 100.0).round() as i64) * (SCALE / 100))
+                .unwrap_or(Wan::ZERO)
+        );
+        e.total_assets = mb!(self, blank, Self::wan(assets));
+        e.total_liabilities = mb!(self, blank, Self::wan(assets * debt));
+        let eq = if self.chance(0.12) {
+            Self::wan((6.5 + 1.2 * self.normal()).exp())
+        } else {
+            Wan::ZERO
+        };
+        e.equity_2y = mb!(self, blank, eq);
+        e.equity_3y = mb!(
+            self,
+            blank,
+            if eq > Wan::ZERO {
+                eq
+            } else if self.chance(0.05) {
+                Self::wan(300.0 + 900.0 * self.rng.random_range(0.0..1.0f64))
+            } else {
+                Wan::ZERO
+            }
+        );
+        let ip1 = (self.normal().abs() * (1.0 + rev.ln().max(1.0) - 5.0).max(0.5) * 2.0) as u32;
+        e.ip1 = mb!(self, blank, ip1);
+        e.ip1_high_value = mb!(
+            self,
+            blank,
+            if ip1 > 0 && self.chance(0.25) {
+                self.rng.random_range(1..=ip1.max(1))
+            } else {
+                0
+            }
+        );
+        e.ip1_self_developed = mb!(
+            self,
+            blank,
+            if ip1 > 0 {
+                self.rng.random_range(0..=ip1)
+            } else {
+                0
+            }
+        );
+        e.ip1_applied = mb!(
+            self,
+            blank,
+            if ip1 > 0 {
+                self.rng.random_range(0..=ip1)
+            } else {
+                0
+            }
+        );
+        e.ip2 = mb!(self, blank, (self.normal().abs() * 8.0) as u32);
+        e.rd_institution = mb!(
+            self,
+            blank,
+            *self.pick(&[
+                RdInstitution::None,
+                RdInstitution::None,
+                RdInstitution::BelowCity,
+                RdInstitution::City,
+                RdInstitution::City,
+                RdInstitution::Provincial,
+                RdInstitution::National
+            ])
+        );
+        e.digital_level = mb!(self, blank, self.rng.random_range(0..=4u8));
+        e.quality_award = mb!(self, blank, self.chance(0.1));
+        e.quality_cert = mb!(self, blank, self.chance(0.7));
+        e.own_brand = mb!(self, blank, self.chance(0.6));
+        e.standard_drafting = mb!(self, blank, self.chance(0.25));
+        e.standard_lead_5y = mb!(self, blank, self.chance(0.05));
+        e.intl_product_cert = mb!(self, blank, self.chance(0.2));
+        e.core_it_system = mb!(self, blank, self.chance(0.75));
+        e.product_emerging = mb!(self, blank, self.chance(0.5));
+        e.product_chain_gap = mb!(self, blank, self.chance(0.2));
+        e.product_six_basics = mb!(self, blank, self.chance(0.2));
+        e.product_key_field = mb!(self, blank, self.chance(0.4));
+        e.chain_key_link = mb!(self, blank, self.chance(0.35));
+        e.market_share = mb!(
+            self,
+            blank * 2.0,
+            Dec4::from_units((self.normal().abs() * 8.0 * SCALE as f64) as i64)
+                .unwrap_or(Dec4::ZERO)
+                .min(Dec4::whole(100))
+        );
+        e.market_rank = mb!(self, blank * 3.0, self.rng.random_range(1..=30u32));
+        e.market_position_ok = mb!(self, blank, self.chance(0.45));
+        e.high_tech_issued_on = if self.chance(0.3) {
+            Some(self.date(y - 4, y))
+        } else {
+            None
+        };
+        e.innovation_demo = mb!(self, blank, self.chance(0.01));
+        e.ip_advantage = mb!(self, blank, self.chance(0.03));
+        let level = *self.pick(&[
+            AwardLevel::None,
+            AwardLevel::None,
+            AwardLevel::None,
+            AwardLevel::None,
+            AwardLevel::Provincial,
+            AwardLevel::National,
+        ]);
+        e.award_level = Some(level);
+        if level != AwardLevel::None {
+            e.award_rank = Some(self.rng.random_range(1..=8));
+            e.award_year = Some(self.rng.random_range(y - 6..=y));
+        }
+        let makers = *self.pick(&[
+            MakersChina::None,
+            MakersChina::None,
+            MakersChina::None,
+            MakersChina::None,
+            MakersChina::None,
+            MakersChina::Top500,
+            MakersChina::Top50,
+        ]);
+        e.makers_china = mb!(self, blank, makers);
+        if makers != MakersChina::None {
+            e.makers_china_year = Some(self.rng.random_range(y - 5..=y));
+        }
+        e.local_feature_score = mb!(
+            self,
+            blank * 2.0,
+            Dec4::whole(self.rng.random_range(0..=15))
+        );
+        e.quality_score = mb!(
+            self,
+            blank * 2.0,
+            Dec4::from_units(self.rng.random_range(20 * SCALE..=95 * SCALE)).unwrap_or(Dec4::ZERO)
+        );
+        let held = |g: &mut Generator, p: f64| {
+            if g.chance(p) {
+                Some(g.date(y, y + 3))
+            } else {
+                None
+            }
+        };
+        e.innovative_until = held(self, 0.2);
+        e.tech_sme_until = held(self, 0.25);
+        e.srdi_until = held(self, 0.08);
+        e.giant_until = held(self, 0.01);
+        e.abnormal_list = mb!(self, blank, self.chance(0.01));
+        e.dishonest_list = mb!(self, blank, self.chance(0.005));
+        e.restricted_products = mb!(self, blank, self.chance(0.005));
+        e.incident_3y = mb!(
+            self,
+            blank,
+            *self.pick(&[
+                Incident::None,
+                Incident::None,
+                Incident::None,
+                Incident::None,
+                Incident::None,
+                Incident::None,
+                Incident::General,
+                Incident::Larger
+            ])
+        );
+        e.security_incident_3y = mb!(self, blank, self.chance(0.005));
+        e.quality_incident_3y = mb!(self, blank, self.chance(0.005));
+        e.environment_violation_3y = mb!(self, blank, self.chance(0.01));
+        e.tax_violation_3y = mb!(self, blank, self.chance(0.005));
+        e.industry_violation_3y = mb!(self, blank, self.chance(0.005));
+        e
+    }
+}
+
+impl Iterator for Generator {
+    type Item = Enterprise;
+    fn next(&mut self) -> Option<Enterprise> {
+        Some(self.one())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_same_seed_gives_the_same_city_and_another_seed_another() {
+        let a: Vec<_> = Generator::new(7, 2025).take(50).collect();
+        let b: Vec<_> = Generator::new(7, 2025).take(50).collect();
+        let c: Vec<_> = Generator::new(8, 2025).take(50).collect();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+    }
+
+    #[test]
+    fn generated_rows_obey_the_templates_cross_field_rules_and_have_unique_codes() {
+        let rows: Vec<_> = Generator::new(1, 2025).take(5000).collect();
+        let mut codes: Vec<_> = rows.iter().map(|e| e.uscc.clone()).collect();
+        codes.sort();
+        codes.dedup();
+        assert_eq!(codes.len(), rows.len());
+        for e in &rows {
+            assert!(
+                e.cross_field_errors().is_empty(),
+                "{:?}: {:?}",
+                e.uscc,
+                e.cross_field_errors()
+            );
+        }
+        // Some cells are blank, most are not.
+        let blank_revenue_prev = rows.iter().filter(|e| e.revenue_prev.is_none()).count();
+        assert!(
+            blank_revenue_prev > 50 && blank_revenue_prev < 500,
+            "{blank_revenue_prev}"
+        );
+    }
+}
