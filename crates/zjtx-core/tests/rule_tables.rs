@@ -82,12 +82,19 @@ fn date(s: &str) -> NaiveDate {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_else(|_| panic!("bad date {s}"))
 }
 
-fn build(base: &BTreeMap<String, String>, set: &BTreeMap<String, String>) -> Result<Enterprise, String> {
+fn build(
+    base: &BTreeMap<String, String>,
+    set: &BTreeMap<String, String>,
+) -> Result<Enterprise, String> {
     let mut cells = base.clone();
     for (k, v) in set {
         cells.insert(k.clone(), v.clone());
     }
-    cells.entry("uscc".into()).or_insert_with(|| Uscc::with_check(b"91330106MA0000001").map(|u| u.to_string()).unwrap_or_default());
+    cells.entry("uscc".into()).or_insert_with(|| {
+        Uscc::with_check(b"91330106MA0000001")
+            .map(|u| u.to_string())
+            .unwrap_or_default()
+    });
     for k in cells.keys() {
         if !COLUMNS.iter().any(|c| c.key == k) {
             return Err(format!("unknown column {k}"));
@@ -95,17 +102,35 @@ fn build(base: &BTreeMap<String, String>, set: &BTreeMap<String, String>) -> Res
     }
     let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
     let header = HeaderMap::parse(keys.iter().copied()).map_err(|e| format!("{e:?}"))?;
-    let row: Vec<&str> = COLUMNS.iter().map(|c| cells.get(c.key).map_or("", String::as_str)).collect();
-    header.parse_row(2, row).map_err(|e| e.iter().map(|x| x.to_string()).collect::<Vec<_>>().join("; "))
+    let row: Vec<&str> = COLUMNS
+        .iter()
+        .map(|c| cells.get(c.key).map_or("", String::as_str))
+        .collect();
+    header.parse_row(2, row).map_err(|e| {
+        e.iter()
+            .map(|x| x.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
 }
 
 fn rule_id(s: &str) -> RuleId {
-    *RuleId::ALL.iter().find(|r| r.as_str() == s).unwrap_or_else(|| panic!("unknown rule id {s}"))
+    *RuleId::ALL
+        .iter()
+        .find(|r| r.as_str() == s)
+        .unwrap_or_else(|| panic!("unknown rule id {s}"))
 }
 
 fn summary_field(ev: &Evaluation, k: &str) -> String {
     let s = &ev.summary;
-    let score = |d: Option<zjtx_core::num::Dec4>| d.map(|d| zjtx_core::num::Dec4::from_units(zjtx_core::num::round2(d.units())).unwrap_or_default().to_string()).unwrap_or_default();
+    let score = |d: Option<zjtx_core::num::Dec4>| {
+        d.map(|d| {
+            zjtx_core::num::Dec4::from_units(zjtx_core::num::round2(d.units()))
+                .unwrap_or_default()
+                .to_string()
+        })
+        .unwrap_or_default()
+    };
     match k {
         "rules" => s.rules.into(),
         "size" => s.size.key().into(),
@@ -125,14 +150,27 @@ fn summary_field(ev: &Evaluation, k: &str) -> String {
 }
 
 fn points_text(ev: &Evaluation, id: RuleId) -> Result<String, String> {
-    let e = ev.entry(id).ok_or_else(|| format!("{id} not in the trace"))?;
-    let (lo, hi) = (e.points.ok_or_else(|| format!("{id} has no points"))?, e.points_max.unwrap_or_default());
-    Ok(if lo == hi { lo.to_string() } else { format!("{lo}..{hi}") })
+    let e = ev
+        .entry(id)
+        .ok_or_else(|| format!("{id} not in the trace"))?;
+    let (lo, hi) = (
+        e.points.ok_or_else(|| format!("{id} has no points"))?,
+        e.points_max.unwrap_or_default(),
+    );
+    Ok(if lo == hi {
+        lo.to_string()
+    } else {
+        format!("{lo}..{hi}")
+    })
 }
 
 fn verdict_text(ev: &Evaluation, id: RuleId) -> Result<String, String> {
-    let e = ev.entry(id).ok_or_else(|| format!("{id} not in the trace"))?;
-    e.verdict.map(|v| v.key().to_owned()).ok_or_else(|| format!("{id} has no verdict"))
+    let e = ev
+        .entry(id)
+        .ok_or_else(|| format!("{id} not in the trace"))?;
+    e.verdict
+        .map(|v| v.key().to_owned())
+        .ok_or_else(|| format!("{id} has no verdict"))
 }
 
 struct Ctx {
@@ -143,7 +181,11 @@ struct Ctx {
 
 impl Ctx {
     fn eval(&self, rules: &str, as_of: &str, e: &Enterprise) -> Evaluation {
-        let rs = self.sets.iter().find(|s| s.id == rules).unwrap_or_else(|| panic!("unknown rule set {rules}"));
+        let rs = self
+            .sets
+            .iter()
+            .find(|s| s.id == rules)
+            .unwrap_or_else(|| panic!("unknown rule set {rules}"));
         explain(e, rs, date(as_of))
     }
 
@@ -153,7 +195,10 @@ impl Ctx {
 
     fn case(&mut self, file: &File, c: &Case) {
         self.ran += 1;
-        let base = file.base.get(&c.base).unwrap_or_else(|| panic!("{}: no base {}", c.name, c.base));
+        let base = file
+            .base
+            .get(&c.base)
+            .unwrap_or_else(|| panic!("{}: no base {}", c.name, c.base));
         let e = match build(base, &c.set) {
             Ok(e) => e,
             Err(m) => return self.fail(&c.name, format!("input does not parse: {m}")),
@@ -183,25 +228,43 @@ impl Ctx {
             let g = ev.entry(rule_id(k)).and_then(|e| e.gap.clone());
             match g {
                 Some(g) if g.zh.contains(want.as_str()) || g.en.contains(want.as_str()) => {}
-                other => self.fail(&c.name, format!("{k} gap {other:?} does not contain {want:?}")),
+                other => self.fail(
+                    &c.name,
+                    format!("{k} gap {other:?} does not contain {want:?}"),
+                ),
             }
         }
     }
 
     fn table(&mut self, file: &File, t: &Table) {
-        let base = file.base.get(&t.base).unwrap_or_else(|| panic!("{}: no base {}", t.name, t.base));
+        let base = file
+            .base
+            .get(&t.base)
+            .unwrap_or_else(|| panic!("{}: no base {}", t.name, t.base));
         let id = rule_id(&t.rule);
         for row in &t.rows {
             self.ran += 1;
             if row.len() != t.vary.len() + 1 {
-                self.fail(&t.name, format!("row {row:?} needs {} values", t.vary.len() + 1));
+                self.fail(
+                    &t.name,
+                    format!("row {row:?} needs {} values", t.vary.len() + 1),
+                );
                 continue;
             }
             let mut set = t.set.clone();
             for (k, v) in t.vary.iter().zip(row) {
                 set.insert(k.clone(), v.clone());
             }
-            let label = format!("{} [{}]", t.name, t.vary.iter().zip(row).map(|(k, v)| format!("{k}={v:?}")).collect::<Vec<_>>().join(", "));
+            let label = format!(
+                "{} [{}]",
+                t.name,
+                t.vary
+                    .iter()
+                    .zip(row)
+                    .map(|(k, v)| format!("{k}={v:?}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let e = match build(base, &set) {
                 Ok(e) => e,
                 Err(m) => {
@@ -213,7 +276,9 @@ impl Ctx {
             let want = &row[row.len() - 1];
             let got = match ev.entry(id) {
                 Some(e) if e.verdict.is_some() => verdict_text(&ev, id),
-                Some(e) if e.points.is_none() => e.value.clone().ok_or_else(|| format!("{id} has no value")),
+                Some(e) if e.points.is_none() => {
+                    e.value.clone().ok_or_else(|| format!("{id} has no value"))
+                }
                 _ => points_text(&ev, id),
             };
             match got {
@@ -228,13 +293,23 @@ impl Ctx {
 #[test]
 fn check() {
     let sets = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
-    let mut ctx = Ctx { sets, failures: Vec::new(), ran: 0 };
+    let mut ctx = Ctx {
+        sets,
+        failures: Vec::new(),
+        ran: 0,
+    };
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/rules");
-    let mut paths: Vec<_> = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")).filter_map(|d| d.ok().map(|d| d.path())).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .filter_map(|d| d.ok().map(|d| d.path()))
+        .collect();
     paths.sort();
     let shared = std::fs::read_to_string(dir.join("base.toml")).unwrap_or_else(|e| panic!("{e}"));
     let shared: File = toml::from_str(&shared).unwrap_or_else(|e| panic!("base.toml: {e}"));
-    for p in paths.iter().filter(|p| p.extension().is_some_and(|x| x == "toml")) {
+    for p in paths
+        .iter()
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    {
         let text = std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{e}"));
         let mut f: File = toml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
         for (k, v) in &shared.base {
@@ -247,7 +322,13 @@ fn check() {
             ctx.table(&f, t);
         }
     }
-    assert!(ctx.failures.is_empty(), "{} of {} rule cases failed:\n{}", ctx.failures.len(), ctx.ran, ctx.failures.join("\n"));
+    assert!(
+        ctx.failures.is_empty(),
+        "{} of {} rule cases failed:\n{}",
+        ctx.failures.len(),
+        ctx.ran,
+        ctx.failures.join("\n")
+    );
     assert!(ctx.ran > 300, "only {} rule cases ran", ctx.ran);
     println!("{} rule cases passed", ctx.ran);
 }

@@ -146,6 +146,7 @@ impl XlsxResults {
     }
 
     pub fn push(&mut self, row: &[String; 14]) -> Result<(), SheetError> {
+        self.sheet().map_err(SheetError::xlsx)?;
         let r = self.sheet_rows as u32 + 1;
         let ws = self.sheet().map_err(SheetError::xlsx)?;
         for (c, v) in row.iter().enumerate() {

@@ -1,0 +1,254 @@
+//! The `zjtx` binary as a person uses it.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn zjtx(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_zjtx"))
+        .args(args)
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn tmpdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("zjtx-cli-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("{e}"));
+    d
+}
+
+fn p(path: &Path) -> &str {
+    path.to_str()
+        .unwrap_or_else(|| panic!("non-UTF-8 temp path"))
+}
+
+/// A firm with R&D intensity 2.1% at revenue 10000 (fails ZX22-2b by 90万) and otherwise strong.
+const ONE: &str = "uscc,name,industry_code,year,niche_since,employees,rd_staff,revenue,revenue_prev,main_revenue,main_revenue_prev,main_revenue_prev2,rd_expense,rd_expense_prev,total_assets,total_liabilities,ip1,ip1_applied,rd_institution,abnormal_list,dishonest_list,restricted_products,incident_3y,security_incident_3y,quality_incident_3y,environment_violation_3y,tax_violation_3y\n\
+91350100M000100Y43,杭州样例科技有限公司,C3981,2025,2015,100,30,10000,9000,9500,8500,8000,210,200,10000,3000,3,2,provincial,0,0,0,none,0,0,0,0\n";
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let d = tmpdir("gen");
+    for (f, seed) in [("a.csv", "5"), ("b.csv", "5"), ("c.csv", "6")] {
+        let o = zjtx(&[
+            "generate",
+            "--rows",
+            "200",
+            "--seed",
+            seed,
+            "--year",
+            "2025",
+            "-o",
+            p(&d.join(f)),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let r = |f: &str| std::fs::read(d.join(f)).unwrap_or_default();
+    assert_eq!(r("a.csv"), r("b.csv"));
+    assert_ne!(r("a.csv"), r("c.csv"));
+    assert_eq!(text(&r("a.csv")).lines().count(), 201);
+}
+
+#[test]
+fn evaluate_writes_one_row_per_enterprise_and_rule_set_and_picks_the_set_by_date() {
+    let d = tmpdir("eval");
+    let input = d.join("one.csv");
+    std::fs::write(&input, ONE).unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&[
+        "evaluate",
+        p(&input),
+        "--as-of",
+        "2026-03-01",
+        "--rules",
+        "both",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "uscc,rules,size,innovative,tech_sme,srdi,giant,innovative_score,innovative_route,tech_sme_score,srdi_score,srdi_failed,giant_failed,top_tier"
+    );
+    assert_eq!(lines.len(), 3);
+    assert!(lines[1].starts_with("91350100M000100Y43,miit-2022,"));
+    assert!(lines[2].starts_with("91350100M000100Y43,miit-2026,"));
+    assert!(lines[1].contains("ZX22-2b"), "{}", lines[1]);
+    for (date, set) in [("2026-03-31", "miit-2022"), ("2026-04-01", "miit-2026")] {
+        let o = zjtx(&["evaluate", p(&input), "--as-of", date]);
+        let out = text(&o.stdout);
+        assert_eq!(out.lines().count(), 2);
+        assert!(
+            out.lines().nth(1).is_some_and(|l| l.contains(set)),
+            "{date}: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_file_with_errors_is_refused_with_every_error_and_a_non_zero_exit_unless_skip_invalid() {
+    let d = tmpdir("refuse");
+    let input = d.join("bad.csv");
+    let out = d.join("out.xlsx");
+    std::fs::write(
+        &input,
+        format!("{ONE}91350100M000100Y44,坏,C3981,2025,,,,abc\n"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&["evaluate", p(&input), "-o", p(&out)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.contains("row 3, column uscc: \"91350100M000100Y44\" has check character 4, GB 32100-2015 gives 3"), "{err}");
+    assert!(
+        err.contains("row 3, column revenue: \"abc\" is not a number"),
+        "{err}"
+    );
+    assert!(
+        !out.exists(),
+        "a refused file leaves the output path untouched"
+    );
+    let o = zjtx(&["evaluate", p(&input), "-o", p(&out), "--skip-invalid"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("skipped: row 3, column uscc"));
+    assert!(out.exists());
+}
+
+#[test]
+fn explain_prints_a_chinese_scorecard_with_clauses_and_quantified_gaps() {
+    let d = tmpdir("explain");
+    let input = d.join("one.csv");
+    std::fs::write(&input, ONE).unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&[
+        "explain",
+        p(&input),
+        "--uscc",
+        "91350100m000100y43",
+        "--as-of",
+        "2026-03-01",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    for want in [
+        "杭州样例科技有限公司",
+        "【专精特新中小企业】不符合",
+        "ZX22-2b",
+        "研发费用占营业收入比重 2.1%，需 ≥ 3%：在当前上年度营业收入下上年度研发费用需增加 90万",
+        "依据: 63号 附件2 一(二)：研发费用占营业收入总额比重不低于3%",
+        "【距下一梯度的差距：专精特新中小企业】",
+    ] {
+        assert!(out.contains(want), "missing {want:?} in:\n{out}");
+    }
+    let o = zjtx(&[
+        "explain",
+        p(&input),
+        "--uscc",
+        "91350100M000100Y43",
+        "--as-of",
+        "2026-03-01",
+        "--lang",
+        "en",
+    ]);
+    assert!(
+        text(&o.stdout)
+            .contains("R&D intensity 2.1%, needs 3%: +90万 of rd_expense at the current revenue"),
+        "{}",
+        text(&o.stdout)
+    );
+    let o = zjtx(&["explain", p(&input), "--uscc", "91330100MA0000000X"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn a_rules_directory_changes_a_parameter_without_recompiling_and_a_malformed_one_is_a_clear_error()
+{
+    let d = tmpdir("rules");
+    let input = d.join("one.csv");
+    std::fs::write(&input, ONE).unwrap_or_else(|e| panic!("{e}"));
+    let rules = d.join("rules");
+    std::fs::create_dir_all(&rules).unwrap_or_else(|e| panic!("{e}"));
+    let base = zjtx_core::rules::EMBEDDED_FILES
+        .iter()
+        .find(|(n, _)| *n == "miit-2022.toml")
+        .map(|(_, t)| *t)
+        .unwrap_or_default();
+    std::fs::write(
+        rules.join("miit-2022.toml"),
+        base.replace("min_intensity = \"3%\"", "min_intensity = \"2%\""),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&[
+        "evaluate",
+        p(&input),
+        "--as-of",
+        "2026-03-01",
+        "--rules-dir",
+        p(&rules),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        !text(&o.stdout).contains("ZX22-2b"),
+        "with 2% the firm meets ZX22-2b: {}",
+        text(&o.stdout)
+    );
+    std::fs::write(rules.join("common.toml"), "[size]\nclause = 3\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&["evaluate", p(&input), "--rules-dir", p(&rules)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        text(&o.stderr).contains("rule file common.toml"),
+        "{}",
+        text(&o.stderr)
+    );
+}
+
+#[test]
+fn the_template_has_chinese_headers_validation_and_an_explanation_sheet() {
+    use calamine::Reader;
+    let d = tmpdir("template");
+    let t = d.join("template.xlsx");
+    let o = zjtx(&["template", "-o", p(&t)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut wb = calamine::open_workbook_auto(&t).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        wb.sheet_names(),
+        vec!["企业数据".to_owned(), "填写说明".to_owned()]
+    );
+    let data = wb
+        .worksheet_range("企业数据")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let headers: Vec<String> = data
+        .rows()
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    assert_eq!(headers.len(), zjtx_core::enterprise::COLUMNS.len());
+    assert_eq!(headers[0], "统一社会信用代码");
+    assert!(headers.contains(&"近两年新增股权融资额(合格机构投资者实缴)".to_owned()));
+    let help = wb
+        .worksheet_range("填写说明")
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(help.rows().count() > zjtx_core::enterprise::COLUMNS.len());
+    // Data validation lives in the sheet XML, which calamine does not read: look at it directly.
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&t).unwrap_or_else(|e| panic!("{e}")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut xml = String::new();
+    zip.by_name("xl/worksheets/sheet1.xml")
+        .unwrap_or_else(|e| panic!("{e}"))
+        .read_to_string(&mut xml)
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        xml.contains("<dataValidations"),
+        "no data validation in the template"
+    );
+    assert!(
+        xml.contains("是,否") || xml.contains("&quot;是,否&quot;"),
+        "yes/no lists missing"
+    );
+    // The template reads back as a valid (empty) input.
+    let o = zjtx(&["evaluate", p(&t)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+}

@@ -1,0 +1,194 @@
+//! Properties that must hold for every enterprise, checked on generated and arbitrary rows.
+
+use chrono::NaiveDate;
+use proptest::prelude::*;
+use zjtx_core::enterprise::{COLUMNS, Col, HeaderMap, Kind};
+use zjtx_core::num::{Dec4, Wan};
+use zjtx_core::rules::{Embedded, RuleSet, load_all};
+use zjtx_core::synth::Generator;
+use zjtx_core::{Enterprise, Summary, Verdict, evaluate, explain};
+
+fn sets() -> &'static [RuleSet] {
+    static SETS: std::sync::OnceLock<Vec<RuleSet>> = std::sync::OnceLock::new();
+    SETS.get_or_init(|| load_all(&Embedded).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn as_of(rs: &RuleSet) -> NaiveDate {
+    if rs.id == "miit-2022" {
+        NaiveDate::from_ymd_opt(2026, 3, 1)
+    } else {
+        NaiveDate::from_ymd_opt(2026, 6, 1)
+    }
+    .unwrap_or_default()
+}
+
+fn enterprise(seed: u64, n: usize) -> Enterprise {
+    Generator::new(seed, 2025)
+        .nth(n)
+        .unwrap_or_else(|| panic!("generator is endless"))
+}
+
+fn verdicts(s: &Summary) -> [Verdict; 4] {
+    [s.innovative, s.tech_sme, s.srdi, s.giant]
+}
+
+/// Where a blank stands for a range of values (not a default), with the values to try in its place.
+fn fill_values(c: Col) -> Option<&'static [&'static str]> {
+    match c.spec().kind {
+        Kind::Money => Some(&[
+            "0", "0.0001", "1", "99.9999", "100", "300", "1000", "1500", "5000", "10000", "20000",
+            "40000", "1000000",
+        ]),
+        Kind::SignedMoney => Some(&["-1000", "0", "100", "1000", "5000"]),
+        Kind::Count => Some(&["0", "1", "2", "4", "10", "20", "50", "100", "300", "1000"]),
+        Kind::Bool => Some(&["0", "1"]),
+        Kind::Pct100 => Some(&["0", "9.9999", "10", "50", "60", "100"]),
+        Kind::Score15 => Some(&["0", "7.5", "15"]),
+        Kind::Level => Some(&["0", "2", "3", "4"]),
+        Kind::Choice(keys) => Some(keys),
+        _ => None,
+    }
+}
+
+/// Columns whose blank is a range of values. Excluded: tech_staff (blank means rd_staff), year
+/// (blank means the year before as_of), dates of certificates and titles (blank means none).
+fn range_columns() -> Vec<Col> {
+    COLUMNS
+        .iter()
+        .filter(|c| !c.required && c.col != Col::TechStaff && fill_values(c.col).is_some())
+        .map(|c| c.col)
+        .collect()
+}
+
+fn set_cell(e: &Enterprise, c: Col, v: &str) -> Option<Enterprise> {
+    let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
+    let header = HeaderMap::parse(keys.iter().copied()).ok()?;
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .map(|col| {
+            if col.col == c {
+                v.to_owned()
+            } else {
+                e.get(col.col)
+            }
+        })
+        .collect();
+    // Cross-field rules may refuse a filled value (a part larger than its whole); such values are
+    // not inputs the engine ever sees, so they are skipped.
+    header.parse_row(2, cells.iter().map(String::as_str)).ok()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// §0: a blank stands for every value it could take. So if a tier passes with the blank, it
+    /// passes with any value filled in; if it fails, it fails with any; and the printed (lowest)
+    /// score never falls when a blank is filled in.
+    #[test]
+    fn filling_a_blank_never_contradicts_the_verdict_given_with_it(seed in 0u64..1000, n in 0usize..50, pick in any::<prop::sample::Index>()) {
+        let cols = range_columns();
+        let c = cols[pick.index(cols.len())];
+        let Some(blank) = set_cell(&enterprise(seed, n), c, "") else { return Ok(()) };
+        for rs in sets() {
+            let vb = evaluate(&blank, rs, as_of(rs));
+            for v in fill_values(c).unwrap_or(&[]) {
+                let Some(filled) = set_cell(&blank, c, v) else { continue };
+                let vf = evaluate(&filled, rs, as_of(rs));
+                for (b, f) in verdicts(&vb).iter().zip(verdicts(&vf)) {
+                    prop_assert!(*b == Verdict::Review || *b == f, "{} {}={v}: blank gives {:?}, filled gives {:?}", rs.id, c.key(), verdicts(&vb), verdicts(&vf));
+                }
+                prop_assert!(vf.tech_sme_score >= vb.tech_sme_score, "{} {}={v}: tech score fell", rs.id, c.key());
+                if let (Some(a), Some(b)) = (vb.srdi_score, vf.srdi_score) {
+                    prop_assert!(b >= a, "{} {}={v}: srdi score fell from {a} to {b}", rs.id, c.key());
+                }
+            }
+        }
+    }
+
+    /// Raising R&D never lowers a score (nor any R&D indicator's points).
+    #[test]
+    fn raising_rd_never_lowers_a_score(seed in 0u64..1000, n in 0usize..50, extra in 1i64..50_000_000) {
+        let e = enterprise(seed, n);
+        let mut more = e.clone();
+        let base = e.rd_expense.unwrap_or(Wan::ZERO);
+        more.rd_expense = Wan::from_units(base.units() + extra);
+        for rs in sets() {
+            let a = explain(&e, rs, as_of(rs));
+            let b = explain(&more, rs, as_of(rs));
+            prop_assert!(b.summary.tech_sme_score >= a.summary.tech_sme_score);
+            if let (Some(x), Some(y)) = (a.summary.srdi_score, b.summary.srdi_score) {
+                prop_assert!(y >= x, "srdi score {x} → {y}");
+            }
+            for id in ["CX-2", "KJ-2R", "ZX22-S11"] {
+                let p = |ev: &zjtx_core::Evaluation| ev.trace.iter().find(|t| t.id.as_str() == id).and_then(|t| t.points).unwrap_or(Dec4::ZERO);
+                prop_assert!(p(&b) >= p(&a), "{id}: {} → {}", p(&a), p(&b));
+            }
+        }
+    }
+
+    /// No row of text cells, however wrong, makes parsing or evaluation panic.
+    #[test]
+    fn arbitrary_rows_never_panic(cells in prop::collection::vec(prop_oneof![
+        Just(String::new()),
+        "[0-9]{0,20}",
+        "-?[0-9]{1,12}\\.[0-9]{0,6}",
+        "[A-Z0-9]{18}",
+        "[a-zA-Z_ ]{0,12}",
+        "\\PC{0,8}",
+        Just("99999999999.9999".to_owned()),
+        Just("-99999999999.9999".to_owned()),
+        Just("2020-02-29".to_owned()),
+        Just("是".to_owned()),
+    ], COLUMNS.len()), uscc_ok in any::<bool>()) {
+        let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
+        let header = HeaderMap::parse(keys.iter().copied()).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut cells = cells;
+        if uscc_ok {
+            cells[0] = "91350100M000100Y43".into();
+            cells[1] = "x".into();
+            cells[2] = "C3981".into();
+        }
+        if let Ok(e) = header.parse_row(2, cells.iter().map(String::as_str)) {
+            for rs in sets() {
+                let s = evaluate(&e, rs, as_of(rs));
+                let ev = explain(&e, rs, as_of(rs));
+                prop_assert_eq!(s, ev.summary);
+            }
+        }
+    }
+
+    /// Any enterprise, even one far outside the generator's ranges, evaluates without panicking and
+    /// the fast path agrees with the traced one.
+    #[test]
+    fn extreme_figures_evaluate_and_both_paths_agree(seed in 0u64..200, n in 0usize..20, big in prop::sample::select(vec![0i64, 1, 999_999_999_999_999, 1_000_000_000_000_000])) {
+        let mut e = enterprise(seed, n);
+        let w = Wan::from_units(big);
+        e.revenue = w;
+        e.rd_expense = w;
+        e.revenue_prev2 = w.map(|_| Wan::ZERO);
+        e.total_assets = w;
+        e.net_profit = w.and_then(|x| Wan::from_units(-x.units()));
+        e.main_revenue = None;
+        for rs in sets() {
+            let s = evaluate(&e, rs, as_of(rs));
+            prop_assert_eq!(s, explain(&e, rs, as_of(rs)).summary);
+        }
+    }
+}
+
+#[test]
+fn the_rule_set_is_chosen_by_the_as_of_date() {
+    let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap_or_default();
+    assert_eq!(
+        zjtx_core::rule_set_for(sets(), d(2026, 3, 31)).map(|r| r.id.as_str()),
+        Some("miit-2022")
+    );
+    assert_eq!(
+        zjtx_core::rule_set_for(sets(), d(2026, 4, 1)).map(|r| r.id.as_str()),
+        Some("miit-2026")
+    );
+    assert_eq!(
+        zjtx_core::rule_set_for(sets(), d(2022, 6, 1)).map(|r| r.id.as_str()),
+        Some("miit-2022")
+    );
+}
