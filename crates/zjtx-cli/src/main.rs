@@ -129,10 +129,10 @@ impl RuleArgs {
     }
 
     fn load(&self) -> Result<Vec<RuleSet>> {
-        if let Some(d) = &self.rules_dir {
-            if !d.is_dir() {
-                bail!("--rules-dir {} is not a directory", d.display());
-            }
+        if let Some(d) = &self.rules_dir
+            && !d.is_dir()
+        {
+            bail!("--rules-dir {} is not a directory", d.display());
         }
         let src: Box<dyn RuleSource> = match &self.rules_dir {
             Some(d) => Box::new(DirSource(d.clone())),

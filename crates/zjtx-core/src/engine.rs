@@ -133,18 +133,22 @@ struct Pts {
     hi: i64,
 }
 
+impl std::ops::Add for Pts {
+    type Output = Pts;
+    fn add(self, o: Pts) -> Pts {
+        Pts {
+            lo: self.lo + o.lo,
+            hi: self.hi + o.hi,
+        }
+    }
+}
+
 impl Pts {
     const ZERO: Pts = Pts { lo: 0, hi: 0 };
     fn of(p: Dec4) -> Pts {
         Pts {
             lo: p.units(),
             hi: p.units(),
-        }
-    }
-    fn add(self, o: Pts) -> Pts {
-        Pts {
-            lo: self.lo + o.lo,
-            hi: self.hi + o.hi,
         }
     }
     /// Whether a points total meets a minimum: for sure, never, or depending on the blanks.
@@ -188,6 +192,12 @@ struct X {
     ip1app: Iv,
     ip2: Iv,
     niche: Iv,
+    /// Ratios read by several rules, computed once.
+    rd_rev: RatioRange,
+    main_rev: RatioRange,
+    debt: RatioRange,
+    main_avg_growth: RatioRange,
+    high_tech_valid: bool,
 }
 
 struct Ctx<'a> {
@@ -196,7 +206,7 @@ struct Ctx<'a> {
     as_of: NaiveDate,
     /// The application year `A = Y + 1`.
     a: i32,
-    x: X,
+    x: &'a X,
 }
 
 /// Details of a trace entry, built only when tracing.
@@ -473,6 +483,10 @@ fn band_pts(b: &RatioBands, rr: RatioRange, growth: bool) -> Pts {
         };
         p.unwrap_or(b.otherwise).units()
     };
+    if let Some(v) = rr.known() {
+        let p = of(v);
+        return Pts { lo: p, hi: p };
+    }
     let (best, worst) = if b.bands.is_empty() {
         (rr.inf, rr.sup)
     } else {
@@ -585,14 +599,26 @@ fn undefined_note(rr: RatioRange) -> Vec<String> {
 }
 
 impl<'a> Ctx<'a> {
-    fn new(e: &'a Enterprise, rs: &'a RuleSet, as_of: NaiveDate) -> Ctx<'a> {
-        let y = e.reference_year(as_of);
-        let a = y + 1;
+    fn new(e: &'a Enterprise, rs: &'a RuleSet, as_of: NaiveDate, x: &'a X) -> Ctx<'a> {
+        Ctx {
+            e,
+            rs,
+            as_of,
+            a: e.reference_year(as_of) + 1,
+            x,
+        }
+    }
+}
+
+impl X {
+    /// The inputs of one enterprise as ranges, with the ratios several rules read.
+    fn new(e: &Enterprise, as_of: NaiveDate) -> X {
+        let a = e.reference_year(as_of) + 1;
         let niche = match e.niche_since {
             None => Iv::NONNEG,
             Some(d) => {
-                let start = NaiveDate::from_ymd_opt(a, 1, 1).unwrap_or(d);
-                let mut years = i64::from(start.year() - d.year());
+                // Whole years from the date to 1 January of A.
+                let mut years = i64::from(a - d.year());
                 if (d.month(), d.day()) > (1, 1) {
                     years -= 1;
                 }
@@ -601,7 +627,18 @@ impl<'a> Ctx<'a> {
         };
         let employees = count(e.employees);
         let rd_staff = count(e.rd_staff);
-        let x = X {
+        let (rev, main, main1, main2) = (
+            money(e.revenue),
+            money(e.main_revenue),
+            money(e.main_revenue_prev),
+            money(e.main_revenue_prev2),
+        );
+        let (rd, liab, assets) = (
+            money(e.rd_expense),
+            money(e.total_liabilities),
+            money(e.total_assets),
+        );
+        X {
             employees,
             rd_staff,
             tech_staff: if e.tech_staff.is_some() {
@@ -609,18 +646,18 @@ impl<'a> Ctx<'a> {
             } else {
                 rd_staff
             },
-            rev: money(e.revenue),
+            rev,
             rev1: money(e.revenue_prev),
             rev2: money(e.revenue_prev2),
-            main: money(e.main_revenue),
-            main1: money(e.main_revenue_prev),
-            main2: money(e.main_revenue_prev2),
-            rd: money(e.rd_expense),
+            main,
+            main1,
+            main2,
+            rd,
             rd1: money(e.rd_expense_prev),
             cost: money(e.total_cost),
             profit: e.net_profit.map_or(Iv::ANY, |w| Iv::point(w.units())),
-            assets: money(e.total_assets),
-            liab: money(e.total_liabilities),
+            assets,
+            liab,
             eq2: money(e.equity_2y),
             eq3: money(e.equity_3y),
             ip1hv: count(e.ip1_high_value),
@@ -629,10 +666,20 @@ impl<'a> Ctx<'a> {
             ip1app: count(e.ip1_applied),
             ip2: count(e.ip2),
             niche,
-        };
-        Ctx { e, rs, as_of, a, x }
+            rd_rev: RatioRange::of(rd, rev),
+            main_rev: RatioRange::of(main, rev),
+            debt: RatioRange::of(liab, assets),
+            main_avg_growth: RatioRange::avg_growth(main, main1, main2),
+            high_tech_valid: e.high_tech_issued_on.is_some_and(|d| {
+                d <= as_of
+                    && d.checked_add_months(Months::new(36))
+                        .is_some_and(|end| as_of < end)
+            }),
+        }
     }
+}
 
+impl<'a> Ctx<'a> {
     fn inputs(&self, cols: &[Col]) -> Vec<InputValue> {
         cols.iter()
             .map(|c| {
@@ -748,14 +795,6 @@ impl<'a> Ctx<'a> {
         until.is_some_and(|u| u >= self.as_of)
     }
 
-    fn high_tech_valid(&self) -> bool {
-        self.e.high_tech_issued_on.is_some_and(|d| {
-            d <= self.as_of
-                && d.checked_add_months(Months::new(36))
-                    .is_some_and(|end| self.as_of < end)
-        })
-    }
-
     fn within(&self, year: i32, window: i32) -> bool {
         self.a - window <= year && year <= self.a
     }
@@ -820,7 +859,16 @@ impl<'a> Ctx<'a> {
     // ---- size -------------------------------------------------------------------------------
 
     fn size_row(&self) -> Option<&'a SizeRow> {
-        let code = self.e.industry_code.to_string();
+        let table = &self.rs.common.size;
+        if let Some(div) = self.e.industry_code.division() {
+            match table.by_division.get(usize::from(div)) {
+                Some(crate::rules::SizeLookup::Row(i)) => return table.rows.get(*i),
+                Some(crate::rules::SizeLookup::NoRow) => return None,
+                _ => {}
+            }
+        }
+        let (buf, len) = self.e.industry_code.code_bytes();
+        let code = &buf[..len];
         if code.len() == 1 {
             return None;
         }
@@ -830,14 +878,13 @@ impl<'a> Ctx<'a> {
         let ambiguous = rows
             .iter()
             .flat_map(|r| r.scope.iter().chain(r.exclude.iter()))
-            .any(|s| s.len() > code.len() && s.starts_with(&code));
+            .any(|s| s.len() > code.len() && s.as_bytes().starts_with(code));
         if ambiguous {
             return None;
         }
-        rows.iter().find(|r| {
-            r.scope.iter().any(|s| code.starts_with(s.as_str()))
-                && !r.exclude.iter().any(|s| code.starts_with(s.as_str()))
-        })
+        let prefix = |s: &String| code.starts_with(s.as_bytes());
+        rows.iter()
+            .find(|r| r.scope.iter().any(prefix) && !r.exclude.iter().any(prefix))
     }
 
     fn size<T: Tracer>(&self, t: &mut T) -> Size {
@@ -942,7 +989,8 @@ impl<'a> Ctx<'a> {
 
     // ---- gates ------------------------------------------------------------------------------
 
-    fn gates<T: Tracer>(&self, t: &mut T, size: Size) -> Gates {
+    /// The gates of `common.toml`: size, lists, products.
+    fn common_gates<T: Tracer>(&self, t: &mut T, size: Size) -> (Verdict, Verdict, Verdict) {
         let g = &self.rs.common.gates;
         let sme = self.cond(
             t,
@@ -971,7 +1019,7 @@ impl<'a> Ctx<'a> {
             RuleId::GList,
             &g.lists.clause,
             &[Col::AbnormalList, Col::DishonestList],
-            listed.not(),
+            !listed,
             || Detail {
                 threshold: "两项均为“否”".into(),
                 gap: if self.e.abnormal_list.is_none() || self.e.dishonest_list.is_none() {
@@ -994,7 +1042,7 @@ impl<'a> Ctx<'a> {
             RuleId::GProd,
             &g.products.clause,
             &[Col::RestrictedProducts],
-            Can::of(self.e.restricted_products).not(),
+            !Can::of(self.e.restricted_products),
             || Detail {
                 threshold: "“否”".into(),
                 gap: gap(
@@ -1004,14 +1052,19 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
+        (sme, list, prod)
+    }
+
+    /// The rule set's own incident gate (G22-INC or G26-INC).
+    fn incident_gate<T: Tracer>(&self, t: &mut T) -> (Verdict, RuleId) {
         let inc = &self.rs.gates.incident;
         let min_grade: Incident = inc.min_grade.into();
         let mut bad = match self.e.incident_3y {
             None => Can::EITHER,
             Some(i) => Can::known(i >= min_grade),
         };
-        let mut cols = vec![Col::Incident3y];
-        for f in &inc.flags {
+        let mut cols = [Col::Incident3y; 6];
+        for (i, f) in inc.flags.iter().enumerate().take(5) {
             let (col, v) = match f {
                 IncidentFlag::SecurityIncident3y => {
                     (Col::SecurityIncident3y, self.e.security_incident_3y)
@@ -1027,15 +1080,12 @@ impl<'a> Ctx<'a> {
                     (Col::IndustryViolation3y, self.e.industry_violation_3y)
                 }
             };
-            cols.push(col);
+            cols[i + 1] = col;
             bad = bad.or(Can::of(v));
         }
-        let id = if inc.id == "G26-INC" {
-            RuleId::G26Inc
-        } else {
-            RuleId::G22Inc
-        };
-        let incident = self.cond(t, None, id, &inc.clause, &cols, bad.not(), || Detail {
+        let n = 1 + inc.flags.len().min(5);
+        let id = self.rs.incident_rule;
+        let v = self.cond(t, None, id, &inc.clause, &cols[..n], !bad, || Detail {
             threshold: format!("事故等级低于“{}”，且各项均为“否”", min_grade.zh()),
             gap: gap(
                 "近三年存在事故或违法违规记录，或未填报".into(),
@@ -1043,18 +1093,13 @@ impl<'a> Ctx<'a> {
             ),
             ..Detail::default()
         });
-        Gates {
-            sme,
-            list,
-            prod,
-            incident,
-            incident_id: id,
-        }
+        (v, id)
     }
 
     // ---- innovative (创新型) -------------------------------------------------------------------
 
-    fn innovative<T: Tracer>(&self, t: &mut T, gates: &Gates) -> (Verdict, Route, Option<Dec4>) {
+    /// The direct routes and the score route of 创新型: whether it qualifies, before the gates.
+    fn innovative<T: Tracer>(&self, t: &mut T) -> (Verdict, Route, Option<Dec4>) {
         let cx = &self.rs.common.cx;
         let x = &self.x;
         let tier = Some(Tier::Innovative);
@@ -1075,7 +1120,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let d2c = Can::known(self.high_tech_valid())
+        let d2c = Can::known(self.x.high_tech_valid)
             .or(Can::of(self.e.innovation_demo))
             .or(Can::of(self.e.ip_advantage));
         let d2 = self.cond(t, tier, RuleId::CxD2, &cx.d2.clause, &[Col::HighTechIssuedOn, Col::InnovationDemo, Col::IpAdvantage], d2c, || Detail {
@@ -1126,7 +1171,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let rr2 = RatioRange::of(x.rd, x.rev);
+        let rr2 = x.rd_rev;
         let p2 = self.ratio_indicator(
             t,
             Tier::Innovative,
@@ -1148,7 +1193,7 @@ impl<'a> Ctx<'a> {
             (Col::MainRevenuePrev, x.main1),
             true,
         );
-        let rr4 = RatioRange::of(x.liab, x.assets);
+        let rr4 = x.debt;
         let p4 = self.ratio_indicator(
             t,
             Tier::Innovative,
@@ -1192,7 +1237,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let rr6 = RatioRange::of(x.main, x.rev);
+        let rr6 = x.main_rev;
         let p6 = self.ratio_indicator(
             t,
             Tier::Innovative,
@@ -1204,10 +1249,10 @@ impl<'a> Ctx<'a> {
             false,
         );
 
-        let innovation = p1.add(p2);
-        let growth = p3.add(p4);
-        let spec = p5.add(p6);
-        let total = innovation.add(growth).add(spec);
+        let innovation = p1 + p2;
+        let growth = p3 + p4;
+        let spec = p5 + p6;
+        let total = innovation + growth + spec;
         let route_can = total
             .at_least(cx.min_total)
             .and(innovation.at_least(cx.min_innovation))
@@ -1241,10 +1286,10 @@ impl<'a> Ctx<'a> {
         .find(|(v, _)| *v == Verdict::Pass)
         .map_or(Route::Score, |(_, r)| *r);
         let qualifies = d1.or(d2).or(d3).or(d4).or(score_v);
-        let v = gates.all().and(qualifies);
+
         let score =
             (route == Route::Score).then(|| Dec4::from_units(total.lo).unwrap_or(Dec4::ZERO));
-        (v, route, score)
+        (qualifies, route, score)
     }
 
     /// A ratio indicator with its trace and the gap to its next band.
@@ -1288,14 +1333,14 @@ impl<'a> Ctx<'a> {
                         .map(|g| with_points(g, p)),
                     None => None,
                 },
-                ..Detail::default()
             }
         })
     }
 
     // ---- tech-based (科技型) -----------------------------------------------------------------
 
-    fn tech_sme<T: Tracer>(&self, t: &mut T, gates: &Gates) -> (Verdict, Dec4) {
+    /// KJ-2 and the routes of 科技型, before the gates.
+    fn tech_sme<T: Tracer>(&self, t: &mut T) -> (Verdict, Dec4) {
         let kj = &self.rs.common.kj;
         let x = &self.x;
         let tier = Some(Tier::TechSme);
@@ -1335,7 +1380,7 @@ impl<'a> Ctx<'a> {
             RuleId::KjD1,
             &kj.d1.clause,
             &[Col::HighTechIssuedOn],
-            Can::known(self.high_tech_valid()),
+            Can::known(self.x.high_tech_valid),
             || Detail {
                 threshold: "高新技术企业证书有效（发证起3年内）".into(),
                 ..Detail::default()
@@ -1418,7 +1463,7 @@ impl<'a> Ctx<'a> {
                 }),
             },
         );
-        let ra = RatioRange::of(x.rd, x.rev);
+        let ra = x.rd_rev;
         let rb = RatioRange::of(x.rd, x.cost);
         let pa = band_pts(&kj.rd_revenue, ra, false);
         let pb = band_pts(&kj.rd_cost, rb, false);
@@ -1506,7 +1551,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let total = p1.add(p2).add(p3);
+        let total = p1 + p2 + p3;
         let route = total.at_least(kj.min_total).and(Can {
             hold: p1.hi > 0,
             fail: p1.lo == 0,
@@ -1530,12 +1575,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             }
         });
-        let v = gates
-            .list
-            .and(gates.prod)
-            .and(gates.incident)
-            .and(kj2)
-            .and(d1.or(d2).or(d3).or(d4).or(score_v));
+        let v = kj2.and(d1.or(d2).or(d3).or(d4).or(score_v));
         (v, Dec4::from_units(total.lo).unwrap_or(Dec4::ZERO))
     }
 
@@ -1612,7 +1652,7 @@ impl<'a> Ctx<'a> {
             },
         );
         let a2 = leaf(RuleId::Zx22_2a, a2, &mut failed);
-        let rr = RatioRange::of(x.rd, x.rev);
+        let rr = x.rd_rev;
         let b2 = self.cond(
             t,
             tier,
@@ -1665,12 +1705,12 @@ impl<'a> Ctx<'a> {
             s,
             RuleId::Zx22S1,
             &r.main_share,
-            RatioRange::of(x.main, x.rev),
+            x.main_rev,
             (Col::MainRevenue, x.main),
             (Col::Revenue, x.rev),
             false,
         );
-        let rr2 = RatioRange::avg_growth(x.main, x.main1, x.main2);
+        let rr2 = x.main_avg_growth;
         let s2 = band_pts(&r.main_growth, rr2, true);
         self.scored(
             t,
@@ -1836,7 +1876,7 @@ impl<'a> Ctx<'a> {
             s,
             RuleId::Zx22S8,
             &r.debt_ratio,
-            RatioRange::of(x.liab, x.assets),
+            x.debt,
             (Col::TotalLiabilities, x.liab),
             (Col::TotalAssets, x.assets),
             false,
@@ -1893,7 +1933,7 @@ impl<'a> Ctx<'a> {
             at_most: Vec::new(),
             otherwise: ri.otherwise,
         };
-        let rr11 = RatioRange::of(x.rd, x.rev);
+        let rr11 = x.rd_rev;
         let pi = band_pts(&int_bands, rr11, false);
         let s11 = Pts {
             lo: fa(x.rd.lo).max(pi.lo),
@@ -1971,7 +2011,7 @@ impl<'a> Ctx<'a> {
         );
         let total = [s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, s12, s13]
             .iter()
-            .fold(Pts::ZERO, |a, b| a.add(*b));
+            .fold(Pts::ZERO, |a, b| a + *b);
         let score_v = self.cond(
             t,
             tier,
@@ -2024,7 +2064,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let two = x.rd.add(x.rd1);
+        let two = x.rd + x.rd1;
         let d2 = self.cond(
             t,
             tier,
@@ -2131,7 +2171,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let rs = RatioRange::of(x.main, x.rev);
+        let rs = x.main_rev;
         leaf(
             RuleId::Xj22_1b,
             self.cond(
@@ -2157,7 +2197,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let ag = RatioRange::avg_growth(x.main, x.main1, x.main2);
+        let ag = x.main_avg_growth;
         leaf(
             RuleId::Xj22_1c,
             self.cond(
@@ -2217,7 +2257,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let dr = RatioRange::of(x.liab, x.assets);
+        let dr = x.debt;
         leaf(
             RuleId::Xj22_2c,
             self.cond(
@@ -2282,27 +2322,26 @@ impl<'a> Ctx<'a> {
         };
         let mut upper = INF;
         for tierd in &g.tiers {
-            if let Some(part) = (Iv {
+            let band = Iv {
                 lo: x.rev.lo,
                 hi: x.rev.hi.min(upper),
-            })
-            .at_least(tierd.min_revenue.units())
+            };
+            if let Some(part) = band.at_least(tierd.min_revenue.units())
+                && part.lo <= part.hi
             {
-                if part.lo <= part.hi {
-                    let c = RatioRange::of(x.rd, part)
-                        .at_least(tierd.min_intensity)
-                        .and(RatioRange::of(x.rd1, x.rev1).at_least(tierd.min_intensity));
-                    g1 = Can {
-                        hold: g1.hold || c.hold,
-                        fail: g1.fail || c.fail,
-                    };
-                }
+                let c = RatioRange::of(x.rd, part)
+                    .at_least(tierd.min_intensity)
+                    .and(RatioRange::of(x.rd1, x.rev1).at_least(tierd.min_intensity));
+                g1 = Can {
+                    hold: g1.hold || c.hold,
+                    fail: g1.fail || c.fail,
+                };
             }
             upper = tierd.min_revenue.units() - 1;
         }
         if x.rev.lo <= upper {
             let c = iv_at_least(x.eq2, g.small_min_equity_2y.units())
-                .and(iv_at_least(x.rd.add(x.rd1), g.small_min_rd_2y.units()))
+                .and(iv_at_least(x.rd + x.rd1, g.small_min_rd_2y.units()))
                 .and(RatioRange::of(x.rd_staff, x.employees).at_least(g.small_min_rd_staff_share));
             g1 = Can {
                 hold: g1.hold || c.hold,
@@ -2330,7 +2369,7 @@ impl<'a> Ctx<'a> {
                 },
                 value: Some(format!(
                     "研发强度 Y {}，Y-1 {}",
-                    ratio_value(RatioRange::of(x.rd, x.rev)).unwrap_or_else(|| "—".into()),
+                    ratio_value(x.rd_rev).unwrap_or_else(|| "—".into()),
                     ratio_value(RatioRange::of(x.rd1, x.rev1)).unwrap_or_else(|| "—".into())
                 )),
                 notes: vec!["the two-year reading of the small-firm R&D total is unconfirmed (U)".into()],
@@ -2538,7 +2577,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let ms = RatioRange::of(x.main, x.rev);
+        let ms = x.main_rev;
         leaf(
             RuleId::Zx26_2b,
             self.cond(
@@ -2564,7 +2603,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let dr = RatioRange::of(x.liab, x.assets);
+        let dr = x.debt;
         leaf(
             RuleId::Zx26_2c,
             self.cond(
@@ -2763,7 +2802,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let ms = RatioRange::of(x.main, x.rev);
+        let ms = x.main_rev;
         leaf(
             RuleId::Xj26_2b,
             self.cond(
@@ -2818,7 +2857,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let dr = RatioRange::of(x.liab, x.assets);
+        let dr = x.debt;
         leaf(
             RuleId::Xj26_2d,
             self.cond(
@@ -2843,7 +2882,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let two = x.rd.add(x.rd1);
+        let two = x.rd + x.rd1;
         leaf(
             RuleId::Xj26_3a,
             self.cond(
@@ -3135,13 +3174,79 @@ fn avg_growth_gap(id: RuleId, m: Iv, m1: Iv, m2: Iv, t: Ppm) -> Option<Gap> {
     )
 }
 
-fn run<T: Tracer>(e: &Enterprise, rs: &RuleSet, as_of: NaiveDate, t: &mut T) -> Summary {
-    let c = Ctx::new(e, rs, as_of);
+/// What depends only on the rules every set shares (`common.toml`): computed once per enterprise
+/// when it is evaluated under several sets.
+#[derive(Clone, Copy)]
+struct Lower {
+    size: Size,
+    sme: Verdict,
+    list: Verdict,
+    prod: Verdict,
+    cx: Verdict,
+    route: Route,
+    cx_score: Option<Dec4>,
+    kj: Verdict,
+    kj_score: Dec4,
+}
+
+fn lower<T: Tracer>(c: &Ctx<'_>, t: &mut T) -> Lower {
     let size = c.size(t);
-    let gates = c.gates(t, size);
-    let (innovative, innovative_route, innovative_score) = c.innovative(t, &gates);
-    let (tech_sme, tech_sme_score) = c.tech_sme(t, &gates);
-    let (rules, srdi, srdi_score, srdi_failed, giant, giant_failed) = match &rs.upper {
+    let (sme, list, prod) = c.common_gates(t, size);
+    let (cx, route, cx_score) = c.innovative(t);
+    let (kj, kj_score) = c.tech_sme(t);
+    Lower {
+        size,
+        sme,
+        list,
+        prod,
+        cx,
+        route,
+        cx_score,
+        kj,
+        kj_score,
+    }
+}
+
+fn run<T: Tracer>(e: &Enterprise, rs: &RuleSet, as_of: NaiveDate, t: &mut T) -> Summary {
+    let x = X::new(e, as_of);
+    let c = Ctx::new(e, rs, as_of, &x);
+    let l = lower(&c, t);
+    upper(&c, t, &l)
+}
+
+/// Evaluates one enterprise under several rule sets, in order, appending to `out`. The part that
+/// depends only on shared rules is computed once.
+pub fn evaluate_each(e: &Enterprise, sets: &[&RuleSet], as_of: NaiveDate, out: &mut Vec<Summary>) {
+    let x = X::new(e, as_of);
+    let mut shared: Option<(&std::sync::Arc<crate::rules::Common>, Lower)> = None;
+    for rs in sets {
+        let c = Ctx::new(e, rs, as_of, &x);
+        let l = match &shared {
+            Some((common, l)) if std::sync::Arc::ptr_eq(common, &rs.common) => *l,
+            _ => {
+                let l = lower(&c, &mut Off);
+                shared = Some((&rs.common, l));
+                l
+            }
+        };
+        out.push(upper(&c, &mut Off, &l));
+    }
+}
+
+fn upper<T: Tracer>(c: &Ctx<'_>, t: &mut T, l: &Lower) -> Summary {
+    let (incident, incident_id) = c.incident_gate(t);
+    let gates = Gates {
+        sme: l.sme,
+        list: l.list,
+        prod: l.prod,
+        incident,
+        incident_id,
+    };
+    let innovative = gates.all().and(l.cx);
+    let tech_sme = gates.list.and(gates.prod).and(gates.incident).and(l.kj);
+    let (innovative_route, innovative_score, tech_sme_score, size) =
+        (l.route, l.cx_score, l.kj_score, l.size);
+    let (rules, srdi, srdi_score, srdi_failed, giant, giant_failed) = match &c.rs.upper {
         Upper::Miit2022 { srdi, giant } => {
             let (sv, score, sf) = c.srdi22(t, srdi, &gates, innovative);
             let (gv, gf) = c.giant22(t, giant, &gates, sv);

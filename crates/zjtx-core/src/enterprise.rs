@@ -123,7 +123,7 @@ fn p_score15(s: &str) -> CellResult<Dec4> {
     p_dec(s, 15)
 }
 fn p_bool(s: &str) -> CellResult<bool> {
-    match s.trim() {
+    match s {
         "1" | "是" | "Y" | "y" | "1.0" => Ok(true),
         "0" | "否" | "N" | "n" | "0.0" => Ok(false),
         t if t.eq_ignore_ascii_case("true") => Ok(true),
@@ -475,6 +475,18 @@ impl Col {
     }
 }
 
+/// Trims white space (Unicode included) from a cell, quickly when there is none at either end.
+fn trim_cell(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(&f), Some(&l))
+            if f < 0x80 && l < 0x80 && !f.is_ascii_whitespace() && !l.is_ascii_whitespace() =>
+        {
+            s
+        }
+        _ => s.trim(),
+    }
+}
+
 /// Strips a bracketed note (half- or full-width) and all white space from a header cell.
 fn header_core(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -591,12 +603,13 @@ impl HeaderMap {
         let mut uscc = None;
         let mut name = None;
         let mut industry = None;
-        let mut optional: Vec<(Col, &str)> = Vec::with_capacity(self.cols.len());
+        // Every cell is parsed even when identity fails, so that a file is fixed in one pass.
+        let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
         for (i, cell) in cells.into_iter().enumerate() {
             let Some(Some(col)) = self.cols.get(i) else {
                 continue;
             };
-            let cell = cell.trim();
+            let cell = trim_cell(cell);
             let err = |m: String| CellError {
                 row,
                 column: Some(col.key().into()),
@@ -616,18 +629,11 @@ impl HeaderMap {
                     Err(e) => errors.push(err(format!("{} {e}", quoted(cell)))),
                 },
                 _ if cell.is_empty() => {}
-                _ => optional.push((*col, cell)),
-            }
-        }
-        // Parse the other cells even when identity failed, so that a file is fixed in one pass.
-        let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
-        for (col, cell) in optional {
-            if let Err(m) = e.set(col, cell) {
-                errors.push(CellError {
-                    row,
-                    column: Some(col.key().into()),
-                    message: m,
-                });
+                _ => {
+                    if let Err(m) = e.set(*col, cell) {
+                        errors.push(err(m));
+                    }
+                }
             }
         }
         match (uscc, name, industry) {
@@ -658,64 +664,57 @@ impl HeaderMap {
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
     pub fn cross_field_errors(&self) -> Vec<(Col, String)> {
+        fn part_of<T: PartialOrd + fmt::Display>(
+            out: &mut Vec<(Col, String)>,
+            part: (Col, Option<T>),
+            whole: (Col, Option<T>),
+        ) {
+            if let (Some(p), Some(w)) = (part.1, whole.1)
+                && p > w
+            {
+                out.push((
+                    part.0,
+                    format!("{p} is larger than {} ({w})", whole.0.key()),
+                ));
+            }
+        }
         let mut out = Vec::new();
-        let mut part = |col: Col, p: Option<u64>, whole_col: Col, w: Option<u64>| {
-            if let (Some(p), Some(w)) = (p, w) {
-                if p > w {
-                    out.push((col, format!("{p} is larger than {} ({w})", whole_col.key())));
-                }
-            }
-        };
-        let c = |v: Option<u32>| v.map(u64::from);
-        part(
-            Col::RdStaff,
-            c(self.rd_staff),
-            Col::Employees,
-            c(self.employees),
+        let o = &mut out;
+        part_of(
+            o,
+            (Col::RdStaff, self.rd_staff),
+            (Col::Employees, self.employees),
         );
-        part(
-            Col::TechStaff,
-            c(self.tech_staff),
-            Col::Employees,
-            c(self.employees),
+        part_of(
+            o,
+            (Col::TechStaff, self.tech_staff),
+            (Col::Employees, self.employees),
         );
-        part(
-            Col::Ip1HighValue,
-            c(self.ip1_high_value),
-            Col::Ip1,
-            c(self.ip1),
+        part_of(
+            o,
+            (Col::Ip1HighValue, self.ip1_high_value),
+            (Col::Ip1, self.ip1),
         );
-        part(
-            Col::Ip1SelfDeveloped,
-            c(self.ip1_self_developed),
-            Col::Ip1,
-            c(self.ip1),
+        part_of(
+            o,
+            (Col::Ip1SelfDeveloped, self.ip1_self_developed),
+            (Col::Ip1, self.ip1),
         );
-        part(Col::Ip1Applied, c(self.ip1_applied), Col::Ip1, c(self.ip1));
-        let mut money = |col: Col, p: Option<Wan>, whole_col: Col, w: Option<Wan>| {
-            if let (Some(p), Some(w)) = (p, w) {
-                if p > w {
-                    out.push((col, format!("{p} is larger than {} ({w})", whole_col.key())));
-                }
-            }
-        };
-        money(
-            Col::MainRevenue,
-            self.main_revenue,
-            Col::Revenue,
-            self.revenue,
+        part_of(o, (Col::Ip1Applied, self.ip1_applied), (Col::Ip1, self.ip1));
+        part_of(
+            o,
+            (Col::MainRevenue, self.main_revenue),
+            (Col::Revenue, self.revenue),
         );
-        money(
-            Col::MainRevenuePrev,
-            self.main_revenue_prev,
-            Col::RevenuePrev,
-            self.revenue_prev,
+        part_of(
+            o,
+            (Col::MainRevenuePrev, self.main_revenue_prev),
+            (Col::RevenuePrev, self.revenue_prev),
         );
-        money(
-            Col::MainRevenuePrev2,
-            self.main_revenue_prev2,
-            Col::RevenuePrev2,
-            self.revenue_prev2,
+        part_of(
+            o,
+            (Col::MainRevenuePrev2, self.main_revenue_prev2),
+            (Col::RevenuePrev2, self.revenue_prev2),
         );
         if matches!(
             self.award_level,

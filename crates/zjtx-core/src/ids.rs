@@ -338,6 +338,16 @@ impl IndustryCode {
         })
     }
 
+    /// The code as ASCII bytes (`C3981`) without allocating: the buffer and its used length.
+    pub fn code_bytes(&self) -> ([u8; 5], usize) {
+        let mut b = [0u8; 5];
+        b[0] = self.section as u8;
+        for (i, d) in self.digits[..self.len as usize].iter().enumerate() {
+            b[i + 1] = b'0' + d;
+        }
+        (b, 1 + self.len as usize)
+    }
+
     pub fn section(&self) -> char {
         self.section
     }

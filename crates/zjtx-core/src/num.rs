@@ -103,7 +103,7 @@ pub fn fmt_fixed4(units: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         return write!(f, "{sign}{int}");
     }
     let mut width = 4;
-    while frac % 10 == 0 {
+    while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }
@@ -296,8 +296,12 @@ impl Iv {
             hi: self.hi.min(t - 1),
         })
     }
+}
+
+impl std::ops::Add for Iv {
+    type Output = Iv;
     /// Sum of two ranges (each end saturates at infinity).
-    pub fn add(self, o: Iv) -> Iv {
+    fn add(self, o: Iv) -> Iv {
         let lo = if self.lo == NEG_INF || o.lo == NEG_INF {
             NEG_INF
         } else {
@@ -345,7 +349,11 @@ impl Can {
             fail: self.fail && o.fail,
         }
     }
-    pub fn not(self) -> Can {
+}
+
+impl std::ops::Not for Can {
+    type Output = Can;
+    fn not(self) -> Can {
         Can {
             hold: self.fail,
             fail: self.hold,

@@ -120,6 +120,60 @@ pub struct SizeTable {
     pub clause: String,
     pub conf: String,
     pub rows: Vec<SizeRow>,
+    /// For each two-digit division, what a code in it picks, worked out once when loading.
+    #[serde(skip)]
+    pub by_division: Vec<SizeLookup>,
+}
+
+/// What the size table gives a division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SizeLookup {
+    /// Every code of the division picks this row.
+    Row(usize),
+    /// No row applies to any code of the division.
+    NoRow,
+    /// The row depends on the group or class digits: match the code against the scopes.
+    #[default]
+    ByCode,
+}
+
+impl SizeTable {
+    /// Builds `by_division` from the rows' scopes.
+    fn index(&mut self) {
+        let mut by = vec![SizeLookup::ByCode; 100];
+        for (div, slot) in by.iter_mut().enumerate().skip(1) {
+            let Some(sec) = crate::ids::section_of_division(div as u8) else {
+                continue;
+            };
+            let key = format!("{}{div:02}", sec.letter);
+            let all = self
+                .rows
+                .iter()
+                .flat_map(|r| r.scope.iter().chain(r.exclude.iter()));
+            if all
+                .clone()
+                .any(|s| s.len() > key.len() && s.starts_with(&key))
+            {
+                continue;
+            }
+            let hits: Vec<usize> = self
+                .rows
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| {
+                    r.scope.iter().any(|s| key.starts_with(s.as_str()))
+                        && !r.exclude.iter().any(|s| key.starts_with(s.as_str()))
+                })
+                .map(|(i, _)| i)
+                .collect();
+            *slot = match hits.as_slice() {
+                [] => SizeLookup::NoRow,
+                [i] => SizeLookup::Row(*i),
+                _ => SizeLookup::ByCode,
+            };
+        }
+        self.by_division = by;
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -677,7 +731,10 @@ pub struct RuleSet {
     pub applies_from: Option<NaiveDate>,
     /// First day on which it no longer applies (exclusive), if bounded.
     pub applies_until: Option<NaiveDate>,
-    pub common: Common,
+    /// Shared by the sets loaded together, so that an evaluation under both computes it once.
+    pub common: std::sync::Arc<Common>,
+    /// The incident gate's rule id, resolved when loading.
+    pub incident_rule: crate::trace::RuleId,
     pub gates: SetGates,
     pub upper: Upper,
 }
@@ -713,12 +770,26 @@ fn malformed(file: &str, message: impl Into<String>) -> RuleError {
 /// Loads and validates one rule set from a source (falling back to the embedded file for any file
 /// the source does not have).
 pub fn load(src: &dyn RuleSource, id: &str) -> Result<RuleSet, RuleError> {
+    load_with(src, id, load_common(src)?)
+}
+
+/// Reads `common.toml` and indexes its size table.
+fn load_common(src: &dyn RuleSource) -> Result<std::sync::Arc<Common>, RuleError> {
+    let common_text = read(src, "common.toml")?;
+    let mut common: Common =
+        toml::from_str(&common_text).map_err(|e| malformed("common.toml", e.to_string()))?;
+    common.size.index();
+    Ok(std::sync::Arc::new(common))
+}
+
+fn load_with(
+    src: &dyn RuleSource,
+    id: &str,
+    common: std::sync::Arc<Common>,
+) -> Result<RuleSet, RuleError> {
     if !RULE_SET_IDS.contains(&id) {
         return Err(RuleError::UnknownSet(id.into()));
     }
-    let common_text = read(src, "common.toml")?;
-    let common: Common =
-        toml::from_str(&common_text).map_err(|e| malformed("common.toml", e.to_string()))?;
     let file = format!("{id}.toml");
     let text = read(src, &file)?;
     let set: SetFile = toml::from_str(&text).map_err(|e| malformed(&file, e.to_string()))?;
@@ -744,7 +815,18 @@ pub fn load(src: &dyn RuleSource, id: &str) -> Result<RuleSet, RuleError> {
             ));
         }
     };
+    let incident_rule = match set.gates.incident.id.as_str() {
+        "G22-INC" => crate::trace::RuleId::G22Inc,
+        "G26-INC" => crate::trace::RuleId::G26Inc,
+        other => {
+            return Err(malformed(
+                &file,
+                format!("gates.incident.id {other:?} is not G22-INC or G26-INC"),
+            ));
+        }
+    };
     let rs = RuleSet {
+        incident_rule,
         id: set.id,
         title: set.title,
         document: set.document,
@@ -758,9 +840,13 @@ pub fn load(src: &dyn RuleSource, id: &str) -> Result<RuleSet, RuleError> {
     Ok(rs)
 }
 
-/// Both rule sets.
+/// Both rule sets, sharing one copy of `common.toml`.
 pub fn load_all(src: &dyn RuleSource) -> Result<Vec<RuleSet>, RuleError> {
-    RULE_SET_IDS.iter().map(|id| load(src, id)).collect()
+    let common = load_common(src)?;
+    RULE_SET_IDS
+        .iter()
+        .map(|id| load_with(src, id, common.clone()))
+        .collect()
 }
 
 fn check_desc<T: Ord + Copy + std::fmt::Display>(

@@ -187,11 +187,20 @@ impl IdSet {
     pub fn is_empty(self) -> bool {
         self.0 == 0
     }
+    pub fn len(self) -> usize {
+        self.0.count_ones() as usize
+    }
+    /// The ids in ascending order of their text (bit order is declaration order, which is sorted).
     pub fn iter(self) -> impl Iterator<Item = RuleId> {
-        RuleId::ALL
-            .iter()
-            .copied()
-            .filter(move |id| self.contains(*id))
+        let mut bits = self.0;
+        std::iter::from_fn(move || {
+            if bits == 0 {
+                return None;
+            }
+            let i = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            RuleId::ALL.get(i).copied()
+        })
     }
     /// The ids joined by `;`, as the output contract writes them.
     pub fn joined(self) -> String {

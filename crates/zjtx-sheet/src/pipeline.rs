@@ -1,5 +1,10 @@
 //! Evaluating a whole template file: read in chunks, parse and evaluate in parallel, write in order.
-//! Memory is bounded by the chunk (plus one key per row to find repeated USCCs), not by the file.
+//!
+//! Three stages overlap: a reader thread tokenises the CSV into reusable record buffers; the worker
+//! pool parses chunk k+1 while it checks and evaluates chunk k (`rayon::join`, so work-stealing
+//! keeps every core busy even during the sequential duplicate check); a writer thread writes the
+//! rendered bytes in order. Memory is bounded by a few chunks (plus one key per row to find
+//! repeated USCCs), not by the file.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
@@ -11,12 +16,15 @@ use rayon::prelude::*;
 use zjtx_core::enterprise::CellError;
 use zjtx_core::{Enterprise, RuleSet};
 
-use crate::read::{Dedup, TemplateReader};
-use crate::write::{JsonRow, XlsxResults, output_row};
+use crate::read::{Chunk, Dedup, Parsed, TemplateReader};
+use crate::write::{JsonRow, XlsxResults, output_row, write_csv_row};
 use crate::{Format, SheetError};
 
 /// Rows per chunk: large enough to keep both cores busy, small enough to bound memory.
 pub const CHUNK_ROWS: usize = 16_384;
+
+/// Rows per parallel task when evaluating and rendering.
+const TASK_ROWS: usize = 1024;
 
 pub struct EvalOptions<'a> {
     pub as_of: NaiveDate,
@@ -37,12 +45,6 @@ pub struct EvalReport {
     /// Rows left out under `skip_invalid`, with their errors.
     pub skipped: Vec<CellError>,
     pub unknown_columns: Vec<String>,
-}
-
-enum Sink {
-    Csv(BufWriter<File>),
-    Json { w: BufWriter<File>, first: bool },
-    Xlsx(Box<XlsxResults>),
 }
 
 fn partial_path(out: &Path) -> PathBuf {
@@ -83,128 +85,195 @@ pub fn evaluate_file(
     }
 }
 
+/// What one chunk produced for the output.
+enum Rendered {
+    /// CSV or JSON bytes, in order.
+    Bytes(Vec<Vec<u8>>),
+    /// Result rows for the XLSX workbook.
+    Rows(Vec<[String; 14]>),
+}
+
+/// The sequential part of a chunk (duplicate check, error collection) and its parallel evaluation.
+struct Stage<'o> {
+    opts: &'o EvalOptions<'o>,
+    format: Format,
+    dedup: Dedup,
+    errors: Vec<CellError>,
+    report: EvalReport,
+}
+
+impl Stage<'_> {
+    fn process(&mut self, parsed: &[Parsed]) -> Rendered {
+        self.report.rows += parsed.len();
+        let mut good: Vec<&Enterprise> = Vec::with_capacity(parsed.len());
+        for (row, r) in parsed {
+            match r {
+                Ok(e) => match self.dedup.check(*row, &e.uscc) {
+                    Ok(()) => good.push(e),
+                    Err(err) => self.errors.push(err),
+                },
+                Err(errs) => self.errors.extend(errs.iter().cloned()),
+            }
+        }
+        // A refused file is still read to the end, so that every error is reported at once, but
+        // nothing more is evaluated once it is known to be refused.
+        if !self.errors.is_empty() && !self.opts.skip_invalid {
+            return Rendered::Bytes(Vec::new());
+        }
+        self.report.evaluated += good.len();
+        self.report.written += good.len() * self.opts.sets.len();
+        render(self.format, &good, self.opts)
+    }
+}
+
 fn run(
     mut reader: TemplateReader,
     tmp: &Path,
-    out_format: Format,
+    format: Format,
     opts: &EvalOptions<'_>,
 ) -> Result<EvalReport, SheetError> {
-    let mut report = EvalReport {
-        unknown_columns: reader.unknown_columns(),
-        ..EvalReport::default()
-    };
-    let open = || {
-        File::create(tmp)
-            .map(|f| BufWriter::with_capacity(1 << 20, f))
-            .map_err(|e| SheetError::io(tmp, e))
-    };
-    let mut sink = match out_format {
-        Format::Csv => {
-            let mut w = open()?;
-            writeln!(w, "{}", crate::write::OUTPUT_KEYS.join(","))
-                .map_err(|e| SheetError::io(tmp, e))?;
-            Sink::Csv(w)
-        }
-        Format::Json => {
-            let mut w = open()?;
-            w.write_all(b"[").map_err(|e| SheetError::io(tmp, e))?;
-            Sink::Json { w, first: true }
-        }
-        Format::Xlsx => Sink::Xlsx(Box::default()),
-    };
+    let unknown_columns = reader.unknown_columns();
     let header = reader.header.clone();
-    let mut errors: Vec<CellError> = Vec::new();
-    let mut dedup = Dedup::default();
-    std::thread::scope(|scope| -> Result<(), SheetError> {
-        let (tx, rx) = sync_channel(2);
+    let mut stage = Stage {
+        opts,
+        format,
+        dedup: Dedup::default(),
+        errors: Vec::new(),
+        report: EvalReport::default(),
+    };
+    let io = |e: std::io::Error| SheetError::io(tmp, e);
+    let mut file = BufWriter::with_capacity(1 << 20, File::create(tmp).map_err(io)?);
+    match format {
+        Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
+        Format::Json => file.write_all(b"[").map_err(io)?,
+        Format::Xlsx => {}
+    }
+    let mut xlsx = (format == Format::Xlsx).then(XlsxResults::new);
+
+    let file = std::thread::scope(|scope| -> Result<BufWriter<File>, SheetError> {
+        let (tx, rx) = sync_channel::<Result<Option<Chunk>, SheetError>>(2);
+        // Used-up chunks go back to the reader, which refills their buffers.
+        let (back_tx, back_rx) = sync_channel::<Chunk>(4);
         scope.spawn(move || {
             loop {
-                let next = reader.next_chunk(CHUNK_ROWS);
+                let spare = back_rx.try_recv().ok();
+                let next = reader.next_chunk_reusing(CHUNK_ROWS, spare);
                 let stop = !matches!(next, Ok(Some(_)));
                 if tx.send(next).is_err() || stop {
                     break;
                 }
             }
         });
-        for next in rx {
-            let Some(chunk) = next? else { break };
-            let parsed = chunk.parse(&header);
-            report.rows += parsed.len();
-            let mut good: Vec<Enterprise> = Vec::with_capacity(parsed.len());
-            for (row, r) in parsed {
-                match r {
-                    Ok(e) => match dedup.check(row, &e.uscc) {
-                        Ok(()) => good.push(e),
-                        Err(err) => errors.push(err),
-                    },
-                    Err(mut errs) => errors.append(&mut errs),
+        let (wtx, wrx) = sync_channel::<Vec<u8>>(64);
+        let json = format == Format::Json;
+        let writer = scope.spawn(move || -> std::io::Result<BufWriter<File>> {
+            let mut first = true;
+            for b in wrx {
+                // JSON rows are rendered each with a leading ",\n"; the very first loses its comma.
+                let b = if json && first && !b.is_empty() {
+                    first = false;
+                    &b[1..]
+                } else {
+                    &b[..]
+                };
+                file.write_all(b)?;
+            }
+            Ok(file)
+        });
+
+        let recv = || -> Result<Option<Chunk>, SheetError> { rx.recv().unwrap_or(Ok(None)) };
+        let mut current: Vec<Parsed> = Vec::new();
+        let mut next: Vec<Parsed> = Vec::new();
+        let mut have = match recv()? {
+            Some(chunk) => {
+                chunk.parse_into(&header, &mut current);
+                let _ = back_tx.try_send(chunk);
+                true
+            }
+            None => false,
+        };
+        while have {
+            let incoming = recv()?;
+            let (rendered, ()) = rayon::join(
+                || stage.process(&current),
+                || {
+                    if let Some(chunk) = &incoming {
+                        chunk.parse_into(&header, &mut next);
+                    }
+                },
+            );
+            match rendered {
+                Rendered::Bytes(bufs) => {
+                    for b in bufs {
+                        if wtx.send(b).is_err() {
+                            break;
+                        }
+                    }
+                }
+                Rendered::Rows(rows) => {
+                    if let Some(x) = xlsx.as_mut() {
+                        for r in &rows {
+                            x.push(r)?;
+                        }
+                    }
                 }
             }
-            // A refused file is still read to the end, so that every error is reported at once,
-            // but nothing more is evaluated once it is known to be refused.
-            if !errors.is_empty() && !opts.skip_invalid {
-                continue;
+            have = incoming.is_some();
+            if let Some(chunk) = incoming {
+                let _ = back_tx.try_send(chunk);
             }
-            report.evaluated += good.len();
-            report.written += good.len() * opts.sets.len();
-            write_chunk(&mut sink, &good, opts).map_err(|e| SheetError::io(tmp, e))?;
+            std::mem::swap(&mut current, &mut next);
         }
-        Ok(())
+        drop(wtx);
+        writer
+            .join()
+            .map_err(|_| SheetError::Io("the writer thread failed".into()))?
+            .map_err(io)
     })?;
+
+    let Stage {
+        errors, mut report, ..
+    } = stage;
+    report.unknown_columns = unknown_columns;
     if !errors.is_empty() && !opts.skip_invalid {
         return Err(SheetError::Refused { errors });
     }
     report.skipped = errors;
-    match sink {
-        Sink::Csv(mut w) => w.flush().map_err(|e| SheetError::io(tmp, e))?,
-        Sink::Json { mut w, .. } => {
-            w.write_all(b"\n]\n")
-                .and_then(|_| w.flush())
-                .map_err(|e| SheetError::io(tmp, e))?;
+    let mut file = file;
+    match format {
+        Format::Csv => file.flush().map_err(io)?,
+        Format::Json => file
+            .write_all(b"\n]\n")
+            .and_then(|_| file.flush())
+            .map_err(io)?,
+        Format::Xlsx => {
+            drop(file);
+            xlsx.unwrap_or_default().save(tmp)?;
         }
-        Sink::Xlsx(x) => x.save(tmp)?,
     }
     Ok(report)
 }
 
-/// Rows per parallel task when evaluating and rendering.
-const TASK_ROWS: usize = 1024;
-
-fn write_chunk(
-    sink: &mut Sink,
-    good: &[Enterprise],
-    opts: &EvalOptions<'_>,
-) -> std::io::Result<()> {
-    match sink {
-        Sink::Csv(w) => {
-            let bufs: Vec<Vec<u8>> = good
-                .par_chunks(TASK_ROWS)
+fn render(format: Format, good: &[&Enterprise], opts: &EvalOptions<'_>) -> Rendered {
+    match format {
+        Format::Csv => Rendered::Bytes(
+            good.par_chunks(TASK_ROWS)
                 .map(|part| {
                     let mut buf = Vec::with_capacity(part.len() * opts.sets.len() * 96);
-                    {
-                        let mut wr = csv::WriterBuilder::new()
-                            .has_headers(false)
-                            .from_writer(&mut buf);
-                        for e in part {
-                            let u = e.uscc.to_string();
-                            for rs in &opts.sets {
-                                let s = zjtx_core::evaluate(e, rs, opts.as_of);
-                                // Writing into a Vec cannot fail.
-                                let _ = wr.write_record(&output_row(&u, &s));
-                            }
+                    let mut out = Vec::with_capacity(opts.sets.len());
+                    for e in part {
+                        out.clear();
+                        zjtx_core::engine::evaluate_each(e, &opts.sets, opts.as_of, &mut out);
+                        for s in &out {
+                            write_csv_row(&mut buf, e.uscc.as_str(), s);
                         }
-                        let _ = wr.flush();
                     }
                     buf
                 })
-                .collect();
-            for b in bufs {
-                w.write_all(&b)?;
-            }
-        }
-        Sink::Json { w, first } => {
-            let bufs: Vec<Vec<u8>> = good
-                .par_chunks(TASK_ROWS / 8)
+                .collect(),
+        ),
+        Format::Json => Rendered::Bytes(
+            good.par_chunks(TASK_ROWS / 8)
                 .map(|part| {
                     let mut buf = Vec::new();
                     for e in part {
@@ -212,37 +281,23 @@ fn write_chunk(
                         for rs in &opts.sets {
                             let ev = zjtx_core::explain(e, rs, opts.as_of);
                             buf.extend_from_slice(b",\n");
+                            // Serialising into a Vec cannot fail.
                             let _ = serde_json::to_writer(&mut buf, &JsonRow::new(&u, &ev));
                         }
                     }
                     buf
                 })
-                .collect();
-            for b in bufs {
-                let b = if *first && !b.is_empty() {
-                    *first = false;
-                    &b[1..]
-                } else {
-                    &b[..]
-                };
-                w.write_all(b)?;
-            }
-        }
-        Sink::Xlsx(x) => {
-            let rows: Vec<[String; 14]> = good
-                .par_iter()
+                .collect(),
+        ),
+        Format::Xlsx => Rendered::Rows(
+            good.par_iter()
                 .flat_map_iter(|e| {
                     let u = e.uscc.to_string();
                     opts.sets
                         .iter()
                         .map(move |rs| output_row(&u, &zjtx_core::evaluate(e, rs, opts.as_of)))
                 })
-                .collect();
-            for r in &rows {
-                x.push(r)
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
-            }
-        }
+                .collect(),
+        ),
     }
-    Ok(())
 }

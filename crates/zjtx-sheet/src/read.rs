@@ -12,6 +12,9 @@ use zjtx_core::ids::Uscc;
 
 use crate::{Format, SheetError};
 
+/// Rows per parallel parsing task: coarse enough that scheduling costs little.
+const PARSE_TASK: usize = 512;
+
 /// A block of consecutive data rows, not yet parsed.
 pub enum Chunk {
     Csv {
@@ -40,27 +43,31 @@ impl Chunk {
 
     /// Parses every row (in parallel), keeping the order.
     pub fn parse(&self, header: &HeaderMap) -> Vec<Parsed> {
+        let mut out = Vec::new();
+        self.parse_into(header, &mut out);
+        out
+    }
+
+    /// Parses every row into `out` (replacing its contents, reusing its allocation).
+    pub fn parse_into(&self, header: &HeaderMap, out: &mut Vec<Parsed>) {
         match self {
             Chunk::Csv { first_row, records } => records
                 .par_iter()
+                .with_min_len(PARSE_TASK)
                 .enumerate()
-                .map(|(i, rec)| {
-                    let row = first_row + i;
-                    (row, parse_byte_record(header, row, rec))
-                })
-                .collect(),
+                .map(|(i, rec)| (first_row + i, parse_byte_record(header, first_row + i, rec)))
+                .collect_into_vec(out),
             Chunk::Cells { first_row, rows } => rows
                 .par_iter()
+                .with_min_len(PARSE_TASK)
                 .enumerate()
                 .map(|(i, cells)| {
                     let row = first_row + i;
-                    (
-                        row,
-                        check_width(header, row, cells.len())
-                            .and_then(|_| header.parse_row(row, cells.iter().map(String::as_str))),
-                    )
+                    let r = check_width(header, row, cells.len())
+                        .and_then(|_| header.parse_row(row, cells.iter().map(String::as_str)));
+                    (row, r)
                 })
-                .collect(),
+                .collect_into_vec(out),
         }
     }
 }
@@ -82,6 +89,21 @@ fn parse_byte_record(
     rec: &csv::ByteRecord,
 ) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
     check_width(header, row, rec.len())?;
+    // One validation of the whole record in the common case; cell by cell only to locate an error.
+    // A field boundary inside a character would make the parts invalid though the whole is not.
+    let whole = std::str::from_utf8(rec.as_slice()).ok().filter(|w| {
+        (0..rec.len()).all(|i| rec.range(i).is_some_and(|r| w.is_char_boundary(r.end)))
+    });
+    if let Some(whole) = whole {
+        let mut start = 0;
+        let cells = (0..rec.len()).map(|i| {
+            let end = rec.range(i).map_or(start, |r| r.end);
+            let cell = whole.get(start..end).unwrap_or("");
+            start = end;
+            cell
+        });
+        return header.parse_row(row, cells);
+    }
     let mut cells: Vec<&str> = Vec::with_capacity(rec.len());
     let mut errors = Vec::new();
     for (i, f) in rec.iter().enumerate() {
@@ -247,12 +269,28 @@ impl TemplateReader {
 
     /// Reads up to `n` more rows; `None` at the end.
     pub fn next_chunk(&mut self, n: usize) -> Result<Option<Chunk>, SheetError> {
+        self.next_chunk_reusing(n, None)
+    }
+
+    /// Like `next_chunk`, reusing the buffers of a chunk that has been used up, so that reading a
+    /// large file allocates nothing per row once it runs.
+    pub fn next_chunk_reusing(
+        &mut self,
+        n: usize,
+        spare: Option<Chunk>,
+    ) -> Result<Option<Chunk>, SheetError> {
         let first_row = self.next_row;
         let chunk = match &mut self.source {
             Source::Csv(rdr) => {
+                let mut spare = match spare {
+                    Some(Chunk::Csv { records, .. }) => records,
+                    _ => Vec::with_capacity(n),
+                };
                 let mut records = Vec::with_capacity(n);
                 for _ in 0..n {
-                    let mut rec = csv::ByteRecord::new();
+                    let mut rec = spare
+                        .pop()
+                        .unwrap_or_else(|| csv::ByteRecord::with_capacity(512, 80));
                     match rdr.read_byte_record(&mut rec) {
                         Ok(true) => records.push(rec),
                         Ok(false) => break,

@@ -57,6 +57,56 @@ pub fn output_row(uscc: &str, s: &Summary) -> [String; 14] {
     ]
 }
 
+/// Appends the output row of one evaluation as a CSV line without allocating. No field of the
+/// contract ever needs quoting: codes, keys, plain decimals and ids joined by `;`.
+pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &str, s: &Summary) {
+    use std::io::Write as _;
+    let score = |buf: &mut Vec<u8>, d: Option<Dec4>| {
+        if let Some(d) = d {
+            // Writing into a Vec cannot fail.
+            let _ = write!(
+                buf,
+                "{}",
+                Dec4::from_units(round2(d.units())).unwrap_or(Dec4::ZERO)
+            );
+        }
+    };
+    let ids = |buf: &mut Vec<u8>, set: zjtx_core::trace::IdSet| {
+        for (i, id) in set.iter().enumerate() {
+            if i > 0 {
+                buf.push(b';');
+            }
+            buf.extend_from_slice(id.as_str().as_bytes());
+        }
+    };
+    for part in [
+        uscc,
+        s.rules,
+        s.size.key(),
+        s.innovative.key(),
+        s.tech_sme.key(),
+        s.srdi.key(),
+        s.giant.key(),
+    ] {
+        buf.extend_from_slice(part.as_bytes());
+        buf.push(b',');
+    }
+    score(buf, s.innovative_score);
+    buf.push(b',');
+    buf.extend_from_slice(s.innovative_route.key().as_bytes());
+    buf.push(b',');
+    score(buf, Some(s.tech_sme_score));
+    buf.push(b',');
+    score(buf, s.srdi_score);
+    buf.push(b',');
+    ids(buf, s.srdi_failed);
+    buf.push(b',');
+    ids(buf, s.giant_failed);
+    buf.push(b',');
+    buf.extend_from_slice(s.top_tier.key().as_bytes());
+    buf.push(b'\n');
+}
+
 /// The JSON object of one evaluation: the output fields plus the full trace.
 #[derive(serde::Serialize)]
 pub struct JsonRow<'a> {
