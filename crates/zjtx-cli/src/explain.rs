@@ -23,11 +23,9 @@ pub fn run(
     let want = Uscc::parse(uscc).map_err(|e| anyhow::anyhow!("--uscc {uscc:?} {e}"))?;
     let mut reader = TemplateReader::open(input)
         .with_context(|| format!("failed to read {}", input.display()))?;
-    let header = reader.header.clone();
     let mut found: Option<Enterprise> = None;
-    while let Some(chunk) = reader.next_chunk(16_384)? {
-        if let Some(e) = chunk
-            .parse(&header)
+    while let Some(parsed) = reader.next_parsed(16_384)? {
+        if let Some(e) = parsed
             .into_iter()
             .find_map(|(_, r)| r.ok().filter(|e| e.uscc == want))
         {

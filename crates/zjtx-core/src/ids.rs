@@ -83,6 +83,23 @@ impl Uscc {
         Some(Uscc(b))
     }
 
+    /// The code as one number (base 31, 18 digits < 2^90): a compact key for sets and sorting.
+    pub fn key(&self) -> u128 {
+        self.0.iter().fold(0u128, |k, &c| {
+            k * 31 + u128::from(uscc_value(c).unwrap_or(0))
+        })
+    }
+
+    /// The code whose `key` this is.
+    pub fn from_key(mut k: u128) -> Uscc {
+        let mut b = [b'0'; 18];
+        for i in (0..18).rev() {
+            b[i] = USCC_CHARSET[(k % 31) as usize];
+            k /= 31;
+        }
+        Uscc(b)
+    }
+
     pub fn as_str(&self) -> &str {
         // Only charset bytes are ever stored, all ASCII.
         std::str::from_utf8(&self.0).unwrap_or_default()
@@ -402,6 +419,19 @@ mod tests {
     #[test]
     fn the_sample_code_printed_in_gb_32100_passes_its_check() {
         assert!(Uscc::parse("91350100M000100Y43").is_ok());
+    }
+
+    #[test]
+    fn the_numeric_key_of_a_code_is_unique_to_it() {
+        let a = Uscc::with_check(b"91330106MA2B3C4D5").unwrap_or(Uscc::PLACEHOLDER);
+        let b = Uscc::with_check(b"91330106MA2B3C4D6").unwrap_or(Uscc::PLACEHOLDER);
+        assert_ne!(a.key(), b.key());
+        assert_eq!(Uscc::PLACEHOLDER.key(), 0);
+        assert_eq!(Uscc::from_key(a.key()), a);
+        assert!(
+            Uscc::parse("YYYYYYYYYYYYYYYYY0").is_err()
+                || Uscc::with_check(b"YYYYYYYYYYYYYYYYY").is_some_and(|u| u.key() < 1u128 << 90)
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::path::Path;
 
 use zjtx_core::enterprise::CellError;
 
+pub mod blocks;
 pub mod pipeline;
 pub mod read;
 pub mod write;

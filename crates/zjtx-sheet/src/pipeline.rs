@@ -16,15 +16,16 @@ use rayon::prelude::*;
 use zjtx_core::enterprise::CellError;
 use zjtx_core::{Enterprise, RuleSet};
 
-use crate::read::{Chunk, Dedup, Parsed, TemplateReader};
+use crate::read::{Dedup, Parsed, RawChunk, TemplateReader};
 use crate::write::{JsonRow, XlsxResults, output_row, write_csv_row};
 use crate::{Format, SheetError};
 
-/// Rows per chunk: large enough to keep both cores busy, small enough to bound memory.
+/// Worksheet rows per chunk (CSV chunks are sized in bytes: `read::BLOCKS_PER_CHUNK` blocks).
 pub const CHUNK_ROWS: usize = 16_384;
 
-/// Rows per parallel task when evaluating and rendering.
-const TASK_ROWS: usize = 1024;
+/// Rows per parallel task when evaluating and rendering: small, so that the last task of a chunk
+/// leaves little idle time before the next chunk (measured in docs/PERFORMANCE.md).
+const TASK_ROWS: usize = 256;
 
 pub struct EvalOptions<'a> {
     pub as_of: NaiveDate,
@@ -103,10 +104,11 @@ struct Stage<'o> {
 }
 
 impl Stage<'_> {
-    fn process(&mut self, parsed: &[Parsed]) -> Rendered {
-        self.report.rows += parsed.len();
-        let mut good: Vec<&Enterprise> = Vec::with_capacity(parsed.len());
-        for (row, r) in parsed {
+    fn process(&mut self, blocks: &[Vec<Parsed>]) -> Rendered {
+        let rows: usize = blocks.iter().map(Vec::len).sum();
+        self.report.rows += rows;
+        let mut good: Vec<&Enterprise> = Vec::with_capacity(rows);
+        for (row, r) in blocks.iter().flatten() {
             match r {
                 Ok(e) => match self.dedup.check(*row, &e.uscc) {
                     Ok(()) => good.push(e),
@@ -134,10 +136,15 @@ fn run(
 ) -> Result<EvalReport, SheetError> {
     let unknown_columns = reader.unknown_columns();
     let header = reader.header.clone();
+    let first_row = reader.first_row;
     let mut stage = Stage {
         opts,
         format,
-        dedup: Dedup::default(),
+        dedup: if opts.skip_invalid {
+            Dedup::inline()
+        } else {
+            Dedup::deferred()
+        },
         errors: Vec::new(),
         report: EvalReport::default(),
     };
@@ -151,13 +158,13 @@ fn run(
     let mut xlsx = (format == Format::Xlsx).then(XlsxResults::new);
 
     let file = std::thread::scope(|scope| -> Result<BufWriter<File>, SheetError> {
-        let (tx, rx) = sync_channel::<Result<Option<Chunk>, SheetError>>(2);
-        // Used-up chunks go back to the reader, which refills their buffers.
-        let (back_tx, back_rx) = sync_channel::<Chunk>(4);
+        let (tx, rx) = sync_channel::<Result<Option<RawChunk>, SheetError>>(2);
+        // Used-up byte buffers go back to the reader, which refills them.
+        let (back_tx, back_rx) = sync_channel::<Vec<Vec<u8>>>(4);
         scope.spawn(move || {
             loop {
-                let spare = back_rx.try_recv().ok();
-                let next = reader.next_chunk_reusing(CHUNK_ROWS, spare);
+                let spare = back_rx.try_recv().unwrap_or_default();
+                let next = reader.next_raw(CHUNK_ROWS, spare);
                 let stop = !matches!(next, Ok(Some(_)));
                 if tx.send(next).is_err() || stop {
                     break;
@@ -181,30 +188,37 @@ fn run(
             Ok(file)
         });
 
-        let recv = || -> Result<Option<Chunk>, SheetError> { rx.recv().unwrap_or(Ok(None)) };
-        let mut current: Vec<Parsed> = Vec::new();
-        let mut next: Vec<Parsed> = Vec::new();
+        let recv = || -> Result<Option<RawChunk>, SheetError> { rx.recv().unwrap_or(Ok(None)) };
+        let mut next_row = first_row;
+        // Tokenises and parses one raw chunk into `out`; gives back its byte buffers to refill.
+        let mut prepare = |raw: RawChunk, out: &mut Vec<Vec<Parsed>>| -> Vec<Vec<u8>> {
+            next_row += raw.parse_into(&header, next_row, out);
+            raw.into_buffers()
+        };
+        let mut current: Vec<Vec<Parsed>> = Vec::new();
+        let mut next: Vec<Vec<Parsed>> = Vec::new();
         let mut have = match recv()? {
-            Some(chunk) => {
-                chunk.parse_into(&header, &mut current);
-                let _ = back_tx.try_send(chunk);
+            Some(raw) => {
+                let _ = back_tx.try_send(prepare(raw, &mut current));
                 true
             }
             None => false,
         };
         while have {
             let incoming = recv()?;
-            let (rendered, ()) = rayon::join(
+            have = incoming.is_some();
+            let (rendered, spent) = rayon::join(
                 || stage.process(&current),
                 || {
-                    if let Some(chunk) = &incoming {
-                        chunk.parse_into(&header, &mut next);
-                    }
+                    incoming
+                        .map(|raw| prepare(raw, &mut next))
+                        .unwrap_or_default()
                 },
             );
+            let _ = back_tx.try_send(spent);
             match rendered {
-                Rendered::Bytes(bufs) => {
-                    for b in bufs {
+                Rendered::Bytes(out) => {
+                    for b in out {
                         if wtx.send(b).is_err() {
                             break;
                         }
@@ -218,10 +232,6 @@ fn run(
                     }
                 }
             }
-            have = incoming.is_some();
-            if let Some(chunk) = incoming {
-                let _ = back_tx.try_send(chunk);
-            }
             std::mem::swap(&mut current, &mut next);
         }
         drop(wtx);
@@ -232,8 +242,17 @@ fn run(
     })?;
 
     let Stage {
-        errors, mut report, ..
+        mut errors,
+        dedup,
+        mut report,
+        ..
     } = stage;
+    let repeats = dedup.finish();
+    if !repeats.is_empty() {
+        // Repeats found at the end refuse the file like any other error, listed in file order.
+        errors.extend(repeats);
+        errors.sort_by_key(|e| e.row);
+    }
     report.unknown_columns = unknown_columns;
     if !errors.is_empty() && !opts.skip_invalid {
         return Err(SheetError::Refused { errors });

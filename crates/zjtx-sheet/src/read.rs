@@ -1,8 +1,8 @@
-//! Reading the enterprise template from CSV (streamed in chunks) and XLSX.
+//! Reading the enterprise template from CSV (in blocks, tokenised and parsed in parallel) and XLSX.
 
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::Path;
 
 use calamine::{Data, Reader as _};
@@ -10,67 +10,17 @@ use rayon::prelude::*;
 use zjtx_core::enterprise::{CellError, HeaderMap};
 use zjtx_core::ids::Uscc;
 
+use crate::blocks::{BlockReader, Scratch, for_each_record};
 use crate::{Format, SheetError};
-
-/// Rows per parallel parsing task: coarse enough that scheduling costs little.
-const PARSE_TASK: usize = 512;
-
-/// A block of consecutive data rows, not yet parsed.
-pub enum Chunk {
-    Csv {
-        first_row: usize,
-        records: Vec<csv::ByteRecord>,
-    },
-    Cells {
-        first_row: usize,
-        rows: Vec<Vec<String>>,
-    },
-}
 
 /// A parsed row: its spreadsheet row number and the enterprise or every error of the row.
 pub type Parsed = (usize, Result<zjtx_core::Enterprise, Vec<CellError>>);
 
-impl Chunk {
-    pub fn len(&self) -> usize {
-        match self {
-            Chunk::Csv { records, .. } => records.len(),
-            Chunk::Cells { rows, .. } => rows.len(),
-        }
-    }
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
+/// Blocks of whole CSV records per chunk (about 4 MB, some 13 000 rows of the template).
+const BLOCKS_PER_CHUNK: usize = 16;
 
-    /// Parses every row (in parallel), keeping the order.
-    pub fn parse(&self, header: &HeaderMap) -> Vec<Parsed> {
-        let mut out = Vec::new();
-        self.parse_into(header, &mut out);
-        out
-    }
-
-    /// Parses every row into `out` (replacing its contents, reusing its allocation).
-    pub fn parse_into(&self, header: &HeaderMap, out: &mut Vec<Parsed>) {
-        match self {
-            Chunk::Csv { first_row, records } => records
-                .par_iter()
-                .with_min_len(PARSE_TASK)
-                .enumerate()
-                .map(|(i, rec)| (first_row + i, parse_byte_record(header, first_row + i, rec)))
-                .collect_into_vec(out),
-            Chunk::Cells { first_row, rows } => rows
-                .par_iter()
-                .with_min_len(PARSE_TASK)
-                .enumerate()
-                .map(|(i, cells)| {
-                    let row = first_row + i;
-                    let r = check_width(header, row, cells.len())
-                        .and_then(|_| header.parse_row(row, cells.iter().map(String::as_str)));
-                    (row, r)
-                })
-                .collect_into_vec(out),
-        }
-    }
-}
+/// Worksheet rows per parallel parsing task.
+const PARSE_TASK: usize = 512;
 
 fn check_width(header: &HeaderMap, row: usize, n: usize) -> Result<(), Vec<CellError>> {
     if n > header.cols.len() {
@@ -83,31 +33,33 @@ fn check_width(header: &HeaderMap, row: usize, n: usize) -> Result<(), Vec<CellE
     Ok(())
 }
 
-fn parse_byte_record(
+/// Parses one CSV record, given as its field bytes and field end offsets.
+fn parse_fields(
     header: &HeaderMap,
     row: usize,
-    rec: &csv::ByteRecord,
+    bytes: &[u8],
+    ends: &[usize],
 ) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
-    check_width(header, row, rec.len())?;
-    // One validation of the whole record in the common case; cell by cell only to locate an error.
-    // A field boundary inside a character would make the parts invalid though the whole is not.
-    let whole = std::str::from_utf8(rec.as_slice()).ok().filter(|w| {
-        (0..rec.len()).all(|i| rec.range(i).is_some_and(|r| w.is_char_boundary(r.end)))
-    });
-    if let Some(whole) = whole {
+    check_width(header, row, ends.len())?;
+    // One validation of the whole record in the common case; field by field only to locate an
+    // error. A field boundary inside a character would make the parts invalid though the whole
+    // is not.
+    if let Ok(whole) = std::str::from_utf8(bytes)
+        && ends.iter().all(|&e| whole.is_char_boundary(e))
+    {
         let mut start = 0;
-        let cells = (0..rec.len()).map(|i| {
-            let end = rec.range(i).map_or(start, |r| r.end);
+        let cells = ends.iter().map(|&end| {
             let cell = whole.get(start..end).unwrap_or("");
             start = end;
             cell
         });
         return header.parse_row(row, cells);
     }
-    let mut cells: Vec<&str> = Vec::with_capacity(rec.len());
+    let mut cells: Vec<&str> = Vec::with_capacity(ends.len());
     let mut errors = Vec::new();
-    for (i, f) in rec.iter().enumerate() {
-        match std::str::from_utf8(f) {
+    let mut start = 0;
+    for (i, &end) in ends.iter().enumerate() {
+        match std::str::from_utf8(&bytes[start..end]) {
             Ok(s) => cells.push(s),
             Err(_) => {
                 let column = header
@@ -124,10 +76,11 @@ fn parse_byte_record(
                 cells.push("");
             }
         }
+        start = end;
     }
     match header.parse_row(row, cells) {
-        Ok(e) if errors.is_empty() => Ok(e),
-        Ok(_) => Err(errors),
+        Ok(_) if !errors.is_empty() => Err(errors),
+        Ok(e) => Ok(e),
         Err(mut more) => {
             errors.append(&mut more);
             Err(errors)
@@ -135,8 +88,82 @@ fn parse_byte_record(
     }
 }
 
+/// Rows read but not yet tokenised or parsed.
+pub enum RawChunk {
+    /// Blocks of whole CSV records.
+    Blocks(Vec<Vec<u8>>),
+    /// Rows of a worksheet.
+    Cells(Vec<Vec<String>>),
+}
+
+impl RawChunk {
+    /// Tokenises and parses every row, in parallel, numbering rows from `first_row`. The result is
+    /// one vector per block (reusing the vectors in `out`); returns the number of rows.
+    pub fn parse_into(
+        &self,
+        header: &HeaderMap,
+        first_row: usize,
+        out: &mut Vec<Vec<Parsed>>,
+    ) -> usize {
+        match self {
+            RawChunk::Blocks(blocks) => {
+                out.resize_with(blocks.len(), Vec::new);
+                out.truncate(blocks.len());
+                // Each block is tokenised and parsed by one task while its bytes are in cache,
+                // with row numbers relative to the block; they are made absolute afterwards.
+                blocks.par_iter().zip(out.par_iter_mut()).for_each_init(
+                    Scratch::default,
+                    |scratch, (block, parsed)| {
+                        parsed.clear();
+                        for_each_record(block, scratch, |bytes, ends| {
+                            let row = parsed.len();
+                            parsed.push((row, parse_fields(header, row, bytes, ends)));
+                        });
+                    },
+                );
+                let mut next = first_row;
+                for parsed in out.iter_mut() {
+                    for (row, r) in parsed.iter_mut() {
+                        *row += next;
+                        if let Err(errors) = r {
+                            for e in errors {
+                                e.row += next;
+                            }
+                        }
+                    }
+                    next += parsed.len();
+                }
+                next - first_row
+            }
+            RawChunk::Cells(rows) => {
+                out.resize_with(1, Vec::new);
+                out.truncate(1);
+                rows.par_iter()
+                    .with_min_len(PARSE_TASK)
+                    .enumerate()
+                    .map(|(i, cells)| {
+                        let row = first_row + i;
+                        let r = check_width(header, row, cells.len())
+                            .and_then(|_| header.parse_row(row, cells.iter().map(String::as_str)));
+                        (row, r)
+                    })
+                    .collect_into_vec(&mut out[0]);
+                rows.len()
+            }
+        }
+    }
+
+    /// The byte buffers, for the reader to refill.
+    pub fn into_buffers(self) -> Vec<Vec<u8>> {
+        match self {
+            RawChunk::Blocks(b) => b,
+            RawChunk::Cells(_) => Vec::new(),
+        }
+    }
+}
+
 enum Source {
-    Csv(csv::Reader<Box<dyn Read + Send>>),
+    Csv(BlockReader),
     Cells(std::vec::IntoIter<Vec<String>>),
 }
 
@@ -144,6 +171,11 @@ enum Source {
 pub struct TemplateReader {
     pub header: HeaderMap,
     source: Source,
+    /// The rest of the header's block.
+    first: Option<Vec<u8>>,
+    /// The spreadsheet row number of the first data row (2, or lower in a worksheet whose used
+    /// range starts further down).
+    pub first_row: usize,
     next_row: usize,
 }
 
@@ -153,7 +185,7 @@ impl TemplateReader {
         match Format::of(path) {
             Some(Format::Csv) => {
                 let f = File::open(path).map_err(|e| SheetError::io(path, e))?;
-                TemplateReader::csv(Box::new(BufReader::with_capacity(1 << 20, f)))
+                TemplateReader::csv(Box::new(f))
             }
             Some(Format::Xlsx) => {
                 let bytes = std::fs::read(path).map_err(|e| SheetError::io(path, e))?;
@@ -168,49 +200,41 @@ impl TemplateReader {
 
     /// Reads CSV (UTF-8, with or without BOM).
     pub fn csv(r: Box<dyn Read + Send>) -> Result<TemplateReader, SheetError> {
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .buffer_capacity(1 << 20)
-            .from_reader(r);
-        let mut rec = csv::ByteRecord::new();
-        let has = rdr
-            .read_byte_record(&mut rec)
-            .map_err(|e| SheetError::Format(format!("row 1: {e}")))?;
-        if !has {
-            return Err(SheetError::Refused {
+        let mut blocks = BlockReader::new(r);
+        let empty = || SheetError::Refused {
+            errors: vec![CellError {
+                row: 1,
+                column: None,
+                message: "the file is empty (no header row)".into(),
+            }],
+        };
+        let first = blocks
+            .next_block(Vec::new())
+            .map_err(|e| SheetError::Format(format!("the file cannot be read: {e}")))?
+            .ok_or_else(empty)?;
+        // The header is the first record of the first block; csv_core strips a BOM itself.
+        let (fields, consumed) = crate::blocks::first_record(&first).ok_or_else(empty)?;
+        let mut cells = Vec::with_capacity(fields.len());
+        for (i, f) in fields.into_iter().enumerate() {
+            cells.push(String::from_utf8(f).map_err(|_| SheetError::Refused {
                 errors: vec![CellError {
                     row: 1,
                     column: None,
-                    message: "the file is empty (no header row)".into(),
+                    message: format!(
+                        "header cell {} is not valid UTF-8 (save the file as CSV UTF-8)",
+                        i + 1
+                    ),
                 }],
-            });
-        }
-        let mut cells = Vec::with_capacity(rec.len());
-        for (i, f) in rec.iter().enumerate() {
-            let f = if i == 0 {
-                f.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(f)
-            } else {
-                f
-            };
-            cells.push(
-                String::from_utf8(f.to_vec()).map_err(|_| SheetError::Refused {
-                    errors: vec![CellError {
-                        row: 1,
-                        column: None,
-                        message: format!(
-                            "header cell {} is not valid UTF-8 (save the file as CSV UTF-8)",
-                            i + 1
-                        ),
-                    }],
-                })?,
-            );
+            })?);
         }
         let header = HeaderMap::parse(cells.iter().map(String::as_str))
             .map_err(|errors| SheetError::Refused { errors })?;
+        let rest = first[consumed..].to_vec();
         Ok(TemplateReader {
             header,
-            source: Source::Csv(rdr),
+            source: Source::Csv(blocks),
+            first: Some(rest),
+            first_row: 2,
             next_row: 2,
         })
     }
@@ -263,57 +287,52 @@ impl TemplateReader {
         Ok(TemplateReader {
             header,
             source: Source::Cells(rows.into_iter()),
+            first: None,
+            first_row: start_row as usize + 2,
             next_row: start_row as usize + 2,
         })
     }
 
-    /// Reads up to `n` more rows; `None` at the end.
-    pub fn next_chunk(&mut self, n: usize) -> Result<Option<Chunk>, SheetError> {
-        self.next_chunk_reusing(n, None)
-    }
-
-    /// Like `next_chunk`, reusing the buffers of a chunk that has been used up, so that reading a
-    /// large file allocates nothing per row once it runs.
-    pub fn next_chunk_reusing(
+    /// The next rows, not yet tokenised: about 4 MB of CSV, or `rows` rows of a worksheet; `None`
+    /// at the end. `spare` are used-up buffers to refill.
+    pub fn next_raw(
         &mut self,
-        n: usize,
-        spare: Option<Chunk>,
-    ) -> Result<Option<Chunk>, SheetError> {
-        let first_row = self.next_row;
-        let chunk = match &mut self.source {
-            Source::Csv(rdr) => {
-                let mut spare = match spare {
-                    Some(Chunk::Csv { records, .. }) => records,
-                    _ => Vec::with_capacity(n),
-                };
-                let mut records = Vec::with_capacity(n);
-                for _ in 0..n {
-                    let mut rec = spare
-                        .pop()
-                        .unwrap_or_else(|| csv::ByteRecord::with_capacity(512, 80));
-                    match rdr.read_byte_record(&mut rec) {
-                        Ok(true) => records.push(rec),
-                        Ok(false) => break,
+        rows: usize,
+        mut spare: Vec<Vec<u8>>,
+    ) -> Result<Option<RawChunk>, SheetError> {
+        match &mut self.source {
+            Source::Csv(blocks) => {
+                let mut out = Vec::with_capacity(BLOCKS_PER_CHUNK);
+                if let Some(first) = self.first.take().filter(|b| !b.is_empty()) {
+                    out.push(first);
+                }
+                while out.len() < BLOCKS_PER_CHUNK {
+                    let buf = spare.pop().unwrap_or_default();
+                    match blocks.next_block(buf) {
+                        Ok(Some(b)) => out.push(b),
+                        Ok(None) => break,
                         Err(e) => {
-                            return Err(SheetError::Refused {
-                                errors: vec![CellError {
-                                    row: first_row + records.len(),
-                                    column: None,
-                                    message: format!("is not valid CSV: {e}"),
-                                }],
-                            });
+                            return Err(SheetError::Format(format!("the file cannot be read: {e}")));
                         }
                     }
                 }
-                Chunk::Csv { first_row, records }
+                Ok((!out.is_empty()).then_some(RawChunk::Blocks(out)))
             }
-            Source::Cells(it) => Chunk::Cells {
-                first_row,
-                rows: it.by_ref().take(n).collect(),
-            },
+            Source::Cells(it) => {
+                let rows: Vec<Vec<String>> = it.by_ref().take(rows).collect();
+                Ok((!rows.is_empty()).then_some(RawChunk::Cells(rows)))
+            }
+        }
+    }
+
+    /// The next rows, parsed, in order; `None` at the end.
+    pub fn next_parsed(&mut self, rows: usize) -> Result<Option<Vec<Parsed>>, SheetError> {
+        let Some(raw) = self.next_raw(rows, Vec::new())? else {
+            return Ok(None);
         };
-        self.next_row += chunk.len();
-        Ok((!chunk.is_empty()).then_some(chunk))
+        let mut out = Vec::new();
+        self.next_row += raw.parse_into(&self.header, self.next_row, &mut out);
+        Ok(Some(out.into_iter().flatten().collect()))
     }
 
     /// The header cells that matched no column, as "cell N: text".
@@ -351,23 +370,63 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
-/// Finds repeated USCCs in file order: the later row is the one in error.
-#[derive(Default)]
-pub struct Dedup {
-    seen: HashSet<Uscc>,
+/// Finds repeated USCCs: the later row is the one in error.
+///
+/// `Inline` decides at once (needed when good rows are written while reading, under
+/// `skip_invalid`). `Deferred` only records codes in order and finds repeats at the end with one
+/// parallel sort, which keeps the sequential path of a large import free of hash-table misses; any
+/// repeat then refuses the file, so deciding late changes nothing.
+pub enum Dedup {
+    Inline(HashSet<u128, foldhash::fast::RandomState>),
+    Deferred(Vec<(u128, usize)>),
 }
 
 impl Dedup {
-    /// `Ok` for a first occurrence; the error for a repeat.
+    pub fn inline() -> Dedup {
+        Dedup::Inline(HashSet::default())
+    }
+    pub fn deferred() -> Dedup {
+        Dedup::Deferred(Vec::new())
+    }
+
+    /// `Ok` unless the code is known to repeat an earlier row's.
     pub fn check(&mut self, row: usize, u: &Uscc) -> Result<(), CellError> {
-        if self.seen.insert(u.clone()) {
-            Ok(())
-        } else {
-            Err(CellError {
-                row,
-                column: Some("uscc".into()),
-                message: format!("{u} is repeated (an earlier row has the same code)"),
-            })
+        match self {
+            Dedup::Inline(seen) => {
+                if seen.insert(u.key()) {
+                    Ok(())
+                } else {
+                    Err(repeated(row, u))
+                }
+            }
+            Dedup::Deferred(codes) => {
+                codes.push((u.key(), row));
+                Ok(())
+            }
         }
+    }
+
+    /// The repeats found at the end (none for `Inline`, which reported them as they came).
+    pub fn finish(self) -> Vec<CellError> {
+        let Dedup::Deferred(mut codes) = self else {
+            return Vec::new();
+        };
+        codes.par_sort_unstable();
+        let mut errors: Vec<CellError> = codes
+            .windows(2)
+            .filter(|w| w[0].0 == w[1].0)
+            .map(|w| (w[1].1, w[1].0))
+            .map(|(row, key)| repeated(row, &Uscc::from_key(key)))
+            .collect();
+        errors.sort_by_key(|e| e.row);
+        errors
+    }
+}
+
+fn repeated(row: usize, u: &Uscc) -> CellError {
+    CellError {
+        row,
+        column: Some("uscc".into()),
+        message: format!("{u} is repeated (an earlier row has the same code)"),
     }
 }

@@ -131,10 +131,13 @@ fn a_bom_chinese_headers_in_any_order_and_keys_in_any_case_are_read() {
     std::fs::write(&input, csv).unwrap_or_else(|e| panic!("{e}"));
     let mut r = TemplateReader::open(&input).unwrap_or_else(|e| panic!("{e}"));
     let chunk = r
-        .next_chunk(10)
+        .next_parsed(10)
         .unwrap_or_else(|e| panic!("{e}"))
         .unwrap_or_else(|| panic!("no rows"));
-    let (row, e) = chunk.parse(&r.header).remove(0);
+    let (row, e) = chunk
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no rows"));
     let e = e.unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(row, 2);
     assert_eq!(e.uscc.to_string(), GOOD1);
@@ -290,4 +293,34 @@ proptest! {
         let _ = run(&input, &out, true);
         prop_assert!(!d.join("out.csv.partial").exists());
     }
+}
+
+/// Regression: with the repeat check deferred to the end of a strict run, a file whose only error
+/// is a repeated code must still be refused, with the later row named, and leave no output.
+#[test]
+fn a_file_whose_only_error_is_a_repeated_code_is_refused() {
+    let d = tmpdir("only-repeat");
+    let input = d.join("in.csv");
+    let out = d.join("out.csv");
+    let rows: Vec<String> = (0..40_000)
+        .map(|i| format!("{},n{i},C3981", uscc(i)))
+        .collect();
+    let mut csv = format!("uscc,name,industry_code\n{}\n", rows.join("\n"));
+    csv.push_str(&format!("{},again,C3981\n", uscc(17)));
+    std::fs::write(&input, csv).unwrap_or_else(|e| panic!("{e}"));
+    match run(&input, &out, false) {
+        Err(SheetError::Refused { errors }) => {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].row, 40_002);
+            assert!(
+                errors[0].to_string().contains("is repeated"),
+                "{}",
+                errors[0]
+            );
+        }
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(!out.exists() && !d.join("out.csv.partial").exists());
+    let report = run(&input, &out, true).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((report.evaluated, report.skipped.len()), (40_000, 1));
 }
