@@ -312,7 +312,9 @@ impl TemplateReader {
                         Ok(Some(b)) => out.push(b),
                         Ok(None) => break,
                         Err(e) => {
-                            return Err(SheetError::Format(format!("the file cannot be read: {e}")));
+                            return Err(SheetError::Format(format!(
+                                "the file cannot be read: {e}"
+                            )));
                         }
                     }
                 }
