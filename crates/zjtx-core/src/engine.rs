@@ -248,6 +248,50 @@ fn ceil_div(a: i128, b: i128) -> i128 {
     if a <= 0 { a / b } else { (a + b - 1) / b }
 }
 
+/// The gap of a condition without a quantified one: the blanks to fill in, or what is required.
+fn default_gap(id: RuleId, inputs: &[InputValue], threshold: &str) -> Option<Gap> {
+    let blanks: Vec<&str> = inputs
+        .iter()
+        .filter(|i| i.value.is_none())
+        .map(|i| i.key)
+        .collect();
+    if !blanks.is_empty() {
+        let zh: Vec<&str> = blanks
+            .iter()
+            .map(|k| {
+                crate::enterprise::COLUMNS
+                    .iter()
+                    .find(|c| c.key == *k)
+                    .map_or(*k, |c| c.zh)
+            })
+            .collect();
+        return gap(
+            format!("未填报：{}，补齐后可判定", zh.join("、")),
+            format!("blank: {}; fill in to decide", blanks.join(", ")),
+        );
+    }
+    gap(
+        format!("需满足：{}（{}）", glossary::rule(id, Lang::Zh), threshold),
+        format!("needs: {} ({})", glossary::rule(id, Lang::En), threshold),
+    )
+}
+
+/// Gap for a decimal input that must reach a minimum (a share in percent, a score).
+fn gap_min_dec(col: Col, v: Option<Dec4>, min: Dec4, unit: &str) -> Option<Gap> {
+    let v = v?;
+    let d = Dec4::from_units(min.units() - v.units()).unwrap_or(Dec4::ZERO);
+    gap(
+        format!(
+            "{} {v}{unit}，需 ≥ {min}{unit}：还差 {d}",
+            glossary::field(col, Lang::Zh)
+        ),
+        format!(
+            "{} {v}{unit}, needs ≥ {min}{unit}: {d} short",
+            glossary::field(col, Lang::En)
+        ),
+    )
+}
+
 fn blank_gap(cols: &[(Col, Iv)]) -> Option<Gap> {
     let blanks: Vec<Col> = cols
         .iter()
@@ -707,11 +751,18 @@ impl<'a> Ctx<'a> {
         let v = Verdict::of(can);
         if T::ON {
             let d = detail();
+            let inputs = self.inputs(cols);
+            // Every condition that is not met says what would meet it: its own gap where it has
+            // one, else the blanks to fill in, else the condition itself.
+            let gap = match v {
+                Verdict::Pass => None,
+                _ => d.gap.or_else(|| default_gap(id, &inputs, &d.threshold)),
+            };
             t.push(TraceEntry {
                 id,
                 tier,
                 clause: clause.to_owned(),
-                inputs: self.inputs(cols),
+                inputs,
                 threshold: d.threshold,
                 verdict: Some(v),
                 points: None,
@@ -719,7 +770,7 @@ impl<'a> Ctx<'a> {
                 out_of: None,
                 value: d.value,
                 notes: d.notes,
-                gap: if v == Verdict::Pass { None } else { d.gap },
+                gap,
             });
         }
         v
@@ -736,19 +787,22 @@ impl<'a> Ctx<'a> {
         threshold: impl FnOnce() -> String,
     ) -> Verdict {
         if T::ON {
+            let threshold_text = threshold();
             t.push(TraceEntry {
                 id,
                 tier: Some(tier),
                 clause: clause.to_owned(),
                 inputs: Vec::new(),
-                threshold: threshold(),
+                threshold: threshold_text.clone(),
                 verdict: Some(v),
                 points: None,
                 points_max: None,
                 out_of: None,
                 value: None,
                 notes: Vec::new(),
-                gap: None,
+                gap: (v != Verdict::Pass)
+                    .then(|| default_gap(id, &[], &threshold_text))
+                    .flatten(),
             });
         }
         v
@@ -2293,6 +2347,12 @@ impl<'a> Ctx<'a> {
                 Self::dec_at_least(self.e.market_share, r.market_share.min_share),
                 || Detail {
                     threshold: format!("≥ {}%", r.market_share.min_share),
+                    gap: gap_min_dec(
+                        Col::MarketShare,
+                        self.e.market_share,
+                        r.market_share.min_share,
+                        "%",
+                    ),
                     ..Detail::default()
                 },
             ),
@@ -2725,6 +2785,12 @@ impl<'a> Ctx<'a> {
                 Self::dec_at_least(self.e.quality_score, r.quality_score.min_score),
                 || Detail {
                     threshold: format!("≥ {}", r.quality_score.min_score),
+                    gap: gap_min_dec(
+                        Col::QualityScore,
+                        self.e.quality_score,
+                        r.quality_score.min_score,
+                        "",
+                    ),
                     ..Detail::default()
                 },
             ),
@@ -3024,6 +3090,12 @@ impl<'a> Ctx<'a> {
                 Self::dec_at_least(self.e.quality_score, r.quality_score.min_score),
                 || Detail {
                     threshold: format!("≥ {}", r.quality_score.min_score),
+                    gap: gap_min_dec(
+                        Col::QualityScore,
+                        self.e.quality_score,
+                        r.quality_score.min_score,
+                        "",
+                    ),
                     ..Detail::default()
                 },
             ),

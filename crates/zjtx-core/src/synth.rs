@@ -390,9 +390,88 @@ impl Generator {
         e.environment_violation_3y = mb!(self, blank, self.chance(0.01));
         e.tax_violation_3y = mb!(self, blank, self.chance(0.005));
         e.industry_violation_3y = mb!(self, blank, self.chance(0.005));
+        if self.chance(CHAMPIONS) {
+            self.champion(&mut e);
+        }
         e
     }
+
+    /// Turns a firm into a niche champion: the figures of a little giant, with the usual few
+    /// blanks left to chance.
+    fn champion(&mut self, e: &mut Enterprise) {
+        let y = self.year;
+        let u = |g: &mut Generator, a: f64, b: f64| a + (b - a) * g.rng.random_range(0.0..1.0f64);
+        let rev = (9.9 + 0.6 * self.normal()).exp().clamp(6_000.0, 150_000.0);
+        let rev1 = rev / (1.0 + u(self, 0.08, 0.25));
+        let rev2 = rev1 / (1.0 + u(self, 0.08, 0.25));
+        let share = u(self, 0.92, 0.995);
+        let (i0, i1) = (u(self, 0.045, 0.09), u(self, 0.045, 0.09));
+        let employees = ((rev / u(self, 60.0, 120.0)) as u32).clamp(50, 1_000);
+        let assets = rev * u(self, 0.8, 1.5);
+        e.niche_since = NaiveDate::from_ymd_opt(y - self.rng.random_range(5..=20), 1, 1);
+        e.employees = Some(employees);
+        e.rd_staff = Some(employees / 4);
+        e.tech_staff = Some(employees / 3);
+        e.revenue = Some(Self::wan(rev));
+        e.revenue_prev = Some(Self::wan(rev1));
+        e.revenue_prev2 = Some(Self::wan(rev2));
+        e.main_revenue = Some(Self::wan(rev * share).min(Self::wan(rev)));
+        e.main_revenue_prev = Some(Self::wan(rev1 * share).min(Self::wan(rev1)));
+        e.main_revenue_prev2 = Some(Self::wan(rev2 * share).min(Self::wan(rev2)));
+        e.rd_expense = Some(Self::wan(rev * i0));
+        e.rd_expense_prev = Some(Self::wan(rev1 * i1));
+        e.total_cost = Some(Self::wan(rev * 0.82));
+        e.net_profit = Some(Self::wan(rev * u(self, 0.06, 0.16)));
+        e.total_assets = Some(Self::wan(assets));
+        e.total_liabilities = Some(Self::wan(assets * u(self, 0.25, 0.6)));
+        let ip1 = self.rng.random_range(8..=60u32);
+        e.ip1 = Some(ip1);
+        e.ip1_high_value = Some(self.rng.random_range(1..=ip1 / 4));
+        e.ip1_self_developed = Some(ip1 / 2);
+        e.ip1_applied = Some(self.rng.random_range(5..=ip1));
+        e.rd_institution = Some(*self.pick(&[
+            RdInstitution::Provincial,
+            RdInstitution::Provincial,
+            RdInstitution::National,
+        ]));
+        e.digital_level = Some(self.rng.random_range(3..=4u8));
+        for f in [
+            &mut e.quality_cert,
+            &mut e.own_brand,
+            &mut e.core_it_system,
+            &mut e.product_key_field,
+            &mut e.chain_key_link,
+            &mut e.market_position_ok,
+            &mut e.product_emerging,
+        ] {
+            *f = Some(true);
+        }
+        e.market_share = Dec4::from_units((u(self, 10.0, 35.0) * SCALE as f64) as i64);
+        e.market_rank = Some(self.rng.random_range(1..=3u32));
+        e.quality_score = Dec4::from_units((u(self, 65.0, 95.0) * SCALE as f64) as i64);
+        e.local_feature_score = Some(Dec4::whole(self.rng.random_range(9..=15)));
+        e.innovative_until = self.chance(0.6).then(|| self.date(y + 1, y + 3));
+        e.srdi_until = self.chance(0.7).then(|| self.date(y + 1, y + 3));
+        e.giant_until = self.chance(0.3).then(|| self.date(y + 1, y + 3));
+        e.incident_3y = Some(Incident::None);
+        for f in [
+            &mut e.abnormal_list,
+            &mut e.dishonest_list,
+            &mut e.restricted_products,
+            &mut e.security_incident_3y,
+            &mut e.quality_incident_3y,
+            &mut e.environment_violation_3y,
+            &mut e.tax_violation_3y,
+            &mut e.industry_violation_3y,
+        ] {
+            *f = Some(false);
+        }
+    }
 }
+
+/// Share of firms generated as niche champions (little-giant grade): Hangzhou counts its little
+/// giants in hundreds among tens of thousands of SMEs.
+const CHAMPIONS: f64 = 0.008;
 
 impl Iterator for Generator {
     type Item = Enterprise;
@@ -429,6 +508,20 @@ mod tests {
                 e.cross_field_errors()
             );
         }
+        // A small apex of champions exists, as in a real city.
+        let sets = crate::rules::load_all(&crate::rules::Embedded).unwrap_or_default();
+        let as_of = NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default();
+        let giants = rows
+            .iter()
+            .filter(|e| {
+                sets.iter()
+                    .any(|rs| crate::evaluate(e, rs, as_of).giant == crate::Verdict::Pass)
+            })
+            .count();
+        assert!(
+            giants >= 5 && giants <= 100,
+            "{giants} little giants in 5000"
+        );
         // Some cells are blank, most are not.
         let blank_revenue_prev = rows.iter().filter(|e| e.revenue_prev.is_none()).count();
         assert!(

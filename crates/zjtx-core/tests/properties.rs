@@ -209,3 +209,22 @@ proptest! {
         prop_assert_eq!(out, one);
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(128))]
+
+    /// Every condition that is not met says what would meet it (issue: "every failed condition
+    /// says what value would meet it"), in both languages.
+    #[test]
+    fn every_condition_not_met_has_a_gap(seed in 0u64..1000, n in 0usize..50) {
+        let e = enterprise(seed, n);
+        for rs in sets() {
+            for t in explain(&e, rs, as_of(rs)).trace {
+                if matches!(t.verdict, Some(Verdict::Fail | Verdict::Review)) {
+                    let g = t.gap.as_ref();
+                    prop_assert!(g.is_some_and(|g| !g.zh.is_empty() && !g.en.is_empty()), "{} {} has no gap", rs.id, t.id);
+                }
+            }
+        }
+    }
+}
