@@ -1,0 +1,644 @@
+//! ZJTX storage: SQLite (one file, WAL) as the embedded default and PostgreSQL for deployments with
+//! several application instances, behind one `Store`. SQL lives only here. Each backend has its own
+//! numbered migrations (`migrations/sqlite`, `migrations/postgres`), run at start-up and by
+//! `zjtx migrate`; landed migrations are never edited.
+//!
+//! Queries are written once with `?` placeholders (numbered `$n` for PostgreSQL at run time) and
+//! run against whichever pool is in use; every integer column decodes to `i64` on both.
+#![forbid(unsafe_code)]
+
+use std::borrow::Cow;
+use std::str::FromStr;
+
+use chrono::NaiveDate;
+use sqlx::Row;
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+use zjtx_core::Enterprise;
+use zjtx_core::enterprise::{COLUMNS, DISTRICTS, HeaderMap};
+
+mod model;
+pub use model::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Db(#[from] sqlx::Error),
+    #[error("migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite://PATH or postgres://…")]
+    Url(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("stored data could not be read back: {0}")]
+    Corrupt(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// The database, SQLite or PostgreSQL.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Reads a `users` row (any backend's row type).
+macro_rules! user_row {
+    ($r:expr) => {{
+        let r = $r;
+        let role: String = r.try_get("role")?;
+        User {
+            id: r.try_get("id")?,
+            username: r.try_get("username")?,
+            password_hash: r.try_get("password_hash")?,
+            role: Role::parse(&role)
+                .ok_or_else(|| sqlx::Error::Decode(format!("unknown role {role:?}").into()))?,
+            region_code: r.try_get("region_code")?,
+            uscc: r.try_get("uscc")?,
+            disabled: r.try_get::<i64, _>("disabled")? != 0,
+            failed_logins: r.try_get("failed_logins")?,
+            locked_until: r.try_get("locked_until")?,
+        }
+    }};
+}
+
+/// Runs `$body` with `$pool` bound to whichever pool the store holds.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            Store::Sqlite($pool) => $body,
+            Store::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Rewrites `?` placeholders as `$1, $2, …` for PostgreSQL (outside quoted literals).
+fn numbered(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let (mut n, mut quoted) = (0, false);
+    for c in sql.chars() {
+        match c {
+            '\'' => {
+                quoted = !quoted;
+                out.push(c);
+            }
+            '?' if !quoted => {
+                n += 1;
+                out.push('$');
+                out.push_str(&n.to_string());
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Marks SQL as audited: every statement here is built from constant text and `?` placeholders;
+/// values are always bound, never spliced in.
+fn safe(sql: &str) -> sqlx::AssertSqlSafe<&str> {
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// Unix seconds now.
+pub fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+impl Store {
+    /// Connects by URL: `sqlite://PATH` (created if missing, WAL) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let opts = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(10));
+            let pool = SqlitePoolOptions::new()
+                .max_connections(8)
+                .connect_with(opts)
+                .await?;
+            Ok(Store::Sqlite(pool))
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(16)
+                .connect(url)
+                .await?;
+            Ok(Store::Postgres(pool))
+        } else {
+            Err(StoreError::Url(url.to_owned()))
+        }
+    }
+
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Store::Sqlite(_) => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    /// The SQL for this backend.
+    fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
+        match self {
+            Store::Sqlite(_) => Cow::Borrowed(sql),
+            Store::Postgres(_) => Cow::Owned(numbered(sql)),
+        }
+    }
+
+    /// Runs the backend's pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    /// Seeds the region hierarchy of the model city (Zhejiang → Hangzhou → its 13 divisions), once.
+    pub async fn seed_regions(&self) -> Result<()> {
+        let sql = self.sql("INSERT INTO regions (code, name, kind, parent_code) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING");
+        let mut rows: Vec<(&str, &str, &str, Option<&str>)> = vec![
+            ("330000", "浙江省", "province", None),
+            ("330100", "杭州市", "city", Some("330000")),
+        ];
+        rows.extend(
+            DISTRICTS
+                .iter()
+                .map(|(code, name)| (*code, *name, "district", Some("330100"))),
+        );
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for (code, name, kind, parent) in rows {
+                sqlx::query(safe(&sql)).bind(code).bind(name).bind(kind).bind(parent).execute(&mut *tx).await?;
+            }
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// The codes of a region and all regions below it.
+    pub async fn region_and_below(&self, code: &str) -> Result<Vec<String>> {
+        let sql = self.sql(
+            "WITH RECURSIVE r(code) AS (SELECT code FROM regions WHERE code = ? \
+             UNION ALL SELECT g.code FROM regions g JOIN r ON g.parent_code = r.code) SELECT code FROM r",
+        );
+        let codes = on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(code).fetch_all(p).await?.iter().map(|r| r.try_get::<String, _>("code")).collect::<std::result::Result<Vec<_>, _>>()?
+        });
+        Ok(codes)
+    }
+
+    pub async fn regions(&self) -> Result<Vec<Region>> {
+        let sql = self.sql("SELECT code, name, kind, parent_code FROM regions ORDER BY code");
+        Ok(on_pool!(self, p => {
+            let rows = sqlx::query(safe(&sql)).fetch_all(p).await?;
+            rows.iter().map(|r| Ok(Region {
+                code: r.try_get("code")?,
+                name: r.try_get("name")?,
+                kind: r.try_get("kind")?,
+                parent_code: r.try_get("parent_code")?,
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Imports enterprises (one row each, with their evaluation) in one transaction: all or none.
+    /// Identity and the latest evaluation are updated when the row's year is not older than the
+    /// stored one; the year's figures replace that year's; titles follow the row.
+    pub async fn import(
+        &self,
+        rows: &[(Enterprise, zjtx_core::Summary)],
+        actor: Option<i64>,
+        as_of: NaiveDate,
+    ) -> Result<ImportSummary> {
+        let upsert = self.sql(
+            "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
+             innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
+             industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
+             rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
+             srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
+             employees = excluded.employees, updated_at = excluded.updated_at \
+             WHERE excluded.latest_year >= enterprises.latest_year",
+        );
+        let year_sql = self.sql(
+            "INSERT INTO enterprise_years (uscc, year, cells, imported_at) VALUES (?, ?, ?, ?) \
+             ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at",
+        );
+        let del_titles = self.sql("DELETE FROM titles WHERE uscc = ?");
+        let title_sql = self.sql("INSERT INTO titles (uscc, tier, valid_until) VALUES (?, ?, ?)");
+        let audit = self.sql(
+            "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        );
+        let t = now();
+        let mut summary = ImportSummary::default();
+        on_pool!(self, p => {
+            let mut tx = p.begin().await?;
+            for (e, s) in rows {
+                let year = i64::from(e.reference_year(as_of));
+                let region = e.district.as_deref().and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d)).map(|(c, _)| *c);
+                let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
+                    .iter()
+                    .filter_map(|c| {
+                        let v = e.get(c.col);
+                        (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
+                    })
+                    .collect();
+                let cells = serde_json::Value::Object(cells).to_string();
+                sqlx::query(safe(&upsert))
+                    .bind(e.uscc.as_str())
+                    .bind(&e.name)
+                    .bind(region)
+                    .bind(e.industry_code.to_string())
+                    .bind(e.ecosystem.as_deref())
+                    .bind(year)
+                    .bind(s.rules)
+                    .bind(s.size.key())
+                    .bind(s.innovative.key())
+                    .bind(s.tech_sme.key())
+                    .bind(s.srdi.key())
+                    .bind(s.giant.key())
+                    .bind(s.top_tier.key())
+                    .bind(e.revenue.map(|w| w.units()))
+                    .bind(e.employees.map(i64::from))
+                    .bind(t)
+                    .execute(&mut *tx)
+                    .await?;
+                let r = sqlx::query(safe(&year_sql)).bind(e.uscc.as_str()).bind(year).bind(&cells).bind(t).execute(&mut *tx).await?;
+                summary.years += r.rows_affected() as usize;
+                sqlx::query(safe(&del_titles)).bind(e.uscc.as_str()).execute(&mut *tx).await?;
+                for (tier, until) in [("innovative", e.innovative_until), ("tech_sme", e.tech_sme_until), ("srdi", e.srdi_until), ("giant", e.giant_until)] {
+                    if let Some(u) = until {
+                        sqlx::query(safe(&title_sql)).bind(e.uscc.as_str()).bind(tier).bind(u.format("%Y-%m-%d").to_string()).execute(&mut *tx).await?;
+                    }
+                }
+                summary.enterprises += 1;
+            }
+            sqlx::query(safe(&audit))
+                .bind(t)
+                .bind(actor)
+                .bind("import")
+                .bind(None::<String>)
+                .bind(format!("{} enterprises", summary.enterprises))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(summary)
+    }
+
+    /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
+    /// paging, which stays fast however deep the page), with the total count.
+    pub async fn list(&self, f: &Filter, scope: &Scope) -> Result<ListPage> {
+        let mut wh: Vec<String> = Vec::new();
+        let mut binds: Vec<String> = Vec::new();
+        if let Some(regions) = &scope.regions {
+            if regions.is_empty() {
+                return Ok(ListPage::default());
+            }
+            wh.push(format!(
+                "e.region_code IN ({})",
+                vec!["?"; regions.len()].join(", ")
+            ));
+            binds.extend(regions.iter().cloned());
+        }
+        if let Some(u) = &scope.uscc {
+            wh.push("e.uscc = ?".into());
+            binds.push(u.clone());
+        }
+        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+            wh.push("e.region_code = ?".into());
+            binds.push(r.to_owned());
+        }
+        for (col, v) in [
+            ("e.size", &f.size),
+            ("e.top_tier", &f.top_tier),
+            ("e.ecosystem", &f.ecosystem),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                wh.push(format!("{col} = ?"));
+                binds.push(v.to_owned());
+            }
+        }
+        if let Some(sec) = f.section.as_deref().filter(|v| !v.is_empty()) {
+            wh.push("e.industry_code LIKE ?".into());
+            binds.push(format!("{sec}%"));
+        }
+        if let Some(tier) = f.title.as_deref().filter(|v| !v.is_empty()) {
+            wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)".into());
+            binds.push(tier.to_owned());
+            binds.push(f.today.format("%Y-%m-%d").to_string());
+        }
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            // Names are matched as substrings, so a two-character query such as 西湖 finds every
+            // name containing it; a code matches exactly.
+            wh.push("(e.name LIKE ? OR e.uscc = ?)".into());
+            binds.push(format!("%{}%", q.replace(['%', '_'], "")));
+            binds.push(q.to_uppercase());
+        }
+        let cond = if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND "))
+        };
+        let count_sql = self
+            .sql(&format!("SELECT COUNT(*) AS n FROM enterprises e {cond}"))
+            .into_owned();
+        let page_cond = if wh.is_empty() {
+            "WHERE e.uscc > ?".to_owned()
+        } else {
+            format!("{cond} AND e.uscc > ?")
+        };
+        let page_sql = self
+            .sql(&format!(
+                "SELECT e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
+                 e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees \
+                 FROM enterprises e LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY e.uscc LIMIT ?"
+            ))
+            .into_owned();
+        let after = f.after.clone().unwrap_or_default();
+        let limit = i64::from(f.per_page.clamp(1, 200));
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&count_sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let total: i64 = q.fetch_one(p).await?.try_get("n")?;
+            let mut q = sqlx::query(safe(&page_sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let rows = q.bind(&after).bind(limit).fetch_all(p).await?;
+            let items = rows.iter().map(|r| Ok(EnterpriseRow {
+                uscc: r.try_get("uscc")?,
+                name: r.try_get("name")?,
+                region_code: r.try_get("region_code")?,
+                region_name: r.try_get("region_name")?,
+                industry_code: r.try_get("industry_code")?,
+                ecosystem: r.try_get("ecosystem")?,
+                latest_year: r.try_get("latest_year")?,
+                rules: r.try_get("rules")?,
+                size: r.try_get("size")?,
+                innovative: r.try_get("innovative")?,
+                tech_sme: r.try_get("tech_sme")?,
+                srdi: r.try_get("srdi")?,
+                giant: r.try_get("giant")?,
+                top_tier: r.try_get("top_tier")?,
+                revenue: r.try_get("revenue")?,
+                employees: r.try_get("employees")?,
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
+            let next = (items.len() as i64 == limit).then(|| items.last().map(|i: &EnterpriseRow| i.uscc.clone())).flatten();
+            ListPage { total, items, next }
+        }))
+    }
+
+    /// One enterprise's stored row, if any.
+    pub async fn enterprise(&self, uscc: &str) -> Result<Option<EnterpriseRow>> {
+        let f = Filter {
+            q: Some(uscc.to_owned()),
+            per_page: 1,
+            ..Filter::default()
+        };
+        let page = self.list(&f, &Scope::all()).await?;
+        Ok(page.items.into_iter().find(|e| e.uscc == uscc))
+    }
+
+    /// Every stored year of an enterprise, newest first, parsed back into the template's type.
+    pub async fn years(&self, uscc: &str) -> Result<Vec<(i64, Enterprise)>> {
+        let sql =
+            self.sql("SELECT year, cells FROM enterprise_years WHERE uscc = ? ORDER BY year DESC");
+        let rows: Vec<(i64, String)> = on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(uscc).fetch_all(p).await?.iter()
+                .map(|r| Ok((r.try_get("year")?, r.try_get("cells")?)))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        });
+        let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
+        let header = HeaderMap::parse(keys.iter().copied())
+            .map_err(|e| StoreError::Corrupt(format!("{e:?}")))?;
+        rows.into_iter()
+            .map(|(year, cells)| {
+                let map: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&cells).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                let row: Vec<&str> = COLUMNS
+                    .iter()
+                    .map(|c| map.get(c.key).and_then(|v| v.as_str()).unwrap_or(""))
+                    .collect();
+                let e = header
+                    .parse_row(2, row)
+                    .map_err(|e| StoreError::Corrupt(format!("{uscc} {year}: {e:?}")))?;
+                Ok((year, e))
+            })
+            .collect()
+    }
+
+    /// Titles held by an enterprise with their validity.
+    pub async fn titles(&self, uscc: &str) -> Result<Vec<(String, String)>> {
+        let sql = self.sql("SELECT tier, valid_until FROM titles WHERE uscc = ? ORDER BY tier");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(uscc).fetch_all(p).await?.iter()
+                .map(|r| Ok((r.try_get("tier")?, r.try_get("valid_until")?)))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    // ---- accounts -----------------------------------------------------------------------------
+
+    pub async fn add_user(&self, u: &NewUser) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO users (username, password_hash, role, region_code, uscc, disabled, failed_logins, created_at) \
+             VALUES (?, ?, ?, ?, ?, 0, 0, ?) RETURNING id",
+        );
+        let res = on_pool!(self, p => {
+            sqlx::query(safe(&sql))
+                .bind(&u.username)
+                .bind(&u.password_hash)
+                .bind(u.role.key())
+                .bind(u.region_code.as_deref())
+                .bind(u.uscc.as_deref())
+                .bind(now())
+                .fetch_one(p)
+                .await
+                .and_then(|r| r.try_get::<i64, _>("id"))
+        });
+        match res {
+            Ok(id) => Ok(id),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => Err(StoreError::Conflict(
+                format!("user {:?} already exists", u.username),
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn user_by_name(&self, username: &str) -> Result<Option<User>> {
+        let sql = self.sql("SELECT * FROM users WHERE username = ?");
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(username).fetch_optional(p).await? {
+                Some(r) => Some(user_row!(&r)),
+                None => None,
+            }
+        }))
+    }
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        let sql = self.sql("SELECT * FROM users ORDER BY id");
+        Ok(on_pool!(self, p => {
+            let rows = sqlx::query(safe(&sql)).fetch_all(p).await?;
+            let mut users = Vec::with_capacity(rows.len());
+            for r in &rows {
+                users.push(user_row!(r));
+            }
+            users
+        }))
+    }
+
+    async fn exec(&self, sql: &str, binds: &[Bind<'_>]) -> Result<u64> {
+        let sql = self.sql(sql);
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in binds {
+                q = match b {
+                    Bind::I(v) => q.bind(*v),
+                    Bind::S(v) => q.bind(*v),
+                };
+            }
+            q.execute(p).await?.rows_affected()
+        }))
+    }
+
+    pub async fn set_password(&self, username: &str, hash: &str) -> Result<bool> {
+        Ok(self
+            .exec("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE username = ?", &[Bind::S(hash), Bind::S(username)])
+            .await?
+            > 0)
+    }
+
+    pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool> {
+        let changed = self
+            .exec(
+                "UPDATE users SET disabled = ? WHERE username = ?",
+                &[Bind::I(i64::from(disabled)), Bind::S(username)],
+            )
+            .await?
+            > 0;
+        if disabled && changed {
+            self.exec(
+                "DELETE FROM sessions WHERE user_id IN (SELECT id FROM users WHERE username = ?)",
+                &[Bind::S(username)],
+            )
+            .await?;
+        }
+        Ok(changed)
+    }
+
+    /// Records a failed login: after `max` failures in a row the account is locked until `lock_until`.
+    pub async fn login_failed(&self, user_id: i64, max: i64, lock_until: i64) -> Result<()> {
+        self.exec(
+            "UPDATE users SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?",
+            &[Bind::I(max), Bind::I(lock_until), Bind::I(user_id)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    pub async fn login_succeeded(&self, user_id: i64) -> Result<()> {
+        self.exec(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
+            &[Bind::I(user_id)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    // ---- sessions -----------------------------------------------------------------------------
+
+    pub async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        ttl_secs: i64,
+    ) -> Result<()> {
+        let t = now();
+        self.exec(
+            "INSERT INTO sessions (token_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            &[Bind::S(token_hash), Bind::I(user_id), Bind::S(csrf), Bind::I(t), Bind::I(t + ttl_secs)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The live session with this token hash and its (enabled) user.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
+        let sql = self.sql(
+            "SELECT s.csrf, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
+        );
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(token_hash).bind(now()).fetch_optional(p).await? {
+                None => None,
+                Some(r) => Some((Session { csrf: r.try_get("csrf")?, expires_at: r.try_get("expires_at")? }, user_row!(&r))),
+            }
+        }))
+    }
+
+    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        self.exec(
+            "DELETE FROM sessions WHERE token_hash = ?",
+            &[Bind::S(token_hash)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    // ---- audit ----------------------------------------------------------------------------------
+
+    pub async fn audit(
+        &self,
+        user_id: Option<i64>,
+        action: &str,
+        target: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let sql = self.sql(
+            "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        );
+        on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(now()).bind(user_id).bind(action).bind(target).bind(detail).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// The audit records about a target, newest first.
+    pub async fn audit_for(&self, target: &str) -> Result<Vec<AuditRecord>> {
+        let sql = self.sql("SELECT at, user_id, action, target, detail FROM audit_log WHERE target = ? ORDER BY id DESC");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(target).fetch_all(p).await?.iter().map(|r| Ok(AuditRecord {
+                at: r.try_get("at")?,
+                user_id: r.try_get("user_id")?,
+                action: r.try_get("action")?,
+                target: r.try_get("target")?,
+                detail: r.try_get("detail")?,
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+}
+
+enum Bind<'a> {
+    I(i64),
+    S(&'a str),
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_numbered_for_postgres_outside_literals() {
+        assert_eq!(
+            super::numbered("a = ? AND b = '?' AND c = ?"),
+            "a = $1 AND b = '?' AND c = $2"
+        );
+    }
+}

@@ -1,0 +1,192 @@
+//! What the store gives and takes.
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Region {
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub parent_code: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ImportSummary {
+    pub enterprises: usize,
+    /// Yearly figure rows written (new or replaced).
+    pub years: usize,
+}
+
+/// Filters of the enterprise list. Empty strings mean "any".
+#[derive(Clone, Debug)]
+pub struct Filter {
+    pub region: Option<String>,
+    pub ecosystem: Option<String>,
+    /// GB/T 4754 section letter (or a longer code prefix).
+    pub section: Option<String>,
+    pub size: Option<String>,
+    pub top_tier: Option<String>,
+    /// A title held on `today`.
+    pub title: Option<String>,
+    /// Part of the name, or the exact USCC.
+    pub q: Option<String>,
+    /// Keyset paging: the last USCC of the previous page.
+    pub after: Option<String>,
+    pub per_page: u32,
+    pub today: NaiveDate,
+}
+
+impl Default for Filter {
+    fn default() -> Filter {
+        Filter {
+            region: None,
+            ecosystem: None,
+            section: None,
+            size: None,
+            top_tier: None,
+            title: None,
+            q: None,
+            after: None,
+            per_page: 50,
+            today: chrono::Utc::now().date_naive(),
+        }
+    }
+}
+
+/// What a user may see: regions (with everything below them) and/or one enterprise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// `None`: every region.
+    pub regions: Option<Vec<String>>,
+    /// `Some`: only this enterprise.
+    pub uscc: Option<String>,
+}
+
+impl Scope {
+    pub fn all() -> Scope {
+        Scope::default()
+    }
+    pub fn none() -> Scope {
+        Scope {
+            regions: Some(Vec::new()),
+            uscc: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct EnterpriseRow {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    pub region_name: Option<String>,
+    pub industry_code: String,
+    pub ecosystem: Option<String>,
+    pub latest_year: i64,
+    pub rules: String,
+    pub size: String,
+    pub innovative: String,
+    pub tech_sme: String,
+    pub srdi: String,
+    pub giant: String,
+    pub top_tier: String,
+    /// Units of 1/10000 万元.
+    pub revenue: Option<i64>,
+    pub employees: Option<i64>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ListPage {
+    pub total: i64,
+    pub items: Vec<EnterpriseRow>,
+    /// The `after` of the next page, if there is one.
+    pub next: Option<String>,
+}
+
+/// The five kinds of users.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 市经信局: the whole city, sets parameters.
+    City,
+    /// 区县经信局: its own district only.
+    District,
+    /// An enterprise: its own record only.
+    Enterprise,
+    /// A financial institution: what firms consented to show it.
+    Institution,
+    /// A digital service provider.
+    Provider,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::City,
+        Role::District,
+        Role::Enterprise,
+        Role::Institution,
+        Role::Provider,
+    ];
+    pub fn key(self) -> &'static str {
+        match self {
+            Role::City => "city",
+            Role::District => "district",
+            Role::Enterprise => "enterprise",
+            Role::Institution => "institution",
+            Role::Provider => "provider",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.key() == s)
+    }
+}
+
+pub struct NewUser {
+    pub username: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub region_code: Option<String>,
+    pub uscc: Option<String>,
+}
+
+/// A stored account. `password_hash` never leaves the server (not serialised).
+#[derive(Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    #[serde(skip)]
+    pub password_hash: String,
+    pub role: Role,
+    pub region_code: Option<String>,
+    pub uscc: Option<String>,
+    pub disabled: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<i64>,
+}
+
+/// Secrets stay out of logs.
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("id", &self.id)
+            .field("username", &self.username)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Session {
+    pub csrf: String,
+    pub expires_at: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct AuditRecord {
+    pub at: i64,
+    pub user_id: Option<i64>,
+    pub action: String,
+    pub target: Option<String>,
+    pub detail: Option<String>,
+}

@@ -1,0 +1,417 @@
+//! The storage suite: every test runs on SQLite (a fresh file), and also on PostgreSQL when
+//! `ZJTX_TEST_DATABASE_URL` names a server (each test in a database of its own, dropped after).
+
+use chrono::NaiveDate;
+use zjtx_core::rules::{Embedded, RuleSet, load_all};
+use zjtx_core::synth::Generator;
+use zjtx_core::{Enterprise, Summary, rule_set_for};
+use zjtx_store::{Filter, NewUser, Role, Scope, Store, StoreError};
+
+fn as_of() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
+}
+
+fn sets() -> Vec<RuleSet> {
+    load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn evaluated(rows: Vec<Enterprise>) -> Vec<(Enterprise, Summary)> {
+    let sets = sets();
+    let rs = rule_set_for(&sets, as_of()).unwrap_or_else(|| panic!("no set"));
+    rows.into_iter()
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, as_of());
+            (e, s)
+        })
+        .collect()
+}
+
+/// A fresh, migrated store on each available backend.
+async fn stores(name: &str) -> Vec<Store> {
+    let dir = std::env::temp_dir().join(format!("zjtx-store-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let mut out = vec![
+        Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    ];
+    match std::env::var("ZJTX_TEST_DATABASE_URL") {
+        Ok(base) if !base.is_empty() => {
+            let db = format!("zjtx_t_{}_{}", std::process::id(), name.replace('-', "_"));
+            let admin = Store::connect(&base)
+                .await
+                .unwrap_or_else(|e| panic!("{base}: {e}"));
+            if let Store::Postgres(p) = &admin {
+                let drop = format!("DROP DATABASE IF EXISTS {db}");
+                sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
+                    .execute(p)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let create = format!("CREATE DATABASE {db}");
+                sqlx::query(sqlx::AssertSqlSafe(create.as_str()))
+                    .execute(p)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+            }
+            let url = match base.rfind('/') {
+                Some(i) => format!("{}/{db}", &base[..i]),
+                None => panic!("ZJTX_TEST_DATABASE_URL needs a database path"),
+            };
+            out.push(
+                Store::connect(&url)
+                    .await
+                    .unwrap_or_else(|e| panic!("{url}: {e}")),
+            );
+        }
+        _ => {}
+    }
+    for s in &out {
+        s.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", s.backend()));
+        s.migrate()
+            .await
+            .unwrap_or_else(|e| panic!("{}: migrations must be idempotent: {e}", s.backend()));
+        s.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+        s.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    }
+    out
+}
+
+fn city(n: usize) -> Vec<Enterprise> {
+    Generator::new(3, 2025).take(n).collect()
+}
+
+#[tokio::test]
+async fn regions_form_a_hierarchy_and_scope_follows_it() {
+    for s in stores("regions").await {
+        let city = s.region_and_below("330100").await.unwrap_or_default();
+        assert_eq!(city.len(), 14, "{}", s.backend());
+        assert_eq!(
+            s.region_and_below("330000").await.unwrap_or_default().len(),
+            15
+        );
+        assert_eq!(
+            s.region_and_below("330106").await.unwrap_or_default(),
+            vec!["330106".to_owned()]
+        );
+    }
+}
+
+#[tokio::test]
+async fn imported_enterprises_are_listed_filtered_and_paged_without_gaps() {
+    for s in stores("list").await {
+        let b = s.backend();
+        let rows = evaluated(city(300));
+        let sum = s
+            .import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(sum.enterprises, 300);
+        let all = s
+            .list(
+                &Filter {
+                    per_page: 1000,
+                    ..Filter::default()
+                },
+                &Scope::all(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(all.total, 300, "{b}");
+        // Keyset paging visits every row once, in order.
+        let mut seen = Vec::new();
+        let mut f = Filter {
+            per_page: 37,
+            ..Filter::default()
+        };
+        loop {
+            let page = s
+                .list(&f, &Scope::all())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            seen.extend(page.items.iter().map(|e| e.uscc.clone()));
+            match page.next {
+                Some(n) => f.after = Some(n),
+                None => break,
+            }
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!((seen.len(), sorted.len()), (300, 300), "{b}");
+        // Filters agree with the evaluations computed before import.
+        let giants = rows
+            .iter()
+            .filter(|(_, s)| s.top_tier == zjtx_core::TopTier::Giant)
+            .count() as i64;
+        let f = Filter {
+            top_tier: Some("giant".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            giants,
+            "{b}"
+        );
+        let xihu = rows
+            .iter()
+            .filter(|(e, _)| e.district.as_deref() == Some("西湖区"))
+            .count() as i64;
+        let f = Filter {
+            region: Some("330106".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            xihu,
+            "{b}"
+        );
+        // A district's scope sees only its enterprises.
+        let scope = Scope {
+            regions: Some(vec!["330106".into()]),
+            uscc: None,
+        };
+        assert_eq!(
+            s.list(&Filter::default(), &scope)
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            xihu,
+            "{b}"
+        );
+        assert_eq!(
+            s.list(&Filter::default(), &Scope::none())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            0,
+            "{b}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_two_character_chinese_query_finds_names_containing_it() {
+    for s in stores("search").await {
+        let mut rows = city(50);
+        rows[7].name = "杭州西湖精密仪器有限公司".into();
+        rows[9].name = "西湖龙井茶业股份有限公司".into();
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let f = Filter {
+            q: Some("西湖".into()),
+            ..Filter::default()
+        };
+        let page = s
+            .list(&f, &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let names: Vec<&str> = page.items.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(page.total, 2, "{}: {names:?}", s.backend());
+        let f = Filter {
+            q: Some(rows[3].uscc.to_string().to_lowercase()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            1,
+            "a code matches exactly, any case"
+        );
+    }
+}
+
+#[tokio::test]
+async fn yearly_figures_round_trip_and_history_is_kept() {
+    for s in stores("years").await {
+        let b = s.backend();
+        let e = city(1).remove(0);
+        s.import(&evaluated(vec![e.clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut older = e.clone();
+        older.year = Some(2024);
+        let half = |w: Option<zjtx_core::num::Wan>| {
+            w.map(|w| zjtx_core::num::Wan::from_units(w.units() / 2).unwrap_or(w))
+        };
+        older.revenue = half(e.revenue);
+        older.main_revenue = half(e.main_revenue);
+        s.import(&evaluated(vec![older.clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let years = s
+            .years(e.uscc.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            years.iter().map(|(y, _)| *y).collect::<Vec<_>>(),
+            vec![2025, 2024],
+            "{b}"
+        );
+        assert_eq!(
+            years[0].1, e,
+            "{b}: the stored row parses back to the same enterprise"
+        );
+        assert_eq!(years[1].1, older);
+        // The older year did not replace the latest evaluation.
+        let row = s
+            .enterprise(e.uscc.as_str())
+            .await
+            .unwrap_or_default()
+            .unwrap_or_else(|| panic!("stored"));
+        assert_eq!(row.latest_year, 2025, "{b}");
+        assert_eq!(row.revenue, e.revenue.map(|w| w.units()));
+    }
+}
+
+#[tokio::test]
+async fn an_import_that_fails_part_way_stores_nothing() {
+    for s in stores("atomic").await {
+        let b = s.backend();
+        // A region that no enterprise uses yet can go; then a row in it breaks the foreign key.
+        match &s {
+            Store::Sqlite(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Store::Postgres(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
+        let mut rows = city(40);
+        rows[39].district = Some("建德市".into());
+        assert!(
+            s.import(&evaluated(rows), None, as_of()).await.is_err(),
+            "{b}"
+        );
+        assert_eq!(
+            s.list(&Filter::default(), &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            0,
+            "{b}: all or none"
+        );
+    }
+}
+
+#[tokio::test]
+async fn users_sessions_lockout_and_audit() {
+    for s in stores("users").await {
+        let b = s.backend();
+        let u = NewUser {
+            username: "xihu".into(),
+            password_hash: "h1".into(),
+            role: Role::District,
+            region_code: Some("330106".into()),
+            uscc: None,
+        };
+        let id = s.add_user(&u).await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            matches!(s.add_user(&u).await, Err(StoreError::Conflict(_))),
+            "{b}"
+        );
+        let user = s
+            .user_by_name("xihu")
+            .await
+            .unwrap_or_default()
+            .unwrap_or_else(|| panic!("stored"));
+        assert_eq!(
+            (user.id, user.role, user.region_code.as_deref()),
+            (id, Role::District, Some("330106"))
+        );
+        assert!(
+            !format!("{user:?}").contains("h1"),
+            "the hash never appears in Debug"
+        );
+
+        s.login_failed(id, 3, 9_999_999_999)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.login_failed(id, 3, 9_999_999_999)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.user_by_name("xihu")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|u| u.locked_until),
+            None
+        );
+        s.login_failed(id, 3, 9_999_999_999)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.user_by_name("xihu")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|u| u.locked_until),
+            Some(9_999_999_999),
+            "{b}: locked after 3"
+        );
+        assert!(s.set_password("xihu", "h2").await.unwrap_or(false));
+        let u2 = s
+            .user_by_name("xihu")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("stored"));
+        assert_eq!(
+            (u2.password_hash.as_str(), u2.failed_logins, u2.locked_until),
+            ("h2", 0, None)
+        );
+
+        s.create_session("tok", id, "csrf1", 3600)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.create_session("old", id, "csrf2", -1)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.session("tok")
+                .await
+                .ok()
+                .flatten()
+                .map(|(s, u)| (s.csrf, u.id)),
+            Some(("csrf1".into(), id)),
+            "{b}"
+        );
+        assert!(
+            s.session("old").await.ok().flatten().is_none(),
+            "{b}: an expired session is gone"
+        );
+        assert!(s.set_disabled("xihu", true).await.unwrap_or(false));
+        assert!(
+            s.session("tok").await.ok().flatten().is_none(),
+            "{b}: disabling ends the sessions"
+        );
+        assert_eq!(s.users().await.map(|u| u.len()).unwrap_or(0), 1);
+
+        s.audit(
+            Some(id),
+            "read",
+            Some("91330106MA0000001X"),
+            "enterprise page",
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        let log = s.audit_for("91330106MA0000001X").await.unwrap_or_default();
+        assert_eq!(log.len(), 1, "{b}");
+        assert_eq!((log[0].user_id, log[0].action.as_str()), (Some(id), "read"));
+    }
+}
