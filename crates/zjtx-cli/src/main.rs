@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod explain;
+mod platform;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -95,6 +96,38 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
+    /// Serve the platform (DATABASE_URL, or the SQLite database in --data).
+    Serve {
+        #[command(flatten)]
+        db: platform::DbArgs,
+        #[arg(long, env = "ZJTX_LISTEN", default_value = "127.0.0.1:8080")]
+        listen: String,
+        /// Mark cookies Secure (when served behind HTTPS).
+        #[arg(long, env = "ZJTX_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Run the database migrations.
+    Migrate {
+        #[command(flatten)]
+        db: platform::DbArgs,
+    },
+    /// Create a demo database with a generated city and one account per role, print the logins, serve it.
+    Demo {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: String,
+        #[arg(long, default_value = "./zjtx-demo")]
+        data: PathBuf,
+        /// The password of every demo account (default: a random one, printed).
+        #[arg(long)]
+        demo_password: Option<String>,
+    },
+    /// Manage accounts.
+    User {
+        #[command(flatten)]
+        db: platform::DbArgs,
+        #[command(subcommand)]
+        cmd: platform::UserCommand,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -165,8 +198,39 @@ fn main() -> ExitCode {
     }
 }
 
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init()
+        .ok();
+    tokio::runtime::Runtime::new().context("failed to start the async runtime")
+}
+
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
+        Command::Serve {
+            db,
+            listen,
+            secure_cookies,
+        } => runtime()?
+            .block_on(platform::serve(&db, &listen, secure_cookies))
+            .map(|_| ExitCode::SUCCESS),
+        Command::Migrate { db } => runtime()?
+            .block_on(platform::migrate(&db))
+            .map(|_| ExitCode::SUCCESS),
+        Command::Demo {
+            listen,
+            data,
+            demo_password,
+        } => runtime()?
+            .block_on(platform::demo(&data, &listen, demo_password))
+            .map(|_| ExitCode::SUCCESS),
+        Command::User { db, cmd } => runtime()?
+            .block_on(platform::user(&db, cmd))
+            .map(|_| ExitCode::SUCCESS),
         Command::Evaluate {
             input,
             rules,

@@ -1,1 +1,83 @@
-//! placeholder
+//! ZJTX web application: the server-rendered pages and the accounts. It is the only crate that
+//! knows HTTP and HTML; rules come from `zjtx-core`, data from `zjtx-store`.
+#![forbid(unsafe_code)]
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use zjtx_core::RuleSet;
+use zjtx_store::Store;
+
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub rules: Arc<Vec<RuleSet>>,
+    /// Mark cookies `Secure` (behind HTTPS).
+    pub secure_cookies: bool,
+    /// A hash to verify against when a user name does not exist, so that both cases take as long.
+    pub dummy_hash: String,
+}
+
+impl AppState {
+    pub fn new(
+        store: Store,
+        rules: Vec<RuleSet>,
+        secure_cookies: bool,
+    ) -> Result<AppState, error::AppError> {
+        Ok(AppState {
+            store,
+            rules: Arc::new(rules),
+            secure_cookies,
+            dummy_hash: auth::hash_password("zjtx-no-such-user")?,
+        })
+    }
+}
+
+const CSS: &str = include_str!("../static/app.css");
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Every route of the application.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/static/app.css", get(css))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/", get(pages::home))
+        .route("/account", get(pages::account))
+        .route("/enterprises", get(pages::enterprises))
+        .route("/enterprises/{uscc}", get(pages::enterprise))
+        .with_state(state)
+}
+
+/// Serves the application on a bound listener until `shutdown` resolves.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,0 +1,314 @@
+//! The platform commands: `serve`, `migrate`, `demo` and `user`.
+
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use chrono::Datelike;
+use zjtx_core::rules::{Embedded, load_all};
+use zjtx_store::{NewUser, Role, Store};
+use zjtx_web::AppState;
+
+/// Where the database is: `DATABASE_URL`, else a SQLite file in the data directory.
+#[derive(clap::Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://… (default: a SQLite file in --data).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Data directory of the embedded SQLite database.
+    #[arg(long, default_value = "./zjtx-demo")]
+    pub data: PathBuf,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> Result<String> {
+        if let Some(u) = &self.database_url {
+            return Ok(u.clone());
+        }
+        std::fs::create_dir_all(&self.data)
+            .with_context(|| format!("failed to create {}", self.data.display()))?;
+        Ok(format!("sqlite://{}", self.data.join("zjtx.db").display()))
+    }
+
+    pub async fn open(&self) -> Result<Store> {
+        let url = self.url()?;
+        let store = Store::connect(&url)
+            .await
+            .context("failed to open the database")?;
+        store
+            .migrate()
+            .await
+            .context("failed to run the migrations")?;
+        store
+            .seed_regions()
+            .await
+            .context("failed to seed the regions")?;
+        Ok(store)
+    }
+}
+
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Add an account. The password is read from standard input (one line) unless --password.
+    Add {
+        username: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Region (division code) of a district account.
+        #[arg(long)]
+        region: Option<String>,
+        /// The enterprise (USCC) of an enterprise account.
+        #[arg(long)]
+        uscc: Option<String>,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Set a new password (read from standard input unless --password); unlocks the account.
+    Passwd {
+        username: String,
+        #[arg(long)]
+        password: Option<String>,
+    },
+    /// Disable an account and end its sessions.
+    Disable { username: String },
+    /// List the accounts.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        format!("{s:?} is not one of city, district, enterprise, institution, provider")
+    })
+}
+
+fn read_password(given: Option<String>) -> Result<String> {
+    let pw = match given {
+        Some(p) => p,
+        None => {
+            let mut line = String::new();
+            std::io::stdin()
+                .lock()
+                .read_line(&mut line)
+                .context("failed to read the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    if pw.chars().count() < 10 {
+        bail!("the password must have at least 10 characters");
+    }
+    Ok(pw)
+}
+
+pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
+    let store = db.open().await?;
+    match cmd {
+        UserCommand::Add {
+            username,
+            role,
+            region,
+            uscc,
+            password,
+        } => {
+            match role {
+                Role::District if region.is_none() => bail!("a district account needs --region"),
+                Role::Enterprise if uscc.is_none() => bail!("an enterprise account needs --uscc"),
+                _ => {}
+            }
+            let uscc = uscc
+                .map(|u| {
+                    zjtx_core::ids::Uscc::parse(&u)
+                        .map(|u| u.to_string())
+                        .map_err(|e| anyhow::anyhow!("--uscc {u:?} {e}"))
+                })
+                .transpose()?;
+            let hash = zjtx_web::auth::hash_password(&read_password(password)?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let id = store
+                .add_user(&NewUser {
+                    username: username.clone(),
+                    password_hash: hash,
+                    role,
+                    region_code: region,
+                    uscc,
+                })
+                .await?;
+            store
+                .audit(None, "user_add", Some(&username), role.key())
+                .await?;
+            eprintln!("added {username} ({}), id {id}", role.key());
+        }
+        UserCommand::Passwd { username, password } => {
+            let hash = zjtx_web::auth::hash_password(&read_password(password)?)
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if !store.set_password(&username, &hash).await? {
+                bail!("no user {username:?}");
+            }
+            store
+                .audit(None, "user_passwd", Some(&username), "")
+                .await?;
+            eprintln!("password of {username} changed");
+        }
+        UserCommand::Disable { username } => {
+            if !store.set_disabled(&username, true).await? {
+                bail!("no user {username:?}");
+            }
+            store
+                .audit(None, "user_disable", Some(&username), "")
+                .await?;
+            eprintln!("{username} disabled");
+        }
+        UserCommand::List { json } => {
+            let users = store.users().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for u in users {
+                    let scope = u.region_code.clone().or(u.uscc.clone()).unwrap_or_default();
+                    println!(
+                        "{:<16} {:<12} {:<20} {}",
+                        u.username,
+                        u.role.key(),
+                        scope,
+                        if u.disabled { "disabled" } else { "" }
+                    );
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn migrate(db: &DbArgs) -> Result<()> {
+    let store = db.open().await?;
+    eprintln!("migrations applied ({})", store.backend());
+    Ok(())
+}
+
+async fn shutdown() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+pub async fn serve(db: &DbArgs, listen: &str, secure: bool) -> Result<()> {
+    let store = db.open().await?;
+    run_server(store, listen, secure).await
+}
+
+async fn run_server(store: Store, listen: &str, secure: bool) -> Result<()> {
+    let rules = load_all(&Embedded).context("failed to load the rule files")?;
+    let state = AppState::new(store, rules, secure).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("failed to listen on {listen}"))?;
+    eprintln!("ZJTX listening on http://{}", listener.local_addr()?);
+    zjtx_web::serve(listener, state, shutdown())
+        .await
+        .context("the server failed")
+}
+
+/// Enterprises in the demo city.
+const DEMO_ENTERPRISES: usize = 3000;
+
+/// Creates (or reopens) the demo database with a generated city and one account per role, prints
+/// the logins, and serves it.
+pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result<()> {
+    let db = DbArgs {
+        database_url: None,
+        data: data.to_path_buf(),
+    };
+    let store = db.open().await?;
+    let today = chrono::Local::now().date_naive();
+    let rules = load_all(&Embedded).context("failed to load the rule files")?;
+    let rs = zjtx_core::rule_set_for(&rules, today).context("no rule set applies today")?;
+    let existing = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 1,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await?
+        .total;
+    if existing == 0 {
+        let rows: Vec<_> = zjtx_core::synth::Generator::new(2026, today.year() - 1)
+            .take(DEMO_ENTERPRISES)
+            .map(|e| {
+                let s = zjtx_core::evaluate(&e, rs, today);
+                (e, s)
+            })
+            .collect();
+        store
+            .import(&rows, None, today)
+            .await
+            .context("failed to import the demo city")?;
+        eprintln!("generated a demo city of {DEMO_ENTERPRISES} enterprises");
+    }
+    let firm = store
+        .list(
+            &zjtx_store::Filter {
+                region: Some("330106".into()),
+                per_page: 1,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .context("the demo city has no enterprise in 西湖区")?;
+    let password = match password {
+        Some(p) => p,
+        None => {
+            zjtx_web::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?[..16].to_owned()
+        }
+    };
+    let hash = zjtx_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let accounts = [
+        ("city", Role::City, Some("330100"), None, "杭州市经信局"),
+        ("xihu", Role::District, Some("330106"), None, "西湖区经信局"),
+        (
+            "firm",
+            Role::Enterprise,
+            None,
+            Some(firm.uscc.clone()),
+            "企业",
+        ),
+        ("bank", Role::Institution, None, None, "金融机构"),
+        ("provider", Role::Provider, None, None, "数字化服务商"),
+    ];
+    for (name, role, region, uscc, _) in &accounts {
+        let exists = store.user_by_name(name).await?.is_some();
+        if exists {
+            store.set_password(name, &hash).await?;
+            store.set_disabled(name, false).await?;
+        } else {
+            store
+                .add_user(&NewUser {
+                    username: (*name).to_owned(),
+                    password_hash: hash.clone(),
+                    role: *role,
+                    region_code: region.map(str::to_owned),
+                    uscc: uscc.clone(),
+                })
+                .await?;
+        }
+    }
+    println!(
+        "ZJTX demo: {} enterprises in {}",
+        store
+            .list(&Default::default(), &zjtx_store::Scope::all())
+            .await?
+            .total,
+        data.display()
+    );
+    println!("Open http://{listen}/ and sign in with any of these (password for all: {password}):");
+    for (name, _, _, _, what) in &accounts {
+        println!("  {name:<10} {what}");
+    }
+    println!("  (firm is {} {})", firm.name, firm.uscc);
+    run_server(store, listen, false).await
+}

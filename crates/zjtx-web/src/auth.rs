@@ -1,0 +1,180 @@
+//! Accounts: argon2id passwords, server-side sessions, CSRF tokens, lock-out, and the scope a user
+//! may see.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use zjtx_store::{Role, Scope, Session, Store, User};
+
+use crate::AppState;
+use crate::error::AppError;
+
+pub const SESSION_COOKIE: &str = "zjtx_session";
+/// A token for forms shown before login (the login form itself), checked against a cookie.
+pub const PRE_COOKIE: &str = "zjtx_pre";
+/// Failed logins in a row that lock an account, and for how long.
+pub const MAX_FAILED_LOGINS: i64 = 5;
+pub const LOCK_SECS: i64 = 15 * 60;
+pub const SESSION_SECS: i64 = 8 * 3600;
+
+/// Hashes a password with argon2id (random salt, default parameters), as a PHC string.
+pub fn hash_password(password: &str) -> Result<String, AppError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing a password failed: {e}")))
+}
+
+/// Whether a password matches a stored PHC string.
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
+}
+
+/// A random token of 32 bytes, hex-encoded.
+pub fn random_token() -> Result<String, AppError> {
+    let mut b = [0u8; 32];
+    getrandom::fill(&mut b).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    Ok(hex::encode(b))
+}
+
+/// Only the SHA-256 of a session token is stored, so a copy of the database gives no sessions.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Compares two secrets in constant time.
+pub fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A cookie value from the request's `Cookie` headers.
+pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
+    parts
+        .headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The signed-in user of a request, with the session's CSRF token.
+#[derive(Clone, Debug)]
+pub struct CurrentUser {
+    pub user: User,
+    pub session: Session,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        let Some(token) = cookie(parts, SESSION_COOKIE) else {
+            return Err(AppError::Login);
+        };
+        let token_hash = token_hash(token);
+        match state.store.session(&token_hash).await? {
+            Some((session, user)) => Ok(CurrentUser {
+                user,
+                session,
+                token_hash,
+            }),
+            None => Err(AppError::Login),
+        }
+    }
+}
+
+impl CurrentUser {
+    /// Refuses a form whose CSRF token is not this session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
+        if same(token, &self.session.csrf) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
+
+    /// What this user may see of the registry.
+    pub async fn scope(&self, store: &Store) -> Result<Scope, AppError> {
+        Ok(match self.user.role {
+            Role::City => Scope::all(),
+            Role::District => match &self.user.region_code {
+                Some(r) => Scope {
+                    regions: Some(store.region_and_below(r).await?),
+                    uscc: None,
+                },
+                None => Scope::none(),
+            },
+            Role::Enterprise => match &self.user.uscc {
+                Some(u) => Scope {
+                    regions: None,
+                    uscc: Some(u.clone()),
+                },
+                None => Scope::none(),
+            },
+            // Institutions see firms only through consent (finance zone); providers have no
+            // access to the registry.
+            Role::Institution | Role::Provider => Scope::none(),
+        })
+    }
+
+    /// Whether the registry pages are for this role at all.
+    pub fn sees_registry(&self) -> bool {
+        matches!(
+            self.user.role,
+            Role::City | Role::District | Role::Enterprise
+        )
+    }
+}
+
+/// `Set-Cookie` value for a session token (or its removal with an empty token).
+pub fn session_cookie(token: &str, secure: bool) -> String {
+    let max_age = if token.is_empty() { 0 } else { SESSION_SECS };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+pub fn pre_cookie(token: &str, secure: bool) -> String {
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{PRE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_password_verifies_against_its_argon2id_hash_only() {
+        let h = hash_password("correct horse").unwrap_or_default();
+        assert!(h.starts_with("$argon2id$"), "{h}");
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong horse", &h));
+        assert!(!verify_password("correct horse", "not a hash"));
+    }
+
+    #[test]
+    fn tokens_are_random_and_stored_hashed() {
+        let (a, b) = (
+            random_token().unwrap_or_default(),
+            random_token().unwrap_or_default(),
+        );
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+        assert_ne!(token_hash(&a), a);
+        assert!(same(&a, &a.clone()) && !same(&a, &b));
+    }
+}

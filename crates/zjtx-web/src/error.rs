@@ -1,0 +1,75 @@
+//! One error type for every handler: it maps to a status code and a page, and logs server
+//! failures without showing their details.
+
+use askama::Template;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// Not signed in (or the session ended): go to the login page.
+    #[error("not signed in")]
+    Login,
+    #[error("the form has expired or did not come from this site")]
+    Csrf,
+    #[error("not allowed")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+    #[error(transparent)]
+    Store(#[from] zjtx_store::StoreError),
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage<'a> {
+    status: u16,
+    title: &'a str,
+    message: &'a str,
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, title, message) = match &self {
+            AppError::Login => return Redirect::to("/login").into_response(),
+            AppError::Csrf => (
+                StatusCode::FORBIDDEN,
+                "表单已失效",
+                "表单已过期或并非来自本站，请返回重新提交。".to_owned(),
+            ),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "无权访问",
+                "您的账户无权访问此页面。".to_owned(),
+            ),
+            AppError::NotFound => (
+                StatusCode::NOT_FOUND,
+                "未找到",
+                "页面或企业不存在，或不在您的管辖范围内。".to_owned(),
+            ),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
+            AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
+                (StatusCode::CONFLICT, "冲突", m.clone())
+            }
+            AppError::Internal(_) | AppError::Store(_) => {
+                tracing::error!(error = %self, "request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "服务器错误",
+                    "服务器处理请求时出错，已记录。请稍后再试。".to_owned(),
+                )
+            }
+        };
+        let page = ErrorPage {
+            status: status.as_u16(),
+            title,
+            message: &message,
+        };
+        let body = page.render().unwrap_or_else(|_| message.clone());
+        (status, Html(body)).into_response()
+    }
+}

@@ -1,0 +1,662 @@
+//! Server-rendered pages. They work without JavaScript; every route checks role and scope.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::http::header::SET_COOKIE;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use zjtx_core::glossary::{self, Lang};
+use zjtx_core::num::{Dec4, PctDisplay, round2};
+use zjtx_core::{Tier, Verdict};
+use zjtx_store::{Filter, Role};
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::AppError;
+
+fn today() -> NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+/// Money in units of 1/10000 万元, shown in 万元 with at most two decimals.
+pub fn wan(units: Option<i64>) -> String {
+    units
+        .map(|u| {
+            Dec4::from_units(round2(u))
+                .unwrap_or(Dec4::ZERO)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+fn size_zh(key: &str) -> &'static str {
+    use zjtx_core::Size::*;
+    let s = match key {
+        "large" => Large,
+        "medium" => Medium,
+        "small" => Small,
+        "micro" => Micro,
+        _ => Unknown,
+    };
+    glossary::size(s, Lang::Zh)
+}
+
+fn top_tier_zh(key: &str) -> &'static str {
+    use zjtx_core::TopTier::*;
+    let t = match key {
+        "giant" => Giant,
+        "srdi" => Srdi,
+        "innovative" => Innovative,
+        "tech_sme" => TechSme,
+        _ => None,
+    };
+    glossary::top_tier(t, Lang::Zh)
+}
+
+fn tier_key_zh(key: &str) -> &'static str {
+    match key {
+        "innovative" => glossary::tier(Tier::Innovative, Lang::Zh),
+        "tech_sme" => glossary::tier(Tier::TechSme, Lang::Zh),
+        "srdi" => glossary::tier(Tier::Srdi, Lang::Zh),
+        _ => glossary::tier(Tier::Giant, Lang::Zh),
+    }
+}
+
+/// The signed-in user as the page header shows them.
+pub struct Nav {
+    pub username: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub registry: bool,
+}
+
+impl Nav {
+    fn of(u: &CurrentUser) -> Nav {
+        let role = match u.user.role {
+            Role::City => "市经信局",
+            Role::District => "区县经信局",
+            Role::Enterprise => "企业",
+            Role::Institution => "金融机构",
+            Role::Provider => "服务商",
+        };
+        Nav {
+            username: u.user.username.clone(),
+            role,
+            csrf: u.session.csrf.clone(),
+            registry: u.sees_registry(),
+        }
+    }
+}
+
+// ---- login ----------------------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub csrf: String,
+    pub error: Option<String>,
+    pub username: String,
+}
+
+/// The login form, with a fresh pre-login CSRF token in a cookie.
+pub async fn login_form(State(st): State<AppState>) -> Result<Response, AppError> {
+    let csrf = auth::random_token()?;
+    let page = LoginPage {
+        csrf: csrf.clone(),
+        error: None,
+        username: String::new(),
+    };
+    Ok((
+        [(SET_COOKIE, auth::pre_cookie(&csrf, st.secure_cookies))],
+        page,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    pub username: String,
+    pub password: String,
+    pub csrf: String,
+}
+
+pub async fn login(
+    State(st): State<AppState>,
+    parts: Parts,
+    Form(f): Form<LoginForm>,
+) -> Result<Response, AppError> {
+    let pre = auth::cookie(&parts, auth::PRE_COOKIE).unwrap_or("");
+    if pre.is_empty() || !auth::same(pre, &f.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let again = |msg: &str| -> Result<Response, AppError> {
+        let csrf = auth::random_token()?;
+        let page = LoginPage {
+            csrf: csrf.clone(),
+            error: Some(msg.to_owned()),
+            username: f.username.clone(),
+        };
+        Ok((
+            [(SET_COOKIE, auth::pre_cookie(&csrf, st.secure_cookies))],
+            page,
+        )
+            .into_response())
+    };
+    let now = zjtx_store::now();
+    let Some(user) = st.store.user_by_name(f.username.trim()).await? else {
+        // Same work and message as a wrong password, so that names cannot be probed.
+        let _ = auth::verify_password(&f.password, &st.dummy_hash);
+        return again("用户名或密码错误");
+    };
+    if user.disabled {
+        return again("用户名或密码错误");
+    }
+    if user.locked_until.is_some_and(|t| t > now) {
+        st.store
+            .audit(Some(user.id), "login_locked", None, "")
+            .await?;
+        return again("密码错误次数过多，账户已暂时锁定，请15分钟后再试");
+    }
+    let (pw, hash) = (f.password.clone(), user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        st.store
+            .login_failed(user.id, auth::MAX_FAILED_LOGINS, now + auth::LOCK_SECS)
+            .await?;
+        st.store
+            .audit(Some(user.id), "login_failed", None, "")
+            .await?;
+        return again("用户名或密码错误");
+    }
+    st.store.login_succeeded(user.id).await?;
+    let token = auth::random_token()?;
+    let csrf = auth::random_token()?;
+    st.store
+        .create_session(
+            &auth::token_hash(&token),
+            user.id,
+            &csrf,
+            auth::SESSION_SECS,
+        )
+        .await?;
+    st.store.audit(Some(user.id), "login", None, "").await?;
+    Ok((
+        [(SET_COOKIE, auth::session_cookie(&token, st.secure_cookies))],
+        Redirect::to("/"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+pub async fn logout(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<CsrfForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    st.store.delete_session(&user.token_hash).await?;
+    st.store
+        .audit(Some(user.user.id), "logout", None, "")
+        .await?;
+    Ok((
+        [(SET_COOKIE, auth::session_cookie("", st.secure_cookies))],
+        Redirect::to("/login"),
+    )
+        .into_response())
+}
+
+pub async fn home(user: CurrentUser) -> Result<Redirect, AppError> {
+    Ok(match (&user.user.role, &user.user.uscc) {
+        (Role::Enterprise, Some(u)) => Redirect::to(&format!("/enterprises/{u}")),
+        _ if user.sees_registry() => Redirect::to("/enterprises"),
+        _ => Redirect::to("/account"),
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "account.html")]
+pub struct AccountPage {
+    pub nav: Nav,
+}
+
+pub async fn account(user: CurrentUser) -> AccountPage {
+    AccountPage {
+        nav: Nav::of(&user),
+    }
+}
+
+// ---- the enterprise list ------------------------------------------------------------------------
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    pub region: Option<String>,
+    pub size: Option<String>,
+    pub top_tier: Option<String>,
+    pub title: Option<String>,
+    pub section: Option<String>,
+    pub q: Option<String>,
+    pub after: Option<String>,
+}
+
+pub struct ListItem {
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+    pub industry: String,
+    pub year: i64,
+    pub size: &'static str,
+    pub top_tier: &'static str,
+    pub revenue: String,
+    pub marks: Vec<(&'static str, &'static str)>,
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprises.html")]
+pub struct ListPageView {
+    pub nav: Nav,
+    pub total: i64,
+    pub items: Vec<ListItem>,
+    pub next_link: Option<String>,
+    pub q: String,
+    pub regions: Vec<Choice>,
+    pub sizes: Vec<Choice>,
+    pub tiers: Vec<Choice>,
+    pub titles: Vec<Choice>,
+}
+
+fn choices(options: &[(&str, &str)], current: &Option<String>) -> Vec<Choice> {
+    options
+        .iter()
+        .map(|(v, l)| Choice {
+            value: (*v).to_owned(),
+            label: (*l).to_owned(),
+            selected: current.as_deref() == Some(*v),
+        })
+        .collect()
+}
+
+fn mark(v: &str) -> &'static str {
+    match v {
+        "pass" => "✓",
+        "fail" => "✗",
+        _ => "?",
+    }
+}
+
+pub async fn enterprises(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<ListPageView, AppError> {
+    if !user.sees_registry() {
+        return Err(AppError::Forbidden);
+    }
+    let scope = user.scope(&st.store).await?;
+    let filter = Filter {
+        region: q.region.clone(),
+        size: q.size.clone(),
+        top_tier: q.top_tier.clone(),
+        title: q.title.clone(),
+        section: q.section.clone(),
+        q: q.q.clone(),
+        after: q.after.clone(),
+        per_page: 50,
+        today: today(),
+        ..Filter::default()
+    };
+    let page = st.store.list(&filter, &scope).await?;
+    let regions: Vec<Choice> = st
+        .store
+        .regions()
+        .await?
+        .into_iter()
+        .filter(|r| r.kind != "province" && r.kind != "city")
+        .filter(|r| {
+            scope
+                .regions
+                .as_ref()
+                .is_none_or(|allowed| allowed.contains(&r.code))
+        })
+        .map(|r| Choice {
+            selected: q.region.as_deref() == Some(r.code.as_str()),
+            value: r.code,
+            label: r.name,
+        })
+        .collect();
+    let next_link = page.next.as_ref().map(|after| {
+        let mut params: Vec<(&str, String)> = Vec::new();
+        for (k, v) in [
+            ("region", &q.region),
+            ("size", &q.size),
+            ("top_tier", &q.top_tier),
+            ("title", &q.title),
+            ("section", &q.section),
+            ("q", &q.q),
+        ] {
+            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
+                params.push((k, v.clone()));
+            }
+        }
+        params.push(("after", after.clone()));
+        let query: Vec<String> = params
+            .iter()
+            .map(|(k, v)| format!("{k}={}", urlencode(v)))
+            .collect();
+        format!("/enterprises?{}", query.join("&"))
+    });
+    let items = page
+        .items
+        .into_iter()
+        .map(|e| ListItem {
+            marks: vec![
+                ("创新型", mark(&e.innovative)),
+                ("科技型", mark(&e.tech_sme)),
+                ("专精特新", mark(&e.srdi)),
+                ("小巨人", mark(&e.giant)),
+            ],
+            size: size_zh(&e.size),
+            top_tier: top_tier_zh(&e.top_tier),
+            revenue: wan(e.revenue),
+            region: e.region_name.unwrap_or_default(),
+            industry: e.industry_code,
+            year: e.latest_year,
+            uscc: e.uscc,
+            name: e.name,
+        })
+        .collect();
+    Ok(ListPageView {
+        nav: Nav::of(&user),
+        total: page.total,
+        items,
+        next_link,
+        q: q.q.clone().unwrap_or_default(),
+        regions,
+        sizes: choices(
+            &[
+                ("medium", "中型"),
+                ("small", "小型"),
+                ("micro", "微型"),
+                ("large", "大型"),
+                ("unknown", "无法判定"),
+            ],
+            &q.size,
+        ),
+        tiers: choices(
+            &[
+                ("giant", "小巨人"),
+                ("srdi", "专精特新"),
+                ("innovative", "创新型"),
+                ("tech_sme", "科技型"),
+                ("none", "暂无"),
+            ],
+            &q.top_tier,
+        ),
+        titles: choices(
+            &[
+                ("giant", "小巨人"),
+                ("srdi", "专精特新"),
+                ("innovative", "创新型"),
+                ("tech_sme", "科技型"),
+            ],
+            &q.title,
+        ),
+    })
+}
+
+/// Percent-encodes a query value (everything but unreserved ASCII).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---- the enterprise page ---------------------------------------------------------------------------
+
+pub struct YearRow {
+    pub year: i64,
+    pub revenue: String,
+    pub main_revenue: String,
+    pub rd_expense: String,
+    pub rd_intensity: String,
+    pub employees: String,
+    pub total_assets: String,
+    pub net_profit: String,
+}
+
+pub struct TitleRow {
+    pub tier: &'static str,
+    pub until: String,
+    pub valid: bool,
+    pub expiring: bool,
+}
+
+pub struct RuleRow {
+    pub id: &'static str,
+    pub title: &'static str,
+    pub outcome: String,
+    pub class: &'static str,
+    pub threshold: String,
+    pub value: String,
+    pub clause: String,
+    pub gap: String,
+}
+
+pub struct TierBlock {
+    pub name: &'static str,
+    pub verdict: &'static str,
+    pub class: &'static str,
+    pub extra: String,
+    pub rules: Vec<RuleRow>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "enterprise.html")]
+pub struct EnterpriseView {
+    pub nav: Nav,
+    pub uscc: String,
+    pub name: String,
+    pub region: String,
+    pub industry: String,
+    pub ecosystem: String,
+    pub size: &'static str,
+    pub top_tier: &'static str,
+    pub rules_title: String,
+    pub as_of: String,
+    pub reference_year: i32,
+    pub years: Vec<YearRow>,
+    pub titles: Vec<TitleRow>,
+    pub gates: Vec<RuleRow>,
+    pub tiers: Vec<TierBlock>,
+}
+
+fn class_of(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Pass => "pass",
+        Verdict::Fail => "fail",
+        Verdict::Review => "review",
+    }
+}
+
+fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
+    let (outcome, class) = match (t.verdict, t.points) {
+        (Some(v), _) => (glossary::verdict(v, Lang::Zh).to_owned(), class_of(v)),
+        (None, Some(p)) => {
+            let max = t.out_of.map(|m| m.to_string()).unwrap_or_default();
+            let pts = match t.points_max {
+                Some(hi) if hi != p => format!("{p}–{hi}"),
+                _ => p.to_string(),
+            };
+            (format!("{pts} / {max} 分"), "points")
+        }
+        _ => (t.value.clone().unwrap_or_default(), "info"),
+    };
+    RuleRow {
+        id: t.id.as_str(),
+        title: glossary::rule(t.id, Lang::Zh),
+        outcome,
+        class,
+        threshold: t.threshold.clone(),
+        value: t.value.clone().unwrap_or_default(),
+        clause: t.clause.clone(),
+        gap: t.gap.as_ref().map(|g| g.zh.clone()).unwrap_or_default(),
+    }
+}
+
+pub async fn enterprise(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+) -> Result<EnterpriseView, AppError> {
+    if !user.sees_registry() {
+        return Err(AppError::Forbidden);
+    }
+    let uscc = uscc.trim().to_uppercase();
+    let row = st
+        .store
+        .enterprise(&uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = user.scope(&st.store).await?;
+    let visible = scope.uscc.as_ref().is_none_or(|u| *u == row.uscc)
+        && scope
+            .regions
+            .as_ref()
+            .is_none_or(|rs| row.region_code.as_ref().is_some_and(|r| rs.contains(r)));
+    if !visible {
+        // Outside the user's scope reads as absent, so that scope cannot be probed.
+        return Err(AppError::NotFound);
+    }
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&row.uscc),
+            "enterprise page",
+        )
+        .await?;
+    let years = st.store.years(&row.uscc).await?;
+    let titles = st.store.titles(&row.uscc).await?;
+    let as_of = today();
+    let latest = years
+        .first()
+        .map(|(_, e)| e.clone())
+        .ok_or(AppError::NotFound)?;
+    let rs = zjtx_core::rule_set_for(&st.rules, as_of)
+        .ok_or_else(|| AppError::Internal(format!("no rule set applies on {as_of}")))?;
+    let ev = zjtx_core::explain(&latest, rs, as_of);
+    let s = &ev.summary;
+    let six_months = as_of + chrono::Months::new(6);
+    let pct = |n: Option<zjtx_core::num::Wan>, d: Option<zjtx_core::num::Wan>| match (n, d) {
+        (Some(n), Some(d)) if d.units() > 0 => format!(
+            "{}%",
+            PctDisplay(i128::from(n.units()) * 1_000_000 / i128::from(d.units()))
+        ),
+        _ => String::new(),
+    };
+    let tier_block = |tier: Tier, v: Verdict, extra: String| TierBlock {
+        name: glossary::tier(tier, Lang::Zh),
+        verdict: glossary::verdict(v, Lang::Zh),
+        class: class_of(v),
+        extra,
+        rules: ev
+            .trace
+            .iter()
+            .filter(|t| t.tier == Some(tier))
+            .map(rule_row)
+            .collect(),
+    };
+    let score = |d: Option<Dec4>| {
+        d.map(|d| {
+            Dec4::from_units(round2(d.units()))
+                .unwrap_or_default()
+                .to_string()
+        })
+    };
+    Ok(EnterpriseView {
+        nav: Nav::of(&user),
+        uscc: row.uscc.clone(),
+        name: row.name.clone(),
+        region: row.region_name.clone().unwrap_or_default(),
+        industry: row.industry_code.clone(),
+        ecosystem: row.ecosystem.clone().unwrap_or_default(),
+        size: glossary::size(s.size, Lang::Zh),
+        top_tier: glossary::top_tier(s.top_tier, Lang::Zh),
+        rules_title: format!("{}（{}）", rs.title, rs.document),
+        as_of: as_of.to_string(),
+        reference_year: ev.reference_year,
+        years: years
+            .iter()
+            .map(|(y, e)| YearRow {
+                year: *y,
+                revenue: wan(e.revenue.map(|w| w.units())),
+                main_revenue: wan(e.main_revenue.map(|w| w.units())),
+                rd_expense: wan(e.rd_expense.map(|w| w.units())),
+                rd_intensity: pct(e.rd_expense, e.revenue),
+                employees: e.employees.map(|n| n.to_string()).unwrap_or_default(),
+                total_assets: wan(e.total_assets.map(|w| w.units())),
+                net_profit: wan(e.net_profit.map(|w| w.units())),
+            })
+            .collect(),
+        titles: titles
+            .into_iter()
+            .map(|(tier, until)| {
+                let d = NaiveDate::parse_from_str(&until, "%Y-%m-%d").ok();
+                TitleRow {
+                    tier: tier_key_zh(&tier),
+                    valid: d.is_some_and(|d| d >= as_of),
+                    expiring: d.is_some_and(|d| d >= as_of && d <= six_months),
+                    until,
+                }
+            })
+            .collect(),
+        gates: ev
+            .trace
+            .iter()
+            .filter(|t| t.tier.is_none())
+            .map(rule_row)
+            .collect(),
+        tiers: vec![
+            tier_block(
+                Tier::Innovative,
+                s.innovative,
+                match score(s.innovative_score) {
+                    Some(sc) => format!("评分路径，得分 {sc}"),
+                    None => format!("直通条件 {}", s.innovative_route.key()),
+                },
+            ),
+            tier_block(
+                Tier::TechSme,
+                s.tech_sme,
+                format!("得分 {}", score(Some(s.tech_sme_score)).unwrap_or_default()),
+            ),
+            tier_block(
+                Tier::Srdi,
+                s.srdi,
+                score(s.srdi_score)
+                    .map(|sc| format!("得分 {sc}"))
+                    .unwrap_or_default(),
+            ),
+            tier_block(Tier::Giant, s.giant, String::new()),
+        ],
+    })
+}

@@ -1,0 +1,395 @@
+//! HTTP tests through the router, each on a fresh SQLite database.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use zjtx_core::rules::{Embedded, load_all};
+use zjtx_store::{NewUser, Role, Store};
+use zjtx_web::{AppState, auth, router};
+
+const PASSWORD: &str = "a-long-test-password";
+
+struct World {
+    state: AppState,
+    /// An enterprise in 西湖区 (the district account's) and one elsewhere.
+    xihu_firm: String,
+    other_firm: String,
+}
+
+async fn world(name: &str) -> World {
+    let dir = std::env::temp_dir().join(format!("zjtx-web-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    store.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let as_of = chrono::Local::now().date_naive();
+    let rs = zjtx_core::rule_set_for(&rules, as_of).unwrap_or_else(|| panic!("no set"));
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, as_of);
+            (e, s)
+        })
+        .collect();
+    let xihu_firm = rows
+        .iter()
+        .find(|(e, _)| e.district.as_deref() == Some("西湖区"))
+        .map(|(e, _)| e.uscc.to_string())
+        .unwrap_or_default();
+    let other_firm = rows
+        .iter()
+        .find(|(e, _)| e.district.is_some() && e.district.as_deref() != Some("西湖区"))
+        .map(|(e, _)| e.uscc.to_string())
+        .unwrap_or_default();
+    store
+        .import(&rows, None, as_of)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hash = auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+    for (name, role, region, uscc) in [
+        ("city", Role::City, Some("330100"), None),
+        ("xihu", Role::District, Some("330106"), None),
+        ("firm", Role::Enterprise, None, Some(xihu_firm.clone())),
+        ("bank", Role::Institution, None, None),
+        ("provider", Role::Provider, None, None),
+    ] {
+        store
+            .add_user(&NewUser {
+                username: name.into(),
+                password_hash: hash.clone(),
+                role,
+                region_code: region.map(str::to_owned),
+                uscc,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let state = AppState::new(store, rules, false).unwrap_or_else(|e| panic!("{e}"));
+    World {
+        state,
+        xihu_firm,
+        other_firm,
+    }
+}
+
+struct Resp {
+    status: StatusCode,
+    location: String,
+    cookies: Vec<String>,
+    body: String,
+}
+
+async fn send(w: &World, req: Request<Body>) -> Resp {
+    let res = router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let cookies = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
+        .await
+        .unwrap_or_default();
+    Resp {
+        status,
+        location,
+        cookies,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn post(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+    let mut b =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(form.to_owned()))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn cookie_value(cookies: &[String], name: &str) -> Option<String> {
+    cookies.iter().find_map(|c| {
+        c.split(';')
+            .next()?
+            .strip_prefix(&format!("{name}="))
+            .map(str::to_owned)
+    })
+}
+
+fn form_csrf(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signs in through the login form and returns the session cookie header value.
+async fn login(w: &World, user: &str) -> String {
+    let page = send(w, get("/login", None)).await;
+    let pre = cookie_value(&page.cookies, auth::PRE_COOKIE).unwrap_or_default();
+    let csrf = form_csrf(&page.body);
+    let r = send(
+        w,
+        post(
+            "/login",
+            Some(&format!("{}={pre}", auth::PRE_COOKIE)),
+            &format!("username={user}&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{user}: {}", r.body);
+    let token = cookie_value(&r.cookies, auth::SESSION_COOKIE)
+        .unwrap_or_else(|| panic!("no session cookie"));
+    assert!(
+        r.cookies
+            .iter()
+            .any(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax"))
+    );
+    format!("{}={token}", auth::SESSION_COOKIE)
+}
+
+#[tokio::test]
+async fn health_answers_and_pages_need_a_session() {
+    let w = world("health").await;
+    assert_eq!(send(&w, get("/healthz", None)).await.status, StatusCode::OK);
+    let r = send(&w, get("/enterprises", None)).await;
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    let r = send(&w, get("/enterprises", Some("zjtx_session=forged"))).await;
+    assert_eq!(r.location, "/login");
+}
+
+#[tokio::test]
+async fn login_needs_the_forms_token_and_locks_after_repeated_failures() {
+    let w = world("login").await;
+    let page = send(&w, get("/login", None)).await;
+    let pre = cookie_value(&page.cookies, auth::PRE_COOKIE).unwrap_or_default();
+    let csrf = form_csrf(&page.body);
+    let cookie = format!("{}={pre}", auth::PRE_COOKIE);
+    // A forged form (no or wrong token) changes nothing.
+    let r = send(
+        &w,
+        post(
+            "/login",
+            Some(&cookie),
+            &format!("username=city&password={PASSWORD}&csrf=wrong"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &w,
+        post(
+            "/login",
+            None,
+            &format!("username=city&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Wrong passwords: a generic message; after five, even the right one is refused for a while.
+    for _ in 0..auth::MAX_FAILED_LOGINS {
+        let r = send(
+            &w,
+            post(
+                "/login",
+                Some(&cookie),
+                &format!("username=city&password=nope&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert!(r.body.contains("用户名或密码错误"), "{}", r.body);
+    }
+    let r = send(
+        &w,
+        post(
+            "/login",
+            Some(&cookie),
+            &format!("username=city&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert!(r.body.contains("账户已暂时锁定"), "{}", r.body);
+    assert!(cookie_value(&r.cookies, auth::SESSION_COOKIE).is_none());
+    // An unknown name gets the same answer as a wrong password.
+    let r = send(
+        &w,
+        post(
+            "/login",
+            Some(&cookie),
+            &format!("username=ghost&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert!(r.body.contains("用户名或密码错误"));
+    // Another account signs in.
+    let session = login(&w, "xihu").await;
+    assert_eq!(
+        send(&w, get("/enterprises", Some(&session))).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn logout_needs_the_sessions_token_and_ends_the_session() {
+    let w = world("logout").await;
+    let session = login(&w, "city").await;
+    let page = send(&w, get("/account", Some(&session))).await;
+    let csrf = form_csrf(&page.body);
+    assert_eq!(
+        send(&w, post("/logout", Some(&session), "csrf=forged"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, get("/account", Some(&session))).await.status,
+        StatusCode::OK,
+        "a forged logout did nothing"
+    );
+    let r = send(&w, post("/logout", Some(&session), &format!("csrf={csrf}"))).await;
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+    assert_eq!(
+        send(&w, get("/account", Some(&session))).await.location,
+        "/login",
+        "the session is gone on the server"
+    );
+}
+
+#[tokio::test]
+async fn the_enterprise_page_shows_the_scorecard_and_each_read_is_audited() {
+    let w = world("page").await;
+    let session = login(&w, "xihu").await;
+    let r = send(
+        &w,
+        get(&format!("/enterprises/{}", w.xihu_firm), Some(&session)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for want in ["梯度评价", "G-SME", "CX-1", "KJ-2R", "历年数据", "依据"] {
+        assert!(r.body.contains(want), "missing {want}");
+    }
+    let log = w
+        .state
+        .store
+        .audit_for(&w.xihu_firm)
+        .await
+        .unwrap_or_default();
+    assert_eq!(log.iter().filter(|a| a.action == "read").count(), 1);
+    // Lower-case codes work; HTML in data is escaped (names are user data).
+    let r = send(
+        &w,
+        get(
+            &format!("/enterprises/{}", w.xihu_firm.to_lowercase()),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_list_filters_by_name_and_keeps_the_districts_scope() {
+    let w = world("list").await;
+    let city = login(&w, "city").await;
+    let r = send(&w, get("/enterprises", Some(&city))).await;
+    assert!(r.body.contains("共 120 家"), "the city sees all");
+    let xihu = login(&w, "xihu").await;
+    let r = send(&w, get("/enterprises?region=330108", Some(&xihu))).await;
+    assert!(
+        r.body.contains("共 0 家"),
+        "a district filtering on another district sees nothing"
+    );
+    let r = send(&w, get("/enterprises", Some(&xihu))).await;
+    assert!(
+        !r.body.contains(&w.other_firm),
+        "another district's firm is not listed"
+    );
+    assert!(r.body.contains(&w.xihu_firm));
+}
+
+/// Every route × every role × own/other district or enterprise: allow or deny.
+#[tokio::test]
+async fn role_by_route_authorisation_table() {
+    let w = world("authz").await;
+    let own = format!("/enterprises/{}", w.xihu_firm);
+    let other = format!("/enterprises/{}", w.other_firm);
+    // (role, route, expected status); 303 means "sent to the login page".
+    let ok = StatusCode::OK;
+    let login_redirect = StatusCode::SEE_OTHER;
+    let forbidden = StatusCode::FORBIDDEN;
+    let hidden = StatusCode::NOT_FOUND;
+    let table: Vec<(&str, &str, StatusCode)> = vec![
+        ("anonymous", "/account", login_redirect),
+        ("anonymous", "/enterprises", login_redirect),
+        ("anonymous", &own, login_redirect),
+        ("city", "/account", ok),
+        ("city", "/enterprises", ok),
+        ("city", &own, ok),
+        ("city", &other, ok),
+        ("xihu", "/enterprises", ok),
+        ("xihu", &own, ok),
+        ("xihu", &other, hidden),
+        ("firm", "/enterprises", ok),
+        ("firm", &own, ok),
+        ("firm", &other, hidden),
+        ("bank", "/account", ok),
+        ("bank", "/enterprises", forbidden),
+        ("bank", &own, forbidden),
+        ("provider", "/enterprises", forbidden),
+        ("provider", &other, forbidden),
+    ];
+    let mut sessions = std::collections::HashMap::new();
+    for user in ["city", "xihu", "firm", "bank", "provider"] {
+        sessions.insert(user, login(&w, user).await);
+    }
+    let mut wrong = Vec::new();
+    for (user, route, want) in &table {
+        let r = send(&w, get(route, sessions.get(user).map(String::as_str))).await;
+        if r.status != *want {
+            wrong.push(format!(
+                "{user} GET {route}: {} (expected {want})",
+                r.status
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // The enterprise account's list holds its own record only.
+    let r = send(
+        &w,
+        get("/enterprises", sessions.get("firm").map(String::as_str)),
+    )
+    .await;
+    assert!(r.body.contains("共 1 家"), "{}", r.body.len());
+}
