@@ -83,7 +83,14 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
-        let Some(token) = cookie(parts, SESSION_COOKIE) else {
+        // Machine clients send `Authorization: Bearer TOKEN`; browsers send the session cookie.
+        let bearer = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = bearer.or_else(|| cookie(parts, SESSION_COOKIE)) else {
             return Err(AppError::Login);
         };
         let token_hash = token_hash(token);
@@ -139,6 +146,72 @@ impl CurrentUser {
             Role::City | Role::District | Role::Enterprise
         )
     }
+}
+
+/// What a sign-in attempt came to.
+pub enum LoginOutcome {
+    Ok(User),
+    /// Unknown user, disabled account or wrong password: one answer for all, so names cannot be probed.
+    Invalid,
+    Locked,
+}
+
+/// Checks a user name and password, counting failures and locking the account after
+/// `MAX_FAILED_LOGINS` in a row. Every attempt is audited.
+pub async fn authenticate(
+    st: &AppState,
+    username: &str,
+    password: &str,
+) -> Result<LoginOutcome, AppError> {
+    let now = zjtx_store::now();
+    let user = st.store.user_by_name(username.trim()).await?;
+    let Some(user) = user.filter(|u| !u.disabled) else {
+        // Same work as a wrong password.
+        let (pw, dummy) = (password.to_owned(), st.dummy_hash.clone());
+        let _ = tokio::task::spawn_blocking(move || verify_password(&pw, &dummy)).await;
+        return Ok(LoginOutcome::Invalid);
+    };
+    if user.locked_until.is_some_and(|t| t > now) {
+        st.store
+            .audit(Some(user.id), "login_locked", None, "")
+            .await?;
+        return Ok(LoginOutcome::Locked);
+    }
+    let (pw, hash) = (password.to_owned(), user.password_hash.clone());
+    let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
+        .await
+        .unwrap_or(false);
+    if !ok {
+        st.store
+            .login_failed(user.id, MAX_FAILED_LOGINS, now + LOCK_SECS)
+            .await?;
+        st.store
+            .audit(Some(user.id), "login_failed", None, "")
+            .await?;
+        return Ok(LoginOutcome::Invalid);
+    }
+    st.store.login_succeeded(user.id).await?;
+    Ok(LoginOutcome::Ok(user))
+}
+
+/// Opens a session for a user; returns its token (for the cookie or the bearer header).
+pub async fn open_session(st: &AppState, user: &User, how: &str) -> Result<String, AppError> {
+    let token = random_token()?;
+    let csrf = random_token()?;
+    st.store
+        .create_session(&token_hash(&token), user.id, &csrf, SESSION_SECS)
+        .await?;
+    st.store.audit(Some(user.id), "login", None, how).await?;
+    Ok(token)
+}
+
+/// Whether a stored enterprise lies within a scope.
+pub fn can_see(scope: &Scope, row: &zjtx_store::EnterpriseRow) -> bool {
+    scope.uscc.as_ref().is_none_or(|u| *u == row.uscc)
+        && scope
+            .regions
+            .as_ref()
+            .is_none_or(|rs| row.region_code.as_ref().is_some_and(|r| rs.contains(r)))
 }
 
 /// `Set-Cookie` value for a session token (or its removal with an empty token).

@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use zjtx_core::RuleSet;
 use zjtx_store::Store;
 
+pub mod api;
 pub mod auth;
 pub mod error;
 pub mod pages;
@@ -68,6 +69,14 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account))
         .route("/enterprises", get(pages::enterprises))
         .route("/enterprises/{uscc}", get(pages::enterprise))
+        .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api/v1/auth/token", post(api::token))
+        .route("/api/v1/enterprises", get(api::enterprises))
+        .route("/api/v1/enterprises/{uscc}", get(api::enterprise))
+        .route(
+            "/api/v1/enterprises/{uscc}/evaluation",
+            get(api::evaluation),
+        )
         .with_state(state)
 }
 

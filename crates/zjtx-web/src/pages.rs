@@ -145,46 +145,14 @@ pub async fn login(
         )
             .into_response())
     };
-    let now = zjtx_store::now();
-    let Some(user) = st.store.user_by_name(f.username.trim()).await? else {
-        // Same work and message as a wrong password, so that names cannot be probed.
-        let _ = auth::verify_password(&f.password, &st.dummy_hash);
-        return again("用户名或密码错误");
+    let user = match auth::authenticate(&st, &f.username, &f.password).await? {
+        auth::LoginOutcome::Ok(u) => u,
+        auth::LoginOutcome::Invalid => return again("用户名或密码错误"),
+        auth::LoginOutcome::Locked => {
+            return again("密码错误次数过多，账户已暂时锁定，请15分钟后再试");
+        }
     };
-    if user.disabled {
-        return again("用户名或密码错误");
-    }
-    if user.locked_until.is_some_and(|t| t > now) {
-        st.store
-            .audit(Some(user.id), "login_locked", None, "")
-            .await?;
-        return again("密码错误次数过多，账户已暂时锁定，请15分钟后再试");
-    }
-    let (pw, hash) = (f.password.clone(), user.password_hash.clone());
-    let ok = tokio::task::spawn_blocking(move || auth::verify_password(&pw, &hash))
-        .await
-        .unwrap_or(false);
-    if !ok {
-        st.store
-            .login_failed(user.id, auth::MAX_FAILED_LOGINS, now + auth::LOCK_SECS)
-            .await?;
-        st.store
-            .audit(Some(user.id), "login_failed", None, "")
-            .await?;
-        return again("用户名或密码错误");
-    }
-    st.store.login_succeeded(user.id).await?;
-    let token = auth::random_token()?;
-    let csrf = auth::random_token()?;
-    st.store
-        .create_session(
-            &auth::token_hash(&token),
-            user.id,
-            &csrf,
-            auth::SESSION_SECS,
-        )
-        .await?;
-    st.store.audit(Some(user.id), "login", None, "").await?;
+    let token = auth::open_session(&st, &user, "form").await?;
     Ok((
         [(SET_COOKIE, auth::session_cookie(&token, st.secure_cookies))],
         Redirect::to("/"),
@@ -537,12 +505,7 @@ pub async fn enterprise(
         .await?
         .ok_or(AppError::NotFound)?;
     let scope = user.scope(&st.store).await?;
-    let visible = scope.uscc.as_ref().is_none_or(|u| *u == row.uscc)
-        && scope
-            .regions
-            .as_ref()
-            .is_none_or(|rs| row.region_code.as_ref().is_some_and(|r| rs.contains(r)));
-    if !visible {
+    if !auth::can_see(&scope, &row) {
         // Outside the user's scope reads as absent, so that scope cannot be probed.
         return Err(AppError::NotFound);
     }

@@ -393,3 +393,227 @@ async fn role_by_route_authorisation_table() {
     .await;
     assert!(r.body.contains("共 1 家"), "{}", r.body.len());
 }
+
+fn json_req(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = bearer {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn json(r: &Resp) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+async fn api_token(w: &World, user: &str) -> String {
+    let r = send(
+        w,
+        json_req(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({ "username": user, "password": PASSWORD })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    json(&r)["token"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn the_api_document_lists_every_api_route_and_the_router_serves_them() {
+    let w = world("openapi").await;
+    let r = send(&w, get("/api/v1/openapi.json", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = json(&r);
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: Vec<String> = doc["paths"]
+        .as_object()
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut listed: Vec<String> = zjtx_web::api::PATHS
+        .iter()
+        .map(|p| (*p).to_owned())
+        .collect();
+    listed.sort();
+    let mut documented = paths.clone();
+    documented.sort();
+    assert_eq!(documented, listed);
+    for p in zjtx_web::api::PATHS {
+        let path = p.replace("{uscc}", &w.xihu_firm);
+        let method = if p.ends_with("/token") { "POST" } else { "GET" };
+        let r = send(&w, json_req(method, &path, None, None)).await;
+        assert_ne!(
+            r.status,
+            StatusCode::NOT_FOUND,
+            "{method} {path} is not routed"
+        );
+    }
+}
+
+#[tokio::test]
+async fn api_tokens_give_the_same_data_and_scope_as_the_pages() {
+    let w = world("api").await;
+    // Without a token: 401 in JSON, never a redirect.
+    let r = send(&w, json_req("GET", "/api/v1/enterprises", None, None)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert!(json(&r)["error"].is_string());
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({ "username": "xihu", "password": "wrong" })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({ "username": "xihu" })),
+        ),
+    )
+    .await;
+    assert!(r.status.is_client_error(), "a malformed body is refused");
+
+    let city = api_token(&w, "city").await;
+    let r = send(
+        &w,
+        json_req("GET", "/api/v1/enterprises?per_page=500", Some(&city), None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let all = json(&r);
+    assert_eq!(all["total"], 120);
+    let xihu = api_token(&w, "xihu").await;
+    let mine = json(
+        &send(
+            &w,
+            json_req("GET", "/api/v1/enterprises?per_page=500", Some(&xihu), None),
+        )
+        .await,
+    );
+    let items = mine["items"].as_array().cloned().unwrap_or_default();
+    assert!(
+        !items.is_empty() && items.iter().all(|e| e["region_code"] == "330106"),
+        "a district sees its own district only"
+    );
+    assert_eq!(mine["total"].as_i64(), Some(items.len() as i64));
+
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!("/api/v1/enterprises/{}", w.other_firm),
+            Some(&xihu),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!("/api/v1/enterprises/{}", w.xihu_firm),
+            Some(&xihu),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let rec = json(&r);
+    assert_eq!(rec["enterprise"]["uscc"], w.xihu_firm.as_str());
+    assert!(
+        rec["years"][0]["figures"]["revenue"].is_string()
+            || rec["years"][0]["figures"]["revenue"].is_null()
+    );
+
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!(
+                "/api/v1/enterprises/{}/evaluation?as_of=2026-03-01",
+                w.xihu_firm
+            ),
+            Some(&xihu),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let ev = json(&r);
+    assert_eq!(
+        ev["rules"], "miit-2022",
+        "the as-of date picks the rule set"
+    );
+    let ids: Vec<&str> = ev["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e["id"].as_str()).collect())
+        .unwrap_or_default();
+    for id in ["SIZE", "G-SME", "CX-1", "KJ-2R", "ZX22-S11", "XJ22-4G1"] {
+        assert!(ids.contains(&id), "{id} missing from the trace");
+    }
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!(
+                "/api/v1/enterprises/{}/evaluation?rules=miit-2026",
+                w.xihu_firm
+            ),
+            Some(&xihu),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(json(&r)["rules"], "miit-2026");
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!(
+                "/api/v1/enterprises/{}/evaluation?rules=miit-1999",
+                w.xihu_firm
+            ),
+            Some(&xihu),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+
+    let bank = api_token(&w, "bank").await;
+    let r = send(
+        &w,
+        json_req("GET", "/api/v1/enterprises", Some(&bank), None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // API reads are audited like page reads.
+    let log = w
+        .state
+        .store
+        .audit_for(&w.xihu_firm)
+        .await
+        .unwrap_or_default();
+    assert!(log.iter().filter(|a| a.action == "read").count() >= 2);
+}

@@ -1,0 +1,299 @@
+//! The JSON API under `/api/v1`: the same data, evaluations and authorisation as the pages, with
+//! bearer tokens for machine clients. Errors are JSON `{"error": "..."}` with the status code.
+
+use axum::Json;
+use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use zjtx_store::{EnterpriseRow, Filter, ListPage};
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::AppError;
+
+/// An error of the API, rendered as JSON.
+pub struct ApiError(AppError);
+
+impl<E: Into<AppError>> From<E> for ApiError {
+    fn from(e: E) -> ApiError {
+        ApiError(e.into())
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, msg) = match &self.0 {
+            AppError::Login => (
+                StatusCode::UNAUTHORIZED,
+                "authentication required: Authorization: Bearer TOKEN".to_owned(),
+            ),
+            AppError::Csrf => (StatusCode::FORBIDDEN, self.0.to_string()),
+            AppError::Forbidden => (
+                StatusCode::FORBIDDEN,
+                "not allowed for this account".to_owned(),
+            ),
+            AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
+            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
+            AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
+                (StatusCode::CONFLICT, m.clone())
+            }
+            AppError::Internal(_) | AppError::Store(_) => {
+                tracing::error!(error = %self.0, "api request failed");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal error".to_owned(),
+                )
+            }
+        };
+        (status, Json(json!({ "error": msg }))).into_response()
+    }
+}
+
+/// The signed-in user of an API request (bearer token or session cookie).
+pub struct ApiUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for ApiUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(ApiUser(
+            CurrentUser::from_request_parts(parts, state).await?,
+        ))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenRequest {
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(Serialize)]
+pub struct TokenResponse {
+    pub token: String,
+}
+
+/// `POST /api/v1/auth/token`: a bearer token for a user name and password.
+pub async fn token(
+    State(st): State<AppState>,
+    Json(req): Json<TokenRequest>,
+) -> Result<Response, ApiError> {
+    match auth::authenticate(&st, &req.username, &req.password).await? {
+        auth::LoginOutcome::Ok(user) => {
+            let token = auth::open_session(&st, &user, "api").await?;
+            Ok((StatusCode::OK, Json(TokenResponse { token })).into_response())
+        }
+        auth::LoginOutcome::Invalid => Ok((StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid user name or password" }))).into_response()),
+        auth::LoginOutcome::Locked => Ok((StatusCode::LOCKED, Json(json!({ "error": "too many failed attempts; the account is locked for 15 minutes" }))).into_response()),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListParams {
+    pub region: Option<String>,
+    pub ecosystem: Option<String>,
+    pub section: Option<String>,
+    pub size: Option<String>,
+    pub top_tier: Option<String>,
+    pub title: Option<String>,
+    pub q: Option<String>,
+    pub after: Option<String>,
+    pub per_page: Option<u32>,
+}
+
+/// `GET /api/v1/enterprises`: one page of the enterprises in the caller's scope.
+pub async fn enterprises(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(p): Query<ListParams>,
+) -> Result<Json<ListPage>, ApiError> {
+    if !user.sees_registry() {
+        return Err(AppError::Forbidden.into());
+    }
+    let scope = user.scope(&st.store).await?;
+    let f = Filter {
+        region: p.region,
+        ecosystem: p.ecosystem,
+        section: p.section,
+        size: p.size,
+        top_tier: p.top_tier,
+        title: p.title,
+        q: p.q,
+        after: p.after,
+        per_page: p.per_page.unwrap_or(50),
+        ..Filter::default()
+    };
+    Ok(Json(st.store.list(&f, &scope).await?))
+}
+
+/// An enterprise in the caller's scope, or 404 (so that scope cannot be probed).
+async fn visible(st: &AppState, user: &CurrentUser, uscc: &str) -> Result<EnterpriseRow, ApiError> {
+    if !user.sees_registry() {
+        return Err(AppError::Forbidden.into());
+    }
+    let row = st
+        .store
+        .enterprise(&uscc.trim().to_uppercase())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !auth::can_see(&user.scope(&st.store).await?, &row) {
+        return Err(AppError::NotFound.into());
+    }
+    Ok(row)
+}
+
+/// `GET /api/v1/enterprises/{uscc}`: identity, titles and every year's template row.
+pub async fn enterprise(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(uscc): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let row = visible(&st, &user, &uscc).await?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&row.uscc),
+            "api enterprise",
+        )
+        .await?;
+    let years: Vec<Value> = st
+        .store
+        .years(&row.uscc)
+        .await?
+        .into_iter()
+        .map(|(year, e)| {
+            let cells: serde_json::Map<String, Value> = zjtx_core::enterprise::COLUMNS
+                .iter()
+                .filter_map(|c| {
+                    let v = e.get(c.col);
+                    (!v.is_empty()).then(|| (c.key.to_owned(), Value::String(v)))
+                })
+                .collect();
+            json!({ "year": year, "figures": cells })
+        })
+        .collect();
+    let titles: Vec<Value> = st
+        .store
+        .titles(&row.uscc)
+        .await?
+        .into_iter()
+        .map(|(tier, until)| json!({ "tier": tier, "valid_until": until }))
+        .collect();
+    Ok(Json(
+        json!({ "enterprise": row, "titles": titles, "years": years }),
+    ))
+}
+
+#[derive(Deserialize, Default)]
+pub struct EvaluationParams {
+    /// Evaluation date (default today); picks the rule set unless `rules` is given.
+    pub as_of: Option<NaiveDate>,
+    /// `miit-2022` or `miit-2026`.
+    pub rules: Option<String>,
+    /// The reference year to evaluate (default the latest stored).
+    pub year: Option<i64>,
+}
+
+/// `GET /api/v1/enterprises/{uscc}/evaluation`: the engine's evaluation with its full trace.
+pub async fn evaluation(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(uscc): Path<String>,
+    Query(p): Query<EvaluationParams>,
+) -> Result<Json<zjtx_core::Evaluation>, ApiError> {
+    let row = visible(&st, &user, &uscc).await?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&row.uscc),
+            "api evaluation",
+        )
+        .await?;
+    let years = st.store.years(&row.uscc).await?;
+    let e = match p.year {
+        Some(y) => years
+            .into_iter()
+            .find(|(yr, _)| *yr == y)
+            .map(|(_, e)| e)
+            .ok_or_else(|| AppError::BadRequest(format!("no figures for year {y}")))?,
+        None => years
+            .into_iter()
+            .next()
+            .map(|(_, e)| e)
+            .ok_or(AppError::NotFound)?,
+    };
+    let as_of = p.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let rs = match p.rules.as_deref() {
+        Some(id) => st.rules.iter().find(|r| r.id == id).ok_or_else(|| {
+            AppError::BadRequest(format!("unknown rule set {id:?} (miit-2022 or miit-2026)"))
+        })?,
+        None => zjtx_core::rule_set_for(&st.rules, as_of)
+            .ok_or_else(|| AppError::BadRequest(format!("no rule set applies on {as_of}")))?,
+    };
+    Ok(Json(zjtx_core::explain(&e, rs, as_of)))
+}
+
+/// The paths this API serves, as listed in its OpenAPI document (a test checks the router agrees).
+pub const PATHS: &[&str] = &[
+    "/api/v1/auth/token",
+    "/api/v1/enterprises",
+    "/api/v1/enterprises/{uscc}",
+    "/api/v1/enterprises/{uscc}/evaluation",
+    "/api/v1/openapi.json",
+];
+
+/// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
+pub async fn openapi() -> Json<Value> {
+    let list_params: Vec<Value> = ["region", "ecosystem", "section", "size", "top_tier", "title", "q", "after", "per_page"]
+        .iter()
+        .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": if *n == "per_page" { "integer" } else { "string" } } }))
+        .collect();
+    let uscc = json!({ "name": "uscc", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$" } });
+    let err = json!({ "description": "error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    Json(json!({
+        "openapi": "3.1.0",
+        "info": { "title": "ZJTX API", "version": "1", "description": "The enterprise registry and tier evaluations of the ZJTX 专精特新 platform. Every call but /auth/token and this document needs `Authorization: Bearer TOKEN`; what a caller sees follows its role and scope." },
+        "components": {
+            "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
+            "schemas": {
+                "Error": { "type": "object", "properties": { "error": { "type": "string" } }, "required": ["error"] },
+                "Enterprise": { "type": "object", "properties": {
+                    "uscc": { "type": "string" }, "name": { "type": "string" }, "region_code": { "type": ["string", "null"] },
+                    "region_name": { "type": ["string", "null"] }, "industry_code": { "type": "string" }, "ecosystem": { "type": ["string", "null"] },
+                    "latest_year": { "type": "integer" }, "rules": { "type": "string" }, "size": { "type": "string" },
+                    "innovative": { "type": "string" }, "tech_sme": { "type": "string" }, "srdi": { "type": "string" }, "giant": { "type": "string" },
+                    "top_tier": { "type": "string" }, "revenue": { "type": ["integer", "null"], "description": "units of 1/10000 万元 (yuan)" },
+                    "employees": { "type": ["integer", "null"] } } }
+            }
+        },
+        "security": [{ "bearer": [] }],
+        "paths": {
+            "/api/v1/auth/token": { "post": {
+                "summary": "Exchange a user name and password for a bearer token", "security": [],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+                "responses": { "200": { "description": "a token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } }, "401": err, "423": err } } },
+            "/api/v1/enterprises": { "get": {
+                "summary": "One page of the enterprises in the caller's scope (keyset paging: pass `next` as `after`)",
+                "parameters": list_params,
+                "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                    "total": { "type": "integer" }, "next": { "type": ["string", "null"] }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } } } } } } }, "401": err, "403": err } } },
+            "/api/v1/enterprises/{uscc}": { "get": {
+                "summary": "An enterprise: identity, titles held and every year's template row",
+                "parameters": [uscc],
+                "responses": { "200": { "description": "the enterprise" }, "401": err, "403": err, "404": err } } },
+            "/api/v1/enterprises/{uscc}/evaluation": { "get": {
+                "summary": "The engine's evaluation of the latest (or a given) year, with the full trace",
+                "parameters": [uscc,
+                    { "name": "as_of", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } },
+                    { "name": "rules", "in": "query", "required": false, "schema": { "type": "string", "enum": ["miit-2022", "miit-2026"] } },
+                    { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "the evaluation" }, "400": err, "401": err, "403": err, "404": err } } },
+            "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
+        }
+    }))
+}
