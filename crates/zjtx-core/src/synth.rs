@@ -65,6 +65,8 @@ pub struct Generator {
     rng: ChaCha8Rng,
     next: u64,
     year: i32,
+    /// Shifts the serial numbers so that different seeds make different cities' codes.
+    offset: u64,
 }
 
 impl Generator {
@@ -73,6 +75,7 @@ impl Generator {
             rng: ChaCha8Rng::seed_from_u64(seed),
             next: 0,
             year,
+            offset: seed.wrapping_mul(2_654_435_761) % 31u64.pow(7),
         }
     }
 
@@ -119,7 +122,7 @@ impl Generator {
         b[9] = b'A';
         // An affine map modulo 31^7 with a multiplier prime to 31 is a bijection: unique serials.
         let modulus: u64 = 31u64.pow(7);
-        let mut v = (serial.wrapping_mul(1_000_003) + 7_919) % modulus;
+        let mut v = (serial.wrapping_mul(1_000_003) + 7_919 + self.offset) % modulus;
         for i in (10..17).rev() {
             b[i] = CH[(v % 31) as usize];
             v /= 31;

@@ -372,6 +372,45 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// A whole template file, read: the valid rows, every error, and the columns it did not know.
+#[derive(Debug, Default)]
+pub struct WholeFile {
+    pub rows: Vec<(usize, zjtx_core::Enterprise)>,
+    pub errors: Vec<CellError>,
+    pub unknown_columns: Vec<String>,
+}
+
+/// Reads an uploaded template (CSV or XLSX, by the file name's extension) from memory, with every
+/// error of the file, repeated codes included.
+pub fn read_whole(filename: &str, bytes: Vec<u8>) -> Result<WholeFile, SheetError> {
+    let mut reader = match Format::of(Path::new(filename)) {
+        Some(Format::Csv) => TemplateReader::csv(Box::new(std::io::Cursor::new(bytes)))?,
+        Some(Format::Xlsx) => TemplateReader::xlsx(std::io::Cursor::new(bytes))?,
+        _ => {
+            return Err(SheetError::Format(format!(
+                "{filename}: the file must be .csv or .xlsx"
+            )));
+        }
+    };
+    let mut out = WholeFile {
+        unknown_columns: reader.unknown_columns(),
+        ..WholeFile::default()
+    };
+    let mut dedup = Dedup::inline();
+    while let Some(parsed) = reader.next_parsed(16_384)? {
+        for (row, r) in parsed {
+            match r {
+                Ok(e) => match dedup.check(row, &e.uscc) {
+                    Ok(()) => out.rows.push((row, e)),
+                    Err(err) => out.errors.push(err),
+                },
+                Err(mut errs) => out.errors.append(&mut errs),
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// Finds repeated USCCs: the later row is the one in error.
 ///
 /// `Inline` decides at once (needed when good rows are written while reading, under

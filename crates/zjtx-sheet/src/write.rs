@@ -222,6 +222,39 @@ impl Default for XlsxResults {
     }
 }
 
+/// A table (a bold header row, then text cells) as an XLSX file in memory, on one sheet.
+pub fn table_xlsx(
+    sheet: &str,
+    headers: &[&str],
+    rows: impl IntoIterator<Item = Vec<String>>,
+) -> Result<Vec<u8>, SheetError> {
+    let mut wb = Workbook::new();
+    let bold = XFormat::new().set_bold();
+    let ws = wb.add_worksheet();
+    ws.set_name(sheet).map_err(SheetError::xlsx)?;
+    ws.set_freeze_panes(1, 0).map_err(SheetError::xlsx)?;
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(SheetError::xlsx)?;
+        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).clamp(10.0, 40.0))
+            .map_err(SheetError::xlsx)?;
+    }
+    for (r, row) in rows.into_iter().enumerate() {
+        if r >= XLSX_MAX_ROWS {
+            return Err(SheetError::Format(format!(
+                "an XLSX sheet holds at most {XLSX_MAX_ROWS} rows"
+            )));
+        }
+        for (c, v) in row.iter().enumerate() {
+            if !v.is_empty() {
+                ws.write_string(r as u32 + 1, c as u16, v)
+                    .map_err(SheetError::xlsx)?;
+            }
+        }
+    }
+    wb.save_to_buffer().map_err(SheetError::xlsx)
+}
+
 /// Writes enterprises as template rows (keys as the header) to CSV.
 pub fn write_enterprises_csv<W: Write>(
     w: W,

@@ -594,6 +594,51 @@ impl Store {
         Ok(())
     }
 
+    // ---- pending imports ------------------------------------------------------------------------
+
+    /// Keeps an uploaded file until its uploader commits or discards it (older ones are dropped).
+    pub async fn put_pending_import(
+        &self,
+        id: &str,
+        user_id: i64,
+        filename: &str,
+        content: &[u8],
+    ) -> Result<()> {
+        let day_ago = now() - 24 * 3600;
+        self.exec(
+            "DELETE FROM pending_imports WHERE created_at < ?",
+            &[Bind::I(day_ago)],
+        )
+        .await?;
+        let sql = self.sql("INSERT INTO pending_imports (id, user_id, filename, content, created_at) VALUES (?, ?, ?, ?, ?)");
+        on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(id).bind(user_id).bind(filename).bind(content).bind(now()).execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// An uploaded file of this user: (file name, content).
+    pub async fn pending_import(
+        &self,
+        id: &str,
+        user_id: i64,
+    ) -> Result<Option<(String, Vec<u8>)>> {
+        let sql =
+            self.sql("SELECT filename, content FROM pending_imports WHERE id = ? AND user_id = ?");
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(id).bind(user_id).fetch_optional(p).await? {
+                Some(r) => Some((r.try_get("filename")?, r.try_get("content")?)),
+                None => None,
+            }
+        }))
+    }
+
+    pub async fn delete_pending_import(&self, id: &str) -> Result<()> {
+        self.exec("DELETE FROM pending_imports WHERE id = ?", &[Bind::S(id)])
+            .await?;
+        Ok(())
+    }
+
     // ---- audit ----------------------------------------------------------------------------------
 
     pub async fn audit(

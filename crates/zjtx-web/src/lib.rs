@@ -14,6 +14,7 @@ use zjtx_store::Store;
 pub mod api;
 pub mod auth;
 pub mod error;
+pub mod import;
 pub mod pages;
 
 /// What every handler shares.
@@ -68,7 +69,15 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/account", get(pages::account))
         .route("/enterprises", get(pages::enterprises))
+        .route("/enterprises/export.xlsx", get(import::export))
         .route("/enterprises/{uscc}", get(pages::enterprise))
+        .route(
+            "/import",
+            get(import::form)
+                .post(import::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
+        )
+        .route("/import/{id}/commit", post(import::commit))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))
         .route("/api/v1/enterprises", get(api::enterprises))

@@ -71,10 +71,11 @@ pub struct Nav {
     pub role: &'static str,
     pub csrf: String,
     pub registry: bool,
+    pub imports: bool,
 }
 
 impl Nav {
-    fn of(u: &CurrentUser) -> Nav {
+    pub fn of(u: &CurrentUser) -> Nav {
         let role = match u.user.role {
             Role::City => "市经信局",
             Role::District => "区县经信局",
@@ -87,6 +88,7 @@ impl Nav {
             role,
             csrf: u.session.csrf.clone(),
             registry: u.sees_registry(),
+            imports: matches!(u.user.role, Role::City | Role::District),
         }
     }
 }
@@ -240,6 +242,7 @@ pub struct ListPageView {
     pub total: i64,
     pub items: Vec<ListItem>,
     pub next_link: Option<String>,
+    pub export_link: String,
     pub q: String,
     pub regions: Vec<Choice>,
     pub sizes: Vec<Choice>,
@@ -306,27 +309,12 @@ pub async fn enterprises(
             label: r.name,
         })
         .collect();
+    let filters = filter_query(&q);
     let next_link = page.next.as_ref().map(|after| {
-        let mut params: Vec<(&str, String)> = Vec::new();
-        for (k, v) in [
-            ("region", &q.region),
-            ("size", &q.size),
-            ("top_tier", &q.top_tier),
-            ("title", &q.title),
-            ("section", &q.section),
-            ("q", &q.q),
-        ] {
-            if let Some(v) = v.as_ref().filter(|v| !v.is_empty()) {
-                params.push((k, v.clone()));
-            }
-        }
-        params.push(("after", after.clone()));
-        let query: Vec<String> = params
-            .iter()
-            .map(|(k, v)| format!("{k}={}", urlencode(v)))
-            .collect();
-        format!("/enterprises?{}", query.join("&"))
+        let sep = if filters.is_empty() { "" } else { "&" };
+        format!("/enterprises?{filters}{sep}after={}", urlencode(after))
     });
+    let export_link = format!("/enterprises/export.xlsx?{filters}");
     let items = page
         .items
         .into_iter()
@@ -352,6 +340,7 @@ pub async fn enterprises(
         total: page.total,
         items,
         next_link,
+        export_link,
         q: q.q.clone().unwrap_or_default(),
         regions,
         sizes: choices(
@@ -384,6 +373,27 @@ pub async fn enterprises(
             &q.title,
         ),
     })
+}
+
+/// The list's filters as a query string (without the page position).
+fn filter_query(q: &ListQuery) -> String {
+    let pairs = [
+        ("region", &q.region),
+        ("size", &q.size),
+        ("top_tier", &q.top_tier),
+        ("title", &q.title),
+        ("section", &q.section),
+        ("q", &q.q),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            v.as_ref()
+                .filter(|v| !v.is_empty())
+                .map(|v| format!("{k}={}", urlencode(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Percent-encodes a query value (everything but unreserved ASCII).

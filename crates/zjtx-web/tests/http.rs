@@ -617,3 +617,217 @@ async fn api_tokens_give_the_same_data_and_scope_as_the_pages() {
         .unwrap_or_default();
     assert!(log.iter().filter(|a| a.action == "read").count() >= 2);
 }
+
+fn multipart(
+    path: &str,
+    cookie: &str,
+    csrf: &str,
+    filename: &str,
+    content: &[u8],
+) -> Request<Body> {
+    let b = "ZJTXBOUNDARY";
+    let mut body = format!("--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n").into_bytes();
+    body.extend_from_slice(content);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    Request::post(path)
+        .header(header::COOKIE, cookie)
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn csv_of(rows: &[zjtx_core::Enterprise]) -> Vec<u8> {
+    let mut out = Vec::new();
+    zjtx_sheet::write::write_enterprises_csv(&mut out, rows.iter().cloned())
+        .unwrap_or_else(|e| panic!("{e}"));
+    out
+}
+
+async fn total(w: &World) -> i64 {
+    w.state
+        .store
+        .list(&zjtx_store::Filter::default(), &zjtx_store::Scope::all())
+        .await
+        .map(|p| p.total)
+        .unwrap_or(-1)
+}
+
+#[tokio::test]
+async fn an_upload_with_errors_is_refused_whole_with_every_error_located() {
+    let w = world("import-errors").await;
+    let session = login(&w, "city").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&session))).await.body);
+    let before = total(&w).await;
+    // Row 3: a wrong check character and a bad number; row 4 repeats row 2's code; row 5 has a
+    // contradictory industry code (its code is not checked for repetition until the row is valid).
+    let bad = "uscc,name,industry_code,revenue\n91350100M000100Y43,甲,C3981,100\n91350100M000100Y44,乙,C3981,12x\n91350100M000100Y43,丙,C3981,5\n91350100M000100Y43,丁,C6513,5\n".to_owned();
+    let r = send(
+        &w,
+        multipart("/import", &session, &csrf, "bad.csv", bad.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    for want in [
+        "有 4 处错误",
+        "row 3, column uscc",
+        "row 3, column revenue",
+        "row 4, column uscc",
+        "row 5, column industry_code",
+    ] {
+        assert!(r.body.contains(want), "missing {want}");
+    }
+    assert!(
+        !r.body.contains("/commit"),
+        "no confirmation form for a file with errors"
+    );
+    assert_eq!(total(&w).await, before, "nothing was stored");
+    // A forged upload is refused before it is read.
+    let r = send(
+        &w,
+        multipart("/import", &session, "forged", "x.csv", bad.as_bytes()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(&w, multipart("/import", &session, &csrf, "x.txt", b"hello")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn a_good_upload_is_previewed_then_committed_all_at_once() {
+    let w = world("import-good").await;
+    let session = login(&w, "city").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&session))).await.body);
+    let before = total(&w).await;
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(77, 2025)
+        .take(30)
+        .collect();
+    let r = send(
+        &w,
+        multipart("/import", &session, &csrf, "city.csv", &csv_of(&rows)),
+    )
+    .await;
+    assert!(r.body.contains("30 行数据，全部有效"), "{}", r.body);
+    let id = r
+        .body
+        .split("/import/")
+        .nth(1)
+        .and_then(|s| s.split("/commit").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(total(&w).await, before, "a preview stores nothing");
+    let r = send(
+        &w,
+        post(
+            &format!("/import/{id}/commit"),
+            Some(&session),
+            "csrf=forged",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &w,
+        post(
+            &format!("/import/{id}/commit"),
+            Some(&session),
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert!(r.body.contains("已导入 30 家企业"), "{}", r.body);
+    assert_eq!(total(&w).await, before + 30);
+    // The upload is used once.
+    let r = send(
+        &w,
+        post(
+            &format!("/import/{id}/commit"),
+            Some(&session),
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_district_imports_only_its_own_firms_and_other_roles_not_at_all() {
+    let w = world("import-scope").await;
+    let session = login(&w, "xihu").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&session))).await.body);
+    let mut rows: Vec<_> = zjtx_core::synth::Generator::new(78, 2025).take(5).collect();
+    for e in rows.iter_mut() {
+        e.district = Some("西湖区".into());
+    }
+    rows[3].district = Some("滨江区".into());
+    let r = send(
+        &w,
+        multipart("/import", &session, &csrf, "d.csv", &csv_of(&rows)),
+    )
+    .await;
+    assert!(
+        r.body.contains("row 5, column district") && r.body.contains("is not in your district"),
+        "{}",
+        r.body
+    );
+    for user in ["firm", "bank", "provider"] {
+        let s = login(&w, user).await;
+        assert_eq!(
+            send(&w, get("/import", Some(&s))).await.status,
+            StatusCode::FORBIDDEN,
+            "{user}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_filtered_list_exports_to_excel_with_its_evaluations() {
+    use calamine::Reader;
+    let w = world("export").await;
+    let session = login(&w, "xihu").await;
+    let r = router(w.state.clone())
+        .oneshot(get("/enterprises/export.xlsx", Some(&session)))
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(
+        r.headers()
+            .get(header::CONTENT_DISPOSITION)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("attachment"))
+    );
+    let bytes = axum::body::to_bytes(r.into_body(), 50 << 20)
+        .await
+        .unwrap_or_default()
+        .to_vec();
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let range = wb
+        .worksheet_range("企业名单")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rows: Vec<Vec<String>> = range
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    let page = w
+        .state
+        .store
+        .list(
+            &zjtx_store::Filter {
+                region: Some("330106".into()),
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        rows.len() as i64,
+        page.total + 1,
+        "header plus every firm of the district"
+    );
+    assert_eq!(rows[0][0], "统一社会信用代码");
+    assert!(rows.iter().skip(1).all(|r| r[2] == "西湖区"));
+}

@@ -1,0 +1,368 @@
+//! Import and export in the browser: upload the template, see every error located by row and
+//! column (or a preview of what will change), then commit all rows or none; export any filtered
+//! list with its evaluations to Excel.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Multipart, Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use zjtx_core::Enterprise;
+use zjtx_store::{Filter, Role};
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::AppError;
+use crate::pages::{ListQuery, Nav};
+
+/// The largest upload accepted (a 100,000-row template is about 32 MB of CSV).
+pub const MAX_UPLOAD: usize = 64 << 20;
+/// Errors shown on the page; all are counted.
+const SHOWN_ERRORS: usize = 1000;
+
+fn may_import(user: &CurrentUser) -> Result<(), AppError> {
+    match user.user.role {
+        Role::City | Role::District => Ok(()),
+        _ => Err(AppError::Forbidden),
+    }
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "import.html")]
+pub struct ImportPage {
+    pub nav: Nav,
+    pub filename: String,
+    pub errors: Vec<String>,
+    pub error_count: usize,
+    pub unknown_columns: Vec<String>,
+    pub rows: usize,
+    pub by_tier: Vec<(&'static str, usize)>,
+    pub sample: Vec<(String, String, String, String)>,
+    pub pending: Option<String>,
+    pub done: Option<String>,
+}
+
+impl ImportPage {
+    fn empty(user: &CurrentUser) -> ImportPage {
+        ImportPage {
+            nav: Nav::of(user),
+            filename: String::new(),
+            errors: Vec::new(),
+            error_count: 0,
+            unknown_columns: Vec::new(),
+            rows: 0,
+            by_tier: Vec::new(),
+            sample: Vec::new(),
+            pending: None,
+            done: None,
+        }
+    }
+}
+
+pub async fn form(user: CurrentUser) -> Result<ImportPage, AppError> {
+    may_import(&user)?;
+    Ok(ImportPage::empty(&user))
+}
+
+/// Reads and checks a file for this user: every error of the file, plus rows outside the user's
+/// districts. Returns the valid rows when there is no error.
+async fn check(
+    st: &AppState,
+    user: &CurrentUser,
+    filename: &str,
+    bytes: Vec<u8>,
+) -> Result<(zjtx_sheet::read::WholeFile, Vec<String>), AppError> {
+    let name = filename.to_owned();
+    let mut whole = tokio::task::spawn_blocking(move || zjtx_sheet::read::read_whole(&name, bytes))
+        .await
+        .map_err(|e| AppError::Internal(format!("reading the upload failed: {e}")))?
+        .or_else(|e| match e {
+            zjtx_sheet::SheetError::Refused { errors } => Ok(zjtx_sheet::read::WholeFile {
+                errors,
+                ..Default::default()
+            }),
+            zjtx_sheet::SheetError::Format(m) | zjtx_sheet::SheetError::Io(m) => {
+                Err(AppError::BadRequest(m))
+            }
+        })?;
+    let scope = user.scope(&st.store).await?;
+    if let Some(allowed) = &scope.regions {
+        let districts: Vec<&str> = zjtx_core::enterprise::DISTRICTS
+            .iter()
+            .filter(|(c, _)| allowed.iter().any(|a| a == c))
+            .map(|(_, n)| *n)
+            .collect();
+        for (row, e) in &whole.rows {
+            if !e
+                .district
+                .as_deref()
+                .is_some_and(|d| districts.contains(&d))
+            {
+                whole.errors.push(zjtx_core::enterprise::CellError {
+                    row: *row,
+                    column: Some("district".into()),
+                    message: format!(
+                        "{:?} is not in your district ({})",
+                        e.district.clone().unwrap_or_default(),
+                        districts.join("、")
+                    ),
+                });
+            }
+        }
+        whole.errors.sort_by_key(|e| e.row);
+    }
+    let errors = whole.errors.iter().map(|e| e.to_string()).collect();
+    Ok((whole, errors))
+}
+
+fn evaluate_all(
+    st: &AppState,
+    rows: Vec<Enterprise>,
+) -> Result<Vec<(Enterprise, zjtx_core::Summary)>, AppError> {
+    let as_of = chrono::Local::now().date_naive();
+    let rs = zjtx_core::rule_set_for(&st.rules, as_of)
+        .ok_or_else(|| AppError::Internal(format!("no rule set applies on {as_of}")))?;
+    Ok(rows
+        .into_iter()
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, as_of);
+            (e, s)
+        })
+        .collect())
+}
+
+/// `POST /import`: the upload; answers with the errors, or a preview and a confirmation form.
+pub async fn upload(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    mut form: Multipart,
+) -> Result<ImportPage, AppError> {
+    may_import(&user)?;
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = form
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("the upload is malformed: {e}")))?
+    {
+        match field.name() {
+            Some("csrf") => {
+                csrf = Some(
+                    field
+                        .text()
+                        .await
+                        .map_err(|e| AppError::BadRequest(e.to_string()))?,
+                )
+            }
+            Some("file") => {
+                let name = field.file_name().unwrap_or("upload.csv").to_owned();
+                let bytes = field.bytes().await.map_err(|e| {
+                    AppError::BadRequest(format!("the upload is malformed or too large: {e}"))
+                })?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_deref().unwrap_or(""))?;
+    let (filename, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest("请选择要导入的文件（CSV 或 XLSX）".into()))?;
+    let (whole, errors) = check(&st, &user, &filename, bytes.clone()).await?;
+    let mut page = ImportPage::empty(&user);
+    page.filename = filename.clone();
+    page.unknown_columns = whole.unknown_columns.clone();
+    page.error_count = errors.len();
+    page.errors = errors.into_iter().take(SHOWN_ERRORS).collect();
+    page.rows = whole.rows.len();
+    st.store
+        .audit(
+            Some(user.user.id),
+            "import_upload",
+            None,
+            &format!(
+                "{filename}: {} rows, {} errors",
+                whole.rows.len(),
+                page.error_count
+            ),
+        )
+        .await?;
+    if page.error_count > 0 {
+        return Ok(page);
+    }
+    let evaluated = evaluate_all(&st, whole.rows.into_iter().map(|(_, e)| e).collect())?;
+    let mut counts = [0usize; 5];
+    for (_, s) in &evaluated {
+        counts[s.top_tier as usize] += 1;
+    }
+    page.by_tier = vec![
+        ("小巨人", counts[0]),
+        ("专精特新", counts[1]),
+        ("创新型", counts[2]),
+        ("科技型", counts[3]),
+        ("暂无", counts[4]),
+    ];
+    page.sample = evaluated
+        .iter()
+        .take(20)
+        .map(|(e, s)| {
+            (
+                e.uscc.to_string(),
+                e.name.clone(),
+                e.district.clone().unwrap_or_default(),
+                zjtx_core::glossary::top_tier(s.top_tier, zjtx_core::glossary::Lang::Zh).to_owned(),
+            )
+        })
+        .collect();
+    let id = auth::random_token()?;
+    st.store
+        .put_pending_import(&id, user.user.id, &filename, &bytes)
+        .await?;
+    page.pending = Some(id);
+    Ok(page)
+}
+
+#[derive(Deserialize)]
+pub struct CommitForm {
+    pub csrf: String,
+}
+
+/// `POST /import/{id}/commit`: stores every row of a checked upload in one transaction.
+pub async fn commit(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<CommitForm>,
+) -> Result<ImportPage, AppError> {
+    may_import(&user)?;
+    user.check_csrf(&f.csrf)?;
+    let (filename, bytes) = st
+        .store
+        .pending_import(&id, user.user.id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    // Checked again: the rules of scope or the file could have changed since the preview.
+    let (whole, errors) = check(&st, &user, &filename, bytes).await?;
+    if !errors.is_empty() {
+        let mut page = ImportPage::empty(&user);
+        page.filename = filename;
+        page.error_count = errors.len();
+        page.errors = errors.into_iter().take(SHOWN_ERRORS).collect();
+        return Ok(page);
+    }
+    let evaluated = evaluate_all(&st, whole.rows.into_iter().map(|(_, e)| e).collect())?;
+    let summary = st
+        .store
+        .import(
+            &evaluated,
+            Some(user.user.id),
+            chrono::Local::now().date_naive(),
+        )
+        .await?;
+    st.store.delete_pending_import(&id).await?;
+    let mut page = ImportPage::empty(&user);
+    page.filename = filename;
+    page.done = Some(format!(
+        "已导入 {} 家企业的数据（{} 条年度数据）。",
+        summary.enterprises, summary.years
+    ));
+    Ok(page)
+}
+
+/// `GET /enterprises/export.xlsx`: every enterprise of a filtered list, with its evaluation.
+pub async fn export(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    if !user.sees_registry() {
+        return Err(AppError::Forbidden);
+    }
+    let scope = user.scope(&st.store).await?;
+    let mut f = Filter {
+        region: q.region.clone(),
+        size: q.size.clone(),
+        top_tier: q.top_tier.clone(),
+        title: q.title.clone(),
+        section: q.section.clone(),
+        q: q.q.clone(),
+        per_page: 200,
+        ..Filter::default()
+    };
+    let mut rows = Vec::new();
+    loop {
+        let page = st.store.list(&f, &scope).await?;
+        rows.extend(page.items);
+        match page.next {
+            Some(n) if rows.len() < zjtx_sheet::write::XLSX_MAX_ROWS => f.after = Some(n),
+            _ => break,
+        }
+    }
+    st.store
+        .audit(
+            Some(user.user.id),
+            "export",
+            None,
+            &format!("{} enterprises", rows.len()),
+        )
+        .await?;
+    let headers = [
+        "统一社会信用代码",
+        "企业名称",
+        "所属区县",
+        "国民经济行业代码",
+        "产业生态圈",
+        "数据年度",
+        "营业收入（万元）",
+        "从业人员数",
+        "企业规模",
+        "创新型",
+        "科技型",
+        "专精特新",
+        "小巨人",
+        "最高梯度",
+        "规则",
+    ];
+    let body = tokio::task::spawn_blocking(move || {
+        zjtx_sheet::write::table_xlsx(
+            "企业名单",
+            &headers,
+            rows.into_iter().map(|e| {
+                vec![
+                    e.uscc,
+                    e.name,
+                    e.region_name.unwrap_or_default(),
+                    e.industry_code,
+                    e.ecosystem.unwrap_or_default(),
+                    e.latest_year.to_string(),
+                    crate::pages::wan(e.revenue),
+                    e.employees.map(|n| n.to_string()).unwrap_or_default(),
+                    e.size,
+                    e.innovative,
+                    e.tech_sme,
+                    e.srdi,
+                    e.giant,
+                    e.top_tier,
+                    e.rules,
+                ]
+            }),
+        )
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"enterprises.xlsx\"",
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
