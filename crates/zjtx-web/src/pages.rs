@@ -465,6 +465,11 @@ pub struct EnterpriseView {
     pub titles: Vec<TitleRow>,
     pub gates: Vec<RuleRow>,
     pub tiers: Vec<TierBlock>,
+    pub whatif_on: bool,
+    pub whatif_errors: Vec<String>,
+    pub whatif_fields: Vec<WhatIfField>,
+    /// (tier, verdict on the stored figures, verdict on the what-if figures)
+    pub comparison: Vec<(&'static str, &'static str, &'static str)>,
 }
 
 fn class_of(v: Verdict) -> &'static str {
@@ -500,10 +505,81 @@ fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
     }
 }
 
+/// The figures a what-if may change (template keys).
+const WHATIF_KEYS: &[&str] = &[
+    "revenue",
+    "revenue_prev",
+    "revenue_prev2",
+    "main_revenue",
+    "main_revenue_prev",
+    "main_revenue_prev2",
+    "rd_expense",
+    "rd_expense_prev",
+    "employees",
+    "rd_staff",
+    "total_assets",
+    "total_liabilities",
+    "net_profit",
+    "equity_2y",
+    "ip1",
+    "ip1_applied",
+    "rd_institution",
+    "market_share",
+    "quality_score",
+    "niche_since",
+];
+
+/// Applies what-if values (template cells by key) to an enterprise through the template parser:
+/// the changed enterprise, or every error located by column.
+fn what_if(
+    e: &zjtx_core::Enterprise,
+    changes: &std::collections::HashMap<String, String>,
+) -> Result<zjtx_core::Enterprise, Vec<String>> {
+    use zjtx_core::enterprise::{COLUMNS, HeaderMap};
+    let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
+    let header = HeaderMap::parse(keys.iter().copied())
+        .map_err(|e| e.iter().map(|x| x.to_string()).collect::<Vec<_>>())?;
+    let cells: Vec<String> = COLUMNS
+        .iter()
+        .map(|c| match changes.get(c.key) {
+            Some(v) if WHATIF_KEYS.contains(&c.key) => v.clone(),
+            _ => e.get(c.col),
+        })
+        .collect();
+    header
+        .parse_row(1, cells.iter().map(String::as_str))
+        .map_err(|errs| {
+            errs.iter()
+                .map(|x| {
+                    format!(
+                        "{}：{}",
+                        x.column.as_deref().map(label_of).unwrap_or(""),
+                        x.message
+                    )
+                })
+                .collect()
+        })
+}
+
+fn label_of(key: &str) -> &'static str {
+    zjtx_core::enterprise::COLUMNS
+        .iter()
+        .find(|c| c.key == key)
+        .map_or("", |c| c.zh)
+}
+
+pub struct WhatIfField {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub value: String,
+    pub changed: bool,
+}
+
 pub async fn enterprise(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(uscc): Path<String>,
+    Query(changes): Query<std::collections::HashMap<String, String>>,
 ) -> Result<EnterpriseView, AppError> {
     if !user.sees_registry() {
         return Err(AppError::Forbidden);
@@ -536,8 +612,44 @@ pub async fn enterprise(
         .ok_or(AppError::NotFound)?;
     let rs = zjtx_core::rule_set_for(&st.rules, as_of)
         .ok_or_else(|| AppError::Internal(format!("no rule set applies on {as_of}")))?;
-    let ev = zjtx_core::explain(&latest, rs, as_of);
+    // A what-if evaluates changed figures; nothing is stored.
+    let whatif_on = changes.keys().any(|k| WHATIF_KEYS.contains(&k.as_str()));
+    let (subject, whatif_errors) = if whatif_on {
+        match what_if(&latest, &changes) {
+            Ok(e) => (e, Vec::new()),
+            Err(errs) => (latest.clone(), errs),
+        }
+    } else {
+        (latest.clone(), Vec::new())
+    };
+    let baseline = zjtx_core::evaluate(&latest, rs, as_of);
+    let ev = zjtx_core::explain(&subject, rs, as_of);
     let s = &ev.summary;
+    let whatif_fields: Vec<WhatIfField> = WHATIF_KEYS
+        .iter()
+        .filter_map(|k| zjtx_core::enterprise::COLUMNS.iter().find(|c| c.key == *k))
+        .map(|c| WhatIfField {
+            key: c.key,
+            label: c.zh,
+            value: subject.get(c.col),
+            changed: subject.get(c.col) != latest.get(c.col),
+        })
+        .collect();
+    let comparison: Vec<(&'static str, &'static str, &'static str)> = [
+        (Tier::Innovative, baseline.innovative, s.innovative),
+        (Tier::TechSme, baseline.tech_sme, s.tech_sme),
+        (Tier::Srdi, baseline.srdi, s.srdi),
+        (Tier::Giant, baseline.giant, s.giant),
+    ]
+    .iter()
+    .map(|(t, a, b)| {
+        (
+            glossary::tier(*t, Lang::Zh),
+            glossary::verdict(*a, Lang::Zh),
+            glossary::verdict(*b, Lang::Zh),
+        )
+    })
+    .collect();
     let six_months = as_of + chrono::Months::new(6);
     let pct = |n: Option<zjtx_core::num::Wan>, d: Option<zjtx_core::num::Wan>| match (n, d) {
         (Some(n), Some(d)) if d.units() > 0 => format!(
@@ -602,6 +714,10 @@ pub async fn enterprise(
                 }
             })
             .collect(),
+        whatif_on,
+        whatif_errors,
+        whatif_fields,
+        comparison,
         gates: ev
             .trace
             .iter()

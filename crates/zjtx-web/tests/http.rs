@@ -831,3 +831,52 @@ async fn a_filtered_list_exports_to_excel_with_its_evaluations() {
     assert_eq!(rows[0][0], "统一社会信用代码");
     assert!(rows.iter().skip(1).all(|r| r[2] == "西湖区"));
 }
+
+#[tokio::test]
+async fn a_what_if_changes_the_evaluation_shown_and_stores_nothing() {
+    let w = world("whatif").await;
+    let session = login(&w, "xihu").await;
+    let before = w.state.store.years(&w.xihu_firm).await.unwrap_or_default();
+    let path = format!(
+        "/enterprises/{}?revenue=10000&main_revenue=9000&rd_expense=1000",
+        w.xihu_firm
+    );
+    let r = send(&w, get(&path, Some(&session))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("梯度评价（模拟）"),
+        "the page says it shows a what-if"
+    );
+    assert!(
+        r.body.contains("计算值：10%"),
+        "R&D intensity follows the changed figures"
+    );
+    assert!(r.body.contains("class=\"changed\""));
+    let r = send(
+        &w,
+        get(
+            &format!("/enterprises/{}?revenue=12x", w.xihu_firm),
+            Some(&session),
+        ),
+    )
+    .await;
+    let err = r
+        .body
+        .split("role=\"alert\"")
+        .nth(1)
+        .unwrap_or_default()
+        .split("</div>")
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        err.contains("上年度营业收入") && err.contains("12x") && err.contains("is not a number"),
+        "a bad value is located by its field: {err}"
+    );
+    assert!(!r.body.contains("梯度评价（模拟）"));
+    assert_eq!(
+        w.state.store.years(&w.xihu_firm).await.unwrap_or_default(),
+        before,
+        "nothing was stored"
+    );
+}
