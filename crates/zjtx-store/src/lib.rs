@@ -293,21 +293,21 @@ impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
     /// paging, which stays fast however deep the page), with the total count.
     pub async fn list(&self, f: &Filter, scope: &Scope) -> Result<ListPage> {
-        let mut wh: Vec<String> = Vec::new();
-        let mut binds: Vec<String> = Vec::new();
-        if let Some(regions) = &scope.regions {
-            if regions.is_empty() {
-                return Ok(ListPage::default());
-            }
-            wh.push(format!(
-                "e.region_code IN ({})",
-                vec!["?"; regions.len()].join(", ")
-            ));
-            binds.extend(regions.iter().cloned());
+        let Some((mut wh, mut binds)) = scope_cond(scope) else {
+            return Ok(ListPage::default());
+        };
+        let today = f.today.format("%Y-%m-%d").to_string();
+        if let Some(tier) = f.candidate.as_deref().and_then(tier_column) {
+            // Passes the tier now but does not hold its title: the proactive-discovery list.
+            wh.push(format!("e.{tier} = 'pass' AND NOT EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)"));
+            binds.push(tier.to_owned());
+            binds.push(today.clone());
         }
-        if let Some(u) = &scope.uscc {
-            wh.push("e.uscc = ?".into());
-            binds.push(u.clone());
+        if let Some(tier) = f.expiring.as_deref().and_then(tier_column) {
+            wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ? AND t.valid_until <= ?)".into());
+            binds.push(tier.to_owned());
+            binds.push(today.clone());
+            binds.push(six_months(f.today));
         }
         if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
             wh.push("e.region_code = ?".into());
@@ -392,6 +392,65 @@ impl Store {
             })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
             let next = (items.len() as i64 == limit).then(|| items.last().map(|i: &EnterpriseRow| i.uscc.clone())).flatten();
             ListPage { total, items, next }
+        }))
+    }
+
+    /// Counts for the dashboard, within a scope.
+    pub async fn dashboard(&self, scope: &Scope, today: NaiveDate) -> Result<Dashboard> {
+        let Some((wh, binds)) = scope_cond(scope) else {
+            return Ok(Dashboard::default());
+        };
+        let cond = if wh.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            wh.join(" AND ")
+        };
+        let by_region = self.sql(&format!(
+            "SELECT e.region_code AS k, r.name AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+             LEFT JOIN regions r ON r.code = e.region_code WHERE {cond} GROUP BY e.region_code, r.name, e.top_tier"
+        )).into_owned();
+        let by_eco = self.sql(&format!(
+            "SELECT e.ecosystem AS k, e.ecosystem AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+             WHERE {cond} GROUP BY e.ecosystem, e.top_tier"
+        )).into_owned();
+        let candidates = self.sql(&format!(
+            "SELECT COUNT(*) AS n FROM enterprises e WHERE {cond} AND e.TIER = 'pass' AND NOT EXISTS \
+             (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)"
+        )).into_owned();
+        let expiring = self.sql(&format!(
+            "SELECT t.tier AS tier, COUNT(*) AS n FROM titles t JOIN enterprises e ON e.uscc = t.uscc \
+             WHERE {cond} AND t.valid_until >= ? AND t.valid_until <= ? GROUP BY t.tier"
+        )).into_owned();
+        let today_s = today.format("%Y-%m-%d").to_string();
+        let until = six_months(today);
+        Ok(on_pool!(self, p => {
+            let mut out = Dashboard::default();
+            for (sql, into) in [(&by_region, &mut out.by_region), (&by_eco, &mut out.by_ecosystem)] {
+                let mut q = sqlx::query(safe(sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                for r in q.fetch_all(p).await? {
+                    into.push(CountRow { key: r.try_get("k")?, label: r.try_get("label")?, tier: r.try_get("tier")?, n: r.try_get("n")? });
+                }
+            }
+            for tier in ["giant", "srdi", "innovative", "tech_sme"] {
+                let sql = candidates.replace("e.TIER", &format!("e.{tier}"));
+                let mut q = sqlx::query(safe(&sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let n: i64 = q.bind(tier).bind(&today_s).fetch_one(p).await?.try_get("n")?;
+                out.candidates.push((tier.to_owned(), n));
+            }
+            let mut q = sqlx::query(safe(&expiring));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            for r in q.bind(&today_s).bind(&until).fetch_all(p).await? {
+                out.expiring.push((r.try_get("tier")?, r.try_get("n")?));
+            }
+            out
         }))
     }
 
@@ -670,6 +729,38 @@ impl Store {
             })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
     }
+}
+
+/// The condition (and its values) that keeps a query within a scope; `None` when the scope is empty.
+fn scope_cond(scope: &Scope) -> Option<(Vec<String>, Vec<String>)> {
+    let mut wh = Vec::new();
+    let mut binds = Vec::new();
+    if let Some(regions) = &scope.regions {
+        if regions.is_empty() {
+            return None;
+        }
+        wh.push(format!(
+            "e.region_code IN ({})",
+            vec!["?"; regions.len()].join(", ")
+        ));
+        binds.extend(regions.iter().cloned());
+    }
+    if let Some(u) = &scope.uscc {
+        wh.push("e.uscc = ?".into());
+        binds.push(u.clone());
+    }
+    Some((wh, binds))
+}
+
+/// The verdict column of a tier (only these names ever reach SQL text).
+fn tier_column(t: &str) -> Option<&'static str> {
+    ["innovative", "tech_sme", "srdi", "giant"]
+        .into_iter()
+        .find(|c| *c == t)
+}
+
+fn six_months(d: NaiveDate) -> String {
+    (d + chrono::Months::new(6)).format("%Y-%m-%d").to_string()
 }
 
 enum Bind<'a> {

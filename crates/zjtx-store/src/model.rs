@@ -29,6 +29,10 @@ pub struct Filter {
     pub top_tier: Option<String>,
     /// A title held on `today`.
     pub title: Option<String>,
+    /// Passes this tier now without holding its title (the candidate pipeline).
+    pub candidate: Option<String>,
+    /// Holds this title and it expires within six months of `today`.
+    pub expiring: Option<String>,
     /// Part of the name, or the exact USCC.
     pub q: Option<String>,
     /// Keyset paging: the last USCC of the previous page.
@@ -46,6 +50,8 @@ impl Default for Filter {
             size: None,
             top_tier: None,
             title: None,
+            candidate: None,
+            expiring: None,
             q: None,
             after: None,
             per_page: 50,
@@ -94,6 +100,25 @@ pub struct EnterpriseRow {
     /// Units of 1/10000 万元.
     pub revenue: Option<i64>,
     pub employees: Option<i64>,
+}
+
+/// A count of enterprises by a key (region or ecosystem) and top tier.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CountRow {
+    pub key: Option<String>,
+    pub label: Option<String>,
+    pub tier: String,
+    pub n: i64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Dashboard {
+    pub by_region: Vec<CountRow>,
+    pub by_ecosystem: Vec<CountRow>,
+    /// (tier, enterprises passing it now without holding its title)
+    pub candidates: Vec<(String, i64)>,
+    /// (tier, titles expiring within six months)
+    pub expiring: Vec<(String, i64)>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -415,3 +415,95 @@ async fn users_sessions_lockout_and_audit() {
         assert_eq!((log[0].user_id, log[0].action.as_str()), (Some(id), "read"));
     }
 }
+
+#[tokio::test]
+async fn dashboard_counts_agree_with_the_rows_and_their_lists() {
+    for s in stores("dashboard").await {
+        let b = s.backend();
+        let rows = evaluated(city(400));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let d = s
+            .dashboard(&Scope::all(), as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(d.by_region.iter().map(|c| c.n).sum::<i64>(), 400, "{b}");
+        assert_eq!(d.by_ecosystem.iter().map(|c| c.n).sum::<i64>(), 400, "{b}");
+        let xihu_giants = rows
+            .iter()
+            .filter(|(e, s)| {
+                e.district.as_deref() == Some("西湖区") && s.top_tier == zjtx_core::TopTier::Giant
+            })
+            .count() as i64;
+        let cell = d
+            .by_region
+            .iter()
+            .find(|c| c.key.as_deref() == Some("330106") && c.tier == "giant")
+            .map_or(0, |c| c.n);
+        assert_eq!(cell, xihu_giants, "{b}");
+        // Candidates: pass SRDI now without a valid SRDI title; computed here from the rows.
+        let held = |e: &Enterprise| e.srdi_until.is_some_and(|u| u >= as_of());
+        let want = rows
+            .iter()
+            .filter(|(e, s)| s.srdi == zjtx_core::Verdict::Pass && !held(e))
+            .count() as i64;
+        let got = d
+            .candidates
+            .iter()
+            .find(|(t, _)| t == "srdi")
+            .map_or(-1, |(_, n)| *n);
+        assert_eq!(got, want, "{b}");
+        let f = Filter {
+            candidate: Some("srdi".into()),
+            today: as_of(),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-2),
+            want,
+            "{b}: the figure's list has as many rows"
+        );
+        let six = as_of() + chrono::Months::new(6);
+        let want = rows
+            .iter()
+            .filter(|(e, _)| e.innovative_until.is_some_and(|u| u >= as_of() && u <= six))
+            .count() as i64;
+        let got = d
+            .expiring
+            .iter()
+            .find(|(t, _)| t == "innovative")
+            .map_or(0, |(_, n)| *n);
+        assert_eq!(got, want, "{b}");
+        let f = Filter {
+            expiring: Some("innovative".into()),
+            today: as_of(),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-2),
+            want,
+            "{b}"
+        );
+        // A district's dashboard counts its own firms only.
+        let scope = Scope {
+            regions: Some(vec!["330106".into()]),
+            uscc: None,
+        };
+        let dd = s
+            .dashboard(&scope, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let xihu = rows
+            .iter()
+            .filter(|(e, _)| e.district.as_deref() == Some("西湖区"))
+            .count() as i64;
+        assert_eq!(dd.by_region.iter().map(|c| c.n).sum::<i64>(), xihu, "{b}");
+    }
+}

@@ -285,6 +285,9 @@ pub async fn export(
         top_tier: q.top_tier.clone(),
         title: q.title.clone(),
         section: q.section.clone(),
+        ecosystem: q.ecosystem.clone(),
+        candidate: q.candidate.clone(),
+        expiring: q.expiring.clone(),
         q: q.q.clone(),
         per_page: 200,
         ..Filter::default()

@@ -13,6 +13,7 @@ use zjtx_store::Store;
 
 pub mod api;
 pub mod auth;
+pub mod dashboard;
 pub mod error;
 pub mod import;
 pub mod pages;
@@ -68,6 +69,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))
         .route("/account", get(pages::account))
+        .route("/dashboard", get(dashboard::dashboard))
         .route("/enterprises", get(pages::enterprises))
         .route("/enterprises/export.xlsx", get(import::export))
         .route("/enterprises/{uscc}", get(pages::enterprise))

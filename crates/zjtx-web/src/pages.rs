@@ -187,6 +187,7 @@ pub async fn logout(
 pub async fn home(user: CurrentUser) -> Result<Redirect, AppError> {
     Ok(match (&user.user.role, &user.user.uscc) {
         (Role::Enterprise, Some(u)) => Redirect::to(&format!("/enterprises/{u}")),
+        (Role::City | Role::District, _) => Redirect::to("/dashboard"),
         _ if user.sees_registry() => Redirect::to("/enterprises"),
         _ => Redirect::to("/account"),
     })
@@ -209,6 +210,9 @@ pub async fn account(user: CurrentUser) -> AccountPage {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     pub region: Option<String>,
+    pub ecosystem: Option<String>,
+    pub candidate: Option<String>,
+    pub expiring: Option<String>,
     pub size: Option<String>,
     pub top_tier: Option<String>,
     pub title: Option<String>,
@@ -284,6 +288,9 @@ pub async fn enterprises(
         top_tier: q.top_tier.clone(),
         title: q.title.clone(),
         section: q.section.clone(),
+        ecosystem: q.ecosystem.clone(),
+        candidate: q.candidate.clone(),
+        expiring: q.expiring.clone(),
         q: q.q.clone(),
         after: q.after.clone(),
         per_page: 50,
@@ -379,6 +386,9 @@ pub async fn enterprises(
 fn filter_query(q: &ListQuery) -> String {
     let pairs = [
         ("region", &q.region),
+        ("ecosystem", &q.ecosystem),
+        ("candidate", &q.candidate),
+        ("expiring", &q.expiring),
         ("size", &q.size),
         ("top_tier", &q.top_tier),
         ("title", &q.title),
@@ -397,7 +407,7 @@ fn filter_query(q: &ListQuery) -> String {
 }
 
 /// Percent-encodes a query value (everything but unreserved ASCII).
-fn urlencode(s: &str) -> String {
+pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {

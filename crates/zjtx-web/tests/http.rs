@@ -880,3 +880,56 @@ async fn a_what_if_changes_the_evaluation_shown_and_stores_nothing() {
         "nothing was stored"
     );
 }
+
+/// The figures of a page: (link, number) for every `<a href="/enterprises?…">N</a>`.
+fn figures(body: &str) -> Vec<(String, i64)> {
+    body.split("<a href=\"")
+        .skip(1)
+        .filter_map(|s| {
+            let (href, rest) = s.split_once("\">")?;
+            let n: i64 = rest.split('<').next()?.trim().parse().ok()?;
+            href.starts_with("/enterprises?")
+                .then(|| (href.replace("&amp;", "&").replace("&#38;", "&"), n))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn every_dashboard_figure_links_to_a_list_of_that_many_enterprises() {
+    let w = world("dashboard").await;
+    let city = login(&w, "city").await;
+    let r = send(&w, get("/dashboard", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("<svg") && r.body.contains("<rect"),
+        "charts are drawn on the server"
+    );
+    let figs = figures(&r.body);
+    assert!(figs.len() > 20, "{}", figs.len());
+    let mut checked = 0;
+    for (href, n) in figs.iter().filter(|(h, _)| {
+        h.contains("candidate=") || h.contains("expiring=") || h.contains("top_tier=giant")
+    }) {
+        let list = send(&w, get(href, Some(&city))).await;
+        assert!(
+            list.body.contains(&format!("共 {n} 家")),
+            "{href} shows {n} on the dashboard"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 8, "{checked}");
+    let xihu = login(&w, "xihu").await;
+    let r = send(&w, get("/dashboard", Some(&xihu))).await;
+    assert!(
+        r.body.contains("西湖区") && !r.body.contains("滨江区"),
+        "a district's dashboard shows its own district"
+    );
+    for user in ["firm", "bank", "provider"] {
+        let s = login(&w, user).await;
+        assert_eq!(
+            send(&w, get("/dashboard", Some(&s))).await.status,
+            StatusCode::FORBIDDEN,
+            "{user}"
+        );
+    }
+}
