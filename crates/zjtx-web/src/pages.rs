@@ -295,7 +295,6 @@ pub async fn enterprises(
         after: q.after.clone(),
         per_page: 50,
         today: today(),
-        ..Filter::default()
     };
     let page = st.store.list(&filter, &scope).await?;
     let regions: Vec<Choice> = st
