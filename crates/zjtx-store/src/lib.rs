@@ -96,6 +96,9 @@ fn numbered(sql: &str) -> String {
     out
 }
 
+/// Lists count their total up to this many rows.
+pub const COUNT_CAP: i64 = 10_000;
+
 /// Marks SQL as audited: every statement here is built from constant text and `?` placeholders;
 /// values are always bound, never spliced in.
 fn safe(sql: &str) -> sqlx::AssertSqlSafe<&str> {
@@ -206,87 +209,127 @@ impl Store {
 
     /// Imports enterprises (one row each, with their evaluation) in one transaction: all or none.
     /// Identity and the latest evaluation are updated when the row's year is not older than the
-    /// stored one; the year's figures replace that year's; titles follow the row.
+    /// stored one; the year's figures replace that year's; titles follow the row. Rows go in
+    /// multi-row statements of `BATCH` rows, well under both backends' limits on bound values.
     pub async fn import(
         &self,
         rows: &[(Enterprise, zjtx_core::Summary)],
         actor: Option<i64>,
         as_of: NaiveDate,
     ) -> Result<ImportSummary> {
-        let upsert = self.sql(
-            "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
-             innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
-             ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
-             industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
-             rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
-             srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
-             employees = excluded.employees, updated_at = excluded.updated_at \
-             WHERE excluded.latest_year >= enterprises.latest_year",
-        );
-        let year_sql = self.sql(
-            "INSERT INTO enterprise_years (uscc, year, cells, imported_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at",
-        );
-        let del_titles = self.sql("DELETE FROM titles WHERE uscc = ?");
-        let title_sql = self.sql("INSERT INTO titles (uscc, tier, valid_until) VALUES (?, ?, ?)");
-        let audit = self.sql(
-            "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-        );
+        const BATCH: usize = 1000;
+        let mut seen = std::collections::HashSet::with_capacity(rows.len());
+        if let Some((e, _)) = rows.iter().find(|(e, _)| !seen.insert(e.uscc.key())) {
+            return Err(StoreError::Conflict(format!(
+                "{} appears twice in one import",
+                e.uscc
+            )));
+        }
         let t = now();
-        let mut summary = ImportSummary::default();
-        on_pool!(self, p => {
-            let mut tx = p.begin().await?;
-            for (e, s) in rows {
-                let year = i64::from(e.reference_year(as_of));
-                let region = e.district.as_deref().and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d)).map(|(c, _)| *c);
-                let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
-                    .iter()
-                    .filter_map(|c| {
-                        let v = e.get(c.col);
-                        (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
-                    })
-                    .collect();
-                let cells = serde_json::Value::Object(cells).to_string();
-                sqlx::query(safe(&upsert))
-                    .bind(e.uscc.as_str())
-                    .bind(&e.name)
-                    .bind(region)
-                    .bind(e.industry_code.to_string())
-                    .bind(e.ecosystem.as_deref())
-                    .bind(year)
-                    .bind(s.rules)
-                    .bind(s.size.key())
-                    .bind(s.innovative.key())
-                    .bind(s.tech_sme.key())
-                    .bind(s.srdi.key())
-                    .bind(s.giant.key())
-                    .bind(s.top_tier.key())
-                    .bind(e.revenue.map(|w| w.units()))
-                    .bind(e.employees.map(i64::from))
-                    .bind(t)
-                    .execute(&mut *tx)
-                    .await?;
-                let r = sqlx::query(safe(&year_sql)).bind(e.uscc.as_str()).bind(year).bind(&cells).bind(t).execute(&mut *tx).await?;
-                summary.years += r.rows_affected() as usize;
-                sqlx::query(safe(&del_titles)).bind(e.uscc.as_str()).execute(&mut *tx).await?;
-                for (tier, until) in [("innovative", e.innovative_until), ("tech_sme", e.tech_sme_until), ("srdi", e.srdi_until), ("giant", e.giant_until)] {
-                    if let Some(u) = until {
-                        sqlx::query(safe(&title_sql)).bind(e.uscc.as_str()).bind(tier).bind(u.format("%Y-%m-%d").to_string()).execute(&mut *tx).await?;
+        let region_of = |e: &Enterprise| {
+            e.district
+                .as_deref()
+                .and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d))
+                .map(|(c, _)| *c)
+        };
+        let cells_of = |e: &Enterprise| {
+            let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
+                .iter()
+                .filter_map(|c| {
+                    let v = e.get(c.col);
+                    (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
+                })
+                .collect();
+            serde_json::Value::Object(cells).to_string()
+        };
+        let mut summary = ImportSummary {
+            enterprises: rows.len(),
+            years: 0,
+        };
+        macro_rules! run {
+            ($p:ident, $db:ty) => {{
+                let mut tx = $p.begin().await?;
+                for chunk in rows.chunks(BATCH) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
+                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (e, s)| {
+                        b.push_bind(e.uscc.as_str().to_owned())
+                            .push_bind(e.name.clone())
+                            .push_bind(region_of(e))
+                            .push_bind(e.industry_code.to_string())
+                            .push_bind(e.ecosystem.clone())
+                            .push_bind(i64::from(e.reference_year(as_of)))
+                            .push_bind(s.rules)
+                            .push_bind(s.size.key())
+                            .push_bind(s.innovative.key())
+                            .push_bind(s.tech_sme.key())
+                            .push_bind(s.srdi.key())
+                            .push_bind(s.giant.key())
+                            .push_bind(s.top_tier.key())
+                            .push_bind(e.revenue.map(|w| w.units()))
+                            .push_bind(e.employees.map(i64::from))
+                            .push_bind(t);
+                    });
+                    qb.push(
+                        " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
+                         industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
+                         rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
+                         srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
+                         employees = excluded.employees, updated_at = excluded.updated_at \
+                         WHERE excluded.latest_year >= enterprises.latest_year",
+                    );
+                    qb.build().execute(&mut *tx).await?;
+
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO enterprise_years (uscc, year, cells, imported_at) ");
+                    qb.push_values(chunk, |mut b, (e, _)| {
+                        b.push_bind(e.uscc.as_str().to_owned()).push_bind(i64::from(e.reference_year(as_of))).push_bind(cells_of(e)).push_bind(t);
+                    });
+                    qb.push(" ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at");
+                    summary.years += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
+
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM titles WHERE uscc IN (");
+                    let mut list = qb.separated(", ");
+                    for (e, _) in chunk {
+                        list.push_bind(e.uscc.as_str().to_owned());
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
+
+                    let titles: Vec<(String, &str, String)> = chunk
+                        .iter()
+                        .flat_map(|(e, _)| {
+                            [("innovative", e.innovative_until), ("tech_sme", e.tech_sme_until), ("srdi", e.srdi_until), ("giant", e.giant_until)]
+                                .into_iter()
+                                .filter_map(|(tier, u)| u.map(|u| (e.uscc.as_str().to_owned(), tier, u.format("%Y-%m-%d").to_string())))
+                        })
+                        .collect();
+                    if !titles.is_empty() {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO titles (uscc, tier, valid_until) ");
+                        qb.push_values(titles, |mut b, (u, tier, until)| {
+                            b.push_bind(u).push_bind(tier).push_bind(until);
+                        });
+                        qb.build().execute(&mut *tx).await?;
                     }
                 }
-                summary.enterprises += 1;
-            }
-            sqlx::query(safe(&audit))
-                .bind(t)
-                .bind(actor)
-                .bind("import")
-                .bind(None::<String>)
-                .bind(format!("{} enterprises", summary.enterprises))
-                .execute(&mut *tx)
-                .await?;
-            tx.commit().await?;
-        });
+                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
+                qb.push_bind(t).push(", ").push_bind(actor).push(", 'import', NULL, ").push_bind(format!("{} enterprises", rows.len())).push(")");
+                qb.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+            }};
+        }
+        // After a large import SQLite's planner needs fresh statistics to pick the right index
+        // (PostgreSQL's autovacuum analyses by itself).
+        if let Store::Sqlite(p) = self
+            && rows.len() >= 1000
+        {
+            sqlx::query("PRAGMA optimize").execute(p).await?;
+        }
+        match self {
+            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        }
         Ok(summary)
     }
 
@@ -333,19 +376,28 @@ impl Store {
             binds.push(f.today.format("%Y-%m-%d").to_string());
         }
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            // Names are matched as substrings, so a two-character query such as 西湖 finds every
-            // name containing it; a code matches exactly.
-            wh.push("(e.name LIKE ? OR e.uscc = ?)".into());
-            binds.push(format!("%{}%", q.replace(['%', '_'], "")));
-            binds.push(q.to_uppercase());
+            // A code matches exactly (by the primary key); anything else is a substring of the
+            // name, so that a two-character query such as 西湖 finds every name containing it.
+            if let Ok(code) = zjtx_core::ids::Uscc::parse(q) {
+                wh.push("e.uscc = ?".into());
+                binds.push(code.to_string());
+            } else {
+                wh.push("e.name LIKE ?".into());
+                binds.push(format!("%{}%", q.replace(['%', '_'], "")));
+            }
         }
         let cond = if wh.is_empty() {
             String::new()
         } else {
             format!("WHERE {}", wh.join(" AND "))
         };
+        // The total is counted up to COUNT_CAP: a paged list needs no more, and the work stays
+        // bounded however large the registry (`ListPage::total_capped` says when it was hit).
         let count_sql = self
-            .sql(&format!("SELECT COUNT(*) AS n FROM enterprises e {cond}"))
+            .sql(&format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM enterprises e {cond} LIMIT {}) c",
+                COUNT_CAP + 1
+            ))
             .into_owned();
         let page_cond = if wh.is_empty() {
             "WHERE e.uscc > ?".to_owned()
@@ -391,7 +443,7 @@ impl Store {
                 employees: r.try_get("employees")?,
             })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
             let next = (items.len() as i64 == limit).then(|| items.last().map(|i: &EnterpriseRow| i.uscc.clone())).flatten();
-            ListPage { total, items, next }
+            ListPage { total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, items, next }
         }))
     }
 
@@ -456,13 +508,16 @@ impl Store {
 
     /// One enterprise's stored row, if any.
     pub async fn enterprise(&self, uscc: &str) -> Result<Option<EnterpriseRow>> {
+        let Ok(code) = zjtx_core::ids::Uscc::parse(uscc) else {
+            return Ok(None);
+        };
         let f = Filter {
-            q: Some(uscc.to_owned()),
+            q: Some(code.to_string()),
             per_page: 1,
             ..Filter::default()
         };
         let page = self.list(&f, &Scope::all()).await?;
-        Ok(page.items.into_iter().find(|e| e.uscc == uscc))
+        Ok(page.items.into_iter().next())
     }
 
     /// Every stored year of an enterprise, newest first, parsed back into the template's type.

@@ -123,7 +123,10 @@ pub struct Dashboard {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ListPage {
+    /// The number of matching enterprises, counted up to `COUNT_CAP`.
     pub total: i64,
+    /// Whether there are more than `COUNT_CAP` (the total then reads "10000+").
+    pub total_capped: bool,
     pub items: Vec<EnterpriseRow>,
     /// The `after` of the next page, if there is one.
     pub next: Option<String>,

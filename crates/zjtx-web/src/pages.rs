@@ -244,6 +244,8 @@ pub struct Choice {
 pub struct ListPageView {
     pub nav: Nav,
     pub total: i64,
+    /// More than the total shown (counting stops at `zjtx_store::COUNT_CAP`).
+    pub capped: bool,
     pub items: Vec<ListItem>,
     pub next_link: Option<String>,
     pub export_link: String,
@@ -344,6 +346,7 @@ pub async fn enterprises(
     Ok(ListPageView {
         nav: Nav::of(&user),
         total: page.total,
+        capped: page.total_capped,
         items,
         next_link,
         export_link,

@@ -1,0 +1,267 @@
+//! Platform benchmark (see docs/PERFORMANCE.md). Loads `ZJTX_BENCH_ENTERPRISES` generated
+//! enterprises (default 1,000,000) into `ZJTX_BENCH_DATABASE_URL` (default a fresh SQLite file),
+//! times the import of a 100,000-row template file through the same path as the browser's commit,
+//! then serves the application on loopback and drives `ZJTX_BENCH_CLIENTS` keep-alive clients
+//! (default 50) for `ZJTX_BENCH_SECONDS` (default 10) per page, reporting latency percentiles.
+//! All traffic stays on 127.0.0.1; the load is bounded in time.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use zjtx_core::rules::{Embedded, load_all};
+use zjtx_store::{NewUser, Role, Store};
+use zjtx_web::{AppState, auth};
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// One GET over a kept-alive connection; returns the status.
+async fn get(conn: &mut BufReader<TcpStream>, path: &str, cookie: &str) -> std::io::Result<u16> {
+    let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\nCookie: {cookie}\r\n\r\n");
+    conn.get_mut().write_all(req.as_bytes()).await?;
+    // Read the head, then exactly Content-Length bytes of body.
+    let mut head = Vec::with_capacity(512);
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if conn.read(&mut byte).await? == 0 {
+            return Err(std::io::Error::other("connection closed"));
+        }
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&head);
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let len: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap_or(0))
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    conn.read_exact(&mut body).await?;
+    Ok(status)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn load(
+    addr: std::net::SocketAddr,
+    cookie: &str,
+    clients: usize,
+    secs: u64,
+    paths: &[String],
+) -> (Vec<Duration>, usize) {
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let mut tasks = Vec::new();
+    for c in 0..clients {
+        let cookie = cookie.to_owned();
+        let paths = paths.to_vec();
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut errors = 0;
+            let Ok(stream) = TcpStream::connect(addr).await else {
+                return (lat, 1);
+            };
+            let mut conn = BufReader::new(stream);
+            let mut i = c * 7919;
+            while Instant::now() < deadline {
+                let path = &paths[i % paths.len()];
+                i += 1;
+                let t = Instant::now();
+                match get(&mut conn, path, &cookie).await {
+                    Ok(200) => lat.push(t.elapsed()),
+                    _ => errors += 1,
+                }
+            }
+            (lat, errors)
+        }));
+    }
+    let mut all = Vec::new();
+    let mut errors = 0;
+    for t in tasks {
+        if let Ok((l, e)) = t.await {
+            all.extend(l);
+            errors += e;
+        }
+    }
+    all.sort();
+    (all, errors)
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let n = env("ZJTX_BENCH_ENTERPRISES", 1_000_000);
+    let clients = env("ZJTX_BENCH_CLIENTS", 50);
+    let secs = env("ZJTX_BENCH_SECONDS", 10) as u64;
+    let dir = std::env::temp_dir().join(format!("zjtx-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let url = std::env::var("ZJTX_BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| format!("sqlite://{}", dir.join("bench.db").display()));
+    let store = Store::connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    store.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let as_of = chrono::Local::now().date_naive();
+    let rs = zjtx_core::rule_set_for(&rules, as_of).unwrap_or_else(|| panic!("no set"));
+    println!(
+        "backend {}, {n} enterprises, {clients} clients, {secs} s per page",
+        store.backend()
+    );
+
+    // Load the database in imports of 100,000.
+    let t = Instant::now();
+    let mut generator = zjtx_core::synth::Generator::new(1, 2025);
+    let mut loaded = 0;
+    while loaded < n {
+        let k = (n - loaded).min(100_000);
+        let rows: Vec<_> = generator
+            .by_ref()
+            .take(k)
+            .map(|e| {
+                let s = zjtx_core::evaluate(&e, rs, as_of);
+                (e, s)
+            })
+            .collect();
+        store
+            .import(&rows, None, as_of)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        loaded += k;
+    }
+    println!(
+        "loaded {loaded} enterprises in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Import a 100,000-row file as the browser's commit does: read and check it, evaluate, store.
+    let mut csv = Vec::new();
+    zjtx_sheet::write::write_enterprises_csv(
+        &mut csv,
+        zjtx_core::synth::Generator::new(2, 2025).take(100_000),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let t = Instant::now();
+    let whole = zjtx_sheet::read::read_whole("import.csv", csv).unwrap_or_else(|e| panic!("{e}"));
+    assert!(whole.errors.is_empty());
+    let rows: Vec<_> = whole
+        .rows
+        .into_iter()
+        .map(|(_, e)| {
+            let s = zjtx_core::evaluate(&e, rs, as_of);
+            (e, s)
+        })
+        .collect();
+    store
+        .import(&rows, None, as_of)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    println!(
+        "import of a 100,000-row file (read, check, evaluate, commit): {:.2} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    // Serve, with a city account's session.
+    let hash = auth::hash_password("bench-password-123").unwrap_or_else(|e| panic!("{e}"));
+    let uid = store
+        .add_user(&NewUser {
+            username: "bench".into(),
+            password_hash: hash,
+            role: Role::City,
+            region_code: Some("330100".into()),
+            uscc: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = auth::random_token().unwrap_or_else(|e| panic!("{e}"));
+    store
+        .create_session(&auth::token_hash(&token), uid, "csrf", 3600)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cookie = format!("{}={token}", auth::SESSION_COOKIE);
+    let state = AppState::new(store.clone(), rules, false).unwrap_or_else(|e| panic!("{e}"));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = listener.local_addr().unwrap_or_else(|e| panic!("{e}"));
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(zjtx_web::serve(listener, state, async move {
+        let _ = stop_rx.await;
+    }));
+
+    // Pages to ask for: filtered lists (and deep pages), and enterprise pages.
+    let sample = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 200,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_default();
+    let codes: Vec<String> = sample.items.iter().map(|e| e.uscc.clone()).collect();
+    let regions = ["330106", "330108", "330110", "330109", "330102"];
+    let tiers = ["giant", "srdi", "innovative", "tech_sme", "none"];
+    let mut lists: Vec<String> = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        lists.push(format!("/enterprises?region={r}"));
+        lists.push(format!(
+            "/enterprises?region={r}&top_tier={}",
+            tiers[i % tiers.len()]
+        ));
+        lists.push(format!(
+            "/enterprises?top_tier={}&after={}",
+            tiers[i % tiers.len()],
+            codes.get(i * 37).cloned().unwrap_or_default()
+        ));
+    }
+    lists.push("/enterprises".into());
+    let pages: Vec<String> = codes.iter().map(|c| format!("/enterprises/{c}")).collect();
+    // Name search (科技, 西湖, 精密): a substring of the name, with no index yet (a full scan).
+    let searches: Vec<String> = [
+        "%E7%A7%91%E6%8A%80",
+        "%E8%A5%BF%E6%B9%96",
+        "%E7%B2%BE%E5%AF%86",
+    ]
+    .iter()
+    .map(|q| format!("/enterprises?q={q}"))
+    .collect();
+
+    for (what, paths) in [
+        ("enterprise list (filtered, paged)", &lists),
+        ("enterprise page (scorecard)", &pages),
+        ("name search (substring, unindexed)", &searches),
+    ] {
+        let (lat, errors) = load(addr, &cookie, clients, secs, paths).await;
+        println!(
+            "{what:<36} {:>7} requests, {:>6.0}/s, p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms, errors {errors}",
+            lat.len(),
+            lat.len() as f64 / secs as f64,
+            percentile(&lat, 0.50),
+            percentile(&lat, 0.99),
+            percentile(&lat, 1.0),
+        );
+    }
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    let _ = std::fs::remove_dir_all(&dir);
+}
