@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite: every crate on SQLite, then the storage suite again on PostgreSQL when a
-# server answers (ZJTX_TEST_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/test).
+# The whole test suite: every crate on SQLite, then the storage suite and the two-instances test on
+# PostgreSQL when a server answers (ZJTX_TEST_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace
@@ -8,6 +9,8 @@ pg_url=${ZJTX_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}
 if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   echo "== storage suite on PostgreSQL ($pg_url)"
   ZJTX_TEST_DATABASE_URL=$pg_url cargo test -p zjtx-store --test store
+  echo "== two server instances on one PostgreSQL"
+  ZJTX_TEST_DATABASE_URL=$pg_url cargo test -p zjtx-web --test instances
   # Each test made a database of its own; drop them.
   if command -v psql >/dev/null; then
     psql "$pg_url" -Atc "SELECT datname FROM pg_database WHERE datname LIKE 'zjtx_t_%'" 2>/dev/null |

@@ -97,12 +97,36 @@ fn numbered(sql: &str) -> String {
 }
 
 /// Lists count their total up to this many rows.
-pub const COUNT_CAP: i64 = 10_000;
+pub const COUNT_CAP: i64 = 2_000;
 
 /// Marks SQL as audited: every statement here is built from constant text and `?` placeholders;
 /// values are always bound, never spliced in.
 fn safe(sql: &str) -> sqlx::AssertSqlSafe<&str> {
     sqlx::AssertSqlSafe(sql)
+}
+
+/// Creates (dropping any earlier one) a PostgreSQL database named `name` on the server of
+/// `admin_url`, for a test or a benchmark of its own; returns its URL. `name` must be a plain
+/// identifier.
+pub async fn fresh_database(admin_url: &str, name: &str) -> Result<String> {
+    if name.is_empty()
+        || !name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    {
+        return Err(StoreError::Url(format!("database name {name:?}")));
+    }
+    let Store::Postgres(p) = Store::connect(admin_url).await? else {
+        return Err(StoreError::Url(admin_url.to_owned()));
+    };
+    for sql in [
+        format!("DROP DATABASE IF EXISTS {name}"),
+        format!("CREATE DATABASE {name}"),
+    ] {
+        sqlx::query(safe(&sql)).execute(&p).await?;
+    }
+    let base = admin_url.rfind('/').map_or(admin_url, |i| &admin_url[..i]);
+    Ok(format!("{base}/{name}"))
 }
 
 /// Unix seconds now.
@@ -319,12 +343,19 @@ impl Store {
                 tx.commit().await?;
             }};
         }
-        // After a large import SQLite's planner needs fresh statistics to pick the right index
-        // (PostgreSQL's autovacuum analyses by itself).
-        if let Store::Sqlite(p) = self
-            && rows.len() >= 1000
-        {
-            sqlx::query("PRAGMA optimize").execute(p).await?;
+        // After a large import the planners need fresh statistics to pick the right index
+        // (PostgreSQL's autovacuum would get there, but only some time later).
+        if rows.len() >= 1000 {
+            match self {
+                Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+                    .execute(p)
+                    .await
+                    .map(|_| ())?,
+                Store::Postgres(p) => sqlx::query("ANALYZE enterprises, enterprise_years, titles")
+                    .execute(p)
+                    .await
+                    .map(|_| ())?,
+            }
         }
         match self {
             Store::Sqlite(p) => run!(p, sqlx::Sqlite),
@@ -395,7 +426,9 @@ impl Store {
         // bounded however large the registry (`ListPage::total_capped` says when it was hit).
         let count_sql = self
             .sql(&format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM enterprises e {cond} LIMIT {}) c",
+                // Ordered by the key so that both planners count from an index instead of
+                // scanning the table until enough rows match (PostgreSQL did: 20 ms against 1 ms).
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM enterprises e {cond} ORDER BY e.uscc LIMIT {}) c",
                 COUNT_CAP + 1
             ))
             .into_owned();
@@ -705,6 +738,19 @@ impl Store {
             &[Bind::S(token_hash)],
         )
         .await?;
+        Ok(())
+    }
+
+    /// Database maintenance after bulk changes: `VACUUM ANALYZE` on PostgreSQL (what autovacuum
+    /// does in time), `PRAGMA optimize` on SQLite.
+    pub async fn maintain(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            Store::Postgres(p) => sqlx::query("VACUUM ANALYZE").execute(p).await.map(|_| ())?,
+        }
         Ok(())
     }
 

@@ -125,7 +125,7 @@ pub struct Dashboard {
 pub struct ListPage {
     /// The number of matching enterprises, counted up to `COUNT_CAP`.
     pub total: i64,
-    /// Whether there are more than `COUNT_CAP` (the total then reads "10000+").
+    /// Whether there are more than `COUNT_CAP` (the total then reads "2000+").
     pub total_capped: bool,
     pub items: Vec<EnterpriseRow>,
     /// The `after` of the next page, if there is one.

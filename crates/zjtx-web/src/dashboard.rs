@@ -158,13 +158,10 @@ pub async fn dashboard(
     let d = st.store.dashboard(&scope, today).await?;
     // Districts in code order, those in scope only; ecosystems by size.
     let regions: Vec<(Option<String>, String)> = st
-        .store
-        .regions()
+        .districts(&scope)
         .await?
         .into_iter()
-        .filter(|r| r.kind != "province" && r.kind != "city")
-        .filter(|r| scope.regions.as_ref().is_none_or(|rs| rs.contains(&r.code)))
-        .map(|r| (Some(r.code), r.name))
+        .map(|r| (Some(r.code.clone()), r.name.clone()))
         .collect();
     let mut ecos: Vec<(Option<String>, String)> = Vec::new();
     for r in &d.by_ecosystem {

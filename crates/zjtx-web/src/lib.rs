@@ -27,6 +27,8 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// A hash to verify against when a user name does not exist, so that both cases take as long.
     pub dummy_hash: String,
+    /// The region hierarchy, read once: it changes only when regions are seeded.
+    regions: Arc<tokio::sync::OnceCell<Vec<zjtx_store::Region>>>,
 }
 
 impl AppState {
@@ -40,7 +42,36 @@ impl AppState {
             rules: Arc::new(rules),
             secure_cookies,
             dummy_hash: auth::hash_password("zjtx-no-such-user")?,
+            regions: Arc::default(),
         })
+    }
+
+    /// The districts within a scope, in code order.
+    pub async fn districts(
+        &self,
+        scope: &zjtx_store::Scope,
+    ) -> Result<Vec<&zjtx_store::Region>, error::AppError> {
+        Ok(self
+            .regions()
+            .await?
+            .iter()
+            .filter(|r| r.kind != "province" && r.kind != "city")
+            .filter(|r| {
+                scope
+                    .regions
+                    .as_ref()
+                    .is_none_or(|allowed| allowed.contains(&r.code))
+            })
+            .collect())
+    }
+
+    /// The regions (province, city, districts), read from the store on first use.
+    pub async fn regions(&self) -> Result<&[zjtx_store::Region], error::AppError> {
+        Ok(self
+            .regions
+            .get_or_try_init(|| self.store.regions())
+            .await?
+            .as_slice())
     }
 }
 

@@ -300,21 +300,13 @@ pub async fn enterprises(
     };
     let page = st.store.list(&filter, &scope).await?;
     let regions: Vec<Choice> = st
-        .store
-        .regions()
+        .districts(&scope)
         .await?
         .into_iter()
-        .filter(|r| r.kind != "province" && r.kind != "city")
-        .filter(|r| {
-            scope
-                .regions
-                .as_ref()
-                .is_none_or(|allowed| allowed.contains(&r.code))
-        })
         .map(|r| Choice {
             selected: q.region.as_deref() == Some(r.code.as_str()),
-            value: r.code,
-            label: r.name,
+            value: r.code.clone(),
+            label: r.name.clone(),
         })
         .collect();
     let filters = filter_query(&q);
