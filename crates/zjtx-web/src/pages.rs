@@ -495,6 +495,11 @@ fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
             };
             (format!("{pts} / {max} 分"), "points")
         }
+        // The size class is shown by its name, not its key.
+        _ if t.id == zjtx_core::trace::RuleId::SizeClass => (
+            size_zh(t.value.as_deref().unwrap_or_default()).to_owned(),
+            "info",
+        ),
         _ => (t.value.clone().unwrap_or_default(), "info"),
     };
     RuleRow {

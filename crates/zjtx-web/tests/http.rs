@@ -933,3 +933,27 @@ async fn every_dashboard_figure_links_to_a_list_of_that_many_enterprises() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_size_class_reads_in_chinese_on_the_scorecard() {
+    let w = world("size-zh").await;
+    let session = login(&w, "city").await;
+    let r = send(
+        &w,
+        get(&format!("/enterprises/{}", w.xihu_firm), Some(&session)),
+    )
+    .await;
+    let size_row = r
+        .body
+        .split("<td>SIZE</td>")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        ["大型", "中型", "小型", "微型", "无法判定"]
+            .iter()
+            .any(|z| size_row.contains(z)),
+        "{size_row}"
+    );
+}
