@@ -522,7 +522,7 @@ mod tests {
             })
             .count();
         assert!(
-            giants >= 5 && giants <= 100,
+            (5..=100).contains(&giants),
             "{giants} little giants in 5000"
         );
         // Some cells are blank, most are not.

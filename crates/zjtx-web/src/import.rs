@@ -21,10 +21,21 @@ pub const MAX_UPLOAD: usize = 64 << 20;
 /// Errors shown on the page; all are counted.
 const SHOWN_ERRORS: usize = 1000;
 
-fn may_import(user: &CurrentUser) -> Result<(), AppError> {
-    match user.user.role {
-        Role::City | Role::District => Ok(()),
-        _ => Err(AppError::Forbidden),
+/// A user who may import (city and district accounts). As an extractor it runs before the request
+/// body is read, so that other roles are refused before anything of their upload is parsed.
+pub struct Importer(pub CurrentUser);
+
+impl axum::extract::FromRequestParts<AppState> for Importer {
+    type Rejection = AppError;
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &AppState,
+    ) -> Result<Self, AppError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        match user.user.role {
+            Role::City | Role::District => Ok(Importer(user)),
+            _ => Err(AppError::Forbidden),
+        }
     }
 }
 
@@ -60,8 +71,7 @@ impl ImportPage {
     }
 }
 
-pub async fn form(user: CurrentUser) -> Result<ImportPage, AppError> {
-    may_import(&user)?;
+pub async fn form(Importer(user): Importer) -> Result<ImportPage, AppError> {
     Ok(ImportPage::empty(&user))
 }
 
@@ -135,10 +145,9 @@ fn evaluate_all(
 /// `POST /import`: the upload; answers with the errors, or a preview and a confirmation form.
 pub async fn upload(
     State(st): State<AppState>,
-    user: CurrentUser,
+    Importer(user): Importer,
     mut form: Multipart,
 ) -> Result<ImportPage, AppError> {
-    may_import(&user)?;
     let (mut csrf, mut file) = (None, None);
     while let Some(field) = form
         .next_field()
@@ -230,11 +239,10 @@ pub struct CommitForm {
 /// `POST /import/{id}/commit`: stores every row of a checked upload in one transaction.
 pub async fn commit(
     State(st): State<AppState>,
-    user: CurrentUser,
+    Importer(user): Importer,
     Path(id): Path<String>,
     Form(f): Form<CommitForm>,
 ) -> Result<ImportPage, AppError> {
-    may_import(&user)?;
     user.check_csrf(&f.csrf)?;
     let (filename, bytes) = st
         .store

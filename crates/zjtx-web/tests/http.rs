@@ -957,3 +957,91 @@ async fn the_size_class_reads_in_chinese_on_the_scorecard() {
         "{size_row}"
     );
 }
+
+/// Every GET route of the application × every role × own/other district or enterprise, with the
+/// status each must get (API routes answer 401 rather than redirect). POST routes refuse a missing
+/// CSRF token for every signed-in role and send the anonymous to sign in.
+#[tokio::test]
+async fn every_route_by_every_role_authorisation_table() {
+    let w = world("authz-all").await;
+    let own = w.xihu_firm.clone();
+    let other = w.other_firm.clone();
+    let routes: Vec<String> = vec![
+        "/account".into(),
+        "/dashboard".into(),
+        "/import".into(),
+        "/enterprises".into(),
+        "/enterprises/export.xlsx".into(),
+        format!("/enterprises/{own}"),
+        format!("/enterprises/{other}"),
+        "/api/v1/enterprises".into(),
+        format!("/api/v1/enterprises/{own}"),
+        format!("/api/v1/enterprises/{other}"),
+        format!("/api/v1/enterprises/{own}/evaluation"),
+        format!("/api/v1/enterprises/{other}/evaluation"),
+    ];
+    // Expected status per route, in the order above.
+    let table: [(&str, [u16; 12]); 6] = [
+        (
+            "anonymous",
+            [303, 303, 303, 303, 303, 303, 303, 401, 401, 401, 401, 401],
+        ),
+        (
+            "city",
+            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200],
+        ),
+        (
+            "xihu",
+            [200, 200, 200, 200, 200, 200, 404, 200, 200, 404, 200, 404],
+        ),
+        (
+            "firm",
+            [200, 403, 403, 200, 200, 200, 404, 200, 200, 404, 200, 404],
+        ),
+        (
+            "bank",
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+        (
+            "provider",
+            [200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (user, expected) in &table {
+        let session = if *user == "anonymous" {
+            None
+        } else {
+            Some(login(&w, user).await)
+        };
+        for (route, want) in routes.iter().zip(expected) {
+            let r = send(&w, get(route, session.as_deref())).await;
+            if r.status.as_u16() != *want {
+                wrong.push(format!(
+                    "{user} GET {route}: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+        for route in ["/logout", "/import", "/import/x/commit"] {
+            let r = send(&w, post(route, session.as_deref(), "csrf=")).await;
+            let want = if session.is_none() {
+                303
+            } else if route.starts_with("/import") && matches!(*user, "firm" | "bank" | "provider")
+            {
+                403
+            } else if route == "/import" {
+                400
+            } else {
+                403
+            };
+            if r.status.as_u16() != want {
+                wrong.push(format!(
+                    "{user} POST {route} without a token: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
