@@ -845,6 +845,115 @@ impl<'a> Ctx<'a> {
         pts
     }
 
+    /// Years in the niche at least the rule's minimum (ZX22-1, XJ22-1a, ZX26-1b, XJ26-1b).
+    fn niche_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        r: &crate::rules::MinYears,
+    ) -> Verdict {
+        let n = self.x.niche;
+        self.cond(
+            t,
+            tier,
+            id,
+            &r.clause,
+            &[Col::NicheSince],
+            iv_at_least(n, r.min_years),
+            || Detail {
+                threshold: format!("≥ {} 年（计至{}年1月1日）", r.min_years, self.a),
+                value: n.known().map(|y| format!("{y} 年")),
+                gap: niche_gap(n, r.min_years),
+                ..Detail::default()
+            },
+        )
+    }
+
+    /// Main-business share of revenue at least `min` (XJ22-1b, ZX26-2b, XJ26-2b).
+    fn main_share_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        clause: &str,
+        min: Ppm,
+    ) -> Verdict {
+        let (rr, x) = (self.x.main_rev, &self.x);
+        self.cond(
+            t,
+            tier,
+            id,
+            clause,
+            &[Col::MainRevenue, Col::Revenue],
+            rr.at_least(min),
+            || Detail {
+                threshold: format!("≥ {min}"),
+                value: ratio_value(rr),
+                notes: undefined_note(rr),
+                gap: gap_ratio_min(
+                    id,
+                    Col::MainRevenue,
+                    Col::Revenue,
+                    x.main,
+                    x.rev,
+                    min.into(),
+                    true,
+                ),
+            },
+        )
+    }
+
+    /// Debt ratio at most `max` (XJ22-2c, ZX26-2c, XJ26-2d).
+    fn debt_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        clause: &str,
+        max: Ppm,
+    ) -> Verdict {
+        let (rr, x) = (self.x.debt, &self.x);
+        self.cond(
+            t,
+            tier,
+            id,
+            clause,
+            &[Col::TotalLiabilities, Col::TotalAssets],
+            rr.at_most(max),
+            || Detail {
+                threshold: format!("≤ {max}"),
+                value: ratio_value(rr),
+                notes: undefined_note(rr),
+                gap: gap_ratio_max(
+                    id,
+                    Col::TotalLiabilities,
+                    Col::TotalAssets,
+                    x.liab,
+                    x.assets,
+                    max,
+                ),
+            },
+        )
+    }
+
+    /// A yes/no input that must be yes (a qualitative condition: no fails, blank is review).
+    fn flag_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        clause: &str,
+        col: Col,
+        v: Option<bool>,
+    ) -> Verdict {
+        self.cond(t, tier, id, clause, &[col], Can::of(v), || Detail {
+            threshold: "是".into(),
+            gap: gap_flag(col, v),
+            ..Detail::default()
+        })
+    }
+
     fn held(&self, until: Option<NaiveDate>) -> bool {
         until.is_some_and(|u| u >= self.as_of)
     }
@@ -1677,20 +1786,7 @@ impl<'a> Ctx<'a> {
             },
         );
         let p = leaf(RuleId::Zx22P, p, &mut failed);
-        let n1 = self.cond(
-            t,
-            tier,
-            RuleId::Zx22_1,
-            &r.niche.clause,
-            &[Col::NicheSince],
-            iv_at_least(x.niche, r.niche.min_years),
-            || Detail {
-                threshold: format!("≥ {} 年（计至{}年1月1日）", r.niche.min_years, self.a),
-                value: x.niche.known().map(|y| format!("{y} 年")),
-                gap: niche_gap(x.niche, r.niche.min_years),
-                ..Detail::default()
-            },
-        );
+        let n1 = self.niche_leaf(t, tier, RuleId::Zx22_1, &r.niche);
         let n1 = leaf(RuleId::Zx22_1, n1, &mut failed);
         let a2 = self.cond(
             t,
@@ -2210,45 +2306,16 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj22_1a,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj22_1a,
-                &r.niche.clause,
-                &[Col::NicheSince],
-                iv_at_least(x.niche, r.niche.min_years),
-                || Detail {
-                    threshold: format!("≥ {} 年", r.niche.min_years),
-                    value: x.niche.known().map(|y| format!("{y} 年")),
-                    gap: niche_gap(x.niche, r.niche.min_years),
-                    ..Detail::default()
-                },
-            ),
+            self.niche_leaf(t, tier, RuleId::Xj22_1a, &r.niche),
         );
-        let rs = x.main_rev;
         leaf(
             RuleId::Xj22_1b,
-            self.cond(
+            self.main_share_leaf(
                 t,
                 tier,
                 RuleId::Xj22_1b,
                 &r.main_share.clause,
-                &[Col::MainRevenue, Col::Revenue],
-                rs.at_least(r.main_share.min_share),
-                || Detail {
-                    threshold: format!("≥ {}", r.main_share.min_share),
-                    value: ratio_value(rs),
-                    notes: undefined_note(rs),
-                    gap: gap_ratio_min(
-                        RuleId::Xj22_1b,
-                        Col::MainRevenue,
-                        Col::Revenue,
-                        x.main,
-                        x.rev,
-                        r.main_share.min_share.into(),
-                        true,
-                    ),
-                },
+                r.main_share.min_share,
             ),
         );
         let ag = x.main_avg_growth;
@@ -2281,18 +2348,13 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj22_2a,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Xj22_2a,
                 &r.core_it.clause,
-                &[Col::CoreItSystem],
-                Can::of(self.e.core_it_system),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::CoreItSystem, self.e.core_it_system),
-                    ..Detail::default()
-                },
+                Col::CoreItSystem,
+                self.e.core_it_system,
             ),
         );
         leaf(
@@ -2311,30 +2373,9 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let dr = x.debt;
         leaf(
             RuleId::Xj22_2c,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj22_2c,
-                &r.debt.clause,
-                &[Col::TotalLiabilities, Col::TotalAssets],
-                dr.at_most(r.debt.max_ratio),
-                || Detail {
-                    threshold: format!("≤ {}", r.debt.max_ratio),
-                    value: ratio_value(dr),
-                    notes: undefined_note(dr),
-                    gap: gap_ratio_max(
-                        RuleId::Xj22_2c,
-                        Col::TotalLiabilities,
-                        Col::TotalAssets,
-                        x.liab,
-                        x.assets,
-                        r.debt.max_ratio,
-                    ),
-                },
-            ),
+            self.debt_leaf(t, tier, RuleId::Xj22_2c, &r.debt.clause, r.debt.max_ratio),
         );
         leaf(
             RuleId::Xj22_3a,
@@ -2359,18 +2400,13 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj22_3b,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Xj22_3b,
                 &r.brand.clause,
-                &[Col::OwnBrand],
-                Can::of(self.e.own_brand),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::OwnBrand, self.e.own_brand),
-                    ..Detail::default()
-                },
+                Col::OwnBrand,
+                self.e.own_brand,
             ),
         );
         // XJ22-4G1: the requirement depends on which revenue band Y falls in; split the revenue range
@@ -2501,34 +2537,24 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj22_5,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Xj22_5,
                 &r.chain.clause,
-                &[Col::ChainKeyLink],
-                Can::of(self.e.chain_key_link),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::ChainKeyLink, self.e.chain_key_link),
-                    ..Detail::default()
-                },
+                Col::ChainKeyLink,
+                self.e.chain_key_link,
             ),
         );
         leaf(
             RuleId::Xj22_6,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Xj22_6,
                 &r.key_field.clause,
-                &[Col::ProductKeyField],
-                Can::of(self.e.product_key_field),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::ProductKeyField, self.e.product_key_field),
-                    ..Detail::default()
-                },
+                Col::ProductKeyField,
+                self.e.product_key_field,
             ),
         );
         (all, failed)
@@ -2601,20 +2627,7 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Zx26_1b,
-            self.cond(
-                t,
-                tier,
-                RuleId::Zx26_1b,
-                &r.niche.clause,
-                &[Col::NicheSince],
-                iv_at_least(x.niche, r.niche.min_years),
-                || Detail {
-                    threshold: format!("≥ {} 年", r.niche.min_years),
-                    value: x.niche.known().map(|y| format!("{y} 年")),
-                    gap: niche_gap(x.niche, r.niche.min_years),
-                    ..Detail::default()
-                },
-            ),
+            self.niche_leaf(t, tier, RuleId::Zx26_1b, &r.niche),
         );
         let rv = &r.revenue;
         leaf(
@@ -2637,56 +2650,19 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let ms = x.main_rev;
         leaf(
             RuleId::Zx26_2b,
-            self.cond(
+            self.main_share_leaf(
                 t,
                 tier,
                 RuleId::Zx26_2b,
                 &r.main_share.clause,
-                &[Col::MainRevenue, Col::Revenue],
-                ms.at_least(r.main_share.min_share),
-                || Detail {
-                    threshold: format!("≥ {}", r.main_share.min_share),
-                    value: ratio_value(ms),
-                    notes: undefined_note(ms),
-                    gap: gap_ratio_min(
-                        RuleId::Zx26_2b,
-                        Col::MainRevenue,
-                        Col::Revenue,
-                        x.main,
-                        x.rev,
-                        r.main_share.min_share.into(),
-                        true,
-                    ),
-                },
+                r.main_share.min_share,
             ),
         );
-        let dr = x.debt;
         leaf(
             RuleId::Zx26_2c,
-            self.cond(
-                t,
-                tier,
-                RuleId::Zx26_2c,
-                &r.debt.clause,
-                &[Col::TotalLiabilities, Col::TotalAssets],
-                dr.at_most(r.debt.max_ratio),
-                || Detail {
-                    threshold: format!("≤ {}", r.debt.max_ratio),
-                    value: ratio_value(dr),
-                    notes: undefined_note(dr),
-                    gap: gap_ratio_max(
-                        RuleId::Zx26_2c,
-                        Col::TotalLiabilities,
-                        Col::TotalAssets,
-                        x.liab,
-                        x.assets,
-                        r.debt.max_ratio,
-                    ),
-                },
-            ),
+            self.debt_leaf(t, tier, RuleId::Zx26_2c, &r.debt.clause, r.debt.max_ratio),
         );
         for (id, rd, rev, rd_col, rev_col) in [
             (RuleId::Zx26_3a, x.rd, x.rev, Col::RdExpense, Col::Revenue),
@@ -2760,18 +2736,13 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Zx26_5,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Zx26_5,
                 &r.market.clause,
-                &[Col::MarketPositionOk],
-                Can::of(self.e.market_position_ok),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::MarketPositionOk, self.e.market_position_ok),
-                    ..Detail::default()
-                },
+                Col::MarketPositionOk,
+                self.e.market_position_ok,
             ),
         );
         leaf(
@@ -2837,20 +2808,7 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj26_1b,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj26_1b,
-                &r.niche.clause,
-                &[Col::NicheSince],
-                iv_at_least(x.niche, r.niche.min_years),
-                || Detail {
-                    threshold: format!("≥ {} 年", r.niche.min_years),
-                    value: x.niche.known().map(|y| format!("{y} 年")),
-                    gap: niche_gap(x.niche, r.niche.min_years),
-                    ..Detail::default()
-                },
-            ),
+            self.niche_leaf(t, tier, RuleId::Xj26_1b, &r.niche),
         );
         leaf(
             RuleId::Xj26_2a,
@@ -2868,30 +2826,14 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let ms = x.main_rev;
         leaf(
             RuleId::Xj26_2b,
-            self.cond(
+            self.main_share_leaf(
                 t,
                 tier,
                 RuleId::Xj26_2b,
                 &r.main_share.clause,
-                &[Col::MainRevenue, Col::Revenue],
-                ms.at_least(r.main_share.min_share),
-                || Detail {
-                    threshold: format!("≥ {}", r.main_share.min_share),
-                    value: ratio_value(ms),
-                    notes: undefined_note(ms),
-                    gap: gap_ratio_min(
-                        RuleId::Xj26_2b,
-                        Col::MainRevenue,
-                        Col::Revenue,
-                        x.main,
-                        x.rev,
-                        r.main_share.min_share.into(),
-                        true,
-                    ),
-                },
+                r.main_share.min_share,
             ),
         );
         let cg = RatioRange::of(x.rev, x.rev2);
@@ -2923,30 +2865,9 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        let dr = x.debt;
         leaf(
             RuleId::Xj26_2d,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj26_2d,
-                &r.debt.clause,
-                &[Col::TotalLiabilities, Col::TotalAssets],
-                dr.at_most(r.debt.max_ratio),
-                || Detail {
-                    threshold: format!("≤ {}", r.debt.max_ratio),
-                    value: ratio_value(dr),
-                    notes: undefined_note(dr),
-                    gap: gap_ratio_max(
-                        RuleId::Xj26_2d,
-                        Col::TotalLiabilities,
-                        Col::TotalAssets,
-                        x.liab,
-                        x.assets,
-                        r.debt.max_ratio,
-                    ),
-                },
-            ),
+            self.debt_leaf(t, tier, RuleId::Xj26_2d, &r.debt.clause, r.debt.max_ratio),
         );
         let two = x.rd + x.rd1;
         leaf(
@@ -3065,18 +2986,13 @@ impl<'a> Ctx<'a> {
         );
         leaf(
             RuleId::Xj26_6,
-            self.cond(
+            self.flag_leaf(
                 t,
                 tier,
                 RuleId::Xj26_6,
                 &r.key_field.clause,
-                &[Col::ProductKeyField],
-                Can::of(self.e.product_key_field),
-                || Detail {
-                    threshold: "是".into(),
-                    gap: gap_flag(Col::ProductKeyField, self.e.product_key_field),
-                    ..Detail::default()
-                },
+                Col::ProductKeyField,
+                self.e.product_key_field,
             ),
         );
         leaf(

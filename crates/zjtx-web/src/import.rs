@@ -9,7 +9,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use zjtx_core::Enterprise;
-use zjtx_store::{Filter, Role};
+use zjtx_store::Role;
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
@@ -287,19 +287,8 @@ pub async fn export(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let mut f = Filter {
-        region: q.region.clone(),
-        size: q.size.clone(),
-        top_tier: q.top_tier.clone(),
-        title: q.title.clone(),
-        section: q.section.clone(),
-        ecosystem: q.ecosystem.clone(),
-        candidate: q.candidate.clone(),
-        expiring: q.expiring.clone(),
-        q: q.q.clone(),
-        per_page: 200,
-        ..Filter::default()
-    };
+    // Every page of the list, from the start.
+    let mut f = ListQuery { after: None, ..q }.filter(200);
     let mut rows = Vec::new();
     loop {
         let page = st.store.list(&f, &scope).await?;

@@ -221,6 +221,26 @@ pub struct ListQuery {
     pub after: Option<String>,
 }
 
+impl ListQuery {
+    /// The store's filter for these query parameters, one page of `per_page` from `after`.
+    pub fn filter(&self, per_page: u32) -> Filter {
+        Filter {
+            region: self.region.clone(),
+            size: self.size.clone(),
+            top_tier: self.top_tier.clone(),
+            title: self.title.clone(),
+            section: self.section.clone(),
+            ecosystem: self.ecosystem.clone(),
+            candidate: self.candidate.clone(),
+            expiring: self.expiring.clone(),
+            q: self.q.clone(),
+            after: self.after.clone(),
+            per_page,
+            today: today(),
+        }
+    }
+}
+
 pub struct ListItem {
     pub uscc: String,
     pub name: String,
@@ -284,20 +304,7 @@ pub async fn enterprises(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let filter = Filter {
-        region: q.region.clone(),
-        size: q.size.clone(),
-        top_tier: q.top_tier.clone(),
-        title: q.title.clone(),
-        section: q.section.clone(),
-        ecosystem: q.ecosystem.clone(),
-        candidate: q.candidate.clone(),
-        expiring: q.expiring.clone(),
-        q: q.q.clone(),
-        after: q.after.clone(),
-        per_page: 50,
-        today: today(),
-    };
+    let filter = q.filter(50);
     let page = st.store.list(&filter, &scope).await?;
     let regions: Vec<Choice> = st
         .districts(&scope)
