@@ -64,6 +64,9 @@ pub const DISTRICTS: &[(&str, &str)] = &[
     ("330182", "建德市"),
 ];
 
+/// The city's five industrial ecosystems (五大产业生态圈, `data/hangzhou-ecosystems.csv`).
+pub const ECOSYSTEMS: &[&str] = &["智能物联", "生物医药", "高端装备", "新材料", "绿色能源"];
+
 /// A cell that could not be read: the message completes "row R, column K: …".
 pub type CellResult<T> = Result<T, String>;
 
@@ -755,6 +758,19 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn the_ecosystems_are_those_of_the_reference_data() {
+        let csv = include_str!("../data/hangzhou-ecosystems.csv");
+        let mut named: Vec<&str> = csv
+            .lines()
+            .skip(1)
+            .filter_map(|l| l.split(',').next())
+            .filter(|s| !s.is_empty())
+            .collect();
+        named.dedup();
+        assert_eq!(named, ECOSYSTEMS);
     }
 
     #[test]

@@ -401,6 +401,16 @@ impl Store {
             wh.push("e.industry_code LIKE ?".into());
             binds.push(format!("{sec}%"));
         }
+        // Revenue of the latest year, in units of 1/10000 万元; bound as text and cast, since every
+        // value of this builder is text.
+        if let Some(min) = f.revenue_min {
+            wh.push("e.revenue >= CAST(? AS BIGINT)".into());
+            binds.push(min.to_string());
+        }
+        if let Some(max) = f.revenue_max {
+            wh.push("e.revenue <= CAST(? AS BIGINT)".into());
+            binds.push(max.to_string());
+        }
         if let Some(tier) = f.title.as_deref().filter(|v| !v.is_empty()) {
             wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)".into());
             binds.push(tier.to_owned());

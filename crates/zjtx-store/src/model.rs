@@ -33,6 +33,9 @@ pub struct Filter {
     pub candidate: Option<String>,
     /// Holds this title and it expires within six months of `today`.
     pub expiring: Option<String>,
+    /// Revenue of the latest year at least / at most, in units of 1/10000 万元.
+    pub revenue_min: Option<i64>,
+    pub revenue_max: Option<i64>,
     /// Part of the name, or the exact USCC.
     pub q: Option<String>,
     /// Keyset paging: the last USCC of the previous page.
@@ -52,6 +55,8 @@ impl Default for Filter {
             title: None,
             candidate: None,
             expiring: None,
+            revenue_min: None,
+            revenue_max: None,
             q: None,
             after: None,
             per_page: 50,

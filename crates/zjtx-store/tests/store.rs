@@ -507,3 +507,51 @@ async fn dashboard_counts_agree_with_the_rows_and_their_lists() {
         assert_eq!(dd.by_region.iter().map(|c| c.n).sum::<i64>(), xihu, "{b}");
     }
 }
+
+#[tokio::test]
+async fn a_revenue_range_filters_on_the_latest_year() {
+    for s in stores("revenue").await {
+        let b = s.backend();
+        let rows = evaluated(city(300));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let (lo, hi) = (
+            zjtx_core::num::Wan::whole(1000),
+            zjtx_core::num::Wan::whole(20_000),
+        );
+        let want = rows
+            .iter()
+            .filter(|(e, _)| e.revenue.is_some_and(|r| r >= lo && r <= hi))
+            .count() as i64;
+        let f = Filter {
+            revenue_min: Some(lo.units()),
+            revenue_max: Some(hi.units()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            want,
+            "{b}"
+        );
+        let f = Filter {
+            revenue_min: Some(lo.units()),
+            ..Filter::default()
+        };
+        let want = rows
+            .iter()
+            .filter(|(e, _)| e.revenue.is_some_and(|r| r >= lo))
+            .count() as i64;
+        assert_eq!(
+            s.list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            want,
+            "{b}"
+        );
+    }
+}

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use zjtx_store::{EnterpriseRow, Filter, ListPage};
+use zjtx_store::{EnterpriseRow, ListPage};
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
@@ -91,17 +91,13 @@ pub async fn token(
     }
 }
 
+/// The list's query: the page's filters (`ListQuery`) and a page size.
 #[derive(Deserialize, Default)]
 pub struct ListParams {
-    pub region: Option<String>,
-    pub ecosystem: Option<String>,
-    pub section: Option<String>,
-    pub size: Option<String>,
-    pub top_tier: Option<String>,
-    pub title: Option<String>,
-    pub q: Option<String>,
-    pub after: Option<String>,
-    pub per_page: Option<u32>,
+    #[serde(flatten)]
+    pub filters: crate::pages::ListQuery,
+    /// Rows per page (1–200, default 50). Text, because flattened query values all arrive as text.
+    pub per_page: Option<String>,
 }
 
 /// `GET /api/v1/enterprises`: one page of the enterprises in the caller's scope.
@@ -114,18 +110,13 @@ pub async fn enterprises(
         return Err(AppError::Forbidden.into());
     }
     let scope = user.scope(&st.store).await?;
-    let f = Filter {
-        region: p.region,
-        ecosystem: p.ecosystem,
-        section: p.section,
-        size: p.size,
-        top_tier: p.top_tier,
-        title: p.title,
-        q: p.q,
-        after: p.after,
-        per_page: p.per_page.unwrap_or(50),
-        ..Filter::default()
+    let per_page = match p.per_page.as_deref() {
+        None | Some("") => 50,
+        Some(v) => v
+            .parse()
+            .map_err(|_| AppError::BadRequest(format!("per_page {v:?} is not a whole number")))?,
     };
+    let f = p.filters.filter(per_page)?;
     Ok(Json(st.store.list(&f, &scope).await?))
 }
 
@@ -249,7 +240,9 @@ pub const PATHS: &[&str] = &[
 
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
-    let list_params: Vec<Value> = ["region", "ecosystem", "section", "size", "top_tier", "title", "q", "after", "per_page"]
+    let list_params: Vec<Value> = [
+        "region", "ecosystem", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "per_page",
+    ]
         .iter()
         .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": if *n == "per_page" { "integer" } else { "string" } } }))
         .collect();

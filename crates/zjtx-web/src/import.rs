@@ -288,7 +288,7 @@ pub async fn export(
     }
     let scope = user.scope(&st.store).await?;
     // Every page of the list, from the start.
-    let mut f = ListQuery { after: None, ..q }.filter(200);
+    let mut f = ListQuery { after: None, ..q }.filter(200)?;
     let mut rows = Vec::new();
     loop {
         let page = st.store.list(&f, &scope).await?;

@@ -207,12 +207,15 @@ pub async fn account(user: CurrentUser) -> AccountPage {
 
 // ---- the enterprise list ------------------------------------------------------------------------
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 pub struct ListQuery {
     pub region: Option<String>,
     pub ecosystem: Option<String>,
     pub candidate: Option<String>,
     pub expiring: Option<String>,
+    /// Revenue bounds in 万元 (the latest year).
+    pub revenue_min: Option<String>,
+    pub revenue_max: Option<String>,
     pub size: Option<String>,
     pub top_tier: Option<String>,
     pub title: Option<String>,
@@ -222,9 +225,20 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    /// The store's filter for these query parameters, one page of `per_page` from `after`.
-    pub fn filter(&self, per_page: u32) -> Filter {
-        Filter {
+    /// The store's filter for these query parameters, one page of `per_page` from `after`; a
+    /// malformed amount is a clear error.
+    pub fn filter(&self, per_page: u32) -> Result<Filter, AppError> {
+        let amount = |v: &Option<String>, label: &str| -> Result<Option<i64>, AppError> {
+            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(t) => zjtx_core::num::Wan::parse(t)
+                    .map(|w| Some(w.units()))
+                    .map_err(|e| AppError::BadRequest(format!("{label}（万元）：{t:?} {e}"))),
+            }
+        };
+        Ok(Filter {
+            revenue_min: amount(&self.revenue_min, "营业收入下限")?,
+            revenue_max: amount(&self.revenue_max, "营业收入上限")?,
             region: self.region.clone(),
             size: self.size.clone(),
             top_tier: self.top_tier.clone(),
@@ -237,7 +251,7 @@ impl ListQuery {
             after: self.after.clone(),
             per_page,
             today: today(),
-        }
+        })
     }
 }
 
@@ -270,7 +284,11 @@ pub struct ListPageView {
     pub next_link: Option<String>,
     pub export_link: String,
     pub q: String,
+    pub revenue_min: String,
+    pub revenue_max: String,
     pub regions: Vec<Choice>,
+    pub ecosystems: Vec<Choice>,
+    pub sections: Vec<Choice>,
     pub sizes: Vec<Choice>,
     pub tiers: Vec<Choice>,
     pub titles: Vec<Choice>,
@@ -304,7 +322,7 @@ pub async fn enterprises(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let filter = q.filter(50);
+    let filter = q.filter(50)?;
     let page = st.store.list(&filter, &scope).await?;
     let regions: Vec<Choice> = st
         .districts(&scope)
@@ -350,7 +368,25 @@ pub async fn enterprises(
         next_link,
         export_link,
         q: q.q.clone().unwrap_or_default(),
+        revenue_min: q.revenue_min.clone().unwrap_or_default(),
+        revenue_max: q.revenue_max.clone().unwrap_or_default(),
         regions,
+        ecosystems: zjtx_core::enterprise::ECOSYSTEMS
+            .iter()
+            .map(|e| Choice {
+                value: (*e).to_owned(),
+                label: (*e).to_owned(),
+                selected: q.ecosystem.as_deref() == Some(*e),
+            })
+            .collect(),
+        sections: zjtx_core::ids::SECTIONS
+            .iter()
+            .map(|s| Choice {
+                value: s.letter.to_string(),
+                label: format!("{} {}", s.letter, s.name_zh),
+                selected: q.section.as_deref() == Some(s.letter.to_string().as_str()),
+            })
+            .collect(),
         sizes: choices(
             &[
                 ("medium", "中型"),
@@ -390,6 +426,8 @@ fn filter_query(q: &ListQuery) -> String {
         ("ecosystem", &q.ecosystem),
         ("candidate", &q.candidate),
         ("expiring", &q.expiring),
+        ("revenue_min", &q.revenue_min),
+        ("revenue_max", &q.revenue_max),
         ("size", &q.size),
         ("top_tier", &q.top_tier),
         ("title", &q.title),

@@ -1045,3 +1045,53 @@ async fn every_route_by_every_role_authorisation_table() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+#[tokio::test]
+async fn the_list_filters_by_revenue_and_refuses_a_malformed_amount() {
+    let w = world("revenue").await;
+    let city = login(&w, "city").await;
+    let r = send(&w, get("/enterprises?revenue_min=12x", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("营业收入下限") && r.body.contains("12x"),
+        "the error names the field and the value"
+    );
+    let r = send(
+        &w,
+        get(
+            "/enterprises?revenue_min=5000&ecosystem=%E6%99%BA%E8%83%BD%E7%89%A9%E8%81%94",
+            Some(&city),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let f = zjtx_store::Filter {
+        revenue_min: Some(5000 * 10_000),
+        ecosystem: Some("智能物联".into()),
+        ..Default::default()
+    };
+    let n = w
+        .state
+        .store
+        .list(&f, &zjtx_store::Scope::all())
+        .await
+        .map(|p| p.total)
+        .unwrap_or(-1);
+    assert!(
+        r.body.contains(&format!("共 {n} 家")),
+        "the page counts what the store counts ({n})"
+    );
+    let token = api_token(&w, "city").await;
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            "/api/v1/enterprises?revenue_min=5000&per_page=7",
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(json(&r)["items"].as_array().is_some_and(|a| a.len() <= 7));
+}
