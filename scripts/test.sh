@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: every crate on SQLite, then the storage suite and the two-instances test on
+# The whole test suite: every crate on SQLite; the storage suite and the two-instances test on
 # PostgreSQL when a server answers (ZJTX_TEST_DATABASE_URL, default
-# postgres://postgres@127.0.0.1:5432/test).
+# postgres://postgres@127.0.0.1:5432/test); the browser tests when Debian's Chromium is installed.
+# Each leg that cannot run here says that it was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace
@@ -18,4 +19,10 @@ if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
   fi
 else
   echo "== PostgreSQL leg SKIPPED: no server at 127.0.0.1:5432 (the storage suite ran on SQLite only)"
+fi
+if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
+  echo "== browser tests (Debian's Chromium driven by playwright-core)"
+  tests/browser/run.sh
+else
+  echo "== browser tests SKIPPED: they need /usr/bin/chromium (apt-get install chromium) and node"
 fi
