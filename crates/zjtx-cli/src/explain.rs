@@ -245,37 +245,20 @@ fn render(out: &mut String, e: &Enterprise, rs: &RuleSet, ev: &Evaluation, lang:
             t(lang, "距下一梯度的差距", "gaps to the next tier"),
             glossary::tier(tier, lang)
         );
+        // Conditions not met first (the score routes' summaries aside), then the indicators'
+        // "next band" hints.
+        let tier_entries = || {
+            ev.trace
+                .iter()
+                .filter(move |x| x.tier == Some(tier) && x.gap.is_some())
+        };
+        let conditions = tier_entries().filter(|x| {
+            x.verdict.is_some_and(|v| v != Verdict::Pass)
+                && !matches!(x.id, RuleId::CxScore | RuleId::KjScore | RuleId::Zx22Score)
+        });
+        let indicators = tier_entries().filter(|x| x.verdict.is_none());
         let mut any = false;
-        for entry in ev
-            .trace
-            .iter()
-            .filter(|x| x.tier == Some(tier) && x.gap.is_some() && x.verdict != Some(Verdict::Pass))
-        {
-            if entry.verdict.is_none()
-                || matches!(
-                    entry.id,
-                    RuleId::CxScore | RuleId::KjScore | RuleId::Zx22Score
-                )
-            {
-                // Indicators' gaps are "next band" hints; show those after the failed conditions.
-                continue;
-            }
-            if let Some(g) = &entry.gap {
-                any = true;
-                let _ = writeln!(
-                    out,
-                    "  - {} {}: {}",
-                    entry.id.as_str(),
-                    glossary::rule(entry.id, lang),
-                    if lang == Lang::Zh { &g.zh } else { &g.en }
-                );
-            }
-        }
-        for entry in ev
-            .trace
-            .iter()
-            .filter(|x| x.tier == Some(tier) && x.verdict.is_none() && x.gap.is_some())
-        {
+        for entry in conditions.chain(indicators) {
             if let Some(g) = &entry.gap {
                 any = true;
                 let _ = writeln!(
