@@ -1753,13 +1753,7 @@ impl<'a> Ctx<'a> {
     ) -> (Verdict, Dec4, IdSet) {
         let x = &self.x;
         let tier = Some(Tier::Srdi);
-        let mut failed = gates.failed(true);
-        let leaf = |id: RuleId, v: Verdict, failed: &mut IdSet| {
-            if v == Verdict::Fail {
-                failed.insert(id);
-            }
-            v
-        };
+        let mut leaves = Leaves::new(gates);
         let prereq = if r.prerequisite.required {
             Can::known(self.held(self.e.innovative_until)).or(can_of(innovative))
         } else {
@@ -1785,9 +1779,9 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let p = leaf(RuleId::Zx22P, p, &mut failed);
+        leaves.add(RuleId::Zx22P, p);
         let n1 = self.niche_leaf(t, tier, RuleId::Zx22_1, &r.niche);
-        let n1 = leaf(RuleId::Zx22_1, n1, &mut failed);
+        leaves.add(RuleId::Zx22_1, n1);
         let a2 = self.cond(
             t,
             tier,
@@ -1801,7 +1795,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let a2 = leaf(RuleId::Zx22_2a, a2, &mut failed);
+        leaves.add(RuleId::Zx22_2a, a2);
         let rr = x.rd_rev;
         let b2 = self.cond(
             t,
@@ -1825,7 +1819,7 @@ impl<'a> Ctx<'a> {
                 ),
             },
         );
-        let b2 = leaf(RuleId::Zx22_2b, b2, &mut failed);
+        leaves.add(RuleId::Zx22_2b, b2);
         let rv = &r.revenue;
         // "≥ 1000, or < 1000 with equity ≥ 2000" is "≥ 1000 or equity ≥ 2000": each input once.
         let c3 = iv_at_least(x.rev, rv.min_revenue.units())
@@ -1846,7 +1840,7 @@ impl<'a> Ctx<'a> {
                 ..Detail::default()
             },
         );
-        let v3 = leaf(RuleId::Zx22_3, v3, &mut failed);
+        leaves.add(RuleId::Zx22_3, v3);
 
         // Scored indicators (always computed: the score is printed whatever decides ZX22-4).
         let s = Tier::Srdi;
@@ -2262,9 +2256,12 @@ impl<'a> Ctx<'a> {
             score_v.or(d1).or(d2).or(d3).or(d4),
             || "ZX22-SCORE 或 ZX22-D1…D4 之一".into(),
         );
-        let z4 = leaf(RuleId::Zx22_4, z4, &mut failed);
-        let v = gates.all().and(p).and(n1).and(a2).and(b2).and(v3).and(z4);
-        (v, Dec4::from_units(total.lo).unwrap_or(Dec4::ZERO), failed)
+        leaves.add(RuleId::Zx22_4, z4);
+        (
+            leaves.all,
+            Dec4::from_units(total.lo).unwrap_or(Dec4::ZERO),
+            leaves.failed,
+        )
     }
 
     fn giant22<T: Tracer>(
@@ -2276,15 +2273,8 @@ impl<'a> Ctx<'a> {
     ) -> (Verdict, IdSet) {
         let x = &self.x;
         let tier = Some(Tier::Giant);
-        let mut failed = gates.failed(true);
-        let mut all = gates.all();
-        let mut leaf = |id: RuleId, v: Verdict| {
-            if v == Verdict::Fail {
-                failed.insert(id);
-            }
-            all = all.and(v);
-        };
-        leaf(
+        let mut leaves = Leaves::new(gates);
+        leaves.add(
             RuleId::Xj22P,
             self.cond(
                 t,
@@ -2304,11 +2294,11 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_1a,
             self.niche_leaf(t, tier, RuleId::Xj22_1a, &r.niche),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_1b,
             self.main_share_leaf(
                 t,
@@ -2319,7 +2309,7 @@ impl<'a> Ctx<'a> {
             ),
         );
         let ag = x.main_avg_growth;
-        leaf(
+        leaves.add(
             RuleId::Xj22_1c,
             self.cond(
                 t,
@@ -2346,7 +2336,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_2a,
             self.flag_leaf(
                 t,
@@ -2357,7 +2347,7 @@ impl<'a> Ctx<'a> {
                 self.e.core_it_system,
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_2b,
             self.cond(
                 t,
@@ -2373,11 +2363,11 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_2c,
             self.debt_leaf(t, tier, RuleId::Xj22_2c, &r.debt.clause, r.debt.max_ratio),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_3a,
             self.cond(
                 t,
@@ -2398,7 +2388,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_3b,
             self.flag_leaf(
                 t,
@@ -2529,13 +2519,13 @@ impl<'a> Ctx<'a> {
             },
         );
         let x4 = g1v.and(g2v).and(g3v).or(d1).or(d2);
-        leaf(
+        leaves.add(
             RuleId::Xj22_4,
             self.combine(t, Tier::Giant, RuleId::Xj22_4, &g.clause, x4, || {
                 "(XJ22-4G1 且 4G2 且 4G3) 或 4D1 或 4D2".into()
             }),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_5,
             self.flag_leaf(
                 t,
@@ -2546,7 +2536,7 @@ impl<'a> Ctx<'a> {
                 self.e.chain_key_link,
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj22_6,
             self.flag_leaf(
                 t,
@@ -2557,7 +2547,7 @@ impl<'a> Ctx<'a> {
                 self.e.product_key_field,
             ),
         );
-        (all, failed)
+        (leaves.all, leaves.failed)
     }
 
     // ---- SRDI and little giant, 2026 ------------------------------------------------------
@@ -2594,19 +2584,12 @@ impl<'a> Ctx<'a> {
     ) -> (Verdict, IdSet) {
         let x = &self.x;
         let tier = Some(Tier::Srdi);
-        let mut failed = gates.failed(true);
-        let mut all = gates.all();
-        let mut leaf = |id: RuleId, v: Verdict| {
-            if v == Verdict::Fail {
-                failed.insert(id);
-            }
-            all = all.and(v);
-        };
+        let mut leaves = Leaves::new(gates);
         let pre =
             Can::known(self.held(self.e.innovative_until) || self.held(self.e.tech_sme_until))
                 .or(can_of(innovative))
                 .or(can_of(tech));
-        leaf(
+        leaves.add(
             RuleId::Zx26_1a,
             self.cond(
                 t,
@@ -2625,12 +2608,12 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Zx26_1b,
             self.niche_leaf(t, tier, RuleId::Zx26_1b, &r.niche),
         );
         let rv = &r.revenue;
-        leaf(
+        leaves.add(
             RuleId::Zx26_2a,
             self.cond(
                 t,
@@ -2650,7 +2633,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Zx26_2b,
             self.main_share_leaf(
                 t,
@@ -2660,7 +2643,7 @@ impl<'a> Ctx<'a> {
                 r.main_share.min_share,
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Zx26_2c,
             self.debt_leaf(t, tier, RuleId::Zx26_2c, &r.debt.clause, r.debt.max_ratio),
         );
@@ -2675,7 +2658,7 @@ impl<'a> Ctx<'a> {
             ),
         ] {
             let rr = RatioRange::of(rd, rev);
-            leaf(
+            leaves.add(
                 id,
                 self.cond(
                     t,
@@ -2709,7 +2692,7 @@ impl<'a> Ctx<'a> {
             );
         }
         let inn = &r.innovation;
-        leaf(
+        leaves.add(
             RuleId::Zx26_4,
             self.cond(
                 t,
@@ -2734,7 +2717,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Zx26_5,
             self.flag_leaf(
                 t,
@@ -2745,7 +2728,7 @@ impl<'a> Ctx<'a> {
                 self.e.market_position_ok,
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Zx26_6,
             self.cond(
                 t,
@@ -2766,7 +2749,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        (all, failed)
+        (leaves.all, leaves.failed)
     }
 
     fn giant26<T: Tracer>(
@@ -2778,15 +2761,8 @@ impl<'a> Ctx<'a> {
     ) -> (Verdict, IdSet) {
         let x = &self.x;
         let tier = Some(Tier::Giant);
-        let mut failed = gates.failed(true);
-        let mut all = gates.all();
-        let mut leaf = |id: RuleId, v: Verdict| {
-            if v == Verdict::Fail {
-                failed.insert(id);
-            }
-            all = all.and(v);
-        };
-        leaf(
+        let mut leaves = Leaves::new(gates);
+        leaves.add(
             RuleId::Xj26_1a,
             self.cond(
                 t,
@@ -2806,11 +2782,11 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_1b,
             self.niche_leaf(t, tier, RuleId::Xj26_1b, &r.niche),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_2a,
             self.cond(
                 t,
@@ -2826,7 +2802,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_2b,
             self.main_share_leaf(
                 t,
@@ -2838,7 +2814,7 @@ impl<'a> Ctx<'a> {
         );
         let cg = RatioRange::of(x.rev, x.rev2);
         let thr = Thr::compound2(r.growth.min_compound_growth);
-        leaf(
+        leaves.add(
             RuleId::Xj26_2c,
             self.cond(
                 t,
@@ -2865,12 +2841,12 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_2d,
             self.debt_leaf(t, tier, RuleId::Xj26_2d, &r.debt.clause, r.debt.max_ratio),
         );
         let two = x.rd + x.rd1;
-        leaf(
+        leaves.add(
             RuleId::Xj26_3a,
             self.cond(
                 t,
@@ -2906,7 +2882,7 @@ impl<'a> Ctx<'a> {
             ),
         ] {
             let rr = RatioRange::of(rd, rev);
-            leaf(
+            leaves.add(
                 id,
                 self.cond(
                     t,
@@ -2933,7 +2909,7 @@ impl<'a> Ctx<'a> {
             );
         }
         let inn = &r.innovation;
-        leaf(
+        leaves.add(
             RuleId::Xj26_4,
             self.cond(
                 t,
@@ -2965,7 +2941,7 @@ impl<'a> Ctx<'a> {
                 .market_rank
                 .map_or(Can::EITHER, |k| Can::known(k <= m.max_rank)));
         }
-        leaf(
+        leaves.add(
             RuleId::Xj26_5,
             self.cond(
                 t,
@@ -2984,7 +2960,7 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_6,
             self.flag_leaf(
                 t,
@@ -2995,7 +2971,7 @@ impl<'a> Ctx<'a> {
                 self.e.product_key_field,
             ),
         );
-        leaf(
+        leaves.add(
             RuleId::Xj26_7,
             self.cond(
                 t,
@@ -3016,7 +2992,30 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        (all, failed)
+        (leaves.all, leaves.failed)
+    }
+}
+
+/// The leaf conditions of a tier as they are recorded: the ids of those that failed, and the
+/// tier's verdict so far (the `and` of the gates and every leaf).
+struct Leaves {
+    failed: IdSet,
+    all: Verdict,
+}
+
+impl Leaves {
+    fn new(gates: &Gates) -> Leaves {
+        Leaves {
+            failed: gates.failed(true),
+            all: gates.all(),
+        }
+    }
+    /// Records a leaf's verdict.
+    fn add(&mut self, id: RuleId, v: Verdict) {
+        if v == Verdict::Fail {
+            self.failed.insert(id);
+        }
+        self.all = self.all.and(v);
     }
 }
 

@@ -120,8 +120,14 @@ pub async fn enterprises(
     Ok(Json(st.store.list(&f, &scope).await?))
 }
 
-/// An enterprise in the caller's scope, or 404 (so that scope cannot be probed).
-async fn visible(st: &AppState, user: &CurrentUser, uscc: &str) -> Result<EnterpriseRow, ApiError> {
+/// An enterprise in the caller's scope, or 404 (so that scope cannot be probed); the read is
+/// audited as `what`.
+async fn visible(
+    st: &AppState,
+    user: &CurrentUser,
+    uscc: &str,
+    what: &str,
+) -> Result<EnterpriseRow, ApiError> {
     if !user.sees_registry() {
         return Err(AppError::Forbidden.into());
     }
@@ -133,6 +139,9 @@ async fn visible(st: &AppState, user: &CurrentUser, uscc: &str) -> Result<Enterp
     if !auth::can_see(&user.scope(&st.store).await?, &row) {
         return Err(AppError::NotFound.into());
     }
+    st.store
+        .audit(Some(user.user.id), "read", Some(&row.uscc), what)
+        .await?;
     Ok(row)
 }
 
@@ -142,15 +151,7 @@ pub async fn enterprise(
     ApiUser(user): ApiUser,
     Path(uscc): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let row = visible(&st, &user, &uscc).await?;
-    st.store
-        .audit(
-            Some(user.user.id),
-            "read",
-            Some(&row.uscc),
-            "api enterprise",
-        )
-        .await?;
+    let row = visible(&st, &user, &uscc, "api enterprise").await?;
     let years: Vec<Value> = st
         .store
         .years(&row.uscc)
@@ -196,15 +197,7 @@ pub async fn evaluation(
     Path(uscc): Path<String>,
     Query(p): Query<EvaluationParams>,
 ) -> Result<Json<zjtx_core::Evaluation>, ApiError> {
-    let row = visible(&st, &user, &uscc).await?;
-    st.store
-        .audit(
-            Some(user.user.id),
-            "read",
-            Some(&row.uscc),
-            "api evaluation",
-        )
-        .await?;
+    let row = visible(&st, &user, &uscc, "api evaluation").await?;
     let years = st.store.years(&row.uscc).await?;
     let e = match p.year {
         Some(y) => years
