@@ -40,9 +40,9 @@ impl DbArgs {
             .await
             .context("failed to run the migrations")?;
         store
-            .seed_regions()
+            .seed_reference()
             .await
-            .context("failed to seed the regions")?;
+            .context("failed to seed the reference data")?;
         Ok(store)
     }
 }
@@ -244,6 +244,11 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
             .import(&rows, None, today)
             .await
             .context("failed to import the demo city")?;
+        let tags = zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e));
+        store
+            .set_chains(&tags, None)
+            .await
+            .context("failed to tag the demo city's chains")?;
         eprintln!("generated a demo city of {DEMO_ENTERPRISES} enterprises");
     }
     let firm = store
@@ -299,10 +304,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     }
     println!(
         "ZJTX demo: {} enterprises in {}",
-        store
-            .list(&Default::default(), &zjtx_store::Scope::all())
-            .await?
-            .total,
+        store.count_enterprises().await?,
         data.display()
     );
     println!("Open http://{listen}/ and sign in with any of these (password for all: {password}):");

@@ -67,6 +67,39 @@ pub const DISTRICTS: &[(&str, &str)] = &[
 /// The city's five industrial ecosystems (五大产业生态圈, `data/hangzhou-ecosystems.csv`).
 pub const ECOSYSTEMS: &[&str] = &["智能物联", "生物医药", "高端装备", "新材料", "绿色能源"];
 
+/// An industrial chain (产业链) named under an ecosystem.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chain {
+    pub ecosystem: &'static str,
+    pub name: &'static str,
+    pub name_en: &'static str,
+}
+
+/// The chains the city names under its ecosystems (`data/hangzhou-ecosystems.csv`, embedded), in
+/// the file's order. A deployment starts with these; bureaus add chains in the database.
+pub fn chains() -> &'static [Chain] {
+    static CHAINS: std::sync::LazyLock<Vec<Chain>> = std::sync::LazyLock::new(|| {
+        include_str!("../data/hangzhou-ecosystems.csv")
+            .lines()
+            .skip(1)
+            .filter_map(|l| {
+                let mut it = l.split(',').map(str::trim);
+                match (it.next(), it.next(), it.next()) {
+                    (Some(ecosystem), Some(name), Some(name_en)) if !name.is_empty() => {
+                        Some(Chain {
+                            ecosystem,
+                            name,
+                            name_en,
+                        })
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    });
+    &CHAINS
+}
+
 /// A cell that could not be read: the message completes "row R, column K: …".
 pub type CellResult<T> = Result<T, String>;
 
@@ -758,6 +791,19 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), COLUMNS.len());
+    }
+
+    #[test]
+    fn every_chain_of_the_reference_data_is_read_under_a_known_ecosystem() {
+        let csv = include_str!("../data/hangzhou-ecosystems.csv");
+        let rows = csv.lines().skip(1).filter(|l| !l.trim().is_empty()).count();
+        assert_eq!(chains().len(), rows);
+        assert!(chains().iter().all(|c| ECOSYSTEMS.contains(&c.ecosystem)));
+        assert!(chains().iter().all(|c| !c.name_en.is_empty()));
+        let mut names: Vec<_> = chains().iter().map(|c| c.name).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), chains().len(), "chain names are unique");
     }
 
     #[test]

@@ -483,8 +483,70 @@ impl Iterator for Generator {
     }
 }
 
+/// The demo chain tags of a generated enterprise: one chain of its ecosystem, a quarter of the time
+/// two, none outside the ecosystems. Drawn from its USCC, so the same city always gets the same tags.
+pub fn chains_of(e: &Enterprise) -> Vec<&'static str> {
+    let Some(eco) = e.ecosystem.as_deref() else {
+        return Vec::new();
+    };
+    let under: Vec<&'static str> = crate::enterprise::chains()
+        .iter()
+        .filter(|c| c.ecosystem == eco)
+        .map(|c| c.name)
+        .collect();
+    if under.is_empty() {
+        return Vec::new();
+    }
+    let key = e.uscc.key();
+    let mut rng = ChaCha8Rng::seed_from_u64((key as u64) ^ ((key >> 64) as u64));
+    let first = rng.random_range(0..under.len());
+    let mut out = vec![under[first]];
+    if under.len() > 1 && rng.random_bool(0.25) {
+        out.push(under[(first + rng.random_range(1..under.len())) % under.len()]);
+    }
+    out
+}
+
+/// The demo chain tags of a generated city, as (USCC, chains) for the enterprises that have any.
+pub fn chain_tags<'a>(
+    city: impl IntoIterator<Item = &'a Enterprise>,
+) -> Vec<(String, Vec<String>)> {
+    city.into_iter()
+        .map(|e| {
+            let cs = chains_of(e).into_iter().map(str::to_owned).collect();
+            (e.uscc.to_string(), cs)
+        })
+        .filter(|(_, cs): &(String, Vec<String>)| !cs.is_empty())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn demo_chains_lie_in_the_enterprise_s_ecosystem_and_repeat_for_a_seed() {
+        let city: Vec<Enterprise> = Generator::new(11, 2025).take(2000).collect();
+        let mut two = 0;
+        for e in &city {
+            let cs = chains_of(e);
+            assert_eq!(cs, chains_of(e), "deterministic");
+            match e.ecosystem.as_deref() {
+                None => assert!(cs.is_empty()),
+                Some(eco) => {
+                    assert!((1..=2).contains(&cs.len()), "{cs:?}");
+                    assert_ne!(cs.first(), cs.get(1), "two different chains");
+                    for c in &cs {
+                        let chain = crate::enterprise::chains().iter().find(|k| k.name == *c);
+                        assert_eq!(chain.map(|k| k.ecosystem), Some(eco));
+                    }
+                    two += usize::from(cs.len() == 2);
+                }
+            }
+        }
+        assert!(
+            two > 100 && two < 800,
+            "about a quarter have two chains: {two}"
+        );
+    }
     use super::*;
 
     #[test]

@@ -96,6 +96,27 @@ fn numbered(sql: &str) -> String {
     out
 }
 
+/// Copies the enterprises' regions onto their chain tags; followed by a list of `?` USCCs and `)`.
+const SYNC_TAG_REGIONS: &str = "UPDATE enterprise_chains SET region_code = \
+     (SELECT e.region_code FROM enterprises e WHERE e.uscc = enterprise_chains.uscc) WHERE uscc IN (";
+
+/// `sql` (ending in `IN (`) followed by one bound value per code and `)`.
+fn in_list<DB: sqlx::Database>(
+    sql: &'static str,
+    codes: impl Iterator<Item = String>,
+) -> sqlx::QueryBuilder<DB>
+where
+    String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+{
+    let mut qb = sqlx::QueryBuilder::<DB>::new(sql);
+    let mut list = qb.separated(", ");
+    for c in codes {
+        list.push_bind(c);
+    }
+    qb.push(")");
+    qb
+}
+
 /// Lists count their total up to this many rows.
 pub const COUNT_CAP: i64 = 2_000;
 
@@ -184,9 +205,11 @@ impl Store {
         Ok(())
     }
 
-    /// Seeds the region hierarchy of the model city (Zhejiang → Hangzhou → its 13 divisions), once.
-    pub async fn seed_regions(&self) -> Result<()> {
+    /// Seeds the reference data, once: the region hierarchy of the model city (Zhejiang → Hangzhou
+    /// → its 13 divisions) and the chains named under its ecosystems.
+    pub async fn seed_reference(&self) -> Result<()> {
         let sql = self.sql("INSERT INTO regions (code, name, kind, parent_code) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING");
+        let chain_sql = self.sql("INSERT INTO chains (name, ecosystem, name_en) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING");
         let mut rows: Vec<(&str, &str, &str, Option<&str>)> = vec![
             ("330000", "浙江省", "province", None),
             ("330100", "杭州市", "city", Some("330000")),
@@ -201,8 +224,142 @@ impl Store {
             for (code, name, kind, parent) in rows {
                 sqlx::query(safe(&sql)).bind(code).bind(name).bind(kind).bind(parent).execute(&mut *tx).await?;
             }
+            for c in zjtx_core::enterprise::chains() {
+                sqlx::query(safe(&chain_sql)).bind(c.name).bind(c.ecosystem).bind(c.name_en).execute(&mut *tx).await?;
+            }
             tx.commit().await?;
         });
+        Ok(())
+    }
+
+    /// Every chain, by ecosystem in the reference order, then by name.
+    pub async fn chains(&self) -> Result<Vec<ChainRow>> {
+        let sql = self.sql("SELECT name, ecosystem, name_en FROM chains");
+        let mut rows = on_pool!(self, p => {
+            sqlx::query(safe(&sql)).fetch_all(p).await?.iter().map(|r| Ok(ChainRow {
+                name: r.try_get("name")?,
+                ecosystem: r.try_get("ecosystem")?,
+                name_en: r.try_get("name_en")?,
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        });
+        let order = |c: &ChainRow| {
+            let eco = zjtx_core::enterprise::ECOSYSTEMS
+                .iter()
+                .position(|e| *e == c.ecosystem)
+                .unwrap_or(usize::MAX);
+            let pos = zjtx_core::enterprise::chains()
+                .iter()
+                .position(|k| k.name == c.name)
+                .unwrap_or(usize::MAX);
+            (eco, pos, c.name.clone())
+        };
+        rows.sort_by_cached_key(order);
+        Ok(rows)
+    }
+
+    /// The chains an enterprise is tagged with, by name.
+    pub async fn chains_of(&self, uscc: &str) -> Result<Vec<String>> {
+        let sql = self.sql("SELECT chain FROM enterprise_chains WHERE uscc = ? ORDER BY chain");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(uscc).fetch_all(p).await?.iter()
+                .map(|r| r.try_get::<String, _>("chain"))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Replaces the chain tags of each listed enterprise, in one transaction: an enterprise not in
+    /// the registry or a chain not defined rejects the whole call and changes nothing. Each change
+    /// is audited in the same transaction.
+    pub async fn set_chains(
+        &self,
+        tags: &[(String, Vec<String>)],
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let known: std::collections::HashSet<String> =
+            self.chains().await?.into_iter().map(|c| c.name).collect();
+        if let Some(bad) = tags
+            .iter()
+            .flat_map(|(_, cs)| cs)
+            .find(|c| !known.contains(c.as_str()))
+        {
+            return Err(StoreError::Conflict(format!(
+                "{bad:?} is not a defined chain"
+            )));
+        }
+        // A tag list names each enterprise once, so that "replace" has one meaning.
+        let mut seen = std::collections::HashSet::with_capacity(tags.len());
+        if let Some((u, _)) = tags.iter().find(|(u, _)| !seen.insert(u.as_str())) {
+            return Err(StoreError::Conflict(format!(
+                "{u} appears twice in one change"
+            )));
+        }
+        const BATCH: usize = 1000;
+        let t = now();
+        macro_rules! run {
+            ($p:ident, $db:ty) => {{
+                let mut tx = $p.begin().await?;
+                for chunk in tags.chunks(BATCH) {
+                    let mut qb = in_list::<$db>(
+                        "SELECT uscc FROM enterprises WHERE uscc IN (",
+                        chunk.iter().map(|(u, _)| u.clone()),
+                    );
+                    let found: std::collections::HashSet<String> = qb
+                        .build()
+                        .fetch_all(&mut *tx)
+                        .await?
+                        .iter()
+                        .map(|r| r.try_get::<String, _>("uscc"))
+                        .collect::<std::result::Result<_, _>>()?;
+                    if let Some((u, _)) = chunk.iter().find(|(u, _)| !found.contains(u.as_str())) {
+                        // Dropping the transaction rolls back the chunks before this one.
+                        return Err(StoreError::Conflict(format!("{u} is not in the registry")));
+                    }
+                    let mut qb = in_list::<$db>(
+                        "DELETE FROM enterprise_chains WHERE uscc IN (",
+                        chunk.iter().map(|(u, _)| u.clone()),
+                    );
+                    qb.build().execute(&mut *tx).await?;
+                    let pairs: Vec<(&String, &String)> = chunk
+                        .iter()
+                        .flat_map(|(u, cs)| {
+                            let mut cs: Vec<&String> = cs.iter().collect();
+                            cs.sort_unstable();
+                            cs.dedup();
+                            cs.into_iter().map(move |c| (u, c))
+                        })
+                        .collect();
+                    // Two binds a row: well under both backends' limits per statement.
+                    for part in pairs.chunks(4 * BATCH) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO enterprise_chains (uscc, chain) ",
+                        );
+                        qb.push_values(part, |mut b, (u, c)| {
+                            b.push_bind((*u).clone()).push_bind((*c).clone());
+                        });
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    let mut qb =
+                        in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(u, _)| u.clone()));
+                    qb.build().execute(&mut *tx).await?;
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO audit_log (at, user_id, action, target, detail) ",
+                    );
+                    qb.push_values(chunk, |mut b, (u, cs)| {
+                        b.push_bind(t)
+                            .push_bind(actor)
+                            .push_bind("chains.set")
+                            .push_bind(u.clone())
+                            .push_bind(cs.join("、"));
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        match self {
+            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        }
         Ok(())
     }
 
@@ -306,6 +463,10 @@ impl Store {
                     );
                     qb.build().execute(&mut *tx).await?;
 
+                    // An enterprise that moved district takes its chain tags along.
+                    let mut qb = in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
+                    qb.build().execute(&mut *tx).await?;
+
                     let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO enterprise_years (uscc, year, cells, imported_at) ");
                     qb.push_values(chunk, |mut b, (e, _)| {
                         b.push_bind(e.uscc.as_str().to_owned()).push_bind(i64::from(e.reference_year(as_of))).push_bind(cells_of(e)).push_bind(t);
@@ -313,12 +474,7 @@ impl Store {
                     qb.push(" ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at");
                     summary.years += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
 
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM titles WHERE uscc IN (");
-                    let mut list = qb.separated(", ");
-                    for (e, _) in chunk {
-                        list.push_bind(e.uscc.as_str().to_owned());
-                    }
-                    qb.push(")");
+                    let mut qb = in_list::<$db>("DELETE FROM titles WHERE uscc IN (", chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
                     qb.build().execute(&mut *tx).await?;
 
                     let titles: Vec<(String, &str, String)> = chunk
@@ -343,23 +499,26 @@ impl Store {
                 tx.commit().await?;
             }};
         }
+        match self {
+            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        }
         // After a large import the planners need fresh statistics to pick the right index
-        // (PostgreSQL's autovacuum would get there, but only some time later).
+        // (PostgreSQL's autovacuum would get there, but only some time later). This ran before
+        // the import until the chain tags came; it belongs after it.
         if rows.len() >= 1000 {
             match self {
                 Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
                     .execute(p)
                     .await
                     .map(|_| ())?,
-                Store::Postgres(p) => sqlx::query("ANALYZE enterprises, enterprise_years, titles")
-                    .execute(p)
-                    .await
-                    .map(|_| ())?,
+                Store::Postgres(p) => {
+                    sqlx::query("ANALYZE enterprises, enterprise_years, titles, enterprise_chains")
+                        .execute(p)
+                        .await
+                        .map(|_| ())?
+                }
             }
-        }
-        match self {
-            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Store::Postgres(p) => run!(p, sqlx::Postgres),
         }
         Ok(summary)
     }
@@ -367,7 +526,14 @@ impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
     /// paging, which stays fast however deep the page), with the total count.
     pub async fn list(&self, f: &Filter, scope: &Scope) -> Result<ListPage> {
-        let Some((mut wh, mut binds)) = scope_cond(scope) else {
+        let chain = f.chain.as_deref().filter(|v| !v.is_empty());
+        // With a chain, the region is read from the tag's copy (see the chain filter below).
+        let region_col = if chain.is_some() {
+            "ch.region_code"
+        } else {
+            "e.region_code"
+        };
+        let Some((mut wh, mut binds)) = scope_cond(scope, region_col) else {
             return Ok(ListPage::default());
         };
         let today = f.today.format("%Y-%m-%d").to_string();
@@ -384,7 +550,7 @@ impl Store {
             binds.push(six_months(f.today));
         }
         if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
-            wh.push("e.region_code = ?".into());
+            wh.push(format!("{region_col} = ?"));
             binds.push(r.to_owned());
         }
         for (col, v) in [
@@ -397,6 +563,23 @@ impl Store {
                 binds.push(v.to_owned());
             }
         }
+        // A chain filter drives the list from the (chain, uscc) index: the tags of one chain in key
+        // order, each joined to its enterprise, so that a page or a capped count reads only as
+        // many tags as it needs. (As `IN (subquery)` SQLite built the chain's whole list on every
+        // request, 4–20 ms on 1,000,000 enterprises; as a correlated EXISTS it probed every
+        // enterprise.) The key column is then the tag's, so that the order comes from that index,
+        // and so is the region: "a chain in a district" reads (chain, region, uscc) in order.
+        let (from, key) = match chain {
+            Some(c) => {
+                wh.push("ch.chain = ?".into());
+                binds.push(c.to_owned());
+                (
+                    "enterprise_chains ch JOIN enterprises e ON e.uscc = ch.uscc",
+                    "ch.uscc",
+                )
+            }
+            None => ("enterprises e", "e.uscc"),
+        };
         if let Some(sec) = f.section.as_deref().filter(|v| !v.is_empty()) {
             wh.push("e.industry_code LIKE ?".into());
             binds.push(format!("{sec}%"));
@@ -434,24 +617,32 @@ impl Store {
         };
         // The total is counted up to COUNT_CAP: a paged list needs no more, and the work stays
         // bounded however large the registry (`ListPage::total_capped` says when it was hit).
+        // When every condition is on the tag (a chain, with or without a district), the tags alone
+        // are counted: each names an existing enterprise, so the count is the same, read from the
+        // index without a lookup per row (2,001 lookups cost ~4 ms on 1,000,000 enterprises).
+        let count_from = if chain.is_some() && wh.iter().all(|c| c.starts_with("ch.")) {
+            "enterprise_chains ch"
+        } else {
+            from
+        };
         let count_sql = self
             .sql(&format!(
                 // Ordered by the key so that both planners count from an index instead of
                 // scanning the table until enough rows match (PostgreSQL did: 20 ms against 1 ms).
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM enterprises e {cond} ORDER BY e.uscc LIMIT {}) c",
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} {cond} ORDER BY {key} LIMIT {}) t",
                 COUNT_CAP + 1
             ))
             .into_owned();
         let page_cond = if wh.is_empty() {
-            "WHERE e.uscc > ?".to_owned()
+            format!("WHERE {key} > ?")
         } else {
-            format!("{cond} AND e.uscc > ?")
+            format!("{cond} AND {key} > ?")
         };
         let page_sql = self
             .sql(&format!(
                 "SELECT e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
                  e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees \
-                 FROM enterprises e LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY e.uscc LIMIT ?"
+                 FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} LIMIT ?"
             ))
             .into_owned();
         let after = f.after.clone().unwrap_or_default();
@@ -492,7 +683,7 @@ impl Store {
 
     /// Counts for the dashboard, within a scope.
     pub async fn dashboard(&self, scope: &Scope, today: NaiveDate) -> Result<Dashboard> {
-        let Some((wh, binds)) = scope_cond(scope) else {
+        let Some((wh, binds)) = scope_cond(scope, "e.region_code") else {
             return Ok(Dashboard::default());
         };
         let cond = if wh.is_empty() {
@@ -547,6 +738,12 @@ impl Store {
             }
             out
         }))
+    }
+
+    /// The number of enterprises in the registry, uncapped (a full count: for reports, not pages).
+    pub async fn count_enterprises(&self) -> Result<i64> {
+        let sql = self.sql("SELECT COUNT(*) AS n FROM enterprises");
+        Ok(on_pool!(self, p => sqlx::query(safe(&sql)).fetch_one(p).await?.try_get("n")?))
     }
 
     /// One enterprise's stored row, if any.
@@ -843,7 +1040,8 @@ impl Store {
 }
 
 /// The condition (and its values) that keeps a query within a scope; `None` when the scope is empty.
-fn scope_cond(scope: &Scope) -> Option<(Vec<String>, Vec<String>)> {
+/// `region_col` is the column that holds the region in the query.
+fn scope_cond(scope: &Scope, region_col: &str) -> Option<(Vec<String>, Vec<String>)> {
     let mut wh = Vec::new();
     let mut binds = Vec::new();
     if let Some(regions) = &scope.regions {
@@ -851,7 +1049,7 @@ fn scope_cond(scope: &Scope) -> Option<(Vec<String>, Vec<String>)> {
             return None;
         }
         wh.push(format!(
-            "e.region_code IN ({})",
+            "{region_col} IN ({})",
             vec!["?"; regions.len()].join(", ")
         ));
         binds.extend(regions.iter().cloned());

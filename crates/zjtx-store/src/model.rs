@@ -11,6 +11,14 @@ pub struct Region {
     pub parent_code: Option<String>,
 }
 
+/// An industrial chain and the ecosystem it is named under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChainRow {
+    pub name: String,
+    pub ecosystem: String,
+    pub name_en: String,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub enterprises: usize,
@@ -23,6 +31,8 @@ pub struct ImportSummary {
 pub struct Filter {
     pub region: Option<String>,
     pub ecosystem: Option<String>,
+    /// Tagged with this chain.
+    pub chain: Option<String>,
     /// GB/T 4754 section letter (or a longer code prefix).
     pub section: Option<String>,
     pub size: Option<String>,
@@ -49,6 +59,7 @@ impl Default for Filter {
         Filter {
             region: None,
             ecosystem: None,
+            chain: None,
             section: None,
             size: None,
             top_tier: None,

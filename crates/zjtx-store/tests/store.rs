@@ -73,8 +73,8 @@ async fn stores(name: &str) -> Vec<Store> {
         s.migrate()
             .await
             .unwrap_or_else(|e| panic!("{}: migrations must be idempotent: {e}", s.backend()));
-        s.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
-        s.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+        s.seed_reference().await.unwrap_or_else(|e| panic!("{e}"));
+        s.seed_reference().await.unwrap_or_else(|e| panic!("{e}"));
     }
     out
 }
@@ -120,6 +120,7 @@ async fn imported_enterprises_are_listed_filtered_and_paged_without_gaps() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(all.total, 300, "{b}");
+        assert_eq!(s.count_enterprises().await.unwrap_or_default(), 300, "{b}");
         // Keyset paging visits every row once, in order.
         let mut seen = Vec::new();
         let mut f = Filter {
@@ -553,5 +554,208 @@ async fn a_revenue_range_filters_on_the_latest_year() {
             want,
             "{b}"
         );
+    }
+}
+
+#[tokio::test]
+async fn chain_tags_are_set_whole_filter_the_list_and_refuse_unknown_names() {
+    for s in stores("chains").await {
+        let b = s.backend();
+        let chains = s.chains().await.unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            chains.len(),
+            zjtx_core::enterprise::chains().len(),
+            "{b}: seeded once although seeding ran twice"
+        );
+        assert_eq!(chains[0].ecosystem, zjtx_core::enterprise::ECOSYSTEMS[0]);
+        let rows = evaluated(city(200));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let tags = zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e));
+        s.set_chains(&tags, Some(7))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Every chain's filtered list is exactly the enterprises tagged with it.
+        for c in &chains {
+            let mut want: Vec<String> = tags
+                .iter()
+                .filter(|(_, cs)| cs.contains(&c.name))
+                .map(|(u, _)| u.clone())
+                .collect();
+            want.sort();
+            let page = s
+                .list(
+                    &Filter {
+                        chain: Some(c.name.clone()),
+                        per_page: 1000,
+                        ..Filter::default()
+                    },
+                    &Scope::all(),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let got: Vec<String> = page.items.into_iter().map(|e| e.uscc).collect();
+            assert_eq!(got, want, "{b}: chain {}", c.name);
+            assert_eq!(page.total as usize, want.len(), "{b}: chain {}", c.name);
+            // Keyset paging over a chain visits the same enterprises, in order.
+            let mut paged = Vec::new();
+            let mut f = Filter {
+                chain: Some(c.name.clone()),
+                per_page: 3,
+                ..Filter::default()
+            };
+            loop {
+                let page = s
+                    .list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                paged.extend(page.items.into_iter().map(|e| e.uscc));
+                match page.next {
+                    Some(n) => f.after = Some(n),
+                    None => break,
+                }
+            }
+            assert_eq!(paged, want, "{b}: chain {} paged", c.name);
+        }
+        let (first, first_tags) = tags
+            .iter()
+            .find(|(_, cs)| !cs.is_empty())
+            .cloned()
+            .unwrap_or_else(|| panic!("some enterprise has chains"));
+        let mut sorted = first_tags.clone();
+        sorted.sort();
+        assert_eq!(s.chains_of(&first).await.unwrap_or_default(), sorted);
+        let audited = s.audit_for(&first).await.unwrap_or_default();
+        assert!(
+            audited
+                .iter()
+                .any(|a| a.action == "chains.set" && a.user_id == Some(7)),
+            "{b}: the change is audited"
+        );
+
+        // A chain within a district (by filter and by a district's scope) follows the enterprises'
+        // regions, also after an enterprise moves district.
+        let code_of = |name: &str| {
+            zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .find(|(_, n)| *n == name)
+                .map(|(c, _)| (*c).to_owned())
+        };
+        let region_of = |u: &str, rows: &[(Enterprise, Summary)]| {
+            rows.iter()
+                .find(|(e, _)| e.uscc.to_string() == u)
+                .and_then(|(e, _)| e.district.as_deref().and_then(code_of))
+        };
+        let in_district = |chain: &str, region: &str| {
+            let f = Filter {
+                chain: Some(chain.to_owned()),
+                region: Some(region.to_owned()),
+                per_page: 1000,
+                ..Filter::default()
+            };
+            let scope = Scope {
+                regions: Some(vec![region.to_owned()]),
+                uscc: None,
+            };
+            let s = s.clone();
+            async move {
+                let by_filter = s
+                    .list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let f = Filter { region: None, ..f };
+                let by_scope = s.list(&f, &scope).await.unwrap_or_else(|e| panic!("{e}"));
+                assert_eq!(by_filter.total as usize, by_filter.items.len());
+                assert_eq!(by_scope.total as usize, by_scope.items.len());
+                let a: Vec<String> = by_filter.items.into_iter().map(|e| e.uscc).collect();
+                let b: Vec<String> = by_scope.items.into_iter().map(|e| e.uscc).collect();
+                assert_eq!(a, b, "filter and scope agree");
+                a
+            }
+        };
+        let chain0 = tags
+            .iter()
+            .find(|(u, cs)| !cs.is_empty() && region_of(u, &rows).is_some())
+            .map(|(_, cs)| cs[0].clone())
+            .unwrap_or_default();
+        for (code, _) in zjtx_core::enterprise::DISTRICTS {
+            let want: Vec<String> = tags
+                .iter()
+                .filter(|(u, cs)| {
+                    cs.contains(&chain0) && region_of(u, &rows).as_deref() == Some(*code)
+                })
+                .map(|(u, _)| u.clone())
+                .collect();
+            let mut want = want;
+            want.sort();
+            assert_eq!(
+                in_district(&chain0, code).await,
+                want,
+                "{b}: {chain0} in {code}"
+            );
+        }
+        let (mover, _) = tags
+            .iter()
+            .find(|(u, cs)| cs.contains(&chain0) && region_of(u, &rows).is_some())
+            .cloned()
+            .unwrap_or_default();
+        let from = region_of(&mover, &rows).unwrap_or_default();
+        let (to_code, to_name) = zjtx_core::enterprise::DISTRICTS
+            .iter()
+            .find(|(c, _)| **c != from)
+            .copied()
+            .unwrap_or_default();
+        let mut moved: Vec<(Enterprise, Summary)> = rows
+            .iter()
+            .filter(|(e, _)| e.uscc.to_string() == mover)
+            .cloned()
+            .collect();
+        moved[0].0.district = Some(to_name.to_owned());
+        s.import(&moved, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            in_district(&chain0, to_code).await.contains(&mover),
+            "{b}: moved in"
+        );
+        assert!(
+            !in_district(&chain0, &from).await.contains(&mover),
+            "{b}: moved out"
+        );
+
+        // Setting replaces; an unknown chain or enterprise changes nothing at all.
+        let other = chains
+            .iter()
+            .find(|c| !first_tags.contains(&c.name))
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        let before = s.chains_of(&first).await.unwrap_or_default();
+        for bad in [
+            vec![
+                (first.clone(), vec![other.clone()]),
+                (first.clone(), vec!["不存在的链".to_owned()]),
+            ],
+            vec![
+                (first.clone(), vec![other.clone()]),
+                ("91330106MA2XXXXXXX".to_owned(), vec![other.clone()]),
+            ],
+            vec![
+                (first.clone(), vec![other.clone()]),
+                (first.clone(), Vec::new()),
+            ],
+        ] {
+            let err = s.set_chains(&bad, None).await;
+            assert!(matches!(err, Err(StoreError::Conflict(_))), "{b}: {err:?}");
+            assert_eq!(s.chains_of(&first).await.unwrap_or_default(), before, "{b}");
+        }
+        s.set_chains(&[(first.clone(), vec![other.clone()])], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(s.chains_of(&first).await.unwrap_or_default(), vec![other]);
+        s.set_chains(&[(first.clone(), Vec::new())], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(s.chains_of(&first).await.unwrap_or_default().is_empty());
     }
 }

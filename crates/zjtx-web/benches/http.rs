@@ -118,7 +118,10 @@ async fn main() {
         .await
         .unwrap_or_else(|e| panic!("{url}: {e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    store.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .seed_reference()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
     let as_of = chrono::Local::now().date_naive();
     let rs = zjtx_core::rule_set_for(&rules, as_of).unwrap_or_else(|| panic!("no set"));
@@ -131,6 +134,7 @@ async fn main() {
     let t = Instant::now();
     let mut generator = zjtx_core::synth::Generator::new(1, 2025);
     let mut loaded = 0;
+    let (mut tagged, mut tagging) = (0, Duration::ZERO);
     while loaded < n {
         let k = (n - loaded).min(100_000);
         let rows: Vec<_> = generator
@@ -145,11 +149,20 @@ async fn main() {
             .import(&rows, None, as_of)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        let t_tags = Instant::now();
+        let tags = zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e));
+        store
+            .set_chains(&tags, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        tagging += t_tags.elapsed();
+        tagged += tags.len();
         loaded += k;
     }
     println!(
-        "loaded {loaded} enterprises in {:.1} s",
-        t.elapsed().as_secs_f64()
+        "loaded {loaded} enterprises in {:.1} s, of which chain tags of {tagged} in {:.1} s",
+        t.elapsed().as_secs_f64(),
+        tagging.as_secs_f64()
     );
 
     // Import a 100,000-row file as the browser's commit does: read and check it, evaluate, store.
@@ -245,6 +258,23 @@ async fn main() {
     }
     lists.push("/enterprises".into());
     let pages: Vec<String> = codes.iter().map(|c| format!("/enterprises/{c}")).collect();
+    // One chain of each ecosystem, alone, with a district, and a deep page.
+    let mut chain_lists: Vec<String> = Vec::new();
+    for (i, eco) in zjtx_core::enterprise::ECOSYSTEMS.iter().enumerate() {
+        let Some(c) = zjtx_core::enterprise::chains()
+            .iter()
+            .find(|c| c.ecosystem == *eco)
+        else {
+            continue;
+        };
+        let c = zjtx_web::pages::urlencode(c.name);
+        chain_lists.push(format!("/enterprises?chain={c}"));
+        chain_lists.push(format!("/enterprises?chain={c}&region={}", regions[i]));
+        chain_lists.push(format!(
+            "/enterprises?chain={c}&after={}",
+            codes.get(i * 37).cloned().unwrap_or_default()
+        ));
+    }
     // Name search (科技, 西湖, 精密): a substring of the name, with no index yet (a full scan).
     let searches: Vec<String> = [
         "%E7%A7%91%E6%8A%80",
@@ -258,6 +288,7 @@ async fn main() {
     for (what, paths) in [
         ("enterprise list (filtered, paged)", &lists),
         ("enterprise page (scorecard)", &pages),
+        ("list by chain (filtered, paged)", &chain_lists),
         ("name search (substring, unindexed)", &searches),
     ] {
         let (lat, errors) = load(addr, &cookie, clients, secs, paths).await;
@@ -272,5 +303,10 @@ async fn main() {
     }
     let _ = stop_tx.send(());
     let _ = server.await;
-    let _ = std::fs::remove_dir_all(&dir);
+    // ZJTX_BENCH_KEEP=1 keeps the SQLite file, to look at query plans on the loaded data.
+    if std::env::var("ZJTX_BENCH_KEEP").is_ok_and(|v| v == "1") {
+        println!("kept {}", dir.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -234,7 +234,7 @@ pub const PATHS: &[&str] = &[
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
     let list_params: Vec<Value> = [
-        "region", "ecosystem", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "per_page",
+        "region", "ecosystem", "chain", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "per_page",
     ]
         .iter()
         .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": if *n == "per_page" { "integer" } else { "string" } } }))

@@ -29,6 +29,10 @@ pub struct AppState {
     pub dummy_hash: String,
     /// The region hierarchy, read once: it changes only when regions are seeded.
     regions: Arc<tokio::sync::OnceCell<Vec<zjtx_store::Region>>>,
+    /// The chains offered by the filters and forms, read once: they change only when reference
+    /// data is seeded (no page adds chains yet; an instance started before a chain was added
+    /// to the database offers it after a restart).
+    chains: Arc<tokio::sync::OnceCell<Vec<zjtx_store::ChainRow>>>,
 }
 
 impl AppState {
@@ -43,6 +47,7 @@ impl AppState {
             secure_cookies,
             dummy_hash: auth::hash_password("zjtx-no-such-user")?,
             regions: Arc::default(),
+            chains: Arc::default(),
         })
     }
 
@@ -63,6 +68,15 @@ impl AppState {
                     .is_none_or(|allowed| allowed.contains(&r.code))
             })
             .collect())
+    }
+
+    /// The chains, by ecosystem, read from the store on first use.
+    pub async fn chains(&self) -> Result<&[zjtx_store::ChainRow], error::AppError> {
+        Ok(self
+            .chains
+            .get_or_try_init(|| self.store.chains())
+            .await?
+            .as_slice())
     }
 
     /// The regions (province, city, districts), read from the store on first use.
@@ -104,6 +118,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enterprises", get(pages::enterprises))
         .route("/enterprises/export.xlsx", get(import::export))
         .route("/enterprises/{uscc}", get(pages::enterprise))
+        .route("/enterprises/{uscc}/chains", post(pages::set_chains))
         .route(
             "/import",
             get(import::form)

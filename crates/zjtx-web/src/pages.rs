@@ -211,6 +211,7 @@ pub async fn account(user: CurrentUser) -> AccountPage {
 pub struct ListQuery {
     pub region: Option<String>,
     pub ecosystem: Option<String>,
+    pub chain: Option<String>,
     pub candidate: Option<String>,
     pub expiring: Option<String>,
     /// Revenue bounds in 万元 (the latest year).
@@ -245,6 +246,7 @@ impl ListQuery {
             title: self.title.clone(),
             section: self.section.clone(),
             ecosystem: self.ecosystem.clone(),
+            chain: self.chain.clone(),
             candidate: self.candidate.clone(),
             expiring: self.expiring.clone(),
             q: self.q.clone(),
@@ -288,6 +290,8 @@ pub struct ListPageView {
     pub revenue_max: String,
     pub regions: Vec<Choice>,
     pub ecosystems: Vec<Choice>,
+    /// Chains grouped by ecosystem.
+    pub chains: Vec<(String, Vec<Choice>)>,
     pub sections: Vec<Choice>,
     pub sizes: Vec<Choice>,
     pub tiers: Vec<Choice>,
@@ -379,6 +383,7 @@ pub async fn enterprises(
                 selected: q.ecosystem.as_deref() == Some(*e),
             })
             .collect(),
+        chains: chain_groups(st.chains().await?, |c| q.chain.as_deref() == Some(c)),
         sections: zjtx_core::ids::SECTIONS
             .iter()
             .map(|s| Choice {
@@ -419,11 +424,32 @@ pub async fn enterprises(
     })
 }
 
+/// Chains as choices grouped by ecosystem, in the store's order.
+fn chain_groups(
+    chains: &[zjtx_store::ChainRow],
+    selected: impl Fn(&str) -> bool,
+) -> Vec<(String, Vec<Choice>)> {
+    let mut groups: Vec<(String, Vec<Choice>)> = Vec::new();
+    for c in chains {
+        let choice = Choice {
+            value: c.name.clone(),
+            label: c.name.clone(),
+            selected: selected(&c.name),
+        };
+        match groups.last_mut() {
+            Some((eco, items)) if *eco == c.ecosystem => items.push(choice),
+            _ => groups.push((c.ecosystem.clone(), vec![choice])),
+        }
+    }
+    groups
+}
+
 /// The list's filters as a query string (without the page position).
 fn filter_query(q: &ListQuery) -> String {
     let pairs = [
         ("region", &q.region),
         ("ecosystem", &q.ecosystem),
+        ("chain", &q.chain),
         ("candidate", &q.candidate),
         ("expiring", &q.expiring),
         ("revenue_min", &q.revenue_min),
@@ -505,6 +531,10 @@ pub struct EnterpriseView {
     pub region: String,
     pub industry: String,
     pub ecosystem: String,
+    /// The chains it is tagged with.
+    pub chains: Vec<String>,
+    /// Every chain, checked where tagged, when the user may change the tags.
+    pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
     pub size: &'static str,
     pub top_tier: &'static str,
     pub rules_title: String,
@@ -659,6 +689,14 @@ pub async fn enterprise(
         .await?;
     let years = st.store.years(&row.uscc).await?;
     let titles = st.store.titles(&row.uscc).await?;
+    let chains = st.store.chains_of(&row.uscc).await?;
+    let chain_form = if tags_chains(&user) {
+        Some(chain_groups(st.chains().await?, |c| {
+            chains.iter().any(|t| t == c)
+        }))
+    } else {
+        None
+    };
     let as_of = today();
     let latest = years
         .first()
@@ -738,6 +776,8 @@ pub async fn enterprise(
         region: row.region_name.clone().unwrap_or_default(),
         industry: row.industry_code.clone(),
         ecosystem: row.ecosystem.clone().unwrap_or_default(),
+        chains,
+        chain_form,
         size: glossary::size(s.size, Lang::Zh),
         top_tier: glossary::top_tier(s.top_tier, Lang::Zh),
         rules_title: format!("{}（{}）", rs.title, rs.document),
@@ -802,4 +842,50 @@ pub async fn enterprise(
             tier_block(Tier::Giant, s.giant, String::new()),
         ],
     })
+}
+
+// ---- chain tags -----------------------------------------------------------------------------------
+
+/// Chain tags are the bureau's classification: city and district staff set them, within their scope.
+fn tags_chains(user: &CurrentUser) -> bool {
+    matches!(user.user.role, Role::City | Role::District)
+}
+
+/// Replaces an enterprise's chain tags with the boxes checked on its page (form fields `chain`,
+/// repeated, and `csrf`); an undefined chain is refused and nothing changes.
+pub async fn set_chains(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    let csrf = fields
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map_or("", |(_, v)| v.as_str());
+    user.check_csrf(csrf)?;
+    if !tags_chains(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let row = st
+        .store
+        .enterprise(uscc.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = user.scope(&st.store).await?;
+    if !auth::can_see(&scope, &row) {
+        return Err(AppError::NotFound);
+    }
+    let mut chains: Vec<String> = fields
+        .into_iter()
+        .filter(|(k, _)| k == "chain")
+        .map(|(_, v)| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+        .collect();
+    chains.sort_unstable();
+    chains.dedup();
+    st.store
+        .set_chains(&[(row.uscc.clone(), chains)], Some(user.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/enterprises/{}#chains", row.uscc)))
 }

@@ -24,7 +24,10 @@ async fn world(name: &str) -> World {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    store.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .seed_reference()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
     let as_of = chrono::Local::now().date_naive();
     let rs = zjtx_core::rule_set_for(&rules, as_of).unwrap_or_else(|| panic!("no set"));
@@ -1023,7 +1026,8 @@ async fn every_route_by_every_role_authorisation_table() {
                 ));
             }
         }
-        for route in ["/logout", "/import", "/import/x/commit"] {
+        let chains = format!("/enterprises/{own}/chains");
+        for route in ["/logout", "/import", "/import/x/commit", chains.as_str()] {
             let r = send(&w, post(route, session.as_deref(), "csrf=")).await;
             let want = if session.is_none() {
                 303
@@ -1094,4 +1098,106 @@ async fn the_list_filters_by_revenue_and_refuses_a_malformed_amount() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert!(json(&r)["items"].as_array().is_some_and(|a| a.len() <= 7));
+}
+
+/// Chain tags: district staff tag an enterprise of their district from its page, the list filters
+/// by chain, and nobody else can change them.
+#[tokio::test]
+async fn district_staff_tag_chains_and_the_list_filters_by_them() {
+    let w = world("chains").await;
+    let (own, other) = (w.xihu_firm.clone(), w.other_firm.clone());
+    let enc = zjtx_web::pages::urlencode;
+    let xihu = login(&w, "xihu").await;
+    let page = send(&w, get(&format!("/enterprises/{own}"), Some(&xihu))).await;
+    assert!(
+        page.body.contains("id=\"chains\""),
+        "the tagging form is offered"
+    );
+    assert!(page.body.contains("未标注"));
+    let csrf = form_csrf(&page.body);
+    let body = format!(
+        "csrf={csrf}&chain={}&chain={}",
+        enc("储能"),
+        enc("视觉智能")
+    );
+    let r = send(
+        &w,
+        post(&format!("/enterprises/{own}/chains"), Some(&xihu), &body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, format!("/enterprises/{own}#chains"));
+    let tagged = w.state.store.chains_of(&own).await.unwrap_or_default();
+    assert_eq!(tagged.len(), 2, "{tagged:?}");
+    let page = send(&w, get(&format!("/enterprises/{own}"), Some(&xihu))).await;
+    assert!(page.body.contains("value=\"储能\" checked"));
+    assert!(!page.body.contains("未标注"));
+
+    let city = login(&w, "city").await;
+    let list = send(
+        &w,
+        get(&format!("/enterprises?chain={}", enc("储能")), Some(&city)),
+    )
+    .await;
+    assert!(list.body.contains(&own) && !list.body.contains(&other));
+    assert!(list.body.contains("<option value=\"储能\" selected>"));
+    let api = send(
+        &w,
+        get(
+            &format!("/api/v1/enterprises?chain={}", enc("视觉智能")),
+            Some(&city),
+        ),
+    )
+    .await;
+    assert!(api.body.contains(&own), "{}", api.body);
+
+    // Another district's enterprise reads as absent; an unknown chain is refused; nothing changes.
+    let body = format!("csrf={csrf}&chain={}", enc("储能"));
+    let r = send(
+        &w,
+        post(&format!("/enterprises/{other}/chains"), Some(&xihu), &body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        w.state
+            .store
+            .chains_of(&other)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let body = format!("csrf={csrf}&chain={}", enc("不存在的链"));
+    let r = send(
+        &w,
+        post(&format!("/enterprises/{own}/chains"), Some(&xihu), &body),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("不存在的链"), "the message names the chain");
+    assert_eq!(
+        w.state.store.chains_of(&own).await.unwrap_or_default(),
+        tagged
+    );
+
+    // The enterprise itself sees its chains but cannot change them.
+    let firm = login(&w, "firm").await;
+    let page = send(&w, get(&format!("/enterprises/{own}"), Some(&firm))).await;
+    assert!(!page.body.contains("id=\"chains\""));
+    assert!(page.body.contains("储能"));
+    let csrf = form_csrf(&page.body);
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{own}/chains"),
+            Some(&firm),
+            &format!("csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        w.state.store.chains_of(&own).await.unwrap_or_default(),
+        tagged
+    );
 }

@@ -106,7 +106,10 @@ async fn two_instances_on_one_postgres_share_sessions() {
         .unwrap_or_else(|e| panic!("{e}"));
     let setup = Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
     setup.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    setup.seed_regions().await.unwrap_or_else(|e| panic!("{e}"));
+    setup
+        .seed_reference()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let hash = auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
     setup
         .add_user(&NewUser {
