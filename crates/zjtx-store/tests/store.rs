@@ -731,6 +731,12 @@ async fn chain_tags_are_set_whole_filter_the_list_and_refuse_unknown_names() {
             .map(|c| c.name.clone())
             .unwrap_or_default();
         let before = s.chains_of(&first).await.unwrap_or_default();
+        // A valid code of an enterprise the registry does not hold (another seed's city).
+        let absent = Generator::new(99, 2025)
+            .next()
+            .map(|e| e.uscc.to_string())
+            .unwrap_or_default();
+        assert!(s.enterprise(&absent).await.unwrap_or_default().is_none());
         for bad in [
             vec![
                 (first.clone(), vec![other.clone()]),
@@ -738,7 +744,7 @@ async fn chain_tags_are_set_whole_filter_the_list_and_refuse_unknown_names() {
             ],
             vec![
                 (first.clone(), vec![other.clone()]),
-                ("91330106MA2XXXXXXX".to_owned(), vec![other.clone()]),
+                (absent.clone(), vec![other.clone()]),
             ],
             vec![
                 (first.clone(), vec![other.clone()]),
