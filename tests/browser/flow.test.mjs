@@ -73,4 +73,17 @@ test('a district officer signs in, imports, reads a scorecard and runs a what-if
   assert.match(await page.textContent('main'), /梯度评价（模拟）/);
   assert.match(await page.textContent('main'), /计算值：10%/);
   await page.screenshot({ path: join(out, 'whatif.png'), fullPage: false });
+
+  // English: the footer's switch reloads the same page (the what-if kept) in English.
+  await page.click('footer a[lang=en]');
+  await page.waitForLoadState();
+  assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  const en = await page.textContent('main');
+  assert.match(en, /Tier evaluation \(what-if\)/);
+  assert.match(en, /R&D intensity/);
+  assert.match(page.url(), /rd_expense=500/);
+  await page.screenshot({ path: join(out, 'english.png'), fullPage: false });
+  await page.click('footer a[lang=zh-CN]');
+  await page.waitForLoadState();
+  assert.match(await page.textContent('main'), /梯度评价（模拟）/);
 });

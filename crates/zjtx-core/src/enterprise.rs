@@ -434,6 +434,7 @@ macro_rules! template {
 template! {
     District district: String = p_district, "district", "所属区县", "", "本市区县名称或行政区划代码（见 hangzhou-districts）";
     Ecosystem ecosystem: String = p_text, "ecosystem", "产业生态圈", "", "如 智能物联、生物医药、高端装备、新材料、绿色能源";
+    MainProducts main_products: String = p_text, "main_products", "主导产品", "", "主导产品名称，多个用“、”分隔（用于检索）";
     EstablishedOn established_on: NaiveDate = p_date, "established_on", "成立日期", "", "YYYY-MM-DD";
     NicheSince niche_since: NaiveDate = p_date, "niche_since", "进入细分市场时间", "", "YYYY-MM-DD，或只填年份（按1月1日计）";
     Year year: i32 = p_year, "year", "数据年度", "", "上年度 Y；空则取评价日期所在年份减一";

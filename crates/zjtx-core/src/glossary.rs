@@ -56,6 +56,79 @@ pub fn size(s: Size, lang: Lang) -> &'static str {
     }
 }
 
+/// A tier's short name by its key (`giant`, `srdi`, `innovative`, `tech_sme`, or `none`), as
+/// lists, charts and counts label it.
+pub fn tier_short(key: &str, lang: Lang) -> &'static str {
+    match key {
+        "giant" => pick(lang, "小巨人", "little giant"),
+        "srdi" => pick(lang, "专精特新", "SRDI"),
+        "innovative" => pick(lang, "创新型", "innovative"),
+        "tech_sme" => pick(lang, "科技型", "tech-based"),
+        _ => pick(lang, "暂无", "none"),
+    }
+}
+
+/// A tier's full name by its key.
+pub fn tier_by_key(key: &str, lang: Lang) -> &'static str {
+    match key {
+        "innovative" => tier(Tier::Innovative, lang),
+        "tech_sme" => tier(Tier::TechSme, lang),
+        "srdi" => tier(Tier::Srdi, lang),
+        _ => tier(Tier::Giant, lang),
+    }
+}
+
+/// A size class by its key.
+pub fn size_by_key(key: &str, lang: Lang) -> &'static str {
+    let s = match key {
+        "large" => Size::Large,
+        "medium" => Size::Medium,
+        "small" => Size::Small,
+        "micro" => Size::Micro,
+        _ => Size::Unknown,
+    };
+    size(s, lang)
+}
+
+/// The highest tier by its key.
+pub fn top_tier_by_key(key: &str, lang: Lang) -> &'static str {
+    let t = match key {
+        "giant" => TopTier::Giant,
+        "srdi" => TopTier::Srdi,
+        "innovative" => TopTier::Innovative,
+        "tech_sme" => TopTier::TechSme,
+        _ => TopTier::None,
+    };
+    top_tier(t, lang)
+}
+
+/// A user role by its key (`city`, `district`, `enterprise`, `institution`, `provider`).
+pub fn role(key: &str, lang: Lang) -> &'static str {
+    match key {
+        "city" => pick(lang, "市经信局", "city bureau"),
+        "district" => pick(lang, "区县经信局", "district office"),
+        "enterprise" => pick(lang, "企业", "enterprise"),
+        "institution" => pick(lang, "金融机构", "financial institution"),
+        _ => pick(lang, "服务商", "service provider"),
+    }
+}
+
+/// An ecosystem (产业生态圈) of the model city by its name; an unknown name is shown as given.
+pub fn ecosystem(name: &str, lang: Lang) -> &str {
+    let en = match name {
+        "智能物联" => "Smart IoT",
+        "生物医药" => "Biomedicine",
+        "高端装备" => "High-end equipment",
+        "新材料" => "New materials",
+        "绿色能源" => "Green energy",
+        _ => return name,
+    };
+    match lang {
+        Lang::Zh => name,
+        Lang::En => en,
+    }
+}
+
 /// A column's name for a reader: its Chinese label, or its key in English.
 pub fn field(c: Col, lang: Lang) -> &'static str {
     match lang {
@@ -249,4 +322,26 @@ pub fn rule(id: RuleId, lang: Lang) -> &'static str {
         Zx26_5 => ("细分市场地位较为靠前", "leading position in the niche"),
     };
     pick(lang, zh, en)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_ecosystem_and_tier_key_has_both_languages() {
+        for e in crate::enterprise::ECOSYSTEMS {
+            assert_eq!(ecosystem(e, Lang::Zh), *e);
+            assert_ne!(ecosystem(e, Lang::En), *e, "{e} has no English name");
+        }
+        let keys = ["giant", "srdi", "innovative", "tech_sme", "none"];
+        let en: std::collections::HashSet<_> =
+            keys.iter().map(|k| tier_short(k, Lang::En)).collect();
+        let zh: std::collections::HashSet<_> =
+            keys.iter().map(|k| tier_short(k, Lang::Zh)).collect();
+        assert_eq!((en.len(), zh.len()), (keys.len(), keys.len()));
+        for k in ["city", "district", "enterprise", "institution", "provider"] {
+            assert_ne!(role(k, Lang::Zh), role(k, Lang::En));
+        }
+    }
 }

@@ -181,6 +181,7 @@ impl Generator {
 
         e.district = mb!(self, 0.01, dname.to_owned());
         e.ecosystem = eco;
+        e.main_products = products_of(&e);
         let established = self.date(1995, y - 1);
         e.established_on = Some(established);
         let niche_from = established
@@ -483,6 +484,86 @@ impl Iterator for Generator {
     }
 }
 
+/// Main products by ecosystem, for the demo city's product names.
+const PRODUCTS: &[(&str, &[&str])] = &[
+    (
+        "智能物联",
+        &[
+            "工业物联网网关",
+            "智能传感器",
+            "视觉检测系统",
+            "边缘计算服务器",
+            "射频识别标签",
+            "智能摄像机",
+            "车规级芯片",
+        ],
+    ),
+    (
+        "生物医药",
+        &[
+            "单克隆抗体",
+            "体外诊断试剂",
+            "医用导管",
+            "基因测序仪",
+            "疫苗佐剂",
+            "化学原料药",
+            "心脏支架",
+        ],
+    ),
+    (
+        "高端装备",
+        &[
+            "伺服电机",
+            "精密减速器",
+            "数控机床",
+            "工业机器人",
+            "液压阀",
+            "精密轴承",
+            "激光切割机",
+        ],
+    ),
+    (
+        "新材料",
+        &[
+            "碳纤维复合材料",
+            "特种合金",
+            "电子级化学品",
+            "高性能膜材料",
+            "光学薄膜",
+            "锂电隔膜",
+            "磁性材料",
+        ],
+    ),
+    (
+        "绿色能源",
+        &[
+            "光伏组件",
+            "储能变流器",
+            "锂电池电芯",
+            "氢燃料电池",
+            "风电叶片",
+            "充电桩",
+            "智能电表",
+        ],
+    ),
+];
+
+/// The demo main products of a generated enterprise: one to three of its ecosystem's, none outside
+/// the ecosystems. Drawn from its USCC (not from the generator's stream, so adding products did not
+/// change any other generated figure).
+pub fn products_of(e: &Enterprise) -> Option<String> {
+    let eco = e.ecosystem.as_deref()?;
+    let (_, names) = PRODUCTS.iter().find(|(k, _)| *k == eco)?;
+    let key = e.uscc.key();
+    let mut rng = ChaCha8Rng::seed_from_u64(((key as u64) ^ ((key >> 64) as u64)).rotate_left(17));
+    let n = rng.random_range(1..=3usize);
+    let first = rng.random_range(0..names.len());
+    let picked: Vec<&str> = (0..n)
+        .map(|i| names[(first + i * 3) % names.len()])
+        .collect();
+    Some(picked.join("、"))
+}
+
 /// The demo chain tags of a generated enterprise: one chain of its ecosystem, a quarter of the time
 /// two, none outside the ecosystems. Drawn from its USCC, so the same city always gets the same tags.
 pub fn chains_of(e: &Enterprise) -> Vec<&'static str> {
@@ -545,6 +626,32 @@ mod tests {
         assert!(
             two > 100 && two < 800,
             "about a quarter have two chains: {two}"
+        );
+    }
+    #[test]
+    fn demo_products_are_of_the_enterprise_s_ecosystem() {
+        let city: Vec<Enterprise> = Generator::new(12, 2025).take(2000).collect();
+        let mut counts = [0usize; 4];
+        for e in &city {
+            match (e.ecosystem.as_deref(), e.main_products.as_deref()) {
+                (None, p) => assert_eq!(p, None),
+                (Some(eco), Some(p)) => {
+                    let (_, names) = PRODUCTS
+                        .iter()
+                        .find(|(k, _)| *k == eco)
+                        .unwrap_or_else(|| panic!("{eco}"));
+                    let parts: Vec<&str> = p.split('、').collect();
+                    assert!(parts.iter().all(|x| names.contains(x)), "{p} under {eco}");
+                    let distinct: std::collections::HashSet<_> = parts.iter().collect();
+                    assert_eq!(distinct.len(), parts.len(), "{p}");
+                    counts[parts.len()] += 1;
+                }
+                (Some(eco), None) => panic!("{eco} without products"),
+            }
+        }
+        assert!(
+            counts[1] > 0 && counts[2] > 0 && counts[3] > 0,
+            "{counts:?}"
         );
     }
     use super::*;

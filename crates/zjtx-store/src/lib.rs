@@ -164,7 +164,11 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(std::time::Duration::from_secs(10));
+                .busy_timeout(std::time::Duration::from_secs(10))
+                // `PRAGMA optimize` (after imports, and in `maintain`) analyses at most about this
+                // many rows per index: statistics good enough for the planner at a bounded cost,
+                // where an unbounded ANALYZE of a million enterprises takes seconds.
+                .pragma("analysis_limit", "1000");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
@@ -433,7 +437,7 @@ impl Store {
                 for chunk in rows.chunks(BATCH) {
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
-                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at) ",
+                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, main_products) ",
                     );
                     qb.push_values(chunk, |mut b, (e, s)| {
                         b.push_bind(e.uscc.as_str().to_owned())
@@ -451,14 +455,15 @@ impl Store {
                             .push_bind(s.top_tier.key())
                             .push_bind(e.revenue.map(|w| w.units()))
                             .push_bind(e.employees.map(i64::from))
-                            .push_bind(t);
+                            .push_bind(t)
+                            .push_bind(e.main_products.clone());
                     });
                     qb.push(
                         " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
                          industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
                          rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
                          srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
-                         employees = excluded.employees, updated_at = excluded.updated_at \
+                         employees = excluded.employees, updated_at = excluded.updated_at, main_products = excluded.main_products \
                          WHERE excluded.latest_year >= enterprises.latest_year",
                     );
                     qb.build().execute(&mut *tx).await?;
@@ -601,13 +606,16 @@ impl Store {
         }
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             // A code matches exactly (by the primary key); anything else is a substring of the
-            // name, so that a two-character query such as 西湖 finds every name containing it.
+            // name (or of the products), so that a two-character query such as 西湖 finds every name containing it.
             if let Ok(code) = zjtx_core::ids::Uscc::parse(q) {
                 wh.push("e.uscc = ?".into());
                 binds.push(code.to_string());
             } else {
-                wh.push("e.name LIKE ?".into());
-                binds.push(format!("%{}%", q.replace(['%', '_'], "")));
+                // Or of its main products: 伺服电机 finds the firms that make servo motors.
+                wh.push("(e.name LIKE ? OR e.main_products LIKE ?)".into());
+                let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+                binds.push(pattern.clone());
+                binds.push(pattern);
             }
         }
         let cond = if wh.is_empty() {

@@ -205,6 +205,9 @@ async fn a_two_character_chinese_query_finds_names_containing_it() {
         let mut rows = city(50);
         rows[7].name = "杭州西湖精密仪器有限公司".into();
         rows[9].name = "西湖龙井茶业股份有限公司".into();
+        // Main products are searched as well as names.
+        rows[11].main_products = Some("精密轴承、西湖牌减速器".into());
+        rows[13].main_products = Some("量子陀螺仪".into());
         s.import(&evaluated(rows.clone()), None, as_of())
             .await
             .unwrap_or_else(|e| panic!("{e}"));
@@ -217,7 +220,33 @@ async fn a_two_character_chinese_query_finds_names_containing_it() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let names: Vec<&str> = page.items.iter().map(|e| e.name.as_str()).collect();
-        assert_eq!(page.total, 2, "{}: {names:?}", s.backend());
+        assert_eq!(page.total, 3, "{}: {names:?}", s.backend());
+        let count = |q: &str| {
+            let f = Filter {
+                q: Some(q.into()),
+                ..Filter::default()
+            };
+            let s = s.clone();
+            async move {
+                s.list(&f, &Scope::all())
+                    .await
+                    .map(|p| (p.total, p.items.first().map(|e| e.uscc.clone())))
+            }
+        };
+        let gyro = count("陀螺仪").await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            gyro,
+            (1, Some(rows[13].uscc.to_string())),
+            "{}",
+            s.backend()
+        );
+        // A later import that changes the products changes what finds the firm.
+        rows[13].main_products = Some("光纤陀螺".into());
+        s.import(&evaluated(vec![rows[13].clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(count("陀螺仪").await.map(|c| c.0).unwrap_or(-1), 0);
+        assert_eq!(count("光纤陀螺").await.map(|c| c.0).unwrap_or(-1), 1);
         let f = Filter {
             q: Some(rows[3].uscc.to_string().to_lowercase()),
             ..Filter::default()

@@ -12,13 +12,17 @@ use crate::error::AppError;
 use crate::pages::Nav;
 
 /// The tiers in display order, with their key, label and colour.
-const TIERS: [(&str, &str, &str); 5] = [
-    ("giant", "小巨人", "#7a2e8e"),
-    ("srdi", "专精特新", "#0b5cad"),
-    ("innovative", "创新型", "#1b7f3b"),
-    ("tech_sme", "科技型", "#b54708"),
-    ("none", "暂无", "#aab4c0"),
+const TIERS: [(&str, &str); 5] = [
+    ("giant", "#7a2e8e"),
+    ("srdi", "#0b5cad"),
+    ("innovative", "#1b7f3b"),
+    ("tech_sme", "#b54708"),
+    ("none", "#aab4c0"),
 ];
+
+fn tier_label(key: &str) -> &'static str {
+    zjtx_core::glossary::tier_short(key, crate::i18n::lang())
+}
 
 pub struct Segment {
     pub x: u32,
@@ -59,6 +63,7 @@ pub struct Figure {
 #[derive(Template, WebTemplate)]
 #[template(path = "dashboard.html")]
 pub struct DashboardPage {
+    pub tr: crate::i18n::Tr,
     pub nav: Nav,
     pub total: i64,
     pub legend: Vec<(&'static str, &'static str)>,
@@ -96,7 +101,8 @@ fn chart(
         let mut x = LABEL_W;
         let mut segments = Vec::new();
         let mut cells = Vec::new();
-        for (tier, tier_label, color) in TIERS {
+        for (tier, color) in TIERS {
+            let tier_label = tier_label(tier);
             let n = rows
                 .iter()
                 .filter(|r| r.key == *key && r.tier == tier)
@@ -112,7 +118,7 @@ fn chart(
                     w,
                     color,
                     href: href.clone(),
-                    title: format!("{label} · {tier_label}：{n} 家"),
+                    title: crate::i18n::f("{} · {}：{} 家", &[&label, &tier_label, &n]),
                 });
                 x += w;
             }
@@ -168,7 +174,10 @@ pub async fn dashboard(
         if !ecos.iter().any(|(k, _)| *k == r.key) {
             ecos.push((
                 r.key.clone(),
-                r.label.clone().unwrap_or_else(|| "（未填报）".into()),
+                r.label
+                    .as_deref()
+                    .map(|l| zjtx_core::glossary::ecosystem(l, crate::i18n::lang()).to_owned())
+                    .unwrap_or_else(|| crate::i18n::t("（未填报）").into()),
             ));
         }
     }
@@ -183,16 +192,12 @@ pub async fn dashboard(
     // An enterprise without an ecosystem cannot be filtered by one; its bar links to the whole list.
     let (region_chart, region_table) = chart(&d.by_region, &regions, "region");
     let (eco_chart, eco_table) = chart(&d.by_ecosystem, &ecos, "ecosystem");
-    let label = |t: &str| {
-        TIERS
-            .iter()
-            .find(|(k, _, _)| *k == t)
-            .map_or("", |(_, l, _)| *l)
-    };
+    let label = tier_label;
     Ok(DashboardPage {
+        tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         total: d.by_region.iter().map(|r| r.n).sum(),
-        legend: TIERS.iter().map(|(_, l, c)| (*l, *c)).collect(),
+        legend: TIERS.iter().map(|(k, c)| (tier_label(k), *c)).collect(),
         region_chart,
         region_table,
         eco_chart,

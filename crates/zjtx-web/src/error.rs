@@ -27,6 +27,7 @@ pub enum AppError {
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
+    tr: crate::i18n::Tr,
     status: u16,
     title: &'a str,
     message: &'a str,
@@ -38,33 +39,38 @@ impl IntoResponse for AppError {
             AppError::Login => return Redirect::to("/login").into_response(),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,
-                "表单已失效",
-                "表单已过期或并非来自本站，请返回重新提交。".to_owned(),
+                crate::i18n::t("表单已失效"),
+                crate::i18n::t("表单已过期或并非来自本站，请返回重新提交。").to_owned(),
             ),
             AppError::Forbidden => (
                 StatusCode::FORBIDDEN,
-                "无权访问",
-                "您的账户无权访问此页面。".to_owned(),
+                crate::i18n::t("无权访问"),
+                crate::i18n::t("您的账户无权访问此页面。").to_owned(),
             ),
             AppError::NotFound => (
                 StatusCode::NOT_FOUND,
-                "未找到",
-                "页面或企业不存在，或不在您的管辖范围内。".to_owned(),
+                crate::i18n::t("未找到"),
+                crate::i18n::t("页面或企业不存在，或不在您的管辖范围内。").to_owned(),
             ),
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, "请求有误", m.clone()),
+            AppError::BadRequest(m) => (
+                StatusCode::BAD_REQUEST,
+                crate::i18n::t("请求有误"),
+                m.clone(),
+            ),
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
-                (StatusCode::CONFLICT, "冲突", m.clone())
+                (StatusCode::CONFLICT, crate::i18n::t("冲突"), m.clone())
             }
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "服务器错误",
-                    "服务器处理请求时出错，已记录。请稍后再试。".to_owned(),
+                    crate::i18n::t("服务器错误"),
+                    crate::i18n::t("服务器处理请求时出错，已记录。请稍后再试。").to_owned(),
                 )
             }
         };
         let page = ErrorPage {
+            tr: crate::i18n::Tr,
             status: status.as_u16(),
             title,
             message: &message,

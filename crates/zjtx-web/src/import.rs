@@ -42,6 +42,7 @@ impl axum::extract::FromRequestParts<AppState> for Importer {
 #[derive(Template, WebTemplate)]
 #[template(path = "import.html")]
 pub struct ImportPage {
+    pub tr: crate::i18n::Tr,
     pub nav: Nav,
     pub filename: String,
     pub errors: Vec<String>,
@@ -57,6 +58,7 @@ pub struct ImportPage {
 impl ImportPage {
     fn empty(user: &CurrentUser) -> ImportPage {
         ImportPage {
+            tr: crate::i18n::Tr,
             nav: Nav::of(user),
             filename: String::new(),
             errors: Vec::new(),
@@ -174,9 +176,9 @@ pub async fn upload(
         }
     }
     user.check_csrf(csrf.as_deref().unwrap_or(""))?;
-    let (filename, bytes) = file
-        .filter(|(_, b)| !b.is_empty())
-        .ok_or_else(|| AppError::BadRequest("请选择要导入的文件（CSV 或 XLSX）".into()))?;
+    let (filename, bytes) = file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
+        AppError::BadRequest(crate::i18n::t("请选择要导入的文件（CSV 或 XLSX）").into())
+    })?;
     let (whole, errors) = check(&st, &user, &filename, bytes.clone()).await?;
     let mut page = ImportPage::empty(&user);
     page.filename = filename.clone();
@@ -204,13 +206,11 @@ pub async fn upload(
     for (_, s) in &evaluated {
         counts[s.top_tier as usize] += 1;
     }
-    page.by_tier = vec![
-        ("小巨人", counts[0]),
-        ("专精特新", counts[1]),
-        ("创新型", counts[2]),
-        ("科技型", counts[3]),
-        ("暂无", counts[4]),
-    ];
+    page.by_tier = ["giant", "srdi", "innovative", "tech_sme", "none"]
+        .iter()
+        .zip(counts)
+        .map(|(k, n)| (zjtx_core::glossary::tier_short(k, crate::i18n::lang()), n))
+        .collect();
     page.sample = evaluated
         .iter()
         .take(20)
@@ -219,7 +219,7 @@ pub async fn upload(
                 e.uscc.to_string(),
                 e.name.clone(),
                 e.district.clone().unwrap_or_default(),
-                zjtx_core::glossary::top_tier(s.top_tier, zjtx_core::glossary::Lang::Zh).to_owned(),
+                zjtx_core::glossary::top_tier(s.top_tier, crate::i18n::lang()).to_owned(),
             )
         })
         .collect();
@@ -270,9 +270,9 @@ pub async fn commit(
     st.store.delete_pending_import(&id).await?;
     let mut page = ImportPage::empty(&user);
     page.filename = filename;
-    page.done = Some(format!(
+    page.done = Some(crate::i18n::f(
         "已导入 {} 家企业的数据（{} 条年度数据）。",
-        summary.enterprises, summary.years
+        &[&summary.enterprises, &summary.years],
     ));
     Ok(page)
 }
@@ -307,25 +307,25 @@ pub async fn export(
         )
         .await?;
     let headers = [
-        "统一社会信用代码",
-        "企业名称",
-        "所属区县",
-        "国民经济行业代码",
-        "产业生态圈",
-        "数据年度",
-        "营业收入（万元）",
-        "从业人员数",
-        "企业规模",
-        "创新型",
-        "科技型",
-        "专精特新",
-        "小巨人",
-        "最高梯度",
-        "规则",
+        crate::i18n::t("统一社会信用代码"),
+        crate::i18n::t("企业名称"),
+        crate::i18n::t("所属区县"),
+        crate::i18n::t("国民经济行业代码"),
+        crate::i18n::t("产业生态圈"),
+        crate::i18n::t("数据年度"),
+        crate::i18n::t("营业收入（万元）"),
+        crate::i18n::t("从业人员数"),
+        crate::i18n::t("企业规模"),
+        zjtx_core::glossary::tier_short("innovative", crate::i18n::lang()),
+        zjtx_core::glossary::tier_short("tech_sme", crate::i18n::lang()),
+        zjtx_core::glossary::tier_short("srdi", crate::i18n::lang()),
+        zjtx_core::glossary::tier_short("giant", crate::i18n::lang()),
+        crate::i18n::t("最高梯度"),
+        crate::i18n::t("规则"),
     ];
     let body = tokio::task::spawn_blocking(move || {
         zjtx_sheet::write::table_xlsx(
-            "企业名单",
+            crate::i18n::t("企业名单"),
             &headers,
             rows.into_iter().map(|e| {
                 vec![

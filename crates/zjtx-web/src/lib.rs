@@ -15,6 +15,7 @@ pub mod api;
 pub mod auth;
 pub mod dashboard;
 pub mod error;
+pub mod i18n;
 pub mod import;
 pub mod pages;
 
@@ -126,6 +127,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
         )
         .route("/import/{id}/commit", post(import::commit))
+        .route("/lang/{code}", get(i18n::switch))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))
         .route("/api/v1/enterprises", get(api::enterprises))
@@ -134,6 +136,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/enterprises/{uscc}/evaluation",
             get(api::evaluation),
         )
+        .layer(axum::middleware::from_fn(i18n::scope))
         .with_state(state)
 }
 

@@ -32,37 +32,9 @@ pub fn wan(units: Option<i64>) -> String {
         .unwrap_or_default()
 }
 
-fn size_zh(key: &str) -> &'static str {
-    use zjtx_core::Size::*;
-    let s = match key {
-        "large" => Large,
-        "medium" => Medium,
-        "small" => Small,
-        "micro" => Micro,
-        _ => Unknown,
-    };
-    glossary::size(s, Lang::Zh)
-}
-
-fn top_tier_zh(key: &str) -> &'static str {
-    use zjtx_core::TopTier::*;
-    let t = match key {
-        "giant" => Giant,
-        "srdi" => Srdi,
-        "innovative" => Innovative,
-        "tech_sme" => TechSme,
-        _ => None,
-    };
-    glossary::top_tier(t, Lang::Zh)
-}
-
-fn tier_key_zh(key: &str) -> &'static str {
-    match key {
-        "innovative" => glossary::tier(Tier::Innovative, Lang::Zh),
-        "tech_sme" => glossary::tier(Tier::TechSme, Lang::Zh),
-        "srdi" => glossary::tier(Tier::Srdi, Lang::Zh),
-        _ => glossary::tier(Tier::Giant, Lang::Zh),
-    }
+/// The reader's language (see `crate::i18n`).
+fn lang() -> Lang {
+    crate::i18n::lang()
 }
 
 /// The signed-in user as the page header shows them.
@@ -76,13 +48,7 @@ pub struct Nav {
 
 impl Nav {
     pub fn of(u: &CurrentUser) -> Nav {
-        let role = match u.user.role {
-            Role::City => "市经信局",
-            Role::District => "区县经信局",
-            Role::Enterprise => "企业",
-            Role::Institution => "金融机构",
-            Role::Provider => "服务商",
-        };
+        let role = glossary::role(u.user.role.key(), lang());
         Nav {
             username: u.user.username.clone(),
             role,
@@ -98,6 +64,7 @@ impl Nav {
 #[derive(Template, WebTemplate)]
 #[template(path = "login.html")]
 pub struct LoginPage {
+    pub tr: crate::i18n::Tr,
     pub csrf: String,
     pub error: Option<String>,
     pub username: String,
@@ -107,6 +74,7 @@ pub struct LoginPage {
 pub async fn login_form(State(st): State<AppState>) -> Result<Response, AppError> {
     let csrf = auth::random_token()?;
     let page = LoginPage {
+        tr: crate::i18n::Tr,
         csrf: csrf.clone(),
         error: None,
         username: String::new(),
@@ -137,6 +105,7 @@ pub async fn login(
     let again = |msg: &str| -> Result<Response, AppError> {
         let csrf = auth::random_token()?;
         let page = LoginPage {
+            tr: crate::i18n::Tr,
             csrf: csrf.clone(),
             error: Some(msg.to_owned()),
             username: f.username.clone(),
@@ -149,9 +118,11 @@ pub async fn login(
     };
     let user = match auth::authenticate(&st, &f.username, &f.password).await? {
         auth::LoginOutcome::Ok(u) => u,
-        auth::LoginOutcome::Invalid => return again("用户名或密码错误"),
+        auth::LoginOutcome::Invalid => return again(crate::i18n::t("用户名或密码错误")),
         auth::LoginOutcome::Locked => {
-            return again("密码错误次数过多，账户已暂时锁定，请15分钟后再试");
+            return again(crate::i18n::t(
+                "密码错误次数过多，账户已暂时锁定，请15分钟后再试",
+            ));
         }
     };
     let token = auth::open_session(&st, &user, "form").await?;
@@ -196,11 +167,13 @@ pub async fn home(user: CurrentUser) -> Result<Redirect, AppError> {
 #[derive(Template, WebTemplate)]
 #[template(path = "account.html")]
 pub struct AccountPage {
+    pub tr: crate::i18n::Tr,
     pub nav: Nav,
 }
 
 pub async fn account(user: CurrentUser) -> AccountPage {
     AccountPage {
+        tr: crate::i18n::Tr,
         nav: Nav::of(&user),
     }
 }
@@ -234,12 +207,17 @@ impl ListQuery {
                 None => Ok(None),
                 Some(t) => zjtx_core::num::Wan::parse(t)
                     .map(|w| Some(w.units()))
-                    .map_err(|e| AppError::BadRequest(format!("{label}（万元）：{t:?} {e}"))),
+                    .map_err(|e| {
+                        AppError::BadRequest(crate::i18n::f(
+                            "{}（万元）：{} {}",
+                            &[&label, &format!("{t:?}"), &e],
+                        ))
+                    }),
             }
         };
         Ok(Filter {
-            revenue_min: amount(&self.revenue_min, "营业收入下限")?,
-            revenue_max: amount(&self.revenue_max, "营业收入上限")?,
+            revenue_min: amount(&self.revenue_min, crate::i18n::t("营业收入下限"))?,
+            revenue_max: amount(&self.revenue_max, crate::i18n::t("营业收入上限"))?,
             region: self.region.clone(),
             size: self.size.clone(),
             top_tier: self.top_tier.clone(),
@@ -278,6 +256,7 @@ pub struct Choice {
 #[derive(Template, WebTemplate)]
 #[template(path = "enterprises.html")]
 pub struct ListPageView {
+    pub tr: crate::i18n::Tr,
     pub nav: Nav,
     pub total: i64,
     /// More than the total shown (counting stops at `zjtx_store::COUNT_CAP`).
@@ -349,13 +328,16 @@ pub async fn enterprises(
         .into_iter()
         .map(|e| ListItem {
             marks: vec![
-                ("创新型", mark(&e.innovative)),
-                ("科技型", mark(&e.tech_sme)),
-                ("专精特新", mark(&e.srdi)),
-                ("小巨人", mark(&e.giant)),
+                (
+                    glossary::tier_short("innovative", lang()),
+                    mark(&e.innovative),
+                ),
+                (glossary::tier_short("tech_sme", lang()), mark(&e.tech_sme)),
+                (glossary::tier_short("srdi", lang()), mark(&e.srdi)),
+                (glossary::tier_short("giant", lang()), mark(&e.giant)),
             ],
-            size: size_zh(&e.size),
-            top_tier: top_tier_zh(&e.top_tier),
+            size: glossary::size_by_key(&e.size, lang()),
+            top_tier: glossary::top_tier_by_key(&e.top_tier, lang()),
             revenue: wan(e.revenue),
             region: e.region_name.unwrap_or_default(),
             industry: e.industry_code,
@@ -365,6 +347,7 @@ pub async fn enterprises(
         })
         .collect();
     Ok(ListPageView {
+        tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         total: page.total,
         capped: page.total_capped,
@@ -379,7 +362,7 @@ pub async fn enterprises(
             .iter()
             .map(|e| Choice {
                 value: (*e).to_owned(),
-                label: (*e).to_owned(),
+                label: glossary::ecosystem(e, lang()).to_owned(),
                 selected: q.ecosystem.as_deref() == Some(*e),
             })
             .collect(),
@@ -388,37 +371,30 @@ pub async fn enterprises(
             .iter()
             .map(|s| Choice {
                 value: s.letter.to_string(),
-                label: format!("{} {}", s.letter, s.name_zh),
+                label: format!(
+                    "{} {}",
+                    s.letter,
+                    match lang() {
+                        Lang::Zh => s.name_zh,
+                        Lang::En => s.name_en,
+                    }
+                ),
                 selected: q.section.as_deref() == Some(s.letter.to_string().as_str()),
             })
             .collect(),
         sizes: choices(
-            &[
-                ("medium", "中型"),
-                ("small", "小型"),
-                ("micro", "微型"),
-                ("large", "大型"),
-                ("unknown", "无法判定"),
-            ],
+            &["medium", "small", "micro", "large", "unknown"]
+                .map(|k| (k, glossary::size_by_key(k, lang()))),
             &q.size,
         ),
         tiers: choices(
-            &[
-                ("giant", "小巨人"),
-                ("srdi", "专精特新"),
-                ("innovative", "创新型"),
-                ("tech_sme", "科技型"),
-                ("none", "暂无"),
-            ],
+            &["giant", "srdi", "innovative", "tech_sme", "none"]
+                .map(|k| (k, glossary::tier_short(k, lang()))),
             &q.top_tier,
         ),
         titles: choices(
-            &[
-                ("giant", "小巨人"),
-                ("srdi", "专精特新"),
-                ("innovative", "创新型"),
-                ("tech_sme", "科技型"),
-            ],
+            &["giant", "srdi", "innovative", "tech_sme"]
+                .map(|k| (k, glossary::tier_short(k, lang()))),
             &q.title,
         ),
     })
@@ -433,12 +409,16 @@ fn chain_groups(
     for c in chains {
         let choice = Choice {
             value: c.name.clone(),
-            label: c.name.clone(),
+            label: match lang() {
+                Lang::En if !c.name_en.is_empty() => c.name_en.clone(),
+                _ => c.name.clone(),
+            },
             selected: selected(&c.name),
         };
+        let eco = glossary::ecosystem(&c.ecosystem, lang());
         match groups.last_mut() {
-            Some((eco, items)) if *eco == c.ecosystem => items.push(choice),
-            _ => groups.push((c.ecosystem.clone(), vec![choice])),
+            Some((e, items)) if e == eco => items.push(choice),
+            _ => groups.push((eco.to_owned(), vec![choice])),
         }
     }
     groups
@@ -525,6 +505,7 @@ pub struct TierBlock {
 #[derive(Template, WebTemplate)]
 #[template(path = "enterprise.html")]
 pub struct EnterpriseView {
+    pub tr: crate::i18n::Tr,
     pub nav: Nav,
     pub uscc: String,
     pub name: String,
@@ -533,6 +514,8 @@ pub struct EnterpriseView {
     pub ecosystem: String,
     /// The chains it is tagged with.
     pub chains: Vec<String>,
+    /// Main products as reported in the latest year.
+    pub products: String,
     /// Every chain, checked where tagged, when the user may change the tags.
     pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
     pub size: &'static str,
@@ -561,31 +544,38 @@ fn class_of(v: Verdict) -> &'static str {
 
 fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
     let (outcome, class) = match (t.verdict, t.points) {
-        (Some(v), _) => (glossary::verdict(v, Lang::Zh).to_owned(), class_of(v)),
+        (Some(v), _) => (glossary::verdict(v, lang()).to_owned(), class_of(v)),
         (None, Some(p)) => {
             let max = t.out_of.map(|m| m.to_string()).unwrap_or_default();
             let pts = match t.points_max {
                 Some(hi) if hi != p => format!("{p}–{hi}"),
                 _ => p.to_string(),
             };
-            (format!("{pts} / {max} 分"), "points")
+            (crate::i18n::f("{} / {} 分", &[&pts, &max]), "points")
         }
         // The size class is shown by its name, not its key.
         _ if t.id == zjtx_core::trace::RuleId::SizeClass => (
-            size_zh(t.value.as_deref().unwrap_or_default()).to_owned(),
+            glossary::size_by_key(t.value.as_deref().unwrap_or_default(), lang()).to_owned(),
             "info",
         ),
         _ => (t.value.clone().unwrap_or_default(), "info"),
     };
     RuleRow {
         id: t.id.as_str(),
-        title: glossary::rule(t.id, Lang::Zh),
+        title: glossary::rule(t.id, lang()),
         outcome,
         class,
         threshold: t.threshold.clone(),
         value: t.value.clone().unwrap_or_default(),
         clause: t.clause.clone(),
-        gap: t.gap.as_ref().map(|g| g.zh.clone()).unwrap_or_default(),
+        gap: t
+            .gap
+            .as_ref()
+            .map(|g| match lang() {
+                Lang::Zh => g.zh.clone(),
+                Lang::En => g.en.clone(),
+            })
+            .unwrap_or_default(),
     }
 }
 
@@ -697,6 +687,21 @@ pub async fn enterprise(
     } else {
         None
     };
+    // Shown by their English names to English readers.
+    let chains: Vec<String> = match lang() {
+        Lang::Zh => chains,
+        Lang::En => {
+            let all = st.chains().await?;
+            chains
+                .into_iter()
+                .map(|c| {
+                    all.iter()
+                        .find(|k| k.name == c && !k.name_en.is_empty())
+                        .map_or(c, |k| k.name_en.clone())
+                })
+                .collect()
+        }
+    };
     let as_of = today();
     let latest = years
         .first()
@@ -736,9 +741,9 @@ pub async fn enterprise(
     .iter()
     .map(|(t, a, b)| {
         (
-            glossary::tier(*t, Lang::Zh),
-            glossary::verdict(*a, Lang::Zh),
-            glossary::verdict(*b, Lang::Zh),
+            glossary::tier(*t, lang()),
+            glossary::verdict(*a, lang()),
+            glossary::verdict(*b, lang()),
         )
     })
     .collect();
@@ -751,8 +756,8 @@ pub async fn enterprise(
         _ => String::new(),
     };
     let tier_block = |tier: Tier, v: Verdict, extra: String| TierBlock {
-        name: glossary::tier(tier, Lang::Zh),
-        verdict: glossary::verdict(v, Lang::Zh),
+        name: glossary::tier(tier, lang()),
+        verdict: glossary::verdict(v, lang()),
         class: class_of(v),
         extra,
         rules: ev
@@ -770,16 +775,22 @@ pub async fn enterprise(
         })
     };
     Ok(EnterpriseView {
+        tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         uscc: row.uscc.clone(),
         name: row.name.clone(),
         region: row.region_name.clone().unwrap_or_default(),
         industry: row.industry_code.clone(),
-        ecosystem: row.ecosystem.clone().unwrap_or_default(),
+        ecosystem: row
+            .ecosystem
+            .as_deref()
+            .map(|e| glossary::ecosystem(e, lang()).to_owned())
+            .unwrap_or_default(),
         chains,
         chain_form,
-        size: glossary::size(s.size, Lang::Zh),
-        top_tier: glossary::top_tier(s.top_tier, Lang::Zh),
+        products: latest.main_products.clone().unwrap_or_default(),
+        size: glossary::size(s.size, lang()),
+        top_tier: glossary::top_tier(s.top_tier, lang()),
         rules_title: format!("{}（{}）", rs.title, rs.document),
         as_of: as_of.to_string(),
         reference_year: ev.reference_year,
@@ -801,7 +812,7 @@ pub async fn enterprise(
             .map(|(tier, until)| {
                 let d = NaiveDate::parse_from_str(&until, "%Y-%m-%d").ok();
                 TitleRow {
-                    tier: tier_key_zh(&tier),
+                    tier: glossary::tier_by_key(&tier, lang()),
                     valid: d.is_some_and(|d| d >= as_of),
                     expiring: d.is_some_and(|d| d >= as_of && d <= six_months),
                     until,
@@ -823,20 +834,23 @@ pub async fn enterprise(
                 Tier::Innovative,
                 s.innovative,
                 match score(s.innovative_score) {
-                    Some(sc) => format!("评分路径，得分 {sc}"),
-                    None => format!("直通条件 {}", s.innovative_route.key()),
+                    Some(sc) => crate::i18n::f("评分路径，得分 {}", &[&sc]),
+                    None => crate::i18n::f("直通条件 {}", &[&s.innovative_route.key()]),
                 },
             ),
             tier_block(
                 Tier::TechSme,
                 s.tech_sme,
-                format!("得分 {}", score(Some(s.tech_sme_score)).unwrap_or_default()),
+                crate::i18n::f(
+                    "得分 {}",
+                    &[&score(Some(s.tech_sme_score)).unwrap_or_default()],
+                ),
             ),
             tier_block(
                 Tier::Srdi,
                 s.srdi,
                 score(s.srdi_score)
-                    .map(|sc| format!("得分 {sc}"))
+                    .map(|sc| crate::i18n::f("得分 {}", &[&sc]))
                     .unwrap_or_default(),
             ),
             tier_block(Tier::Giant, s.giant, String::new()),

@@ -1201,3 +1201,151 @@ async fn district_staff_tag_chains_and_the_list_filters_by_them() {
         tagged
     );
 }
+
+/// Chinese characters in a text (names and district names excluded by the caller).
+fn has_cjk(s: &str) -> bool {
+    s.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+}
+
+#[tokio::test]
+async fn english_is_switchable_and_every_page_follows_it() {
+    let w = world("english").await;
+    let session = login(&w, "city").await;
+    // Chinese first.
+    let r = send(&w, get("/enterprises", Some(&session))).await;
+    assert!(r.body.contains("<html lang=\"zh-CN\">") && r.body.contains("企业库"));
+    // The switch remembers the choice and goes back to the page the link was on.
+    let mut req = get("/lang/en", Some(&session));
+    req.headers_mut().insert(
+        header::REFERER,
+        header::HeaderValue::from_static("http://127.0.0.1:8080/enterprises?top_tier=srdi"),
+    );
+    let r = send(&w, req).await;
+    assert_eq!(
+        (r.status, r.location.as_str()),
+        (StatusCode::SEE_OTHER, "/enterprises?top_tier=srdi")
+    );
+    let lang = cookie_value(&r.cookies, zjtx_web::i18n::LANG_COOKIE).unwrap_or_default();
+    assert_eq!(lang, "en");
+    let en = format!("{session}; {}={lang}", zjtx_web::i18n::LANG_COOKIE);
+
+    // Every page: English markup, no Chinese interface text. Data (names, districts, clauses of
+    // the measures) stay as recorded, so each page is checked without them.
+    let firm = w.xihu_firm.clone();
+    for (path, expect) in [
+        ("/dashboard", "Tiers by district"),
+        ("/enterprises", "Enterprises"),
+        (&*format!("/enterprises/{firm}"), "Tier evaluation"),
+        ("/import", "Upload and check"),
+        ("/account", "User name"),
+    ] {
+        let r = send(&w, get(path, Some(&en))).await;
+        assert_eq!(r.status, StatusCode::OK, "{path}");
+        assert!(r.body.contains("<html lang=\"en\">"), "{path}");
+        assert!(r.body.contains(expect), "{path}: {expect}");
+        for zh in [
+            "企业库",
+            "概览",
+            "梯度评价",
+            "退出",
+            "账户",
+            "筛选",
+            "最高梯度",
+        ] {
+            assert!(!r.body.contains(zh), "{path} still shows {zh}");
+        }
+    }
+    // The scorecard's rules and verdicts are in English too.
+    let r = send(&w, get(&format!("/enterprises/{firm}"), Some(&en))).await;
+    assert!(r.body.contains("debt ratio") || r.body.contains("R&amp;D"));
+    let verdicts = r
+        .body
+        .split("class=\"badge ")
+        .skip(1)
+        .filter_map(|s| s.split('>').nth(1)?.split('<').next())
+        .collect::<Vec<_>>();
+    assert_eq!(verdicts.len(), 4, "{verdicts:?}");
+    assert!(verdicts.iter().all(|v| !has_cjk(v)), "{verdicts:?}");
+    // Error pages as well, and the list's menus (tiers and sizes are glossary terms).
+    let r = send(&w, get("/enterprises/91330100MA00000000", Some(&en))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // (The switch names each language in itself: 中文.)
+    assert!(r.body.contains("Not found") && !has_cjk(&r.body.replace("中文", "")));
+    let r = send(&w, get("/enterprises", Some(&en))).await;
+    assert!(r.body.contains(">little giant<") && r.body.contains(">medium<"));
+    // And back to Chinese; a link from another site goes to our home page, not back to it.
+    let mut req = get("/lang/zh", Some(&en));
+    req.headers_mut().insert(
+        header::REFERER,
+        header::HeaderValue::from_static("https://elsewhere.example/phish"),
+    );
+    let r = send(&w, req).await;
+    assert_eq!(r.location, "/phish", "only the path is kept");
+    let r = send(&w, get("/lang/zh", Some(&en))).await;
+    assert_eq!(r.location, "/");
+    assert_eq!(
+        cookie_value(&r.cookies, zjtx_web::i18n::LANG_COOKIE).as_deref(),
+        Some("zh")
+    );
+    assert_eq!(
+        send(&w, get("/lang/fr", Some(&en))).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn search_finds_enterprises_by_their_main_products() {
+    let w = world("products").await;
+    let session = login(&w, "city").await;
+    // A product of some firm of the demo city, and the firms that make it.
+    let city: Vec<zjtx_core::Enterprise> = zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .collect();
+    let with_products: Vec<&zjtx_core::Enterprise> =
+        city.iter().filter(|e| e.main_products.is_some()).collect();
+    assert!(!with_products.is_empty());
+    let product = with_products[0]
+        .main_products
+        .as_deref()
+        .and_then(|p| p.split('、').next())
+        .unwrap_or_default()
+        .to_owned();
+    let makers: std::collections::BTreeSet<String> = city
+        .iter()
+        .filter(|e| {
+            e.main_products
+                .as_deref()
+                .is_some_and(|p| p.contains(&product))
+                || e.name.contains(&product)
+        })
+        .map(|e| e.uscc.to_string())
+        .collect();
+    let r = send(
+        &w,
+        get(
+            &format!("/enterprises?q={}", zjtx_web::pages::urlencode(&product)),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let found: std::collections::BTreeSet<String> = r
+        .body
+        .split("<a href=\"/enterprises/")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .filter(|s| !s.contains('?') && !s.starts_with("export"))
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(found, makers, "searching {product}");
+    // The enterprise page shows them.
+    let r = send(
+        &w,
+        get(
+            &format!("/enterprises/{}", with_products[0].uscc),
+            Some(&session),
+        ),
+    )
+    .await;
+    assert!(r.body.contains(&product));
+}
