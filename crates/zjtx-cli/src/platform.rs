@@ -80,7 +80,7 @@ pub enum UserCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     Role::parse(s).ok_or_else(|| {
-        format!("{s:?} is not one of city, district, enterprise, institution, provider")
+        format!("{s:?} is not one of city, district, enterprise, institution, provider, expert")
     })
 }
 
@@ -193,12 +193,21 @@ async fn shutdown() {
 
 pub async fn serve(db: &DbArgs, listen: &str, secure: bool) -> Result<()> {
     let store = db.open().await?;
-    run_server(store, listen, secure).await
+    run_server(store, listen, secure, None).await
 }
 
-async fn run_server(store: Store, listen: &str, secure: bool) -> Result<()> {
+/// Serves; evidence files go to `evidence` (default: `ZJTX_EVIDENCE_DIR`, else ./zjtx-evidence).
+async fn run_server(
+    store: Store,
+    listen: &str,
+    secure: bool,
+    evidence: Option<std::path::PathBuf>,
+) -> Result<()> {
     let rules = load_all(&Embedded).context("failed to load the rule files")?;
-    let state = AppState::new(store, rules, secure).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let mut state = AppState::new(store, rules, secure).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(dir) = evidence {
+        state = state.with_evidence_dir(dir);
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("failed to listen on {listen}"))?;
@@ -210,6 +219,63 @@ async fn run_server(store: Store, listen: &str, secure: bool) -> Result<()> {
 
 /// Enterprises in the demo city.
 const DEMO_ENTERPRISES: usize = 3000;
+/// Experts in the demo pool.
+const DEMO_EXPERTS: usize = 5;
+
+/// The demo's declaration season: an expert pool (accounts `expert1`…, every field, the first one
+/// employed by the demo firm) and an open SRDI batch for this year, once.
+async fn demo_declarations(
+    store: &Store,
+    hash: &str,
+    firm: &str,
+    today: chrono::NaiveDate,
+) -> Result<()> {
+    let fields = zjtx_core::enterprise::ECOSYSTEMS.join(",");
+    for i in 1..=DEMO_EXPERTS {
+        let name = format!("expert{i}");
+        if store.user_by_name(&name).await?.is_some() {
+            store.set_password(&name, hash).await?;
+            store.set_disabled(&name, false).await?;
+            continue;
+        }
+        let id = store
+            .add_user(&NewUser {
+                username: name.clone(),
+                password_hash: hash.to_owned(),
+                role: Role::Expert,
+                region_code: None,
+                uscc: None,
+            })
+            .await?;
+        let employer = (i == 1).then_some(firm);
+        store
+            .add_expert(id, &format!("专家{i}"), &fields, employer, &[], None)
+            .await?;
+    }
+    if store.batches().await?.is_empty() {
+        let rules = load_all(&Embedded).context("failed to load the rule files")?;
+        let rs = zjtx_core::rule_set_for(&rules, today).context("no rule set applies today")?;
+        let day = |n: u64| (today + chrono::Days::new(n)).to_string();
+        store
+            .create_batch(
+                &zjtx_store::NewBatch {
+                    tier: "srdi".into(),
+                    year: i64::from(today.year()),
+                    rules: rs.id.clone(),
+                    title: format!("{} 年度专精特新中小企业认定", today.year()),
+                    declare_until: day(30),
+                    district_until: day(45),
+                    city_until: day(60),
+                    notice_days: 7,
+                    quota: None,
+                    experts_per: 3,
+                },
+                None,
+            )
+            .await?;
+    }
+    Ok(())
+}
 
 /// Creates (or reopens) the demo database with a generated city and one account per role, prints
 /// the logins, and serves it.
@@ -311,6 +377,10 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     for (name, _, _, _, what) in &accounts {
         println!("  {name:<10} {what}");
     }
+    demo_declarations(&store, &hash, &firm.uscc, today).await?;
     println!("  (firm is {} {})", firm.name, firm.uscc);
-    run_server(store, listen, false).await
+    println!(
+        "  expert1 … expert{DEMO_EXPERTS}  评审专家 (expert1 works for the firm: never drawn for it)"
+    );
+    run_server(store, listen, false, Some(data.join("evidence"))).await
 }

@@ -109,6 +109,7 @@ pub fn role(key: &str, lang: Lang) -> &'static str {
         "district" => pick(lang, "区县经信局", "district office"),
         "enterprise" => pick(lang, "企业", "enterprise"),
         "institution" => pick(lang, "金融机构", "financial institution"),
+        "expert" => pick(lang, "评审专家", "reviewing expert"),
         _ => pick(lang, "服务商", "service provider"),
     }
 }
@@ -340,7 +341,14 @@ mod tests {
         let zh: std::collections::HashSet<_> =
             keys.iter().map(|k| tier_short(k, Lang::Zh)).collect();
         assert_eq!((en.len(), zh.len()), (keys.len(), keys.len()));
-        for k in ["city", "district", "enterprise", "institution", "provider"] {
+        for k in [
+            "city",
+            "district",
+            "enterprise",
+            "institution",
+            "provider",
+            "expert",
+        ] {
             assert_ne!(role(k, Lang::Zh), role(k, Lang::En));
         }
     }

@@ -6,6 +6,7 @@
 //! rows as cells of text.
 #![forbid(unsafe_code)]
 
+pub mod draw;
 pub mod engine;
 pub mod enterprise;
 pub mod glossary;

@@ -117,6 +117,36 @@ where
     qb
 }
 
+/// An enterprise's template row as stored: JSON `{column key: cell text}`, blanks left out.
+pub fn cells_of(e: &Enterprise) -> String {
+    let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
+        .iter()
+        .filter_map(|c| {
+            let v = e.get(c.col);
+            (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
+        })
+        .collect();
+    serde_json::Value::Object(cells).to_string()
+}
+
+/// Parses stored cells back with the template's own parser; every error, located by column.
+pub fn enterprise_from_cells(cells: &str) -> std::result::Result<Enterprise, String> {
+    let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
+    let header = HeaderMap::parse(keys.iter().copied()).map_err(|e| format!("{e:?}"))?;
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(cells).map_err(|e| e.to_string())?;
+    let row: Vec<&str> = COLUMNS
+        .iter()
+        .map(|c| map.get(c.key).and_then(|v| v.as_str()).unwrap_or(""))
+        .collect();
+    header.parse_row(2, row).map_err(|errs| {
+        errs.iter()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
 /// Lists count their total up to this many rows.
 pub const COUNT_CAP: i64 = 2_000;
 
@@ -168,7 +198,11 @@ impl Store {
                 // `PRAGMA optimize` (after imports, and in `maintain`) analyses at most about this
                 // many rows per index: statistics good enough for the planner at a bounded cost,
                 // where an unbounded ANALYZE of a million enterprises takes seconds.
-                .pragma("analysis_limit", "1000");
+                .pragma("analysis_limit", "1000")
+                // A page cache of 64 MiB per connection (the default is 2 MiB): imports insert
+                // into b-trees of a million rows at random keys, and lists read index pages that
+                // are then found in memory.
+                .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new()
                 .max_connections(8)
                 .connect_with(opts)
@@ -417,16 +451,6 @@ impl Store {
                 .and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d))
                 .map(|(c, _)| *c)
         };
-        let cells_of = |e: &Enterprise| {
-            let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
-                .iter()
-                .filter_map(|c| {
-                    let v = e.get(c.col);
-                    (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
-                })
-                .collect();
-            serde_json::Value::Object(cells).to_string()
-        };
         let mut summary = ImportSummary {
             enterprises: rows.len(),
             years: 0,
@@ -479,7 +503,8 @@ impl Store {
                     qb.push(" ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at");
                     summary.years += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
 
-                    let mut qb = in_list::<$db>("DELETE FROM titles WHERE uscc IN (", chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
+                    // Titles granted here by a decision are not the file's to replace.
+                    let mut qb = in_list::<$db>("DELETE FROM titles WHERE source = 'import' AND uscc IN (", chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
                     qb.build().execute(&mut *tx).await?;
 
                     let titles: Vec<(String, &str, String)> = chunk
@@ -495,6 +520,7 @@ impl Store {
                         qb.push_values(titles, |mut b, (u, tier, until)| {
                             b.push_bind(u).push_bind(tier).push_bind(until);
                         });
+                        qb.push(" ON CONFLICT (uscc, tier) DO NOTHING");
                         qb.build().execute(&mut *tx).await?;
                     }
                 }
@@ -777,20 +803,10 @@ impl Store {
                 .map(|r| Ok((r.try_get("year")?, r.try_get("cells")?)))
                 .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         });
-        let keys: Vec<&str> = COLUMNS.iter().map(|c| c.key).collect();
-        let header = HeaderMap::parse(keys.iter().copied())
-            .map_err(|e| StoreError::Corrupt(format!("{e:?}")))?;
         rows.into_iter()
             .map(|(year, cells)| {
-                let map: serde_json::Map<String, serde_json::Value> =
-                    serde_json::from_str(&cells).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-                let row: Vec<&str> = COLUMNS
-                    .iter()
-                    .map(|c| map.get(c.key).and_then(|v| v.as_str()).unwrap_or(""))
-                    .collect();
-                let e = header
-                    .parse_row(2, row)
-                    .map_err(|e| StoreError::Corrupt(format!("{uscc} {year}: {e:?}")))?;
+                let e = enterprise_from_cells(&cells)
+                    .map_err(|e| StoreError::Corrupt(format!("{uscc} {year}: {e}")))?;
                 Ok((year, e))
             })
             .collect()
@@ -861,10 +877,7 @@ impl Store {
         Ok(on_pool!(self, p => {
             let mut q = sqlx::query(safe(&sql));
             for b in binds {
-                q = match b {
-                    Bind::I(v) => q.bind(*v),
-                    Bind::S(v) => q.bind(*v),
-                };
+                q = b.bind_to(q);
             }
             q.execute(p).await?.rows_affected()
         }))
@@ -1083,7 +1096,33 @@ fn six_months(d: NaiveDate) -> String {
 enum Bind<'a> {
     I(i64),
     S(&'a str),
+    OI(Option<i64>),
+    OS(Option<&'a str>),
 }
+
+impl Bind<'_> {
+    /// Binds the value (owned, so the query does not borrow the statement list).
+    fn bind_to<'q, DB: sqlx::Database>(
+        &self,
+        q: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    ) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+    where
+        i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<i64>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        String: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        match self {
+            Bind::I(v) => q.bind(*v),
+            Bind::S(v) => q.bind((*v).to_owned()),
+            Bind::OI(v) => q.bind(*v),
+            Bind::OS(v) => q.bind(v.map(str::to_owned)),
+        }
+    }
+}
+
+mod declare;
+pub use declare::*;
 
 #[cfg(test)]
 mod tests {

@@ -148,7 +148,7 @@ pub struct ListPage {
     pub next: Option<String>,
 }
 
-/// The five kinds of users.
+/// The kinds of users.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -162,15 +162,18 @@ pub enum Role {
     Institution,
     /// A digital service provider.
     Provider,
+    /// A reviewing expert of the pool: the declarations drawn for them, nothing else.
+    Expert,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 6] = [
         Role::City,
         Role::District,
         Role::Enterprise,
         Role::Institution,
         Role::Provider,
+        Role::Expert,
     ];
     pub fn key(self) -> &'static str {
         match self {
@@ -179,6 +182,7 @@ impl Role {
             Role::Enterprise => "enterprise",
             Role::Institution => "institution",
             Role::Provider => "provider",
+            Role::Expert => "expert",
         }
     }
     pub fn parse(s: &str) -> Option<Role> {

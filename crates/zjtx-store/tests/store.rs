@@ -794,3 +794,208 @@ async fn chain_tags_are_set_whole_filter_the_list_and_refuse_unknown_names() {
         assert!(s.chains_of(&first).await.unwrap_or_default().is_empty());
     }
 }
+
+#[tokio::test]
+async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
+    use zjtx_store::{Message, NewBatch, NewDecision, status};
+    for s in stores("declare").await {
+        let rows = city(5);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let uscc = rows[0].uscc.to_string();
+        let batch = s
+            .create_batch(
+                &NewBatch {
+                    tier: "srdi".into(),
+                    year: 2026,
+                    rules: "miit-2026".into(),
+                    title: "t".into(),
+                    declare_until: "2026-12-01".into(),
+                    district_until: "2026-12-10".into(),
+                    city_until: "2026-12-20".into(),
+                    notice_days: 5,
+                    quota: None,
+                    experts_per: 2,
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let b = s.backend();
+        let again = NewBatch {
+            tier: "srdi".into(),
+            year: 2026,
+            rules: "x".into(),
+            title: "dup".into(),
+            declare_until: String::new(),
+            district_until: String::new(),
+            city_until: String::new(),
+            notice_days: 0,
+            quota: None,
+            experts_per: 1,
+        };
+        assert!(
+            matches!(
+                s.create_batch(&again, None).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        let d = s
+            .open_declaration(batch, &uscc, "{}", "2026-11-26", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let audits = |s: &Store| {
+            let s = s.clone();
+            async move {
+                s.audit_for(&format!("declaration:{d}"))
+                    .await
+                    .map(|a| a.len())
+                    .unwrap_or(0)
+            }
+        };
+        assert_eq!(audits(&s).await, 1, "{b}");
+        // A step from the wrong state changes nothing and leaves no record.
+        let r = s
+            .transition(
+                d,
+                &[status::SUBMITTED],
+                status::RECOMMENDED,
+                None,
+                "x",
+                "",
+                None,
+                &[],
+            )
+            .await;
+        assert!(matches!(r, Err(StoreError::Conflict(_))), "{b}");
+        assert_eq!(
+            s.declaration(d)
+                .await
+                .ok()
+                .flatten()
+                .map(|x| x.status)
+                .as_deref(),
+            Some("draft")
+        );
+        assert_eq!(audits(&s).await, 1, "{b}");
+        // A step with a message to an account that does not exist is undone whole.
+        let bad = [Message {
+            user_id: 999_999,
+            text: "x".into(),
+            link: "/",
+        }];
+        let r = s
+            .transition(
+                d,
+                status::EDITABLE,
+                status::SUBMITTED,
+                None,
+                "declaration.submit",
+                "",
+                None,
+                &bad,
+            )
+            .await;
+        assert!(r.is_err(), "{b}: the message's foreign key fails");
+        assert_eq!(
+            s.declaration(d)
+                .await
+                .ok()
+                .flatten()
+                .map(|x| x.status)
+                .as_deref(),
+            Some("draft"),
+            "{b}"
+        );
+        assert_eq!(audits(&s).await, 1, "{b}");
+        for (from, to) in [
+            (status::EDITABLE, status::SUBMITTED),
+            (&[status::SUBMITTED][..], status::RECOMMENDED),
+            (&[status::RECOMMENDED][..], status::APPROVED),
+        ] {
+            s.transition(d, from, to, None, "step", "", None, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        s.publish_notice(batch, "2026-11-26", "2026-12-01", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let decision = s
+            .recognise(
+                &NewDecision {
+                    declaration_id: d,
+                    uscc: &uscc,
+                    tier: "srdi",
+                    outcome: "recognised",
+                    rules: "miit-2026",
+                    as_of: "2026-12-02",
+                    cells: "{}",
+                    evaluation: "{}",
+                    reviews: "{}",
+                    valid_from: Some("2026-12-02"),
+                    valid_until: Some("2029-12-02"),
+                },
+                None,
+                &[],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.decision(decision).await.ok().flatten().is_some());
+        // The granted title survives a re-import of the enterprise (which carries no SRDI date).
+        let mut again = rows[0].clone();
+        again.srdi_until = None;
+        s.import(&evaluated(vec![again]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let titles = s.titles(&uscc).await.unwrap_or_default();
+        assert!(
+            titles.contains(&("srdi".into(), "2029-12-02".into())),
+            "{b}: {titles:?}"
+        );
+        assert_eq!(
+            s.titled("2026-12-03").await.map(|t| t.len()).unwrap_or(0),
+            1
+        );
+        // Revocation: no titles, and a ban until the date given.
+        s.revoke(&uscc, "falsified data", "2029-12-03", None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(s.titles(&uscc).await.unwrap_or_default().is_empty());
+        assert!(s.ban(&uscc, "2029-12-03").await.ok().flatten().is_some());
+        assert!(s.ban(&uscc, "2029-12-04").await.ok().flatten().is_none());
+        let b2 = s
+            .create_batch(
+                &NewBatch {
+                    tier: "giant".into(),
+                    ..again_batch()
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let r = s
+            .open_declaration(b2, &uscc, "{}", "2027-01-01", None)
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Conflict(m)) if m.contains("falsified")),
+            "{b}"
+        );
+    }
+}
+
+fn again_batch() -> zjtx_store::NewBatch {
+    zjtx_store::NewBatch {
+        tier: "innovative".into(),
+        year: 2027,
+        rules: "miit-2026".into(),
+        title: "t2".into(),
+        declare_until: "2027-12-01".into(),
+        district_until: "2027-12-10".into(),
+        city_until: "2027-12-20".into(),
+        notice_days: 5,
+        quota: None,
+        experts_per: 2,
+    }
+}

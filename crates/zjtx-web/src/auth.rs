@@ -139,7 +139,7 @@ impl CurrentUser {
             },
             // Institutions see firms only through consent (finance zone); providers have no
             // access to the registry.
-            Role::Institution | Role::Provider => Scope::none(),
+            Role::Institution | Role::Provider | Role::Expert => Scope::none(),
         })
     }
 

@@ -14,6 +14,7 @@ use zjtx_store::Store;
 pub mod api;
 pub mod auth;
 pub mod dashboard;
+pub mod declare;
 pub mod error;
 pub mod i18n;
 pub mod import;
@@ -34,6 +35,12 @@ pub struct AppState {
     /// data is seeded (no page adds chains yet; an instance started before a chain was added
     /// to the database offers it after a restart).
     chains: Arc<tokio::sync::OnceCell<Vec<zjtx_store::ChainRow>>>,
+    /// Where evidence files are kept, by their SHA-256.
+    pub evidence_dir: std::path::PathBuf,
+    /// The largest evidence file accepted, in bytes.
+    pub max_evidence: usize,
+    /// The date the workflow goes by: today, unless set (tests move it across deadlines).
+    today: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
 }
 
 impl AppState {
@@ -49,7 +56,33 @@ impl AppState {
             dummy_hash: auth::hash_password("zjtx-no-such-user")?,
             regions: Arc::default(),
             chains: Arc::default(),
+            evidence_dir: std::env::var_os("ZJTX_EVIDENCE_DIR")
+                .map_or_else(|| "zjtx-evidence".into(), Into::into),
+            max_evidence: declare::MAX_EVIDENCE,
+            today: Arc::default(),
         })
+    }
+
+    /// Keeps evidence files under `dir`.
+    pub fn with_evidence_dir(mut self, dir: impl Into<std::path::PathBuf>) -> AppState {
+        self.evidence_dir = dir.into();
+        self
+    }
+
+    /// The workflow's date.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.today
+            .lock()
+            .ok()
+            .and_then(|t| *t)
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// Sets the workflow's date (`None`: the calendar's), for every clone of this state.
+    pub fn set_today(&self, date: Option<chrono::NaiveDate>) {
+        if let Ok(mut t) = self.today.lock() {
+            *t = date;
+        }
     }
 
     /// The districts within a scope, in code order.
@@ -127,6 +160,43 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
         )
         .route("/import/{id}/commit", post(import::commit))
+        .route(
+            "/batches",
+            get(declare::batches).post(declare::create_batch),
+        )
+        .route("/batches/{id}", get(declare::batch))
+        .route("/batches/{id}/archive", post(declare::archive_batch))
+        .route("/batches/{id}/declare", post(declare::declare))
+        .route("/batches/{id}/draw", post(declare::draw))
+        .route("/batches/{id}/notice", post(declare::publish_notice))
+        .route("/batches/{id}/recognise", post(declare::recognise))
+        .route("/declarations/{id}", get(declare::declaration))
+        .route("/declarations/{id}/figures", post(declare::save_figures))
+        .route(
+            "/declarations/{id}/evidence",
+            post(declare::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
+                declare::MAX_EVIDENCE + (1 << 20),
+            )),
+        )
+        .route("/declarations/{id}/submit", post(declare::submit))
+        .route("/declarations/{id}/withdraw", post(declare::withdraw))
+        .route("/declarations/{id}/review", post(declare::review))
+        .route("/declarations/{id}/score", post(declare::score))
+        .route("/evidence/{id}", get(declare::evidence_file))
+        .route("/experts", get(declare::experts).post(declare::add_expert))
+        .route("/draws/{id}", get(declare::draw_page))
+        .route("/notice", get(declare::notice))
+        .route("/notice/objection", post(declare::object))
+        .route("/objections/{id}/resolve", post(declare::resolve_objection))
+        .route("/decisions/{id}", get(declare::decision))
+        .route("/certificates/{id}", get(declare::certificate))
+        .route("/titled", get(declare::titled))
+        .route("/titles/{uscc}", get(declare::titles))
+        .route("/titles/{uscc}/revoke", post(declare::revoke))
+        .route("/titles/{uscc}/{tier}/update", post(declare::yearly_update))
+        .route("/titles/{uscc}/{tier}/change", post(declare::report_change))
+        .route("/titles/{uscc}/{tier}/rereview", post(declare::rereview))
+        .route("/messages", get(declare::messages))
         .route("/lang/{code}", get(i18n::switch))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))

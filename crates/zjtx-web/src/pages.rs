@@ -44,6 +44,10 @@ pub struct Nav {
     pub csrf: String,
     pub registry: bool,
     pub imports: bool,
+    /// Declarations and batches (city, district, enterprise).
+    pub declarations: bool,
+    /// The expert pool (the city).
+    pub experts: bool,
 }
 
 impl Nav {
@@ -55,6 +59,8 @@ impl Nav {
             csrf: u.session.csrf.clone(),
             registry: u.sees_registry(),
             imports: matches!(u.user.role, Role::City | Role::District),
+            declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
+            experts: u.user.role == Role::City,
         }
     }
 }
@@ -534,7 +540,7 @@ pub struct EnterpriseView {
     pub comparison: Vec<(&'static str, &'static str, &'static str)>,
 }
 
-fn class_of(v: Verdict) -> &'static str {
+pub(crate) fn class_of(v: Verdict) -> &'static str {
     match v {
         Verdict::Pass => "pass",
         Verdict::Fail => "fail",
@@ -542,7 +548,7 @@ fn class_of(v: Verdict) -> &'static str {
     }
 }
 
-fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
+pub(crate) fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
     let (outcome, class) = match (t.verdict, t.points) {
         (Some(v), _) => (glossary::verdict(v, lang()).to_owned(), class_of(v)),
         (None, Some(p)) => {
@@ -580,7 +586,7 @@ fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
 }
 
 /// The figures a what-if may change (template keys).
-const WHATIF_KEYS: &[&str] = &[
+pub(crate) const WHATIF_KEYS: &[&str] = &[
     "revenue",
     "revenue_prev",
     "revenue_prev2",
@@ -605,7 +611,7 @@ const WHATIF_KEYS: &[&str] = &[
 
 /// Applies what-if values (template cells by key) to an enterprise through the template parser:
 /// the changed enterprise, or every error located by column.
-fn what_if(
+pub(crate) fn what_if(
     e: &zjtx_core::Enterprise,
     changes: &std::collections::HashMap<String, String>,
 ) -> Result<zjtx_core::Enterprise, Vec<String>> {
@@ -635,7 +641,7 @@ fn what_if(
         })
 }
 
-fn label_of(key: &str) -> &'static str {
+pub(crate) fn label_of(key: &str) -> &'static str {
     zjtx_core::enterprise::COLUMNS
         .iter()
         .find(|c| c.key == key)

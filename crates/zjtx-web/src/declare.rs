@@ -1,0 +1,2110 @@
+//! Declaration, review and recognition of titles: batches, an enterprise's declaration with its
+//! live self-assessment and evidence, district and city review, the expert draw and scores, the
+//! public notice with objections, recognition with its decision record and certificate, and what
+//! follows (yearly update, major changes, re-review, revocation). Every step checks the role, the
+//! scope and the state; the store makes each step one transaction with its audit record.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Multipart, Path, State};
+use axum::http::header;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::Deserialize;
+use zjtx_core::glossary::{self, Lang};
+use zjtx_core::{Tier, Verdict};
+use zjtx_store::{
+    Batch, Declaration, Message, NewBatch, NewDecision, NewReview, Role, StoreError, status,
+};
+
+use crate::AppState;
+use crate::auth::{self, CurrentUser};
+use crate::error::AppError;
+use crate::i18n::{self, Tr};
+use crate::pages::{self, Nav, RuleRow, WhatIfField};
+
+/// The largest evidence file accepted by default, in bytes.
+pub const MAX_EVIDENCE: usize = 10 << 20;
+
+fn lang() -> Lang {
+    i18n::lang()
+}
+
+fn tier_of(key: &str) -> Option<Tier> {
+    match key {
+        "innovative" => Some(Tier::Innovative),
+        "srdi" => Some(Tier::Srdi),
+        "giant" => Some(Tier::Giant),
+        _ => None,
+    }
+}
+
+fn date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}
+
+/// The same message to each of some users.
+fn tell<'a>(users: impl IntoIterator<Item = i64>, text: String, link: &'a str) -> Vec<Message<'a>> {
+    users
+        .into_iter()
+        .map(|user_id| Message {
+            user_id,
+            text: text.clone(),
+            link,
+        })
+        .collect()
+}
+
+fn conflict(msg: impl Into<String>) -> AppError {
+    AppError::Store(StoreError::Conflict(msg.into()))
+}
+
+/// A state's name for readers.
+pub fn status_label(s: &str) -> &'static str {
+    match s {
+        status::DRAFT => i18n::t("草稿"),
+        status::SUBMITTED => i18n::t("待区县审核"),
+        status::RETURNED => i18n::t("退回修改"),
+        status::WITHDRAWN => i18n::t("已撤回"),
+        status::RECOMMENDED => i18n::t("区县已推荐"),
+        status::REJECTED => i18n::t("未通过"),
+        status::APPROVED => i18n::t("市级已通过"),
+        status::NOTICE => i18n::t("公示中"),
+        status::RECOGNISED => i18n::t("已认定"),
+        status::REFUSED => i18n::t("公示异议成立"),
+        _ => i18n::t("未知"),
+    }
+}
+
+// ---- batches --------------------------------------------------------------------------------------
+
+pub struct BatchItem {
+    pub b: Batch,
+    pub tier: &'static str,
+    pub open: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "batches.html")]
+pub struct BatchesPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub items: Vec<BatchItem>,
+    pub can_create: bool,
+    pub rule_sets: Vec<String>,
+    pub year: i32,
+    pub tiers: Vec<(&'static str, &'static str)>,
+}
+
+fn sees_batches(u: &CurrentUser) -> bool {
+    matches!(u.user.role, Role::City | Role::District | Role::Enterprise)
+}
+
+pub async fn batches(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<BatchesPage, AppError> {
+    if !sees_batches(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let today = st.today();
+    let items = st
+        .store
+        .batches()
+        .await?
+        .into_iter()
+        .map(|b| BatchItem {
+            tier: glossary::tier_by_key(&b.tier, lang()),
+            open: !b.archived && date(&b.declare_until).is_some_and(|d| today <= d),
+            b,
+        })
+        .collect();
+    Ok(BatchesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        items,
+        can_create: user.user.role == Role::City,
+        rule_sets: st.rules.iter().map(|r| r.id.clone()).collect(),
+        year: today.year(),
+        tiers: ["innovative", "srdi", "giant"]
+            .map(|k| (k, glossary::tier_by_key(k, lang())))
+            .to_vec(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct BatchForm {
+    pub csrf: String,
+    pub tier: String,
+    pub year: String,
+    pub rules: String,
+    pub title: String,
+    pub declare_until: String,
+    pub district_until: String,
+    pub city_until: String,
+    pub notice_days: String,
+    pub quota: String,
+    pub experts_per: String,
+}
+
+pub async fn create_batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<BatchForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let bad = |what: &str| AppError::BadRequest(i18n::f("{}：格式有误", &[&what]));
+    if tier_of(&f.tier).is_none() {
+        return Err(bad(i18n::t("梯度")));
+    }
+    if !st.rules.iter().any(|r| r.id == f.rules) {
+        return Err(bad(i18n::t("规则")));
+    }
+    let year: i64 = f
+        .year
+        .trim()
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| bad(i18n::t("年度")))?;
+    let d = |v: &str, what: &str| date(v).ok_or_else(|| bad(what));
+    let declare = d(&f.declare_until, i18n::t("申报截止"))?;
+    let district = d(&f.district_until, i18n::t("区县审核截止"))?;
+    let city = d(&f.city_until, i18n::t("市级审核截止"))?;
+    if !(declare <= district && district <= city) {
+        return Err(AppError::BadRequest(
+            i18n::t("截止日期应依次为：申报 ≤ 区县审核 ≤ 市级审核").into(),
+        ));
+    }
+    let num = |v: &str, what: &str, lo: i64, hi: i64| {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| bad(what))
+    };
+    let notice_days = num(&f.notice_days, i18n::t("公示天数"), 0, 60)?;
+    let experts_per = num(&f.experts_per, i18n::t("每份专家数"), 1, 15)?;
+    let quota = match f.quota.trim() {
+        "" => None,
+        q => Some(num(q, i18n::t("名额"), 1, 100_000)?),
+    };
+    let title = f.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(bad(i18n::t("名称")));
+    }
+    let id = st
+        .store
+        .create_batch(
+            &NewBatch {
+                tier: f.tier.clone(),
+                year,
+                rules: f.rules.clone(),
+                title: title.to_owned(),
+                declare_until: declare.to_string(),
+                district_until: district.to_string(),
+                city_until: city.to_string(),
+                notice_days,
+                quota,
+                experts_per,
+            },
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/batches/{id}")))
+}
+
+pub struct DeclItem {
+    pub d: Declaration,
+    pub status: &'static str,
+    pub overdue: bool,
+    pub district: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "batch.html")]
+pub struct BatchPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub b: Batch,
+    pub tier: &'static str,
+    pub open: bool,
+    pub items: Vec<DeclItem>,
+    pub own: Option<i64>,
+    pub can_declare: bool,
+    pub is_city: bool,
+    pub drawn: bool,
+    pub approved: usize,
+    pub on_notice: usize,
+    pub notice_over: bool,
+}
+
+async fn batch_or_404(st: &AppState, id: i64) -> Result<Batch, AppError> {
+    st.store.batch(id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<BatchPage, AppError> {
+    if !sees_batches(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let b = batch_or_404(&st, id).await?;
+    let today = st.today();
+    let regions = st.regions().await?;
+    let region_name = |c: &Option<String>| {
+        c.as_ref()
+            .and_then(|c| regions.iter().find(|r| r.code == *c))
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    let decls = match user.user.role {
+        Role::City => st.store.declarations(id, status::CITY_SEES, None).await?,
+        Role::District => {
+            let scope = user.scope(&st.store).await?;
+            let regions = scope.regions.unwrap_or_default();
+            let all = st.store.declarations(id, &[], Some(&regions)).await?;
+            all.into_iter()
+                .filter(|d| d.status != status::DRAFT)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let deadline = |s: &str| match s {
+        status::SUBMITTED => date(&b.district_until),
+        status::RECOMMENDED => date(&b.city_until),
+        _ => None,
+    };
+    let items: Vec<DeclItem> = decls
+        .into_iter()
+        .map(|d| DeclItem {
+            status: status_label(&d.status),
+            overdue: deadline(&d.status).is_some_and(|l| today > l),
+            district: region_name(&d.region_code),
+            d,
+        })
+        .collect();
+    let own = match (&user.user.role, &user.user.uscc) {
+        (Role::Enterprise, Some(u)) => st
+            .store
+            .declarations_of(u)
+            .await?
+            .into_iter()
+            .find(|d| d.batch_id == id)
+            .map(|d| d.id),
+        _ => None,
+    };
+    let open = !b.archived && date(&b.declare_until).is_some_and(|d| today <= d);
+    let count = |s: &str| items.iter().filter(|i| i.d.status == s).count();
+    Ok(BatchPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        tier: glossary::tier_by_key(&b.tier, lang()),
+        can_declare: open && own.is_none() && user.user.role == Role::Enterprise,
+        is_city: user.user.role == Role::City,
+        drawn: st.store.draw_of(id).await?.is_some(),
+        approved: count(status::APPROVED),
+        on_notice: count(status::NOTICE),
+        notice_over: b
+            .notice_until
+            .as_deref()
+            .and_then(date)
+            .is_some_and(|u| today > u),
+        open,
+        own,
+        items,
+        b,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}
+
+pub async fn archive_batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    batch_or_404(&st, id).await?;
+    st.store.archive_batch(id, Some(user.user.id)).await?;
+    Ok(Redirect::to("/batches"))
+}
+
+/// An enterprise starts its declaration, pre-filled with its latest registry figures.
+pub async fn declare(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let (Role::Enterprise, Some(uscc)) = (&user.user.role, &user.user.uscc) else {
+        return Err(AppError::Forbidden);
+    };
+    let b = batch_or_404(&st, id).await?;
+    let today = st.today();
+    if b.archived || date(&b.declare_until).is_none_or(|d| today > d) {
+        return Err(conflict(i18n::t("申报已截止")));
+    }
+    let years = st.store.years(uscc).await?;
+    let latest = years.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
+    let decl = st
+        .store
+        .open_declaration(
+            id,
+            uscc,
+            &zjtx_store::cells_of(latest),
+            &today.to_string(),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{decl}")))
+}
+
+// ---- a declaration --------------------------------------------------------------------------------
+
+/// How a user stands towards a declaration.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Seat {
+    Owner,
+    District,
+    City,
+    Expert(i64),
+}
+
+/// Who may see a declaration: its enterprise; its district office (once submitted); the city
+/// (once its district recommended it); the experts drawn for it. Anyone else reads it as absent.
+async fn seat(st: &AppState, user: &CurrentUser, d: &Declaration) -> Result<Seat, AppError> {
+    match user.user.role {
+        Role::Enterprise if user.user.uscc.as_deref() == Some(d.uscc.as_str()) => Ok(Seat::Owner),
+        Role::District if d.status != status::DRAFT => {
+            let scope = user.scope(&st.store).await?;
+            let inside = scope.regions.as_ref().is_some_and(|rs| {
+                d.region_code
+                    .as_ref()
+                    .is_some_and(|r| rs.iter().any(|x| x == r))
+            });
+            if inside {
+                Ok(Seat::District)
+            } else {
+                Err(AppError::NotFound)
+            }
+        }
+        Role::City if status::CITY_SEES.contains(&d.status.as_str()) => Ok(Seat::City),
+        Role::Expert => match st.store.expert_of_user(user.user.id).await? {
+            Some(x) if st.store.experts_of(d.id).await?.contains(&x) => Ok(Seat::Expert(x)),
+            _ => Err(AppError::NotFound),
+        },
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// A reviewer never acts on their own firm.
+fn not_own_firm(user: &CurrentUser, d: &Declaration) -> Result<(), AppError> {
+    if user.user.uscc.as_deref() == Some(d.uscc.as_str()) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(())
+}
+
+async fn declaration_or_404(st: &AppState, id: i64) -> Result<Declaration, AppError> {
+    st.store.declaration(id).await?.ok_or(AppError::NotFound)
+}
+
+fn rule_set<'a>(st: &'a AppState, id: &str) -> Result<&'a zjtx_core::RuleSet, AppError> {
+    st.rules
+        .iter()
+        .find(|r| r.id == id)
+        .ok_or_else(|| AppError::Internal(format!("rule set {id} is not loaded")))
+}
+
+fn parse_cells(cells: &str) -> Result<zjtx_core::Enterprise, AppError> {
+    zjtx_store::enterprise_from_cells(cells)
+        .map_err(|e| AppError::Internal(format!("stored declaration unreadable: {e}")))
+}
+
+pub struct EvidenceRow {
+    pub id: i64,
+    pub rule_id: String,
+    pub filename: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+pub struct ReviewRow {
+    pub level: &'static str,
+    pub reviewer: String,
+    pub decision: &'static str,
+    pub reason: String,
+    pub score: String,
+    pub disagreements: Vec<(String, String)>,
+}
+
+pub struct ObjectionRow {
+    pub id: i64,
+    pub filer: String,
+    pub text: String,
+    pub state: &'static str,
+    pub open: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "declaration.html")]
+pub struct DeclarationPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub d: Declaration,
+    pub b: Batch,
+    pub tier: &'static str,
+    pub status: &'static str,
+    pub verdict: &'static str,
+    pub verdict_class: &'static str,
+    pub score: String,
+    pub rules: Vec<RuleRow>,
+    pub gates: Vec<RuleRow>,
+    pub fields: Vec<WhatIfField>,
+    pub evidence: Vec<EvidenceRow>,
+    pub reviews: Vec<ReviewRow>,
+    pub objections: Vec<ObjectionRow>,
+    pub editable: bool,
+    pub can_submit: bool,
+    pub can_withdraw: bool,
+    pub review_level: Option<&'static str>,
+    pub can_score: bool,
+    pub is_city: bool,
+    pub decision: Option<i64>,
+    pub max_mb: usize,
+}
+
+pub async fn declaration(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<DeclarationPage, AppError> {
+    let d = declaration_or_404(&st, id).await?;
+    let seat = seat(&st, &user, &d).await?;
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
+    let e = parse_cells(&d.cells)?;
+    let rs = rule_set(&st, &b.rules)?;
+    let today = st.today();
+    let ev = zjtx_core::explain(&e, rs, today);
+    let s = &ev.summary;
+    let (verdict, score) = match tier {
+        Tier::Innovative => (s.innovative, s.innovative_score),
+        Tier::Srdi => (s.srdi, s.srdi_score),
+        _ => (s.giant, None),
+    };
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&format!("declaration:{id}")),
+            "declaration page",
+        )
+        .await?;
+    let editable = seat == Seat::Owner && status::EDITABLE.contains(&d.status.as_str());
+    let reviews = st
+        .store
+        .reviews(id)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let ops: HashMap<String, serde_json::Value> =
+                serde_json::from_str(&r.opinions).unwrap_or_default();
+            let mut disagreements: Vec<(String, String)> = ops
+                .into_iter()
+                .filter(|(_, v)| v["agree"] == serde_json::Value::Bool(false))
+                .map(|(k, v)| (k, v["reason"].as_str().unwrap_or_default().to_owned()))
+                .collect();
+            disagreements.sort();
+            ReviewRow {
+                level: level_label(&r.level),
+                reviewer: r.reviewer,
+                decision: decision_label(&r.decision),
+                reason: r.reason,
+                score: r.score.map(|s| s.to_string()).unwrap_or_default(),
+                disagreements,
+            }
+        })
+        .collect();
+    let objections = if seat == Seat::City {
+        st.store
+            .objections(id)
+            .await?
+            .into_iter()
+            .map(|o| ObjectionRow {
+                id: o.id,
+                filer: o.filer,
+                text: o.text,
+                open: o.upheld.is_none(),
+                state: match o.upheld {
+                    None => i18n::t("待处理"),
+                    Some(true) => i18n::t("异议成立"),
+                    Some(false) => i18n::t("异议不成立"),
+                },
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let already_scored = match seat {
+        Seat::Expert(_) => st
+            .store
+            .reviews(id)
+            .await?
+            .iter()
+            .any(|r| r.level == "expert" && r.reviewer_id == user.user.id),
+        _ => false,
+    };
+    let decision = st
+        .store
+        .decisions_of(&d.uscc)
+        .await?
+        .into_iter()
+        .find(|x| x.declaration_id == id)
+        .map(|x| x.id);
+    Ok(DeclarationPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        tier: glossary::tier(tier, lang()),
+        status: status_label(&d.status),
+        verdict: glossary::verdict(verdict, lang()),
+        verdict_class: match verdict {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::Review => "review",
+        },
+        score: score.map(|s| s.to_string()).unwrap_or_default(),
+        rules: ev
+            .trace
+            .iter()
+            .filter(|t| t.tier == Some(tier))
+            .map(pages::rule_row)
+            .collect(),
+        gates: ev
+            .trace
+            .iter()
+            .filter(|t| t.tier.is_none())
+            .map(pages::rule_row)
+            .collect(),
+        fields: pages::WHATIF_KEYS
+            .iter()
+            .filter_map(|k| zjtx_core::enterprise::COLUMNS.iter().find(|c| c.key == *k))
+            .map(|c| WhatIfField {
+                key: c.key,
+                label: glossary::field(c.col, lang()),
+                value: e.get(c.col),
+                changed: false,
+            })
+            .collect(),
+        evidence: st
+            .store
+            .evidence_of(id)
+            .await?
+            .into_iter()
+            .map(|x| EvidenceRow {
+                id: x.id,
+                rule_id: x.rule_id,
+                filename: x.filename,
+                size: x.size,
+                sha256: x.sha256,
+            })
+            .collect(),
+        reviews,
+        objections,
+        editable,
+        can_submit: editable,
+        can_withdraw: seat == Seat::Owner
+            && [status::DRAFT, status::SUBMITTED, status::RETURNED].contains(&d.status.as_str()),
+        review_level: match (seat, d.status.as_str()) {
+            (Seat::District, status::SUBMITTED) => Some("district"),
+            (Seat::City, status::RECOMMENDED) => Some("city"),
+            _ => None,
+        },
+        can_score: matches!(seat, Seat::Expert(_))
+            && d.status == status::RECOMMENDED
+            && !already_scored,
+        is_city: seat == Seat::City,
+        decision,
+        max_mb: st.max_evidence >> 20,
+        d,
+        b,
+    })
+}
+
+fn level_label(l: &str) -> &'static str {
+    match l {
+        "district" => i18n::t("区县审核"),
+        "city" => i18n::t("市级审核"),
+        "expert" => i18n::t("专家评审"),
+        _ => i18n::t("企业"),
+    }
+}
+
+fn decision_label(d: &str) -> &'static str {
+    match d {
+        "recommend" => i18n::t("推荐"),
+        "approve" => i18n::t("通过"),
+        "return" => i18n::t("退回修改"),
+        "reject" => i18n::t("不予推荐"),
+        "score" => i18n::t("评分"),
+        "submit" => i18n::t("提交"),
+        _ => i18n::t("其他"),
+    }
+}
+
+/// The enterprise changes its declared figures (the same fields as the what-if).
+pub async fn save_figures(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    let e = parse_cells(&d.cells)?;
+    let changed =
+        pages::what_if(&e, &form).map_err(|errs| AppError::BadRequest(errs.join("；")))?;
+    st.store
+        .save_declaration(id, &zjtx_store::cells_of(&changed), Some(user.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")).into_response())
+}
+
+/// What a file's first bytes say it is, if it is a PDF, PNG or JPEG, and whole.
+pub fn sniff(bytes: &[u8]) -> Result<&'static str, &'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        // A PDF ends with %%EOF (allowing trailing whitespace).
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        if tail.windows(5).any(|w| w == b"%%EOF") {
+            return Ok("application/pdf");
+        }
+        return Err(i18n::t("PDF 文件不完整（缺少 %%EOF）"));
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        if bytes.len() > 16 && &bytes[12..16] == b"IHDR" && bytes.ends_with(b"IEND\xaeB`\x82") {
+            return Ok("image/png");
+        }
+        return Err(i18n::t("PNG 文件不完整"));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if bytes.ends_with(&[0xFF, 0xD9]) {
+            return Ok("image/jpeg");
+        }
+        return Err(i18n::t("JPEG 文件不完整"));
+    }
+    Err(i18n::t("只接受 PDF、PNG 或 JPEG 文件"))
+}
+
+/// Evidence for one rule: type-checked by content, size-checked, hashed, stored by its hash.
+pub async fn upload_evidence(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let (mut csrf, mut rule, mut file) = (None, None, None);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("{}: {e}", i18n::t("上传内容有误"))))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("rule") => rule = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("evidence").to_owned();
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::BadRequest(i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]))
+                })?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_deref().unwrap_or(""))?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    let rule = rule.unwrap_or_default();
+    if !zjtx_core::trace::RuleId::ALL
+        .iter()
+        .any(|r| r.as_str() == rule.trim())
+    {
+        return Err(AppError::BadRequest(
+            i18n::t("请选择证明材料对应的规则").into(),
+        ));
+    }
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest(i18n::t("请选择要上传的文件").into()))?;
+    if bytes.len() > st.max_evidence {
+        return Err(AppError::BadRequest(i18n::f(
+            "文件超过 {} MB",
+            &[&(st.max_evidence >> 20)],
+        )));
+    }
+    let kind = sniff(&bytes).map_err(|m| AppError::BadRequest(m.into()))?;
+    let hash = hex::encode(sha2::Sha256::digest(&bytes));
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    // Stored by content: the same file twice is one file on disk.
+    let path = st.evidence_dir.join(&hash);
+    if tokio::fs::metadata(&path).await.is_err() {
+        tokio::fs::create_dir_all(&st.evidence_dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
+        let tmp = st.evidence_dir.join(format!("{hash}.part"));
+        tokio::fs::write(&tmp, &bytes)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+    }
+    st.store
+        .add_evidence(
+            id,
+            rule.trim(),
+            &name,
+            kind,
+            bytes.len() as i64,
+            &hash,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}#evidence")).into_response())
+}
+
+use sha2::Digest;
+
+/// An evidence file, to whoever may see its declaration.
+pub async fn evidence_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let x = st.store.evidence(id).await?.ok_or(AppError::NotFound)?;
+    let d = declaration_or_404(&st, x.declaration_id).await?;
+    seat(&st, &user, &d).await?;
+    let bytes = tokio::fs::read(st.evidence_dir.join(&x.sha256))
+        .await
+        .map_err(|e| AppError::Internal(format!("evidence {id}: {e}")))?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&format!("declaration:{}", d.id)),
+            &format!("evidence {id}"),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, x.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"evidence-{id}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub pledge: String,
+}
+
+/// The enterprise signs the truthfulness pledge and submits, before the deadline: the
+/// declaration deadline for a first submission, the district's for an answer to a return.
+pub async fn submit(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if f.pledge != "yes" {
+        return Err(AppError::BadRequest(i18n::t("请先签署真实性承诺").into()));
+    }
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let limit = if d.status == status::RETURNED {
+        &b.district_until
+    } else {
+        &b.declare_until
+    };
+    if b.archived || date(limit).is_none_or(|l| st.today() > l) {
+        return Err(conflict(i18n::f("已过截止日期 {}", &[limit])));
+    }
+    let (_, district) = st
+        .store
+        .recipients(&d.uscc, d.region_code.as_deref())
+        .await?;
+    let link = format!("/declarations/{id}");
+    let msgs = tell(
+        district,
+        i18n::f("{} 提交了申报，待审核", &[&d.name]),
+        &link,
+    );
+    st.store
+        .transition(
+            id,
+            status::EDITABLE,
+            status::SUBMITTED,
+            Some(user.user.id),
+            "declaration.submit",
+            "pledge signed",
+            None,
+            &msgs,
+        )
+        .await?;
+    Ok(Redirect::to(&link))
+}
+
+pub async fn withdraw(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    st.store
+        .transition(
+            id,
+            &[status::DRAFT, status::SUBMITTED, status::RETURNED],
+            status::WITHDRAWN,
+            Some(user.user.id),
+            "declaration.withdraw",
+            "",
+            None,
+            &[],
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// A district or city reviewer's decision, with an opinion on every rule of the tier: agree, or
+/// disagree with a reason.
+pub async fn review(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let d = declaration_or_404(&st, id).await?;
+    let seat = seat(&st, &user, &d).await?;
+    not_own_firm(&user, &d)?;
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let today = st.today();
+    let (level, from, limit) = match seat {
+        Seat::District => ("district", status::SUBMITTED, &b.district_until),
+        Seat::City => ("city", status::RECOMMENDED, &b.city_until),
+        _ => return Err(AppError::Forbidden),
+    };
+    if date(limit).is_none_or(|l| today > l) {
+        return Err(conflict(i18n::f("已过审核截止日期 {}", &[limit])));
+    }
+    let decision = form.get("decision").map_or("", String::as_str);
+    let to = match (level, decision) {
+        ("district", "recommend") => status::RECOMMENDED,
+        ("city", "approve") => status::APPROVED,
+        (_, "return") => status::RETURNED,
+        (_, "reject") => status::REJECTED,
+        _ => return Err(AppError::BadRequest(i18n::t("请选择审核结论").into())),
+    };
+    let reason = form.get("reason").map_or("", |r| r.trim());
+    if (to == status::RETURNED || to == status::REJECTED) && reason.is_empty() {
+        return Err(AppError::BadRequest(
+            i18n::t("退回或不予推荐须写明理由").into(),
+        ));
+    }
+    // An opinion on every rule of the tier.
+    let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
+    let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(&st, &b.rules)?, today);
+    let mut opinions = serde_json::Map::new();
+    let mut missing = Vec::new();
+    for t in ev.trace.iter().filter(|t| t.tier == Some(tier)) {
+        let rid = t.id.as_str();
+        let agree = match form.get(&format!("agree_{rid}")).map(String::as_str) {
+            Some("yes") => true,
+            Some("no") => false,
+            _ => {
+                missing.push(rid.to_owned());
+                continue;
+            }
+        };
+        let why = form.get(&format!("reason_{rid}")).map_or("", |r| r.trim());
+        if !agree && why.is_empty() {
+            missing.push(format!("{rid}（{}）", i18n::t("不同意须写明理由")));
+        }
+        opinions.insert(
+            rid.to_owned(),
+            serde_json::json!({ "agree": agree, "reason": why }),
+        );
+    }
+    if !missing.is_empty() {
+        return Err(AppError::BadRequest(i18n::f(
+            "以下规则缺少审核意见：{}",
+            &[&missing.join("、")],
+        )));
+    }
+    if to == status::APPROVED
+        && let Some(q) = b.quota
+    {
+        let taken = st
+            .store
+            .declarations(
+                b.id,
+                &[status::APPROVED, status::NOTICE, status::RECOGNISED],
+                None,
+            )
+            .await?
+            .len() as i64;
+        if taken >= q {
+            return Err(conflict(i18n::f("本批次名额 {} 已满", &[&q])));
+        }
+    }
+    let (owner, district) = st
+        .store
+        .recipients(&d.uscc, d.region_code.as_deref())
+        .await?;
+    let link = format!("/declarations/{id}");
+    let text = i18n::f(
+        "{}：{}（{}）",
+        &[&d.name, &decision_label(decision), &level_label(level)],
+    );
+    let msgs = tell(
+        owner.into_iter().chain(if level == "city" {
+            district
+        } else {
+            Vec::new()
+        }),
+        text,
+        &link,
+    );
+    let opinions = serde_json::Value::Object(opinions).to_string();
+    st.store
+        .transition(
+            id,
+            &[from],
+            to,
+            Some(user.user.id),
+            &format!("declaration.{level}.{decision}"),
+            reason,
+            Some(NewReview {
+                level,
+                reviewer_id: user.user.id,
+                decision,
+                reason,
+                opinions: &opinions,
+                score: None,
+            }),
+            &msgs,
+        )
+        .await?;
+    Ok(Redirect::to(&link))
+}
+
+#[derive(Deserialize)]
+pub struct ScoreForm {
+    pub csrf: String,
+    pub score: String,
+    pub comment: String,
+}
+
+/// An expert drawn for a declaration scores it (0–100) with a comment, once.
+pub async fn score(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ScoreForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    let Seat::Expert(_) = seat(&st, &user, &d).await? else {
+        return Err(AppError::Forbidden);
+    };
+    not_own_firm(&user, &d)?;
+    if d.status != status::RECOMMENDED {
+        return Err(conflict(i18n::t("该申报不在专家评审阶段")));
+    }
+    let score: i64 = f
+        .score
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s| (0..=100).contains(s))
+        .ok_or_else(|| AppError::BadRequest(i18n::t("评分应为 0–100 的整数").into()))?;
+    let comment = f.comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::BadRequest(i18n::t("请填写评审意见").into()));
+    }
+    st.store
+        .record_score(
+            id,
+            NewReview {
+                level: "expert",
+                reviewer_id: user.user.id,
+                decision: "score",
+                reason: comment,
+                opinions: "{}",
+                score: Some(score),
+            },
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+// ---- the expert pool and the draw -----------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "experts.html")]
+pub struct ExpertsPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub experts: Vec<zjtx_store::ExpertRow>,
+}
+
+pub async fn experts(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<ExpertsPage, AppError> {
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    Ok(ExpertsPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        experts: st.store.experts().await?,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ExpertForm {
+    pub csrf: String,
+    pub username: String,
+    pub name: String,
+    pub fields: String,
+    pub employer: String,
+    /// One per line: `USCC kind` (employment, shareholding, relation).
+    pub conflicts: String,
+}
+
+pub async fn add_expert(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ExpertForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let account = st
+        .store
+        .user_by_name(f.username.trim())
+        .await?
+        .filter(|u| u.role == Role::Expert)
+        .ok_or_else(|| conflict(i18n::t("没有该专家账户（角色须为评审专家）")))?;
+    let uscc = |s: &str, line: usize| {
+        zjtx_core::ids::Uscc::parse(s.trim())
+            .map(|u| u.to_string())
+            .map_err(|e| AppError::BadRequest(i18n::f("利益冲突第 {} 行：{}", &[&line, &e])))
+    };
+    let employer = match f.employer.trim() {
+        "" => None,
+        s => Some(uscc(s, 0)?),
+    };
+    let mut conflicts = Vec::new();
+    for (i, line) in f.conflicts.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (code, kind) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
+        let kind = kind.trim();
+        if !["employment", "shareholding", "relation"].contains(&kind) {
+            return Err(AppError::BadRequest(i18n::f(
+                "利益冲突第 {} 行：{}",
+                &[
+                    &(i + 1),
+                    &i18n::t("类型应为 employment、shareholding 或 relation"),
+                ],
+            )));
+        }
+        conflicts.push((uscc(code, i + 1)?, kind.to_owned()));
+    }
+    let fields: Vec<&str> = f
+        .fields
+        .split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    if f.name.trim().is_empty() || fields.is_empty() {
+        return Err(AppError::BadRequest(i18n::t("请填写姓名与评审领域").into()));
+    }
+    st.store
+        .add_expert(
+            account.id,
+            f.name.trim(),
+            &fields.join(","),
+            employer.as_deref(),
+            &conflicts,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to("/experts"))
+}
+
+#[derive(Deserialize)]
+pub struct DrawForm {
+    pub csrf: String,
+    pub seed: String,
+}
+
+/// Draws experts for every declaration the districts recommended, from a seed the bureau
+/// publishes (say, a lottery result announced beforehand), and records inputs and result.
+pub async fn draw(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<DrawForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let b = batch_or_404(&st, id).await?;
+    let seed = f.seed.trim();
+    if seed.is_empty() || seed.chars().count() > 200 {
+        return Err(AppError::BadRequest(i18n::t("请填写公开的随机种子").into()));
+    }
+    let cases: Vec<zjtx_core::draw::Case> = st
+        .store
+        .declarations(id, &[status::RECOMMENDED], None)
+        .await?
+        .into_iter()
+        .map(|d| zjtx_core::draw::Case {
+            id: d.id,
+            uscc: d.uscc,
+            field: d.ecosystem,
+        })
+        .collect();
+    if cases.is_empty() {
+        return Err(conflict(i18n::t("没有待专家评审的申报")));
+    }
+    let experts: Vec<zjtx_core::draw::Expert> = st
+        .store
+        .experts()
+        .await?
+        .into_iter()
+        .filter(|x| x.active)
+        .map(|x| zjtx_core::draw::Expert {
+            id: x.id,
+            fields: x.fields.split(',').map(str::to_owned).collect(),
+            conflicts: x.conflicts.into_iter().map(|(u, _)| u).collect(),
+        })
+        .collect();
+    let k = usize::try_from(b.experts_per).unwrap_or(3);
+    let result = zjtx_core::draw::draw(seed, &cases, &experts, k);
+    let inputs = draw_inputs_json(&cases, &experts);
+    let result_json = serde_json::to_string(
+        &result
+            .iter()
+            .map(|a| serde_json::json!({ "declaration": a.case, "experts": a.experts, "short": a.short, "by_field": a.by_field }))
+            .collect::<Vec<_>>(),
+    )
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let pairs: Vec<(i64, i64)> = result
+        .iter()
+        .flat_map(|a| a.experts.iter().map(move |e| (a.case, *e)))
+        .collect();
+    st.store
+        .record_draw(
+            id,
+            seed,
+            b.experts_per,
+            &inputs,
+            &result_json,
+            &pairs,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/draws/{id}")))
+}
+
+fn draw_inputs_json(
+    cases: &[zjtx_core::draw::Case],
+    experts: &[zjtx_core::draw::Expert],
+) -> String {
+    serde_json::json!({
+        "declarations": cases.iter().map(|c| serde_json::json!({ "id": c.id, "uscc": c.uscc, "field": c.field })).collect::<Vec<_>>(),
+        "experts": experts.iter().map(|e| serde_json::json!({ "id": e.id, "fields": e.fields, "conflicts": e.conflicts })).collect::<Vec<_>>(),
+    })
+    .to_string()
+}
+
+/// Reads a published draw's inputs back.
+pub fn parse_draw_inputs(
+    inputs: &str,
+) -> Option<(Vec<zjtx_core::draw::Case>, Vec<zjtx_core::draw::Expert>)> {
+    let v: serde_json::Value = serde_json::from_str(inputs).ok()?;
+    let strings = |x: &serde_json::Value| -> Vec<String> {
+        x.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|s| s.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let cases = v["declarations"]
+        .as_array()?
+        .iter()
+        .map(|c| {
+            Some(zjtx_core::draw::Case {
+                id: c["id"].as_i64()?,
+                uscc: c["uscc"].as_str()?.to_owned(),
+                field: c["field"].as_str().map(str::to_owned),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    let experts = v["experts"]
+        .as_array()?
+        .iter()
+        .map(|e| {
+            Some(zjtx_core::draw::Expert {
+                id: e["id"].as_i64()?,
+                fields: strings(&e["fields"]),
+                conflicts: strings(&e["conflicts"]),
+            })
+        })
+        .collect::<Option<Vec<_>>>()?;
+    Some((cases, experts))
+}
+
+pub struct DrawLine {
+    pub declaration: i64,
+    pub uscc: String,
+    pub experts: Vec<(i64, String)>,
+    pub short: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "draw.html")]
+pub struct DrawPage {
+    pub tr: Tr,
+    pub b: Batch,
+    pub seed: String,
+    pub k: i64,
+    pub lines: Vec<DrawLine>,
+    pub reproduced: bool,
+    pub inputs: String,
+}
+
+/// `GET /draws/{batch}`: the published draw, public, recomputed from its seed on every view.
+pub async fn draw_page(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<DrawPage, AppError> {
+    let b = batch_or_404(&st, id).await?;
+    let dr = st.store.draw_of(id).await?.ok_or(AppError::NotFound)?;
+    let (cases, experts) = parse_draw_inputs(&dr.inputs)
+        .ok_or_else(|| AppError::Internal("draw inputs unreadable".into()))?;
+    let again = zjtx_core::draw::draw(
+        &dr.seed,
+        &cases,
+        &experts,
+        usize::try_from(dr.k).unwrap_or(0),
+    );
+    let stored: serde_json::Value = serde_json::from_str(&dr.result).unwrap_or_default();
+    let reproduced = stored.as_array().is_some_and(|a| {
+        a.len() == again.len()
+            && a.iter().zip(&again).all(|(s, x)| {
+                s["declaration"].as_i64() == Some(x.case)
+                    && s["experts"]
+                        .as_array()
+                        .map(|v| v.iter().filter_map(|e| e.as_i64()).collect::<Vec<_>>())
+                        == Some(x.experts.clone())
+            })
+    });
+    let lines = again
+        .iter()
+        .map(|a| DrawLine {
+            declaration: a.case,
+            uscc: cases
+                .iter()
+                .find(|c| c.id == a.case)
+                .map(|c| c.uscc.clone())
+                .unwrap_or_default(),
+            experts: a
+                .experts
+                .iter()
+                .map(|e| {
+                    (
+                        *e,
+                        zjtx_core::draw::hex(&zjtx_core::draw::ticket(&dr.seed, a.case, *e)),
+                    )
+                })
+                .collect(),
+            short: a.short,
+        })
+        .collect();
+    Ok(DrawPage {
+        tr: Tr,
+        seed: dr.seed,
+        k: dr.k,
+        lines,
+        reproduced,
+        inputs: dr.inputs,
+        b,
+    })
+}
+
+// ---- the public notice ----------------------------------------------------------------------------
+
+pub async fn publish_notice(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let b = batch_or_404(&st, id).await?;
+    let from = st.today();
+    let until = from + chrono::Days::new(u64::try_from(b.notice_days).unwrap_or(0));
+    st.store
+        .publish_notice(
+            id,
+            &from.to_string(),
+            &until.to_string(),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to("/notice"))
+}
+
+pub struct NoticeBatch {
+    pub b: Batch,
+    pub tier: &'static str,
+    pub items: Vec<(Declaration, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "notice.html")]
+pub struct NoticePage {
+    pub tr: Tr,
+    pub csrf: String,
+    pub batches: Vec<NoticeBatch>,
+    pub filed: bool,
+}
+
+/// `GET /notice`: every batch on public notice today, with the form to object. No login.
+pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response, AppError> {
+    let today = st.today();
+    let regions = st.regions().await?;
+    let mut batches = Vec::new();
+    for b in st.store.batches().await? {
+        let on = matches!((b.notice_from.as_deref().and_then(date), b.notice_until.as_deref().and_then(date)),
+            (Some(f), Some(u)) if f <= today && today <= u);
+        if !on {
+            continue;
+        }
+        let items = st
+            .store
+            .declarations(b.id, &[status::NOTICE], None)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let district = d
+                    .region_code
+                    .as_ref()
+                    .and_then(|c| regions.iter().find(|r| r.code == *c))
+                    .map(|r| r.name.clone())
+                    .unwrap_or_default();
+                (d, district)
+            })
+            .collect();
+        batches.push(NoticeBatch {
+            tier: glossary::tier_by_key(&b.tier, lang()),
+            items,
+            b,
+        });
+    }
+    let csrf = auth::random_token()?;
+    let filed = parts.uri.query().is_some_and(|q| q.contains("filed=1"));
+    Ok((
+        [(
+            header::SET_COOKIE,
+            auth::pre_cookie(&csrf, st.secure_cookies),
+        )],
+        NoticePage {
+            tr: Tr,
+            csrf,
+            batches,
+            filed,
+        },
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ObjectionForm {
+    pub csrf: String,
+    pub declaration: String,
+    pub filer: String,
+    pub contact: String,
+    pub text: String,
+}
+
+/// Files an objection during the notice period (no login; the form's token is checked against
+/// its cookie, as the login form's is).
+pub async fn object(
+    State(st): State<AppState>,
+    parts: Parts,
+    Form(f): Form<ObjectionForm>,
+) -> Result<Redirect, AppError> {
+    let pre = auth::cookie(&parts, auth::PRE_COOKIE).unwrap_or("");
+    if pre.is_empty() || !auth::same(pre, &f.csrf) {
+        return Err(AppError::Csrf);
+    }
+    let id: i64 = f
+        .declaration
+        .trim()
+        .parse()
+        .map_err(|_| AppError::BadRequest(i18n::t("请选择异议针对的企业").into()))?;
+    let (filer, contact, text) = (f.filer.trim(), f.contact.trim(), f.text.trim());
+    if filer.is_empty() || contact.is_empty() || text.is_empty() {
+        return Err(AppError::BadRequest(
+            i18n::t("请填写异议人、联系方式与异议内容").into(),
+        ));
+    }
+    if text.chars().count() > 5000 || filer.chars().count() > 100 || contact.chars().count() > 200 {
+        return Err(AppError::BadRequest(i18n::t("内容过长").into()));
+    }
+    let d = declaration_or_404(&st, id).await?;
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let today = st.today();
+    let within = matches!((b.notice_from.as_deref().and_then(date), b.notice_until.as_deref().and_then(date)),
+        (Some(f), Some(u)) if f <= today && today <= u);
+    if !within {
+        return Err(conflict(i18n::t("不在公示期内")));
+    }
+    st.store.file_objection(id, filer, contact, text).await?;
+    Ok(Redirect::to("/notice?filed=1"))
+}
+
+#[derive(Deserialize)]
+pub struct ResolveForm {
+    pub csrf: String,
+    pub upheld: String,
+    pub resolution: String,
+}
+
+pub async fn resolve_objection(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ResolveForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let resolution = f.resolution.trim();
+    if resolution.is_empty() {
+        return Err(AppError::BadRequest(i18n::t("请写明处理意见").into()));
+    }
+    let upheld = match f.upheld.as_str() {
+        "yes" => true,
+        "no" => false,
+        _ => return Err(AppError::BadRequest(i18n::t("请选择异议是否成立").into())),
+    };
+    st.store
+        .resolve_objection(id, upheld, resolution, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to("/batches").into_response())
+}
+
+// ---- recognition, decisions and certificates ------------------------------------------------------
+
+/// Recognises every declaration of a batch whose notice has ended without an open objection:
+/// each gets its decision record (inputs, rule set, trace, reviews, outcome) and its title, valid
+/// for three years.
+pub async fn recognise(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let b = batch_or_404(&st, id).await?;
+    let today = st.today();
+    if b.notice_until
+        .as_deref()
+        .and_then(date)
+        .is_none_or(|u| today <= u)
+    {
+        return Err(conflict(i18n::t("公示期尚未结束")));
+    }
+    let rs = rule_set(&st, &b.rules)?;
+    let until = today + Months::new(36);
+    for d in st.store.declarations(id, &[status::NOTICE], None).await? {
+        let objections = st.store.objections(d.id).await?;
+        if objections.iter().any(|o| o.upheld.is_none()) {
+            continue;
+        }
+        let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rs, today);
+        let reviews = serde_json::json!({
+            "reviews": st.store.reviews(d.id).await?,
+            "objections": objections,
+            "experts": st.store.experts_of(d.id).await?,
+        })
+        .to_string();
+        let evaluation =
+            serde_json::to_string(&ev).map_err(|e| AppError::Internal(e.to_string()))?;
+        let (owner, district) = st
+            .store
+            .recipients(&d.uscc, d.region_code.as_deref())
+            .await?;
+        let text = i18n::f(
+            "{} 已认定为{}",
+            &[&d.name, &glossary::tier_by_key(&b.tier, lang())],
+        );
+        let link = format!("/declarations/{}", d.id);
+        let msgs = tell(owner.into_iter().chain(district), text, &link);
+        st.store
+            .recognise(
+                &NewDecision {
+                    declaration_id: d.id,
+                    uscc: &d.uscc,
+                    tier: &b.tier,
+                    outcome: "recognised",
+                    rules: &b.rules,
+                    as_of: &today.to_string(),
+                    cells: &d.cells,
+                    evaluation: &evaluation,
+                    reviews: &reviews,
+                    valid_from: Some(&today.to_string()),
+                    valid_until: Some(&until.to_string()),
+                },
+                Some(user.user.id),
+                &msgs,
+            )
+            .await?;
+    }
+    Ok(Redirect::to(&format!("/batches/{id}")))
+}
+
+/// Re-runs a decision from its frozen inputs: whether the same rule set, on the same date and
+/// figures, gives the same evaluation (trace included) today.
+pub fn rerun(st: &AppState, d: &zjtx_store::Decision) -> Result<bool, AppError> {
+    let rs = rule_set(st, &d.rules)?;
+    let as_of = date(&d.as_of).ok_or_else(|| AppError::Internal("decision date".into()))?;
+    let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rs, as_of);
+    let now = serde_json::to_value(&ev).map_err(|e| AppError::Internal(e.to_string()))?;
+    let then: serde_json::Value =
+        serde_json::from_str(&d.evaluation).map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(now == then)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "decision.html")]
+pub struct DecisionPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub d: zjtx_store::Decision,
+    pub name: String,
+    pub tier: &'static str,
+    pub reproduced: bool,
+    pub verdict: &'static str,
+}
+
+pub async fn decision(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<DecisionPage, AppError> {
+    let d = st.store.decision(id).await?.ok_or(AppError::NotFound)?;
+    let row = st
+        .store
+        .enterprise(&d.uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if !user.sees_registry() || !auth::can_see(&user.scope(&st.store).await?, &row) {
+        return Err(AppError::NotFound);
+    }
+    let reproduced = rerun(&st, &d)?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&format!("decision:{id}")),
+            &format!("re-run: {}", if reproduced { "same" } else { "differs" }),
+        )
+        .await?;
+    let ev: serde_json::Value = serde_json::from_str(&d.evaluation).unwrap_or_default();
+    let verdict = match ev[d.tier.as_str()].as_str() {
+        Some("pass") => glossary::verdict(Verdict::Pass, lang()),
+        Some("fail") => glossary::verdict(Verdict::Fail, lang()),
+        _ => glossary::verdict(Verdict::Review, lang()),
+    };
+    Ok(DecisionPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        name: row.name,
+        tier: glossary::tier_by_key(&d.tier, lang()),
+        reproduced,
+        verdict,
+        d,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "certificate.html")]
+pub struct CertificatePage {
+    pub tr: Tr,
+    pub d: zjtx_store::Decision,
+    pub name: String,
+    pub tier: &'static str,
+    pub valid: bool,
+}
+
+/// `GET /certificates/{decision}`: the certificate, public (anyone can check a certificate
+/// shown to them), printable to PDF from the browser.
+pub async fn certificate(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<CertificatePage, AppError> {
+    let d = st.store.decision(id).await?.ok_or(AppError::NotFound)?;
+    let row = st
+        .store
+        .enterprise(&d.uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let today = st.today().to_string();
+    let valid = st
+        .store
+        .titled(&today)
+        .await?
+        .iter()
+        .any(|t| t.decision_id == Some(id));
+    Ok(CertificatePage {
+        tr: Tr,
+        name: row.name,
+        tier: glossary::tier_by_key(&d.tier, Lang::Zh),
+        valid,
+        d,
+    })
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "titled.html")]
+pub struct TitledPage {
+    pub tr: Tr,
+    pub rows: Vec<(zjtx_store::TitledRow, &'static str, String)>,
+}
+
+/// `GET /titled`: the public list of enterprises holding a title granted here.
+pub async fn titled(State(st): State<AppState>) -> Result<TitledPage, AppError> {
+    let regions = st.regions().await?;
+    let rows = st
+        .store
+        .titled(&st.today().to_string())
+        .await?
+        .into_iter()
+        .map(|t| {
+            let tier = glossary::tier_by_key(&t.tier, lang());
+            let district = t
+                .region_code
+                .as_ref()
+                .and_then(|c| regions.iter().find(|r| r.code == *c))
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            (t, tier, district)
+        })
+        .collect();
+    Ok(TitledPage { tr: Tr, rows })
+}
+
+// ---- after recognition ----------------------------------------------------------------------------
+
+pub struct TitleView {
+    pub tier_key: String,
+    pub tier: &'static str,
+    pub valid_until: String,
+    pub decision_id: Option<i64>,
+    pub rules: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "titles.html")]
+pub struct TitlesPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub uscc: String,
+    pub name: String,
+    pub titles: Vec<TitleView>,
+    pub events: Vec<(String, &'static str, &'static str, String, String)>,
+    pub is_owner: bool,
+    pub is_city: bool,
+    pub update_year: i32,
+    pub update_deadline: String,
+    pub ban: Option<(String, String)>,
+}
+
+/// The yearly update's deadline for a title under a rule set, in `year + 1`.
+fn update_deadline(rules: &str, year: i32) -> Option<NaiveDate> {
+    if rules == "miit-2022" {
+        NaiveDate::from_ymd_opt(year + 1, 4, 30)
+    } else {
+        NaiveDate::from_ymd_opt(year + 1, 5, 31)
+    }
+}
+
+async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<TitleView>, AppError> {
+    let decisions = st.store.decisions_of(uscc).await?;
+    Ok(st
+        .store
+        .titles(uscc)
+        .await?
+        .into_iter()
+        .filter_map(|(tier, until)| {
+            let d = decisions.iter().find(|d| d.tier == tier)?;
+            Some(TitleView {
+                tier: glossary::tier_by_key(&tier, lang()),
+                tier_key: tier,
+                valid_until: until,
+                decision_id: Some(d.id),
+                rules: d.rules.clone(),
+            })
+        })
+        .collect())
+}
+
+fn event_label(k: &str) -> &'static str {
+    match k {
+        "granted" => i18n::t("认定"),
+        "update" => i18n::t("年度信息更新"),
+        "update_late" => i18n::t("逾期更新（失去复核资格）"),
+        "change" => i18n::t("重大变化报告"),
+        "rereview_pass" => i18n::t("复核通过"),
+        "rereview_fail" => i18n::t("复核未通过"),
+        "revoked" => i18n::t("撤销"),
+        _ => i18n::t("其他"),
+    }
+}
+
+async fn titles_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    uscc: &str,
+) -> Result<zjtx_store::EnterpriseRow, AppError> {
+    let row = st.store.enterprise(uscc).await?.ok_or(AppError::NotFound)?;
+    if !user.sees_registry() || !auth::can_see(&user.scope(&st.store).await?, &row) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row)
+}
+
+/// What every action on a title checks: the form's token, the enterprise in scope, the role.
+async fn title_action(
+    st: &AppState,
+    user: &CurrentUser,
+    csrf: &str,
+    uscc: &str,
+    role: Role,
+) -> Result<zjtx_store::EnterpriseRow, AppError> {
+    user.check_csrf(csrf)?;
+    let row = titles_scope(st, user, uscc).await?;
+    if user.user.role != role {
+        return Err(AppError::Forbidden);
+    }
+    Ok(row)
+}
+
+pub async fn titles(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+) -> Result<TitlesPage, AppError> {
+    let row = titles_scope(&st, &user, &uscc).await?;
+    let today = st.today();
+    let titles = granted_titles(&st, &row.uscc).await?;
+    let events = st
+        .store
+        .title_events(&row.uscc)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                chrono::DateTime::from_timestamp(e.at, 0)
+                    .map(|t| t.date_naive().to_string())
+                    .unwrap_or_default(),
+                glossary::tier_by_key(&e.tier, lang()),
+                event_label(&e.kind),
+                e.year.map(|y| y.to_string()).unwrap_or_default(),
+                e.detail,
+            )
+        })
+        .collect();
+    let update_year = today.year() - 1;
+    let rules = titles.first().map(|t| t.rules.clone()).unwrap_or_default();
+    Ok(TitlesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        is_owner: user.user.role == Role::Enterprise,
+        is_city: user.user.role == Role::City,
+        update_deadline: update_deadline(&rules, update_year)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
+        update_year,
+        ban: st.store.ban(&row.uscc, &today.to_string()).await?,
+        uscc: row.uscc,
+        name: row.name,
+        titles,
+        events,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct TitleForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// The enterprise's yearly information update for last year: on time it keeps re-review
+/// eligibility; late, it is recorded as late and re-review is lost.
+pub async fn yearly_update(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((uscc, tier)): Path<(String, String)>,
+    Form(f): Form<TitleForm>,
+) -> Result<Redirect, AppError> {
+    let row = title_action(&st, &user, &f.csrf, &uscc, Role::Enterprise).await?;
+    let t = granted_titles(&st, &row.uscc)
+        .await?
+        .into_iter()
+        .find(|t| t.tier_key == tier)
+        .ok_or(AppError::NotFound)?;
+    let today = st.today();
+    let year = today.year() - 1;
+    let on_time = update_deadline(&t.rules, year).is_some_and(|d| today <= d);
+    let latest = st.store.years(&row.uscc).await?;
+    let detail = match latest.first() {
+        Some((y, _)) => i18n::f("以 {} 年度数据更新", &[y]),
+        None => String::new(),
+    };
+    st.store
+        .title_event(
+            &row.uscc,
+            &tier,
+            if on_time { "update" } else { "update_late" },
+            Some(i64::from(year)),
+            &detail,
+            None,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/titles/{}", row.uscc)))
+}
+
+/// A report of a major change (name, merger, relocation…), by the enterprise.
+pub async fn report_change(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((uscc, tier)): Path<(String, String)>,
+    Form(f): Form<TitleForm>,
+) -> Result<Redirect, AppError> {
+    let row = title_action(&st, &user, &f.csrf, &uscc, Role::Enterprise).await?;
+    let detail = f.detail.trim();
+    if detail.is_empty() || detail.chars().count() > 2000 {
+        return Err(AppError::BadRequest(i18n::t("请说明变化内容").into()));
+    }
+    st.store
+        .title_event(
+            &row.uscc,
+            &tier,
+            "change",
+            None,
+            detail,
+            None,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/titles/{}", row.uscc)))
+}
+
+/// Re-review of a title in its last six months: eligible only with an on-time yearly update of
+/// last year; the latest figures are evaluated under the rule set the title was granted under
+/// (a 2022 title keeps the 2022 rules); passing extends the validity by three years.
+pub async fn rereview(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path((uscc, tier)): Path<(String, String)>,
+    Form(f): Form<TitleForm>,
+) -> Result<Redirect, AppError> {
+    let row = title_action(&st, &user, &f.csrf, &uscc, Role::City).await?;
+    let t = granted_titles(&st, &row.uscc)
+        .await?
+        .into_iter()
+        .find(|t| t.tier_key == tier)
+        .ok_or(AppError::NotFound)?;
+    let today = st.today();
+    let until = date(&t.valid_until).ok_or_else(|| AppError::Internal("title date".into()))?;
+    if until > today + Months::new(6) {
+        return Err(conflict(i18n::t("称号有效期剩余超过六个月，暂不复核")));
+    }
+    let year = i64::from(today.year() - 1);
+    let updated = st
+        .store
+        .title_events(&row.uscc)
+        .await?
+        .iter()
+        .any(|e| e.tier == tier && e.kind == "update" && e.year == Some(year));
+    if !updated {
+        return Err(conflict(i18n::t("未按期完成年度信息更新，不具备复核资格")));
+    }
+    let rs = rule_set(&st, &t.rules)?;
+    let latest = st.store.years(&row.uscc).await?;
+    let e = latest.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
+    let s = zjtx_core::evaluate(e, rs, today);
+    let v = match tier_of(&tier) {
+        Some(Tier::Innovative) => s.innovative,
+        Some(Tier::Srdi) => s.srdi,
+        Some(Tier::Giant) => s.giant,
+        _ => return Err(AppError::NotFound),
+    };
+    let pass = v == Verdict::Pass;
+    let new_until = (until + Months::new(36)).to_string();
+    st.store
+        .title_event(
+            &row.uscc,
+            &tier,
+            if pass {
+                "rereview_pass"
+            } else {
+                "rereview_fail"
+            },
+            Some(year),
+            &format!("{} {}", rs.id, v.key()),
+            pass.then_some(new_until.as_str()),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/titles/{}", row.uscc)))
+}
+
+/// Revocation: every title of the enterprise is cancelled at once and it may not declare for
+/// three years.
+pub async fn revoke(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+    Form(f): Form<TitleForm>,
+) -> Result<Redirect, AppError> {
+    let row = title_action(&st, &user, &f.csrf, &uscc, Role::City).await?;
+    let reason = f.detail.trim();
+    if reason.is_empty() {
+        return Err(AppError::BadRequest(i18n::t("请写明撤销理由").into()));
+    }
+    let ban_until = st.today() + Months::new(36);
+    let (owner, _) = st.store.recipients(&row.uscc, None).await?;
+    let link = format!("/titles/{}", row.uscc);
+    let text = i18n::f("称号已撤销：{}", &[&reason]);
+    let msgs = tell(owner, text, &link);
+    st.store
+        .revoke(
+            &row.uscc,
+            reason,
+            &ban_until.to_string(),
+            Some(user.user.id),
+            &msgs,
+        )
+        .await?;
+    Ok(Redirect::to(&link))
+}
+
+// ---- messages and the expert's queue --------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "messages.html")]
+pub struct MessagesPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub items: Vec<zjtx_store::Notification>,
+    pub assigned: Vec<(Declaration, &'static str)>,
+}
+
+/// `GET /messages`: the user's messages (marked read on view) and, for an expert, the
+/// declarations drawn for them.
+pub async fn messages(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<MessagesPage, AppError> {
+    let items = st.store.notifications(user.user.id).await?;
+    st.store.mark_read(user.user.id).await?;
+    let assigned = match st.store.expert_of_user(user.user.id).await? {
+        Some(x) if user.user.role == Role::Expert => st
+            .store
+            .assigned_to(x)
+            .await?
+            .into_iter()
+            .map(|d| {
+                let s = status_label(&d.status);
+                (d, s)
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Ok(MessagesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        items,
+        assigned,
+    })
+}

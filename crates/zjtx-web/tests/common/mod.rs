@@ -1,0 +1,179 @@
+//! What the HTTP tests share: a fresh SQLite world with one account per role, and requests
+//! sent through the router.
+#![allow(dead_code)]
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+use zjtx_core::rules::{Embedded, load_all};
+use zjtx_store::{NewUser, Role, Store};
+use zjtx_web::{AppState, auth, router};
+
+pub const PASSWORD: &str = "a-long-test-password";
+
+pub struct World {
+    pub state: AppState,
+    /// An enterprise in 西湖区 (the district account's) and one elsewhere.
+    pub xihu_firm: String,
+    pub other_firm: String,
+}
+
+pub async fn world(name: &str) -> World {
+    let dir = std::env::temp_dir().join(format!("zjtx-web-test-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let store = Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+    store
+        .seed_reference()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let as_of = chrono::Local::now().date_naive();
+    let rs = zjtx_core::rule_set_for(&rules, as_of).unwrap_or_else(|| panic!("no set"));
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, as_of);
+            (e, s)
+        })
+        .collect();
+    let xihu_firm = rows
+        .iter()
+        .find(|(e, _)| e.district.as_deref() == Some("西湖区"))
+        .map(|(e, _)| e.uscc.to_string())
+        .unwrap_or_default();
+    let other_firm = rows
+        .iter()
+        .find(|(e, _)| e.district.is_some() && e.district.as_deref() != Some("西湖区"))
+        .map(|(e, _)| e.uscc.to_string())
+        .unwrap_or_default();
+    store
+        .import(&rows, None, as_of)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let hash = auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}"));
+    for (name, role, region, uscc) in [
+        ("city", Role::City, Some("330100"), None),
+        ("xihu", Role::District, Some("330106"), None),
+        ("firm", Role::Enterprise, None, Some(xihu_firm.clone())),
+        ("bank", Role::Institution, None, None),
+        ("provider", Role::Provider, None, None),
+    ] {
+        store
+            .add_user(&NewUser {
+                username: name.into(),
+                password_hash: hash.clone(),
+                role,
+                region_code: region.map(str::to_owned),
+                uscc,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let state = AppState::new(store, rules, false).unwrap_or_else(|e| panic!("{e}"));
+    World {
+        state,
+        xihu_firm,
+        other_firm,
+    }
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub location: String,
+    pub cookies: Vec<String>,
+    pub body: String,
+}
+
+pub async fn send(w: &World, req: Request<Body>) -> Resp {
+    let res = router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    let status = res.status();
+    let location = res
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let cookies = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_owned)
+        .collect();
+    let bytes = axum::body::to_bytes(res.into_body(), 10 << 20)
+        .await
+        .unwrap_or_default();
+    Resp {
+        status,
+        location,
+        cookies,
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+    }
+}
+
+pub fn get(path: &str, cookie: Option<&str>) -> Request<Body> {
+    let mut b = Request::get(path);
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::empty()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn post(path: &str, cookie: Option<&str>, form: &str) -> Request<Body> {
+    let mut b =
+        Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        b = b.header(header::COOKIE, c);
+    }
+    b.body(Body::from(form.to_owned()))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn cookie_value(cookies: &[String], name: &str) -> Option<String> {
+    cookies.iter().find_map(|c| {
+        c.split(';')
+            .next()?
+            .strip_prefix(&format!("{name}="))
+            .map(str::to_owned)
+    })
+}
+
+pub fn form_csrf(body: &str) -> String {
+    body.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// Signs in through the login form and returns the session cookie header value.
+pub async fn login(w: &World, user: &str) -> String {
+    let page = send(w, get("/login", None)).await;
+    let pre = cookie_value(&page.cookies, auth::PRE_COOKIE).unwrap_or_default();
+    let csrf = form_csrf(&page.body);
+    let r = send(
+        w,
+        post(
+            "/login",
+            Some(&format!("{}={pre}", auth::PRE_COOKIE)),
+            &format!("username={user}&password={PASSWORD}&csrf={csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{user}: {}", r.body);
+    let token = cookie_value(&r.cookies, auth::SESSION_COOKIE)
+        .unwrap_or_else(|| panic!("no session cookie"));
+    assert!(
+        r.cookies
+            .iter()
+            .any(|c| c.contains("HttpOnly") && c.contains("SameSite=Lax"))
+    );
+    format!("{}={token}", auth::SESSION_COOKIE)
+}

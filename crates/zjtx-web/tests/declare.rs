@@ -1,0 +1,1008 @@
+//! The declaration cycle through HTTP: a batch from opening to certificates, then what follows a
+//! title (yearly update, re-review, revocation), each step by the role that takes it, with the
+//! refusals around it (deadlines, scope, own firm, bad evidence, quotas), and an audit record for
+//! every change of state.
+
+mod common;
+use common::*;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Days, Months, NaiveDate};
+use zjtx_store::{NewUser, Role};
+use zjtx_web::auth;
+
+fn multipart_evidence(csrf: &str, rule: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "zjtxboundary7MA4YWxkTrZu0gW";
+    let mut body = Vec::new();
+    for (k, v) in [("csrf", csrf), ("rule", rule)] {
+        body.extend_from_slice(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn upload(path: &str, session: &str, ct: &str, body: Vec<u8>) -> Request<Body> {
+    Request::post(path)
+        .header(header::COOKIE, session)
+        .header(header::CONTENT_TYPE, ct)
+        .body(Body::from(body))
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// The CSRF token of the signed-in user (every page's forms carry it).
+async fn csrf_of(w: &World, session: &str) -> String {
+    form_csrf(&send(w, get("/account", Some(session))).await.body)
+}
+
+fn id_after(location: &str, prefix: &str) -> i64 {
+    location
+        .strip_prefix(prefix)
+        .and_then(|s| s.split(['#', '?', '/']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location:?}"))
+}
+
+async fn status_of(w: &World, id: i64) -> String {
+    w.state
+        .store
+        .declaration(id)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .map(|d| d.status)
+        .unwrap_or_default()
+}
+
+async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc: Option<&str>) {
+    w.state
+        .store
+        .add_user(&NewUser {
+            username: name.into(),
+            password_hash: auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}")),
+            role,
+            region_code: region.map(str::to_owned),
+            uscc: uscc.map(str::to_owned),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+/// The rule ids of the tier on a declaration page (the evidence form offers each).
+fn rule_ids(page: &str) -> Vec<String> {
+    let form = page.split("name=\"rule\"").nth(1).unwrap_or_default();
+    let form = form.split("</select>").next().unwrap_or_default();
+    form.split("<option value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Agree with every rule, except those given with a reason.
+fn opinions(rules: &[String], disagree: &[(&str, &str)]) -> String {
+    rules
+        .iter()
+        .map(|r| match disagree.iter().find(|(d, _)| d == r) {
+            Some((_, why)) => format!(
+                "agree_{r}=no&reason_{r}={}",
+                zjtx_web::pages::urlencode(why)
+            ),
+            None => format!("agree_{r}=yes&reason_{r}="),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+const PDF: &[u8] =
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+
+#[tokio::test]
+async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
+    let mut w = world("cycle").await;
+    let evidence_dir = std::env::temp_dir().join(format!("zjtx-evidence-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&evidence_dir);
+    w.state.evidence_dir = evidence_dir.clone();
+    w.state.max_evidence = 4096;
+    let store = w.state.store.clone();
+    let firm = w.xihu_firm.clone();
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+
+    // Accounts the demo city has: experts (one employed by the firm), another district's office,
+    // and a district officer whose own firm it is.
+    for e in ["e1", "e2", "e3", "e4", "e5"] {
+        add_user(&w, e, Role::Expert, None, None).await;
+    }
+    add_user(&w, "binjiang", Role::District, Some("330108"), None).await;
+    add_user(&w, "xihu_own", Role::District, Some("330106"), Some(&firm)).await;
+
+    let city = login(&w, "city").await;
+    let city_csrf = csrf_of(&w, &city).await;
+    for (i, e) in ["e1", "e2", "e3", "e4", "e5"].iter().enumerate() {
+        let employer = if i == 0 { firm.as_str() } else { "" };
+        let r = send(
+            &w,
+            post(
+                "/experts",
+                Some(&city),
+                &format!("csrf={city_csrf}&username={e}&name=Expert{i}&fields=高端装备,生物医药,智能物联,新材料,绿色能源&employer={employer}&conflicts="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{e}: {}", r.body);
+    }
+    let bad_conflict = send(
+        &w,
+        post(
+            "/experts",
+            Some(&city),
+            &format!("csrf={city_csrf}&username=e2&name=x&fields=a&employer=&conflicts=91330100MA00000000+friend"),
+        ),
+    )
+    .await;
+    assert_eq!(bad_conflict.status, StatusCode::BAD_REQUEST);
+
+    // 1. The bureau opens a batch; one with deadlines out of order is refused and not created.
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let form = |declare: &str| {
+        format!(
+            "csrf={city_csrf}&tier=srdi&year=2026&rules={}&title=SRDI+2026&declare_until={declare}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=2",
+            rs.id,
+            d(20),
+            d(30)
+        )
+    };
+    let r = send(&w, post("/batches", Some(&city), &form(&d(25)))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(store.batches().await.unwrap_or_default().is_empty());
+    let r = send(&w, post("/batches", Some(&city), &form(&d(10)))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let batch = id_after(&r.location, "/batches/");
+
+    // 2. The enterprise declares, pre-filled from the registry; once only.
+    let ent = login(&w, "firm").await;
+    let ent_csrf = csrf_of(&w, &ent).await;
+    let page = send(&w, get(&format!("/batches/{batch}"), Some(&ent))).await;
+    assert!(page.body.contains(&format!("/batches/{batch}/declare")));
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let decl = id_after(&r.location, "/declarations/");
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let path = format!("/declarations/{decl}");
+    // A draft is the enterprise's alone.
+    let xihu = login(&w, "xihu").await;
+    let xihu_csrf = csrf_of(&w, &xihu).await;
+    assert_eq!(
+        send(&w, get(&path, Some(&xihu))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&w, get(&path, Some(&city))).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // The self-assessment is live: every rule of the tier, with its result.
+    let page = send(&w, get(&path, Some(&ent))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rules_of_tier = rule_ids(&page.body);
+    assert!(rules_of_tier.len() >= 5, "{rules_of_tier:?}");
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/figures"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}&rd_expense=abc"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let before = store
+        .declaration(decl)
+        .await
+        .ok()
+        .flatten()
+        .map(|d| d.cells);
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/figures"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}&rd_expense=321.5"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let after = store
+        .declaration(decl)
+        .await
+        .ok()
+        .flatten()
+        .map(|d| d.cells);
+    assert_ne!(before, after);
+    assert!(after.unwrap_or_default().contains("321.5"));
+
+    // 3. Evidence: wrong type, malformed, too large are refused; a good PDF is stored by its hash.
+    let rule = rules_of_tier[0].clone();
+    let ev_path = format!("{path}/evidence");
+    for (name, bytes, why) in [
+        ("a.txt", b"just text".to_vec(), "type"),
+        ("b.pdf", b"%PDF-1.4 no end".to_vec(), "malformed pdf"),
+        (
+            "c.png",
+            b"\x89PNG\r\n\x1a\n0000IHDR".to_vec(),
+            "truncated png",
+        ),
+        ("d.pdf", [PDF, &vec![b' '; 5000]].concat(), "too large"),
+    ] {
+        let (ct, body) = multipart_evidence(&ent_csrf, &rule, name, &bytes);
+        let r = send(&w, upload(&ev_path, &ent, &ct, body)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{why}: {}", r.body);
+    }
+    let (ct, body) = multipart_evidence(&ent_csrf, "NOT-A-RULE", "x.pdf", PDF);
+    assert_eq!(
+        send(&w, upload(&ev_path, &ent, &ct, body)).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert!(store.evidence_of(decl).await.unwrap_or_default().is_empty());
+    let (ct, body) = multipart_evidence(&ent_csrf, &rule, "证明.pdf", PDF);
+    let r = send(&w, upload(&ev_path, &ent, &ct, body)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let evidence = store.evidence_of(decl).await.unwrap_or_default();
+    assert_eq!(evidence.len(), 1);
+    let hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(PDF));
+    assert_eq!(evidence[0].sha256, hash);
+    assert_eq!(
+        std::fs::read(evidence_dir.join(&hash)).ok().as_deref(),
+        Some(PDF)
+    );
+    assert_eq!(evidence[0].filename, "证明.pdf");
+
+    // 4. Submission needs the pledge.
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/submit"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(status_of(&w, decl).await, "draft");
+    let submit = |s: &str| format!("csrf={s}&pledge=yes");
+    let r = send(
+        &w,
+        post(&format!("{path}/submit"), Some(&ent), &submit(&ent_csrf)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "submitted");
+    // Submitted, the figures are frozen.
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/figures"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}&rd_expense=1"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // The district office is told, and sees the evidence beside the rule.
+    let msgs = send(&w, get("/messages", Some(&xihu))).await;
+    assert!(msgs.body.contains(&path), "{}", msgs.body);
+    let page = send(&w, get(&path, Some(&xihu))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&format!("/evidence/{}", evidence[0].id)));
+    let file = send(
+        &w,
+        get(&format!("/evidence/{}", evidence[0].id), Some(&xihu)),
+    )
+    .await;
+    assert_eq!(file.body.as_bytes(), PDF);
+
+    // 5. District review: outside the district, or on one's own firm, nothing is allowed.
+    let review = format!("{path}/review");
+    let bj = login(&w, "binjiang").await;
+    let bj_csrf = csrf_of(&w, &bj).await;
+    assert_eq!(
+        send(&w, get(&path, Some(&bj))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let all_agree = opinions(&rules_of_tier, &[]);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&bj),
+            &format!("csrf={bj_csrf}&decision=recommend&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    let own = login(&w, "xihu_own").await;
+    let own_csrf = csrf_of(&w, &own).await;
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&own),
+            &format!("csrf={own_csrf}&decision=recommend&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert_eq!(status_of(&w, decl).await, "submitted");
+    // An opinion is needed on every rule, a reason for each disagreement and for a return.
+    let some = opinions(&rules_of_tier[1..], &[]);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&xihu),
+            &format!("csrf={xihu_csrf}&decision=recommend&reason=&{some}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&xihu),
+            &format!("csrf={xihu_csrf}&decision=return&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let one_no = opinions(&rules_of_tier, &[(&rule, "")]);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&xihu),
+            &format!("csrf={xihu_csrf}&decision=return&reason=fix&{one_no}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(status_of(&w, decl).await, "submitted");
+    let one_no = opinions(&rules_of_tier, &[(&rule, "材料不清晰")]);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&xihu),
+            &format!("csrf={xihu_csrf}&decision=return&reason=请补充材料&{one_no}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "returned");
+    // The enterprise sees why, answers, and resubmits.
+    let page = send(&w, get(&path, Some(&ent))).await;
+    assert!(page.body.contains("材料不清晰") && page.body.contains("请补充材料"));
+    let (ct, body) = multipart_evidence(&ent_csrf, &rule, "补充.pdf", PDF);
+    assert_eq!(
+        send(&w, upload(&ev_path, &ent, &ct, body)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = send(
+        &w,
+        post(&format!("{path}/submit"), Some(&ent), &submit(&ent_csrf)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&xihu),
+            &format!("csrf={xihu_csrf}&decision=recommend&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "recommended");
+
+    // 6. The draw: from a published seed, reproducible, conflicted experts excluded.
+    assert_eq!(
+        send(&w, get(&path, Some(&city))).await.status,
+        StatusCode::OK
+    );
+    let seed = "福利彩票 2026-11-26 第 321 期 08 13 21 26 30 33";
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/draw"),
+            Some(&city),
+            &format!("csrf={city_csrf}&seed={}", zjtx_web::pages::urlencode(seed)),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let again = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/draw"),
+            Some(&city),
+            &format!("csrf={city_csrf}&seed=other"),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let public = send(&w, get(&format!("/draws/{batch}"), None)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    assert!(public.body.contains("id=\"reproduced\""));
+    let drawn = store.experts_of(decl).await.unwrap_or_default();
+    assert_eq!(drawn.len(), 2);
+    // Anyone recomputes it from the published record alone.
+    let record = store
+        .draw_of(batch)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no draw"));
+    let (cases, pool) =
+        zjtx_web::declare::parse_draw_inputs(&record.inputs).unwrap_or_else(|| panic!("inputs"));
+    let recomputed = zjtx_core::draw::draw(&record.seed, &cases, &pool, 2);
+    let mut by_ticket = recomputed[0].experts.clone();
+    by_ticket.sort_unstable();
+    assert_eq!(
+        by_ticket, drawn,
+        "the stored assignment is the recomputed one"
+    );
+    let experts = store.experts().await.unwrap_or_default();
+    let conflicted = experts.iter().find(|x| x.username == "e1").map(|x| x.id);
+    assert!(
+        !drawn.contains(&conflicted.unwrap_or(-1)),
+        "the firm's employee was drawn"
+    );
+
+    // 7. Experts score; only those drawn, once each.
+    let name_of = |id: i64| {
+        experts
+            .iter()
+            .find(|x| x.id == id)
+            .map(|x| x.username.clone())
+            .unwrap_or_default()
+    };
+    for (i, x) in drawn.iter().enumerate() {
+        let s = login(&w, &name_of(*x)).await;
+        let c = csrf_of(&w, &s).await;
+        let queue = send(&w, get("/messages", Some(&s))).await;
+        assert!(queue.body.contains(&path));
+        let r = send(
+            &w,
+            post(
+                &format!("{path}/score"),
+                Some(&s),
+                &format!("csrf={c}&score=1{i}1&comment=ok"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "101 is out of range");
+        let r = send(
+            &w,
+            post(
+                &format!("{path}/score"),
+                Some(&s),
+                &format!("csrf={c}&score=8{i}&comment=扎实"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        let r = send(
+            &w,
+            post(
+                &format!("{path}/score"),
+                Some(&s),
+                &format!("csrf={c}&score=90&comment=again"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CONFLICT);
+    }
+    let outsider = experts
+        .iter()
+        .find(|x| !drawn.contains(&x.id))
+        .map(|x| x.username.clone())
+        .unwrap_or_default();
+    let s = login(&w, &outsider).await;
+    assert_eq!(
+        send(&w, get(&path, Some(&s))).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // 8. City approval, then the public notice.
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&city),
+            &format!("csrf={city_csrf}&decision=approve&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "approved");
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/notice"),
+            Some(&city),
+            &format!("csrf={city_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&w, decl).await, "notice");
+    let name = store
+        .enterprise(&firm)
+        .await
+        .ok()
+        .flatten()
+        .map(|e| e.name)
+        .unwrap_or_default();
+    let notice = send(&w, get("/notice", None)).await;
+    assert!(notice.body.contains(&name));
+
+    // 9. An objection (anyone, no account) holds recognition until it is resolved.
+    let pre = cookie_value(&notice.cookies, auth::PRE_COOKIE).unwrap_or_default();
+    let token = form_csrf(&notice.body);
+    let cookie = format!("{}={pre}", auth::PRE_COOKIE);
+    let objection = format!("csrf={token}&declaration={decl}&filer=张三&contact=138&text=数据存疑");
+    let r = send(&w, post("/notice/objection", Some(&cookie), &objection)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let forged = send(&w, post("/notice/objection", None, &objection)).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let recognise = format!("/batches/{batch}/recognise");
+    let r = send(
+        &w,
+        post(&recognise, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "the notice has not ended");
+    w.state.set_today(Some(today + Days::new(6)));
+    let late = send(&w, post("/notice/objection", Some(&cookie), &objection)).await;
+    assert_eq!(late.status, StatusCode::CONFLICT, "the notice has ended");
+    let r = send(
+        &w,
+        post(&recognise, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        status_of(&w, decl).await,
+        "notice",
+        "held by the open objection"
+    );
+    let objection_id = store.objections(decl).await.unwrap_or_default()[0].id;
+    let r = send(
+        &w,
+        post(
+            &format!("/objections/{objection_id}/resolve"),
+            Some(&city),
+            &format!("csrf={city_csrf}&upheld=no&resolution=经核实数据无误"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &w,
+        post(&recognise, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&w, decl).await, "recognised");
+
+    // 10. Recognised: the title with its validity, the public list, the certificate, and a
+    // decision record that re-runs to the same result.
+    let recognised_on = today + Days::new(6);
+    let titles = store.titles(&firm).await.unwrap_or_default();
+    let until = (recognised_on + Months::new(36)).to_string();
+    assert!(
+        titles.contains(&("srdi".to_owned(), until.clone())),
+        "{titles:?}"
+    );
+    assert!(send(&w, get("/titled", None)).await.body.contains(&name));
+    let decision = store.decisions_of(&firm).await.unwrap_or_default()[0].clone();
+    let cert = send(&w, get(&format!("/certificates/{}", decision.id), None)).await;
+    assert!(cert.body.contains(&name) && cert.body.contains("class=\"pass\" id=\"valid\""));
+    let rec = send(&w, get(&format!("/decisions/{}", decision.id), Some(&ent))).await;
+    assert!(
+        rec.body.contains("class=\"pass\" id=\"rerun\""),
+        "{}",
+        rec.body
+    );
+    assert!(zjtx_web::declare::rerun(&w.state, &decision).unwrap_or(false));
+    assert!(decision.reviews.contains("数据存疑") && decision.reviews.contains("扎实"));
+    // A later import of the firm's figures does not take the granted title away.
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .filter(|e| e.uscc.as_str() == firm)
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, today);
+            (e, s)
+        })
+        .collect();
+    store
+        .import(&rows, None, today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        store
+            .titles(&firm)
+            .await
+            .unwrap_or_default()
+            .contains(&("srdi".to_owned(), until.clone()))
+    );
+
+    // 11. After recognition. Re-review is for the last six months, with last year's update on time.
+    let titles_path = format!("/titles/{firm}");
+    let rereview = format!("{titles_path}/srdi/rereview");
+    let r = send(
+        &w,
+        post(&rereview, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "more than six months left");
+    let expiry = NaiveDate::parse_from_str(&until, "%Y-%m-%d").unwrap_or(today);
+    let window = expiry - Months::new(5);
+    w.state.set_today(Some(window));
+    let r = send(
+        &w,
+        post(&rereview, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "no yearly update of last year"
+    );
+    // The update, on time (before 31 May, or 30 April under the 2022 rules).
+    let on_time = NaiveDate::from_ymd_opt(chrono::Datelike::year(&window), 4, 20).unwrap_or(window);
+    w.state.set_today(Some(on_time));
+    let ent = login(&w, "firm").await;
+    let ent_csrf = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("{titles_path}/srdi/update"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &w,
+        post(
+            &format!("{titles_path}/srdi/change"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}&detail=迁址至滨江区"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    w.state.set_today(Some(window));
+    let city = login(&w, "city").await;
+    let city_csrf = csrf_of(&w, &city).await;
+    let r = send(
+        &w,
+        post(&rereview, Some(&city), &format!("csrf={city_csrf}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Judged on the latest figures under the rules the title was granted under.
+    let latest = store.years(&firm).await.unwrap_or_default()[0].1.clone();
+    let granted_rules = rules.iter().find(|r| r.id == decision.rules).unwrap_or(rs);
+    let passes =
+        zjtx_core::evaluate(&latest, granted_rules, window).srdi == zjtx_core::Verdict::Pass;
+    let events = store.title_events(&firm).await.unwrap_or_default();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "granted",
+            "update",
+            "change",
+            if passes {
+                "rereview_pass"
+            } else {
+                "rereview_fail"
+            }
+        ]
+    );
+    let extended = (expiry + Months::new(36)).to_string();
+    let now_until = store.titles(&firm).await.unwrap_or_default()[0].1.clone();
+    assert_eq!(now_until, if passes { extended } else { until.clone() });
+
+    // 12. Revocation: every title at once, and no declaration for three years.
+    let r = send(
+        &w,
+        post(
+            &format!("{titles_path}/revoke"),
+            Some(&city),
+            &format!("csrf={city_csrf}&detail=数据造假"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(store.titles(&firm).await.unwrap_or_default().is_empty());
+    assert!(!send(&w, get("/titled", None)).await.body.contains(&name));
+    let cert = send(&w, get(&format!("/certificates/{}", decision.id), None)).await;
+    assert!(cert.body.contains("class=\"fail\" id=\"valid\""));
+    let d2 = |n: u64| (window + Days::new(n)).to_string();
+    let r = send(
+        &w,
+        post(
+            "/batches",
+            Some(&city),
+            &format!(
+                "csrf={city_csrf}&tier=giant&year=2029&rules={}&title=G&declare_until={}&district_until={}&city_until={}&notice_days=5&quota=1&experts_per=2",
+                rs.id,
+                d2(10),
+                d2(20),
+                d2(30)
+            ),
+        ),
+    )
+    .await;
+    let batch2 = id_after(&r.location, "/batches/");
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch2}/declare"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("数据造假"), "{}", r.body);
+
+    // 13. No change of state without its audit record.
+    let audit: Vec<String> = store
+        .audit_for(&format!("declaration:{decl}"))
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .rev()
+        .map(|a| a.action)
+        .filter(|a| a != "read")
+        .collect();
+    assert_eq!(
+        audit,
+        [
+            "declaration.open",
+            "declaration.save",
+            "evidence.add",
+            "declaration.submit",
+            "declaration.district.return",
+            "evidence.add",
+            "declaration.submit",
+            "declaration.district.recommend",
+            "declaration.score",
+            "declaration.score",
+            "declaration.city.approve",
+            "objection.file",
+            "declaration.recognise",
+        ]
+    );
+    let _ = std::fs::remove_dir_all(&evidence_dir);
+}
+
+#[tokio::test]
+async fn deadlines_hold_and_a_withdrawn_declaration_stays_withdrawn() {
+    let w = world("deadlines").await;
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let r = send(
+        &w,
+        post(
+            "/batches",
+            Some(&city),
+            &format!("csrf={c}&tier=innovative&year=2026&rules={}&title=I&declare_until={}&district_until={}&city_until={}&notice_days=0&quota=&experts_per=1", rs.id, d(1), d(2), d(3)),
+        ),
+    )
+    .await;
+    let batch = id_after(&r.location, "/batches/");
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    let decl = id_after(&r.location, "/declarations/");
+    // After the declaration deadline, a draft cannot be submitted, nor a new one opened.
+    w.state.set_today(Some(today + Days::new(2)));
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/submit"),
+            Some(&ent),
+            &format!("csrf={e}&pledge=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(status_of(&w, decl).await, "draft");
+    w.state.set_today(Some(today));
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/submit"),
+            Some(&ent),
+            &format!("csrf={e}&pledge=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // After the district's deadline, the district can no longer act (it shows as overdue).
+    w.state.set_today(Some(today + Days::new(3)));
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let batch_page = send(&w, get(&format!("/batches/{batch}"), Some(&xihu))).await;
+    assert!(batch_page.body.contains("已逾期"));
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/review"),
+            Some(&xihu),
+            &format!("csrf={x}&decision=recommend&reason="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Withdrawn before review: final.
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/withdraw"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(status_of(&w, decl).await, "withdrawn");
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/withdraw"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        send(&w, get(&format!("/declarations/{decl}"), Some(&xihu)))
+            .await
+            .status,
+        StatusCode::OK,
+        "a withdrawn declaration stays on the district's record"
+    );
+}
+
+#[tokio::test]
+async fn declaration_routes_by_role() {
+    let w = world("declare-authz").await;
+    let own = w.xihu_firm.clone();
+    // GET routes × roles: the expected status.
+    let routes = [
+        "/batches".to_owned(),
+        "/experts".to_owned(),
+        "/messages".to_owned(),
+        "/notice".to_owned(),
+        "/titled".to_owned(),
+        format!("/titles/{own}"),
+        format!("/titles/{}", w.other_firm),
+        "/declarations/1".to_owned(),
+        "/draws/1".to_owned(),
+        "/certificates/1".to_owned(),
+    ];
+    let table: [(&str, [u16; 10]); 6] = [
+        (
+            "anonymous",
+            [303, 303, 303, 200, 200, 303, 303, 303, 404, 404],
+        ),
+        ("city", [200, 200, 200, 200, 200, 200, 200, 404, 404, 404]),
+        ("xihu", [200, 403, 200, 200, 200, 200, 404, 404, 404, 404]),
+        ("firm", [200, 403, 200, 200, 200, 200, 404, 404, 404, 404]),
+        ("bank", [403, 403, 200, 200, 200, 404, 404, 404, 404, 404]),
+        (
+            "provider",
+            [403, 403, 200, 200, 200, 404, 404, 404, 404, 404],
+        ),
+    ];
+    let mut wrong = Vec::new();
+    for (user, expected) in &table {
+        let session = if *user == "anonymous" {
+            None
+        } else {
+            Some(login(&w, user).await)
+        };
+        for (route, want) in routes.iter().zip(expected) {
+            let r = send(&w, get(route, session.as_deref())).await;
+            if r.status.as_u16() != *want {
+                wrong.push(format!(
+                    "{user} GET {route}: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+        // Every form needs its token: without one, a signed-in user is refused (403) and nothing
+        // changes; without a session, the login page.
+        for route in [
+            "/batches",
+            "/batches/1/declare",
+            "/batches/1/draw",
+            "/batches/1/notice",
+            "/batches/1/recognise",
+            "/batches/1/archive",
+            "/declarations/1/submit",
+            "/declarations/1/withdraw",
+            "/declarations/1/review",
+            "/declarations/1/score",
+            "/declarations/1/figures",
+            "/experts",
+            "/objections/1/resolve",
+            &format!("/titles/{own}/revoke"),
+            &format!("/titles/{own}/srdi/update"),
+            &format!("/titles/{own}/srdi/rereview"),
+        ] {
+            let r = send(&w, post(route, session.as_deref(), "csrf=&seed=x&pledge=yes&decision=recommend&score=1&comment=x&username=x&name=x&fields=x&employer=&conflicts=&upheld=yes&resolution=x&detail=x&tier=srdi&year=2026&rules=x&title=x&declare_until=x&district_until=x&city_until=x&notice_days=1&quota=&experts_per=1")).await;
+            let want = if session.is_none() { 303 } else { 403 };
+            if r.status.as_u16() != want {
+                wrong.push(format!(
+                    "{user} POST {route} without a token: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

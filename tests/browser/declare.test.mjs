@@ -1,0 +1,66 @@
+// A declaration in a real browser: the demo firm declares in the demo city's open batch, attaches
+// evidence, signs the pledge and submits; the district office reviews it rule by rule and
+// recommends it. Started by tests/browser/run.sh (a fresh demo database).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.ZJTX_URL;
+const password = process.env.ZJTX_PASSWORD;
+const out = process.env.ZJTX_BROWSER_OUT || 'target/browser';
+let browser;
+
+before(async () => {
+  mkdirSync(out, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+async function signIn(user) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForLoadState();
+  return page;
+}
+
+test('the firm declares and submits; the district recommends it', async () => {
+  const firm = await signIn('firm');
+  await firm.click('nav >> text=申报与认定');
+  await firm.click('table a');                       // the demo's open batch
+  await firm.click('text=开始申报');
+  await firm.waitForURL('**/declarations/*');
+  const url = firm.url();
+  assert.match(await firm.textContent('main'), /自评/);
+  assert.match(await firm.textContent('#status'), /草稿/);
+
+  // Evidence for the first rule: a small, whole PDF.
+  const pdf = join(out, 'evidence.pdf');
+  writeFileSync(pdf, '%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+  await firm.setInputFiles('#evidence input[type=file]', pdf);
+  await firm.click('#evidence button[type=submit]');
+  assert.match(await firm.textContent('#evidence'), /evidence\.pdf/);
+
+  await firm.check('#submit input[name=pledge]');
+  await firm.click('#submit button[type=submit]');
+  assert.match(await firm.textContent('#status'), /待区县审核/);
+  await firm.screenshot({ path: join(out, 'declaration.png'), fullPage: false });
+
+  // The district office: the evidence beside its rule, an opinion per rule, a recommendation.
+  const xihu = await signIn('xihu');
+  await xihu.goto(url);
+  assert.match(await xihu.textContent('#review'), /evidence\.pdf/);
+  await xihu.selectOption('select[name=decision]', 'recommend');
+  await xihu.click('#review button[type=submit]');
+  assert.match(await xihu.textContent('#status'), /区县已推荐/);
+  await xihu.screenshot({ path: join(out, 'review.png'), fullPage: false });
+});
