@@ -310,6 +310,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
             .import(&rows, None, today)
             .await
             .context("failed to import the demo city")?;
+        store.refresh_statistics().await?;
         let tags = zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e));
         store
             .set_chains(&tags, None)

@@ -534,24 +534,28 @@ impl Store {
             Store::Sqlite(p) => run!(p, sqlx::Sqlite),
             Store::Postgres(p) => run!(p, sqlx::Postgres),
         }
-        // After a large import the planners need fresh statistics to pick the right index
-        // (PostgreSQL's autovacuum would get there, but only some time later). This ran before
-        // the import until the chain tags came; it belongs after it.
-        if rows.len() >= 1000 {
-            match self {
-                Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+        Ok(summary)
+    }
+
+    /// Refreshes the planners' statistics after a large import, so that they keep picking the
+    /// right indexes (PostgreSQL's autovacuum would get there, but only some time later). It is
+    /// maintenance, not part of the import's transaction: the web's commit runs it in the
+    /// background once the rows are committed. SQLite's `PRAGMA optimize` analyses a bounded
+    /// sample (`analysis_limit`, set on every connection).
+    pub async fn refresh_statistics(&self) -> Result<()> {
+        match self {
+            Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+                .execute(p)
+                .await
+                .map(|_| ())?,
+            Store::Postgres(p) => {
+                sqlx::query("ANALYZE enterprises, enterprise_years, titles, enterprise_chains")
                     .execute(p)
                     .await
-                    .map(|_| ())?,
-                Store::Postgres(p) => {
-                    sqlx::query("ANALYZE enterprises, enterprise_years, titles, enterprise_chains")
-                        .execute(p)
-                        .await
-                        .map(|_| ())?
-                }
+                    .map(|_| ())?
             }
         }
-        Ok(summary)
+        Ok(())
     }
 
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset

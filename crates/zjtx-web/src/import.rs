@@ -267,6 +267,15 @@ pub async fn commit(
             chrono::Local::now().date_naive(),
         )
         .await?;
+    if evaluated.len() >= 1000 {
+        // Fresh planner statistics, after the commit and off the request.
+        let store = st.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = store.refresh_statistics().await {
+                tracing::warn!(error = %e, "refreshing statistics after an import failed");
+            }
+        });
+    }
     st.store.delete_pending_import(&id).await?;
     let mut page = ImportPage::empty(&user);
     page.filename = filename;
