@@ -106,6 +106,14 @@ enum Command {
         #[arg(long, env = "ZJTX_SECURE_COOKIES")]
         secure_cookies: bool,
     },
+    /// Send the reviewers' daily digest (in-app, and by e-mail when ZJTX_SMTP is set).
+    Digest {
+        #[command(flatten)]
+        db: platform::DbArgs,
+        /// The platform's address, for the links in e-mails.
+        #[arg(long, env = "ZJTX_BASE_URL", default_value = "http://127.0.0.1:8080")]
+        base_url: String,
+    },
     /// Run the database migrations.
     Migrate {
         #[command(flatten)]
@@ -217,6 +225,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             secure_cookies,
         } => runtime()?
             .block_on(platform::serve(&db, &listen, secure_cookies))
+            .map(|_| ExitCode::SUCCESS),
+        Command::Digest { db, base_url } => runtime()?
+            .block_on(platform::digest(&db, &base_url))
             .map(|_| ExitCode::SUCCESS),
         Command::Migrate { db } => runtime()?
             .block_on(platform::migrate(&db))

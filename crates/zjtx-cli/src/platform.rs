@@ -71,6 +71,9 @@ pub enum UserCommand {
     },
     /// Disable an account and end its sessions.
     Disable { username: String },
+    /// Set an account's e-mail address (messages also go there when ZJTX_SMTP is set); an empty
+    /// address removes it.
+    Email { username: String, address: String },
     /// List the accounts.
     List {
         #[arg(long)]
@@ -160,6 +163,18 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
                 .await?;
             eprintln!("{username} disabled");
         }
+        UserCommand::Email { username, address } => {
+            let address = address.trim();
+            if !address.is_empty() && address.parse::<lettre::Address>().is_err() {
+                bail!("{address:?} is not an e-mail address");
+            }
+            let value = (!address.is_empty()).then_some(address);
+            if !store.set_email(&username, value).await? {
+                bail!("no user {username:?}");
+            }
+            store.audit(None, "user_email", Some(&username), "").await?;
+            eprintln!("e-mail address of {username} set");
+        }
         UserCommand::List { json } => {
             let users = store.users().await?;
             if json {
@@ -178,6 +193,19 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
             }
         }
     }
+    Ok(())
+}
+
+/// The daily digest (run it once a day, e.g. from cron): every reviewer with declarations waiting
+/// gets an in-app message, and an e-mail when ZJTX_SMTP is set and the account has an address.
+pub async fn digest(db: &DbArgs, base_url: &str) -> Result<()> {
+    let store = db.open().await?;
+    let mailer = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let today = chrono::Local::now().date_naive();
+    let (told, mailed) = zjtx_web::declare::digest(&store, mailer.as_ref(), today, base_url)
+        .await
+        .context("the digest failed")?;
+    eprintln!("digest: {told} reviewers told, {mailed} e-mails sent");
     Ok(())
 }
 
@@ -205,6 +233,10 @@ async fn run_server(
 ) -> Result<()> {
     let rules = load_all(&Embedded).context("failed to load the rule files")?;
     let mut state = AppState::new(store, rules, secure).map_err(|e| anyhow::anyhow!("{e}"))?;
+    if let Some(m) = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))? {
+        eprintln!("e-mail on (ZJTX_SMTP)");
+        state.mailer = Some(std::sync::Arc::new(m));
+    }
     if let Some(dir) = evidence {
         state = state.with_evidence_dir(dir);
     }

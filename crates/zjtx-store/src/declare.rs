@@ -1341,6 +1341,11 @@ impl Store {
         }))
     }
 
+    /// Sends in-app messages outside a workflow step (the daily digest).
+    pub async fn notify(&self, msgs: &[Message<'_>]) -> Result<()> {
+        self.exec_tx(messages(msgs).collect(), None).await
+    }
+
     pub async fn mark_read(&self, user_id: i64) -> Result<()> {
         self.exec(
             "UPDATE notifications SET read_at = ? WHERE user_id = ? AND read_at IS NULL",

@@ -61,6 +61,7 @@ macro_rules! user_row {
             disabled: r.try_get::<i64, _>("disabled")? != 0,
             failed_logins: r.try_get("failed_logins")?,
             locked_until: r.try_get("locked_until")?,
+            email: r.try_get("email")?,
         }
     }};
 }
@@ -892,6 +893,39 @@ impl Store {
             .exec("UPDATE users SET password_hash = ?, failed_logins = 0, locked_until = NULL WHERE username = ?", &[Bind::S(hash), Bind::S(username)])
             .await?
             > 0)
+    }
+
+    /// Sets (or, with `None`, removes) an account's e-mail address.
+    pub async fn set_email(&self, username: &str, email: Option<&str>) -> Result<bool> {
+        Ok(self
+            .exec(
+                "UPDATE users SET email = ? WHERE username = ?",
+                &[Bind::OS(email), Bind::S(username)],
+            )
+            .await?
+            > 0)
+    }
+
+    /// The addresses of those of these accounts that have one and are enabled.
+    pub async fn emails_of(&self, ids: &[i64]) -> Result<Vec<(i64, String)>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = self
+            .sql(&format!(
+                "SELECT id, email FROM users WHERE disabled = 0 AND email IS NOT NULL AND id IN ({})",
+                vec!["?"; ids.len()].join(", ")
+            ))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for id in ids {
+                q = q.bind(*id);
+            }
+            q.fetch_all(p).await?.iter()
+                .map(|r| Ok((r.try_get("id")?, r.try_get("email")?)))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     pub async fn set_disabled(&self, username: &str, disabled: bool) -> Result<bool> {

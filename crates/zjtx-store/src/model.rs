@@ -211,6 +211,8 @@ pub struct User {
     pub disabled: bool,
     pub failed_logins: i64,
     pub locked_until: Option<i64>,
+    /// Where e-mail goes (only sent when an SMTP relay is configured).
+    pub email: Option<String>,
 }
 
 /// Secrets stay out of logs.

@@ -889,6 +889,7 @@ pub async fn submit(
             &msgs,
         )
         .await?;
+    crate::mail::deliver(&st, &msgs);
     Ok(Redirect::to(&link))
 }
 
@@ -1039,6 +1040,7 @@ pub async fn review(
             &msgs,
         )
         .await?;
+    crate::mail::deliver(&st, &msgs);
     Ok(Redirect::to(&link))
 }
 
@@ -1635,6 +1637,7 @@ pub async fn recognise(
                 &msgs,
             )
             .await?;
+        crate::mail::deliver(&st, &msgs);
     }
     Ok(Redirect::to(&format!("/batches/{id}")))
 }
@@ -2066,10 +2069,141 @@ pub async fn revoke(
             &msgs,
         )
         .await?;
+    crate::mail::deliver(&st, &msgs);
     Ok(Redirect::to(&link))
 }
 
 // ---- messages and the expert's queue --------------------------------------------------------------
+
+/// A declaration waiting for a reviewer, with its deadline.
+pub struct QueueItem {
+    pub d: Declaration,
+    pub batch: String,
+    pub deadline: String,
+    pub overdue: bool,
+}
+
+/// What waits for a reviewer today: for a district office, the submitted declarations of its
+/// district; for the city, what districts recommended; for an expert, the declarations drawn for
+/// them and not yet scored. Archived batches are done.
+pub async fn queue_for(
+    store: &zjtx_store::Store,
+    user: &zjtx_store::User,
+    today: NaiveDate,
+) -> Result<Vec<QueueItem>, StoreError> {
+    let batches: Vec<Batch> = store
+        .batches()
+        .await?
+        .into_iter()
+        .filter(|b| !b.archived)
+        .collect();
+    let item = |d: Declaration, b: &Batch, deadline: &str| QueueItem {
+        overdue: date(deadline).is_some_and(|l| today > l),
+        deadline: deadline.to_owned(),
+        batch: b.title.clone(),
+        d,
+    };
+    let mut out = Vec::new();
+    match user.role {
+        Role::District => {
+            let regions = match &user.region_code {
+                Some(r) => store.region_and_below(r).await?,
+                None => Vec::new(),
+            };
+            for b in &batches {
+                for d in store
+                    .declarations(b.id, &[status::SUBMITTED], Some(&regions))
+                    .await?
+                {
+                    out.push(item(d, b, &b.district_until));
+                }
+            }
+        }
+        Role::City => {
+            for b in &batches {
+                for d in store
+                    .declarations(b.id, &[status::RECOMMENDED], None)
+                    .await?
+                {
+                    out.push(item(d, b, &b.city_until));
+                }
+            }
+        }
+        Role::Expert => {
+            if let Some(x) = store.expert_of_user(user.id).await? {
+                for d in store.assigned_to(x).await? {
+                    let scored = store
+                        .reviews(d.id)
+                        .await?
+                        .iter()
+                        .any(|r| r.level == "expert" && r.reviewer_id == user.id);
+                    if d.status != status::RECOMMENDED || scored {
+                        continue;
+                    }
+                    if let Some(b) = batches.iter().find(|b| b.id == d.batch_id) {
+                        out.push(item(d, b, &b.city_until));
+                    }
+                }
+            }
+        }
+        _ => {}
+    }
+    Ok(out)
+}
+
+/// The daily digest: every enabled reviewer with something waiting gets an in-app message and,
+/// with a mailer and an address, an e-mail listing it. Returns (reviewers told, e-mails sent).
+pub async fn digest(
+    store: &zjtx_store::Store,
+    mailer: Option<&crate::mail::Mailer>,
+    today: NaiveDate,
+    base_url: &str,
+) -> Result<(usize, usize), StoreError> {
+    let (mut told, mut mailed) = (0, 0);
+    for u in store.users().await? {
+        if u.disabled || !matches!(u.role, Role::District | Role::City | Role::Expert) {
+            continue;
+        }
+        let queue = queue_for(store, &u, today).await?;
+        if queue.is_empty() {
+            continue;
+        }
+        let overdue = queue.iter().filter(|q| q.overdue).count();
+        let text = i18n::f(
+            "今日待办：{} 份申报，其中逾期 {} 份",
+            &[&queue.len(), &overdue],
+        );
+        store
+            .notify(&[Message {
+                user_id: u.id,
+                text: text.clone(),
+                link: "/messages",
+            }])
+            .await?;
+        told += 1;
+        if let (Some(m), Some(to)) = (mailer, u.email.as_deref()) {
+            let body: String = queue
+                .iter()
+                .map(|q| {
+                    format!(
+                        "{} · {} · {} {}{}\n{base_url}/declarations/{}\n",
+                        q.batch,
+                        q.d.name,
+                        i18n::t("截止"),
+                        q.deadline,
+                        if q.overdue { " !" } else { "" },
+                        q.d.id
+                    )
+                })
+                .collect();
+            match m.send(to, &format!("ZJTX: {text}"), &body).await {
+                Ok(()) => mailed += 1,
+                Err(e) => tracing::warn!(error = %e, "digest: an e-mail was not sent"),
+            }
+        }
+    }
+    Ok((told, mailed))
+}
 
 #[derive(Template, WebTemplate)]
 #[template(path = "messages.html")]
@@ -2077,34 +2211,22 @@ pub struct MessagesPage {
     pub tr: Tr,
     pub nav: Nav,
     pub items: Vec<zjtx_store::Notification>,
-    pub assigned: Vec<(Declaration, &'static str)>,
+    pub queue: Vec<QueueItem>,
 }
 
-/// `GET /messages`: the user's messages (marked read on view) and, for an expert, the
-/// declarations drawn for them.
+/// `GET /messages`: what waits for the user (reviewers' queues, with deadlines and overdue
+/// marks) and their messages (marked read on view).
 pub async fn messages(
     State(st): State<AppState>,
     user: CurrentUser,
 ) -> Result<MessagesPage, AppError> {
     let items = st.store.notifications(user.user.id).await?;
     st.store.mark_read(user.user.id).await?;
-    let assigned = match st.store.expert_of_user(user.user.id).await? {
-        Some(x) if user.user.role == Role::Expert => st
-            .store
-            .assigned_to(x)
-            .await?
-            .into_iter()
-            .map(|d| {
-                let s = status_label(&d.status);
-                (d, s)
-            })
-            .collect(),
-        _ => Vec::new(),
-    };
+    let queue = queue_for(&st.store, &user.user, st.today()).await?;
     Ok(MessagesPage {
         tr: Tr,
         nav: Nav::of(&user),
         items,
-        assigned,
+        queue,
     })
 }

@@ -270,7 +270,12 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("当前没有公示中的名单。", "No list is on public notice now."),
     ("待区县审核", "Awaiting district review"),
     ("待处理", "Open"),
-    ("待我评审", "Assigned to me"),
+    ("待办", "Waiting for you"),
+    ("截止", "Due"),
+    (
+        "今日待办：{} 份申报，其中逾期 {} 份",
+        "Waiting today: {} declarations, {} of them overdue",
+    ),
     ("我的申报", "My declaration"),
     (
         "截止日期应依次为：申报 ≤ 区县审核 ≤ 市级审核",

@@ -18,6 +18,7 @@ pub mod declare;
 pub mod error;
 pub mod i18n;
 pub mod import;
+pub mod mail;
 pub mod pages;
 
 /// What every handler shares.
@@ -41,6 +42,8 @@ pub struct AppState {
     pub max_evidence: usize,
     /// The date the workflow goes by: today, unless set (tests move it across deadlines).
     today: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
+    /// E-mail, when a relay is configured (off by default).
+    pub mailer: Option<Arc<mail::Mailer>>,
 }
 
 impl AppState {
@@ -60,6 +63,7 @@ impl AppState {
                 .map_or_else(|| "zjtx-evidence".into(), Into::into),
             max_evidence: declare::MAX_EVIDENCE,
             today: Arc::default(),
+            mailer: None,
         })
     }
 

@@ -40,19 +40,6 @@ fn upload(path: &str, session: &str, ct: &str, body: Vec<u8>) -> Request<Body> {
         .unwrap_or_else(|e| panic!("{e}"))
 }
 
-/// The CSRF token of the signed-in user (every page's forms carry it).
-async fn csrf_of(w: &World, session: &str) -> String {
-    form_csrf(&send(w, get("/account", Some(session))).await.body)
-}
-
-fn id_after(location: &str, prefix: &str) -> i64 {
-    location
-        .strip_prefix(prefix)
-        .and_then(|s| s.split(['#', '?', '/']).next())
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| panic!("no id in {location:?}"))
-}
-
 async fn status_of(w: &World, id: i64) -> String {
     w.state
         .store
@@ -75,32 +62,6 @@ async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc:
         })
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-}
-
-/// The rule ids of the tier on a declaration page (the evidence form offers each).
-fn rule_ids(page: &str) -> Vec<String> {
-    let form = page.split("name=\"rule\"").nth(1).unwrap_or_default();
-    let form = form.split("</select>").next().unwrap_or_default();
-    form.split("<option value=\"")
-        .skip(1)
-        .filter_map(|s| s.split('"').next())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Agree with every rule, except those given with a reason.
-fn opinions(rules: &[String], disagree: &[(&str, &str)]) -> String {
-    rules
-        .iter()
-        .map(|r| match disagree.iter().find(|(d, _)| d == r) {
-            Some((_, why)) => format!(
-                "agree_{r}=no&reason_{r}={}",
-                zjtx_web::pages::urlencode(why)
-            ),
-            None => format!("agree_{r}=yes&reason_{r}="),
-        })
-        .collect::<Vec<_>>()
-        .join("&")
 }
 
 const PDF: &[u8] =

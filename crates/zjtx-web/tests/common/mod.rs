@@ -177,3 +177,42 @@ pub async fn login(w: &World, user: &str) -> String {
     );
     format!("{}={token}", auth::SESSION_COOKIE)
 }
+
+/// The CSRF token of the signed-in user (every page's forms carry it).
+pub async fn csrf_of(w: &World, session: &str) -> String {
+    form_csrf(&send(w, get("/account", Some(session))).await.body)
+}
+
+pub fn id_after(location: &str, prefix: &str) -> i64 {
+    location
+        .strip_prefix(prefix)
+        .and_then(|s| s.split(['#', '?', '/']).next())
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no id in {location:?}"))
+}
+
+/// The rule ids of the tier on a declaration page (the evidence form offers each).
+pub fn rule_ids(page: &str) -> Vec<String> {
+    let form = page.split("name=\"rule\"").nth(1).unwrap_or_default();
+    let form = form.split("</select>").next().unwrap_or_default();
+    form.split("<option value=\"")
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Agree with every rule, except those given with a reason.
+pub fn opinions(rules: &[String], disagree: &[(&str, &str)]) -> String {
+    rules
+        .iter()
+        .map(|r| match disagree.iter().find(|(d, _)| d == r) {
+            Some((_, why)) => format!(
+                "agree_{r}=no&reason_{r}={}",
+                zjtx_web::pages::urlencode(why)
+            ),
+            None => format!("agree_{r}=yes&reason_{r}="),
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
