@@ -254,6 +254,57 @@ const DEMO_ENTERPRISES: usize = 3000;
 /// Experts in the demo pool.
 const DEMO_EXPERTS: usize = 5;
 
+/// The demo's finance zone, once: a bank (the `bank` account is its staff) with two listed
+/// products, one open to every firm and one for SRDI firms and little giants.
+async fn demo_finance(store: &Store) -> Result<()> {
+    if !store.institutions().await?.is_empty() {
+        return Ok(());
+    }
+    let bank = store
+        .create_institution("杭州银行（演示）", "bank", None)
+        .await?;
+    store.set_institution("bank", bank, None).await?;
+    let wan = |w: i64| w * 10_000;
+    for (name, eligibility) in [
+        (
+            "科创信用贷（演示）",
+            zjtx_core::finance::Eligibility::default(),
+        ),
+        (
+            "专精特新贷（演示）",
+            zjtx_core::finance::Eligibility {
+                tiers: vec!["srdi".into(), "giant".into()],
+                ..Default::default()
+            },
+        ),
+    ] {
+        let id = store
+            .create_product(
+                &zjtx_store::NewProduct {
+                    institution_id: bank,
+                    name: name.into(),
+                    kind: "loan".into(),
+                    min_amount: wan(10),
+                    max_amount: wan(3000),
+                    term_min: 6,
+                    term_max: 36,
+                    rate_kind: "lpr".into(),
+                    rate_bp: 30,
+                    collateral: "credit".into(),
+                    repayment: "按月付息，到期还本".into(),
+                    channel: "线上申请".into(),
+                    eligibility: serde_json::to_string(&eligibility)?,
+                },
+                None,
+            )
+            .await?;
+        store
+            .review_product(id, true, "演示产品", None, &[])
+            .await?;
+    }
+    Ok(())
+}
+
 /// The demo's declaration season: an expert pool (accounts `expert1`…, every field, the first one
 /// employed by the demo firm) and an open SRDI batch for this year, once.
 async fn demo_declarations(
@@ -411,6 +462,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
         println!("  {name:<10} {what}");
     }
     demo_declarations(&store, &hash, &firm.uscc, today).await?;
+    demo_finance(&store).await?;
     println!("  (firm is {} {})", firm.name, firm.uscc);
     println!(
         "  expert1 … expert{DEMO_EXPERTS}  评审专家 (expert1 works for the firm: never drawn for it)"

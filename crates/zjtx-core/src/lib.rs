@@ -9,6 +9,7 @@
 pub mod draw;
 pub mod engine;
 pub mod enterprise;
+pub mod finance;
 pub mod glossary;
 pub mod ids;
 pub mod num;

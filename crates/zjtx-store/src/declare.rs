@@ -269,14 +269,19 @@ pub(crate) struct Stmt<'a> {
     binds: Vec<Bind<'a>>,
 }
 
-fn stmt<'a>(sql: impl Into<String>, binds: Vec<Bind<'a>>) -> Stmt<'a> {
+pub(crate) fn stmt<'a>(sql: impl Into<String>, binds: Vec<Bind<'a>>) -> Stmt<'a> {
     Stmt {
         sql: sql.into(),
         binds,
     }
 }
 
-fn audit<'a>(actor: Option<i64>, action: &'a str, target: &'a str, detail: &'a str) -> Stmt<'a> {
+pub(crate) fn audit<'a>(
+    actor: Option<i64>,
+    action: &'a str,
+    target: &'a str,
+    detail: &'a str,
+) -> Stmt<'a> {
     stmt(
         "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         vec![
@@ -289,7 +294,7 @@ fn audit<'a>(actor: Option<i64>, action: &'a str, target: &'a str, detail: &'a s
     )
 }
 
-fn messages<'a>(msgs: &'a [Message<'a>]) -> impl Iterator<Item = Stmt<'a>> {
+pub(crate) fn messages<'a>(msgs: &'a [Message<'a>]) -> impl Iterator<Item = Stmt<'a>> {
     msgs.iter().map(|m| {
         stmt(
             "INSERT INTO notifications (user_id, text, link, created_at) VALUES (?, ?, ?, ?)",
@@ -327,6 +332,48 @@ impl Store {
             tx.commit().await?;
         });
         Ok(())
+    }
+
+    /// Inserts a row (`insert` ends in `RETURNING id`) and its audit record (target
+    /// `{kind}:{id}`) in one transaction. `None` when the insert's own condition let no row in; a
+    /// unique violation is refused with `taken`.
+    pub(crate) async fn insert_id(
+        &self,
+        insert: Stmt<'_>,
+        action: &str,
+        kind: &str,
+        detail: &str,
+        actor: Option<i64>,
+        taken: &str,
+    ) -> Result<Option<i64>> {
+        let sql = self.sql(&insert.sql).into_owned();
+        let audit_sql = self.sql(
+            "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+        );
+        let res: std::result::Result<Option<i64>, sqlx::Error> = on_pool!(self, p => {
+            async {
+                let mut tx = p.begin().await?;
+                let mut q = sqlx::query(safe(&sql));
+                for b in &insert.binds {
+                    q = b.bind_to(q);
+                }
+                let Some(row) = q.fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                let id: i64 = row.try_get("id")?;
+                sqlx::query(safe(&audit_sql)).bind(now()).bind(actor).bind(action)
+                    .bind(format!("{kind}:{id}")).bind(detail).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Some(id))
+            }.await
+        });
+        match res {
+            Ok(v) => Ok(v),
+            Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                Err(StoreError::Conflict(taken.to_owned()))
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     // ---- batches ------------------------------------------------------------------------------

@@ -62,6 +62,7 @@ macro_rules! user_row {
             failed_logins: r.try_get("failed_logins")?,
             locked_until: r.try_get("locked_until")?,
             email: r.try_get("email")?,
+            institution_id: r.try_get("institution_id")?,
         }
     }};
 }
@@ -1131,6 +1132,7 @@ fn six_months(d: NaiveDate) -> String {
     (d + chrono::Months::new(6)).format("%Y-%m-%d").to_string()
 }
 
+#[derive(Clone, Copy)]
 enum Bind<'a> {
     I(i64),
     S(&'a str),
@@ -1161,6 +1163,8 @@ impl Bind<'_> {
 
 mod declare;
 pub use declare::*;
+mod finance;
+pub use finance::*;
 
 #[cfg(test)]
 mod tests {

@@ -213,6 +213,8 @@ pub struct User {
     pub locked_until: Option<i64>,
     /// Where e-mail goes (only sent when an SMTP relay is configured).
     pub email: Option<String>,
+    /// The institution a financial institution's staff account works for.
+    pub institution_id: Option<i64>,
 }
 
 /// Secrets stay out of logs.

@@ -999,3 +999,310 @@ fn again_batch() -> zjtx_store::NewBatch {
         experts_per: 2,
     }
 }
+
+#[tokio::test]
+async fn finance_consents_applications_and_statistics_on_both_backends() {
+    use zjtx_store::NewProduct;
+    for s in stores("finance").await {
+        let b = s.backend();
+        let rows = city(6);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let uscc = rows[0].uscc.to_string();
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            matches!(
+                s.create_institution("银行", "bank", None).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        let product = s
+            .create_product(
+                &NewProduct {
+                    institution_id: bank,
+                    name: "贷".into(),
+                    kind: "loan".into(),
+                    min_amount: 1,
+                    max_amount: 10_000_000,
+                    term_min: 1,
+                    term_max: 36,
+                    rate_kind: "lpr".into(),
+                    rate_bp: 30,
+                    collateral: "credit".into(),
+                    repayment: String::new(),
+                    channel: String::new(),
+                    eligibility: "{}".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Not listed yet: no application.
+        assert!(
+            s.apply(&uscc, product, None, 100, "2026-11-26", None)
+                .await
+                .is_err(),
+            "{b}"
+        );
+        s.review_product(product, true, "", None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.products(Some("listed"), None)
+                .await
+                .map(|p| p.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.products(None, Some(bank))
+                .await
+                .map(|p| p.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        // Consent: in force within its dates, not once revoked.
+        let c = s
+            .grant_consent(
+                &uscc,
+                bank,
+                "profile,financials",
+                false,
+                "p",
+                "2026-11-01",
+                "2026-11-30",
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.consents_in_force(&uscc, bank, "2026-11-26")
+                .await
+                .map(|v| v.len())
+                .unwrap_or(9),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.consents_in_force(&uscc, bank, "2026-12-01")
+                .await
+                .map(|v| v.len())
+                .unwrap_or(9),
+            0,
+            "{b}"
+        );
+        assert_eq!(
+            s.consenting(bank, "2026-11-26").await.unwrap_or_default(),
+            std::slice::from_ref(&uscc),
+            "{b}"
+        );
+        s.revoke_consent(c, &uscc, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.consents_in_force(&uscc, bank, "2026-11-26")
+                .await
+                .map(|v| v.len())
+                .unwrap_or(9),
+            0,
+            "{b}"
+        );
+        // An application to disbursement, counted by the statistics of its district only.
+        let need = s
+            .post_need(&uscc, 5_000_000, "p", 12, "credit", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let app = s
+            .apply(&uscc, product, Some(need), 3_000_000, "2026-11-26", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let r = s
+            .application_step(
+                app,
+                bank,
+                &["accepted"],
+                "granted",
+                Some(1),
+                Some("2026-11-26"),
+                "",
+                None,
+                &[],
+            )
+            .await;
+        assert!(
+            matches!(r, Err(StoreError::Conflict(_))),
+            "{b}: not accepted yet"
+        );
+        for (from, to, amount, on) in [
+            ("applied", "accepted", None, None),
+            ("accepted", "granted", Some(3_000_000), Some("2026-11-26")),
+            ("granted", "disbursed", None, Some("2026-11-27")),
+        ] {
+            s.application_step(app, bank, &[from], to, amount, on, "", None, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {to}: {e}"));
+        }
+        let region = rows[0]
+            .district
+            .as_deref()
+            .and_then(|d| {
+                zjtx_core::enterprise::DISTRICTS
+                    .iter()
+                    .find(|(_, n)| *n == d)
+            })
+            .map(|(c, _)| (*c).to_owned())
+            .unwrap_or_default();
+        let st = s
+            .fin_stats("2026-01-01", "2026-12-31", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            (
+                st.granted_count,
+                st.granted_amount,
+                st.disbursed_amount,
+                st.enterprises_served,
+                st.needs_met
+            ),
+            (1, 3_000_000, 3_000_000, 1, 1),
+            "{b}"
+        );
+        let mine = s
+            .fin_stats(
+                "2026-01-01",
+                "2026-12-31",
+                Some(std::slice::from_ref(&region)),
+            )
+            .await
+            .unwrap_or_default();
+        assert_eq!(mine.granted_count, 1, "{b}");
+        let elsewhere = s
+            .fin_stats("2026-01-01", "2026-12-31", Some(&["000000".to_owned()]))
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            (elsewhere.granted_count, elsewhere.enterprises_served),
+            (0, 0),
+            "{b}"
+        );
+        let early = s
+            .fin_stats("2026-01-01", "2026-11-25", None)
+            .await
+            .unwrap_or_default();
+        assert_eq!(early.granted_count, 0, "{b}: granted on the 26th");
+        assert_eq!(st.by_tier.iter().map(|t| t.1).sum::<i64>(), 1, "{b}");
+        // Events and the listing pipeline.
+        let ev = s
+            .create_fin_event("对接会", "2026-11-20", Some(&region), None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_participant(ev, Some(&uscc), None, "签约", Some(1_000_000), None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_participant(ev, None, Some(bank), "参会", None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let evs = s.fin_events(None).await.unwrap_or_default();
+        assert_eq!(evs[0].participants.len(), 2, "{b}");
+        s.set_listing_stage(&uscc, "tutoring", "", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.set_listing_stage(&uscc, "filing", "", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.listing_pipeline().await.unwrap_or_default()[0].stage,
+            "filing",
+            "{b}"
+        );
+        assert_eq!(
+            s.listing_history(&uscc).await.map(|h| h.len()).unwrap_or(0),
+            2,
+            "{b}"
+        );
+        // Access log, by a staff account.
+        let staff = s
+            .add_user(&NewUser {
+                username: "staff".into(),
+                password_hash: "x".into(),
+                role: Role::Institution,
+                region_code: None,
+                uscc: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.set_institution("staff", bank, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.user_by_name("staff")
+                .await
+                .ok()
+                .flatten()
+                .and_then(|u| u.institution_id),
+            Some(bank)
+        );
+        s.log_access(&uscc, bank, staff, "profile", "page", Some(c))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.access_log(&uscc).await.map(|a| a.len()).unwrap_or(0),
+            1,
+            "{b}"
+        );
+        // The other readers, on this backend's SQL.
+        assert_eq!(
+            s.needs(Some(&uscc)).await.map(|n| n.len()).unwrap_or(0),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.needs(None).await.map(|n| n.len()).unwrap_or(9),
+            0,
+            "{b}: the need is met"
+        );
+        assert_eq!(
+            s.applications(None, Some(bank))
+                .await
+                .map(|a| a.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.applications(Some(&uscc), None)
+                .await
+                .map(|a| a.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.application_steps(app).await.map(|a| a.len()).unwrap_or(0),
+            4,
+            "{b}"
+        );
+        s.respond_need(need, bank, Some(product), "x", None, &[])
+            .await
+            .expect_err("the need is met");
+        let id = s
+            .save_search(bank, staff, "n", "region=330106", "")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.search_seen(id, &uscc, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.saved_searches(bank).await.unwrap_or_default()[0].seen,
+            uscc,
+            "{b}"
+        );
+    }
+}

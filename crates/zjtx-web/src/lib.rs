@@ -16,6 +16,7 @@ pub mod auth;
 pub mod dashboard;
 pub mod declare;
 pub mod error;
+pub mod finance;
 pub mod i18n;
 pub mod import;
 pub mod mail;
@@ -201,6 +202,39 @@ pub fn router(state: AppState) -> Router {
         .route("/titles/{uscc}/{tier}/change", post(declare::report_change))
         .route("/titles/{uscc}/{tier}/rereview", post(declare::rereview))
         .route("/messages", get(declare::messages))
+        .route("/finance", get(finance::hub))
+        .route("/finance/products", post(finance::create_product))
+        .route("/finance/products/{id}", get(finance::product_page))
+        .route(
+            "/finance/products/{id}/review",
+            post(finance::review_product),
+        )
+        .route(
+            "/finance/products/{id}/withdraw",
+            post(finance::withdraw_product),
+        )
+        .route("/finance/products/{id}/apply", post(finance::apply))
+        .route("/finance/needs", post(finance::post_need))
+        .route("/finance/needs/{id}/respond", post(finance::respond_need))
+        .route("/finance/consents", post(finance::grant))
+        .route("/finance/consents/{id}/revoke", post(finance::revoke))
+        .route("/finance/applications/{id}/step", post(finance::step))
+        .route("/finance/enterprises/{uscc}", get(finance::enterprise_page))
+        .route("/finance/screen", get(finance::screen))
+        .route("/finance/searches", post(finance::save_search))
+        .route("/finance/institutions", post(finance::create_institution))
+        .route("/finance/events", post(finance::create_event))
+        .route(
+            "/finance/events/{id}/participants",
+            post(finance::add_participant),
+        )
+        .route("/finance/listing", post(finance::set_stage))
+        .route("/finance/stats", get(finance::stats))
+        .route("/finance/stats.xlsx", get(finance::stats_xlsx))
+        .route(
+            "/api/v1/finance/enterprises/{uscc}",
+            get(finance::enterprise_api),
+        )
         .route("/lang/{code}", get(i18n::switch))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))

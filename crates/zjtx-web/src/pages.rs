@@ -48,6 +48,8 @@ pub struct Nav {
     pub declarations: bool,
     /// The expert pool (the city).
     pub experts: bool,
+    /// The finance zone (everyone but providers and experts).
+    pub finance: bool,
 }
 
 impl Nav {
@@ -61,6 +63,7 @@ impl Nav {
             imports: matches!(u.user.role, Role::City | Role::District),
             declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             experts: u.user.role == Role::City,
+            finance: !matches!(u.user.role, Role::Provider | Role::Expert),
         }
     }
 }
@@ -522,6 +525,8 @@ pub struct EnterpriseView {
     pub chains: Vec<String>,
     /// Main products as reported in the latest year.
     pub products: String,
+    /// "Reaching SRDI would open N products", from the finance zone.
+    pub finance_hint: Option<String>,
     /// Every chain, checked where tagged, when the user may change the tags.
     pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
     pub size: &'static str,
@@ -795,6 +800,14 @@ pub async fn enterprise(
         chains,
         chain_form,
         products: latest.main_products.clone().unwrap_or_default(),
+        finance_hint: crate::finance::opened_by_next_tier(&st, &row)
+            .await?
+            .map(|(tier, n)| {
+                crate::i18n::f(
+                    "达到{}将可申请 {} 款金融产品",
+                    &[&glossary::tier_short(tier, lang()), &n],
+                )
+            }),
         size: glossary::size(s.size, lang()),
         top_tier: glossary::top_tier(s.top_tier, lang()),
         rules_title: format!("{}（{}）", rs.title, rs.document),

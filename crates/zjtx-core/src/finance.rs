@@ -1,0 +1,380 @@
+//! The finance zone's domain: product kinds, data categories a firm can consent to, and matching an
+//! enterprise (or its financing need) against a product's eligibility, with a reason for every rule
+//! met or missed and by how much.
+
+use serde::{Deserialize, Serialize};
+
+/// Kinds of financial products (`programmes.md` §1).
+pub const PRODUCT_KINDS: &[&str] = &[
+    "loan",
+    "guarantee",
+    "insurance",
+    "ip_pledge",
+    "investment_loan",
+    "equity_debt",
+];
+
+/// Kinds of institutions.
+pub const INSTITUTION_KINDS: &[&str] = &["bank", "guarantee", "insurer", "fund"];
+
+/// Collateral modes, as products offer them and needs accept them.
+pub const COLLATERAL: &[&str] = &["credit", "pledge", "guarantee", "ip_pledge"];
+
+/// Data categories a firm can let an institution see.
+pub const CATEGORIES: &[&str] = &["profile", "financials", "ip", "titles", "evaluations"];
+
+/// Stages of the listing-reserve pipeline, in order.
+pub const LISTING_STAGES: &[&str] = &[
+    "grooming",
+    "shareholding",
+    "tutoring",
+    "filing",
+    "board",
+    "ipo",
+];
+
+/// Who a product is for. Empty lists mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Eligibility {
+    /// Tier keys (`innovative`, `tech_sme`, `srdi`, `giant`): the enterprise must hold or meet one.
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    /// Size keys (`medium`, `small`, `micro`…).
+    #[serde(default)]
+    pub sizes: Vec<String>,
+    /// Revenue of the latest year, in units of 1/10000 万元 (yuan).
+    #[serde(default)]
+    pub revenue_min: Option<i64>,
+    /// Region codes of districts.
+    #[serde(default)]
+    pub districts: Vec<String>,
+    #[serde(default)]
+    pub ecosystems: Vec<String>,
+}
+
+/// A product's terms, for matching a need.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Terms {
+    /// Amounts in yuan.
+    pub min_amount: i64,
+    pub max_amount: i64,
+    pub term_min: i64,
+    pub term_max: i64,
+    pub collateral: Vec<String>,
+}
+
+/// What matching knows of an enterprise.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Facts {
+    /// Tiers it holds (valid title) or meets now.
+    pub tiers: Vec<String>,
+    pub size: String,
+    pub revenue: Option<i64>,
+    pub district: Option<String>,
+    pub ecosystem: Option<String>,
+}
+
+/// A financing need's terms.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Need {
+    pub amount: i64,
+    pub term_months: i64,
+    pub collateral: Vec<String>,
+}
+
+/// One rule of a match: met or missed, what was asked and what was found, and the shortfall where
+/// there is one (revenue: yuan short of the floor; amount: yuan above the product's maximum).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Reason {
+    pub rule: &'static str,
+    pub met: bool,
+    pub required: String,
+    pub found: String,
+    pub short_by: Option<i64>,
+}
+
+/// A product's match for an enterprise (and need).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Match {
+    pub eligible: bool,
+    pub reasons: Vec<Reason>,
+}
+
+impl Match {
+    pub fn met(&self) -> usize {
+        self.reasons.iter().filter(|r| r.met).count()
+    }
+    /// Whether the only rule missed is the tier.
+    pub fn only_tier_missing(&self) -> bool {
+        !self.eligible && self.reasons.iter().all(|r| r.met || r.rule == "tier")
+    }
+}
+
+fn list(v: &[String]) -> String {
+    v.join("、")
+}
+
+/// Matches an enterprise (and, when given, its need) against a product.
+pub fn check(el: &Eligibility, terms: &Terms, f: &Facts, need: Option<&Need>) -> Match {
+    let mut reasons = Vec::new();
+    let mut rule = |rule: &'static str, met: bool, required: String, found: String, short_by| {
+        reasons.push(Reason {
+            rule,
+            met,
+            required,
+            found,
+            short_by,
+        })
+    };
+    if !el.tiers.is_empty() {
+        let met = el.tiers.iter().any(|t| f.tiers.contains(t));
+        rule("tier", met, list(&el.tiers), list(&f.tiers), None);
+    }
+    if !el.sizes.is_empty() {
+        let met = el.sizes.contains(&f.size);
+        rule("size", met, list(&el.sizes), f.size.clone(), None);
+    }
+    if let Some(min) = el.revenue_min {
+        let (met, short) = match f.revenue {
+            Some(r) if r >= min => (true, None),
+            Some(r) => (false, Some(min - r)),
+            None => (false, None),
+        };
+        rule(
+            "revenue",
+            met,
+            min.to_string(),
+            f.revenue.map(|r| r.to_string()).unwrap_or_default(),
+            short,
+        );
+    }
+    if !el.districts.is_empty() {
+        let met = f
+            .district
+            .as_ref()
+            .is_some_and(|d| el.districts.contains(d));
+        rule(
+            "district",
+            met,
+            list(&el.districts),
+            f.district.clone().unwrap_or_default(),
+            None,
+        );
+    }
+    if !el.ecosystems.is_empty() {
+        let met = f
+            .ecosystem
+            .as_ref()
+            .is_some_and(|e| el.ecosystems.contains(e));
+        rule(
+            "ecosystem",
+            met,
+            list(&el.ecosystems),
+            f.ecosystem.clone().unwrap_or_default(),
+            None,
+        );
+    }
+    if let Some(n) = need {
+        let (met, short) = if n.amount > terms.max_amount {
+            (false, Some(n.amount - terms.max_amount))
+        } else {
+            (n.amount >= terms.min_amount, None)
+        };
+        rule(
+            "amount",
+            met,
+            format!("{}–{}", terms.min_amount, terms.max_amount),
+            n.amount.to_string(),
+            short,
+        );
+        let met = (terms.term_min..=terms.term_max).contains(&n.term_months);
+        rule(
+            "term",
+            met,
+            format!("{}–{}", terms.term_min, terms.term_max),
+            n.term_months.to_string(),
+            None,
+        );
+        if !n.collateral.is_empty() {
+            let met = terms.collateral.iter().any(|c| n.collateral.contains(c));
+            rule(
+                "collateral",
+                met,
+                list(&terms.collateral),
+                list(&n.collateral),
+                None,
+            );
+        }
+    }
+    Match {
+        eligible: reasons.iter().all(|r| r.met),
+        reasons,
+    }
+}
+
+/// Orders matches best first: eligible ones, then by rules met, then by the larger maximum amount,
+/// then by the given key (a product id), so that the order is stable.
+pub fn rank<K: Ord + Copy>(items: &mut [(K, Match, i64)]) {
+    items.sort_by(|a, b| {
+        b.1.eligible
+            .cmp(&a.1.eligible)
+            .then(b.1.met().cmp(&a.1.met()))
+            .then(b.2.cmp(&a.2))
+            .then(a.0.cmp(&b.0))
+    });
+}
+
+/// The tier an enterprise would reach next, from the tiers it holds or meets.
+pub fn next_tier(tiers: &[String]) -> Option<&'static str> {
+    let has = |t: &str| tiers.iter().any(|x| x == t);
+    if has("giant") {
+        None
+    } else if has("srdi") {
+        Some("giant")
+    } else if has("innovative") || has("tech_sme") {
+        Some("srdi")
+    } else {
+        Some("innovative")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| (*x).to_owned()).collect()
+    }
+
+    fn srdi_loan() -> (Eligibility, Terms) {
+        (
+            Eligibility {
+                tiers: s(&["srdi", "giant"]),
+                sizes: s(&["small", "medium"]),
+                revenue_min: Some(50_000_000),
+                districts: s(&["330106", "330108"]),
+                ecosystems: Vec::new(),
+            },
+            Terms {
+                min_amount: 1_000_000,
+                max_amount: 30_000_000,
+                term_min: 12,
+                term_max: 36,
+                collateral: s(&["credit"]),
+            },
+        )
+    }
+
+    fn firm() -> Facts {
+        Facts {
+            tiers: s(&["innovative", "srdi"]),
+            size: "small".into(),
+            revenue: Some(80_000_000),
+            district: Some("330106".into()),
+            ecosystem: Some("高端装备".into()),
+        }
+    }
+
+    /// Table: each case changes one fact or need term and names the rule it breaks.
+    #[test]
+    fn every_rule_is_met_or_missed_with_its_reason() {
+        let (el, terms) = srdi_loan();
+        let need = Need {
+            amount: 5_000_000,
+            term_months: 24,
+            collateral: s(&["credit", "guarantee"]),
+        };
+        let m = check(&el, &terms, &firm(), Some(&need));
+        assert!(m.eligible, "{m:?}");
+        assert_eq!(
+            m.reasons.iter().map(|r| r.rule).collect::<Vec<_>>(),
+            [
+                "tier",
+                "size",
+                "revenue",
+                "district",
+                "amount",
+                "term",
+                "collateral"
+            ]
+        );
+        type Case = (&'static str, fn(&mut Facts, &mut Need), Option<i64>);
+        let cases: [Case; 8] = [
+            ("tier", |f, _| f.tiers = vec!["innovative".into()], None),
+            ("size", |f, _| f.size = "micro".into(), None),
+            (
+                "revenue",
+                |f, _| f.revenue = Some(45_000_000),
+                Some(5_000_000),
+            ),
+            ("revenue", |f, _| f.revenue = None, None),
+            ("district", |f, _| f.district = Some("330102".into()), None),
+            ("amount", |_, n| n.amount = 35_000_000, Some(5_000_000)),
+            ("term", |_, n| n.term_months = 60, None),
+            (
+                "collateral",
+                |_, n| n.collateral = vec!["ip_pledge".into()],
+                None,
+            ),
+        ];
+        for (rule, change, short) in cases {
+            let (mut f, mut n) = (firm(), need.clone());
+            change(&mut f, &mut n);
+            let m = check(&el, &terms, &f, Some(&n));
+            let missed: Vec<&Reason> = m.reasons.iter().filter(|r| !r.met).collect();
+            assert!(!m.eligible);
+            assert_eq!(missed.len(), 1, "{rule}: {missed:?}");
+            assert_eq!((missed[0].rule, missed[0].short_by), (rule, short));
+        }
+    }
+
+    #[test]
+    fn an_open_product_has_no_rules_but_the_need_s() {
+        let open = Eligibility::default();
+        let terms = Terms {
+            min_amount: 0,
+            max_amount: i64::MAX,
+            term_min: 0,
+            term_max: 1200,
+            collateral: Vec::new(),
+        };
+        let m = check(&open, &terms, &Facts::default(), None);
+        assert!(m.eligible && m.reasons.is_empty());
+    }
+
+    #[test]
+    fn ranking_puts_eligible_first_then_nearer_then_larger() {
+        let (el, terms) = srdi_loan();
+        let f = firm();
+        let ok = check(&el, &terms, &f, None);
+        let mut poor = f.clone();
+        poor.revenue = Some(1);
+        poor.size = "micro".into();
+        let two_missed = check(&el, &terms, &poor, None);
+        let mut poorer = poor.clone();
+        poorer.district = None;
+        let three_missed = check(&el, &terms, &poorer, None);
+        let mut items = vec![
+            (3, three_missed, 10),
+            (2, two_missed, 10),
+            (1, ok.clone(), 5),
+            (4, ok, 50),
+        ];
+        rank(&mut items);
+        assert_eq!(items.iter().map(|i| i.0).collect::<Vec<_>>(), [4, 1, 2, 3]);
+    }
+
+    #[test]
+    fn reaching_the_next_tier_is_what_only_the_tier_blocks() {
+        let (el, terms) = srdi_loan();
+        let mut f = firm();
+        f.tiers = s(&["innovative"]);
+        let m = check(&el, &terms, &f, None);
+        assert!(m.only_tier_missing());
+        assert_eq!(next_tier(&f.tiers), Some("srdi"));
+        f.tiers.push("srdi".into());
+        assert!(check(&el, &terms, &f, None).eligible);
+        assert_eq!(next_tier(&s(&[])), Some("innovative"));
+        assert_eq!(next_tier(&s(&["giant", "srdi"])), None);
+    }
+}

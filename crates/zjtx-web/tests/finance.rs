@@ -1,0 +1,724 @@
+//! The finance zone through HTTP: products reviewed before listing, needs and responses, consent
+//! that the enterprise controls (checked on every request, pages and API alike, revocation and
+//! expiry taking effect at once, every access in the enterprise's log), screening with saved
+//! searches, the path from application to disbursement, and the statistics counted from it.
+
+mod common;
+use common::*;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::Days;
+use zjtx_store::{NewUser, Role};
+use zjtx_web::auth;
+
+async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc: Option<&str>) {
+    w.state
+        .store
+        .add_user(&NewUser {
+            username: name.into(),
+            password_hash: auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}")),
+            role,
+            region_code: region.map(str::to_owned),
+            uscc: uscc.map(str::to_owned),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
+fn api(path: &str, token: &str) -> Request<Body> {
+    Request::get(path)
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .body(Body::empty())
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+async fn token(w: &World, user: &str) -> String {
+    let r = send(
+        w,
+        Request::post("/api/v1/auth/token")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(format!(
+                "{{\"username\":\"{user}\",\"password\":\"{PASSWORD}\"}}"
+            )))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    serde_json::from_str::<serde_json::Value>(&r.body)
+        .ok()
+        .and_then(|v| v["token"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| panic!("no token: {}", r.body))
+}
+
+/// A product form: amounts in 万元, eligibility as repeated fields.
+fn product_form(csrf: &str, name: &str, eligibility: &str) -> String {
+    format!(
+        "csrf={csrf}&name={name}&kind=loan&min_amount=10&max_amount=5000&term_min=6&term_max=36&rate_kind=lpr&rate_bp=30&collateral=credit&repayment=monthly&channel=online{eligibility}"
+    )
+}
+
+#[tokio::test]
+async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
+    let w = world("finance").await;
+    let store = w.state.store.clone();
+    let firm = w.xihu_firm.clone();
+    let other = w.other_firm.clone();
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    add_user(&w, "bank2", Role::Institution, None, None).await;
+    add_user(&w, "firm2", Role::Enterprise, None, Some(&other)).await;
+    add_user(&w, "binjiang", Role::District, Some("330108"), None).await;
+
+    // The bureau registers two banks and their staff.
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    for (name, staff) in [("示范银行", "bank"), ("另一银行", "bank2")] {
+        let r = send(
+            &w,
+            post(
+                "/finance/institutions",
+                Some(&city),
+                &format!("csrf={c}&name={name}&kind=bank&staff={staff}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let bank = login(&w, "bank").await;
+    let b = csrf_of(&w, &bank).await;
+
+    // A product: reviewed before it is listed. A malformed one is refused and nothing is stored.
+    let r = send(
+        &w,
+        post(
+            "/finance/products",
+            Some(&bank),
+            &product_form(&b, "坏产品", "").replace("max_amount=5000", "max_amount=1"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "min above max");
+    let r = send(
+        &w,
+        post(
+            "/finance/products",
+            Some(&bank),
+            &product_form(&b, "西湖科创贷", "&districts=330106&revenue_min=1"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(
+        &w,
+        post(
+            "/finance/products",
+            Some(&bank),
+            &product_form(&b, "巨额贷", "&revenue_min=99999999"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let products = store.products(None, None).await.unwrap_or_default();
+    assert_eq!(products.len(), 2);
+    let (good, huge) = (products[0].id, products[1].id);
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    assert!(
+        !send(&w, get("/finance", Some(&ent)))
+            .await
+            .body
+            .contains("西湖科创贷"),
+        "not listed yet"
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{good}/review"),
+            Some(&bank),
+            &format!("csrf={b}&decision=list"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::FORBIDDEN,
+        "banks do not list their own products"
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{huge}/review"),
+            Some(&city),
+            &format!("csrf={c}&decision=reject&reason="),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "a refusal needs a reason"
+    );
+    for id in [good, huge] {
+        let r = send(
+            &w,
+            post(
+                &format!("/finance/products/{id}/review"),
+                Some(&city),
+                &format!("csrf={c}&decision=list&reason=ok"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{good}/review"),
+            Some(&city),
+            &format!("csrf={c}&decision=list&reason=again"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Matching: the enterprise sees both, the one it may not have with the shortfall.
+    let hub = send(&w, get("/finance", Some(&ent))).await;
+    assert!(hub.body.contains("西湖科创贷") && hub.body.contains("巨额贷"));
+    let page = send(&w, get(&format!("/finance/products/{huge}"), Some(&ent))).await;
+    assert!(
+        page.body.contains("暂不符合") && page.body.contains("差"),
+        "{}",
+        page.body
+    );
+    let page = send(&w, get(&format!("/finance/products/{good}"), Some(&ent))).await;
+    assert!(page.body.contains("符合条件") && page.body.contains("/apply"));
+
+    // A need, and a bank's answer.
+    let r = send(
+        &w,
+        post(
+            "/finance/needs",
+            Some(&ent),
+            &format!("csrf={e}&amount=500&term_months=12&purpose=扩产&collateral=credit"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let need = store.needs(Some(&firm)).await.unwrap_or_default()[0].id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/needs/{need}/respond"),
+            Some(&bank),
+            &format!("csrf={b}&product={good}&text=可以对接"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        send(&w, get("/finance", Some(&ent)))
+            .await
+            .body
+            .contains("可以对接")
+    );
+
+    // Without consent, a bank reads nothing of a firm that is not on the public list.
+    let ent_page = format!("/finance/enterprises/{firm}");
+    let ent_api = format!("/api/v1/finance/enterprises/{firm}");
+    let bank_token = token(&w, "bank").await;
+    assert_eq!(
+        send(&w, get(&ent_page, Some(&bank))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&w, api(&ent_api, &bank_token)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let bank_id = store.institutions().await.unwrap_or_default()[0].id;
+    let bank2_id = store.institutions().await.unwrap_or_default()[1].id;
+
+    // A saved screening before the firm consents: nothing yet.
+    let r = send(
+        &w,
+        post(
+            "/finance/searches",
+            Some(&bank),
+            &format!("csrf={b}&name=西湖&query=region%3D330106"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    // Consent to profile and financials, in figures.
+    let grant = |inst: i64, cats: &str, predicates: bool, days: u32| {
+        format!(
+            "csrf={e}&institution={inst}{cats}&purpose=授信审查&days={days}{}",
+            if predicates {
+                "&predicates_only=yes"
+            } else {
+                ""
+            }
+        )
+    };
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &grant(
+                bank_id,
+                "&categories=profile&categories=financials",
+                false,
+                30,
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The saved screening's owner is told.
+    let bank_user = store
+        .user_by_name("bank")
+        .await
+        .ok()
+        .flatten()
+        .map(|u| u.id)
+        .unwrap_or(0);
+    let notes = store.notifications(bank_user).await.unwrap_or_default();
+    assert!(notes.iter().any(|n| n.link == ent_page), "{notes:?}");
+    // Page and API show exactly the consented categories.
+    let page = send(&w, get(&ent_page, Some(&bank))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("财务数据") && page.body.contains("基本信息"));
+    assert!(!page.body.contains("知识产权") && !page.body.contains("梯度评价"));
+    let j: serde_json::Value =
+        serde_json::from_str(&send(&w, api(&ent_api, &bank_token)).await.body).unwrap_or_default();
+    assert!(
+        j["financials"].is_array() && j["profile"].is_object(),
+        "{j}"
+    );
+    assert!(
+        j["ip"].is_null() && j["titles"].is_null() && j["evaluations"].is_null(),
+        "{j}"
+    );
+    // Another institution has no consent.
+    let bank2 = login(&w, "bank2").await;
+    assert_eq!(
+        send(&w, get(&ent_page, Some(&bank2))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    // Predicates only: answers and bands, no figures.
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &grant(bank2_id, "&categories=financials", true, 30),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let p2 = send(&w, get(&ent_page, Some(&bank2))).await;
+    assert!(
+        p2.body.contains("营业收入区间") && p2.body.contains("营业收入 ≥ 1亿"),
+        "{}",
+        p2.body
+    );
+    assert!(!p2.body.contains("main_revenue") && !p2.body.contains("基本信息"));
+    // Every access is in the firm's log, which the firm reads.
+    let log = store.access_log(&firm).await.unwrap_or_default();
+    assert_eq!(log.len(), 3, "page, API and the other bank's page: {log:?}");
+    let hub = send(&w, get("/finance", Some(&ent))).await;
+    assert!(hub.body.contains("另一银行") && hub.body.contains("bank2"));
+    // Other roles never read an enterprise through the finance zone.
+    for u in ["provider", "city", "firm"] {
+        let s = login(&w, u).await;
+        assert_eq!(
+            send(&w, get(&ent_page, Some(&s))).await.status,
+            StatusCode::FORBIDDEN,
+            "{u}"
+        );
+    }
+
+    // Screening: the consenting firm in its district; a size filter needs the profile consent.
+    let scr = send(&w, get("/finance/screen?region=330106", Some(&bank))).await;
+    assert!(scr.body.contains(&firm));
+    let scr2 = send(
+        &w,
+        get("/finance/screen?region=330106&revenue_min=1", Some(&bank2)),
+    )
+    .await;
+    assert!(
+        scr2.body.contains(&firm),
+        "a predicate on consented financials"
+    );
+    let scr3 = send(
+        &w,
+        get("/finance/screen?size=micro&region=330106", Some(&bank2)),
+    )
+    .await;
+    assert!(
+        !scr3.body.contains(&firm),
+        "no profile consent: size cannot match"
+    );
+
+    // Revocation takes effect on the very next request, pages and API.
+    let consent = store
+        .consents(&firm, Some(bank_id))
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/consents/{consent}/revoke"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&w, get(&ent_page, Some(&bank))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&w, api(&ent_api, &bank_token)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/consents/{consent}/revoke"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Another enterprise cannot revoke it (nor any other's).
+    let f2 = login(&w, "firm2").await;
+    let f2c = csrf_of(&w, &f2).await;
+    let c2 = store
+        .consents(&firm, Some(bank2_id))
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/consents/{c2}/revoke"),
+            Some(&f2),
+            &format!("csrf={f2c}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    // Expiry: a one-day consent denies the day after.
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &grant(bank_id, "&categories=titles", false, 1),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&w, get(&ent_page, Some(&bank))).await.status,
+        StatusCode::OK
+    );
+    w.state.set_today(Some(today + Days::new(1)));
+    assert_eq!(
+        send(&w, get(&ent_page, Some(&bank))).await.status,
+        StatusCode::NOT_FOUND
+    );
+    w.state.set_today(Some(today));
+
+    // From application to disbursement; the firm sees each step.
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{huge}/apply"),
+            Some(&ent),
+            &format!("csrf={e}&amount=300&need="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "not eligible");
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{good}/apply"),
+            Some(&ent),
+            &format!("csrf={e}&amount=300&need={need}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let app = store
+        .applications(Some(&firm), None)
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let step = |to: &str, extra: &str| format!("csrf={b}&to={to}{extra}");
+    let path = format!("/finance/applications/{app}/step");
+    let r = send(
+        &w,
+        post(
+            &path,
+            Some(&bank),
+            &step("disbursed", &format!("&date={today}")),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "not granted yet");
+    let b2 = csrf_of(&w, &bank2).await;
+    let r = send(
+        &w,
+        post(&path, Some(&bank2), &format!("csrf={b2}&to=accepted")),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "another bank's application"
+    );
+    for (to, extra) in [
+        ("accepted", String::new()),
+        ("granted", format!("&amount=300&date={today}")),
+        ("disbursed", format!("&date={today}")),
+    ] {
+        let r = send(&w, post(&path, Some(&bank), &step(to, &extra))).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{to}: {}", r.body);
+    }
+    let steps: Vec<String> = store
+        .application_steps(app)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|s| s.status)
+        .collect();
+    assert_eq!(steps, ["applied", "accepted", "granted", "disbursed"]);
+    assert!(
+        send(&w, get("/finance", Some(&ent)))
+            .await
+            .body
+            .contains("已放款")
+    );
+    assert_eq!(
+        store.needs(Some(&firm)).await.unwrap_or_default()[0].status,
+        "met"
+    );
+    // A decline needs its reason.
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{good}/apply"),
+            Some(&ent),
+            &format!("csrf={e}&amount=50&need="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let app2 = store
+        .applications(Some(&firm), None)
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let p2 = format!("/finance/applications/{app2}/step");
+    assert_eq!(
+        send(&w, post(&p2, Some(&bank), &step("declined", "")))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(
+            &w,
+            post(&p2, Some(&bank), &step("declined", "&reason=额度不足"))
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+
+    // Statistics, counted from the records: the city, the firm's district, another district.
+    let stats = send(&w, get("/finance/stats", Some(&city))).await;
+    for (id, want) in [
+        ("granted-count", "1"),
+        ("granted-amount", "300"),
+        ("served", "1"),
+        ("disbursed-amount", "300"),
+    ] {
+        assert!(
+            stats.body.contains(&format!("id=\"{id}\">{want}<")),
+            "{id}: {}",
+            stats.body
+        );
+    }
+    let xihu = login(&w, "xihu").await;
+    assert!(
+        send(&w, get("/finance/stats", Some(&xihu)))
+            .await
+            .body
+            .contains("id=\"served\">1<")
+    );
+    let bj = login(&w, "binjiang").await;
+    assert!(
+        send(&w, get("/finance/stats", Some(&bj)))
+            .await
+            .body
+            .contains("id=\"served\">0<")
+    );
+    assert_eq!(
+        send(&w, get("/finance/stats?region=330106", Some(&bj)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let xl = send(&w, get("/finance/stats.xlsx", Some(&city))).await;
+    assert_eq!(xl.status, StatusCode::OK);
+    assert_eq!(
+        send(&w, get("/finance/stats", Some(&bank))).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The scorecard's gap links to what the next tier would open.
+    let row = store
+        .enterprise(&firm)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("firm"));
+    let tiers: Vec<String> = [
+        ("innovative", &row.innovative),
+        ("tech_sme", &row.tech_sme),
+        ("srdi", &row.srdi),
+        ("giant", &row.giant),
+    ]
+    .into_iter()
+    .filter(|(_, v)| *v == "pass")
+    .map(|(t, _)| t.to_owned())
+    .collect();
+    if let Some(next) = zjtx_core::finance::next_tier(&tiers) {
+        let r = send(
+            &w,
+            post(
+                "/finance/products",
+                Some(&bank),
+                &product_form(&b, "梯度贷", &format!("&tiers={next}")),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let id = store
+            .products(None, None)
+            .await
+            .unwrap_or_default()
+            .last()
+            .map(|p| p.id)
+            .unwrap_or(0);
+        send(
+            &w,
+            post(
+                &format!("/finance/products/{id}/review"),
+                Some(&city),
+                &format!("csrf={c}&decision=list&reason=ok"),
+            ),
+        )
+        .await;
+        let page = send(&w, get(&format!("/enterprises/{firm}"), Some(&ent))).await;
+        assert!(
+            page.body.contains("id=\"finance-hint\""),
+            "next tier {next}"
+        );
+    }
+
+    // Every change of state left its audit record.
+    for target in [
+        format!("product:{good}"),
+        format!("need:{need}"),
+        format!("application:{app}"),
+        format!("consent:{consent}"),
+    ] {
+        assert!(
+            !store
+                .audit_for(&target)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{target}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn finance_routes_by_role() {
+    let w = world("finance-authz").await;
+    let own = w.xihu_firm.clone();
+    let routes = [
+        "/finance".to_owned(),
+        "/finance/screen".to_owned(),
+        "/finance/stats".to_owned(),
+        format!("/finance/enterprises/{own}"),
+        "/finance/products/1".to_owned(),
+    ];
+    // The bank account has no institution yet: it is refused like any account without one.
+    let table: [(&str, [u16; 5]); 6] = [
+        ("anonymous", [303, 303, 303, 303, 303]),
+        ("city", [200, 403, 200, 403, 404]),
+        ("xihu", [200, 403, 200, 403, 404]),
+        ("firm", [200, 403, 403, 403, 404]),
+        ("bank", [403, 403, 403, 403, 404]),
+        ("provider", [403, 403, 403, 403, 404]),
+    ];
+    let mut wrong = Vec::new();
+    for (user, expected) in &table {
+        let session = if *user == "anonymous" {
+            None
+        } else {
+            Some(login(&w, user).await)
+        };
+        for (route, want) in routes.iter().zip(expected) {
+            let r = send(&w, get(route, session.as_deref())).await;
+            if r.status.as_u16() != *want {
+                wrong.push(format!(
+                    "{user} GET {route}: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+        for route in [
+            "/finance/products",
+            "/finance/needs",
+            "/finance/consents",
+            "/finance/consents/1/revoke",
+            "/finance/products/1/apply",
+            "/finance/products/1/review",
+            "/finance/applications/1/step",
+            "/finance/searches",
+            "/finance/institutions",
+            "/finance/events",
+            "/finance/listing",
+        ] {
+            let r = send(
+                &w,
+                post(
+                    route,
+                    session.as_deref(),
+                    "csrf=&decision=list&to=accepted&amount=1&name=x&query=&text=x",
+                ),
+            )
+            .await;
+            let want = if session.is_none() { 303 } else { 403 };
+            if r.status.as_u16() != want {
+                wrong.push(format!(
+                    "{user} POST {route} without a token: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

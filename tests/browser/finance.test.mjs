@@ -1,0 +1,80 @@
+// The finance zone in a real browser: the demo firm posts a financing need, consents to the demo
+// bank, applies for the open product; the bank reads the firm (as consented), grants and
+// disburses; the firm sees each step and who read its data. Started by tests/browser/run.sh.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const base = process.env.ZJTX_URL;
+const password = process.env.ZJTX_PASSWORD;
+const out = process.env.ZJTX_BROWSER_OUT || 'target/browser';
+let browser;
+
+before(async () => {
+  mkdirSync(out, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+});
+
+after(async () => { await browser?.close(); });
+
+async function signIn(user) {
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${base}/login`);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
+  await page.click('button[type=submit]');
+  await page.waitForLoadState();
+  return page;
+}
+
+test('from a financing need to a disbursed loan', async () => {
+  const firm = await signIn('firm');
+  await firm.goto(`${base}/finance`);
+  await firm.fill('#needs input[name=amount]', '500');
+  await firm.fill('#needs input[name=term_months]', '12');
+  await firm.fill('#needs input[name=purpose]', '扩大产能');
+  await firm.check('#needs input[value=credit]');
+  await firm.click('#needs button[type=submit]');
+  assert.match(await firm.textContent('#needs'), /扩大产能/);
+
+  // Consent: profile and financials, to the demo bank, for 30 days.
+  await firm.check('#consents input[value=profile]');
+  await firm.check('#consents input[value=financials]');
+  await firm.fill('#consents input[name=purpose]', '授信审查');
+  await firm.fill('#consents input[name=days]', '30');
+  await firm.click('#consents button[type=submit]');
+  assert.match(await firm.textContent('#consents'), /授信审查/);
+
+  // Apply for the open product, for the need.
+  await firm.click('#matched >> text=科创信用贷（演示）');
+  await firm.fill('#match input[name=amount]', '300');
+  await firm.selectOption('#match select[name=need]', { index: 1 });
+  await firm.click('#match button[type=submit]');
+  assert.match(await firm.textContent('#applications'), /已申请/);
+
+  // The bank reads the firm as consented, then moves the application to disbursement.
+  const bank = await signIn('bank');
+  await bank.goto(`${base}/finance/screen`);
+  await bank.click('#results a');
+  assert.match(await bank.textContent('main'), /财务数据/);
+  await bank.goto(`${base}/finance`);
+  for (const [to, amount] of [['accepted', ''], ['granted', '300'], ['disbursed', '']]) {
+    await bank.selectOption('#applications select[name=to]', to);
+    if (amount) await bank.fill('#applications input[name=amount]', amount);
+    await bank.click('#applications form button[type=submit]');
+  }
+  assert.match(await bank.textContent('#applications'), /已放款/);
+
+  // The firm: each step, and who read its data.
+  await firm.goto(`${base}/finance`);
+  const apps = await firm.textContent('#applications');
+  for (const s of [/已申请/, /已受理/, /已授信/, /已放款/]) assert.match(apps, s);
+  assert.match(await firm.textContent('#access'), /bank/);
+  await firm.screenshot({ path: join(out, 'finance.png'), fullPage: false });
+});
