@@ -73,6 +73,8 @@ pub struct DashboardPage {
     pub eco_table: Vec<TableRow>,
     pub candidates: Vec<Figure>,
     pub expiring: Vec<Figure>,
+    /// The finance zone this year: credit grants, amount (万元), enterprises served.
+    pub finance: (i64, String, i64),
 }
 
 const LABEL_W: u32 = 96;
@@ -162,6 +164,13 @@ pub async fn dashboard(
     let scope = user.scope(&st.store).await?;
     let today = chrono::Local::now().date_naive();
     let d = st.store.dashboard(&scope, today).await?;
+    let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
+        .unwrap_or(today)
+        .to_string();
+    let fs = st
+        .store
+        .fin_stats(&year_start, &today.to_string(), scope.regions.as_deref())
+        .await?;
     // Districts in code order, those in scope only; ecosystems by size.
     let regions: Vec<(Option<String>, String)> = st
         .districts(&scope)
@@ -196,6 +205,11 @@ pub async fn dashboard(
     Ok(DashboardPage {
         tr: crate::i18n::Tr,
         nav: Nav::of(&user),
+        finance: (
+            fs.granted_count,
+            crate::pages::wan(Some(fs.granted_amount)),
+            fs.enterprises_served,
+        ),
         total: d.by_region.iter().map(|r| r.n).sum(),
         legend: TIERS.iter().map(|(k, c)| (tier_label(k), *c)).collect(),
         region_chart,

@@ -643,6 +643,8 @@ pub struct FinancePage {
     pub access: Vec<(String, zjtx_store::Access, String)>,
     pub applications: Vec<AppView>,
     pub matched: Vec<MatchView>,
+    /// The need the products are ranked for, if any.
+    pub for_need: Option<String>,
     pub institutions: Vec<zjtx_store::Institution>,
     // institution
     pub products: Vec<ProductView>,
@@ -703,8 +705,19 @@ async fn need_view(st: &AppState, n: zjtx_store::Need) -> Result<NeedView, AppEr
     })
 }
 
+#[derive(Deserialize, Default)]
+pub struct HubQuery {
+    /// For an enterprise: rank the products for this financing need (amount, term, collateral).
+    #[serde(default)]
+    pub need: Option<i64>,
+}
+
 /// `GET /finance`: the zone, as the user's role uses it.
-pub async fn hub(State(st): State<AppState>, user: CurrentUser) -> Result<FinancePage, AppError> {
+pub async fn hub(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(hq): Query<HubQuery>,
+) -> Result<FinancePage, AppError> {
     let today = st.today();
     let mut page = FinancePage {
         tr: Tr,
@@ -716,6 +729,7 @@ pub async fn hub(State(st): State<AppState>, user: CurrentUser) -> Result<Financ
         access: Vec::new(),
         applications: Vec::new(),
         matched: Vec::new(),
+        for_need: None,
         institutions: st.store.institutions().await?,
         products: Vec::new(),
         open_needs: Vec::new(),
@@ -782,7 +796,30 @@ pub async fn hub(State(st): State<AppState>, user: CurrentUser) -> Result<Financ
             for a in st.store.applications(Some(uscc), None).await? {
                 page.applications.push(app_view(&st, a).await?);
             }
-            page.matched = matches(&st, &row, None).await?;
+            let need = match hq.need {
+                Some(id) => {
+                    let n = st
+                        .store
+                        .needs(Some(uscc))
+                        .await?
+                        .into_iter()
+                        .find(|n| n.id == id)
+                        .ok_or(AppError::NotFound)?;
+                    page.for_need = Some(n.purpose.clone());
+                    Some(fin::Need {
+                        amount: n.amount,
+                        term_months: n.term_months,
+                        collateral: n
+                            .collateral
+                            .split(',')
+                            .filter(|c| !c.is_empty())
+                            .map(str::to_owned)
+                            .collect(),
+                    })
+                }
+                None => None,
+            };
+            page.matched = matches(&st, &row, need.as_ref()).await?;
         }
         Role::Institution => {
             let inst = institution_of(&user)?;

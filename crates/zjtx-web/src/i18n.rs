@@ -147,6 +147,10 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    ("金融专区（本年）", "Finance this year"),
+    ("授信 {} 笔，{} 万元", "{} credit grants, {} 万元"),
+    ("服务企业 {} 家", "{} enterprises served"),
+    ("按需求“{}”排序", "ranked for the need \"{}\""),
     ("LPR + {} 个基点", "LPR + {} bp"),
     ("LPR 加点", "LPR plus a spread"),
     ("{} 万元以上", "over {} 万元"),

@@ -205,6 +205,7 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let need = store.needs(Some(&firm)).await.unwrap_or_default()[0].id;
+    assert_eq!(store.needs(Some(&firm)).await.unwrap_or_default().len(), 1);
     let r = send(
         &w,
         post(
@@ -220,6 +221,31 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
             .await
             .body
             .contains("可以对接")
+    );
+
+    // Products ranked for a need: one above every product's maximum is short by the difference.
+    let r = send(
+        &w,
+        post(
+            "/finance/needs",
+            Some(&ent),
+            &format!("csrf={e}&amount=9000&term_months=12&purpose=并购&collateral=credit"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let big = store.needs(Some(&firm)).await.unwrap_or_default()[0].id;
+    let ranked = send(&w, get(&format!("/finance?need={big}"), Some(&ent))).await;
+    assert!(ranked.body.contains("按需求“并购”排序"), "{}", ranked.body);
+    assert!(
+        ranked.body.contains("差 4000 万元"),
+        "9000 asked, 5000 at most"
+    );
+    assert_eq!(
+        send(&w, get("/finance?need=999999", Some(&ent)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
 
     // Without consent, a bank reads nothing of a firm that is not on the public list.
@@ -507,7 +533,14 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
             .contains("已放款")
     );
     assert_eq!(
-        store.needs(Some(&firm)).await.unwrap_or_default()[0].status,
+        store
+            .needs(Some(&firm))
+            .await
+            .unwrap_or_default()
+            .iter()
+            .find(|n| n.id == need)
+            .map(|n| n.status.clone())
+            .unwrap_or_default(),
         "met"
     );
     // A decline needs its reason.
@@ -577,6 +610,8 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
             .status,
         StatusCode::NOT_FOUND
     );
+    let dash = send(&w, get("/dashboard", Some(&city))).await;
+    assert!(dash.body.contains("授信 1 笔，300 万元"), "{}", dash.body);
     let xl = send(&w, get("/finance/stats.xlsx", Some(&city))).await;
     assert_eq!(xl.status, StatusCode::OK);
     assert_eq!(
