@@ -3,35 +3,16 @@
 // recommends it. Started by tests/browser/run.sh (a fresh demo database).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium } from 'playwright-core';
+import { base, out, launch, signIn as signInAs } from './lib.mjs';
 
-const base = process.env.ZJTX_URL;
-const password = process.env.ZJTX_PASSWORD;
-const out = process.env.ZJTX_BROWSER_OUT || 'target/browser';
 let browser;
 
-before(async () => {
-  mkdirSync(out, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
-});
-
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function signIn(user) {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.waitForLoadState();
-  return page;
-}
+const signIn = (user) => signInAs(browser, user);
 
 test('the firm declares and submits; the district recommends it', async () => {
   const firm = await signIn('firm');

@@ -708,52 +708,27 @@ async fn finance_routes_by_role() {
         ("bank", [403, 403, 403, 403, 404]),
         ("provider", [403, 403, 403, 403, 404]),
     ];
-    let mut wrong = Vec::new();
-    for (user, expected) in &table {
-        let session = if *user == "anonymous" {
-            None
-        } else {
-            Some(login(&w, user).await)
-        };
-        for (route, want) in routes.iter().zip(expected) {
-            let r = send(&w, get(route, session.as_deref())).await;
-            if r.status.as_u16() != *want {
-                wrong.push(format!(
-                    "{user} GET {route}: {} (expected {want})",
-                    r.status.as_u16()
-                ));
-            }
-        }
-        for route in [
-            "/finance/products",
-            "/finance/needs",
-            "/finance/consents",
-            "/finance/consents/1/revoke",
-            "/finance/products/1/apply",
-            "/finance/products/1/review",
-            "/finance/applications/1/step",
-            "/finance/searches",
-            "/finance/institutions",
-            "/finance/events",
-            "/finance/listing",
-        ] {
-            let r = send(
-                &w,
-                post(
-                    route,
-                    session.as_deref(),
-                    "csrf=&decision=list&to=accepted&amount=1&name=x&query=&text=x",
-                ),
-            )
-            .await;
-            let want = if session.is_none() { 303 } else { 403 };
-            if r.status.as_u16() != want {
-                wrong.push(format!(
-                    "{user} POST {route} without a token: {} (expected {want})",
-                    r.status.as_u16()
-                ));
-            }
-        }
-    }
+    let table: Vec<(&str, &[u16])> = table.iter().map(|(u, e)| (*u, &e[..])).collect();
+    let posts = [
+        "/finance/products",
+        "/finance/needs",
+        "/finance/consents",
+        "/finance/consents/1/revoke",
+        "/finance/products/1/apply",
+        "/finance/products/1/review",
+        "/finance/applications/1/step",
+        "/finance/searches",
+        "/finance/institutions",
+        "/finance/events",
+        "/finance/listing",
+    ];
+    let wrong = route_table(
+        &w,
+        &routes,
+        &table,
+        &posts,
+        "csrf=&decision=list&to=accepted&amount=1&name=x&query=&text=x",
+    )
+    .await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }

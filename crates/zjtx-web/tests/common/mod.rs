@@ -216,3 +216,43 @@ pub fn opinions(rules: &[String], disagree: &[(&str, &str)]) -> String {
         .collect::<Vec<_>>()
         .join("&")
 }
+
+/// Runs a route-by-role table: for each user ("anonymous" for none), every GET route's expected
+/// status, and every POST route refusing a form without its token (403 when signed in, the login
+/// page otherwise). Returns what differed.
+pub async fn route_table(
+    w: &World,
+    gets: &[String],
+    table: &[(&str, &[u16])],
+    posts: &[&str],
+    form: &str,
+) -> Vec<String> {
+    let mut wrong = Vec::new();
+    for (user, expected) in table {
+        let session = if *user == "anonymous" {
+            None
+        } else {
+            Some(login(w, user).await)
+        };
+        for (route, want) in gets.iter().zip(expected.iter()) {
+            let r = send(w, get(route, session.as_deref())).await;
+            if r.status.as_u16() != *want {
+                wrong.push(format!(
+                    "{user} GET {route}: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+        for route in posts {
+            let r = send(w, post(route, session.as_deref(), form)).await;
+            let want = if session.is_none() { 303 } else { 403 };
+            if r.status.as_u16() != want {
+                wrong.push(format!(
+                    "{user} POST {route} without a token: {} (expected {want})",
+                    r.status.as_u16()
+                ));
+            }
+        }
+    }
+    wrong
+}
