@@ -2151,6 +2151,60 @@ pub async fn queue_for(
     Ok(out)
 }
 
+/// An enterprise's deadlines coming up: a draft (or a returned declaration) due within seven days,
+/// and the yearly update of a title granted here due within thirty days and not yet made.
+pub async fn reminders_for(
+    store: &zjtx_store::Store,
+    user: &zjtx_store::User,
+    today: NaiveDate,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let Some(uscc) = user.uscc.as_deref() else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for d in store.declarations_of(uscc).await? {
+        let Some(b) = store.batch(d.batch_id).await? else {
+            continue;
+        };
+        let due = match d.status.as_str() {
+            status::DRAFT => &b.declare_until,
+            status::RETURNED => &b.district_until,
+            _ => continue,
+        };
+        if !b.archived && date(due).is_some_and(|l| today <= l && l <= today + chrono::Days::new(7))
+        {
+            out.push((
+                i18n::f("申报“{}”将于 {} 截止，尚未提交", &[&b.title, due]),
+                format!("/declarations/{}", d.id),
+            ));
+        }
+    }
+    let year = today.year() - 1;
+    let events = store.title_events(uscc).await?;
+    for dec in store.decisions_of(uscc).await? {
+        let holds = store
+            .titles(uscc)
+            .await?
+            .iter()
+            .any(|(t, u)| *t == dec.tier && date(u).is_some_and(|u| u >= today));
+        let done = events
+            .iter()
+            .any(|e| e.tier == dec.tier && e.kind == "update" && e.year == Some(i64::from(year)));
+        if let Some(due) = update_deadline(&dec.rules, year)
+            && holds
+            && !done
+            && today <= due
+            && due <= today + chrono::Days::new(30)
+        {
+            out.push((
+                i18n::f("请在 {} 前完成 {} 年度信息更新", &[&due, &year]),
+                format!("/titles/{uscc}"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// The daily digest: every enabled reviewer with something waiting gets an in-app message and,
 /// with a mailer and an address, an e-mail listing it. Returns (reviewers told, e-mails sent).
 pub async fn digest(
@@ -2161,7 +2215,39 @@ pub async fn digest(
 ) -> Result<(usize, usize), StoreError> {
     let (mut told, mut mailed) = (0, 0);
     for u in store.users().await? {
-        if u.disabled || !matches!(u.role, Role::District | Role::City | Role::Expert) {
+        if u.disabled {
+            continue;
+        }
+        if u.role == Role::Enterprise {
+            let reminders = reminders_for(store, &u, today).await?;
+            if !reminders.is_empty() {
+                let msgs: Vec<Message> = reminders
+                    .iter()
+                    .map(|(text, link)| Message {
+                        user_id: u.id,
+                        text: text.clone(),
+                        link,
+                    })
+                    .collect();
+                store.notify(&msgs).await?;
+                told += 1;
+                if let (Some(m), Some(to)) = (mailer, u.email.as_deref()) {
+                    let body: String = reminders
+                        .iter()
+                        .map(|(t, l)| format!("{t}\n{base_url}{l}\n"))
+                        .collect();
+                    match m
+                        .send(to, &format!("ZJTX: {}", reminders[0].0), &body)
+                        .await
+                    {
+                        Ok(()) => mailed += 1,
+                        Err(e) => tracing::warn!(error = %e, "digest: an e-mail was not sent"),
+                    }
+                }
+            }
+            continue;
+        }
+        if !matches!(u.role, Role::District | Role::City | Role::Expert) {
             continue;
         }
         let queue = queue_for(store, &u, today).await?;

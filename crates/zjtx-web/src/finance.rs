@@ -176,6 +176,20 @@ async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
     })
 }
 
+/// A posted need's terms, for matching.
+fn need_terms(n: &zjtx_store::Need) -> fin::Need {
+    fin::Need {
+        amount: n.amount,
+        term_months: n.term_months,
+        collateral: n
+            .collateral
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect(),
+    }
+}
+
 fn terms(p: &Product) -> fin::Terms {
     fin::Terms {
         min_amount: p.min_amount,
@@ -806,16 +820,7 @@ pub async fn hub(
                         .find(|n| n.id == id)
                         .ok_or(AppError::NotFound)?;
                     page.for_need = Some(n.purpose.clone());
-                    Some(fin::Need {
-                        amount: n.amount,
-                        term_months: n.term_months,
-                        collateral: n
-                            .collateral
-                            .split(',')
-                            .filter(|c| !c.is_empty())
-                            .map(str::to_owned)
-                            .collect(),
-                    })
+                    Some(need_terms(&n))
                 }
                 None => None,
             };
@@ -830,8 +835,25 @@ pub async fn hub(
                 .into_iter()
                 .map(product_view)
                 .collect();
+            // An open need is shown to the institutions with a listed product it matches
+            // (the enterprise's eligibility and the need's amount, term and collateral).
+            let listed: Vec<&ProductView> = page
+                .products
+                .iter()
+                .filter(|v| v.p.status == "listed")
+                .collect();
             for n in st.store.needs(None).await? {
-                page.open_needs.push(need_view(&st, n).await?);
+                let Some(row) = st.store.enterprise(&n.uscc).await? else {
+                    continue;
+                };
+                let f = facts(&st, &row).await?;
+                let need = need_terms(&n);
+                let matched = listed.iter().any(|v| {
+                    fin::check(&eligibility(&v.p), &terms(&v.p), &f, Some(&need)).eligible
+                });
+                if matched {
+                    page.open_needs.push(need_view(&st, n).await?);
+                }
             }
             for a in st.store.applications(None, Some(inst)).await? {
                 page.applications.push(app_view(&st, a).await?);
@@ -1240,6 +1262,23 @@ pub async fn respond_need(
         .into_iter()
         .find(|n| n.id == id)
         .ok_or(AppError::NotFound)?;
+    // Only an institution with a listed product matching the need sees it, and so answers it.
+    let row = st
+        .store
+        .enterprise(&need.uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let f = facts(&st, &row).await?;
+    let terms_need = need_terms(&need);
+    let matches_need = st
+        .store
+        .products(Some("listed"), Some(inst))
+        .await?
+        .iter()
+        .any(|p| fin::check(&eligibility(p), &terms(p), &f, Some(&terms_need)).eligible);
+    if !matches_need {
+        return Err(AppError::NotFound);
+    }
     let (owner, _) = st.store.recipients(&need.uscc, None).await?;
     let msgs: Vec<Message> = owner
         .into_iter()

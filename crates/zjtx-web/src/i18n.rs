@@ -147,6 +147,14 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    (
+        "申报“{}”将于 {} 截止，尚未提交",
+        "The declaration \"{}\" is due on {} and not yet submitted",
+    ),
+    (
+        "请在 {} 前完成 {} 年度信息更新",
+        "Make the yearly update before {} (for {})",
+    ),
     ("金融专区（本年）", "Finance this year"),
     ("授信 {} 笔，{} 万元", "{} credit grants, {} 万元"),
     ("服务企业 {} 家", "{} enterprises served"),

@@ -652,10 +652,33 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         "no yearly update of last year"
     );
     // The update, on time (before 31 May, or 30 April under the 2022 rules).
-    let on_time = NaiveDate::from_ymd_opt(chrono::Datelike::year(&window), 4, 20).unwrap_or(window);
+    // Ten days before the update's deadline (tiers.md §8: 30 April under the 2022 rules, 31 May
+    // under the 2026 ones).
+    let (month, day) = if decision.rules == "miit-2022" {
+        (4, 30)
+    } else {
+        (5, 31)
+    };
+    let on_time = NaiveDate::from_ymd_opt(chrono::Datelike::year(&window), month, day)
+        .map(|d| d - Days::new(10))
+        .unwrap_or(window);
     w.state.set_today(Some(on_time));
     let ent = login(&w, "firm").await;
     let ent_csrf = csrf_of(&w, &ent).await;
+    // The digest reminds the enterprise of the update due within thirty days; once made, no more.
+    let firm_user = store
+        .user_by_name("firm")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("firm"));
+    let due = zjtx_web::declare::reminders_for(&store, &firm_user, on_time)
+        .await
+        .unwrap_or_default();
+    assert!(
+        due.iter().any(|(t, _)| t.contains("年度信息更新")),
+        "{due:?}"
+    );
     let r = send(
         &w,
         post(
@@ -666,6 +689,10 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let due = zjtx_web::declare::reminders_for(&store, &firm_user, on_time)
+        .await
+        .unwrap_or_default();
+    assert!(due.is_empty(), "{due:?}");
     let r = send(
         &w,
         post(
@@ -817,6 +844,30 @@ async fn deadlines_hold_and_a_withdrawn_declaration_stays_withdrawn() {
     )
     .await;
     let decl = id_after(&r.location, "/declarations/");
+    // The daily digest reminds the enterprise of its draft's deadline (tomorrow).
+    let firm_user = w
+        .state
+        .store
+        .user_by_name("firm")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("firm"));
+    let due = zjtx_web::declare::reminders_for(&w.state.store, &firm_user, today)
+        .await
+        .unwrap_or_default();
+    assert_eq!(due.len(), 1, "{due:?}");
+    assert_eq!(due[0].1, format!("/declarations/{decl}"));
+    zjtx_web::declare::digest(&w.state.store, None, today, "x")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let notes = w
+        .state
+        .store
+        .notifications(firm_user.id)
+        .await
+        .unwrap_or_default();
+    assert!(notes.iter().any(|n| n.text.contains("截止")), "{notes:?}");
     // After the declaration deadline, a draft cannot be submitted, nor a new one opened.
     w.state.set_today(Some(today + Days::new(2)));
     let r = send(

@@ -223,6 +223,32 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
             .contains("可以对接")
     );
 
+    // A bank without a matching product neither sees the need nor answers it.
+    let bank2 = login(&w, "bank2").await;
+    let b2 = csrf_of(&w, &bank2).await;
+    assert!(
+        send(&w, get("/finance", Some(&bank)))
+            .await
+            .body
+            .contains("扩产")
+    );
+    assert!(
+        !send(&w, get("/finance", Some(&bank2)))
+            .await
+            .body
+            .contains("扩产")
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/needs/{need}/respond"),
+            Some(&bank2),
+            &format!("csrf={b2}&product=&text=x"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
     // Products ranked for a need: one above every product's maximum is short by the difference.
     let r = send(
         &w,
@@ -327,7 +353,6 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
         "{j}"
     );
     // Another institution has no consent.
-    let bank2 = login(&w, "bank2").await;
     assert_eq!(
         send(&w, get(&ent_page, Some(&bank2))).await.status,
         StatusCode::NOT_FOUND
