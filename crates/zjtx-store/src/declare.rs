@@ -131,6 +131,7 @@ pub struct ExpertRow {
 #[derive(Clone, Debug, Serialize)]
 pub struct DrawRow {
     pub batch_id: i64,
+    pub round: i64,
     pub seed: String,
     pub k: i64,
     pub inputs: String,
@@ -905,7 +906,8 @@ impl Store {
         }))
     }
 
-    /// Records a batch's draw (once) and its assignments.
+    /// Records a round of a batch's draw and its assignments: the next round number, refused if
+    /// another round took it meanwhile or if a declaration already has experts.
     #[allow(clippy::too_many_arguments)]
     pub async fn record_draw(
         &self,
@@ -921,8 +923,8 @@ impl Store {
         let detail = format!("seed {seed:?}, {} assignments", assignments.len());
         let mut stmts = vec![
             stmt(
-                "INSERT INTO draws (batch_id, seed, k, inputs, result, drawn_at, drawn_by) \
-                 SELECT ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS (SELECT 1 FROM draws WHERE batch_id = ?)",
+                "INSERT INTO draws (batch_id, round, seed, k, inputs, result, drawn_at, drawn_by) \
+                 SELECT ?, COALESCE(MAX(round), 0) + 1, ?, ?, ?, ?, ?, ? FROM draws WHERE batch_id = ?",
                 vec![
                     Bind::I(batch),
                     Bind::S(seed),
@@ -942,24 +944,29 @@ impl Store {
                 vec![Bind::I(*d), Bind::I(*e)],
             ));
         }
-        self.exec_tx(stmts, Some("this batch's experts have already been drawn"))
-            .await
+        match self.exec_tx(stmts, None).await {
+            Err(StoreError::Db(sqlx::Error::Database(d))) if d.is_unique_violation() => Err(
+                StoreError::Conflict("experts were drawn meanwhile; draw again".into()),
+            ),
+            other => other,
+        }
     }
 
-    pub async fn draw_of(&self, batch: i64) -> Result<Option<DrawRow>> {
-        let sql = self.sql("SELECT * FROM draws WHERE batch_id = ?");
+    /// A batch's draws, round by round.
+    pub async fn draws_of(&self, batch: i64) -> Result<Vec<DrawRow>> {
+        let sql = self.sql("SELECT * FROM draws WHERE batch_id = ? ORDER BY round");
         Ok(on_pool!(self, p => {
-            match sqlx::query(safe(&sql)).bind(batch).fetch_optional(p).await? {
-                Some(r) => Some(DrawRow {
+            sqlx::query(safe(&sql)).bind(batch).fetch_all(p).await?.iter()
+                .map(|r| Ok(DrawRow {
                     batch_id: r.try_get("batch_id")?,
+                    round: r.try_get("round")?,
                     seed: r.try_get("seed")?,
                     k: r.try_get("k")?,
                     inputs: r.try_get("inputs")?,
                     result: r.try_get("result")?,
                     drawn_at: r.try_get("drawn_at")?,
-                }),
-                None => None,
-            }
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
     }
 

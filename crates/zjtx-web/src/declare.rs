@@ -310,7 +310,7 @@ pub async fn batch(
         tier: glossary::tier_by_key(&b.tier, lang()),
         can_declare: open && own.is_none() && user.user.role == Role::Enterprise,
         is_city: user.user.role == Role::City,
-        drawn: st.store.draw_of(id).await?.is_some(),
+        drawn: !st.store.draws_of(id).await?.is_empty(),
         approved: count(status::APPROVED),
         on_notice: count(status::NOTICE),
         notice_over: b
@@ -1218,17 +1218,21 @@ pub async fn draw(
     if seed.is_empty() || seed.chars().count() > 200 {
         return Err(AppError::BadRequest(i18n::t("请填写公开的随机种子").into()));
     }
-    let cases: Vec<zjtx_core::draw::Case> = st
+    // Each round draws for the recommended declarations that have no experts yet.
+    let mut cases: Vec<zjtx_core::draw::Case> = Vec::new();
+    for d in st
         .store
         .declarations(id, &[status::RECOMMENDED], None)
         .await?
-        .into_iter()
-        .map(|d| zjtx_core::draw::Case {
-            id: d.id,
-            uscc: d.uscc,
-            field: d.ecosystem,
-        })
-        .collect();
+    {
+        if st.store.experts_of(d.id).await?.is_empty() {
+            cases.push(zjtx_core::draw::Case {
+                id: d.id,
+                uscc: d.uscc,
+                field: d.ecosystem,
+            });
+        }
+    }
     if cases.is_empty() {
         return Err(conflict(i18n::t("没有待专家评审的申报")));
     }
@@ -1329,11 +1333,9 @@ pub struct DrawLine {
     pub short: bool,
 }
 
-#[derive(Template, WebTemplate)]
-#[template(path = "draw.html")]
-pub struct DrawPage {
-    pub tr: Tr,
-    pub b: Batch,
+/// One round of a draw, recomputed from its published record.
+pub struct DrawRound {
+    pub round: i64,
     pub seed: String,
     pub k: i64,
     pub lines: Vec<DrawLine>,
@@ -1341,13 +1343,16 @@ pub struct DrawPage {
     pub inputs: String,
 }
 
-/// `GET /draws/{batch}`: the published draw, public, recomputed from its seed on every view.
-pub async fn draw_page(
-    State(st): State<AppState>,
-    Path(id): Path<i64>,
-) -> Result<DrawPage, AppError> {
-    let b = batch_or_404(&st, id).await?;
-    let dr = st.store.draw_of(id).await?.ok_or(AppError::NotFound)?;
+#[derive(Template, WebTemplate)]
+#[template(path = "draw.html")]
+pub struct DrawPage {
+    pub tr: Tr,
+    pub b: Batch,
+    pub rounds: Vec<DrawRound>,
+}
+
+/// Recomputes a round from its seed and inputs and compares it with the stored result.
+fn recompute(dr: &zjtx_store::DrawRow) -> Result<DrawRound, AppError> {
     let (cases, experts) = parse_draw_inputs(&dr.inputs)
         .ok_or_else(|| AppError::Internal("draw inputs unreadable".into()))?;
     let again = zjtx_core::draw::draw(
@@ -1389,15 +1394,29 @@ pub async fn draw_page(
             short: a.short,
         })
         .collect();
-    Ok(DrawPage {
-        tr: Tr,
-        seed: dr.seed,
+    Ok(DrawRound {
+        round: dr.round,
+        seed: dr.seed.clone(),
         k: dr.k,
         lines,
         reproduced,
-        inputs: dr.inputs,
-        b,
+        inputs: dr.inputs.clone(),
     })
+}
+
+/// `GET /draws/{batch}`: the published draws of a batch, public, each round recomputed from its
+/// seed on every view.
+pub async fn draw_page(
+    State(st): State<AppState>,
+    Path(id): Path<i64>,
+) -> Result<DrawPage, AppError> {
+    let b = batch_or_404(&st, id).await?;
+    let draws = st.store.draws_of(id).await?;
+    if draws.is_empty() {
+        return Err(AppError::NotFound);
+    }
+    let rounds = draws.iter().map(recompute).collect::<Result<Vec<_>, _>>()?;
+    Ok(DrawPage { tr: Tr, b, rounds })
 }
 
 // ---- the public notice ----------------------------------------------------------------------------

@@ -147,6 +147,11 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    ("第 {} 轮", "Round {}"),
+    (
+        "再次抽取（为新推荐的申报）",
+        "Draw again (for declarations recommended since)",
+    ),
     (
         "申报“{}”将于 {} 截止，尚未提交",
         "The declaration \"{}\" is due on {} and not yet submitted",

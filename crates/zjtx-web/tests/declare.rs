@@ -424,15 +424,16 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     assert_eq!(again.status, StatusCode::CONFLICT);
     let public = send(&w, get(&format!("/draws/{batch}"), None)).await;
     assert_eq!(public.status, StatusCode::OK);
-    assert!(public.body.contains("id=\"reproduced\""));
+    assert!(public.body.contains("pass reproduced"));
     let drawn = store.experts_of(decl).await.unwrap_or_default();
     assert_eq!(drawn.len(), 2);
     // Anyone recomputes it from the published record alone.
     let record = store
-        .draw_of(batch)
+        .draws_of(batch)
         .await
-        .ok()
-        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .next()
         .unwrap_or_else(|| panic!("no draw"));
     let (cases, pool) =
         zjtx_web::declare::parse_draw_inputs(&record.inputs).unwrap_or_else(|| panic!("inputs"));
@@ -994,4 +995,136 @@ async fn declaration_routes_by_role() {
     posts.extend(own_posts.iter().map(String::as_str));
     let wrong = route_table(&w, &routes, &table, &posts, "csrf=&seed=x&pledge=yes&decision=recommend&score=1&comment=x&username=x&name=x&fields=x&employer=&conflicts=&upheld=yes&resolution=x&detail=x&tier=srdi&year=2026&rules=x&title=x&declare_until=x&district_until=x&city_until=x&notice_days=1&quota=&experts_per=1").await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+#[tokio::test]
+async fn a_later_recommendation_gets_its_experts_in_a_second_round() {
+    let w = world("rounds").await;
+    let store = w.state.store.clone();
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    // A second enterprise of the same district, with its own account.
+    let second = store
+        .list(
+            &zjtx_store::Filter {
+                region: Some("330106".into()),
+                per_page: 50,
+                today,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_default()
+        .items
+        .into_iter()
+        .map(|e| e.uscc)
+        .find(|u| *u != w.xihu_firm)
+        .unwrap_or_else(|| panic!("one xihu firm only"));
+    add_user(&w, "firm_b", Role::Enterprise, None, Some(&second)).await;
+    for e in ["x1", "x2", "x3"] {
+        add_user(&w, e, Role::Expert, None, None).await;
+    }
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    for e in ["x1", "x2", "x3"] {
+        let r = send(
+            &w,
+            post(
+                "/experts",
+                Some(&city),
+                &format!("csrf={c}&username={e}&name={e}&fields=any&employer=&conflicts="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let r = send(&w, post("/batches", Some(&city), &format!(
+        "csrf={c}&tier=innovative&year=2026&rules={}&title=R&declare_until={}&district_until={}&city_until={}&notice_days=3&quota=&experts_per=1",
+        rs.id, d(5), d(10), d(15)
+    ))).await;
+    let batch = id_after(&r.location, "/batches/");
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let mut decls = Vec::new();
+    for user in ["firm", "firm_b"] {
+        let s = login(&w, user).await;
+        let sc = csrf_of(&w, &s).await;
+        let r = send(
+            &w,
+            post(
+                &format!("/batches/{batch}/declare"),
+                Some(&s),
+                &format!("csrf={sc}"),
+            ),
+        )
+        .await;
+        let decl = id_after(&r.location, "/declarations/");
+        let r = send(
+            &w,
+            post(
+                &format!("/declarations/{decl}/submit"),
+                Some(&s),
+                &format!("csrf={sc}&pledge=yes"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        decls.push(decl);
+    }
+    let recommend = |decl: i64| {
+        let (w, xihu, x) = (&w, xihu.clone(), x.clone());
+        async move {
+            let page = send(w, get(&format!("/declarations/{decl}"), Some(&xihu))).await;
+            let rules_of_tier = rule_ids(&page.body);
+            let all = opinions(&rules_of_tier, &[]);
+            send(
+                w,
+                post(
+                    &format!("/declarations/{decl}/review"),
+                    Some(&xihu),
+                    &format!("csrf={x}&decision=recommend&reason=&{all}"),
+                ),
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(recommend(decls[0]).await, StatusCode::SEE_OTHER);
+    let draw = |seed: &str| {
+        post(
+            &format!("/batches/{batch}/draw"),
+            Some(&city),
+            &format!("csrf={c}&seed={seed}"),
+        )
+    };
+    assert_eq!(send(&w, draw("one")).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&w, draw("again")).await.status,
+        StatusCode::CONFLICT,
+        "nothing new to draw for"
+    );
+    assert_eq!(recommend(decls[1]).await, StatusCode::SEE_OTHER);
+    assert_eq!(send(&w, draw("two")).await.status, StatusCode::SEE_OTHER);
+    let rounds = store.draws_of(batch).await.unwrap_or_default();
+    assert_eq!(rounds.iter().map(|r| r.round).collect::<Vec<_>>(), [1, 2]);
+    for (decl, round) in decls.iter().zip(&rounds) {
+        assert_eq!(
+            store.experts_of(*decl).await.map(|e| e.len()).unwrap_or(0),
+            1
+        );
+        let (cases, _) =
+            zjtx_web::declare::parse_draw_inputs(&round.inputs).unwrap_or_else(|| panic!("inputs"));
+        assert_eq!(
+            cases.iter().map(|c| c.id).collect::<Vec<_>>(),
+            [*decl],
+            "each round draws only the new one"
+        );
+    }
+    let public = send(&w, get(&format!("/draws/{batch}"), None)).await;
+    assert_eq!(public.body.matches("pass reproduced").count(), 2);
 }

@@ -193,13 +193,25 @@ pub fn id_after(location: &str, prefix: &str) -> i64 {
 
 /// The rule ids of the tier on a declaration page (the evidence form offers each).
 pub fn rule_ids(page: &str) -> Vec<String> {
+    // The owner's page offers each rule in its evidence form; a reviewer's asks an opinion on each.
     let form = page.split("name=\"rule\"").nth(1).unwrap_or_default();
     let form = form.split("</select>").next().unwrap_or_default();
-    form.split("<option value=\"")
+    let mut ids: Vec<String> = form
+        .split("<option value=\"")
         .skip(1)
         .filter_map(|s| s.split('"').next())
         .map(str::to_owned)
-        .collect()
+        .collect();
+    if ids.is_empty() {
+        for s in page.split("name=\"agree_").skip(1) {
+            if let Some(id) = s.split('"').next()
+                && !ids.iter().any(|x| x == id)
+            {
+                ids.push(id.to_owned());
+            }
+        }
+    }
+    ids
 }
 
 /// Agree with every rule, except those given with a reason.
