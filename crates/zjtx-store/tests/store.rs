@@ -910,6 +910,82 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             "{b}"
         );
         assert_eq!(audits(&s).await, 1, "{b}");
+        s.add_evidence(d, "ZX26-1a", "a.pdf", "application/pdf", 10, "abc", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.evidence_of(d).await.map(|v| v.len()).unwrap_or(0),
+            1,
+            "{b}"
+        );
+        // An expert (employed by the firm: a conflict by itself), drawn in two rounds, scoring once.
+        let ex_user = s
+            .add_user(&NewUser {
+                username: "ex".into(),
+                password_hash: "x".into(),
+                role: Role::Expert,
+                region_code: None,
+                uscc: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let ex = s
+            .add_expert(
+                ex_user,
+                "专家",
+                "a,b",
+                Some(&uscc),
+                &[(rows[1].uscc.to_string(), "relation".into())],
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let pool = s.experts().await.unwrap_or_default();
+        assert_eq!(pool[0].conflicts.len(), 2, "{b}: {:?}", pool[0].conflicts);
+        s.record_draw(batch, "s1", 1, "{}", "[]", &[(d, ex)], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.record_draw(batch, "s2", 1, "{}", "[]", &[], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let rounds: Vec<i64> = s
+            .draws_of(batch)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|r| r.round)
+            .collect();
+        assert_eq!(rounds, [1, 2], "{b}");
+        assert_eq!(s.experts_of(d).await.unwrap_or_default(), [ex], "{b}");
+        assert_eq!(
+            s.expert_of_user(ex_user).await.ok().flatten(),
+            Some(ex),
+            "{b}"
+        );
+        assert_eq!(
+            s.assigned_to(ex).await.map(|v| v.len()).unwrap_or(0),
+            1,
+            "{b}"
+        );
+        let score = |n| zjtx_store::NewReview {
+            level: "expert",
+            reviewer_id: ex_user,
+            decision: "score",
+            reason: "ok",
+            opinions: "{}",
+            score: Some(n),
+        };
+        s.record_score(d, score(80), None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            matches!(
+                s.record_score(d, score(90), None).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        assert_eq!(s.reviews(d).await.map(|v| v.len()).unwrap_or(0), 1, "{b}");
         for (from, to) in [
             (status::EDITABLE, status::SUBMITTED),
             (&[status::SUBMITTED][..], status::RECOMMENDED),
@@ -922,6 +998,20 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
         s.publish_notice(batch, "2026-11-26", "2026-12-01", None)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
+        s.file_objection(d, "张三", "138", "存疑")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let objection = s.objections(d).await.unwrap_or_default()[0].id;
+        s.resolve_objection(objection, false, "无误", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            matches!(
+                s.resolve_objection(objection, true, "x", None).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
         let decision = s
             .recognise(
                 &NewDecision {
