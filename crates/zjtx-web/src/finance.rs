@@ -667,7 +667,8 @@ pub struct FinancePage {
     // city
     pub pending: Vec<ProductView>,
     pub events: Vec<zjtx_store::FinEvent>,
-    pub listing: Vec<(zjtx_store::Listing, &'static str)>,
+    /// Each enterprise of the pipeline, its stage, and its history ("stage (date) → …").
+    pub listing: Vec<(zjtx_store::Listing, &'static str, String)>,
     // choices
     pub kinds: Vec<(&'static str, &'static str)>,
     pub collaterals: Vec<(&'static str, &'static str)>,
@@ -870,16 +871,23 @@ pub async fn hub(
                 .collect();
             let regions = user.scope(&st.store).await?.regions;
             page.events = st.store.fin_events(regions.as_deref()).await?;
-            page.listing = st
-                .store
-                .listing_pipeline()
-                .await?
-                .into_iter()
-                .map(|l| {
-                    let s = kind_label(&l.stage);
-                    (l, s)
-                })
-                .collect();
+            for l in st.store.listing_pipeline().await? {
+                let history = st
+                    .store
+                    .listing_history(&l.uscc)
+                    .await?
+                    .into_iter()
+                    .map(|(stage, _, at)| {
+                        let day = chrono::DateTime::from_timestamp(at, 0)
+                            .map(|t| t.date_naive().to_string())
+                            .unwrap_or_default();
+                        format!("{} ({day})", kind_label(&stage))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" → ");
+                let s = kind_label(&l.stage);
+                page.listing.push((l, s, history));
+            }
             if user.user.role == Role::District {
                 page.pending.clear();
             }

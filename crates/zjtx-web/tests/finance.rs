@@ -644,6 +644,82 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
         StatusCode::FORBIDDEN
     );
 
+    // Matchmaking events with participants and outcomes; the listing pipeline with its history.
+    let r = send(
+        &w,
+        post(
+            "/finance/events",
+            Some(&city),
+            &format!("csrf={c}&title=政银企对接会&held_on={today}&region=330106"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let ev = store.fin_events(None).await.unwrap_or_default()[0].id;
+    for (who, outcome) in [(firm.clone(), "签约"), (bank_id.to_string(), "参会")] {
+        let r = send(
+            &w,
+            post(
+                &format!("/finance/events/{ev}/participants"),
+                Some(&city),
+                &format!("csrf={c}&who={who}&outcome={outcome}&amount=100"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/events/{ev}/participants"),
+            Some(&city),
+            &format!("csrf={c}&who=nobody&outcome=x&amount="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let bjc = csrf_of(&w, &bj).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/events/{ev}/participants"),
+            Some(&bj),
+            &format!("csrf={bjc}&who={firm}&outcome=x&amount="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "another district's event");
+    for stage in ["tutoring", "filing"] {
+        let r = send(
+            &w,
+            post(
+                "/finance/listing",
+                Some(&city),
+                &format!("csrf={c}&uscc={firm}&stage={stage}&note="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let r = send(
+        &w,
+        post(
+            "/finance/listing",
+            Some(&bj),
+            &format!("csrf={bjc}&uscc={firm}&stage=ipo&note="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "outside the district");
+    let hub = send(&w, get("/finance", Some(&city))).await;
+    assert!(hub.body.contains("签约") && hub.body.contains("政银企对接会"));
+    assert!(
+        hub.body
+            .contains(&format!("辅导 ({today}) → 申报 ({today})")),
+        "{}",
+        hub.body
+    );
+
     // The scorecard's gap links to what the next tier would open.
     let row = store
         .enterprise(&firm)
