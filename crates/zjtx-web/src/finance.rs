@@ -660,6 +660,8 @@ pub struct FinancePage {
     /// The need the products are ranked for, if any.
     pub for_need: Option<String>,
     pub institutions: Vec<zjtx_store::Institution>,
+    /// The institutions with their kind's name, for the bureau's list.
+    pub institution_rows: Vec<(zjtx_store::Institution, &'static str)>,
     // institution
     pub products: Vec<ProductView>,
     pub open_needs: Vec<NeedView>,
@@ -746,6 +748,7 @@ pub async fn hub(
         matched: Vec::new(),
         for_need: None,
         institutions: st.store.institutions().await?,
+        institution_rows: Vec::new(),
         products: Vec::new(),
         open_needs: Vec::new(),
         searches: Vec::new(),
@@ -862,6 +865,11 @@ pub async fn hub(
             page.searches = st.store.saved_searches(inst).await?;
         }
         Role::City | Role::District => {
+            page.institution_rows = page
+                .institutions
+                .iter()
+                .map(|i| (i.clone(), kind_label(&i.kind)))
+                .collect();
             page.pending = st
                 .store
                 .products(Some("submitted"), None)
