@@ -1223,15 +1223,17 @@ impl Store {
         }))
     }
 
-    /// The public list: titles granted by a decision and valid on `today`.
-    pub async fn titled(&self, today: &str) -> Result<Vec<TitledRow>> {
+    /// The public list: titles granted by a decision and valid on `today`, of every enterprise
+    /// or (`uscc`) of one, read by its key.
+    pub async fn titled(&self, today: &str, uscc: Option<&str>) -> Result<Vec<TitledRow>> {
         let sql = self.sql(
             "SELECT t.uscc, e.name, e.region_code, t.tier, t.valid_until, t.decision_id FROM titles t \
              JOIN enterprises e ON e.uscc = t.uscc WHERE t.source = 'decision' AND t.valid_until >= ? \
-             ORDER BY t.tier, e.region_code, t.uscc",
+             AND (? = '' OR t.uscc = ?) ORDER BY t.tier, e.region_code, t.uscc",
         );
+        let u = uscc.unwrap_or("");
         Ok(on_pool!(self, p => {
-            sqlx::query(safe(&sql)).bind(today).fetch_all(p).await?.iter()
+            sqlx::query(safe(&sql)).bind(today).bind(u).bind(u).fetch_all(p).await?.iter()
                 .map(|r| Ok(TitledRow {
                     uscc: r.try_get("uscc")?,
                     name: r.try_get("name")?,

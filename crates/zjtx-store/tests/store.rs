@@ -1045,9 +1045,23 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             "{b}: {titles:?}"
         );
         assert_eq!(
-            s.titled("2026-12-03").await.map(|t| t.len()).unwrap_or(0),
+            s.titled("2026-12-03", None)
+                .await
+                .map(|t| t.len())
+                .unwrap_or(0),
             1
         );
+        let one = |u: String| {
+            let s = s.clone();
+            async move {
+                s.titled("2026-12-03", Some(&u))
+                    .await
+                    .map(|t| t.len())
+                    .unwrap_or(9)
+            }
+        };
+        assert_eq!(one(uscc.clone()).await, 1, "{b}");
+        assert_eq!(one(rows[1].uscc.to_string()).await, 0, "{b}");
         // Revocation: no titles, and a ban until the date given.
         s.revoke(&uscc, "falsified data", "2029-12-03", None, &[])
             .await

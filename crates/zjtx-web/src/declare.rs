@@ -1750,7 +1750,7 @@ pub async fn certificate(
     let today = st.today().to_string();
     let valid = st
         .store
-        .titled(&today)
+        .titled(&today, Some(&d.uscc))
         .await?
         .iter()
         .any(|t| t.decision_id == Some(id));
@@ -1775,7 +1775,7 @@ pub async fn titled(State(st): State<AppState>) -> Result<TitledPage, AppError> 
     let regions = st.regions().await?;
     let rows = st
         .store
-        .titled(&st.today().to_string())
+        .titled(&st.today().to_string(), None)
         .await?
         .into_iter()
         .map(|t| {

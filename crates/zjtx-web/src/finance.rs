@@ -385,10 +385,9 @@ pub async fn disclose(
     let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
     let public: Vec<(String, String)> = st
         .store
-        .titled(&today)
+        .titled(&today, Some(&row.uscc))
         .await?
         .into_iter()
-        .filter(|t| t.uscc == row.uscc)
         .map(|t| {
             (
                 glossary::tier_by_key(&t.tier, lang()).to_owned(),
@@ -1577,7 +1576,7 @@ async fn screen_rows(
         "" => None,
         v => Some(amount(v, i18n::t("营业收入下限"))?),
     };
-    let titled = st.store.titled(&today).await?;
+    let titled = st.store.titled(&today, None).await?;
     let mut candidates: Vec<String> = st.store.consenting(inst, &today).await?;
     for t in &titled {
         if !candidates.contains(&t.uscc) {
