@@ -674,12 +674,41 @@ pub struct FinancePage {
     pub kinds: Vec<(&'static str, &'static str)>,
     pub collaterals: Vec<(&'static str, &'static str)>,
     pub categories: Vec<(&'static str, &'static str)>,
+    pub ch: Choices,
+    pub stages: Vec<(&'static str, &'static str)>,
+    pub inst_kinds: Vec<(&'static str, &'static str)>,
+}
+
+/// What eligibility forms and screenings choose from: tiers, sizes, ecosystems and districts,
+/// each as (key, name in the reader's language).
+pub struct Choices {
     pub tiers: Vec<(&'static str, &'static str)>,
     pub sizes: Vec<(&'static str, &'static str)>,
     pub ecosystems: Vec<(&'static str, &'static str)>,
     pub districts: Vec<(String, String)>,
-    pub stages: Vec<(&'static str, &'static str)>,
-    pub inst_kinds: Vec<(&'static str, &'static str)>,
+}
+
+impl Choices {
+    async fn new(st: &AppState) -> Result<Choices, AppError> {
+        Ok(Choices {
+            tiers: ["innovative", "tech_sme", "srdi", "giant"]
+                .map(|k| (k, glossary::tier_short(k, lang())))
+                .to_vec(),
+            sizes: ["medium", "small", "micro"]
+                .map(|k| (k, glossary::size_by_key(k, lang())))
+                .to_vec(),
+            ecosystems: zjtx_core::enterprise::ECOSYSTEMS
+                .iter()
+                .map(|e| (*e, glossary::ecosystem(e, lang())))
+                .collect(),
+            districts: st
+                .districts(&zjtx_store::Scope::all())
+                .await?
+                .into_iter()
+                .map(|r| (r.code.clone(), r.name.clone()))
+                .collect(),
+        })
+    }
 }
 
 fn choices(keys: &[&'static str]) -> Vec<(&'static str, &'static str)> {
@@ -757,22 +786,7 @@ pub async fn hub(
         kinds: choices(fin::PRODUCT_KINDS),
         collaterals: choices(fin::COLLATERAL),
         categories: choices(fin::CATEGORIES),
-        tiers: ["innovative", "tech_sme", "srdi", "giant"]
-            .map(|k| (k, glossary::tier_short(k, lang())))
-            .to_vec(),
-        sizes: ["medium", "small", "micro"]
-            .map(|k| (k, glossary::size_by_key(k, lang())))
-            .to_vec(),
-        ecosystems: zjtx_core::enterprise::ECOSYSTEMS
-            .iter()
-            .map(|e| (*e, glossary::ecosystem(e, lang())))
-            .collect(),
-        districts: st
-            .districts(&zjtx_store::Scope::all())
-            .await?
-            .into_iter()
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect(),
+        ch: Choices::new(&st).await?,
         stages: choices(fin::LISTING_STAGES),
         inst_kinds: choices(fin::INSTITUTION_KINDS),
     };
@@ -1629,10 +1643,7 @@ pub struct ScreenPage {
     pub q: ScreenQuery,
     pub rows: Vec<ScreenRow>,
     pub query: String,
-    pub tiers: Vec<(&'static str, &'static str)>,
-    pub sizes: Vec<(&'static str, &'static str)>,
-    pub ecosystems: Vec<(&'static str, &'static str)>,
-    pub districts: Vec<(String, String)>,
+    pub ch: Choices,
     pub searches: Vec<zjtx_store::SavedSearch>,
 }
 
@@ -1648,22 +1659,7 @@ pub async fn screen(
         nav: Nav::of(&user),
         query: q.query_string(),
         rows,
-        tiers: ["innovative", "tech_sme", "srdi", "giant"]
-            .map(|k| (k, glossary::tier_short(k, lang())))
-            .to_vec(),
-        sizes: ["medium", "small", "micro"]
-            .map(|k| (k, glossary::size_by_key(k, lang())))
-            .to_vec(),
-        ecosystems: zjtx_core::enterprise::ECOSYSTEMS
-            .iter()
-            .map(|e| (*e, glossary::ecosystem(e, lang())))
-            .collect(),
-        districts: st
-            .districts(&zjtx_store::Scope::all())
-            .await?
-            .into_iter()
-            .map(|r| (r.code.clone(), r.name.clone()))
-            .collect(),
+        ch: Choices::new(&st).await?,
         searches: st.store.saved_searches(inst).await?,
         q,
     })
