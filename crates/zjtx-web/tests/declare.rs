@@ -9,7 +9,7 @@ use common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Days, Months, NaiveDate};
-use zjtx_store::{NewUser, Role};
+use zjtx_store::Role;
 use zjtx_web::auth;
 
 fn multipart_evidence(csrf: &str, rule: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
@@ -48,20 +48,6 @@ async fn status_of(w: &World, id: i64) -> String {
         .unwrap_or_else(|e| panic!("{e}"))
         .map(|d| d.status)
         .unwrap_or_default()
-}
-
-async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc: Option<&str>) {
-    w.state
-        .store
-        .add_user(&NewUser {
-            username: name.into(),
-            password_hash: auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}")),
-            role,
-            region_code: region.map(str::to_owned),
-            uscc: uscc.map(str::to_owned),
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
 }
 
 const PDF: &[u8] =

@@ -9,22 +9,7 @@ use common::*;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Days;
-use zjtx_store::{NewUser, Role};
-use zjtx_web::auth;
-
-async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc: Option<&str>) {
-    w.state
-        .store
-        .add_user(&NewUser {
-            username: name.into(),
-            password_hash: auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}")),
-            role,
-            region_code: region.map(str::to_owned),
-            uscc: uscc.map(str::to_owned),
-        })
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-}
+use zjtx_store::Role;
 
 fn api(path: &str, token: &str) -> Request<Body> {
     Request::get(path)
@@ -637,8 +622,40 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     );
     let dash = send(&w, get("/dashboard", Some(&city))).await;
     assert!(dash.body.contains("授信 1 笔，300 万元"), "{}", dash.body);
-    let xl = send(&w, get("/finance/stats.xlsx", Some(&city))).await;
-    assert_eq!(xl.status, StatusCode::OK);
+    let xl = tower::ServiceExt::oneshot(
+        zjtx_web::router(w.state.clone()),
+        get("/finance/stats.xlsx", Some(&city)),
+    )
+    .await
+    .unwrap_or_else(|e| match e {});
+    assert_eq!(xl.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(xl.into_body(), 10 << 20)
+        .await
+        .unwrap_or_default()
+        .to_vec();
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let sheet = calamine::Reader::worksheet_range(&mut wb, "金融专区统计")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let cells: Vec<(String, String)> = sheet
+        .rows()
+        .map(|r| {
+            (
+                r[0].to_string(),
+                r.get(1).map(|c| c.to_string()).unwrap_or_default(),
+            )
+        })
+        .collect();
+    for (label, want) in [
+        ("授信笔数", "1"),
+        ("授信金额（万元）", "300"),
+        ("服务企业", "1"),
+    ] {
+        assert!(
+            cells.iter().any(|(l, v)| l == label && v == want),
+            "{label} = {want} in {cells:?}"
+        );
+    }
     assert_eq!(
         send(&w, get("/finance/stats", Some(&bank))).await.status,
         StatusCode::FORBIDDEN

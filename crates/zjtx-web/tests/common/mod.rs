@@ -268,3 +268,18 @@ pub async fn route_table(
     }
     wrong
 }
+
+/// Adds an account with the tests' password.
+pub async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, uscc: Option<&str>) {
+    w.state
+        .store
+        .add_user(&NewUser {
+            username: name.into(),
+            password_hash: auth::hash_password(PASSWORD).unwrap_or_else(|e| panic!("{e}")),
+            role,
+            region_code: region.map(str::to_owned),
+            uscc: uscc.map(str::to_owned),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
