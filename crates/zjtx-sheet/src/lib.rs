@@ -9,6 +9,7 @@ use std::path::Path;
 use zjtx_core::enterprise::CellError;
 
 pub mod blocks;
+pub mod guard;
 pub mod pipeline;
 pub mod read;
 pub mod write;
@@ -41,6 +42,8 @@ pub enum SheetError {
     },
     /// The file is not of a readable format.
     Format(String),
+    /// The file would cost more to read than its bound allows; nothing of it was kept.
+    TooLarge(guard::Exceeded),
     Io(String),
 }
 
@@ -71,6 +74,7 @@ impl fmt::Display for SheetError {
                 Ok(())
             }
             SheetError::Format(m) | SheetError::Io(m) => f.write_str(m),
+            SheetError::TooLarge(x) => write!(f, "{x}"),
         }
     }
 }

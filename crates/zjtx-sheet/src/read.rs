@@ -5,12 +5,13 @@ use std::fs::File;
 use std::io::Read;
 use std::path::Path;
 
-use calamine::{Data, Reader as _};
+use calamine::Data;
 use rayon::prelude::*;
 use zjtx_core::enterprise::{CellError, HeaderMap};
 use zjtx_core::ids::Uscc;
 
 use crate::blocks::{BlockReader, Scratch, for_each_record};
+use crate::guard::XlsxLimits;
 use crate::{Format, SheetError};
 
 /// A parsed row: its spreadsheet row number and the enterprise or every error of the row.
@@ -164,7 +165,34 @@ impl RawChunk {
 
 enum Source {
     Csv(BlockReader),
-    Cells(std::vec::IntoIter<Vec<String>>),
+    Cells(SparseRows),
+}
+
+/// A worksheet's cells with a value, in order, handed out row by row: a row is made whole (its
+/// empty cells filled in) only when it is read, so that a sparse sheet costs what its cells cost.
+struct SparseRows {
+    cells: std::iter::Peekable<std::vec::IntoIter<(u32, u32, String)>>,
+    /// The row (from 0) to hand out next.
+    next: u32,
+}
+
+impl SparseRows {
+    /// The next row, whole; an empty vector for a row with no cell.
+    fn next_row(&mut self) -> Vec<String> {
+        let mut row = Vec::new();
+        while let Some((_, c, text)) = self.cells.next_if(|(r, _, _)| *r == self.next) {
+            row.resize(c as usize, String::new());
+            row.push(text);
+        }
+        self.next += 1;
+        row
+    }
+
+    /// The next row, or `None` after the last row with a cell.
+    fn next_some(&mut self) -> Option<Vec<String>> {
+        self.cells.peek()?;
+        Some(self.next_row())
+    }
 }
 
 /// A template file opened for reading: its header, then its rows chunk by chunk.
@@ -189,7 +217,7 @@ impl TemplateReader {
             }
             Some(Format::Xlsx) => {
                 let bytes = std::fs::read(path).map_err(|e| SheetError::io(path, e))?;
-                TemplateReader::xlsx(std::io::Cursor::new(bytes))
+                TemplateReader::xlsx(bytes, &XlsxLimits::LOCAL)
             }
             _ => Err(SheetError::Format(format!(
                 "{}: input must be .csv or .xlsx",
@@ -239,26 +267,16 @@ impl TemplateReader {
         })
     }
 
-    /// Reads the first worksheet of an XLSX workbook.
-    pub fn xlsx<R: Read + std::io::Seek + Clone>(r: R) -> Result<TemplateReader, SheetError> {
-        let mut wb = calamine::open_workbook_auto_from_rs(r)
-            .map_err(|e| SheetError::Format(format!("not a readable workbook: {e}")))?;
-        let range = wb
-            .worksheet_range_at(0)
-            .ok_or_else(|| SheetError::Format("the workbook has no worksheet".into()))?
-            .map_err(|e| SheetError::Format(format!("the first worksheet cannot be read: {e}")))?;
-        // Rows as the spreadsheet numbers them, even when the used range starts below row 1.
-        let (start_row, start_col) = range.start().unwrap_or((0, 0));
-        let mut rows: Vec<Vec<String>> = range
-            .rows()
-            .map(|r| r.iter().map(cell_text).collect())
-            .collect();
-        if start_col > 0 {
-            for r in &mut rows {
-                r.splice(0..0, std::iter::repeat_n(String::new(), start_col as usize));
-            }
-        }
-        if rows.is_empty() {
+    /// Reads the first worksheet of an XLSX workbook held in memory, within `limits` (checked
+    /// before the workbook is opened, and on every cell while it is read).
+    pub fn xlsx(bytes: Vec<u8>, limits: &XlsxLimits) -> Result<TemplateReader, SheetError> {
+        crate::guard::check_package(&bytes, limits)?;
+        let mut cells =
+            crate::guard::worksheet_cells(std::io::Cursor::new(bytes), limits, |d| cell_text(&d))?;
+        cells.retain(|(_, _, t)| !t.is_empty());
+        // Cells come in sheet order; sorting makes any order read the same.
+        cells.sort_by_key(|&(r, c, _)| (r, c));
+        let Some(&(start_row, _, _)) = cells.first() else {
             return Err(SheetError::Refused {
                 errors: vec![CellError {
                     row: 1,
@@ -266,8 +284,12 @@ impl TemplateReader {
                     message: "the worksheet is empty (no header row)".into(),
                 }],
             });
-        }
-        let header_cells = rows.remove(0);
+        };
+        let mut rows = SparseRows {
+            cells: cells.into_iter().peekable(),
+            next: start_row,
+        };
+        let header_cells = rows.next_row();
         let header =
             HeaderMap::parse(header_cells.iter().map(String::as_str)).map_err(|errors| {
                 SheetError::Refused {
@@ -280,13 +302,9 @@ impl TemplateReader {
                         .collect(),
                 }
             })?;
-        // Trailing empty rows of a sheet are not data.
-        while rows.last().is_some_and(|r| r.iter().all(String::is_empty)) {
-            rows.pop();
-        }
         Ok(TemplateReader {
             header,
-            source: Source::Cells(rows.into_iter()),
+            source: Source::Cells(rows),
             first: None,
             first_row: start_row as usize + 2,
             next_row: start_row as usize + 2,
@@ -321,7 +339,7 @@ impl TemplateReader {
                 Ok((!out.is_empty()).then_some(RawChunk::Blocks(out)))
             }
             Source::Cells(it) => {
-                let rows: Vec<Vec<String>> = it.by_ref().take(rows).collect();
+                let rows: Vec<Vec<String>> = (0..rows).map_while(|_| it.next_some()).collect();
                 Ok((!rows.is_empty()).then_some(RawChunk::Cells(rows)))
             }
         }
@@ -381,11 +399,11 @@ pub struct WholeFile {
 }
 
 /// Reads an uploaded template (CSV or XLSX, by the file name's extension) from memory, with every
-/// error of the file, repeated codes included.
+/// error of the file, repeated codes included; a workbook within `XlsxLimits::UPLOAD`.
 pub fn read_whole(filename: &str, bytes: Vec<u8>) -> Result<WholeFile, SheetError> {
     let mut reader = match Format::of(Path::new(filename)) {
         Some(Format::Csv) => TemplateReader::csv(Box::new(std::io::Cursor::new(bytes)))?,
-        Some(Format::Xlsx) => TemplateReader::xlsx(std::io::Cursor::new(bytes))?,
+        Some(Format::Xlsx) => TemplateReader::xlsx(bytes, &XlsxLimits::UPLOAD)?,
         _ => {
             return Err(SheetError::Format(format!(
                 "{filename}: the file must be .csv or .xlsx"

@@ -438,6 +438,95 @@ impl Store {
         actor: Option<i64>,
         as_of: NaiveDate,
     ) -> Result<ImportSummary> {
+        let any = ImportGuard {
+            regions: None,
+            moves: true,
+        };
+        self.import_as(rows, actor, as_of, &any).await
+    }
+
+    /// Moves a registered enterprise to another district (a city action, audited with both
+    /// districts); its chain tags follow. Returns the district it was in, `None` if unknown.
+    pub async fn move_enterprise(
+        &self,
+        uscc: &str,
+        to: &str,
+        actor: Option<i64>,
+    ) -> Result<Option<Option<String>>> {
+        let t = now();
+        macro_rules! run {
+            ($p:ident, $db:ty) => {{
+                let mut tx = $p.begin().await?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "SELECT region_code FROM enterprises WHERE uscc = ",
+                );
+                qb.push_bind(uscc.to_owned());
+                let Some(row) = qb.build().fetch_optional(&mut *tx).await? else {
+                    return Ok(None);
+                };
+                let from: Option<String> = row.try_get("region_code")?;
+                let mut qb =
+                    sqlx::QueryBuilder::<$db>::new("UPDATE enterprises SET region_code = ");
+                qb.push_bind(to.to_owned())
+                    .push(", updated_at = ")
+                    .push_bind(t)
+                    .push(" WHERE uscc = ")
+                    .push_bind(uscc.to_owned());
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = in_list::<$db>(SYNC_TAG_REGIONS, std::iter::once(uscc.to_owned()));
+                qb.build().execute(&mut *tx).await?;
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (",
+                );
+                qb.push_bind(t)
+                    .push(", ")
+                    .push_bind(actor)
+                    .push(", 'enterprise.move', ")
+                    .push_bind(uscc.to_owned())
+                    .push(", ")
+                    .push_bind(format!("{} → {to}", from.as_deref().unwrap_or("-")))
+                    .push(")");
+                qb.build().execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(Some(from))
+            }};
+        }
+        match self {
+            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        }
+    }
+
+    /// The districts stored for those of `usccs` that are registered: uscc → region code.
+    pub async fn stored_regions(
+        &self,
+        usccs: &[String],
+    ) -> Result<std::collections::HashMap<String, Option<String>>> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in usccs.chunks(1000) {
+            on_pool!(self, p => {
+                let mut qb = in_list(
+                    "SELECT uscc, region_code FROM enterprises WHERE uscc IN (",
+                    chunk.iter().cloned(),
+                );
+                for r in qb.build().fetch_all(p).await? {
+                    out.insert(r.try_get("uscc")?, r.try_get("region_code")?);
+                }
+            });
+        }
+        Ok(out)
+    }
+
+    /// `import` within a guard, judged inside the transaction on the records as stored: a row
+    /// outside `guard.regions` (as the file places it, or as the register has it) or one that
+    /// would move a registered enterprise to another district refuses the whole import.
+    pub async fn import_as(
+        &self,
+        rows: &[(Enterprise, zjtx_core::Summary)],
+        actor: Option<i64>,
+        as_of: NaiveDate,
+        guard: &ImportGuard,
+    ) -> Result<ImportSummary> {
         const BATCH: usize = 1000;
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         if let Some((e, _)) = rows.iter().find(|(e, _)| !seen.insert(e.uscc.key())) {
@@ -456,11 +545,38 @@ impl Store {
         let mut summary = ImportSummary {
             enterprises: rows.len(),
             years: 0,
+            created: 0,
+        };
+        let in_scope = |code: Option<&str>| match &guard.regions {
+            None => true,
+            Some(allowed) => code.is_some_and(|c| allowed.iter().any(|a| a == c)),
         };
         macro_rules! run {
             ($p:ident, $db:ty) => {{
                 let mut tx = $p.begin().await?;
                 for chunk in rows.chunks(BATCH) {
+                    let mut qb = in_list::<$db>(
+                        "SELECT uscc, region_code FROM enterprises WHERE uscc IN (",
+                        chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()),
+                    );
+                    let mut stored = std::collections::HashMap::new();
+                    for r in qb.build().fetch_all(&mut *tx).await? {
+                        stored.insert(r.try_get::<String, _>("uscc")?, r.try_get::<Option<String>, _>("region_code")?);
+                    }
+                    summary.created += chunk.len() - stored.len();
+                    for (e, _) in chunk {
+                        let to = region_of(e);
+                        let refused = match stored.get(e.uscc.as_str()) {
+                            Some(from) => !in_scope(from.as_deref()) || (!guard.moves && from.as_deref() != to),
+                            None => !in_scope(to),
+                        };
+                        if refused {
+                            return Err(StoreError::Conflict(format!(
+                                "{} is outside this import's districts or would change district",
+                                e.uscc
+                            )));
+                        }
+                    }
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
                          innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, main_products) ",

@@ -24,6 +24,17 @@ pub struct ImportSummary {
     pub enterprises: usize,
     /// Yearly figure rows written (new or replaced).
     pub years: usize,
+    /// Enterprises that were not registered before.
+    pub created: usize,
+}
+
+/// What an import may touch (`Store::import` allows everything: the command line, the demo).
+#[derive(Clone, Debug)]
+pub struct ImportGuard {
+    /// The region codes whose enterprises the import may create or update; `None`: any.
+    pub regions: Option<Vec<String>>,
+    /// Whether a row may move a registered enterprise to another district.
+    pub moves: bool,
 }
 
 /// Filters of the enterprise list. Empty strings mean "any".

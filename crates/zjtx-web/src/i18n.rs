@@ -147,6 +147,54 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    ("请选择本市的区县", "Choose a district of the city"),
+    ("迁移所属区县", "Move to another district"),
+    (
+        "导入不会改变企业的所属区县；迁移由市级用户在此办理并记入审计日志",
+        "Imports never change an enterprise's district; the city bureau moves it here, and the move is audited",
+    ),
+    ("迁至", "Move to"),
+    ("迁移", "Move"),
+    (
+        "该企业登记在{}，不在您的管辖范围（{}），不能由您导入",
+        "This enterprise is registered in {}, outside your districts ({}); you cannot import it",
+    ),
+    (
+        "该企业登记在{}，导入不能改变所属区县；如需迁移，请市级用户在企业页面办理",
+        "This enterprise is registered in {}; an import cannot change its district. The city bureau moves it on the enterprise page",
+    ),
+    (
+        "“{}”不在您的管辖范围（{}）",
+        "\"{}\" is not in your districts ({})",
+    ),
+    (
+        "工作簿解压后超过 {} MB，未读取。请删除多余的工作表或分成几个文件导入。",
+        "The workbook unpacks to more than {} MB and was not read. Remove other sheets or split it into several files.",
+    ),
+    (
+        "工作簿包含超过 {} 个部件，未读取。",
+        "The workbook has more than {} parts and was not read.",
+    ),
+    (
+        "工作表在第 {} 行之后仍有内容，超过单次导入的上限，未读取。请分成几个文件导入。",
+        "The worksheet has content beyond row {}, more than one import takes; it was not read. Split it into several files.",
+    ),
+    (
+        "工作表在第 {} 列之后仍有内容，模板没有这么多列，未读取。",
+        "The worksheet has content beyond column {}; the template has far fewer columns. It was not read.",
+    ),
+    (
+        "工作表填写的单元格超过 {} 个，未读取。",
+        "The worksheet has more than {} filled cells and was not read.",
+    ),
+    (
+        "工作簿的共享字符串声明了 {} 项，超出其实际内容，文件可能已损坏，未读取。",
+        "The workbook's shared strings declare {} entries, more than they hold; the file may be damaged and was not read.",
+    ),
+    (
+        "上传的文件不完整或超过 {} MB 的上限。",
+        "The upload is incomplete or larger than the {} MB limit.",
+    ),
     ("第 {} 轮", "Round {}"),
     (
         "再次抽取（为新推荐的申报）",

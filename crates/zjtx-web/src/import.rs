@@ -97,35 +97,96 @@ async fn check(
             zjtx_sheet::SheetError::Format(m) | zjtx_sheet::SheetError::Io(m) => {
                 Err(AppError::BadRequest(m))
             }
+            zjtx_sheet::SheetError::TooLarge(x) => Err(AppError::BadRequest(too_large(&x))),
         })?;
     let scope = user.scope(&st.store).await?;
-    if let Some(allowed) = &scope.regions {
-        let districts: Vec<&str> = zjtx_core::enterprise::DISTRICTS
+    let name_of = |code: Option<&str>| {
+        code.and_then(|c| {
+            zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .find(|(k, _)| *k == c)
+        })
+        .map(|(_, n)| *n)
+        .unwrap_or("")
+    };
+    let code_of = |name: Option<&str>| {
+        name.and_then(|n| {
+            zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .find(|(_, d)| *d == n)
+        })
+        .map(|(c, _)| *c)
+    };
+    let allowed = |code: Option<&str>| match &scope.regions {
+        None => true,
+        Some(a) => code.is_some_and(|c| a.iter().any(|x| x == c)),
+    };
+    let yours = || match &scope.regions {
+        None => String::new(),
+        Some(a) => a
             .iter()
-            .filter(|(c, _)| allowed.iter().any(|a| a == c))
-            .map(|(_, n)| *n)
-            .collect();
-        for (row, e) in &whole.rows {
-            if !e
-                .district
-                .as_deref()
-                .is_some_and(|d| districts.contains(&d))
-            {
-                whole.errors.push(zjtx_core::enterprise::CellError {
-                    row: *row,
-                    column: Some("district".into()),
-                    message: format!(
-                        "{:?} is not in your district ({})",
-                        e.district.clone().unwrap_or_default(),
-                        districts.join("、")
-                    ),
-                });
-            }
+            .map(|c| name_of(Some(c)))
+            .filter(|n| !n.is_empty())
+            .collect::<Vec<_>>()
+            .join("、"),
+    };
+    // Judged on the register as stored, not on what the file claims.
+    let usccs: Vec<String> = whole.rows.iter().map(|(_, e)| e.uscc.to_string()).collect();
+    let stored = st.store.stored_regions(&usccs).await?;
+    for (row, e) in &whole.rows {
+        let to = code_of(e.district.as_deref());
+        let message = match stored.get(e.uscc.as_str()) {
+            Some(from) if !allowed(from.as_deref()) => Some(crate::i18n::f(
+                "该企业登记在{}，不在您的管辖范围（{}），不能由您导入",
+                &[&name_of(from.as_deref()), &yours()],
+            )),
+            Some(from) if from.as_deref() != to => Some(crate::i18n::f(
+                "该企业登记在{}，导入不能改变所属区县；如需迁移，请市级用户在企业页面办理",
+                &[&name_of(from.as_deref())],
+            )),
+            Some(_) => None,
+            None if !allowed(to) => Some(crate::i18n::f(
+                "“{}”不在您的管辖范围（{}）",
+                &[&e.district.clone().unwrap_or_default(), &yours()],
+            )),
+            None => None,
+        };
+        if let Some(message) = message {
+            whole.errors.push(zjtx_core::enterprise::CellError {
+                row: *row,
+                column: Some("district".into()),
+                message,
+            });
         }
-        whole.errors.sort_by_key(|e| e.row);
     }
+    whole.errors.sort_by_key(|e| e.row);
     let errors = whole.errors.iter().map(|e| e.to_string()).collect();
     Ok((whole, errors))
+}
+
+/// What a workbook beyond its bounds is told, with the bound.
+fn too_large(x: &zjtx_sheet::guard::Exceeded) -> String {
+    use zjtx_sheet::guard::Exceeded;
+    match x {
+        Exceeded::Unpacked(n) => crate::i18n::f(
+            "工作簿解压后超过 {} MB，未读取。请删除多余的工作表或分成几个文件导入。",
+            &[&(n >> 20)],
+        ),
+        Exceeded::Parts(n) => crate::i18n::f("工作簿包含超过 {} 个部件，未读取。", &[n]),
+        Exceeded::Rows(n) => crate::i18n::f(
+            "工作表在第 {} 行之后仍有内容，超过单次导入的上限，未读取。请分成几个文件导入。",
+            &[n],
+        ),
+        Exceeded::Cols(n) => crate::i18n::f(
+            "工作表在第 {} 列之后仍有内容，模板没有这么多列，未读取。",
+            &[n],
+        ),
+        Exceeded::Cells(n) => crate::i18n::f("工作表填写的单元格超过 {} 个，未读取。", &[n]),
+        Exceeded::Strings(n) => crate::i18n::f(
+            "工作簿的共享字符串声明了 {} 项，超出其实际内容，文件可能已损坏，未读取。",
+            &[n],
+        ),
+    }
 }
 
 fn evaluate_all(
@@ -167,8 +228,11 @@ pub async fn upload(
             }
             Some("file") => {
                 let name = field.file_name().unwrap_or("upload.csv").to_owned();
-                let bytes = field.bytes().await.map_err(|e| {
-                    AppError::BadRequest(format!("the upload is malformed or too large: {e}"))
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::BadRequest(crate::i18n::f(
+                        "上传的文件不完整或超过 {} MB 的上限。",
+                        &[&(MAX_UPLOAD >> 20)],
+                    ))
                 })?;
                 file = Some((name, bytes.to_vec()));
             }
@@ -259,12 +323,18 @@ pub async fn commit(
         return Ok(page);
     }
     let evaluated = evaluate_all(&st, whole.rows.into_iter().map(|(_, e)| e).collect())?;
+    let scope = user.scope(&st.store).await?;
+    let guard = zjtx_store::ImportGuard {
+        regions: scope.regions.clone(),
+        moves: false,
+    };
     let summary = st
         .store
-        .import(
+        .import_as(
             &evaluated,
             Some(user.user.id),
             chrono::Local::now().date_naive(),
+            &guard,
         )
         .await?;
     if evaluated.len() >= 1000 {

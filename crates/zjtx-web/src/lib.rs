@@ -158,6 +158,7 @@ pub fn router(state: AppState) -> Router {
         .route("/enterprises/export.xlsx", get(import::export))
         .route("/enterprises/{uscc}", get(pages::enterprise))
         .route("/enterprises/{uscc}/chains", post(pages::set_chains))
+        .route("/enterprises/{uscc}/district", post(pages::move_district))
         .route(
             "/import",
             get(import::form)

@@ -529,6 +529,8 @@ pub struct EnterpriseView {
     pub finance_hint: Option<String>,
     /// Every chain, checked where tagged, when the user may change the tags.
     pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
+    /// The districts to move it to, for the city bureau.
+    pub move_form: Option<Vec<Choice>>,
     pub size: &'static str,
     pub top_tier: &'static str,
     pub rules_title: String,
@@ -799,6 +801,16 @@ pub async fn enterprise(
             .unwrap_or_default(),
         chains,
         chain_form,
+        move_form: (user.user.role == Role::City).then(|| {
+            zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .map(|(code, name)| Choice {
+                    value: (*code).to_owned(),
+                    label: (*name).to_owned(),
+                    selected: row.region_code.as_deref() == Some(*code),
+                })
+                .collect()
+        }),
         products: latest.main_products.clone().unwrap_or_default(),
         finance_hint: crate::finance::opened_by_next_tier(&st, &row)
             .await?
@@ -921,4 +933,38 @@ pub async fn set_chains(
         .set_chains(&[(row.uscc.clone(), chains)], Some(user.user.id))
         .await?;
     Ok(Redirect::to(&format!("/enterprises/{}#chains", row.uscc)))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub region: String,
+}
+
+/// `POST /enterprises/{uscc}/district`: the city bureau moves an enterprise to another district
+/// (imports never do); audited with both districts.
+pub async fn move_district(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+    Form(f): Form<MoveForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    if !zjtx_core::enterprise::DISTRICTS
+        .iter()
+        .any(|(c, _)| *c == f.region)
+    {
+        return Err(AppError::BadRequest(
+            crate::i18n::t("请选择本市的区县").into(),
+        ));
+    }
+    st.store
+        .move_enterprise(uscc.trim(), &f.region, Some(user.user.id))
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok(Redirect::to(&format!("/enterprises/{}", uscc.trim())))
 }

@@ -491,6 +491,39 @@ async fn total(w: &World) -> i64 {
 }
 
 #[tokio::test]
+async fn a_small_workbook_with_a_cell_in_the_far_corner_is_refused_with_its_bound() {
+    let w = world("import-far").await;
+    let city = login(&w, "city").await;
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (i, h) in zjtx_core::enterprise::COLUMNS.iter().enumerate() {
+        sheet
+            .write_string(0, i as u16, h.col.key())
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    sheet
+        .write_number(1_048_575, 16_383, 1.0)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bytes = book.save_to_buffer().unwrap_or_else(|e| panic!("{e}"));
+    assert!(bytes.len() < 16 << 10, "{} bytes", bytes.len());
+    let csrf = form_csrf(&send(&w, get("/import", Some(&city))).await.body);
+    let r = send(&w, multipart("/import", &city, &csrf, "far.xlsx", &bytes)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let bound = zjtx_sheet::guard::XlsxLimits::UPLOAD.cols;
+    assert!(
+        r.body
+            .contains(&format!("工作表在第 {bound} 列之后仍有内容")),
+        "{}",
+        r.body
+    );
+    // The server is still there.
+    assert_eq!(
+        send(&w, get("/import", Some(&city))).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
 async fn an_upload_with_errors_is_refused_whole_with_every_error_located() {
     let w = world("import-errors").await;
     let session = login(&w, "city").await;
@@ -603,7 +636,7 @@ async fn a_district_imports_only_its_own_firms_and_other_roles_not_at_all() {
     )
     .await;
     assert!(
-        r.body.contains("row 5, column district") && r.body.contains("is not in your district"),
+        r.body.contains("row 5, column district") && r.body.contains("不在您的管辖范围"),
         "{}",
         r.body
     );
@@ -615,6 +648,110 @@ async fn a_district_imports_only_its_own_firms_and_other_roles_not_at_all() {
             "{user}"
         );
     }
+}
+
+/// The stored template row of one of the world's enterprises (the world is generated from seed 9).
+fn world_row(uscc: &str) -> zjtx_core::Enterprise {
+    zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .find(|e| e.uscc.as_str() == uscc)
+        .unwrap_or_else(|| panic!("{uscc} is not one of the world's"))
+}
+
+#[tokio::test]
+async fn a_district_cannot_take_over_another_districts_firm_by_import_and_only_the_city_moves_firms()
+ {
+    let w = world("import-takeover").await;
+    let other = w.other_firm.clone();
+    let before = w.state.store.enterprise(&other).await.ok().flatten();
+    let mut row = world_row(&other);
+    row.name = "被冒名导入的企业".into();
+    row.district = Some("西湖区".into());
+
+    // The district claims the firm for itself: refused on the record as stored.
+    let xihu = login(&w, "xihu").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&xihu))).await.body);
+    let r = send(
+        &w,
+        multipart("/import", &xihu, &csrf, "t.csv", &csv_of(&[row.clone()])),
+    )
+    .await;
+    assert!(
+        r.body.contains("row 2, column district") && r.body.contains("不在您的管辖范围"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("/commit"), "no confirmation is offered");
+    // The store refuses it too, inside its transaction, whatever the caller checked.
+    let rules = &w.state.rules;
+    let today = chrono::Local::now().date_naive();
+    let rs = zjtx_core::rule_set_for(rules, today).unwrap_or_else(|| panic!("no rule set"));
+    let evaluated = vec![(row.clone(), zjtx_core::evaluate(&row, rs, today))];
+    let guard = zjtx_store::ImportGuard {
+        regions: Some(vec!["330106".into()]),
+        moves: false,
+    };
+    assert!(
+        w.state
+            .store
+            .import_as(&evaluated, None, today, &guard)
+            .await
+            .is_err()
+    );
+    assert_eq!(
+        w.state.store.enterprise(&other).await.ok().flatten(),
+        before
+    );
+
+    // The city may import it, but not move it by import.
+    let city = login(&w, "city").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&city))).await.body);
+    let r = send(
+        &w,
+        multipart("/import", &city, &csrf, "t.csv", &csv_of(&[row.clone()])),
+    )
+    .await;
+    assert!(r.body.contains("导入不能改变所属区县"), "{}", r.body);
+
+    // Moving is the city's own action, audited with both districts.
+    let csrf = csrf_of(&w, &xihu).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{other}/district"),
+            Some(&xihu),
+            &format!("csrf={csrf}&region=330106"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let csrf = csrf_of(&w, &city).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{other}/district"),
+            Some(&city),
+            &format!("csrf={csrf}&region=330106"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let moved = w.state.store.enterprise(&other).await.ok().flatten();
+    assert_eq!(moved.and_then(|e| e.region_code).as_deref(), Some("330106"));
+    let audit = w.state.store.audit_for(&other).await.unwrap_or_default();
+    assert!(
+        audit.iter().any(|a| a.action == "enterprise.move"
+            && a.detail.as_deref().is_some_and(|d| d.ends_with("→ 330106"))),
+        "{audit:?}"
+    );
+    // Now in 西湖区, the district may import it.
+    let csrf = form_csrf(&send(&w, get("/import", Some(&xihu))).await.body);
+    let r = send(
+        &w,
+        multipart("/import", &xihu, &csrf, "t.csv", &csv_of(&[row])),
+    )
+    .await;
+    assert!(r.body.contains("/commit"), "{}", r.body);
 }
 
 #[tokio::test]
@@ -859,7 +996,14 @@ async fn every_route_by_every_role_authorisation_table() {
             }
         }
         let chains = format!("/enterprises/{own}/chains");
-        for route in ["/logout", "/import", "/import/x/commit", chains.as_str()] {
+        let district = format!("/enterprises/{other}/district");
+        for route in [
+            "/logout",
+            "/import",
+            "/import/x/commit",
+            chains.as_str(),
+            district.as_str(),
+        ] {
             let r = send(&w, post(route, session.as_deref(), "csrf=")).await;
             let want = if session.is_none() {
                 303
