@@ -176,6 +176,126 @@ async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
     })
 }
 
+/// What an institution may use of an enterprise to evaluate it: the facts, with every fact that no
+/// consent in force covers (nor the public titled list) left blank, and the match rules that such
+/// a blank leaves undecided.
+pub struct Consented {
+    pub facts: Facts,
+    pub undecided: Vec<&'static str>,
+}
+
+impl Consented {
+    /// Whether a match can hold: every missed rule is one the consents leave undecided.
+    fn possible(&self, m: &Match) -> bool {
+        m.reasons
+            .iter()
+            .all(|r| r.met || self.undecided.contains(&r.rule))
+    }
+}
+
+/// Reads an enterprise's facts for institution `inst`, within its consents in force, for product
+/// eligibility, need routing, screening and alerts. Tiers come from the public titled list, plus
+/// valid titles under `titles` and tiers met now under `evaluations`; size and ecosystem under
+/// `profile`; revenue under `financials`: the figure, or under a predicates-only consent only the
+/// lower bound of the band it already discloses (a floor the institution chooses must not find
+/// the figure by bisection); the district is public. Logs the categories read as `route`, when a
+/// consent was used.
+pub async fn consented_facts(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    row: &EnterpriseRow,
+    route: &str,
+) -> Result<Consented, AppError> {
+    let today = st.today().to_string();
+    let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
+    let covers = |c: &str| consents.iter().find(|k| k.covers(c));
+    let figures = |c: &str| consents.iter().find(|k| k.covers(c) && !k.predicates_only);
+    let all = facts(st, row).await?;
+    let mut tiers: Vec<String> = st
+        .store
+        .titled(&today, Some(&row.uscc))
+        .await?
+        .into_iter()
+        .map(|t| t.tier)
+        .collect();
+    let titles: Vec<String> = st
+        .store
+        .titles(&row.uscc)
+        .await?
+        .into_iter()
+        .filter(|(_, until)| *until >= today)
+        .map(|(t, _)| t)
+        .collect();
+    let mut used: Vec<(&str, i64)> = Vec::new();
+    for t in &all.tiers {
+        let held = titles.contains(t);
+        let source = if held {
+            covers("titles").map(|k| ("titles", k.id))
+        } else {
+            covers("evaluations").map(|k| ("evaluations", k.id))
+        };
+        if let Some(u) = source
+            && !tiers.contains(t)
+        {
+            tiers.push(t.clone());
+            used.push(u);
+        }
+    }
+    let profile = covers("profile");
+    let money = figures("financials");
+    let banded = covers("financials");
+    used.extend(profile.map(|k| ("profile", k.id)));
+    used.extend(money.or(banded).map(|k| ("financials", k.id)));
+    let mut undecided = Vec::new();
+    if covers("titles").is_none() || covers("evaluations").is_none() {
+        undecided.push("tier");
+    }
+    if profile.is_none() {
+        undecided.extend(["size", "ecosystem"]);
+    }
+    if money.is_none() {
+        undecided.push("revenue");
+    }
+    used.sort_unstable();
+    used.dedup_by_key(|(c, _)| *c);
+    if let Some((_, first)) = used.first() {
+        let cats: Vec<&str> = used.iter().map(|(c, _)| *c).collect();
+        st.store
+            .log_access(
+                &row.uscc,
+                inst,
+                user_id,
+                &cats.join(","),
+                route,
+                Some(*first),
+            )
+            .await?;
+    }
+    Ok(Consented {
+        facts: Facts {
+            tiers,
+            size: if profile.is_some() {
+                all.size
+            } else {
+                String::new()
+            },
+            revenue: match (money, banded) {
+                (Some(_), _) => all.revenue,
+                (None, Some(_)) => all.revenue.map(|r| band_bounds(Some(r)).0 * 10_000),
+                (None, None) => None,
+            },
+            district: all.district,
+            ecosystem: if profile.is_some() {
+                all.ecosystem
+            } else {
+                None
+            },
+        },
+        undecided,
+    })
+}
+
 /// A posted need's terms, for matching.
 fn need_terms(n: &zjtx_store::Need) -> fin::Need {
     fin::Need {
@@ -344,15 +464,19 @@ pub struct Disclosure {
 }
 
 /// A revenue band, for predicates-only consents.
-fn band(units: Option<i64>) -> String {
-    let w = units.unwrap_or(0) / 10_000; // 万元
-    let (lo, hi) = match w {
+/// The revenue band (万元, lower and upper bound, 0 for none above) a revenue falls in.
+fn band_bounds(units: Option<i64>) -> (i64, i64) {
+    match units.unwrap_or(0) / 10_000 {
         ..1_000 => (0, 1_000),
         1_000..5_000 => (1_000, 5_000),
         5_000..10_000 => (5_000, 10_000),
         10_000..50_000 => (10_000, 50_000),
         _ => (50_000, 0),
-    };
+    }
+}
+
+fn band(units: Option<i64>) -> String {
+    let (lo, hi) = band_bounds(units);
     if units.is_none() {
         i18n::t("未知").to_owned()
     } else if hi == 0 {
@@ -863,10 +987,17 @@ pub async fn hub(
                 let Some(row) = st.store.enterprise(&n.uscc).await? else {
                     continue;
                 };
-                let f = facts(&st, &row).await?;
+                // Routed on what the consents let this institution know: a rule they leave
+                // undecided does not hold the need back, so routing tells nothing more.
+                let c = consented_facts(&st, user.user.id, inst, &row, "needs").await?;
                 let need = need_terms(&n);
                 let matched = listed.iter().any(|v| {
-                    fin::check(&eligibility(&v.p), &terms(&v.p), &f, Some(&need)).eligible
+                    c.possible(&fin::check(
+                        &eligibility(&v.p),
+                        &terms(&v.p),
+                        &c.facts,
+                        Some(&need),
+                    ))
                 });
                 if matched {
                     page.open_needs.push(need_view(&st, n).await?);
@@ -1171,11 +1302,16 @@ pub async fn product_page(
         }
         Role::Institution if owner => {
             let today = st.today().to_string();
+            // Eligible on what the consents show: a firm whose consents leave a rule undecided
+            // is not listed, and the decision uses nothing the firm has not shown this bank.
+            let route = format!("product:{}", p.id);
             for u in st.store.consenting(p.institution_id, &today).await? {
-                if let Some(row) = st.store.enterprise(&u).await?
-                    && fin::check(&el_spec, &t, &facts(&st, &row).await?, None).eligible
-                {
-                    eligible.push((row.uscc, row.name));
+                if let Some(row) = st.store.enterprise(&u).await? {
+                    let c =
+                        consented_facts(&st, user.user.id, p.institution_id, &row, &route).await?;
+                    if fin::check(&el_spec, &t, &c.facts, None).eligible {
+                        eligible.push((row.uscc, row.name));
+                    }
                 }
             }
         }
@@ -1297,14 +1433,21 @@ pub async fn respond_need(
         .enterprise(&need.uscc)
         .await?
         .ok_or(AppError::NotFound)?;
-    let f = facts(&st, &row).await?;
+    let c = consented_facts(&st, user.user.id, inst, &row, "needs").await?;
     let terms_need = need_terms(&need);
     let matches_need = st
         .store
         .products(Some("listed"), Some(inst))
         .await?
         .iter()
-        .any(|p| fin::check(&eligibility(p), &terms(p), &f, Some(&terms_need)).eligible);
+        .any(|p| {
+            c.possible(&fin::check(
+                &eligibility(p),
+                &terms(p),
+                &c.facts,
+                Some(&terms_need),
+            ))
+        });
     if !matches_need {
         return Err(AppError::NotFound);
     }
@@ -1582,8 +1725,10 @@ pub struct ScreenRow {
 /// public titles and district only).
 async fn screen_rows(
     st: &AppState,
+    user_id: i64,
     inst: i64,
     q: &ScreenQuery,
+    only: Option<&str>,
 ) -> Result<Vec<ScreenRow>, AppError> {
     let today = st.today().to_string();
     let min = match q.revenue_min.trim() {
@@ -1591,7 +1736,8 @@ async fn screen_rows(
         v => Some(amount(v, i18n::t("营业收入下限"))?),
     };
     let titled = st.store.titled(&today, None).await?;
-    let mut candidates: Vec<String> = st.store.consenting(inst, &today).await?;
+    let consenting = st.store.consenting(inst, &today).await?;
+    let mut candidates = consenting.clone();
     for t in &titled {
         if !candidates.contains(&t.uscc) {
             candidates.push(t.uscc.clone());
@@ -1599,32 +1745,26 @@ async fn screen_rows(
     }
     let mut out = Vec::new();
     for u in candidates {
+        if only.is_some_and(|o| o != u) {
+            continue;
+        }
         let Some(row) = st.store.enterprise(&u).await? else {
             continue;
         };
-        let consents = st.store.consents_in_force(&u, inst, &today).await?;
-        let covers = |c: &str| consents.iter().any(|k| k.covers(c));
-        let public_tiers: Vec<&str> = titled
-            .iter()
-            .filter(|t| t.uscc == u)
-            .map(|t| t.tier.as_str())
-            .collect();
-        let ok_tier = q.tier.is_empty()
-            || public_tiers.contains(&q.tier.as_str())
-            || (covers("evaluations") && facts(st, &row).await?.tiers.contains(&q.tier));
-        let ok_size = q.size.is_empty() || (covers("profile") && row.size == q.size);
-        let ok_eco = q.ecosystem.is_empty()
-            || (covers("profile") && row.ecosystem.as_deref() == Some(q.ecosystem.as_str()));
-        let ok_region =
-            q.region.is_empty() || row.region_code.as_deref() == Some(q.region.as_str());
-        let ok_rev =
-            min.is_none_or(|m| covers("financials") && row.revenue.is_some_and(|r| r >= m));
+        let route = if only.is_some() { "alert" } else { "screening" };
+        let c = consented_facts(st, user_id, inst, &row, route).await?;
+        let f = &c.facts;
+        let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
+        let ok_size = q.size.is_empty() || f.size == q.size;
+        let ok_eco = q.ecosystem.is_empty() || f.ecosystem.as_deref() == Some(q.ecosystem.as_str());
+        let ok_region = q.region.is_empty() || f.district.as_deref() == Some(q.region.as_str());
+        let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
         if ok_tier && ok_size && ok_eco && ok_region && ok_rev {
             out.push(ScreenRow {
-                basis: if consents.is_empty() {
-                    i18n::t("公开名单")
-                } else {
+                basis: if consenting.contains(&u) {
                     i18n::t("已授权")
+                } else {
+                    i18n::t("公开名单")
                 },
                 district: row.region_name.clone().unwrap_or_default(),
                 uscc: row.uscc,
@@ -1653,7 +1793,7 @@ pub async fn screen(
     Query(q): Query<ScreenQuery>,
 ) -> Result<ScreenPage, AppError> {
     let inst = institution_of(&user)?;
-    let rows = screen_rows(&st, inst, &q).await?;
+    let rows = screen_rows(&st, user.user.id, inst, &q, None).await?;
     Ok(ScreenPage {
         tr: Tr,
         nav: Nav::of(&user),
@@ -1685,7 +1825,7 @@ pub async fn save_search(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
     }
-    let seen: Vec<String> = screen_rows(&st, inst, &q)
+    let seen: Vec<String> = screen_rows(&st, user.user.id, inst, &q, None)
         .await?
         .into_iter()
         .map(|r| r.uscc)
@@ -1708,7 +1848,7 @@ async fn tell_saved_searches(st: &AppState, inst: i64, uscc: &str) -> Result<(),
             continue;
         }
         let q: ScreenQuery = serde_urlencoded::from_str(&s.filter).unwrap_or_default();
-        let rows = screen_rows(st, inst, &q).await?;
+        let rows = screen_rows(st, s.user_id, inst, &q, Some(uscc)).await?;
         if let Some(r) = rows.iter().find(|r| r.uscc == uscc) {
             let mut all: Vec<String> = seen.iter().map(|x| (*x).to_owned()).collect();
             all.push(uscc.to_owned());

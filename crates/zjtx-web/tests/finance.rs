@@ -362,7 +362,15 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     assert!(!p2.body.contains("main_revenue") && !p2.body.contains("基本信息"));
     // Every access is in the firm's log, which the firm reads.
     let log = store.access_log(&firm).await.unwrap_or_default();
-    assert_eq!(log.len(), 3, "page, API and the other bank's page: {log:?}");
+    let reads = log
+        .iter()
+        .filter(|a| a.route == "page" || a.route == "api")
+        .count();
+    assert_eq!(reads, 3, "page, API and the other bank's page: {log:?}");
+    assert!(
+        log.iter().any(|a| a.route == "alert"),
+        "the saved screening read the consented firm: {log:?}"
+    );
     let hub = send(&w, get("/finance", Some(&ent))).await;
     assert!(hub.body.contains("另一银行") && hub.body.contains("bank2"));
     // Other roles never read an enterprise through the finance zone.
@@ -378,15 +386,44 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     // Screening: the consenting firm in its district; a size filter needs the profile consent.
     let scr = send(&w, get("/finance/screen?region=330106", Some(&bank))).await;
     assert!(scr.body.contains(&firm));
-    let scr2 = send(
-        &w,
-        get("/finance/screen?region=330106&revenue_min=1", Some(&bank2)),
-    )
-    .await;
-    assert!(
-        scr2.body.contains(&firm),
-        "a predicate on consented financials"
-    );
+    // A predicates-only consent answers a revenue floor up to the band it discloses, no further:
+    // a floor the bank chooses cannot find the figure.
+    let revenue = store
+        .enterprise(&firm)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|e| e.revenue)
+        .unwrap_or(0);
+    let lo = [50_000, 10_000, 5_000, 1_000, 0]
+        .into_iter()
+        .find(|b| revenue >= b * 10_000)
+        .unwrap_or(0);
+    if lo > 0 {
+        let scr2 = send(
+            &w,
+            get(
+                &format!("/finance/screen?region=330106&revenue_min={lo}"),
+                Some(&bank2),
+            ),
+        )
+        .await;
+        assert!(scr2.body.contains(&firm), "the band's floor is disclosed");
+    }
+    if revenue >= (lo + 1) * 10_000 {
+        let scr2 = send(
+            &w,
+            get(
+                &format!("/finance/screen?region=330106&revenue_min={}", lo + 1),
+                Some(&bank2),
+            ),
+        )
+        .await;
+        assert!(
+            !scr2.body.contains(&firm),
+            "a floor within the band is not answered"
+        );
+    }
     let scr3 = send(
         &w,
         get("/finance/screen?size=micro&region=330106", Some(&bank2)),
@@ -802,6 +839,108 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
                 .unwrap_or_default()
                 .is_empty(),
             "{target}"
+        );
+    }
+}
+
+/// Consent holds in every place that evaluates a firm for an institution: with only its IP
+/// consented, a bank's product page cannot tell which side of a revenue floor the firm is on.
+#[tokio::test]
+async fn product_eligibility_uses_only_consented_categories_and_is_logged() {
+    let w = world("finance-side-channel").await;
+    let store = w.state.store.clone();
+    let firm = w.xihu_firm.clone();
+    w.state.set_today(Some(chrono::Local::now().date_naive()));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let r = send(
+        &w,
+        post(
+            "/finance/institutions",
+            Some(&city),
+            &format!("csrf={c}&name=示范银行&kind=bank&staff=bank"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bank_id = store.institutions().await.unwrap_or_default()[0].id;
+    let bank = login(&w, "bank").await;
+    let b = csrf_of(&w, &bank).await;
+    for (name, floor) in [("低门槛", 1), ("高门槛", 99_999_999)] {
+        let r = send(
+            &w,
+            post(
+                "/finance/products",
+                Some(&bank),
+                &product_form(&b, name, &format!("&revenue_min={floor}")),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let products = store.products(None, None).await.unwrap_or_default();
+    for p in &products {
+        let r = send(
+            &w,
+            post(
+                &format!("/finance/products/{}/review", p.id),
+                Some(&city),
+                &format!("csrf={c}&decision=list&reason=ok"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let (low, high) = (products[0].id, products[1].id);
+    let revenue = store
+        .enterprise(&firm)
+        .await
+        .ok()
+        .flatten()
+        .and_then(|e| e.revenue);
+    assert!(revenue.is_some_and(|r| r >= 10_000), "the firm has revenue");
+
+    // Only IP consented: neither product lists the firm, whatever its revenue.
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &format!("csrf={e}&institution={bank_id}&categories=ip&purpose=授信&days=30"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    for id in [low, high] {
+        let page = send(&w, get(&format!("/finance/products/{id}"), Some(&bank))).await;
+        assert_eq!(page.status, StatusCode::OK);
+        assert!(!page.body.contains(&firm), "product {id} lists the firm");
+    }
+
+    // With the financials consented as figures, the low floor lists it, the high one does not,
+    // and each evaluation is in the firm's access log.
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &format!("csrf={e}&institution={bank_id}&categories=financials&purpose=授信&days=30"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let page = send(&w, get(&format!("/finance/products/{low}"), Some(&bank))).await;
+    assert!(page.body.contains(&firm));
+    let page = send(&w, get(&format!("/finance/products/{high}"), Some(&bank))).await;
+    assert!(!page.body.contains(&firm));
+    let log = store.access_log(&firm).await.unwrap_or_default();
+    for id in [low, high] {
+        assert!(
+            log.iter()
+                .any(|a| a.route == format!("product:{id}") && a.categories.contains("financials")),
+            "{log:?}"
         );
     }
 }
