@@ -225,9 +225,11 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
     format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-pub fn pre_cookie(token: &str, secure: bool) -> String {
+/// `Set-Cookie` value for the token of a form shown before login, sent back only to `path` and
+/// below it (the form's own page and its action must both lie there).
+pub fn pre_cookie(token: &str, secure: bool, path: &str) -> String {
     let secure = if secure { "; Secure" } else { "" };
-    format!("{PRE_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+    format!("{PRE_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
 }
 
 #[cfg(test)]

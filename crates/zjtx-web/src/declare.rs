@@ -1497,7 +1497,7 @@ pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response
     Ok((
         [(
             header::SET_COOKIE,
-            auth::pre_cookie(&csrf, st.secure_cookies),
+            auth::pre_cookie(&csrf, st.secure_cookies, "/notice"),
         )],
         NoticePage {
             tr: Tr,

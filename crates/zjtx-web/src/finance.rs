@@ -1021,9 +1021,18 @@ pub async fn hub(
                 .into_iter()
                 .map(product_view)
                 .collect();
-            let regions = user.scope(&st.store).await?.regions;
-            page.events = st.store.fin_events(regions.as_deref()).await?;
+            let scope = user.scope(&st.store).await?;
+            page.events = st.store.fin_events(scope.regions.as_deref()).await?;
             for l in st.store.listing_pipeline().await? {
+                // A district sees the pipeline of its own firms only.
+                let visible = st
+                    .store
+                    .enterprise(&l.uscc)
+                    .await?
+                    .is_some_and(|row| auth::can_see(&scope, &row));
+                if !visible {
+                    continue;
+                }
                 let history = st
                     .store
                     .listing_history(&l.uscc)

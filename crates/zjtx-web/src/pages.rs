@@ -89,7 +89,10 @@ pub async fn login_form(State(st): State<AppState>) -> Result<Response, AppError
         username: String::new(),
     };
     Ok((
-        [(SET_COOKIE, auth::pre_cookie(&csrf, st.secure_cookies))],
+        [(
+            SET_COOKIE,
+            auth::pre_cookie(&csrf, st.secure_cookies, "/login"),
+        )],
         page,
     )
         .into_response())
@@ -120,7 +123,10 @@ pub async fn login(
             username: f.username.clone(),
         };
         Ok((
-            [(SET_COOKIE, auth::pre_cookie(&csrf, st.secure_cookies))],
+            [(
+                SET_COOKIE,
+                auth::pre_cookie(&csrf, st.secure_cookies, "/login"),
+            )],
             page,
         )
             .into_response())

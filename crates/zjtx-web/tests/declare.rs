@@ -10,7 +10,6 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Days, Months, NaiveDate};
 use zjtx_store::Role;
-use zjtx_web::auth;
 
 fn multipart_evidence(csrf: &str, rule: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "zjtxboundary7MA4YWxkTrZu0gW";
@@ -522,15 +521,15 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         .flatten()
         .map(|e| e.name)
         .unwrap_or_default();
-    let notice = send(&w, get("/notice", None)).await;
+    // A member of the public, in a browser that keeps cookies by path.
+    let mut public = Browser::default();
+    let notice = public.get(&w, "/notice").await;
     assert!(notice.body.contains(&name));
 
     // 9. An objection (anyone, no account) holds recognition until it is resolved.
-    let pre = cookie_value(&notice.cookies, auth::PRE_COOKIE).unwrap_or_default();
     let token = form_csrf(&notice.body);
-    let cookie = format!("{}={pre}", auth::PRE_COOKIE);
     let objection = format!("csrf={token}&declaration={decl}&filer=张三&contact=138&text=数据存疑");
-    let r = send(&w, post("/notice/objection", Some(&cookie), &objection)).await;
+    let r = public.post(&w, "/notice/objection", &objection).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let forged = send(&w, post("/notice/objection", None, &objection)).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
@@ -542,7 +541,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "the notice has not ended");
     w.state.set_today(Some(today + Days::new(6)));
-    let late = send(&w, post("/notice/objection", Some(&cookie), &objection)).await;
+    let late = public.post(&w, "/notice/objection", &objection).await;
     assert_eq!(late.status, StatusCode::CONFLICT, "the notice has ended");
     let r = send(
         &w,

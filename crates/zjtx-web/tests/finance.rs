@@ -773,6 +773,14 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
         "{}",
         hub.body
     );
+    // Another district does not see the firm in the pipeline (nor its stages).
+    let hub = send(&w, get("/finance", Some(&bj))).await;
+    assert_eq!(hub.status, StatusCode::OK);
+    assert!(
+        !hub.body.contains(&firm) && !hub.body.contains(&format!("辅导 ({today})")),
+        "{}",
+        hub.body
+    );
 
     // The scorecard's gap links to what the next tier would open.
     let row = store

@@ -153,20 +153,92 @@ pub fn form_csrf(body: &str) -> String {
         .to_owned()
 }
 
-/// Signs in through the login form and returns the session cookie header value.
+/// A client that keeps cookies as a browser does: by name and path, each sent only to requests
+/// on its path (RFC 6265 §5.1.4), replaced by a later one of the same name and path, removed by
+/// `Max-Age=0`.
+#[derive(Default)]
+pub struct Browser {
+    /// (name, value, path)
+    jar: Vec<(String, String, String)>,
+}
+
+impl Browser {
+    fn path_matches(cookie_path: &str, path: &str) -> bool {
+        let path = path.split('?').next().unwrap_or(path);
+        path == cookie_path
+            || (path.starts_with(cookie_path)
+                && (cookie_path.ends_with('/') || path[cookie_path.len()..].starts_with('/')))
+    }
+
+    /// The `Cookie` header a browser would send to `path`.
+    pub fn cookies_for(&self, path: &str) -> Option<String> {
+        let mut sent: Vec<&(String, String, String)> = self
+            .jar
+            .iter()
+            .filter(|(_, _, p)| Self::path_matches(p, path))
+            .collect();
+        // Longer paths first, as browsers order them.
+        sent.sort_by_key(|(_, _, p)| std::cmp::Reverse(p.len()));
+        let header: Vec<String> = sent.iter().map(|(n, v, _)| format!("{n}={v}")).collect();
+        (!header.is_empty()).then(|| header.join("; "))
+    }
+
+    fn keep(&mut self, request_path: &str, set_cookies: &[String]) {
+        for c in set_cookies {
+            let mut attrs = c.split(';').map(str::trim);
+            let Some((name, value)) = attrs.next().and_then(|kv| kv.split_once('=')) else {
+                continue;
+            };
+            let (mut path, mut gone) = (None, false);
+            for a in attrs {
+                let (k, v) = a.split_once('=').unwrap_or((a, ""));
+                match k.to_ascii_lowercase().as_str() {
+                    "path" => path = Some(v.to_owned()),
+                    "max-age" => gone = v.trim() == "0",
+                    _ => {}
+                }
+            }
+            // The default path is the request path's directory.
+            let path = path.unwrap_or_else(|| {
+                let p = request_path.split('?').next().unwrap_or("/");
+                match p.rfind('/') {
+                    Some(0) | None => "/".to_owned(),
+                    Some(i) => p[..i].to_owned(),
+                }
+            });
+            self.jar.retain(|(n, _, p)| !(n == name && *p == path));
+            if !gone {
+                self.jar.push((name.to_owned(), value.to_owned(), path));
+            }
+        }
+    }
+
+    pub async fn get(&mut self, w: &World, path: &str) -> Resp {
+        let r = send(w, get(path, self.cookies_for(path).as_deref())).await;
+        self.keep(path, &r.cookies);
+        r
+    }
+
+    pub async fn post(&mut self, w: &World, path: &str, form: &str) -> Resp {
+        let r = send(w, post(path, self.cookies_for(path).as_deref(), form)).await;
+        self.keep(path, &r.cookies);
+        r
+    }
+}
+
+/// Signs in through the login form, as a browser does, and returns the session cookie header
+/// value.
 pub async fn login(w: &World, user: &str) -> String {
-    let page = send(w, get("/login", None)).await;
-    let pre = cookie_value(&page.cookies, auth::PRE_COOKIE).unwrap_or_default();
+    let mut browser = Browser::default();
+    let page = browser.get(w, "/login").await;
     let csrf = form_csrf(&page.body);
-    let r = send(
-        w,
-        post(
+    let r = browser
+        .post(
+            w,
             "/login",
-            Some(&format!("{}={pre}", auth::PRE_COOKIE)),
             &format!("username={user}&password={PASSWORD}&csrf={csrf}"),
-        ),
-    )
-    .await;
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{user}: {}", r.body);
     let token = cookie_value(&r.cookies, auth::SESSION_COOKIE)
         .unwrap_or_else(|| panic!("no session cookie"));
