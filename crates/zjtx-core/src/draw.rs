@@ -86,6 +86,40 @@ pub fn draw(seed: &str, cases: &[Case], experts: &[Expert], k: usize) -> Vec<Ass
         .collect()
 }
 
+/// The published commitment to a seed: the hex SHA-256 of its text. Published before the draw,
+/// it fixes the seed without revealing it; anyone checks the revealed seed against it.
+pub fn commitment(seed: &str) -> String {
+    hex(&Sha256::digest(seed.as_bytes()).into())
+}
+
+/// The draw's inputs with nothing that names a firm or a person's ties: each declaration's code
+/// becomes `D{id}` and an expert's conflicts become the declarations of this round they are
+/// excluded from. A firm declares once per batch, so the draw on these inputs is the same draw.
+pub fn pseudonymise(cases: &[Case], experts: &[Expert]) -> (Vec<Case>, Vec<Expert>) {
+    let label = |c: &Case| format!("D{}", c.id);
+    let cases_out = cases
+        .iter()
+        .map(|c| Case {
+            id: c.id,
+            uscc: label(c),
+            field: c.field.clone(),
+        })
+        .collect();
+    let experts_out = experts
+        .iter()
+        .map(|e| Expert {
+            id: e.id,
+            fields: e.fields.clone(),
+            conflicts: cases
+                .iter()
+                .filter(|c| e.conflicts.contains(&c.uscc))
+                .map(label)
+                .collect(),
+        })
+        .collect();
+    (cases_out, experts_out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,6 +198,29 @@ mod tests {
         let a = draw("s", &cases()[..1], &pool(2), 3);
         assert_eq!(a[0].experts.len(), 2);
         assert!(a[0].short);
+    }
+
+    #[test]
+    fn the_pseudonymous_inputs_give_the_same_draw_and_name_no_firm() {
+        let mut experts = pool(8);
+        experts[1].conflicts = vec!["U10".into(), "U99".into()];
+        experts[3].conflicts.push("U12".into());
+        let (c, e) = pseudonymise(&cases(), &experts);
+        for seed in ["s1", "s2", "s3"] {
+            assert_eq!(draw(seed, &cases(), &experts, 3), draw(seed, &c, &e, 3));
+        }
+        assert!(c.iter().all(|c| c.uscc == format!("D{}", c.id)));
+        // A conflict outside the round is not published at all.
+        assert_eq!(e[1].conflicts, ["D10"]);
+        assert_eq!(e[3].conflicts, ["D12"]);
+    }
+
+    #[test]
+    fn a_commitment_is_the_sha256_of_the_seed() {
+        assert_eq!(
+            commitment("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

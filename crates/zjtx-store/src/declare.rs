@@ -76,6 +76,9 @@ pub struct Declaration {
     pub pledged_at: Option<i64>,
     pub submitted_at: Option<i64>,
     pub updated_at: i64,
+    /// Its own public notice window, once it went on notice.
+    pub notice_from: Option<String>,
+    pub notice_until: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -103,6 +106,8 @@ pub struct Review {
     pub opinions: String,
     pub score: Option<i64>,
     pub at: i64,
+    /// JSON `{"scores": reason, "evaluation": reason}`: what the city approved against.
+    pub overrides: Option<String>,
 }
 
 pub struct NewReview<'a> {
@@ -112,6 +117,15 @@ pub struct NewReview<'a> {
     pub reason: &'a str,
     pub opinions: &'a str,
     pub score: Option<i64>,
+    pub overrides: Option<&'a str>,
+}
+
+/// A draw round's published commitment: the SHA-256 of its seed, fixed before the draw.
+#[derive(Clone, Debug, Serialize)]
+pub struct SeedCommit {
+    pub round: i64,
+    pub commitment: String,
+    pub committed_at: i64,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -257,12 +271,15 @@ macro_rules! declaration_row {
             pledged_at: r.try_get("pledged_at")?,
             submitted_at: r.try_get("submitted_at")?,
             updated_at: r.try_get("updated_at")?,
+            notice_from: r.try_get("notice_from")?,
+            notice_until: r.try_get("notice_until")?,
         }
     }};
 }
 
 const DECLARATION_COLS: &str = "d.id, d.batch_id, d.uscc, e.name, d.region_code, d.ecosystem, d.status, d.cells, \
-     d.pledged_at, d.submitted_at, d.updated_at FROM declarations d JOIN enterprises e ON e.uscc = d.uscc";
+     d.pledged_at, d.submitted_at, d.updated_at, d.notice_from, d.notice_until \
+     FROM declarations d JOIN enterprises e ON e.uscc = d.uscc";
 
 /// One statement of a transaction.
 pub(crate) struct Stmt<'a> {
@@ -447,8 +464,9 @@ impl Store {
         .await
     }
 
-    /// Opens the public notice of a batch: every approved declaration goes on it, for the days
-    /// from `from` to `until`.
+    /// Opens a round of the public notice of a batch: every approved declaration goes on it, for
+    /// the days from `from` to `until` (its own window); the batch keeps the first day and the
+    /// latest end. Refused when no declaration is approved.
     pub async fn publish_notice(
         &self,
         batch: i64,
@@ -461,17 +479,18 @@ impl Store {
         self.exec_tx(
             vec![
                 stmt(
-                    "UPDATE batches SET notice_from = ?, notice_until = ? WHERE id = ? AND notice_from IS NULL \
+                    "UPDATE batches SET notice_from = COALESCE(notice_from, ?), notice_until = ? WHERE id = ? \
                      AND EXISTS (SELECT 1 FROM declarations WHERE batch_id = ? AND status = 'approved')",
                     vec![Bind::S(from), Bind::S(until), Bind::I(batch), Bind::I(batch)],
                 ),
                 stmt(
-                    "UPDATE declarations SET status = 'notice', updated_at = ? WHERE batch_id = ? AND status = 'approved'",
-                    vec![Bind::I(now()), Bind::I(batch)],
+                    "UPDATE declarations SET status = 'notice', notice_from = ?, notice_until = ?, updated_at = ? \
+                     WHERE batch_id = ? AND status = 'approved'",
+                    vec![Bind::S(from), Bind::S(until), Bind::I(now()), Bind::I(batch)],
                 ),
                 audit(actor, "batch.notice", &target, &detail),
             ],
-            Some("the notice is already published, or no declaration is approved"),
+            Some("no declaration is approved and waiting for the notice"),
         )
         .await
     }
@@ -490,6 +509,10 @@ impl Store {
             vec![
                 stmt(
                     "UPDATE batches SET notice_from = ?, notice_until = ? WHERE id = ? AND notice_from IS NOT NULL",
+                    vec![Bind::S(from), Bind::S(until), Bind::I(batch)],
+                ),
+                stmt(
+                    "UPDATE declarations SET notice_from = ?, notice_until = ? WHERE batch_id = ? AND status = 'notice'",
                     vec![Bind::S(from), Bind::S(until), Bind::I(batch)],
                 ),
                 audit(actor, "batch.notice_window", &target, &detail),
@@ -670,8 +693,8 @@ impl Store {
         let mut stmts = vec![stmt(sql, binds), audit(actor, action, &target, detail)];
         if let Some(r) = &review {
             stmts.push(stmt(
-                "INSERT INTO reviews (declaration_id, level, reviewer_id, decision, reason, opinions, score, at) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO reviews (declaration_id, level, reviewer_id, decision, reason, opinions, score, at, overrides) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
                     Bind::I(id),
                     Bind::S(r.level),
@@ -681,6 +704,7 @@ impl Store {
                     Bind::S(r.opinions),
                     Bind::OI(r.score),
                     Bind::I(t),
+                    Bind::OS(r.overrides),
                 ],
             ));
         }
@@ -747,6 +771,7 @@ impl Store {
                     opinions: r.try_get("opinions")?,
                     score: r.try_get("score")?,
                     at: r.try_get("at")?,
+                    overrides: r.try_get("overrides")?,
                 }))
                 .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
@@ -909,6 +934,7 @@ impl Store {
     /// Records a round of a batch's draw and its assignments: the next round number, refused if
     /// another round took it meanwhile or if a declaration already has experts.
     #[allow(clippy::too_many_arguments)]
+    #[allow(clippy::too_many_arguments)]
     pub async fn record_draw(
         &self,
         batch: i64,
@@ -917,10 +943,12 @@ impl Store {
         inputs: &str,
         result: &str,
         assignments: &[(i64, i64)],
+        next: (&str, &str),
         actor: Option<i64>,
     ) -> Result<()> {
         let target = format!("batch:{batch}");
         let detail = format!("seed {seed:?}, {} assignments", assignments.len());
+        let (next_seed, next_commitment) = next;
         let mut stmts = vec![
             stmt(
                 "INSERT INTO draws (batch_id, round, seed, k, inputs, result, drawn_at, drawn_by) \
@@ -937,6 +965,18 @@ impl Store {
                 ],
             ),
             audit(actor, "batch.draw", &target, &detail),
+            // The next round's seed, committed now.
+            stmt(
+                "INSERT INTO seed_commits (batch_id, round, seed, commitment, committed_at) \
+                 SELECT ?, MAX(round) + 1, ?, ?, ? FROM draws WHERE batch_id = ?",
+                vec![
+                    Bind::I(batch),
+                    Bind::S(next_seed),
+                    Bind::S(next_commitment),
+                    Bind::I(now()),
+                    Bind::I(batch),
+                ],
+            ),
         ];
         for (d, e) in assignments {
             stmts.push(stmt(
@@ -950,6 +990,70 @@ impl Store {
             ),
             other => other,
         }
+    }
+
+    /// Commits the seed of a batch's next round, unless one is committed already (the first
+    /// commitment stands).
+    pub async fn commit_seed(
+        &self,
+        batch: i64,
+        seed: &str,
+        commitment: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("batch:{batch}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "INSERT INTO seed_commits (batch_id, round, seed, commitment, committed_at) \
+                     SELECT ?, COALESCE((SELECT MAX(round) FROM draws WHERE batch_id = ?), 0) + 1, ?, ?, ? \
+                     WHERE NOT EXISTS (SELECT 1 FROM seed_commits c WHERE c.batch_id = ? \
+                       AND c.round = COALESCE((SELECT MAX(round) FROM draws WHERE batch_id = ?), 0) + 1)",
+                    vec![
+                        Bind::I(batch),
+                        Bind::I(batch),
+                        Bind::S(seed),
+                        Bind::S(commitment),
+                        Bind::I(now()),
+                        Bind::I(batch),
+                        Bind::I(batch),
+                    ],
+                ),
+                audit(actor, "batch.seed_commit", &target, commitment),
+            ],
+            None,
+        )
+        .await
+    }
+
+    /// The seed committed for a batch's next round, with its commitment (secret until drawn).
+    pub async fn next_seed(&self, batch: i64) -> Result<Option<(String, String)>> {
+        let sql = self.sql(
+            "SELECT seed, commitment FROM seed_commits WHERE batch_id = ? \
+             AND round = COALESCE((SELECT MAX(round) FROM draws WHERE batch_id = ?), 0) + 1",
+        );
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(batch).bind(batch).fetch_optional(p).await? {
+                Some(r) => Some((r.try_get("seed")?, r.try_get("commitment")?)),
+                None => None,
+            }
+        }))
+    }
+
+    /// Every published commitment of a batch, round by round (never the seeds).
+    pub async fn seed_commits(&self, batch: i64) -> Result<Vec<SeedCommit>> {
+        let sql = self.sql(
+            "SELECT round, commitment, committed_at FROM seed_commits WHERE batch_id = ? ORDER BY round",
+        );
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(batch).fetch_all(p).await?.iter()
+                .map(|r| Ok(SeedCommit {
+                    round: r.try_get("round")?,
+                    commitment: r.try_get("commitment")?,
+                    committed_at: r.try_get("committed_at")?,
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// A batch's draws, round by round.

@@ -58,6 +58,29 @@ fn tell<'a>(users: impl IntoIterator<Item = i64>, text: String, link: &'a str) -
         .collect()
 }
 
+/// The verdict of one tier in a summary.
+fn tier_verdict(s: &zjtx_core::Summary, tier: &str) -> Verdict {
+    match tier {
+        "innovative" => s.innovative,
+        "tech_sme" => s.tech_sme,
+        "srdi" => s.srdi,
+        "giant" => s.giant,
+        _ => Verdict::Review,
+    }
+}
+
+/// Refuses a step while the enterprise is barred (a revocation's ban holds at every step of a
+/// declaration, not only when one is opened).
+async fn not_barred(st: &AppState, uscc: &str) -> Result<(), AppError> {
+    match st.store.ban(uscc, &st.today().to_string()).await? {
+        Some((until, reason)) => Err(conflict(i18n::f(
+            "该企业在 {} 前不得申报（{}）",
+            &[&until, &reason],
+        ))),
+        None => Ok(()),
+    }
+}
+
 fn conflict(msg: impl Into<String>) -> AppError {
     AppError::Store(StoreError::Conflict(msg.into()))
 }
@@ -217,6 +240,7 @@ pub async fn create_batch(
             Some(user.user.id),
         )
         .await?;
+    commit_next_seed(&st, id, user.user.id).await?;
     Ok(Redirect::to(&format!("/batches/{id}")))
 }
 
@@ -233,6 +257,8 @@ pub struct BatchPage {
     pub tr: Tr,
     pub nav: Nav,
     pub b: Batch,
+    /// The next draw round's published seed commitment.
+    pub commitment: Option<String>,
     pub tier: &'static str,
     pub open: bool,
     pub items: Vec<DeclItem>,
@@ -311,13 +337,20 @@ pub async fn batch(
         can_declare: open && own.is_none() && user.user.role == Role::Enterprise,
         is_city: user.user.role == Role::City,
         drawn: !st.store.draws_of(id).await?.is_empty(),
+        commitment: {
+            let round = st.store.draws_of(id).await?.len() as i64 + 1;
+            st.store
+                .seed_commits(id)
+                .await?
+                .into_iter()
+                .find(|c| c.round == round)
+                .map(|c| c.commitment)
+        },
         approved: count(status::APPROVED),
         on_notice: count(status::NOTICE),
-        notice_over: b
-            .notice_until
-            .as_deref()
-            .and_then(date)
-            .is_some_and(|u| today > u),
+        notice_over: items
+            .iter()
+            .any(|i| i.d.status == status::NOTICE && notice_ended(&i.d, today)),
         open,
         own,
         items,
@@ -422,6 +455,53 @@ fn not_own_firm(user: &CurrentUser, d: &Declaration) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The review rows a seat may read: experts are named only to the city; the enterprise reads
+/// no individual expert score (one line gives their count and mean); an expert reads their own
+/// score only.
+fn anonymise_experts(
+    rows: Vec<ReviewRow>,
+    raw: &[zjtx_store::Review],
+    seat: Seat,
+    user_id: i64,
+) -> Vec<ReviewRow> {
+    if seat == Seat::City {
+        return rows;
+    }
+    let mut out = Vec::new();
+    let (mut n, mut scores) = (0, Vec::new());
+    for (row, r) in rows.into_iter().zip(raw) {
+        if r.level != "expert" {
+            out.push(row);
+            continue;
+        }
+        n += 1;
+        scores.extend(r.score);
+        match seat {
+            Seat::Owner => {}
+            Seat::Expert(_) if r.reviewer_id != user_id => {}
+            _ => out.push(ReviewRow {
+                reviewer: i18n::f("专家 {}", &[&n]),
+                ..row
+            }),
+        }
+    }
+    if seat == Seat::Owner && !scores.is_empty() {
+        let mean = scores.iter().sum::<i64>() as f64 / scores.len() as f64;
+        out.push(ReviewRow {
+            level: level_label("expert"),
+            reviewer: String::new(),
+            decision: decision_label("score"),
+            reason: i18n::f(
+                "{} 位专家已评分，平均 {} 分",
+                &[&scores.len(), &format!("{mean:.1}")],
+            ),
+            score: String::new(),
+            disagreements: Vec::new(),
+        });
+    }
+    out
+}
+
 async fn declaration_or_404(st: &AppState, id: i64) -> Result<Declaration, AppError> {
     st.store.declaration(id).await?.ok_or(AppError::NotFound)
 }
@@ -519,10 +599,9 @@ pub async fn declaration(
         )
         .await?;
     let editable = seat == Seat::Owner && status::EDITABLE.contains(&d.status.as_str());
-    let reviews = st
-        .store
-        .reviews(id)
-        .await?
+    let raw_reviews = st.store.reviews(id).await?;
+    let reviews = raw_reviews
+        .clone()
         .into_iter()
         .map(|r| {
             let ops: HashMap<String, serde_json::Value> =
@@ -543,6 +622,7 @@ pub async fn declaration(
             }
         })
         .collect();
+    let reviews = anonymise_experts(reviews, &raw_reviews, seat, user.user.id);
     let objections = if seat == Seat::City {
         st.store
             .objections(id)
@@ -858,6 +938,7 @@ pub async fn submit(
     if f.pledge != "yes" {
         return Err(AppError::BadRequest(i18n::t("请先签署真实性承诺").into()));
     }
+    not_barred(&st, &d.uscc).await?;
     let b = batch_or_404(&st, d.batch_id).await?;
     let limit = if d.status == status::RETURNED {
         &b.district_until
@@ -950,6 +1031,9 @@ pub async fn review(
         (_, "reject") => status::REJECTED,
         _ => return Err(AppError::BadRequest(i18n::t("请选择审核结论").into())),
     };
+    if to == status::RECOMMENDED || to == status::APPROVED {
+        not_barred(&st, &d.uscc).await?;
+    }
     let reason = form.get("reason").map_or("", |r| r.trim());
     if (to == status::RETURNED || to == status::REJECTED) && reason.is_empty() {
         return Err(AppError::BadRequest(
@@ -986,6 +1070,55 @@ pub async fn review(
             &[&missing.join("、")],
         )));
     }
+    // An approval stands on the drawn experts' scores and a passing evaluation, or says why not.
+    let mut overrides = serde_json::Map::new();
+    if to == status::APPROVED {
+        let drawn = st.store.experts_of(id).await?;
+        let pool = st.store.experts().await?;
+        let scored: Vec<i64> = st
+            .store
+            .reviews(id)
+            .await?
+            .into_iter()
+            .filter(|r| r.level == "expert")
+            .filter_map(|r| {
+                pool.iter()
+                    .find(|x| x.user_id == r.reviewer_id)
+                    .map(|x| x.id)
+            })
+            .collect();
+        let unscored = if drawn.is_empty() {
+            None
+        } else {
+            Some(drawn.iter().filter(|x| !scored.contains(x)).count())
+        };
+        if unscored != Some(0) {
+            let why = form.get("override_scores").map_or("", |r| r.trim());
+            if why.is_empty() {
+                return Err(AppError::BadRequest(match unscored {
+                    None => i18n::t("尚未抽取专家：通过须填写“专家评分未齐时通过的理由”").into(),
+                    Some(n) => i18n::f(
+                        "还有 {} 位抽取的专家未评分：通过须填写“专家评分未齐时通过的理由”",
+                        &[&n],
+                    ),
+                }));
+            }
+            overrides.insert("scores".into(), why.into());
+        }
+        let verdict = tier_verdict(&ev.summary, &b.tier);
+        if verdict != Verdict::Pass {
+            let why = form.get("override_evaluation").map_or("", |r| r.trim());
+            if why.is_empty() {
+                return Err(AppError::BadRequest(i18n::f(
+                    "评价结果为“{}”：通过须填写“评价未通过时仍予通过的理由”",
+                    &[&glossary::verdict(verdict, lang())],
+                )));
+            }
+            overrides.insert("evaluation".into(), why.into());
+        }
+    }
+    let overrides =
+        (!overrides.is_empty()).then(|| serde_json::Value::Object(overrides).to_string());
     if to == status::APPROVED
         && let Some(q) = b.quota
     {
@@ -1036,6 +1169,7 @@ pub async fn review(
                 reason,
                 opinions: &opinions,
                 score: None,
+                overrides: overrides.as_deref(),
             }),
             &msgs,
         )
@@ -1088,6 +1222,7 @@ pub async fn score(
                 reason: comment,
                 opinions: "{}",
                 score: Some(score),
+                overrides: None,
             },
             Some(user.user.id),
         )
@@ -1198,7 +1333,21 @@ pub async fn add_expert(
 #[derive(Deserialize)]
 pub struct DrawForm {
     pub csrf: String,
-    pub seed: String,
+}
+
+/// Commits a fresh random seed for a batch's next draw round, unless one is committed: only its
+/// SHA-256 is published until the draw reveals it, so nobody (the bureau included) can try seeds.
+async fn commit_next_seed(st: &AppState, batch: i64, actor: i64) -> Result<(), AppError> {
+    let seed = auth::random_token()?;
+    st.store
+        .commit_seed(
+            batch,
+            &seed,
+            &zjtx_core::draw::commitment(&seed),
+            Some(actor),
+        )
+        .await?;
+    Ok(())
 }
 
 /// Draws experts for every declaration the districts recommended, from a seed the bureau
@@ -1214,10 +1363,15 @@ pub async fn draw(
         return Err(AppError::Forbidden);
     }
     let b = batch_or_404(&st, id).await?;
-    let seed = f.seed.trim();
-    if seed.is_empty() || seed.chars().count() > 200 {
-        return Err(AppError::BadRequest(i18n::t("请填写公开的随机种子").into()));
-    }
+    // The seed was committed before (when the batch opened, or at the last round): the draw
+    // reveals it. A batch from before commitments gets one now, and draws after it.
+    let Some((seed, _)) = st.store.next_seed(id).await? else {
+        commit_next_seed(&st, id, user.user.id).await?;
+        return Err(conflict(i18n::t(
+            "已公布本轮随机种子的承诺值（SHA-256），请再次点击抽取",
+        )));
+    };
+    let seed = seed.as_str();
     // Each round draws for the recommended declarations that have no experts yet.
     let mut cases: Vec<zjtx_core::draw::Case> = Vec::new();
     for d in st
@@ -1249,6 +1403,8 @@ pub async fn draw(
         })
         .collect();
     let k = usize::try_from(b.experts_per).unwrap_or(3);
+    // Published without the firms' codes or the experts' ties: the same draw.
+    let (cases, experts) = zjtx_core::draw::pseudonymise(&cases, &experts);
     let result = zjtx_core::draw::draw(seed, &cases, &experts, k);
     let inputs = draw_inputs_json(&cases, &experts);
     let result_json = serde_json::to_string(
@@ -1262,6 +1418,7 @@ pub async fn draw(
         .iter()
         .flat_map(|a| a.experts.iter().map(move |e| (a.case, *e)))
         .collect();
+    let next = auth::random_token()?;
     st.store
         .record_draw(
             id,
@@ -1270,6 +1427,7 @@ pub async fn draw(
             &inputs,
             &result_json,
             &pairs,
+            (&next, &zjtx_core::draw::commitment(&next)),
             Some(user.user.id),
         )
         .await?;
@@ -1328,7 +1486,6 @@ pub fn parse_draw_inputs(
 
 pub struct DrawLine {
     pub declaration: i64,
-    pub uscc: String,
     pub experts: Vec<(i64, String)>,
     pub short: bool,
 }
@@ -1341,6 +1498,11 @@ pub struct DrawRound {
     pub lines: Vec<DrawLine>,
     pub reproduced: bool,
     pub inputs: String,
+    /// The commitment published before the draw, and when; `None` for a draw from before
+    /// commitments.
+    pub commitment: Option<(String, String)>,
+    /// Whether the revealed seed's SHA-256 is the commitment.
+    pub committed: bool,
 }
 
 #[derive(Template, WebTemplate)]
@@ -1349,12 +1511,32 @@ pub struct DrawPage {
     pub tr: Tr,
     pub b: Batch,
     pub rounds: Vec<DrawRound>,
+    /// The next round's commitment, published and not yet revealed.
+    pub next: Option<(i64, String, String)>,
+}
+
+fn day_of(at: i64) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        })
+        .unwrap_or_default()
 }
 
 /// Recomputes a round from its seed and inputs and compares it with the stored result.
-fn recompute(dr: &zjtx_store::DrawRow) -> Result<DrawRound, AppError> {
+fn recompute(
+    dr: &zjtx_store::DrawRow,
+    commits: &[zjtx_store::SeedCommit],
+) -> Result<DrawRound, AppError> {
     let (cases, experts) = parse_draw_inputs(&dr.inputs)
         .ok_or_else(|| AppError::Internal("draw inputs unreadable".into()))?;
+    // Draws recorded before inputs were published pseudonymously are shown so too.
+    let (cases, experts) = zjtx_core::draw::pseudonymise(&cases, &experts);
+    let commitment = commits
+        .iter()
+        .find(|c| c.round == dr.round && c.committed_at <= dr.drawn_at);
     let again = zjtx_core::draw::draw(
         &dr.seed,
         &cases,
@@ -1376,11 +1558,6 @@ fn recompute(dr: &zjtx_store::DrawRow) -> Result<DrawRound, AppError> {
         .iter()
         .map(|a| DrawLine {
             declaration: a.case,
-            uscc: cases
-                .iter()
-                .find(|c| c.id == a.case)
-                .map(|c| c.uscc.clone())
-                .unwrap_or_default(),
             experts: a
                 .experts
                 .iter()
@@ -1400,7 +1577,10 @@ fn recompute(dr: &zjtx_store::DrawRow) -> Result<DrawRound, AppError> {
         k: dr.k,
         lines,
         reproduced,
-        inputs: dr.inputs.clone(),
+        inputs: draw_inputs_json(&cases, &experts),
+        committed: commitment
+            .is_some_and(|c| c.commitment == zjtx_core::draw::commitment(&dr.seed)),
+        commitment: commitment.map(|c| (c.commitment.clone(), day_of(c.committed_at))),
     })
 }
 
@@ -1412,11 +1592,24 @@ pub async fn draw_page(
 ) -> Result<DrawPage, AppError> {
     let b = batch_or_404(&st, id).await?;
     let draws = st.store.draws_of(id).await?;
-    if draws.is_empty() {
+    let commits = st.store.seed_commits(id).await?;
+    if draws.is_empty() && commits.is_empty() {
         return Err(AppError::NotFound);
     }
-    let rounds = draws.iter().map(recompute).collect::<Result<Vec<_>, _>>()?;
-    Ok(DrawPage { tr: Tr, b, rounds })
+    let rounds = draws
+        .iter()
+        .map(|d| recompute(d, &commits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = commits
+        .iter()
+        .find(|c| c.round == draws.len() as i64 + 1)
+        .map(|c| (c.round, c.commitment.clone(), day_of(c.committed_at)));
+    Ok(DrawPage {
+        tr: Tr,
+        b,
+        rounds,
+        next,
+    })
 }
 
 // ---- the public notice ----------------------------------------------------------------------------
@@ -1461,21 +1654,31 @@ pub struct NoticePage {
 }
 
 /// `GET /notice`: every batch on public notice today, with the form to object. No login.
+/// Whether a declaration's own notice window includes `today`.
+fn on_notice(d: &Declaration, today: NaiveDate) -> bool {
+    matches!((d.notice_from.as_deref().and_then(date), d.notice_until.as_deref().and_then(date)),
+        (Some(f), Some(u)) if f <= today && today <= u)
+}
+
+/// Whether a declaration's own notice window has ended before `today`.
+fn notice_ended(d: &Declaration, today: NaiveDate) -> bool {
+    d.notice_until
+        .as_deref()
+        .and_then(date)
+        .is_some_and(|u| today > u)
+}
+
 pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response, AppError> {
     let today = st.today();
     let regions = st.regions().await?;
     let mut batches = Vec::new();
     for b in st.store.batches().await? {
-        let on = matches!((b.notice_from.as_deref().and_then(date), b.notice_until.as_deref().and_then(date)),
-            (Some(f), Some(u)) if f <= today && today <= u);
-        if !on {
-            continue;
-        }
-        let items = st
+        let items: Vec<(Declaration, String)> = st
             .store
             .declarations(b.id, &[status::NOTICE], None)
             .await?
             .into_iter()
+            .filter(|d| on_notice(d, today))
             .map(|d| {
                 let district = d
                     .region_code
@@ -1486,6 +1689,9 @@ pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response
                 (d, district)
             })
             .collect();
+        if items.is_empty() {
+            continue;
+        }
         batches.push(NoticeBatch {
             tier: glossary::tier_by_key(&b.tier, lang()),
             items,
@@ -1544,11 +1750,7 @@ pub async fn object(
         return Err(AppError::BadRequest(i18n::t("内容过长").into()));
     }
     let d = declaration_or_404(&st, id).await?;
-    let b = batch_or_404(&st, d.batch_id).await?;
-    let today = st.today();
-    let within = matches!((b.notice_from.as_deref().and_then(date), b.notice_until.as_deref().and_then(date)),
-        (Some(f), Some(u)) if f <= today && today <= u);
-    if !within {
+    if d.status != status::NOTICE || !on_notice(&d, st.today()) {
         return Err(conflict(i18n::t("不在公示期内")));
     }
     st.store.file_objection(id, filer, contact, text).await?;
@@ -1604,25 +1806,47 @@ pub async fn recognise(
     }
     let b = batch_or_404(&st, id).await?;
     let today = st.today();
-    if b.notice_until
-        .as_deref()
-        .and_then(date)
-        .is_none_or(|u| today <= u)
-    {
+    let ended: Vec<Declaration> = st
+        .store
+        .declarations(id, &[status::NOTICE], None)
+        .await?
+        .into_iter()
+        .filter(|d| notice_ended(d, today))
+        .collect();
+    if ended.is_empty() {
         return Err(conflict(i18n::t("公示期尚未结束")));
     }
     let rs = rule_set(&st, &b.rules)?;
     let until = today + Months::new(36);
-    for d in st.store.declarations(id, &[status::NOTICE], None).await? {
+    for d in ended {
         let objections = st.store.objections(d.id).await?;
         if objections.iter().any(|o| o.upheld.is_none()) {
             continue;
         }
+        // Barred since it was approved: it is not recognised.
+        if st.store.ban(&d.uscc, &today.to_string()).await?.is_some() {
+            continue;
+        }
         let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rs, today);
+        let all_reviews = st.store.reviews(d.id).await?;
+        let overrides: serde_json::Value = all_reviews
+            .iter()
+            .rev()
+            .find(|r| r.level == "city" && r.decision == "approve")
+            .and_then(|r| r.overrides.as_deref())
+            .and_then(|o| serde_json::from_str(o).ok())
+            .unwrap_or_default();
+        // Recognised against a failing evaluation only with the city's recorded reason.
+        if tier_verdict(&ev.summary, &b.tier) != Verdict::Pass
+            && overrides["evaluation"].as_str().is_none_or(str::is_empty)
+        {
+            continue;
+        }
         let reviews = serde_json::json!({
-            "reviews": st.store.reviews(d.id).await?,
+            "reviews": all_reviews,
             "objections": objections,
             "experts": st.store.experts_of(d.id).await?,
+            "overrides": overrides,
         })
         .to_string();
         let evaluation =
@@ -1659,6 +1883,57 @@ pub async fn recognise(
         crate::mail::deliver(&st, &msgs);
     }
     Ok(Redirect::to(&format!("/batches/{id}")))
+}
+
+/// A decision record's reviews, experts and objections as `role` may read them: experts are
+/// anonymous to everyone but the city bureau ("专家 1", "专家 2" in the order drawn) and their
+/// individual scores are not shown to the enterprise (the count and mean are); an objector's name
+/// and contact are the bureau's only.
+pub fn redact_record(reviews: &str, role: Role) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(reviews).unwrap_or_default();
+    if role == Role::City {
+        return v.to_string();
+    }
+    let mut scores = Vec::new();
+    if let Some(list) = v["reviews"].as_array_mut() {
+        let mut n = 0;
+        for r in list.iter_mut() {
+            if r["level"] == "expert" {
+                n += 1;
+                if let Some(x) = r["score"].as_i64() {
+                    scores.push(x);
+                }
+                r["reviewer"] = i18n::f("专家 {}", &[&n]).into();
+                r["reviewer_id"] = serde_json::Value::Null;
+                if role == Role::Enterprise {
+                    r["score"] = serde_json::Value::Null;
+                }
+            }
+        }
+        if role == Role::Enterprise {
+            list.retain(|r| r["level"] != "expert");
+        }
+    }
+    if role == Role::Enterprise {
+        let mean =
+            (!scores.is_empty()).then(|| scores.iter().sum::<i64>() as f64 / scores.len() as f64);
+        v["expert_scores"] = serde_json::json!({
+            "count": scores.len(),
+            "mean": mean.map(|m| format!("{m:.1}")),
+        });
+    }
+    if let Some(n) = v["experts"].as_array().map(Vec::len) {
+        v["experts"] = n.into();
+    }
+    if let Some(list) = v["objections"].as_array_mut() {
+        for o in list {
+            if let Some(o) = o.as_object_mut() {
+                o.remove("filer");
+                o.remove("contact");
+            }
+        }
+    }
+    v.to_string()
 }
 
 /// Re-runs a decision from its frozen inputs: whether the same rule set, on the same date and
@@ -1713,6 +1988,10 @@ pub async fn decision(
         Some("pass") => glossary::verdict(Verdict::Pass, lang()),
         Some("fail") => glossary::verdict(Verdict::Fail, lang()),
         _ => glossary::verdict(Verdict::Review, lang()),
+    };
+    let d = zjtx_store::Decision {
+        reviews: redact_record(&d.reviews, user.user.role),
+        ..d
     };
     Ok(DecisionPage {
         tr: Tr,

@@ -147,6 +147,57 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    (
+        "该企业在 {} 前不得申报（{}）",
+        "This enterprise may not declare until {} ({})",
+    ),
+    (
+        "专家评分未齐时通过的理由",
+        "Reason to approve without every expert's score",
+    ),
+    (
+        "评价未通过时仍予通过的理由",
+        "Reason to approve although the evaluation does not pass",
+    ),
+    (
+        "尚未抽取专家：通过须填写“专家评分未齐时通过的理由”",
+        "No experts were drawn: to approve, give a reason to approve without every expert's score",
+    ),
+    (
+        "还有 {} 位抽取的专家未评分：通过须填写“专家评分未齐时通过的理由”",
+        "{} drawn expert(s) have not scored: to approve, give a reason to approve without every expert's score",
+    ),
+    (
+        "评价结果为“{}”：通过须填写“评价未通过时仍予通过的理由”",
+        "The evaluation is \"{}\": to approve, give a reason to approve although the evaluation does not pass",
+    ),
+    ("专家 {}", "Expert {}"),
+    (
+        "{} 位专家已评分，平均 {} 分",
+        "{} expert(s) scored, {} on average",
+    ),
+    (
+        "已公布本轮随机种子的承诺值（SHA-256），请再次点击抽取",
+        "The commitment (SHA-256) to this round's seed is now published; draw again",
+    ),
+    (
+        "抽取前公布的承诺值（{}）：{}",
+        "Commitment published before the draw ({}): {}",
+    ),
+    (
+        "种子的 SHA-256 与抽取前公布的承诺值一致：种子在抽取前已固定。",
+        "The seed's SHA-256 is the commitment published before the draw: the seed was fixed in advance.",
+    ),
+    (
+        "本轮没有抽取前公布的承诺值，或种子与承诺值不符。",
+        "This round has no commitment published before the draw, or the seed does not match it.",
+    ),
+    ("承诺值（{}）：{}", "Commitment ({}): {}"),
+    (
+        "该轮种子将在抽取时公布，任何人可核对其 SHA-256。",
+        "The round's seed is revealed at the draw; anyone can check its SHA-256.",
+    ),
+    ("本轮种子承诺值：{}", "This round's seed commitment: {}"),
     ("请选择本市的区县", "Choose a district of the city"),
     ("迁移所属区县", "Move to another district"),
     (
@@ -442,7 +493,6 @@ pub static PHRASES: &[(&str, &str)] = &[
         "Use the browser's Print to save it as a PDF.",
     ),
     ("保存草稿", "Save draft"),
-    ("公开随机种子", "Published random seed"),
     ("公示", "Public notice"),
     ("公示与认定", "Notice and recognition"),
     ("公示中", "On public notice"),
@@ -619,8 +669,8 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("称号管理", "Titles"),
     ("签署承诺并提交", "Sign the pledge and submit"),
     (
-        "算法：对每份申报，每位无利益冲突的专家的签号为 SHA-256(「种子:申报编号:专家编号」)；领域相符且人数足够时只在领域内抽取；取签号最小的若干名。任何人可用下方输入重新计算。",
-        "Method: for each declaration, each unconflicted expert's ticket is SHA-256(\"seed:declaration:expert\"); experts of the declaration's field are drawn among themselves when there are enough; the smallest tickets win. Anyone can recompute it from the inputs below.",
+        "算法：对每份申报，每位无利益冲突的专家的签号为 SHA-256(「种子:申报编号:专家编号」)；领域相符且人数足够时只在领域内抽取；取签号最小的若干名。任何人可用下方输入重新计算。每轮种子在抽取前由系统随机生成，只公布其 SHA-256（承诺值），抽取时公开种子本身。公布的输入不含企业代码和专家的利益关系，只列出每位专家须回避的申报编号。",
+        "Method: for each declaration, each unconflicted expert's ticket is SHA-256(\"seed:declaration:expert\"); experts of the declaration's field are drawn among themselves when there are enough; the smallest tickets win. Anyone can recompute it from the inputs below. Each round's seed is generated at random before the draw and only its SHA-256 (the commitment) is published; the draw reveals the seed. The published inputs name no firm and no expert's ties: only the declarations each expert must stand aside from.",
     ),
     (
         "类型应为 employment、shareholding 或 relation",
@@ -663,7 +713,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("请先签署真实性承诺", "Sign the truthfulness pledge first"),
     ("请写明处理意见", "Write the resolution"),
     ("请写明撤销理由", "Write the reason for revocation"),
-    ("请填写公开的随机种子", "Enter the published random seed"),
     ("请填写姓名与评审领域", "Enter the name and fields"),
     (
         "请填写异议人、联系方式与异议内容",

@@ -410,6 +410,18 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     let public = send(&w, get(&format!("/draws/{batch}"), None)).await;
     assert_eq!(public.status, StatusCode::OK);
     assert!(public.body.contains("pass reproduced"));
+    // The seed was committed when the batch opened: the page shows that commitment, checks the
+    // revealed seed against it, and publishes the next round's commitment.
+    assert!(public.body.contains("pass committed"), "{}", public.body);
+    assert!(
+        !public.body.contains(seed),
+        "the city's own seed is not the one drawn"
+    );
+    // Only what reproduces the draw: no firm's code, no expert's employer.
+    assert!(!public.body.contains(&firm), "{}", public.body);
+    let commits = store.seed_commits(batch).await.unwrap_or_default();
+    assert_eq!(commits.len(), 2, "this round's and the next's");
+    assert!(public.body.contains(&commits[1].commitment));
     let drawn = store.experts_of(decl).await.unwrap_or_default();
     assert_eq!(drawn.len(), 2);
     // Anyone recomputes it from the published record alone.
@@ -491,13 +503,29 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         StatusCode::NOT_FOUND
     );
 
-    // 8. City approval, then the public notice.
+    // 8. City approval, then the public notice. The firm's figures do not pass the tier: the
+    // city approves only with a recorded reason, which the decision record keeps.
     let r = send(
         &w,
         post(
             &review,
             Some(&city),
             &format!("csrf={city_csrf}&decision=approve&reason=&{all_agree}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("评价未通过时仍予通过的理由"), "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "recommended");
+    let r = send(
+        &w,
+        post(
+            &review,
+            Some(&city),
+            &format!(
+                "csrf={city_csrf}&decision=approve&reason=&override_evaluation={}&{all_agree}",
+                zjtx_web::pages::urlencode("专家现场核查确认营收数据")
+            ),
         ),
     )
     .await;
@@ -594,6 +622,45 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     );
     assert!(zjtx_web::declare::rerun(&w.state, &decision).unwrap_or(false));
     assert!(decision.reviews.contains("数据存疑") && decision.reviews.contains("扎实"));
+    // The reason the city approved a failing evaluation is in the record, for everyone who reads it.
+    assert!(decision.reviews.contains("专家现场核查确认营收数据"));
+    assert!(rec.body.contains("专家现场核查确认营收数据"));
+    // The enterprise reads neither its experts' names nor their scores, nor who objected.
+    let text = rec.body.replace("&#34;", "\"");
+    for x in &drawn {
+        let username = name_of(*x);
+        assert!(
+            !text.contains(&format!("\"{username}\"")),
+            "{username}: {text}"
+        );
+        assert!(
+            !send(&w, get(&path, Some(&ent)))
+                .await
+                .body
+                .contains(&format!("<td>{username}</td>")),
+            "{username} on the declaration page"
+        );
+    }
+    assert!(!text.contains("张三") && !text.contains("\"contact\""));
+    assert!(
+        !text.contains("\"score\":80") && !text.contains("\"score\":81"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"expert_scores\":{\"count\":2,\"mean\":\"80.5\"}"),
+        "{text}"
+    );
+    // The bureau reads them all.
+    let rec_city = send(&w, get(&format!("/decisions/{}", decision.id), Some(&city))).await;
+    let text = rec_city.body.replace("&#34;", "\"");
+    assert!(text.contains("张三") && text.contains("\"score\":80"));
+    assert!(text.contains(&format!("\"{}\"", name_of(drawn[0]))));
+    assert!(
+        send(&w, get(&path, Some(&city)))
+            .await
+            .body
+            .contains(&format!("<td>{}</td>", name_of(drawn[0])))
+    );
     // A later import of the firm's figures does not take the granted title away.
     let rows: Vec<_> = zjtx_core::synth::Generator::new(9, 2025)
         .take(120)
@@ -1112,4 +1179,173 @@ async fn a_later_recommendation_gets_its_experts_in_a_second_round() {
     }
     let public = send(&w, get(&format!("/draws/{batch}"), None)).await;
     assert_eq!(public.body.matches("pass reproduced").count(), 2);
+    assert_eq!(public.body.matches("pass committed").count(), 2);
+
+    // Approval without the drawn expert's score needs a recorded reason.
+    let approve = |decl: i64, extra: &'static str| {
+        let (w, city, c) = (&w, city.clone(), c.clone());
+        async move {
+            let page = send(w, get(&format!("/declarations/{decl}"), Some(&city))).await;
+            let all = opinions(&rule_ids(&page.body), &[]);
+            send(
+                w,
+                post(
+                    &format!("/declarations/{decl}/review"),
+                    Some(&city),
+                    &format!(
+                        "csrf={c}&decision=approve&reason=&override_evaluation=x{extra}&{all}"
+                    ),
+                ),
+            )
+            .await
+        }
+    };
+    let r = approve(decls[0], "").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("1 位抽取的专家未评分"), "{}", r.body);
+    let r = approve(decls[0], "&override_scores=专家因病未能评分").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let city_review = store
+        .reviews(decls[0])
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|r| r.level == "city")
+        .and_then(|r| r.overrides)
+        .unwrap_or_default();
+    assert!(city_review.contains("专家因病未能评分"), "{city_review}");
+
+    // Notices come in rounds: one approved after the first notice goes on a notice of its own.
+    let publish = || {
+        post(
+            &format!("/batches/{batch}/notice"),
+            Some(&city),
+            &format!("csrf={c}"),
+        )
+    };
+    assert_eq!(send(&w, publish()).await.status, StatusCode::SEE_OTHER);
+    w.state.set_today(Some(today + Days::new(1)));
+    let r = approve(decls[1], "&override_scores=y").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = send(&w, get(&format!("/batches/{batch}"), Some(&city))).await;
+    assert!(
+        page.body.contains(&format!("/batches/{batch}/notice")),
+        "the button is offered"
+    );
+    assert_eq!(send(&w, publish()).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(&w, publish()).await.status,
+        StatusCode::CONFLICT,
+        "nothing left to publish"
+    );
+    let on = |decl: i64| {
+        let store = store.clone();
+        async move {
+            let d = store
+                .declaration(decl)
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("{decl}"));
+            (d.status, d.notice_from, d.notice_until)
+        }
+    };
+    assert_eq!(
+        on(decls[0]).await,
+        ("notice".into(), Some(d(0)), Some(d(3)))
+    );
+    assert_eq!(
+        on(decls[1]).await,
+        ("notice".into(), Some(d(1)), Some(d(4)))
+    );
+    // Each is recognised when its own notice has ended.
+    w.state.set_today(Some(today + Days::new(4)));
+    let recognise = || {
+        post(
+            &format!("/batches/{batch}/recognise"),
+            Some(&city),
+            &format!("csrf={c}"),
+        )
+    };
+    assert_eq!(send(&w, recognise()).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(on(decls[0]).await.0, "recognised");
+    assert_eq!(on(decls[1]).await.0, "notice");
+    w.state.set_today(Some(today + Days::new(5)));
+    assert_eq!(send(&w, recognise()).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(on(decls[1]).await.0, "recognised");
+}
+
+/// A revocation's three-year ban holds at every step, not only when a declaration is opened.
+#[tokio::test]
+async fn a_revoked_firm_cannot_carry_on_a_declaration_it_had_started() {
+    let w = world("ban-slipped").await;
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let firm = w.xihu_firm.clone();
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let r = send(&w, post("/batches", Some(&city), &format!(
+        "csrf={c}&tier=srdi&year=2026&rules={}&title=B&declare_until={}&district_until={}&city_until={}&notice_days=3&quota=&experts_per=1",
+        rs.id, d(5), d(10), d(15)
+    ))).await;
+    let batch = id_after(&r.location, "/batches/");
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    let decl = id_after(&r.location, "/declarations/");
+    // It holds a title (from the register), revoked while the declaration is a draft.
+    let mut row = zjtx_core::synth::Generator::new(9, 2025)
+        .take(120)
+        .find(|e| e.uscc.as_str() == firm)
+        .unwrap_or_else(|| panic!("the world's firm"));
+    row.innovative_until = Some(today + Days::new(365));
+    let s = zjtx_core::evaluate(&row, rs, today);
+    w.state
+        .store
+        .import(&[(row, s)], None, today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = send(
+        &w,
+        post(
+            &format!("/titles/{firm}/revoke"),
+            Some(&city),
+            &format!("csrf={c}&detail=提供虚假材料"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/submit"),
+            Some(&ent),
+            &format!("csrf={e}&pledge=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("不得申报"), "{}", r.body);
+    let status = w
+        .state
+        .store
+        .declaration(decl)
+        .await
+        .ok()
+        .flatten()
+        .map(|d| d.status)
+        .unwrap_or_default();
+    assert_eq!(status, "draft");
 }
