@@ -2079,6 +2079,14 @@ pub struct TitleView {
     pub valid_until: String,
     pub decision_id: Option<i64>,
     pub rules: String,
+    /// Whether last year's update is owed: only for a year that ended after the title began.
+    pub owes_update: bool,
+}
+
+/// Whether a title that began on `valid_from` owes the yearly update for `year`: a year that
+/// ended before the title began is not the title's to report.
+fn owes_update(valid_from: Option<&str>, year: i32) -> bool {
+    valid_from.and_then(date).is_none_or(|f| year >= f.year())
 }
 
 #[derive(Template, WebTemplate)]
@@ -2108,6 +2116,7 @@ fn update_deadline(rules: &str, year: i32) -> Option<NaiveDate> {
 
 async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<TitleView>, AppError> {
     let decisions = st.store.decisions_of(uscc).await?;
+    let last_year = st.today().year() - 1;
     Ok(st
         .store
         .titles(uscc)
@@ -2121,6 +2130,7 @@ async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<TitleView>, App
                 valid_until: until,
                 decision_id: Some(d.id),
                 rules: d.rules.clone(),
+                owes_update: owes_update(d.valid_from.as_deref(), last_year),
             })
         })
         .collect())
@@ -2182,9 +2192,7 @@ pub async fn titles(
         .into_iter()
         .map(|e| {
             (
-                chrono::DateTime::from_timestamp(e.at, 0)
-                    .map(|t| t.date_naive().to_string())
-                    .unwrap_or_default(),
+                crate::pages::local_day(e.at),
                 glossary::tier_by_key(&e.tier, lang()),
                 event_label(&e.kind),
                 e.year.map(|y| y.to_string()).unwrap_or_default(),
@@ -2234,6 +2242,12 @@ pub async fn yearly_update(
         .ok_or(AppError::NotFound)?;
     let today = st.today();
     let year = today.year() - 1;
+    if !t.owes_update {
+        return Err(conflict(i18n::f(
+            "该称号认定于 {} 年度结束之后，无需提交该年度信息更新",
+            &[&year],
+        )));
+    }
     let on_time = update_deadline(&t.rules, year).is_some_and(|d| today <= d);
     let latest = st.store.years(&row.uscc).await?;
     let detail = match latest.first() {
@@ -2307,7 +2321,7 @@ pub async fn rereview(
         .await?
         .iter()
         .any(|e| e.tier == tier && e.kind == "update" && e.year == Some(year));
-    if !updated {
+    if t.owes_update && !updated {
         return Err(conflict(i18n::t("未按期完成年度信息更新，不具备复核资格")));
     }
     let rs = rule_set(&st, &t.rules)?;
@@ -2490,6 +2504,7 @@ pub async fn reminders_for(
             .any(|e| e.tier == dec.tier && e.kind == "update" && e.year == Some(i64::from(year)));
         if let Some(due) = update_deadline(&dec.rules, year)
             && holds
+            && owes_update(dec.valid_from.as_deref(), year)
             && !done
             && today <= due
             && due <= today + chrono::Days::new(30)

@@ -847,9 +847,7 @@ async fn app_view(st: &AppState, a: Application) -> Result<AppView, AppError> {
         .into_iter()
         .map(|s| {
             (
-                chrono::DateTime::from_timestamp(s.at, 0)
-                    .map(|t| t.date_naive().to_string())
-                    .unwrap_or_default(),
+                crate::pages::local_day(s.at),
                 kind_label(&s.status),
                 s.detail,
             )
@@ -937,9 +935,7 @@ pub async fn hub(
                 .await?
                 .into_iter()
                 .map(|a| {
-                    let when = chrono::DateTime::from_timestamp(a.at, 0)
-                        .map(|t| t.format("%Y-%m-%d %H:%M").to_string())
-                        .unwrap_or_default();
+                    let when = crate::pages::local_time(a.at, "%Y-%m-%d %H:%M");
                     let l = if a.categories == "public" {
                         i18n::t("公开信息").to_owned()
                     } else {
@@ -1039,9 +1035,7 @@ pub async fn hub(
                     .await?
                     .into_iter()
                     .map(|(stage, _, at)| {
-                        let day = chrono::DateTime::from_timestamp(at, 0)
-                            .map(|t| t.date_naive().to_string())
-                            .unwrap_or_default();
+                        let day = crate::pages::local_day(at);
                         format!("{} ({day})", kind_label(&stage))
                     })
                     .collect::<Vec<_>>()

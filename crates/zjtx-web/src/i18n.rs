@@ -148,6 +148,10 @@ impl Tr {
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
     (
+        "该称号认定于 {} 年度结束之后，无需提交该年度信息更新",
+        "This title was granted after {} ended: no yearly update is owed for that year",
+    ),
+    (
         "该企业在 {} 前不得申报（{}）",
         "This enterprise may not declare until {} ({})",
     ),

@@ -974,3 +974,15 @@ pub async fn move_district(
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/enterprises/{}", uscc.trim())))
 }
+
+/// A stored timestamp (seconds) as the local date, the calendar the workflows use.
+pub fn local_day(at: i64) -> String {
+    local_time(at, "%Y-%m-%d")
+}
+
+/// A stored timestamp (seconds) in local time, in `format`.
+pub fn local_time(at: i64, format: &str) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+        .unwrap_or_default()
+}

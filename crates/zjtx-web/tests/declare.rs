@@ -661,6 +661,32 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
             .body
             .contains(&format!("<td>{}</td>", name_of(drawn[0])))
     );
+    // A new title owes no update for a year that ended before it began.
+    let titles_page = send(&w, get(&format!("/titles/{firm}"), Some(&ent))).await;
+    assert!(
+        !titles_page.body.contains("/srdi/update"),
+        "no update is offered"
+    );
+    let ent_csrf = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/titles/{firm}/srdi/update"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        store
+            .title_events(&firm)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .all(|e| !e.kind.starts_with("update")),
+        "nothing recorded, least of all a late update"
+    );
     // A later import of the firm's figures does not take the granted title away.
     let rows: Vec<_> = zjtx_core::synth::Generator::new(9, 2025)
         .take(120)
