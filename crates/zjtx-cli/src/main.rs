@@ -102,9 +102,11 @@ enum Command {
         db: platform::DbArgs,
         #[arg(long, env = "ZJTX_LISTEN", default_value = "127.0.0.1:8080")]
         listen: String,
-        /// Mark cookies Secure (when served behind HTTPS).
-        #[arg(long, env = "ZJTX_SECURE_COOKIES")]
-        secure_cookies: bool,
+        /// Send cookies without the Secure flag: only to try the platform over plain HTTP. By
+        /// default cookies are Secure (the platform is served behind HTTPS); the demo, on the
+        /// loopback address, is the exception.
+        #[arg(long, env = "ZJTX_INSECURE_COOKIES")]
+        insecure_cookies: bool,
     },
     /// Send the reviewers' daily digest (in-app, and by e-mail when ZJTX_SMTP is set).
     Digest {
@@ -222,9 +224,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve {
             db,
             listen,
-            secure_cookies,
+            insecure_cookies,
         } => runtime()?
-            .block_on(platform::serve(&db, &listen, secure_cookies))
+            .block_on(platform::serve(&db, &listen, !insecure_cookies))
             .map(|_| ExitCode::SUCCESS),
         Command::Digest { db, base_url } => runtime()?
             .block_on(platform::digest(&db, &base_url))

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use zjtx_core::RuleSet;
 use zjtx_store::Store;
@@ -246,7 +246,31 @@ pub fn router(state: AppState) -> Router {
             get(api::evaluation),
         )
         .layer(axum::middleware::from_fn(i18n::scope))
+        .layer(axum::middleware::from_fn(security_headers))
         .with_state(state)
+}
+
+/// What every response says about itself: no framing, no sniffing, no scripts, no referrer sent
+/// off the site; and nothing kept in caches unless the handler chose to (the stylesheet).
+async fn security_headers(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    let set = |h: &mut axum::http::HeaderMap, k: header::HeaderName, v: &'static str| {
+        h.insert(k, axum::http::HeaderValue::from_static(v));
+    };
+    set(
+        h,
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; \
+         frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, header::X_FRAME_OPTIONS, "DENY");
+    set(h, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
+    set(h, header::REFERRER_POLICY, "same-origin");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, header::CACHE_CONTROL, "no-store");
+    }
+    res
 }
 
 /// Serves the application on a bound listener until `shutdown` resolves.

@@ -1325,3 +1325,81 @@ async fn search_finds_enterprises_by_their_main_products() {
     .await;
     assert!(r.body.contains(&product));
 }
+
+#[tokio::test]
+async fn every_response_forbids_framing_sniffing_and_scripts_and_firm_pages_are_not_cached() {
+    let w = world("headers").await;
+    let city = login(&w, "city").await;
+    for (path, session) in [
+        ("/login", None),
+        ("/notice", None),
+        ("/enterprises", Some(city.as_str())),
+        (
+            &*format!("/enterprises/{}", w.xihu_firm),
+            Some(city.as_str()),
+        ),
+        ("/api/v1/enterprises", Some(city.as_str())),
+        ("/no-such-page", Some(city.as_str())),
+    ] {
+        let r = router(w.state.clone())
+            .oneshot(get(path, session))
+            .await
+            .unwrap_or_else(|e| match e {});
+        let h = r.headers();
+        let value = |k: header::HeaderName| {
+            h.get(k)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let csp = value(header::CONTENT_SECURITY_POLICY);
+        assert!(
+            csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+            "{path}: {csp}"
+        );
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(value(header::X_FRAME_OPTIONS), "DENY", "{path}");
+        assert_eq!(value(header::X_CONTENT_TYPE_OPTIONS), "nosniff", "{path}");
+        assert_eq!(value(header::REFERRER_POLICY), "same-origin", "{path}");
+        assert_eq!(value(header::CACHE_CONTROL), "no-store", "{path}");
+    }
+    // The stylesheet may be cached.
+    let r = router(w.state.clone())
+        .oneshot(get("/static/app.css", None))
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert!(
+        r.headers()
+            .get(header::CACHE_CONTROL)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("max-age"))
+    );
+    // No template carries an inline style or script, which the policy would block.
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{e}")) {
+        let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        for bad in ["style=\"", "<style", "<script", "onclick=", "onsubmit="] {
+            assert!(!text.contains(bad), "{} has {bad}", path.display());
+        }
+    }
+}
+
+#[tokio::test]
+async fn cookies_are_secure_when_the_state_says_so() {
+    let w = world("secure-cookies").await;
+    let state =
+        zjtx_web::AppState::new(w.state.store.clone(), w.state.rules.as_ref().clone(), true)
+            .unwrap_or_else(|e| panic!("{e}"));
+    let r = router(state)
+        .oneshot(get("/login", None))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let cookie = r
+        .headers()
+        .get(header::SET_COOKIE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(cookie.contains("; Secure"), "{cookie}");
+}
