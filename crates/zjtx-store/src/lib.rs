@@ -1063,23 +1063,40 @@ impl Store {
         Ok(changed)
     }
 
-    /// Records a failed login: after `max` failures in a row the account is locked until `lock_until`.
-    pub async fn login_failed(&self, user_id: i64, max: i64, lock_until: i64) -> Result<()> {
-        self.exec(
-            "UPDATE users SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= ? THEN ? ELSE locked_until END WHERE id = ?",
-            &[Bind::I(max), Bind::I(lock_until), Bind::I(user_id)],
-        )
-        .await?;
-        Ok(())
+    /// Counts one more sign-in attempt under `key` in a window of `window` seconds (a new window
+    /// starts when the last has passed), in one statement, so concurrent attempts each get their
+    /// own number. Returns the attempts in the window, this one included.
+    pub async fn count_attempt(&self, key: &str, now: i64, window: i64) -> Result<i64> {
+        let sql = self.sql(
+            "INSERT INTO login_throttle (key, window_start, attempts) VALUES (?, ?, 1) \
+             ON CONFLICT (key) DO UPDATE SET \
+             attempts = CASE WHEN login_throttle.window_start <= ? THEN 1 ELSE login_throttle.attempts + 1 END, \
+             window_start = CASE WHEN login_throttle.window_start <= ? THEN excluded.window_start ELSE login_throttle.window_start END \
+             RETURNING attempts",
+        );
+        let start = now - window;
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(key).bind(now).bind(start).bind(start)
+                .fetch_one(p).await?.try_get::<i64, _>("attempts")?
+        }))
     }
 
-    pub async fn login_succeeded(&self, user_id: i64) -> Result<()> {
-        self.exec(
-            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = ?",
-            &[Bind::I(user_id)],
-        )
-        .await?;
+    /// The attempts counted under `key` in the current window, without counting one.
+    pub async fn attempts(&self, key: &str, now: i64, window: i64) -> Result<i64> {
+        let sql =
+            self.sql("SELECT attempts FROM login_throttle WHERE key = ? AND window_start > ?");
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(key).bind(now - window).fetch_optional(p).await? {
+                Some(r) => r.try_get::<i64, _>("attempts")?,
+                None => 0,
+            }
+        }))
+    }
+
+    /// Forgets the attempts under `key` (after a successful sign-in).
+    pub async fn clear_attempts(&self, key: &str) -> Result<()> {
+        self.exec("DELETE FROM login_throttle WHERE key = ?", &[Bind::S(key)])
+            .await?;
         Ok(())
     }
 
@@ -1198,6 +1215,24 @@ impl Store {
             sqlx::query(safe(&sql)).bind(now()).bind(user_id).bind(action).bind(target).bind(detail).execute(p).await?;
         });
         Ok(())
+    }
+
+    /// The audit records of one action, oldest first.
+    pub async fn audit_by_action(&self, action: &str) -> Result<Vec<AuditRecord>> {
+        let sql = self.sql(
+            "SELECT at, user_id, action, target, detail FROM audit_log WHERE action = ? ORDER BY id",
+        );
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(action).fetch_all(p).await?.iter()
+                .map(|r| Ok(AuditRecord {
+                    at: r.try_get("at")?,
+                    user_id: r.try_get("user_id")?,
+                    action: r.try_get("action")?,
+                    target: r.try_get("target")?,
+                    detail: r.try_get("detail")?,
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// The audit records about a target, newest first.

@@ -368,31 +368,33 @@ async fn users_sessions_lockout_and_audit() {
             "the hash never appears in Debug"
         );
 
-        s.login_failed(id, 3, 9_999_999_999)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        s.login_failed(id, 3, 9_999_999_999)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+        // Sign-in attempts are counted per key in a window; a new window starts afresh.
+        for n in 1..=3 {
+            assert_eq!(
+                s.count_attempt("acct:1.2.3.4:xihu", 1_000, 900).await.ok(),
+                Some(n),
+                "{b}"
+            );
+        }
         assert_eq!(
-            s.user_by_name("xihu")
-                .await
-                .ok()
-                .flatten()
-                .and_then(|u| u.locked_until),
-            None
+            s.attempts("acct:1.2.3.4:xihu", 1_000, 900).await.ok(),
+            Some(3)
         );
-        s.login_failed(id, 3, 9_999_999_999)
+        assert_eq!(
+            s.attempts("acct:1.2.3.4:xihu", 1_900, 900).await.ok(),
+            Some(0)
+        );
+        assert_eq!(
+            s.count_attempt("acct:1.2.3.4:xihu", 1_900, 900).await.ok(),
+            Some(1),
+            "{b}: the window passed"
+        );
+        s.clear_attempts("acct:1.2.3.4:xihu")
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(
-            s.user_by_name("xihu")
-                .await
-                .ok()
-                .flatten()
-                .and_then(|u| u.locked_until),
-            Some(9_999_999_999),
-            "{b}: locked after 3"
+            s.attempts("acct:1.2.3.4:xihu", 1_900, 900).await.ok(),
+            Some(0)
         );
         assert!(s.set_password("xihu", "h2").await.unwrap_or(false));
         let u2 = s
@@ -942,12 +944,41 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let pool = s.experts().await.unwrap_or_default();
         assert_eq!(pool[0].conflicts.len(), 2, "{b}: {:?}", pool[0].conflicts);
-        s.record_draw(batch, "s1", 1, "{}", "[]", &[(d, ex)], None)
+        // The first round's seed is committed before the draw; a second commitment does not
+        // replace it; each draw commits the next round's.
+        for (seed, hash) in [("s1", "h1"), ("other", "h-other")] {
+            s.commit_seed(batch, seed, hash, None)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        assert_eq!(
+            s.next_seed(batch).await.ok().flatten(),
+            Some(("s1".to_owned(), "h1".to_owned())),
+            "{b}"
+        );
+        s.record_draw(batch, "s1", 1, "{}", "[]", &[(d, ex)], ("s2", "h2"), None)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
-        s.record_draw(batch, "s2", 1, "{}", "[]", &[], None)
+        assert_eq!(
+            s.next_seed(batch).await.ok().flatten(),
+            Some(("s2".to_owned(), "h2".to_owned())),
+            "{b}"
+        );
+        s.record_draw(batch, "s2", 1, "{}", "[]", &[], ("s3", "h3"), None)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let commits: Vec<(i64, String)> = s
+            .seed_commits(batch)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| (c.round, c.commitment))
+            .collect();
+        assert_eq!(
+            commits,
+            [(1, "h1".into()), (2, "h2".into()), (3, "h3".into())],
+            "{b}"
+        );
         let rounds: Vec<i64> = s
             .draws_of(batch)
             .await
@@ -974,6 +1005,7 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             reason: "ok",
             opinions: "{}",
             score: Some(n),
+            overrides: None,
         };
         s.record_score(d, score(80), None)
             .await

@@ -79,15 +79,31 @@ pub struct TokenResponse {
 /// `POST /api/v1/auth/token`: a bearer token for a user name and password.
 pub async fn token(
     State(st): State<AppState>,
+    parts: axum::http::request::Parts,
     Json(req): Json<TokenRequest>,
 ) -> Result<Response, ApiError> {
-    match auth::authenticate(&st, &req.username, &req.password).await? {
+    let source = auth::client_addr(&parts);
+    match auth::authenticate(&st, &source, &req.username, &req.password).await? {
         auth::LoginOutcome::Ok(user) => {
-            let token = auth::open_session(&st, &user, "api").await?;
+            let token = auth::open_session(&st, &user, &format!("api {source}")).await?;
             Ok((StatusCode::OK, Json(TokenResponse { token })).into_response())
         }
-        auth::LoginOutcome::Invalid => Ok((StatusCode::UNAUTHORIZED, Json(json!({ "error": "invalid user name or password" }))).into_response()),
-        auth::LoginOutcome::Locked => Ok((StatusCode::LOCKED, Json(json!({ "error": "too many failed attempts; the account is locked for 15 minutes" }))).into_response()),
+        auth::LoginOutcome::Invalid => Ok((
+            StatusCode::UNAUTHORIZED,
+            Json(json!({ "error": "invalid user name or password" })),
+        )
+            .into_response()),
+        auth::LoginOutcome::Throttled => Ok((
+            StatusCode::TOO_MANY_REQUESTS,
+            [(
+                axum::http::header::RETRY_AFTER,
+                auth::THROTTLE_SECS.to_string(),
+            )],
+            Json(
+                json!({ "error": "too many sign-in attempts from this address; try again later" }),
+            ),
+        )
+            .into_response()),
     }
 }
 
@@ -262,7 +278,7 @@ pub async fn openapi() -> Json<Value> {
             "/api/v1/auth/token": { "post": {
                 "summary": "Exchange a user name and password for a bearer token", "security": [],
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
-                "responses": { "200": { "description": "a token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } }, "401": err, "423": err } } },
+                "responses": { "200": { "description": "a token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } }, "401": err, "429": err } } },
             "/api/v1/enterprises": { "get": {
                 "summary": "One page of the enterprises in the caller's scope (keyset paging: pass `next` as `after`)",
                 "parameters": list_params,

@@ -15,9 +15,11 @@ use crate::error::AppError;
 pub const SESSION_COOKIE: &str = "zjtx_session";
 /// A token for forms shown before login (the login form itself), checked against a cookie.
 pub const PRE_COOKIE: &str = "zjtx_pre";
-/// Failed logins in a row that lock an account, and for how long.
-pub const MAX_FAILED_LOGINS: i64 = 5;
-pub const LOCK_SECS: i64 = 15 * 60;
+/// Sign-in attempts one source may make at one account name (known or not) in a window, and
+/// failed attempts it may make at all names together; the window.
+pub const MAX_ATTEMPTS_PER_ACCOUNT: i64 = 5;
+pub const MAX_FAILURES_PER_SOURCE: i64 = 30;
+pub const THROTTLE_SECS: i64 = 15 * 60;
 pub const SESSION_SECS: i64 = 8 * 3600;
 
 /// Hashes a password with argon2id (random salt, default parameters), as a PHC string.
@@ -157,45 +159,85 @@ pub enum LoginOutcome {
     Ok(User),
     /// Unknown user, disabled account or wrong password: one answer for all, so names cannot be probed.
     Invalid,
-    Locked,
+    /// This source made too many attempts: it waits, whether or not the name exists. Nobody else
+    /// is kept out of the account.
+    Throttled,
 }
 
-/// Checks a user name and password, counting failures and locking the account after
-/// `MAX_FAILED_LOGINS` in a row. Every attempt is audited.
+/// The address a request came from: the peer, or, when the peer is a proxy on this machine, the
+/// last address it appended to `X-Forwarded-For`. "unknown" without either.
+pub fn client_addr(parts: &Parts) -> String {
+    let peer = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let forwarded = parts
+        .headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .and_then(|v| v.parse::<std::net::IpAddr>().ok());
+    match (peer, forwarded) {
+        (Some(p), Some(f)) if p.is_loopback() => f.to_string(),
+        (Some(p), _) => p.to_string(),
+        (None, _) => "unknown".to_owned(),
+    }
+}
+
+/// Checks a user name and password. Attempts are counted before the password is checked, in one
+/// statement per key, so concurrent guesses cannot outrun the count: a source gets
+/// `MAX_ATTEMPTS_PER_ACCOUNT` attempts at one name and `MAX_FAILURES_PER_SOURCE` failures in all
+/// per window, unknown names counted as known ones, and a success clears its name's count. Every
+/// attempt is audited with its source, refused ones included.
 pub async fn authenticate(
     st: &AppState,
+    source: &str,
     username: &str,
     password: &str,
 ) -> Result<LoginOutcome, AppError> {
     let now = zjtx_store::now();
-    let user = st.store.user_by_name(username.trim()).await?;
-    let Some(user) = user.filter(|u| !u.disabled) else {
-        // Same work as a wrong password.
-        let (pw, dummy) = (password.to_owned(), st.dummy_hash.clone());
-        let _ = tokio::task::spawn_blocking(move || verify_password(&pw, &dummy)).await;
-        return Ok(LoginOutcome::Invalid);
-    };
-    if user.locked_until.is_some_and(|t| t > now) {
+    let name = username.trim();
+    let account_key = format!("acct:{source}:{}", name.to_lowercase());
+    let source_key = format!("src:{source}");
+    let tries = st
+        .store
+        .count_attempt(&account_key, now, THROTTLE_SECS)
+        .await?;
+    let failures = st.store.attempts(&source_key, now, THROTTLE_SECS).await?;
+    let user = st.store.user_by_name(name).await?;
+    let detail = format!("{source} {name:?}");
+    let user_id = user.as_ref().map(|u| u.id);
+    if tries > MAX_ATTEMPTS_PER_ACCOUNT || failures >= MAX_FAILURES_PER_SOURCE {
         st.store
-            .audit(Some(user.id), "login_locked", None, "")
+            .audit(user_id, "login_throttled", None, &detail)
             .await?;
-        return Ok(LoginOutcome::Locked);
+        return Ok(LoginOutcome::Throttled);
     }
-    let (pw, hash) = (password.to_owned(), user.password_hash.clone());
+    // The same work whether or not the account exists.
+    let hash = user
+        .as_ref()
+        .filter(|u| !u.disabled)
+        .map_or_else(|| st.dummy_hash.clone(), |u| u.password_hash.clone());
+    let pw = password.to_owned();
     let ok = tokio::task::spawn_blocking(move || verify_password(&pw, &hash))
         .await
         .unwrap_or(false);
-    if !ok {
-        st.store
-            .login_failed(user.id, MAX_FAILED_LOGINS, now + LOCK_SECS)
-            .await?;
-        st.store
-            .audit(Some(user.id), "login_failed", None, "")
-            .await?;
-        return Ok(LoginOutcome::Invalid);
+    match user.filter(|u| ok && !u.disabled) {
+        Some(user) => {
+            st.store.clear_attempts(&account_key).await?;
+            Ok(LoginOutcome::Ok(user))
+        }
+        None => {
+            st.store
+                .count_attempt(&source_key, now, THROTTLE_SECS)
+                .await?;
+            st.store
+                .audit(user_id, "login_failed", None, &detail)
+                .await?;
+            Ok(LoginOutcome::Invalid)
+        }
     }
-    st.store.login_succeeded(user.id).await?;
-    Ok(LoginOutcome::Ok(user))
 }
 
 /// Opens a session for a user; returns its token (for the cookie or the bearer header).

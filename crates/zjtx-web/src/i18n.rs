@@ -937,8 +937,8 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("企业名单", "Enterprises"),
     ("用户名或密码错误", "Wrong user name or password"),
     (
-        "密码错误次数过多，账户已暂时锁定，请15分钟后再试",
-        "Too many failed attempts: the account is locked for 15 minutes",
+        "登录尝试次数过多，请15分钟后再试",
+        "Too many sign-in attempts: try again in 15 minutes",
     ),
     ("营业收入下限", "Revenue from"),
     ("营业收入上限", "Revenue up to"),

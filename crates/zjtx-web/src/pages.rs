@@ -131,16 +131,15 @@ pub async fn login(
         )
             .into_response())
     };
-    let user = match auth::authenticate(&st, &f.username, &f.password).await? {
+    let source = auth::client_addr(&parts);
+    let user = match auth::authenticate(&st, &source, &f.username, &f.password).await? {
         auth::LoginOutcome::Ok(u) => u,
         auth::LoginOutcome::Invalid => return again(crate::i18n::t("用户名或密码错误")),
-        auth::LoginOutcome::Locked => {
-            return again(crate::i18n::t(
-                "密码错误次数过多，账户已暂时锁定，请15分钟后再试",
-            ));
+        auth::LoginOutcome::Throttled => {
+            return again(crate::i18n::t("登录尝试次数过多，请15分钟后再试"));
         }
     };
-    let token = auth::open_session(&st, &user, "form").await?;
+    let token = auth::open_session(&st, &user, &format!("form {source}")).await?;
     Ok((
         [(SET_COOKIE, auth::session_cookie(&token, st.secure_cookies))],
         Redirect::to("/"),

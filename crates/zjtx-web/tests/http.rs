@@ -49,8 +49,9 @@ async fn login_needs_the_forms_token_and_locks_after_repeated_failures() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
-    // Wrong passwords: a generic message; after five, even the right one is refused for a while.
-    for _ in 0..auth::MAX_FAILED_LOGINS {
+    // Wrong passwords: a generic message; after five attempts at one name, this source waits,
+    // even with the right password.
+    for _ in 0..auth::MAX_ATTEMPTS_PER_ACCOUNT {
         let r = send(
             &w,
             post(
@@ -72,9 +73,21 @@ async fn login_needs_the_forms_token_and_locks_after_repeated_failures() {
         ),
     )
     .await;
-    assert!(r.body.contains("账户已暂时锁定"), "{}", r.body);
+    assert!(r.body.contains("登录尝试次数过多"), "{}", r.body);
     assert!(cookie_value(&r.cookies, auth::SESSION_COOKIE).is_none());
-    // An unknown name gets the same answer as a wrong password.
+    // An unknown name gets the same answers as a known one.
+    for _ in 0..auth::MAX_ATTEMPTS_PER_ACCOUNT {
+        let r = send(
+            &w,
+            post(
+                "/login",
+                Some(&cookie),
+                &format!("username=ghost&password=nope&csrf={csrf}"),
+            ),
+        )
+        .await;
+        assert!(r.body.contains("用户名或密码错误"));
+    }
     let r = send(
         &w,
         post(
@@ -84,13 +97,95 @@ async fn login_needs_the_forms_token_and_locks_after_repeated_failures() {
         ),
     )
     .await;
-    assert!(r.body.contains("用户名或密码错误"));
+    assert!(r.body.contains("登录尝试次数过多"));
     // Another account signs in.
     let session = login(&w, "xihu").await;
     assert_eq!(
         send(&w, get("/enterprises", Some(&session))).await.status,
         StatusCode::OK
     );
+}
+
+/// A token request from `addr`, as the server sees it (the peer address of the connection).
+fn token_from(addr: &str, user: &str, password: &str) -> Request<Body> {
+    let mut req = Request::post("/api/v1/auth/token")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(
+            "{{\"username\":\"{user}\",\"password\":\"{password}\"}}"
+        )))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let peer: std::net::SocketAddr = format!("{addr}:40000")
+        .parse()
+        .unwrap_or_else(|e| panic!("{e}"));
+    req.extensions_mut()
+        .insert(axum::extract::ConnectInfo(peer));
+    req
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_guesses_get_five_checks_and_the_account_stays_open_to_others() {
+    let w = world("throttle").await;
+    // Forty guesses at once from one address.
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..40 {
+        let state = w.state.clone();
+        set.spawn(async move {
+            router(state)
+                .oneshot(token_from("203.0.113.9", "city", "guess"))
+                .await
+                .map(|r| r.status())
+                .unwrap_or_else(|e| match e {})
+        });
+    }
+    let answers: Vec<StatusCode> = set.join_all().await;
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let checked = answers
+        .iter()
+        .filter(|s| **s == StatusCode::UNAUTHORIZED)
+        .count();
+    assert_eq!(
+        checked as i64,
+        auth::MAX_ATTEMPTS_PER_ACCOUNT,
+        "{refused} refused"
+    );
+    assert_eq!(refused + checked, 40);
+    // Every attempt is in the audit log with its address.
+    let failed = w
+        .state
+        .store
+        .audit_by_action("login_failed")
+        .await
+        .unwrap_or_default();
+    assert_eq!(failed.len() as i64, auth::MAX_ATTEMPTS_PER_ACCOUNT);
+    assert!(failed.iter().all(|a| {
+        a.detail
+            .as_deref()
+            .is_some_and(|d| d.starts_with("203.0.113.9 "))
+    }));
+    // The same answers for a name that does not exist.
+    let mut ghost = Vec::new();
+    for _ in 0..=auth::MAX_ATTEMPTS_PER_ACCOUNT {
+        ghost.push(
+            send(&w, token_from("203.0.113.9", "ghost", "guess"))
+                .await
+                .status,
+        );
+    }
+    let mut city = Vec::new();
+    for _ in 0..=auth::MAX_ATTEMPTS_PER_ACCOUNT {
+        city.push(
+            send(&w, token_from("203.0.113.10", "city", "guess"))
+                .await
+                .status,
+        );
+    }
+    assert_eq!(ghost, city);
+    // The bureau, from its own address, signs in as usual.
+    let r = send(&w, token_from("198.51.100.7", "city", PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
 
 #[tokio::test]

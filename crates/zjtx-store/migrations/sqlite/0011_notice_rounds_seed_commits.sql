@@ -21,3 +21,11 @@ CREATE TABLE seed_commits (
 -- A city approval without every drawn expert's score, or a recognition against a failing
 -- evaluation, carries its reason: JSON {"scores": reason, "evaluation": reason}.
 ALTER TABLE reviews ADD COLUMN overrides TEXT;
+
+-- Sign-in attempts counted per source and account name (known or not) in a window: a source is
+-- slowed down, an account is never locked for everyone.
+CREATE TABLE login_throttle (
+    key          TEXT PRIMARY KEY,
+    window_start INTEGER NOT NULL,
+    attempts     INTEGER NOT NULL
+);
