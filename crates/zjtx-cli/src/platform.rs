@@ -63,7 +63,8 @@ pub enum UserCommand {
         #[arg(long)]
         password: Option<String>,
     },
-    /// Set a new password (read from standard input unless --password); unlocks the account.
+    /// Set a new password (read from standard input unless --password); ends every session of
+    /// the account.
     Passwd {
         username: String,
         #[arg(long)]
@@ -87,7 +88,7 @@ fn parse_role(s: &str) -> Result<Role, String> {
     })
 }
 
-fn read_password(given: Option<String>) -> Result<String> {
+fn read_password(given: Option<String>, username: &str) -> Result<String> {
     let pw = match given {
         Some(p) => p,
         None => {
@@ -99,9 +100,7 @@ fn read_password(given: Option<String>) -> Result<String> {
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    if pw.chars().count() < 10 {
-        bail!("the password must have at least 10 characters");
-    }
+    zjtx_web::password::check(&pw, username).map_err(|w| anyhow::anyhow!(w.english()))?;
     Ok(pw)
 }
 
@@ -127,7 +126,7 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
                         .map_err(|e| anyhow::anyhow!("--uscc {u:?} {e}"))
                 })
                 .transpose()?;
-            let hash = zjtx_web::auth::hash_password(&read_password(password)?)
+            let hash = zjtx_web::auth::hash_password(&read_password(password, &username)?)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             let id = store
                 .add_user(&NewUser {
@@ -144,10 +143,14 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
             eprintln!("added {username} ({}), id {id}", role.key());
         }
         UserCommand::Passwd { username, password } => {
-            let hash = zjtx_web::auth::hash_password(&read_password(password)?)
+            let hash = zjtx_web::auth::hash_password(&read_password(password, &username)?)
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             if !store.set_password(&username, &hash).await? {
                 bail!("no user {username:?}");
+            }
+            // A new password ends every session of the account.
+            if let Some(u) = store.user_by_name(&username).await? {
+                store.end_sessions(u.id, None).await?;
             }
             store
                 .audit(None, "user_passwd", Some(&username), "")
@@ -416,10 +419,19 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
         .next()
         .context("the demo city has no enterprise in 西湖区")?;
     let password = match password {
-        Some(p) => p,
-        None => {
-            zjtx_web::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?[..16].to_owned()
+        Some(p) => {
+            // The demo's accounts are real accounts: the same policy holds.
+            zjtx_web::password::check(&p, "demo")
+                .map_err(|w| anyhow::anyhow!("--demo-password: {}", w.english()))?;
+            p
         }
+        None => loop {
+            let token = zjtx_web::auth::random_token().map_err(|e| anyhow::anyhow!("{e}"))?;
+            let p = format!("Zj-{}", &token[..16]);
+            if zjtx_web::password::check(&p, "demo").is_ok() {
+                break p;
+            }
+        },
     };
     let hash = zjtx_web::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let accounts = [

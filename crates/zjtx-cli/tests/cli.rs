@@ -252,3 +252,59 @@ fn the_template_has_chinese_headers_validation_and_an_explanation_sheet() {
     let o = zjtx(&["evaluate", p(&t)]);
     assert!(o.status.success(), "{}", text(&o.stderr));
 }
+
+#[test]
+fn accounts_get_passwords_only_under_the_policy() {
+    let d = tmpdir("users");
+    let data = p(&d);
+    for (pw, why) in [
+        ("aaaaaaaaaa", "two kinds"),
+        ("short-1", "at least 10"),
+        ("qwerty123456", "too common"),
+        ("auditor-2026-desk", "contains the user name"),
+    ] {
+        let o = zjtx(&[
+            "user",
+            "--data",
+            data,
+            "add",
+            "auditor",
+            "--role",
+            "city",
+            "--region",
+            "330100",
+            "--password",
+            pw,
+        ]);
+        assert!(!o.status.success(), "{pw} was accepted");
+        let err = text(&o.stderr);
+        assert!(
+            err.contains(why) || (why == "contains the user name" && err.contains("user name")),
+            "{pw}: {err}"
+        );
+    }
+    let o = zjtx(&[
+        "user",
+        "--data",
+        data,
+        "add",
+        "auditor",
+        "--role",
+        "city",
+        "--region",
+        "330100",
+        "--password",
+        "Westlake-ledger-9",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = zjtx(&[
+        "user",
+        "--data",
+        data,
+        "passwd",
+        "auditor",
+        "--password",
+        "1111111111",
+    ]);
+    assert!(!o.status.success());
+}

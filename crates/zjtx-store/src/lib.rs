@@ -1132,6 +1132,15 @@ impl Store {
         }))
     }
 
+    /// Ends every session of a user but the one whose token hash is `except`.
+    pub async fn end_sessions(&self, user_id: i64, except: Option<&str>) -> Result<u64> {
+        self.exec(
+            "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?",
+            &[Bind::I(user_id), Bind::S(except.unwrap_or(""))],
+        )
+        .await
+    }
+
     pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
         self.exec(
             "DELETE FROM sessions WHERE token_hash = ?",

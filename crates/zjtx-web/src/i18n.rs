@@ -148,6 +148,36 @@ impl Tr {
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
     (
+        "密码至少需要 {} 个字符",
+        "The password needs at least {} characters",
+    ),
+    (
+        "密码最多 {} 个字符",
+        "The password may have at most {} characters",
+    ),
+    (
+        "密码须包含至少两类字符（小写字母、大写字母、数字、其他字符）",
+        "The password must mix at least two kinds of characters (lower-case, upper-case, digits, others)",
+    ),
+    (
+        "这个密码过于常见或包含用户名，容易被猜中",
+        "This password is too common or contains the user name, and is easily guessed",
+    ),
+    ("当前密码不正确", "The current password is not right"),
+    ("两次输入的新密码不一致", "The two new passwords differ"),
+    ("修改密码", "Change the password"),
+    (
+        "密码已修改，其他设备上的登录已退出。",
+        "The password is changed; sessions on other devices have ended.",
+    ),
+    ("当前密码", "Current password"),
+    ("新密码", "New password"),
+    (
+        "至少 10 个字符，包含至少两类字符，不要使用常见密码或用户名。",
+        "At least 10 characters of at least two kinds; no common password, no user name.",
+    ),
+    ("再次输入新密码", "New password again"),
+    (
         "该称号认定于 {} 年度结束之后，无需提交该年度信息更新",
         "This title was granted after {} ended: no yearly update is owed for that year",
     ),

@@ -21,6 +21,7 @@ pub mod i18n;
 pub mod import;
 pub mod mail;
 pub mod pages;
+pub mod password;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -153,6 +154,7 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))
         .route("/account", get(pages::account))
+        .route("/account/password", post(pages::change_password))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/enterprises", get(pages::enterprises))
         .route("/enterprises/export.xlsx", get(import::export))

@@ -183,13 +183,94 @@ pub async fn home(user: CurrentUser) -> Result<Redirect, AppError> {
 pub struct AccountPage {
     pub tr: crate::i18n::Tr,
     pub nav: Nav,
+    /// The field of the password form in error ("current", "new", "confirm") and why.
+    pub error: Option<(&'static str, String)>,
+    pub changed: bool,
 }
 
-pub async fn account(user: CurrentUser) -> AccountPage {
+pub async fn account(user: CurrentUser, Query(q): Query<ChangedQuery>) -> AccountPage {
     AccountPage {
         tr: crate::i18n::Tr,
         nav: Nav::of(&user),
+        error: None,
+        changed: q.changed.is_some(),
     }
+}
+
+#[derive(Deserialize)]
+pub struct ChangedQuery {
+    pub changed: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub current: String,
+    #[serde(default)]
+    pub new: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// `POST /account/password`: a user changes their own password, giving the current one; every
+/// other session of the account ends. Attempts at the current password count like sign-ins.
+pub async fn change_password(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    parts: axum::http::request::Parts,
+    Form(f): Form<PasswordForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let again = |field: &'static str, msg: String| -> Result<Response, AppError> {
+        Ok((
+            axum::http::StatusCode::BAD_REQUEST,
+            AccountPage {
+                tr: crate::i18n::Tr,
+                nav: Nav::of(&user),
+                error: Some((field, msg)),
+                changed: false,
+            },
+        )
+            .into_response())
+    };
+    let source = auth::client_addr(&parts);
+    match auth::authenticate(&st, &source, &user.user.username, &f.current).await? {
+        auth::LoginOutcome::Ok(_) => {}
+        auth::LoginOutcome::Invalid => {
+            return again("current", crate::i18n::t("当前密码不正确").to_owned());
+        }
+        auth::LoginOutcome::Throttled => {
+            return again(
+                "current",
+                crate::i18n::t("登录尝试次数过多，请15分钟后再试").to_owned(),
+            );
+        }
+    }
+    if let Err(weak) = crate::password::check(&f.new, &user.user.username) {
+        return again("new", weak.message());
+    }
+    if f.new != f.confirm {
+        return again(
+            "confirm",
+            crate::i18n::t("两次输入的新密码不一致").to_owned(),
+        );
+    }
+    let hash = auth::hash_password(&f.new)?;
+    st.store.set_password(&user.user.username, &hash).await?;
+    let ended = st
+        .store
+        .end_sessions(user.user.id, Some(&user.token_hash))
+        .await?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "password.change",
+            None,
+            &format!("{source}; {ended} other sessions ended"),
+        )
+        .await?;
+    Ok(Redirect::to("/account?changed=1").into_response())
 }
 
 // ---- the enterprise list ------------------------------------------------------------------------

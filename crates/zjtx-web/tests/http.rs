@@ -1098,6 +1098,7 @@ async fn every_route_by_every_role_authorisation_table() {
             "/import/x/commit",
             chains.as_str(),
             district.as_str(),
+            "/account/password",
         ] {
             let r = send(&w, post(route, session.as_deref(), "csrf=")).await;
             let want = if session.is_none() {
@@ -1497,4 +1498,75 @@ async fn cookies_are_secure_when_the_state_says_so() {
         .unwrap_or_default()
         .to_owned();
     assert!(cookie.contains("; Secure"), "{cookie}");
+}
+
+#[tokio::test]
+async fn a_user_changes_their_own_password_under_the_policy_and_other_sessions_end() {
+    let w = world("password").await;
+    let here = login(&w, "xihu").await;
+    let elsewhere = login(&w, "xihu").await;
+    let csrf = csrf_of(&w, &here).await;
+    let change = |current: &str, new: &str, confirm: &str| {
+        post(
+            "/account/password",
+            Some(&here),
+            &format!(
+                "csrf={csrf}&current={}&new={}&confirm={}",
+                zjtx_web::pages::urlencode(current),
+                zjtx_web::pages::urlencode(new),
+                zjtx_web::pages::urlencode(confirm)
+            ),
+        )
+    };
+    let cases = [
+        (
+            "wrong-password-1",
+            "Lake-west-pass-26",
+            "Lake-west-pass-26",
+            "当前密码不正确",
+        ),
+        (PASSWORD, "aaaaaaaaaa", "aaaaaaaaaa", "至少两类字符"),
+        (PASSWORD, "short1", "short1", "至少需要 10 个字符"),
+        (PASSWORD, "qwerty123456", "qwerty123456", "过于常见"),
+        (
+            PASSWORD,
+            "Lake-west-pass-26",
+            "Lake-west-pass-27",
+            "两次输入的新密码不一致",
+        ),
+    ];
+    for (current, new, confirm, message) in cases {
+        let r = send(&w, change(current, new, confirm)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{new}");
+        assert!(
+            r.body.contains("field-error") && r.body.contains(message),
+            "{new}: {}",
+            r.body
+        );
+    }
+    // Nothing changed so far: both sessions live.
+    assert_eq!(
+        send(&w, get("/account", Some(&elsewhere))).await.status,
+        StatusCode::OK
+    );
+    let r = send(
+        &w,
+        change(PASSWORD, "Lake-west-pass-26", "Lake-west-pass-26"),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(r.location, "/account?changed=1");
+    assert_eq!(
+        send(&w, get("/account", Some(&here))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&w, get("/account", Some(&elsewhere))).await.status,
+        StatusCode::SEE_OTHER,
+        "the other session ended"
+    );
+    let r = send(&w, token_from("192.0.2.1", "xihu", "Lake-west-pass-26")).await;
+    assert_eq!(r.status, StatusCode::OK, "the new password works");
+    let r = send(&w, token_from("192.0.2.1", "xihu", PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the old one does not");
 }
