@@ -578,6 +578,15 @@ pub struct HeaderMap {
     pub unknown: Vec<(usize, String)>,
 }
 
+/// The most characters a cell of a column may hold: an enterprise's name 200 (the longest
+/// registered names are under 100), its main products 1,000, any other cell 200.
+pub fn max_chars(col: Col) -> usize {
+    match col {
+        Col::MainProducts => 1000,
+        _ => 200,
+    }
+}
+
 impl HeaderMap {
     /// Reads a header row. Errors: a column named twice, a required column missing.
     pub fn parse<'a>(
@@ -652,6 +661,11 @@ impl HeaderMap {
                 column: Some(col.key().into()),
                 message: m,
             };
+            let limit = max_chars(*col);
+            if cell.chars().count() > limit {
+                errors.push(err(format!("is longer than {limit} characters")));
+                continue;
+            }
             match col {
                 Col::Uscc => match Uscc::parse(cell) {
                     Ok(u) => uscc = Some(u),

@@ -779,6 +779,14 @@ impl Store {
 
     // ---- evidence -----------------------------------------------------------------------------
 
+    /// Whether any evidence record holds the file of this SHA-256.
+    pub async fn evidence_exists(&self, sha256: &str) -> Result<bool> {
+        let sql = self.sql("SELECT 1 AS one FROM evidence WHERE sha256 = ? LIMIT 1");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(sha256).fetch_optional(p).await?.is_some()
+        }))
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub async fn add_evidence(
         &self,

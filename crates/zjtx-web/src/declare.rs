@@ -827,6 +827,10 @@ pub async fn upload_evidence(
     if seat(&st, &user, &d).await? != Seat::Owner {
         return Err(AppError::Forbidden);
     }
+    // Nothing is written for a declaration that can no longer take evidence.
+    if !status::EDITABLE.contains(&d.status.as_str()) {
+        return Err(conflict(i18n::t("该申报已提交，不能再修改")));
+    }
     let rule = rule.unwrap_or_default();
     if !zjtx_core::trace::RuleId::ALL
         .iter()
@@ -854,7 +858,8 @@ pub async fn upload_evidence(
         .collect();
     // Stored by content: the same file twice is one file on disk.
     let path = st.evidence_dir.join(&hash);
-    if tokio::fs::metadata(&path).await.is_err() {
+    let fresh = tokio::fs::metadata(&path).await.is_err();
+    if fresh {
         tokio::fs::create_dir_all(&st.evidence_dir)
             .await
             .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
@@ -866,7 +871,8 @@ pub async fn upload_evidence(
             .await
             .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
     }
-    st.store
+    let added = st
+        .store
         .add_evidence(
             id,
             rule.trim(),
@@ -876,7 +882,14 @@ pub async fn upload_evidence(
             &hash,
             Some(user.user.id),
         )
-        .await?;
+        .await;
+    if let Err(e) = added {
+        // A refused record leaves no file behind (unless another record holds the same bytes).
+        if fresh && !st.store.evidence_exists(&hash).await? {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        return Err(e.into());
+    }
     Ok(Redirect::to(&format!("/declarations/{id}#evidence")).into_response())
 }
 
@@ -1316,6 +1329,9 @@ pub async fn add_expert(
         .collect();
     if f.name.trim().is_empty() || fields.is_empty() {
         return Err(AppError::BadRequest(i18n::t("请填写姓名与评审领域").into()));
+    }
+    if f.name.trim().chars().count() > 100 || f.fields.chars().count() > 500 {
+        return Err(AppError::BadRequest(i18n::t("内容过长").into()));
     }
     st.store
         .add_expert(

@@ -1882,7 +1882,7 @@ pub async fn create_institution(
     }
     let name = field(&form, "name").trim();
     let kind = field(&form, "kind");
-    if name.is_empty() || !fin::INSTITUTION_KINDS.contains(&kind) {
+    if name.is_empty() || name.chars().count() > 100 || !fin::INSTITUTION_KINDS.contains(&kind) {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])));
     }
     let id = st
@@ -1918,7 +1918,7 @@ pub async fn create_event(
     let title = field(&form, "title").trim();
     let date = chrono::NaiveDate::parse_from_str(field(&form, "held_on").trim(), "%Y-%m-%d")
         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])))?;
-    if title.is_empty() {
+    if title.is_empty() || title.chars().count() > 200 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
     }
     // A district office holds events in its own district.
@@ -1967,6 +1967,9 @@ pub async fn add_participant(
         ),
     };
     let outcome = field(&form, "outcome").trim();
+    if who.chars().count() > 200 || outcome.chars().count() > 1000 {
+        return Err(bad(i18n::t("内容过长").to_owned()));
+    }
     let amt = match field(&form, "amount").trim() {
         "" => None,
         v => Some(amount(v, i18n::t("金额"))?),

@@ -148,6 +148,10 @@ impl Tr {
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
     (
+        "该申报已提交，不能再修改",
+        "The declaration has been submitted and can no longer be changed",
+    ),
+    (
         "密码至少需要 {} 个字符",
         "The password needs at least {} characters",
     ),

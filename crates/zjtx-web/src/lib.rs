@@ -145,6 +145,9 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// The largest form or JSON body a route without an upload accepts.
+pub const MAX_FORM: usize = 256 << 10;
+
 /// Every route of the application.
 pub fn router(state: AppState) -> Router {
     Router::new()
@@ -249,6 +252,8 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn(i18n::scope))
         .layer(axum::middleware::from_fn(security_headers))
+        // Forms and JSON: 256 KB at most (the import and the evidence routes set their own).
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
         .with_state(state)
 }
 

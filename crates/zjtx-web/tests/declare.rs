@@ -253,6 +253,14 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status_of(&w, decl).await, "submitted");
+    // Submitted, no evidence can be added, and a refused file leaves nothing on disk.
+    let other_pdf = [PDF, b"% another file\n"].concat();
+    let (ct, body) = multipart_evidence(&ent_csrf, &rule, "late.pdf", &other_pdf);
+    let r = send(&w, upload(&ev_path, &ent, &ct, body)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let late_hash = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&other_pdf));
+    assert!(!evidence_dir.join(&late_hash).exists());
+    assert_eq!(store.evidence_of(decl).await.unwrap_or_default().len(), 1);
     // Submitted, the figures are frozen.
     let r = send(
         &w,

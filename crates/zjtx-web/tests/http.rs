@@ -1570,3 +1570,72 @@ async fn a_user_changes_their_own_password_under_the_policy_and_other_sessions_e
     let r = send(&w, token_from("192.0.2.1", "xihu", PASSWORD)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED, "the old one does not");
 }
+
+#[tokio::test]
+async fn inputs_are_bounded_and_say_their_bounds() {
+    let w = world("bounds").await;
+    let city = login(&w, "city").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&city))).await.body);
+    // A name of half a million characters is a located error, not a stored name.
+    let mut row = world_row(&w.xihu_firm);
+    row.name = "名".repeat(500_000);
+    let r = send(
+        &w,
+        multipart("/import", &city, &csrf, "long.csv", &csv_of(&[row])),
+    )
+    .await;
+    assert!(
+        r.body.contains("column name") && r.body.contains("longer than 200 characters"),
+        "{}",
+        &r.body[..r.body.len().min(2000)]
+    );
+    assert!(
+        !r.body.contains(&"名".repeat(300)),
+        "the value is not echoed"
+    );
+    // The upload route takes files far larger than a form may be.
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(5, 2025)
+        .take(3000)
+        .collect();
+    let big = csv_of(&rows);
+    assert!(big.len() > zjtx_web::MAX_FORM, "{} bytes", big.len());
+    let r = send(&w, multipart("/import", &city, &csrf, "big.csv", &big)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    // A form beyond the bound is refused before it is read.
+    let r = send(
+        &w,
+        post(
+            "/finance/events",
+            Some(&city),
+            &format!("csrf={csrf}&title={}", "x".repeat(zjtx_web::MAX_FORM)),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    // One upload waits per importer: a new one replaces the last.
+    let small = csv_of(
+        &zjtx_core::synth::Generator::new(6, 2025)
+            .take(3)
+            .collect::<Vec<_>>(),
+    );
+    let first = send(&w, multipart("/import", &city, &csrf, "a.csv", &small)).await;
+    let second = send(&w, multipart("/import", &city, &csrf, "b.csv", &small)).await;
+    let id_of = |body: &str| {
+        body.split("/import/")
+            .nth(1)
+            .and_then(|s| s.split('/').next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (a, b) = (id_of(&first.body), id_of(&second.body));
+    assert!(!a.is_empty() && a != b, "{a} {b}");
+    let commit = |id: &str| {
+        post(
+            &format!("/import/{id}/commit"),
+            Some(&city),
+            &format!("csrf={csrf}"),
+        )
+    };
+    assert_eq!(send(&w, commit(&a)).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(send(&w, commit(&b)).await.status, StatusCode::OK);
+}
