@@ -138,6 +138,12 @@ enum Command {
         #[command(subcommand)]
         cmd: platform::UserCommand,
     },
+    /// Seal the audit log into its hash chain and verify the whole chain; exits 1 if a sealed
+    /// record was changed, removed or reordered. Prints the chain's head hash to note.
+    AuditVerify {
+        #[command(flatten)]
+        db: platform::DbArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -241,6 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => runtime()?
             .block_on(platform::demo(&data, &listen, demo_password))
             .map(|_| ExitCode::SUCCESS),
+        Command::AuditVerify { db } => runtime()?.block_on(platform::audit_verify(&db)),
         Command::User { db, cmd } => runtime()?
             .block_on(platform::user(&db, cmd))
             .map(|_| ExitCode::SUCCESS),

@@ -3,6 +3,8 @@
 use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
+use std::process::ExitCode;
+
 use anyhow::{Context, Result, bail};
 use chrono::Datelike;
 use zjtx_core::rules::{Embedded, load_all};
@@ -197,6 +199,36 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Seals what is settled, then recomputes the chain.
+pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
+    let store = db.open().await?;
+    let sealed = store.seal_audit().await?;
+    let check = store.verify_audit().await?;
+    let oldest = check
+        .oldest_at
+        .map(zjtx_web::pages::local_day)
+        .unwrap_or_else(|| "-".into());
+    println!(
+        "sealed now: {sealed}; in the chain: {}; not yet sealed: {}; oldest record: {oldest}",
+        check.sealed, check.unsealed
+    );
+    match check.broken {
+        Some((seq, id)) => {
+            println!(
+                "BROKEN at chain position {seq} (record {id}): a sealed record was changed, removed or reordered"
+            );
+            Ok(ExitCode::from(1))
+        }
+        None => {
+            println!(
+                "chain intact; head {}",
+                check.head.as_deref().unwrap_or("-")
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// The daily digest (run it once a day, e.g. from cron): every reviewer with declarations waiting

@@ -308,3 +308,27 @@ fn accounts_get_passwords_only_under_the_policy() {
     ]);
     assert!(!o.status.success());
 }
+
+#[test]
+fn audit_verify_reports_an_intact_chain() {
+    let d = tmpdir("audit");
+    let data = p(&d);
+    let o = zjtx(&[
+        "user",
+        "--data",
+        data,
+        "add",
+        "auditor",
+        "--role",
+        "city",
+        "--region",
+        "330100",
+        "--password",
+        "Westlake-ledger-9",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = zjtx(&["audit-verify", "--data", data]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("chain intact"), "{out}");
+}

@@ -1329,6 +1329,8 @@ impl Bind<'_> {
 
 mod declare;
 pub use declare::*;
+mod audit;
+pub use audit::{AuditCheck, SETTLE_SECS};
 mod finance;
 pub use finance::*;
 

@@ -1442,3 +1442,84 @@ async fn finance_consents_applications_and_statistics_on_both_backends() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
+    for s in stores("audit-chain").await {
+        let b = s.backend();
+        s.migrate().await.unwrap_or_else(|e| panic!("{b}: {e}"));
+        for (i, action) in ["login", "read", "export"].iter().enumerate() {
+            s.audit(
+                Some(i as i64 + 1),
+                action,
+                Some("x"),
+                &format!("detail {i}"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        let later = zjtx_store::now() + 10;
+        assert_eq!(s.seal_audit_until(later).await.ok(), Some(3), "{b}");
+        s.audit(None, "login_failed", None, "203.0.113.9 \"ghost\"")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(s.seal_audit_until(later).await.ok(), Some(1), "{b}");
+        assert_eq!(
+            s.seal_audit_until(later).await.ok(),
+            Some(0),
+            "{b}: nothing twice"
+        );
+        let check = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            (check.sealed, check.unsealed, check.broken),
+            (4, 0, None),
+            "{b}"
+        );
+        let head = check.head.clone().unwrap_or_default();
+        assert_eq!(head.len(), 64, "{b}");
+        // An edit of a sealed record, made behind the platform's back, breaks the chain there.
+        let edit = "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2";
+        match &s {
+            Store::Sqlite(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let check = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(check.broken.map(|(seq, _)| seq), Some(2), "{b}");
+        // The database refuses to delete a record younger than 180 days.
+        let remove = "DELETE FROM audit_log WHERE seq = 3";
+        let removed = match &s {
+            Store::Sqlite(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
+        };
+        assert!(removed.is_err(), "{b}: a fresh audit record was deleted");
+        // Taking a record out of its place in the chain breaks the chain there.
+        let unlink = "UPDATE audit_log SET seq = 99 WHERE seq = 3";
+        match &s {
+            Store::Sqlite(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let restore = "UPDATE audit_log SET detail = 'detail 1' WHERE seq = 2";
+        match &s {
+            Store::Sqlite(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
+            Store::Postgres(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let check = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            check.broken.map(|(seq, _)| seq),
+            Some(4),
+            "{b}: the gap at 3"
+        );
+    }
+}

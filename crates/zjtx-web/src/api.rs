@@ -133,7 +133,16 @@ pub async fn enterprises(
             .map_err(|_| AppError::BadRequest(format!("per_page {v:?} is not a whole number")))?,
     };
     let f = p.filters.filter(per_page)?;
-    Ok(Json(st.store.list(&f, &scope).await?))
+    let page = st.store.list(&f, &scope).await?;
+    auth::audit_list(
+        &st,
+        &user,
+        "read.list",
+        "api",
+        page.items.iter().map(|e| e.uscc.as_str()),
+    )
+    .await?;
+    Ok(Json(page))
 }
 
 /// An enterprise in the caller's scope, or 404 (so that scope cannot be probed); the read is

@@ -251,6 +251,40 @@ pub async fn open_session(st: &AppState, user: &User, how: &str) -> Result<Strin
     Ok(token)
 }
 
+/// Audits a read of a list of enterprises' figures (a page of the list, the API's list, an
+/// export): one record per thousand firms, naming each, with what was asked.
+pub async fn audit_list(
+    st: &AppState,
+    user: &CurrentUser,
+    action: &str,
+    query: &str,
+    usccs: impl Iterator<Item = &str>,
+) -> Result<(), AppError> {
+    let usccs: Vec<&str> = usccs.collect();
+    if usccs.is_empty() {
+        st.store
+            .audit(Some(user.user.id), action, None, &format!("{query}: none"))
+            .await?;
+    }
+    for (i, chunk) in usccs.chunks(1000).enumerate() {
+        st.store
+            .audit(
+                Some(user.user.id),
+                action,
+                None,
+                &format!(
+                    "{query}: {} of {} from {}: {}",
+                    chunk.len(),
+                    usccs.len(),
+                    i * 1000 + 1,
+                    chunk.join(",")
+                ),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
 /// Whether a stored enterprise lies within a scope.
 pub fn can_see(scope: &Scope, row: &zjtx_store::EnterpriseRow) -> bool {
     scope.uscc.as_ref().is_none_or(|u| *u == row.uscc)

@@ -377,14 +377,14 @@ pub async fn export(
             _ => break,
         }
     }
-    st.store
-        .audit(
-            Some(user.user.id),
-            "export",
-            None,
-            &format!("{} enterprises", rows.len()),
-        )
-        .await?;
+    auth::audit_list(
+        &st,
+        &user,
+        "export",
+        "enterprises.xlsx",
+        rows.iter().map(|e| e.uscc.as_str()),
+    )
+    .await?;
     let headers = [
         crate::i18n::t("统一社会信用代码"),
         crate::i18n::t("企业名称"),

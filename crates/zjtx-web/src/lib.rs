@@ -252,9 +252,37 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(axum::middleware::from_fn(i18n::scope))
         .layer(axum::middleware::from_fn(security_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            audit_refusals,
+        ))
         // Forms and JSON: 256 KB at most (the import and the evidence routes set their own).
         .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
         .with_state(state)
+}
+
+/// Every refused request (not signed in, forbidden, a forged form, too large, too many
+/// attempts) leaves an audit record with its path and the client's address.
+async fn audit_refusals(
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let (parts, body) = req.into_parts();
+    let source = auth::client_addr(&parts);
+    let path = parts.uri.path().to_owned();
+    let method = parts.method.clone();
+    let res = next
+        .run(axum::extract::Request::from_parts(parts, body))
+        .await;
+    let status = res.status().as_u16();
+    if matches!(status, 401 | 403 | 413 | 429) {
+        let detail = format!("{status} {method} {source}");
+        if let Err(e) = st.store.audit(None, "refused", Some(&path), &detail).await {
+            tracing::warn!(error = %e, "auditing a refused request failed");
+        }
+    }
+    res
 }
 
 /// What every response says about itself: no framing, no sniffing, no scripts, no referrer sent
@@ -286,6 +314,17 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    // The audit log is sealed into its hash chain every ten seconds.
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        loop {
+            tick.tick().await;
+            if let Err(e) = store.seal_audit().await {
+                tracing::warn!(error = %e, "sealing the audit log failed; next time");
+            }
+        }
+    });
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),

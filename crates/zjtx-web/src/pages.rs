@@ -402,6 +402,14 @@ pub async fn enterprises(
     let scope = user.scope(&st.store).await?;
     let filter = q.filter(50)?;
     let page = st.store.list(&filter, &scope).await?;
+    auth::audit_list(
+        &st,
+        &user,
+        "read.list",
+        "page",
+        page.items.iter().map(|e| e.uscc.as_str()),
+    )
+    .await?;
     let regions: Vec<Choice> = st
         .districts(&scope)
         .await?

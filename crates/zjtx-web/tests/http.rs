@@ -1639,3 +1639,83 @@ async fn inputs_are_bounded_and_say_their_bounds() {
     assert_eq!(send(&w, commit(&a)).await.status, StatusCode::NOT_FOUND);
     assert_eq!(send(&w, commit(&b)).await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn lists_exports_and_refusals_leave_audit_records_that_name_what_was_read() {
+    let w = world("audit-reads").await;
+    let xihu = login(&w, "xihu").await;
+    let r = send(&w, get("/enterprises", Some(&xihu))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lists = w
+        .state
+        .store
+        .audit_by_action("read.list")
+        .await
+        .unwrap_or_default();
+    let detail = lists
+        .last()
+        .and_then(|a| a.detail.clone())
+        .unwrap_or_default();
+    assert!(
+        detail.starts_with("page: ") && detail.contains(&w.xihu_firm),
+        "{detail}"
+    );
+    assert!(!detail.contains(&w.other_firm), "only what was shown");
+    let token = api_token(&w, "xihu").await;
+    let r = send(
+        &w,
+        json_req("GET", "/api/v1/enterprises?per_page=5", Some(&token), None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let lists = w
+        .state
+        .store
+        .audit_by_action("read.list")
+        .await
+        .unwrap_or_default();
+    let api: Vec<_> = lists
+        .iter()
+        .filter_map(|a| a.detail.as_deref())
+        .filter(|d| d.starts_with("api: "))
+        .collect();
+    assert_eq!(api.len(), 1);
+    assert!(api[0].contains("5 of 5"), "{}", api[0]);
+    let r = router(w.state.clone())
+        .oneshot(get("/enterprises/export.xlsx", Some(&xihu)))
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(r.status(), StatusCode::OK);
+    let export = w
+        .state
+        .store
+        .audit_by_action("export")
+        .await
+        .unwrap_or_default();
+    assert!(
+        export.iter().any(|a| a
+            .detail
+            .as_deref()
+            .is_some_and(|d| d.contains(&w.xihu_firm))),
+        "{export:?}"
+    );
+    // A refused request is recorded with its path and status.
+    let bank = login(&w, "bank").await;
+    let r = send(&w, get("/import", Some(&bank))).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let refused = w
+        .state
+        .store
+        .audit_by_action("refused")
+        .await
+        .unwrap_or_default();
+    assert!(
+        refused
+            .iter()
+            .any(|a| a.target.as_deref() == Some("/import")
+                && a.detail
+                    .as_deref()
+                    .is_some_and(|d| d.starts_with("403 GET"))),
+        "{refused:?}"
+    );
+}

@@ -29,3 +29,20 @@ CREATE TABLE login_throttle (
     window_start INTEGER NOT NULL,
     attempts     INTEGER NOT NULL
 );
+
+-- The audit log is sealed into a hash chain: each sealed record carries its place in the chain
+-- (seq), the hash of the record before it and its own hash over both; `zjtx audit verify`
+-- recomputes it.
+ALTER TABLE audit_log ADD COLUMN seq INTEGER;
+ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+ALTER TABLE audit_log ADD COLUMN hash TEXT;
+CREATE UNIQUE INDEX audit_seq ON audit_log (seq);
+CREATE INDEX audit_unsealed ON audit_log (id) WHERE seq IS NULL;
+
+-- Audit records are kept at least 180 days (等保 level 3 asks six months): the database refuses
+-- to delete a younger one, whoever asks.
+CREATE TRIGGER audit_keep BEFORE DELETE ON audit_log
+WHEN OLD.at > CAST(strftime('%s', 'now') AS INTEGER) - 15552000
+BEGIN
+    SELECT RAISE(ABORT, 'audit records are kept at least 180 days');
+END;

@@ -1,0 +1,211 @@
+//! The audit log's hash chain. Records are written by every step, in its own transaction and
+//! without coordination; sealing then gives each record, in the order it is sealed, a place in
+//! the chain (`seq`), the hash of the record before it and its own hash:
+//!
+//! `hash = SHA-256("{seq}|{id}|{at}|{user_id}|{action}|{target}|{detail}|{prev_hash}")`
+//!
+//! (blank for a missing value; the first record's `prev_hash` is 64 zeros). Changing, removing or
+//! reordering a sealed record breaks every hash after it, which `verify_audit` finds. One sealer
+//! runs at a time: PostgreSQL takes a transaction-scoped advisory lock, SQLite writes one at a time.
+//! Records are sealed once they are `SETTLE_SECS` old, so that a transaction still open cannot
+//! commit a record behind the chain's head unnoticed (it would be sealed later, at a later `seq`).
+
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::{Result, Store, now, safe};
+
+/// Seconds a record waits before it is sealed.
+pub const SETTLE_SECS: i64 = 2;
+/// Records sealed in one transaction at the most.
+const SEAL_BATCH: i64 = 5000;
+const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What checking the chain found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuditCheck {
+    pub sealed: i64,
+    pub unsealed: i64,
+    /// The last sealed record's hash: note it, and a later check shows the chain still ends in it.
+    pub head: Option<String>,
+    /// The first sealed record (seq, id) whose hash does not hold.
+    pub broken: Option<(i64, i64)>,
+    /// The time of the oldest record kept.
+    pub oldest_at: Option<i64>,
+}
+
+struct Rec {
+    id: i64,
+    at: i64,
+    user_id: Option<i64>,
+    action: String,
+    target: Option<String>,
+    detail: Option<String>,
+}
+
+fn link(seq: i64, r: &Rec, prev: &str) -> String {
+    let text = format!(
+        "{seq}|{}|{}|{}|{}|{}|{}|{prev}",
+        r.id,
+        r.at,
+        r.user_id.map(|u| u.to_string()).unwrap_or_default(),
+        r.action,
+        r.target.as_deref().unwrap_or(""),
+        r.detail.as_deref().unwrap_or(""),
+    );
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+fn rec(r: &impl RowLike) -> std::result::Result<Rec, sqlx::Error> {
+    Ok(Rec {
+        id: r.i64("id")?,
+        at: r.i64("at")?,
+        user_id: r.oi64("user_id")?,
+        action: r.s("action")?,
+        target: r.os("target")?,
+        detail: r.os("detail")?,
+    })
+}
+
+/// The columns a record is read from, on either backend's rows.
+trait RowLike {
+    fn i64(&self, c: &str) -> std::result::Result<i64, sqlx::Error>;
+    fn oi64(&self, c: &str) -> std::result::Result<Option<i64>, sqlx::Error>;
+    fn s(&self, c: &str) -> std::result::Result<String, sqlx::Error>;
+    fn os(&self, c: &str) -> std::result::Result<Option<String>, sqlx::Error>;
+}
+
+macro_rules! row_like {
+    ($t:ty) => {
+        impl RowLike for $t {
+            fn i64(&self, c: &str) -> std::result::Result<i64, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn oi64(&self, c: &str) -> std::result::Result<Option<i64>, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn s(&self, c: &str) -> std::result::Result<String, sqlx::Error> {
+                self.try_get(c)
+            }
+            fn os(&self, c: &str) -> std::result::Result<Option<String>, sqlx::Error> {
+                self.try_get(c)
+            }
+        }
+    };
+}
+row_like!(sqlx::sqlite::SqliteRow);
+row_like!(sqlx::postgres::PgRow);
+
+impl Store {
+    /// Seals the records old enough into the chain; returns how many. Safe to run from several
+    /// instances at once.
+    pub async fn seal_audit(&self) -> Result<usize> {
+        self.seal_audit_until(now() - SETTLE_SECS).await
+    }
+
+    /// Seals the records written at or before `settled` (seconds).
+    pub async fn seal_audit_until(&self, settled: i64) -> Result<usize> {
+        let head_sql = self
+            .sql("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1");
+        let pending_sql = self.sql(
+            "SELECT id, at, user_id, action, target, detail FROM audit_log \
+             WHERE seq IS NULL AND at <= ? ORDER BY id LIMIT ?",
+        );
+        let seal_sql = self.sql(
+            "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL",
+        );
+        macro_rules! run {
+            ($p:ident, $lock:expr) => {{
+                let mut tx = $p.begin().await?;
+                if let Some(lock) = $lock {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                let (mut seq, mut prev) = match sqlx::query(safe(&head_sql))
+                    .fetch_optional(&mut *tx)
+                    .await?
+                {
+                    Some(r) => (r.try_get::<i64, _>("seq")?, r.try_get::<String, _>("hash")?),
+                    None => (0, GENESIS.to_owned()),
+                };
+                let rows = sqlx::query(safe(&pending_sql))
+                    .bind(settled)
+                    .bind(SEAL_BATCH)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let n = rows.len();
+                for r in &rows {
+                    let r = rec(r)?;
+                    seq += 1;
+                    let hash = link(seq, &r, &prev);
+                    sqlx::query(safe(&seal_sql))
+                        .bind(seq)
+                        .bind(&prev)
+                        .bind(&hash)
+                        .bind(r.id)
+                        .execute(&mut *tx)
+                        .await?;
+                    prev = hash;
+                }
+                tx.commit().await?;
+                n
+            }};
+        }
+        Ok(match self {
+            Store::Sqlite(p) => run!(p, None::<&str>),
+            Store::Postgres(p) => run!(p, Some("SELECT pg_advisory_xact_lock(7347352001)")),
+        })
+    }
+
+    /// Recomputes the whole chain, in order.
+    pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        let sql = self.sql(
+            "SELECT id, at, user_id, action, target, detail, seq, prev_hash, hash FROM audit_log \
+             WHERE seq IS NOT NULL AND seq > ? ORDER BY seq LIMIT 10000",
+        );
+        let counts = self.sql(
+            "SELECT COUNT(*) AS n, MIN(at) AS oldest, \
+             COALESCE(SUM(CASE WHEN seq IS NULL THEN 1 ELSE 0 END), 0) AS unsealed FROM audit_log",
+        );
+        let mut check = AuditCheck {
+            sealed: 0,
+            unsealed: 0,
+            head: None,
+            broken: None,
+            oldest_at: None,
+        };
+        let (mut last, mut prev) = (0i64, GENESIS.to_owned());
+        macro_rules! run {
+            ($p:ident) => {{
+                let r = sqlx::query(safe(&counts)).fetch_one($p).await?;
+                let total: i64 = r.try_get("n")?;
+                check.unsealed = r.try_get::<i64, _>("unsealed")?;
+                check.oldest_at = r.try_get("oldest")?;
+                check.sealed = total - check.unsealed;
+                'pages: loop {
+                    let rows = sqlx::query(safe(&sql)).bind(last).fetch_all($p).await?;
+                    if rows.is_empty() {
+                        break;
+                    }
+                    for row in &rows {
+                        let r = rec(row)?;
+                        let seq: i64 = row.try_get("seq")?;
+                        let stored_prev: String = row.try_get("prev_hash")?;
+                        let hash: String = row.try_get("hash")?;
+                        if seq != last + 1 || stored_prev != prev || link(seq, &r, &prev) != hash {
+                            check.broken = Some((seq, r.id));
+                            break 'pages;
+                        }
+                        last = seq;
+                        prev = hash;
+                    }
+                }
+            }};
+        }
+        match self {
+            Store::Sqlite(p) => run!(p),
+            Store::Postgres(p) => run!(p),
+        }
+        check.head = (last > 0).then_some(prev);
+        Ok(check)
+    }
+}
