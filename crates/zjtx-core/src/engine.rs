@@ -1036,16 +1036,27 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let rows = &self.rs.common.size.rows;
-        // A code that stops short of the digits some row needs (G59 against G591, K70 against K7010)
-        // cannot pick a row.
+        // GB/T 4754 writes the single class of an undivided group with a final 0: K7010 is the
+        // whole of group K701, so a scope of that form is its group.
+        fn group(s: &str) -> &[u8] {
+            let b = s.as_bytes();
+            if b.len() == 5 && b[4] == b'0' {
+                &b[..4]
+            } else {
+                b
+            }
+        }
+        // A code picks a row as soon as its digits leave only one: one that stops short of the
+        // digits a row needs (G59 against G591, K70 against K701) cannot.
         let ambiguous = rows
             .iter()
             .flat_map(|r| r.scope.iter().chain(r.exclude.iter()))
-            .any(|s| s.len() > code.len() && s.as_bytes().starts_with(code));
+            .map(|s| group(s))
+            .any(|s| s.len() > code.len() && s.starts_with(code));
         if ambiguous {
             return None;
         }
-        let prefix = |s: &String| code.starts_with(s.as_bytes());
+        let prefix = |s: &String| code.starts_with(group(s));
         rows.iter()
             .find(|r| r.scope.iter().any(prefix) && !r.exclude.iter().any(prefix))
     }
