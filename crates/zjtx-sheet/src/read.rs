@@ -1,6 +1,6 @@
 //! Reading the enterprise template from CSV (in blocks, tokenised and parsed in parallel) and XLSX.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::Read;
 use std::path::Path;
@@ -436,13 +436,14 @@ pub fn read_whole(filename: &str, bytes: Vec<u8>) -> Result<WholeFile, SheetErro
 /// parallel sort, which keeps the sequential path of a large import free of hash-table misses; any
 /// repeat then refuses the file, so deciding late changes nothing.
 pub enum Dedup {
-    Inline(HashSet<u128, foldhash::fast::RandomState>),
+    /// Each code with the row it was first seen in.
+    Inline(HashMap<u128, usize, foldhash::fast::RandomState>),
     Deferred(Vec<(u128, usize)>),
 }
 
 impl Dedup {
     pub fn inline() -> Dedup {
-        Dedup::Inline(HashSet::default())
+        Dedup::Inline(HashMap::default())
     }
     pub fn deferred() -> Dedup {
         Dedup::Deferred(Vec::new())
@@ -451,13 +452,15 @@ impl Dedup {
     /// `Ok` unless the code is known to repeat an earlier row's.
     pub fn check(&mut self, row: usize, u: &Uscc) -> Result<(), CellError> {
         match self {
-            Dedup::Inline(seen) => {
-                if seen.insert(u.key()) {
+            Dedup::Inline(seen) => match seen.entry(u.key()) {
+                std::collections::hash_map::Entry::Vacant(v) => {
+                    v.insert(row);
                     Ok(())
-                } else {
-                    Err(repeated(row, u))
                 }
-            }
+                std::collections::hash_map::Entry::Occupied(first) => {
+                    Err(repeated(row, u, *first.get()))
+                }
+            },
             Dedup::Deferred(codes) => {
                 codes.push((u.key(), row));
                 Ok(())
@@ -471,21 +474,24 @@ impl Dedup {
             return Vec::new();
         };
         codes.par_sort_unstable();
-        let mut errors: Vec<CellError> = codes
-            .windows(2)
-            .filter(|w| w[0].0 == w[1].0)
-            .map(|w| (w[1].1, w[1].0))
-            .map(|(row, key)| repeated(row, &Uscc::from_key(key)))
-            .collect();
+        // Sorted by code, then row: each run's first row is the one the others repeat.
+        let mut errors = Vec::new();
+        let mut first: Option<(u128, usize)> = None;
+        for &(key, row) in &codes {
+            match first {
+                Some((k, r)) if k == key => errors.push(repeated(row, &Uscc::from_key(key), r)),
+                _ => first = Some((key, row)),
+            }
+        }
         errors.sort_by_key(|e| e.row);
         errors
     }
 }
 
-fn repeated(row: usize, u: &Uscc) -> CellError {
+fn repeated(row: usize, u: &Uscc, first: usize) -> CellError {
     CellError {
         row,
         column: Some("uscc".into()),
-        message: format!("{u} is repeated (an earlier row has the same code)"),
+        message: format!("{u} is repeated: already used in row {first}"),
     }
 }

@@ -87,7 +87,7 @@ fn every_error_of_a_file_is_reported_at_once_with_row_and_column_and_nothing_is_
         "{text:#?}"
     );
     assert!(
-        has("row 5, column uscc: 91350100M000100Y43 is repeated"),
+        has("row 5, column uscc: 91350100M000100Y43 is repeated: already used in row 2"),
         "{text:#?}"
     );
     assert!(
@@ -313,7 +313,9 @@ fn a_file_whose_only_error_is_a_repeated_code_is_refused() {
             assert_eq!(errors.len(), 1, "{errors:?}");
             assert_eq!(errors[0].row, 40_002);
             assert!(
-                errors[0].to_string().contains("is repeated"),
+                errors[0]
+                    .to_string()
+                    .contains("is repeated: already used in row 19"),
                 "{}",
                 errors[0]
             );

@@ -637,7 +637,7 @@ async fn an_upload_with_errors_is_refused_whole_with_every_error_located() {
         "有 4 处错误",
         "row 3, column uscc",
         "row 3, column revenue",
-        "row 4, column uscc",
+        "row 4, column uscc: 91350100M000100Y43 is repeated: already used in row 2",
         "row 5, column industry_code",
     ] {
         assert!(r.body.contains(want), "missing {want}");
