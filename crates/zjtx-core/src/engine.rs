@@ -969,11 +969,10 @@ impl<'a> Ctx<'a> {
         max_rank: impl Fn(AwardLevel) -> Option<u32>,
         window: i32,
     ) -> Can {
-        match self.e.award_level {
-            None => Can::EITHER,
-            Some(AwardLevel::None) => Can::known(false),
-            Some(l) if !levels.iter().any(|k| AwardLevel::from(*k) == l) => Can::known(false),
-            Some(l) => {
+        let at = |l: AwardLevel| match l {
+            AwardLevel::None => Can::known(false),
+            l if !levels.iter().any(|k| AwardLevel::from(*k) == l) => Can::known(false),
+            l => {
                 let rank = match (max_rank(l), self.e.award_rank) {
                     (None, _) => Can::known(true),
                     (Some(m), Some(r)) => Can::known(r <= m),
@@ -985,6 +984,18 @@ impl<'a> Ctx<'a> {
                     .map_or(Can::EITHER, |y| Can::known(self.within(y, window)));
                 rank.and(year)
             }
+        };
+        // A blank level ranges over every level, with the known rank and year (§0).
+        match self.e.award_level {
+            Some(l) => at(l),
+            None => [
+                AwardLevel::None,
+                AwardLevel::Provincial,
+                AwardLevel::National,
+            ]
+            .into_iter()
+            .map(at)
+            .fold(Can::NEITHER, Can::union),
         }
     }
 
@@ -998,13 +1009,22 @@ impl<'a> Ctx<'a> {
             MakersChina::Top500 => 1,
             MakersChina::Top50 => 2,
         };
+        let at = |m: MakersChina| {
+            if rank(m) < rank(min.into()) || m == MakersChina::None {
+                Can::known(false)
+            } else {
+                self.e
+                    .makers_china_year
+                    .map_or(Can::EITHER, |y| Can::known(self.within(y, window)))
+            }
+        };
+        // A blank placing ranges over every placing, with the known year (§0).
         match self.e.makers_china {
-            None => Can::EITHER,
-            Some(m) if rank(m) < rank(min.into()) || m == MakersChina::None => Can::known(false),
-            Some(_) => self
-                .e
-                .makers_china_year
-                .map_or(Can::EITHER, |y| Can::known(self.within(y, window))),
+            Some(m) => at(m),
+            None => [MakersChina::None, MakersChina::Top500, MakersChina::Top50]
+                .into_iter()
+                .map(at)
+                .fold(Can::NEITHER, Can::union),
         }
     }
 

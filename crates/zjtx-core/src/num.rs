@@ -335,6 +335,18 @@ impl Can {
     pub fn of(b: Option<bool>) -> Can {
         b.map_or(Can::EITHER, Can::known)
     }
+    /// Neither outcome: the start of a `union`.
+    pub const NEITHER: Can = Can {
+        hold: false,
+        fail: false,
+    };
+    /// The outcomes of a condition over the values a blank may take: what any of them can give.
+    pub fn union(self, o: Can) -> Can {
+        Can {
+            hold: self.hold || o.hold,
+            fail: self.fail || o.fail,
+        }
+    }
     /// Both, for conditions on independent inputs (exact).
     pub fn and(self, o: Can) -> Can {
         Can {

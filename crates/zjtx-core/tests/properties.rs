@@ -228,3 +228,62 @@ proptest! {
         }
     }
 }
+
+/// The outcomes a verdict allows: (can hold, can fail).
+fn outcomes(v: Verdict) -> (bool, bool) {
+    match v {
+        Verdict::Pass => (true, false),
+        Verdict::Fail => (false, true),
+        Verdict::Review => (true, true),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// §0 settled details: a blank award level (or 创客中国 placing) ranges over every level. Each
+    /// leaf that reads it gives, with the blank, exactly what its values give together: `review`
+    /// only if some value would meet it and some would not; never `review` when every level fails.
+    #[test]
+    fn a_blank_award_level_or_placing_is_every_value_at_once(
+        seed in 0u64..1000,
+        n in 0usize..50,
+        rank in prop::sample::select(vec!["", "1", "3", "4", "6", "9"]),
+        year in prop::sample::select(vec!["", "2019", "2020", "2021", "2022", "2023", "2025"]),
+    ) {
+        let cases = [
+            (Col::AwardLevel, "award_level", ["none", "provincial", "national"]),
+            (Col::MakersChina, "makers_china", ["none", "top500", "top50"]),
+        ];
+        for (col, key, values) in cases {
+            let base = enterprise(seed, n);
+            let Some(e) = set_cell(&base, Col::AwardRank, rank)
+                .and_then(|e| set_cell(&e, Col::AwardYear, year))
+                .and_then(|e| set_cell(&e, Col::MakersChinaYear, year))
+            else { continue };
+            let Some(blank) = set_cell(&e, col, "") else { continue };
+            for rs in sets() {
+                let at = as_of(rs);
+                let eb = explain(&blank, rs, at);
+                let filled: Vec<_> = values
+                    .iter()
+                    .filter_map(|v| set_cell(&blank, col, v))
+                    .map(|f| explain(&f, rs, at))
+                    .collect();
+                prop_assume!(filled.len() == values.len());
+                for entry in eb.trace.iter().filter(|t| t.inputs.iter().any(|i| i.key == key)) {
+                    let Some(vb) = entry.verdict else { continue };
+                    let (mut hold, mut fail) = (false, false);
+                    for f in &filled {
+                        if let Some(v) = f.entry(entry.id).and_then(|t| t.verdict) {
+                            let (h, l) = outcomes(v);
+                            hold |= h;
+                            fail |= l;
+                        }
+                    }
+                    prop_assert_eq!(outcomes(vb), (hold, fail), "{} {} {}: rank {:?} year {:?}", rs.id, entry.id.as_str(), key, rank, year);
+                }
+            }
+        }
+    }
+}
