@@ -374,23 +374,24 @@ async fn demo_declarations(
         let rules = load_all(&Embedded).context("failed to load the rule files")?;
         let rs = zjtx_core::rule_set_for(&rules, today).context("no rule set applies today")?;
         let day = |n: u64| (today + chrono::Days::new(n)).to_string();
-        store
-            .create_batch(
-                &zjtx_store::NewBatch {
-                    tier: "srdi".into(),
-                    year: i64::from(today.year()),
-                    rules: rs.id.clone(),
-                    title: format!("{} 年度专精特新中小企业认定", today.year()),
-                    declare_until: day(30),
-                    district_until: day(45),
-                    city_until: day(60),
-                    notice_days: 7,
-                    quota: None,
-                    experts_per: 3,
-                },
-                None,
-            )
-            .await?;
+        zjtx_web::declare::open_batch(
+            store,
+            &zjtx_store::NewBatch {
+                tier: "srdi".into(),
+                year: i64::from(today.year()),
+                rules: rs.id.clone(),
+                title: format!("{} 年度专精特新中小企业认定", today.year()),
+                declare_until: day(30),
+                district_until: day(45),
+                city_until: day(60),
+                notice_days: 7,
+                quota: None,
+                experts_per: 3,
+            },
+            None,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(())
 }

@@ -222,25 +222,23 @@ pub async fn create_batch(
     if title.is_empty() || title.chars().count() > 200 {
         return Err(bad(i18n::t("名称")));
     }
-    let id = st
-        .store
-        .create_batch(
-            &NewBatch {
-                tier: f.tier.clone(),
-                year,
-                rules: f.rules.clone(),
-                title: title.to_owned(),
-                declare_until: declare.to_string(),
-                district_until: district.to_string(),
-                city_until: city.to_string(),
-                notice_days,
-                quota,
-                experts_per,
-            },
-            Some(user.user.id),
-        )
-        .await?;
-    commit_next_seed(&st, id, user.user.id).await?;
+    let id = open_batch(
+        &st.store,
+        &NewBatch {
+            tier: f.tier.clone(),
+            year,
+            rules: f.rules.clone(),
+            title: title.to_owned(),
+            declare_until: declare.to_string(),
+            district_until: district.to_string(),
+            city_until: city.to_string(),
+            notice_days,
+            quota,
+            experts_per,
+        },
+        Some(user.user.id),
+    )
+    .await?;
     Ok(Redirect::to(&format!("/batches/{id}")))
 }
 
@@ -1353,17 +1351,27 @@ pub struct DrawForm {
 
 /// Commits a fresh random seed for a batch's next draw round, unless one is committed: only its
 /// SHA-256 is published until the draw reveals it, so nobody (the bureau included) can try seeds.
-async fn commit_next_seed(st: &AppState, batch: i64, actor: i64) -> Result<(), AppError> {
+async fn commit_next_seed(
+    store: &zjtx_store::Store,
+    batch: i64,
+    actor: Option<i64>,
+) -> Result<(), AppError> {
     let seed = auth::random_token()?;
-    st.store
-        .commit_seed(
-            batch,
-            &seed,
-            &zjtx_core::draw::commitment(&seed),
-            Some(actor),
-        )
+    store
+        .commit_seed(batch, &seed, &zjtx_core::draw::commitment(&seed), actor)
         .await?;
     Ok(())
+}
+
+/// Opens a batch: stores it and commits the seed of its first draw round.
+pub async fn open_batch(
+    store: &zjtx_store::Store,
+    b: &NewBatch,
+    actor: Option<i64>,
+) -> Result<i64, AppError> {
+    let id = store.create_batch(b, actor).await?;
+    commit_next_seed(store, id, actor).await?;
+    Ok(id)
 }
 
 /// Draws experts for every declaration the districts recommended, from a seed the bureau
@@ -1382,7 +1390,7 @@ pub async fn draw(
     // The seed was committed before (when the batch opened, or at the last round): the draw
     // reveals it. A batch from before commitments gets one now, and draws after it.
     let Some((seed, _)) = st.store.next_seed(id).await? else {
-        commit_next_seed(&st, id, user.user.id).await?;
+        commit_next_seed(&st.store, id, Some(user.user.id)).await?;
         return Err(conflict(i18n::t(
             "已公布本轮随机种子的承诺值（SHA-256），请再次点击抽取",
         )));
