@@ -124,6 +124,7 @@ fn line(out: &mut String, e: &TraceEntry, lang: Lang) {
         );
     }
     for n in &e.notes {
+        let n = if lang == Lang::Zh { &n.zh } else { &n.en };
         let _ = writeln!(out, "      {}: {n}", t(lang, "说明", "note"));
     }
     let _ = writeln!(out, "      {}: {}", t(lang, "依据", "clause"), e.clause);

@@ -21,7 +21,9 @@ use crate::rules::{
     AwardKey, AwardRule, IncidentFlag, InstitutionPoints, IpPoints, LevelKey, MakersKey,
     RatioBands, RuleSet, SizeIndicator, SizeRow, Upper,
 };
-use crate::trace::{Gap, IdSet, InputValue, RuleId, Size, Tier, TopTier, TraceEntry, Verdict};
+use crate::trace::{
+    Gap, IdSet, InputValue, Note, RuleId, Size, Tier, TopTier, TraceEntry, Verdict,
+};
 
 /// How the innovative tier was reached.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -214,14 +216,32 @@ struct Ctx<'a> {
 struct Detail {
     threshold: String,
     value: Option<String>,
-    notes: Vec<String>,
+    notes: Vec<Note>,
     gap: Option<Gap>,
 }
 
+/// An amount in 万 at two decimals (the nearest), as a reader wants it.
 fn wan(u: i64) -> String {
-    match Wan::from_units(u) {
-        Some(w) => format!("{w}万"),
-        None => "∞".into(),
+    wan2(u, (u.rem_euclid(100) >= 50) as i64)
+}
+
+/// A shortfall or a requirement in 万 at two decimals, rounded up: adding it is always enough.
+fn wan_up(u: i64) -> String {
+    wan2(u, (u.rem_euclid(100) > 0) as i64)
+}
+
+fn wan2(u: i64, carry: i64) -> String {
+    if u >= INF / 2 {
+        return "∞".into();
+    }
+    let cents = u.div_euclid(100) + carry;
+    let (whole, frac) = (cents.div_euclid(100), cents.rem_euclid(100));
+    if frac == 0 {
+        format!("{whole}万")
+    } else if frac % 10 == 0 {
+        format!("{whole}.{}万", frac / 10)
+    } else {
+        format!("{whole}.{frac:02}万")
     }
 }
 
@@ -240,6 +260,9 @@ fn growth_pct(e: End) -> String {
     }
 }
 
+/// How a gap that asks for blanks begins.
+const BLANK_GAP: &str = "未填报：";
+
 fn gap(zh: String, en: String) -> Option<Gap> {
     Some(Gap { zh, en })
 }
@@ -248,14 +271,16 @@ fn ceil_div(a: i128, b: i128) -> i128 {
     if a <= 0 { a / b } else { (a + b - 1) / b }
 }
 
-/// The gap of a condition without a quantified one: the blanks to fill in, or what is required.
-fn default_gap(id: RuleId, inputs: &[InputValue], threshold: &str) -> Option<Gap> {
+/// The gap of a condition without a quantified one: for an undecided one, the blanks to fill in;
+/// for a failed one what is required (a blank cannot change a failed condition, or it would be
+/// undecided).
+fn default_gap(id: RuleId, v: Verdict, inputs: &[InputValue], threshold: &str) -> Option<Gap> {
     let blanks: Vec<&str> = inputs
         .iter()
         .filter(|i| i.value.is_none())
         .map(|i| i.key)
         .collect();
-    if !blanks.is_empty() {
+    if v == Verdict::Review && !blanks.is_empty() {
         let zh: Vec<&str> = blanks
             .iter()
             .map(|k| {
@@ -326,15 +351,15 @@ fn gap_min_money(col: Col, x: Iv, min: i64) -> Option<Gap> {
             "{} {}，需 ≥ {}：还差 {}",
             glossary::field(col, Lang::Zh),
             wan(x.lo),
-            wan(min),
-            wan(d)
+            wan_up(min),
+            wan_up(d)
         ),
         format!(
             "{} {}, needs ≥ {}: +{}",
             glossary::field(col, Lang::En),
             wan(x.lo),
-            wan(min),
-            wan(d)
+            wan_up(min),
+            wan_up(d)
         ),
     )
 }
@@ -397,7 +422,7 @@ fn gap_ratio_min(
     }
     let need = ceil_div(t.n * i128::from(den.lo), t.d);
     let d = i64::try_from(need).unwrap_or(i64::MAX) - num.lo;
-    let amount = if money_unit { wan(d) } else { d.to_string() };
+    let amount = if money_unit { wan_up(d) } else { d.to_string() };
     let cur = pct(End::Frac(num.lo.into(), den.lo.into()));
     let tp = pct(End::Frac(t.n, t.d));
     gap(
@@ -446,13 +471,13 @@ fn gap_ratio_max(
             glossary::rule(name, Lang::Zh),
             glossary::field(den_col, Lang::Zh),
             glossary::field(num_col, Lang::Zh),
-            wan(d)
+            wan_up(d)
         ),
         format!(
             "{} {cur}, needs ≤ {t}: {} lower by {} at the current {}",
             glossary::rule(name, Lang::En),
             glossary::field(num_col, Lang::En),
-            wan(d),
+            wan_up(d),
             glossary::field(den_col, Lang::En)
         ),
     )
@@ -479,16 +504,16 @@ fn gap_growth(name: RuleId, cur_col: Col, prev_col: Col, cur: Iv, prev: Iv, t: T
             glossary::rule(name, Lang::Zh),
             growth_pct(End::Frac(cur.lo.into(), prev.lo.into())),
             glossary::field(cur_col, Lang::Zh),
-            wan(need),
-            wan(need - cur.lo)
+            wan_up(need),
+            wan_up(need - cur.lo)
         ),
         format!(
             "{} {}: {} needs to reach {} (+{})",
             glossary::rule(name, Lang::En),
             growth_pct(End::Frac(cur.lo.into(), prev.lo.into())),
             glossary::field(cur_col, Lang::En),
-            wan(need),
-            wan(need - cur.lo)
+            wan_up(need),
+            wan_up(need - cur.lo)
         ),
     )
 }
@@ -634,9 +659,9 @@ fn growth_value(rr: RatioRange) -> Option<String> {
     (!rr.def && rr.undef).then(|| "分母为0 (denominator is 0)".into())
 }
 
-fn undefined_note(rr: RatioRange) -> Vec<String> {
+fn undefined_note(rr: RatioRange) -> Vec<Note> {
     if rr.undef && !rr.def {
-        vec!["denominator is 0".into()]
+        vec![Note::new("分母为 0，比值无定义", "denominator is 0")]
     } else {
         Vec::new()
     }
@@ -756,7 +781,12 @@ impl<'a> Ctx<'a> {
             // one, else the blanks to fill in, else the condition itself.
             let gap = match v {
                 Verdict::Pass => None,
-                _ => d.gap.or_else(|| default_gap(id, &inputs, &d.threshold)),
+                // A failed condition's gap never asks for blanks: none of them can change it.
+                Verdict::Fail => d
+                    .gap
+                    .filter(|g| !g.zh.starts_with(BLANK_GAP))
+                    .or_else(|| default_gap(id, v, &inputs, &d.threshold)),
+                Verdict::Review => d.gap.or_else(|| default_gap(id, v, &inputs, &d.threshold)),
             };
             t.push(TraceEntry {
                 id,
@@ -801,7 +831,7 @@ impl<'a> Ctx<'a> {
                 value: None,
                 notes: Vec::new(),
                 gap: (v != Verdict::Pass)
-                    .then(|| default_gap(id, &[], &threshold_text))
+                    .then(|| default_gap(id, v, &[], &threshold_text))
                     .flatten(),
             });
         }
@@ -1167,12 +1197,14 @@ impl<'a> Ctx<'a> {
                 out_of: None,
                 value: Some(size.key().into()),
                 notes: match (row, size) {
-                    (None, _) => {
-                        vec!["no row of the 2011 table applies to this industry code".into()]
-                    }
-                    (Some(_), Size::Unknown) => {
-                        vec!["a blank figure could change the class".into()]
-                    }
+                    (None, _) => vec![Note::new(
+                        "该行业代码不适用 2011 年划型标准的任何一行",
+                        "no row of the 2011 table applies to this industry code",
+                    )],
+                    (Some(_), Size::Unknown) => vec![Note::new(
+                        "有未填报的指标可能改变企业规模",
+                        "a blank figure could change the class",
+                    )],
                     _ => Vec::new(),
                 },
                 gap: None,
@@ -1554,17 +1586,47 @@ impl<'a> Ctx<'a> {
                     "职工 ≤ {} 人，营业收入 ≤ {}万，资产总额 ≤ {}万",
                     caps.max_employees, caps.max_revenue, caps.max_assets
                 ),
-                gap: blank_gap(&[
-                    (Col::Employees, x.employees),
-                    (Col::Revenue, x.rev),
-                    (Col::TotalAssets, x.assets),
-                ])
-                .or_else(|| {
-                    gap(
-                        "规模超过科技型中小企业上限".into(),
-                        "above the tech-based SME size caps".into(),
-                    )
-                }),
+                gap: {
+                    // Each cap a known figure passes, with the figure.
+                    let mut zh = Vec::new();
+                    let mut en = Vec::new();
+                    let count = i64::from(caps.max_employees);
+                    if x.employees.lo > count {
+                        zh.push(format!("职工 {} 人 > {count} 人", x.employees.lo));
+                        en.push(format!("employees {} > {count}", x.employees.lo));
+                    }
+                    for (col, iv, cap) in [
+                        (Col::Revenue, x.rev, caps.max_revenue.units()),
+                        (Col::TotalAssets, x.assets, caps.max_assets.units()),
+                    ] {
+                        if iv.lo > cap {
+                            zh.push(format!(
+                                "{} {} > {}",
+                                glossary::field(col, Lang::Zh),
+                                wan(iv.lo),
+                                wan(cap)
+                            ));
+                            en.push(format!(
+                                "{} {} > {}",
+                                glossary::field(col, Lang::En),
+                                wan(iv.lo),
+                                wan(cap)
+                            ));
+                        }
+                    }
+                    if zh.is_empty() {
+                        blank_gap(&[
+                            (Col::Employees, x.employees),
+                            (Col::Revenue, x.rev),
+                            (Col::TotalAssets, x.assets),
+                        ])
+                    } else {
+                        gap(
+                            format!("超过科技型中小企业上限：{}", zh.join("；")),
+                            format!("above the tech-based SME caps: {}", en.join("; ")),
+                        )
+                    }
+                },
                 ..Detail::default()
             },
         );
@@ -1639,7 +1701,10 @@ impl<'a> Ctx<'a> {
                 threshold: bands_text(&kj.tech_staff, false),
                 value: ratio_value(rr1),
                 notes: if tech_col == Col::RdStaff {
-                    vec!["tech_staff blank: rd_staff used".into()]
+                    vec![Note::new(
+                        "科技人员数未填报，按研发人员数计算",
+                        "tech_staff blank: rd_staff used",
+                    )]
                 } else {
                     Vec::new()
                 },
@@ -1687,9 +1752,15 @@ impl<'a> Ctx<'a> {
                     ratio_value(rb).unwrap_or_else(|| "—".into())
                 )),
                 notes: vec![if pb.lo > pa.lo {
-                    "option (b) R&D ÷ total_cost used".into()
+                    Note::new(
+                        "采用口径（b）：研发费用 ÷ 成本费用总额",
+                        "option (b) R&D ÷ total_cost used",
+                    )
                 } else {
-                    "option (a) R&D ÷ revenue used".into()
+                    Note::new(
+                        "采用口径（a）：研发费用 ÷ 营业收入",
+                        "option (a) R&D ÷ revenue used",
+                    )
                 }],
                 gap: next_band(&kj.rd_revenue, p2.lo).and_then(|(thr, p)| {
                     gap_ratio_min(
@@ -2139,9 +2210,9 @@ impl<'a> Ctx<'a> {
                 ),
                 value: ratio_value(rr11),
                 notes: vec![if pi.lo > fa(x.rd.lo) {
-                    "intensity band used".into()
+                    Note::new("按研发强度档计分", "intensity band used")
                 } else {
-                    "amount band used".into()
+                    Note::new("按研发费用金额档计分", "amount band used")
                 }],
                 gap: ri
                     .amount
@@ -2489,7 +2560,10 @@ impl<'a> Ctx<'a> {
                     ratio_value(x.rd_rev).unwrap_or_else(|| "—".into()),
                     ratio_value(RatioRange::of(x.rd1, x.rev1)).unwrap_or_else(|| "—".into())
                 )),
-                notes: vec!["the two-year reading of the small-firm R&D total is unconfirmed (U)".into()],
+                notes: vec![Note::new(
+                    "小型企业近两年研发费用合计的口径尚待确认（U）",
+                    "the two-year reading of the small-firm R&D total is unconfirmed (U)",
+                )],
                 gap: g.tiers.iter().find(|b| x.rev.lo >= b.min_revenue.units()).and_then(|b| {
                     gap_ratio_min(RuleId::Xj22_4G1, Col::RdExpense, Col::Revenue, x.rd, x.rev, b.min_intensity.into(), true)
                         .or_else(|| gap_ratio_min(RuleId::Xj22_4G1, Col::RdExpensePrev, Col::RevenuePrev, x.rd1, x.rev1, b.min_intensity.into(), true))
@@ -2893,8 +2967,8 @@ impl<'a> Ctx<'a> {
                         || {
                             let d = r.rd_total.min_rd_2y.units() - two.lo;
                             gap(
-                                format!("近两年研发费用合计 {}，还差 {}", wan(two.lo), wan(d)),
-                                format!("R&D of two years {}, {} short", wan(two.lo), wan(d)),
+                                format!("近两年研发费用合计 {}，还差 {}", wan(two.lo), wan_up(d)),
+                                format!("R&D of two years {}, {} short", wan(two.lo), wan_up(d)),
                             )
                         },
                     ),
@@ -3178,16 +3252,16 @@ fn avg_growth_gap(id: RuleId, m: Iv, m1: Iv, m2: Iv, t: Ppm) -> Option<Gap> {
             glossary::rule(id, Lang::Zh),
             growth_value(cur).unwrap_or_default(),
             t,
-            wan(need),
-            wan(need - m.lo)
+            wan_up(need),
+            wan_up(need - m.lo)
         ),
         format!(
             "{} {}, needs {}: main_revenue needs {} (+{})",
             glossary::rule(id, Lang::En),
             growth_value(cur).unwrap_or_default(),
             t,
-            wan(need),
-            wan(need - m.lo)
+            wan_up(need),
+            wan_up(need - m.lo)
         ),
     )
 }

@@ -235,6 +235,22 @@ pub struct Gap {
     pub en: String,
 }
 
+/// A remark on a rule's reading (which option counted, a zero denominator…), in both languages.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Note {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Note {
+    pub fn new(zh: &str, en: &str) -> Note {
+        Note {
+            zh: zh.to_owned(),
+            en: en.to_owned(),
+        }
+    }
+}
+
 /// One rule's part in an evaluation.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TraceEntry {
@@ -261,7 +277,7 @@ pub struct TraceEntry {
     pub value: Option<String>,
     /// Remarks such as "denominator is 0" or which option of an indicator was used.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+    pub notes: Vec<Note>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gap: Option<Gap>,
 }

@@ -1961,7 +1961,7 @@ pub fn redact_record(reviews: &str, role: Role) -> String {
 }
 
 /// Re-runs a decision from its frozen inputs: whether the same rule set, on the same date and
-/// figures, gives the same evaluation (trace included) today.
+/// figures, gives the same decisions today (verdicts, points and failed lists, rule by rule).
 pub fn rerun(st: &AppState, d: &zjtx_store::Decision) -> Result<bool, AppError> {
     let rs = rule_set(st, &d.rules)?;
     let as_of = date(&d.as_of).ok_or_else(|| AppError::Internal("decision date".into()))?;
@@ -1969,7 +1969,21 @@ pub fn rerun(st: &AppState, d: &zjtx_store::Decision) -> Result<bool, AppError> 
     let now = serde_json::to_value(&ev).map_err(|e| AppError::Internal(e.to_string()))?;
     let then: serde_json::Value =
         serde_json::from_str(&d.evaluation).map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok(now == then)
+    Ok(decisive(now) == decisive(then))
+}
+
+/// What decides: verdicts, points, scores and failed lists, each rule with its inputs; not the
+/// words that explain them (gaps, notes, the threshold's wording), which a later version may
+/// phrase better without changing any decision.
+fn decisive(mut v: serde_json::Value) -> serde_json::Value {
+    if let Some(trace) = v["trace"].as_array_mut() {
+        for e in trace.iter_mut().filter_map(|e| e.as_object_mut()) {
+            for k in ["gap", "notes", "threshold", "value"] {
+                e.remove(k);
+            }
+        }
+    }
+    v
 }
 
 #[derive(Template, WebTemplate)]

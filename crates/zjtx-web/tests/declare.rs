@@ -629,6 +629,21 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         rec.body
     );
     assert!(zjtx_web::declare::rerun(&w.state, &decision).unwrap_or(false));
+    // A record re-runs to the same decisions when only the wording of a gap has changed since;
+    // a changed verdict is a different decision.
+    let mut worded = decision.clone();
+    worded.evaluation = worded
+        .evaluation
+        .replacen("\"zh\":\"", "\"zh\":\"（旧措辞）", 1);
+    assert_ne!(worded.evaluation, decision.evaluation);
+    assert!(zjtx_web::declare::rerun(&w.state, &worded).unwrap_or(false));
+    let mut changed = decision.clone();
+    changed.evaluation =
+        changed
+            .evaluation
+            .replacen("\"verdict\":\"fail\"", "\"verdict\":\"pass\"", 1);
+    assert_ne!(changed.evaluation, decision.evaluation);
+    assert!(!zjtx_web::declare::rerun(&w.state, &changed).unwrap_or(true));
     assert!(decision.reviews.contains("数据存疑") && decision.reviews.contains("扎实"));
     // The reason the city approved a failing evaluation is in the record, for everyone who reads it.
     assert!(decision.reviews.contains("专家现场核查确认营收数据"));
