@@ -1484,23 +1484,77 @@ impl<'a> Ctx<'a> {
             .and(innovation.at_least(cx.min_innovation))
             .and(growth.at_least(cx.min_growth))
             .and(spec.at_least(cx.min_specialisation));
-        let score_v = self.cond(t, tier, RuleId::CxScore, &cx.clause, &[], route_can, || Detail {
-            threshold: format!(
-                "总分 ≥ {}，且创新能力 ≥ {}、成长性 ≥ {}、专业化 ≥ {}",
-                cx.min_total, cx.min_innovation, cx.min_growth, cx.min_specialisation
-            ),
-            value: Some(format!(
-                "总分 {}（创新能力 {}，成长性 {}，专业化 {}）",
-                points_text(total),
-                points_text(innovation),
-                points_text(growth),
-                points_text(spec)
-            )),
-            gap: gap(
-                format!("得分 {}，需总分 ≥ {} 且各类达到最低分；可提升的指标见上", points_text(total), cx.min_total),
-                format!("score {}, needs ≥ {} with each category's minimum; see the indicators above", points_text(total), cx.min_total),
-            ),
-            ..Detail::default()
+        let score_v = self.cond(t, tier, RuleId::CxScore, &cx.clause, &[], route_can, || {
+            Detail {
+                threshold: format!(
+                    "总分 ≥ {}，且创新能力 ≥ {}、成长性 ≥ {}、专业化 ≥ {}",
+                    cx.min_total, cx.min_innovation, cx.min_growth, cx.min_specialisation
+                ),
+                value: Some(format!(
+                    "总分 {}（创新能力 {}，成长性 {}，专业化 {}）",
+                    points_text(total),
+                    points_text(innovation),
+                    points_text(growth),
+                    points_text(spec)
+                )),
+                gap: {
+                    // Each part that misses its minimum, by how much, and the indicators that raise it.
+                    let parts = [
+                        (total, cx.min_total, "总分", "total", ""),
+                        (
+                            innovation,
+                            cx.min_innovation,
+                            "创新能力",
+                            "innovation",
+                            "CX-1、CX-2",
+                        ),
+                        (growth, cx.min_growth, "成长性", "growth", "CX-3、CX-4"),
+                        (
+                            spec,
+                            cx.min_specialisation,
+                            "专业化",
+                            "specialisation",
+                            "CX-5、CX-6",
+                        ),
+                    ];
+                    let mut zh = Vec::new();
+                    let mut en = Vec::new();
+                    for (p, min, name_zh, name_en, ids) in parts {
+                        if p.lo < min.units() {
+                            let short = Pts {
+                                lo: min.units() - p.lo,
+                                hi: min.units() - p.lo,
+                            };
+                            let from = if ids.is_empty() {
+                                String::new()
+                            } else {
+                                format!("（{ids}）")
+                            };
+                            let from_en = if ids.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" ({})", ids.replace('、', ", "))
+                            };
+                            zh.push(format!(
+                                "{name_zh} {} < {min}，还差 {} 分{from}",
+                                points_text(p),
+                                points_text(short)
+                            ));
+                            en.push(format!(
+                                "{name_en} {} < {min}: {} points short{from_en}",
+                                points_text(p),
+                                points_text(short)
+                            ));
+                        }
+                    }
+                    if zh.is_empty() {
+                        None
+                    } else {
+                        gap(zh.join("；"), en.join("; "))
+                    }
+                },
+                ..Detail::default()
+            }
         });
         let route = [
             (d1, Route::D1),
