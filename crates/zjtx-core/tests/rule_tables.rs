@@ -55,6 +55,15 @@ struct Expect {
     /// Text the gap of a rule must contain (Chinese or English).
     #[serde(default)]
     gap: BTreeMap<String, String>,
+    /// The threshold text of a rule, exactly.
+    #[serde(default)]
+    threshold: BTreeMap<String, String>,
+    /// The computed value a rule shows, exactly.
+    #[serde(default)]
+    value: BTreeMap<String, String>,
+    /// The template keys a rule reads, in order, comma-separated.
+    #[serde(default)]
+    inputs: BTreeMap<String, String>,
 }
 
 #[derive(Deserialize)]
@@ -232,6 +241,26 @@ impl Ctx {
                     &c.name,
                     format!("{k} gap {other:?} does not contain {want:?}"),
                 ),
+            }
+        }
+        for (k, want) in &c.expect.threshold {
+            let got = ev.entry(rule_id(k)).map(|e| e.threshold.clone());
+            if got.as_deref() != Some(want.as_str()) {
+                self.fail(&c.name, format!("{k} threshold {got:?}, expected {want:?}"));
+            }
+        }
+        for (k, want) in &c.expect.value {
+            let got = ev.entry(rule_id(k)).and_then(|e| e.value.clone());
+            if got.as_deref() != Some(want.as_str()) {
+                self.fail(&c.name, format!("{k} value {got:?}, expected {want:?}"));
+            }
+        }
+        for (k, want) in &c.expect.inputs {
+            let got = ev
+                .entry(rule_id(k))
+                .map(|e| e.inputs.iter().map(|i| i.key).collect::<Vec<_>>().join(","));
+            if got.as_deref() != Some(want.as_str()) {
+                self.fail(&c.name, format!("{k} inputs {got:?}, expected {want:?}"));
             }
         }
     }
