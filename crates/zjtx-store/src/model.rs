@@ -82,7 +82,8 @@ impl Default for Filter {
             q: None,
             after: None,
             per_page: 50,
-            today: chrono::Utc::now().date_naive(),
+            // The local calendar, as the platform's clock keeps it; the web passes its own.
+            today: chrono::Local::now().date_naive(),
         }
     }
 }

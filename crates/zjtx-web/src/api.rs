@@ -132,7 +132,7 @@ pub async fn enterprises(
             .parse()
             .map_err(|_| AppError::BadRequest(format!("per_page {v:?} is not a whole number")))?,
     };
-    let f = p.filters.filter(per_page)?;
+    let f = p.filters.filter(per_page, st.today())?;
     let page = st.store.list(&f, &scope).await?;
     auth::audit_list(
         &st,
@@ -236,7 +236,7 @@ pub async fn evaluation(
             .map(|(_, e)| e)
             .ok_or(AppError::NotFound)?,
     };
-    let as_of = p.as_of.unwrap_or_else(|| chrono::Local::now().date_naive());
+    let as_of = p.as_of.unwrap_or_else(|| st.today());
     let rs = match p.rules.as_deref() {
         Some(id) => st.rules.iter().find(|r| r.id == id).ok_or_else(|| {
             AppError::BadRequest(format!("unknown rule set {id:?} (miit-2022 or miit-2026)"))

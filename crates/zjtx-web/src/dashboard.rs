@@ -162,7 +162,7 @@ pub async fn dashboard(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let today = chrono::Local::now().date_naive();
+    let today = st.today();
     let d = st.store.dashboard(&scope, today).await?;
     let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
         .unwrap_or(today)

@@ -193,7 +193,7 @@ fn evaluate_all(
     st: &AppState,
     rows: Vec<Enterprise>,
 ) -> Result<Vec<(Enterprise, zjtx_core::Summary)>, AppError> {
-    let as_of = chrono::Local::now().date_naive();
+    let as_of = st.today();
     let rs = zjtx_core::rule_set_for(&st.rules, as_of)
         .ok_or_else(|| AppError::Internal(format!("no rule set applies on {as_of}")))?;
     Ok(rows
@@ -330,12 +330,7 @@ pub async fn commit(
     };
     let summary = st
         .store
-        .import_as(
-            &evaluated,
-            Some(user.user.id),
-            chrono::Local::now().date_naive(),
-            &guard,
-        )
+        .import_as(&evaluated, Some(user.user.id), st.today(), &guard)
         .await?;
     if evaluated.len() >= 1000 {
         // Fresh planner statistics, after the commit and off the request.
@@ -367,7 +362,7 @@ pub async fn export(
     }
     let scope = user.scope(&st.store).await?;
     // Every page of the list, from the start.
-    let mut f = ListQuery { after: None, ..q }.filter(200)?;
+    let mut f = ListQuery { after: None, ..q }.filter(200, st.today())?;
     let mut rows = Vec::new();
     loop {
         let page = st.store.list(&f, &scope).await?;

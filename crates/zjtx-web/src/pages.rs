@@ -17,10 +17,6 @@ use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 
-fn today() -> NaiveDate {
-    chrono::Local::now().date_naive()
-}
-
 /// Money in units of 1/10000 万元, shown in 万元 with at most two decimals.
 pub fn wan(units: Option<i64>) -> String {
     units
@@ -296,7 +292,8 @@ pub struct ListQuery {
 impl ListQuery {
     /// The store's filter for these query parameters, one page of `per_page` from `after`; a
     /// malformed amount is a clear error.
-    pub fn filter(&self, per_page: u32) -> Result<Filter, AppError> {
+    /// The store's filter for this query, as of `today` (the application's one clock).
+    pub fn filter(&self, per_page: u32, today: NaiveDate) -> Result<Filter, AppError> {
         let amount = |v: &Option<String>, label: &str| -> Result<Option<i64>, AppError> {
             match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
@@ -325,7 +322,7 @@ impl ListQuery {
             q: self.q.clone(),
             after: self.after.clone(),
             per_page,
-            today: today(),
+            today,
         })
     }
 }
@@ -400,7 +397,7 @@ pub async fn enterprises(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let filter = q.filter(50)?;
+    let filter = q.filter(50, st.today())?;
     let page = st.store.list(&filter, &scope).await?;
     auth::audit_list(
         &st,
@@ -809,7 +806,7 @@ pub async fn enterprise(
                 .collect()
         }
     };
-    let as_of = today();
+    let as_of = st.today();
     let latest = years
         .first()
         .map(|(_, e)| e.clone())

@@ -1719,3 +1719,31 @@ async fn lists_exports_and_refusals_leave_audit_records_that_name_what_was_read(
         "{refused:?}"
     );
 }
+
+#[tokio::test]
+async fn one_clock_drives_the_api_the_list_and_the_import() {
+    let w = world("one-clock").await;
+    let day = chrono::NaiveDate::from_ymd_opt(2027, 1, 15).unwrap_or_default();
+    w.state.set_today(Some(day));
+    let token = api_token(&w, "city").await;
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!("/api/v1/enterprises/{}/evaluation", w.xihu_firm),
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["as_of"], "2027-01-15", "{}", r.body);
+    // The scorecard evaluates as of the same day.
+    let city = login(&w, "city").await;
+    let page = send(
+        &w,
+        get(&format!("/enterprises/{}", w.xihu_firm), Some(&city)),
+    )
+    .await;
+    assert!(page.body.contains("2027-01-15"), "the scorecard's date");
+}
