@@ -237,9 +237,11 @@ pub async fn digest(db: &DbArgs, base_url: &str) -> Result<()> {
     let store = db.open().await?;
     let mailer = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let today = chrono::Local::now().date_naive();
-    let (told, mailed) = zjtx_web::declare::digest(&store, mailer.as_ref(), today, base_url)
-        .await
-        .context("the digest failed")?;
+    let rules = load_all(&Embedded).context("failed to load the rule files")?;
+    let (told, mailed) =
+        zjtx_web::declare::digest(&store, &rules, mailer.as_ref(), today, base_url)
+            .await
+            .context("the digest failed")?;
     eprintln!("digest: {told} reviewers told, {mailed} e-mails sent");
     Ok(())
 }

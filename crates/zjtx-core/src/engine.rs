@@ -681,7 +681,7 @@ impl<'a> Ctx<'a> {
 
 impl X {
     /// The inputs of one enterprise as ranges, with the ratios several rules read.
-    fn new(e: &Enterprise, as_of: NaiveDate) -> X {
+    fn new(e: &Enterprise, as_of: NaiveDate, high_tech_months: u32) -> X {
         let a = e.reference_year(as_of) + 1;
         let niche = match e.niche_since {
             None => Iv::NONNEG,
@@ -741,7 +741,7 @@ impl X {
             main_avg_growth: RatioRange::avg_growth(main, main1, main2),
             high_tech_valid: e.high_tech_issued_on.is_some_and(|d| {
                 d <= as_of
-                    && d.checked_add_months(Months::new(36))
+                    && d.checked_add_months(Months::new(high_tech_months))
                         .is_some_and(|end| as_of < end)
             }),
         }
@@ -3354,7 +3354,7 @@ fn lower<T: Tracer>(c: &Ctx<'_>, t: &mut T) -> Lower {
 }
 
 fn run<T: Tracer>(e: &Enterprise, rs: &RuleSet, as_of: NaiveDate, t: &mut T) -> Summary {
-    let x = X::new(e, as_of);
+    let x = X::new(e, as_of, rs.common.high_tech.validity_months);
     let c = Ctx::new(e, rs, as_of, &x);
     let l = lower(&c, t);
     upper(&c, t, &l)
@@ -3363,19 +3363,21 @@ fn run<T: Tracer>(e: &Enterprise, rs: &RuleSet, as_of: NaiveDate, t: &mut T) -> 
 /// Evaluates one enterprise under several rule sets, in order, appending to `out`. The part that
 /// depends only on shared rules is computed once.
 pub fn evaluate_each(e: &Enterprise, sets: &[&RuleSet], as_of: NaiveDate, out: &mut Vec<Summary>) {
-    let x = X::new(e, as_of);
-    let mut shared: Option<(&std::sync::Arc<crate::rules::Common>, Lower)> = None;
+    // The inputs and the shared part, once per copy of the shared rules (the certificate's
+    // validity is one of them).
+    let mut shared: Option<(&std::sync::Arc<crate::rules::Common>, X, Lower)> = None;
     for rs in sets {
-        let c = Ctx::new(e, rs, as_of, &x);
-        let l = match &shared {
-            Some((common, l)) if std::sync::Arc::ptr_eq(common, &rs.common) => *l,
-            _ => {
-                let l = lower(&c, &mut Off);
-                shared = Some((&rs.common, l));
-                l
-            }
-        };
-        out.push(upper(&c, &mut Off, &l));
+        let same = shared
+            .as_ref()
+            .is_some_and(|(common, _, _)| std::sync::Arc::ptr_eq(common, &rs.common));
+        if !same {
+            let x = X::new(e, as_of, rs.common.high_tech.validity_months);
+            let l = lower(&Ctx::new(e, rs, as_of, &x), &mut Off);
+            shared = Some((&rs.common, x, l));
+        }
+        if let Some((_, x, l)) = &shared {
+            out.push(upper(&Ctx::new(e, rs, as_of, x), &mut Off, l));
+        }
     }
 }
 

@@ -332,6 +332,41 @@ pub struct Common {
     pub gates: CommonGates,
     pub cx: Cx,
     pub kj: Kj,
+    pub high_tech: HighTech,
+}
+
+/// The high-tech enterprise certificate, as the tiers read it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighTech {
+    pub clause: String,
+    pub conf: String,
+    /// Months a certificate is valid from its issue date.
+    pub validity_months: u32,
+}
+
+/// A title's life after recognition under one rule set (tiers.md §8).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Titles {
+    pub clause: String,
+    pub conf: String,
+    /// Months a title is valid from its recognition (and a passed re-review extends it by).
+    pub validity_months: u32,
+    /// The yearly information update for year Y is due on this month and day of Y + 1.
+    pub update_due_month: u32,
+    pub update_due_day: u32,
+    /// A re-review may be asked in the last this many months of validity.
+    pub rereview_window_months: u32,
+    /// Months a revocation bars new declarations.
+    pub ban_months: u32,
+}
+
+impl Titles {
+    /// When the yearly update for `year` is due.
+    pub fn update_due(&self, year: i32) -> Option<NaiveDate> {
+        NaiveDate::from_ymd_opt(year + 1, self.update_due_month, self.update_due_day)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -702,6 +737,7 @@ struct SetFile {
     applies_from: Option<NaiveDate>,
     applies_until: Option<NaiveDate>,
     gates: SetGates,
+    titles: Titles,
     srdi22: Option<Srdi22>,
     giant22: Option<Giant22>,
     srdi26: Option<Srdi26>,
@@ -736,6 +772,7 @@ pub struct RuleSet {
     /// The incident gate's rule id, resolved when loading.
     pub incident_rule: crate::trace::RuleId,
     pub gates: SetGates,
+    pub titles: Titles,
     pub upper: Upper,
 }
 
@@ -834,6 +871,7 @@ fn load_with(
         applies_until: set.applies_until,
         common,
         gates: set.gates,
+        titles: set.titles,
         upper,
     };
     validate(&rs).map_err(|(f, m)| malformed(f, m))?;

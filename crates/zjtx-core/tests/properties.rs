@@ -287,3 +287,35 @@ proptest! {
         }
     }
 }
+
+/// The certificate's validity is read from `common.toml`, not written in the engine: the same
+/// certificate counts under 36 months and not under 12.
+#[test]
+fn the_high_tech_validity_comes_from_the_rule_file() {
+    let sets = sets();
+    let rs = sets
+        .iter()
+        .find(|r| r.id == "miit-2022")
+        .unwrap_or_else(|| panic!("miit-2022"));
+    let mut shorter = rs.clone();
+    let mut common = (*rs.common).clone();
+    common.high_tech.validity_months = 12;
+    shorter.common = std::sync::Arc::new(common);
+    let at = as_of(rs);
+    let e = enterprise(3, 0);
+    // CX-D2 is an "or" of the certificate and two other honours, here both absent.
+    let Some(e) = set_cell(&e, Col::HighTechIssuedOn, "2024-06-01")
+        .and_then(|e| set_cell(&e, Col::InnovationDemo, "0"))
+        .and_then(|e| set_cell(&e, Col::IpAdvantage, "0"))
+    else {
+        panic!("valid cells")
+    };
+    let verdict = |rs: &RuleSet| {
+        explain(&e, rs, at)
+            .entry(zjtx_core::trace::RuleId::CxD2)
+            .and_then(|t| t.verdict)
+    };
+    assert_eq!(rs.common.high_tech.validity_months, 36);
+    assert_eq!(verdict(rs), Some(Verdict::Pass));
+    assert_eq!(verdict(&shorter), Some(Verdict::Fail));
+}

@@ -1841,7 +1841,7 @@ pub async fn recognise(
         return Err(conflict(i18n::t("公示期尚未结束")));
     }
     let rs = rule_set(&st, &b.rules)?;
-    let until = today + Months::new(36);
+    let until = today + Months::new(rs.titles.validity_months);
     for d in ended {
         let objections = st.store.objections(d.id).await?;
         if objections.iter().any(|o| o.upheld.is_none()) {
@@ -2144,12 +2144,11 @@ pub struct TitlesPage {
 }
 
 /// The yearly update's deadline for a title under a rule set, in `year + 1`.
-fn update_deadline(rules: &str, year: i32) -> Option<NaiveDate> {
-    if rules == "miit-2022" {
-        NaiveDate::from_ymd_opt(year + 1, 4, 30)
-    } else {
-        NaiveDate::from_ymd_opt(year + 1, 5, 31)
-    }
+/// When the yearly update for `year` is due under the rule set a title was granted under.
+fn update_deadline(sets: &[zjtx_core::RuleSet], rules: &str, year: i32) -> Option<NaiveDate> {
+    sets.iter()
+        .find(|r| r.id == rules)
+        .and_then(|r| r.titles.update_due(year))
 }
 
 async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<TitleView>, AppError> {
@@ -2245,7 +2244,7 @@ pub async fn titles(
         nav: Nav::of(&user),
         is_owner: user.user.role == Role::Enterprise,
         is_city: user.user.role == Role::City,
-        update_deadline: update_deadline(&rules, update_year)
+        update_deadline: update_deadline(&st.rules, &rules, update_year)
             .map(|d| d.to_string())
             .unwrap_or_default(),
         update_year,
@@ -2286,7 +2285,7 @@ pub async fn yearly_update(
             &[&year],
         )));
     }
-    let on_time = update_deadline(&t.rules, year).is_some_and(|d| today <= d);
+    let on_time = update_deadline(&st.rules, &t.rules, year).is_some_and(|d| today <= d);
     let latest = st.store.years(&row.uscc).await?;
     let detail = match latest.first() {
         Some((y, _)) => i18n::f("以 {} 年度数据更新", &[y]),
@@ -2349,8 +2348,13 @@ pub async fn rereview(
         .ok_or(AppError::NotFound)?;
     let today = st.today();
     let until = date(&t.valid_until).ok_or_else(|| AppError::Internal("title date".into()))?;
-    if until > today + Months::new(6) {
-        return Err(conflict(i18n::t("称号有效期剩余超过六个月，暂不复核")));
+    let rs = rule_set(&st, &t.rules)?;
+    let window = rs.titles.rereview_window_months;
+    if until > today + Months::new(window) {
+        return Err(conflict(i18n::f(
+            "称号有效期剩余超过 {} 个月，暂不复核",
+            &[&window],
+        )));
     }
     let year = i64::from(today.year() - 1);
     let updated = st
@@ -2362,7 +2366,6 @@ pub async fn rereview(
     if t.owes_update && !updated {
         return Err(conflict(i18n::t("未按期完成年度信息更新，不具备复核资格")));
     }
-    let rs = rule_set(&st, &t.rules)?;
     let latest = st.store.years(&row.uscc).await?;
     let e = latest.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
     let s = zjtx_core::evaluate(e, rs, today);
@@ -2373,7 +2376,7 @@ pub async fn rereview(
         _ => return Err(AppError::NotFound),
     };
     let pass = v == Verdict::Pass;
-    let new_until = (until + Months::new(36)).to_string();
+    let new_until = (until + Months::new(rs.titles.validity_months)).to_string();
     st.store
         .title_event(
             &row.uscc,
@@ -2405,7 +2408,11 @@ pub async fn revoke(
     if reason.is_empty() {
         return Err(AppError::BadRequest(i18n::t("请写明撤销理由").into()));
     }
-    let ban_until = st.today() + Months::new(36);
+    // The ban of the rules in force today.
+    let today = st.today();
+    let rs = zjtx_core::rule_set_for(&st.rules, today)
+        .ok_or_else(|| AppError::Internal(format!("no rule set applies on {today}")))?;
+    let ban_until = today + Months::new(rs.titles.ban_months);
     let (owner, _) = st.store.recipients(&row.uscc, None).await?;
     let link = format!("/titles/{}", row.uscc);
     let text = i18n::f("称号已撤销：{}", &[&reason]);
@@ -2505,6 +2512,7 @@ pub async fn queue_for(
 /// and the yearly update of a title granted here due within thirty days and not yet made.
 pub async fn reminders_for(
     store: &zjtx_store::Store,
+    rules: &[zjtx_core::RuleSet],
     user: &zjtx_store::User,
     today: NaiveDate,
 ) -> Result<Vec<(String, String)>, StoreError> {
@@ -2540,7 +2548,7 @@ pub async fn reminders_for(
         let done = events
             .iter()
             .any(|e| e.tier == dec.tier && e.kind == "update" && e.year == Some(i64::from(year)));
-        if let Some(due) = update_deadline(&dec.rules, year)
+        if let Some(due) = update_deadline(rules, &dec.rules, year)
             && holds
             && owes_update(dec.valid_from.as_deref(), year)
             && !done
@@ -2560,6 +2568,7 @@ pub async fn reminders_for(
 /// with a mailer and an address, an e-mail listing it. Returns (reviewers told, e-mails sent).
 pub async fn digest(
     store: &zjtx_store::Store,
+    rules: &[zjtx_core::RuleSet],
     mailer: Option<&crate::mail::Mailer>,
     today: NaiveDate,
     base_url: &str,
@@ -2570,7 +2579,7 @@ pub async fn digest(
             continue;
         }
         if u.role == Role::Enterprise {
-            let reminders = reminders_for(store, &u, today).await?;
+            let reminders = reminders_for(store, rules, &u, today).await?;
             if !reminders.is_empty() {
                 let msgs: Vec<Message> = reminders
                     .iter()

@@ -701,8 +701,8 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("申报编号", "Declaration"),
     ("称号已撤销：{}", "Titles revoked: {}"),
     (
-        "称号有效期剩余超过六个月，暂不复核",
-        "More than six months of validity left: not yet due for re-review",
+        "称号有效期剩余超过 {} 个月，暂不复核",
+        "More than {} months of validity left: not yet due for re-review",
     ),
     ("称号管理", "Titles"),
     ("签署承诺并提交", "Sign the pledge and submit"),

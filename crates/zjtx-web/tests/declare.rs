@@ -613,7 +613,8 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     // decision record that re-runs to the same result.
     let recognised_on = today + Days::new(6);
     let titles = store.titles(&firm).await.unwrap_or_default();
-    let until = (recognised_on + Months::new(36)).to_string();
+    let validity = Months::new(rs.titles.validity_months);
+    let until = (recognised_on + validity).to_string();
     assert!(
         titles.contains(&("srdi".to_owned(), until.clone())),
         "{titles:?}"
@@ -774,7 +775,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("firm"));
-    let due = zjtx_web::declare::reminders_for(&store, &firm_user, on_time)
+    let due = zjtx_web::declare::reminders_for(&store, &w.state.rules, &firm_user, on_time)
         .await
         .unwrap_or_default();
     assert!(
@@ -791,7 +792,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
-    let due = zjtx_web::declare::reminders_for(&store, &firm_user, on_time)
+    let due = zjtx_web::declare::reminders_for(&store, &w.state.rules, &firm_user, on_time)
         .await
         .unwrap_or_default();
     assert!(due.is_empty(), "{due:?}");
@@ -834,7 +835,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
             }
         ]
     );
-    let extended = (expiry + Months::new(36)).to_string();
+    let extended = (expiry + validity).to_string();
     let now_until = store.titles(&firm).await.unwrap_or_default()[0].1.clone();
     assert_eq!(now_until, if passes { extended } else { until.clone() });
 
@@ -955,12 +956,12 @@ async fn deadlines_hold_and_a_withdrawn_declaration_stays_withdrawn() {
         .ok()
         .flatten()
         .unwrap_or_else(|| panic!("firm"));
-    let due = zjtx_web::declare::reminders_for(&w.state.store, &firm_user, today)
+    let due = zjtx_web::declare::reminders_for(&w.state.store, &w.state.rules, &firm_user, today)
         .await
         .unwrap_or_default();
     assert_eq!(due.len(), 1, "{due:?}");
     assert_eq!(due[0].1, format!("/declarations/{decl}"));
-    zjtx_web::declare::digest(&w.state.store, None, today, "x")
+    zjtx_web::declare::digest(&w.state.store, &w.state.rules, None, today, "x")
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     let notes = w

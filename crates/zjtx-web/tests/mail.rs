@@ -188,10 +188,15 @@ async fn messages_and_the_digest_go_by_e_mail_when_a_relay_is_set() {
     }
     let before = inbox.lock().map(|k| k.len()).unwrap_or(0);
     assert_eq!(before, 3, "submit, return, resubmit");
-    let (told, mailed) =
-        zjtx_web::declare::digest(&store, Some(&mailer), today, "https://zjtx.example.org")
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    let (told, mailed) = zjtx_web::declare::digest(
+        &store,
+        &w.state.rules,
+        Some(&mailer),
+        today,
+        "https://zjtx.example.org",
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((told, mailed), (1, 1));
     assert!(
         received(
@@ -206,9 +211,10 @@ async fn messages_and_the_digest_go_by_e_mail_when_a_relay_is_set() {
     assert!(page.body.contains("id=\"queue\"") && page.body.contains(&path));
     assert!(page.body.contains("今日待办"));
     // Overdue once the district's deadline has passed.
-    let (told, _) = zjtx_web::declare::digest(&store, None, today + Days::new(11), "x")
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (told, _) =
+        zjtx_web::declare::digest(&store, &w.state.rules, None, today + Days::new(11), "x")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(told, 1);
     let notes = store
         .notifications(
