@@ -17,8 +17,9 @@ use crate::{Result, Store, now, safe};
 
 /// Seconds a record waits before it is sealed.
 pub const SETTLE_SECS: i64 = 2;
-/// Records sealed in one transaction at the most.
-const SEAL_BATCH: i64 = 5000;
+/// Records sealed in one transaction (and one UPDATE) at the most: short transactions, so that
+/// writers are never held up for long.
+pub const SEAL_BATCH: usize = 1000;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What checking the chain found.
@@ -111,11 +112,8 @@ impl Store {
             "SELECT id, at, user_id, action, target, detail FROM audit_log \
              WHERE seq IS NULL AND at <= ? ORDER BY id LIMIT ?",
         );
-        let seal_sql = self.sql(
-            "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL",
-        );
         macro_rules! run {
-            ($p:ident, $lock:expr) => {{
+            ($p:ident, $db:ty, $lock:expr, $update:expr, $tail:expr) => {{
                 let mut tx = $p.begin().await?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
@@ -129,30 +127,47 @@ impl Store {
                 };
                 let rows = sqlx::query(safe(&pending_sql))
                     .bind(settled)
-                    .bind(SEAL_BATCH)
+                    .bind(SEAL_BATCH as i64)
                     .fetch_all(&mut *tx)
                     .await?;
-                let n = rows.len();
+                let mut links = Vec::with_capacity(rows.len());
                 for r in &rows {
                     let r = rec(r)?;
                     seq += 1;
                     let hash = link(seq, &r, &prev);
-                    sqlx::query(safe(&seal_sql))
-                        .bind(seq)
-                        .bind(&prev)
-                        .bind(&hash)
-                        .bind(r.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    prev = hash;
+                    links.push((r.id, seq, std::mem::replace(&mut prev, hash.clone()), hash));
+                }
+                if !links.is_empty() {
+                    // One statement for the whole batch.
+                    let mut qb = sqlx::QueryBuilder::<$db>::new($update);
+                    qb.push_values(&links, |mut b, (id, seq, prev, hash)| {
+                        b.push_bind(*id)
+                            .push_bind(*seq)
+                            .push_bind(prev.clone())
+                            .push_bind(hash.clone());
+                    });
+                    qb.push($tail);
+                    qb.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
-                n
+                links.len()
             }};
         }
         Ok(match self {
-            Store::Sqlite(p) => run!(p, None::<&str>),
-            Store::Postgres(p) => run!(p, Some("SELECT pg_advisory_xact_lock(7347352001)")),
+            Store::Sqlite(p) => run!(
+                p,
+                sqlx::Sqlite,
+                None::<&str>,
+                "UPDATE audit_log SET seq = v.column2, prev_hash = v.column3, hash = v.column4 FROM (",
+                ") AS v WHERE audit_log.id = v.column1 AND audit_log.seq IS NULL"
+            ),
+            Store::Postgres(p) => run!(
+                p,
+                sqlx::Postgres,
+                Some("SELECT pg_advisory_xact_lock(7347352001)"),
+                "UPDATE audit_log AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (",
+                ") AS v(id, seq, prev, hash) WHERE a.id = v.id AND a.seq IS NULL"
+            ),
         })
     }
 

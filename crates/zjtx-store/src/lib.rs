@@ -1330,7 +1330,7 @@ impl Bind<'_> {
 mod declare;
 pub use declare::*;
 mod audit;
-pub use audit::{AuditCheck, SETTLE_SECS};
+pub use audit::{AuditCheck, SEAL_BATCH, SETTLE_SECS};
 mod finance;
 pub use finance::*;
 

@@ -1469,13 +1469,34 @@ async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
             Some(0),
             "{b}: nothing twice"
         );
+        // More than a batch: sealed in batches, the chain continuing across them.
+        for i in 0..zjtx_store::SEAL_BATCH + 7 {
+            s.audit(None, "read", Some("y"), &format!("bulk {i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        assert_eq!(
+            s.seal_audit_until(later).await.ok(),
+            Some(zjtx_store::SEAL_BATCH),
+            "{b}"
+        );
+        assert_eq!(s.seal_audit_until(later).await.ok(), Some(7), "{b}");
+        let bulk = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            (bulk.sealed, bulk.broken),
+            (4 + zjtx_store::SEAL_BATCH as i64 + 7, None),
+            "{b}"
+        );
         let check = s
             .verify_audit()
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         assert_eq!(
             (check.sealed, check.unsealed, check.broken),
-            (4, 0, None),
+            (4 + zjtx_store::SEAL_BATCH as i64 + 7, 0, None),
             "{b}"
         );
         let head = check.head.clone().unwrap_or_default();
@@ -1500,7 +1521,7 @@ async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
         };
         assert!(removed.is_err(), "{b}: a fresh audit record was deleted");
         // Taking a record out of its place in the chain breaks the chain there.
-        let unlink = "UPDATE audit_log SET seq = 99 WHERE seq = 3";
+        let unlink = "UPDATE audit_log SET seq = 1000000 WHERE seq = 3";
         match &s {
             Store::Sqlite(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
             Store::Postgres(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),

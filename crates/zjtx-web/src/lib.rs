@@ -314,14 +314,21 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The audit log is sealed into its hash chain every ten seconds.
+    // The audit log is sealed into its hash chain every two seconds, in short batches.
     let store = state.store.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(10));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
-            if let Err(e) = store.seal_audit().await {
-                tracing::warn!(error = %e, "sealing the audit log failed; next time");
+            loop {
+                match store.seal_audit().await {
+                    Ok(n) if n >= zjtx_store::SEAL_BATCH => tokio::task::yield_now().await,
+                    Ok(_) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "sealing the audit log failed; next time");
+                        break;
+                    }
+                }
             }
         }
     });
