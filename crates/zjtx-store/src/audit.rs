@@ -113,7 +113,7 @@ impl Store {
              WHERE seq IS NULL AND at <= ? ORDER BY id LIMIT ?",
         );
         macro_rules! run {
-            ($p:ident, $db:ty, $lock:expr, $update:expr, $tail:expr) => {{
+            ($p:ident, $db:ty, $lock:expr, $update:expr) => {{
                 let mut tx = $p.begin().await?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
@@ -138,35 +138,49 @@ impl Store {
                     links.push((r.id, seq, std::mem::replace(&mut prev, hash.clone()), hash));
                 }
                 if !links.is_empty() {
-                    // One statement for the whole batch.
-                    let mut qb = sqlx::QueryBuilder::<$db>::new($update);
-                    qb.push_values(&links, |mut b, (id, seq, prev, hash)| {
-                        b.push_bind(*id)
-                            .push_bind(*seq)
-                            .push_bind(prev.clone())
-                            .push_bind(hash.clone());
-                    });
-                    qb.push($tail);
-                    qb.build().execute(&mut *tx).await?;
+                    match $update {
+                        // PostgreSQL: one statement for the whole batch (a hash join).
+                        Some((head, tail)) => {
+                            let mut qb = sqlx::QueryBuilder::<$db>::new(head);
+                            qb.push_values(&links, |mut b, (id, seq, prev, hash)| {
+                                b.push_bind(*id)
+                                    .push_bind(*seq)
+                                    .push_bind(prev.clone())
+                                    .push_bind(hash.clone());
+                            });
+                            qb.push(tail);
+                            qb.build().execute(&mut *tx).await?;
+                        }
+                        // SQLite, in the process: one prepared update by key per record (its
+                        // planner would scan every unsealed record for each of a VALUES list).
+                        None => {
+                            let one = "UPDATE audit_log SET seq = ?, prev_hash = ?, hash = ? WHERE id = ? AND seq IS NULL";
+                            for (id, seq, prev, hash) in &links {
+                                sqlx::query(one)
+                                    .bind(*seq)
+                                    .bind(prev)
+                                    .bind(hash)
+                                    .bind(*id)
+                                    .execute(&mut *tx)
+                                    .await?;
+                            }
+                        }
+                    }
                 }
                 tx.commit().await?;
                 links.len()
             }};
         }
         Ok(match self {
-            Store::Sqlite(p) => run!(
-                p,
-                sqlx::Sqlite,
-                None::<&str>,
-                "UPDATE audit_log SET seq = v.column2, prev_hash = v.column3, hash = v.column4 FROM (",
-                ") AS v WHERE audit_log.id = v.column1 AND audit_log.seq IS NULL"
-            ),
+            Store::Sqlite(p) => run!(p, sqlx::Sqlite, None::<&str>, None::<(&str, &str)>),
             Store::Postgres(p) => run!(
                 p,
                 sqlx::Postgres,
                 Some("SELECT pg_advisory_xact_lock(7347352001)"),
-                "UPDATE audit_log AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (",
-                ") AS v(id, seq, prev, hash) WHERE a.id = v.id AND a.seq IS NULL"
+                Some((
+                    "UPDATE audit_log AS a SET seq = v.seq, prev_hash = v.prev, hash = v.hash FROM (",
+                    ") AS v(id, seq, prev, hash) WHERE a.id = v.id AND a.seq IS NULL",
+                ))
             ),
         })
     }

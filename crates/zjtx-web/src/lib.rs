@@ -145,6 +145,9 @@ async fn healthz() -> &'static str {
     "ok"
 }
 
+/// Batches of the audit log sealed per two-second tick at the most.
+const SEAL_BATCHES_PER_TICK: usize = 4;
+
 /// The largest form or JSON body a route without an upload accepts.
 pub const MAX_FORM: usize = 256 << 10;
 
@@ -314,15 +317,19 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The audit log is sealed into its hash chain every two seconds, in short batches.
+    // The audit log is sealed into its hash chain every two seconds, in short batches with
+    // pauses between them, so that a backlog (after a bulk tagging, say) is worked off without
+    // holding up requests: at most SEAL_BATCHES_PER_TICK batches a tick (2,000 records a second).
     let store = state.store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
         loop {
             tick.tick().await;
-            loop {
+            for _ in 0..SEAL_BATCHES_PER_TICK {
                 match store.seal_audit().await {
-                    Ok(n) if n >= zjtx_store::SEAL_BATCH => tokio::task::yield_now().await,
+                    Ok(n) if n >= zjtx_store::SEAL_BATCH => {
+                        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                    }
                     Ok(_) => break,
                     Err(e) => {
                         tracing::warn!(error = %e, "sealing the audit log failed; next time");
