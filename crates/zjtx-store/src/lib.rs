@@ -381,16 +381,30 @@ impl Store {
                     let mut qb =
                         in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(u, _)| u.clone()));
                     qb.build().execute(&mut *tx).await?;
+                    // One firm: a record about it; a bulk tagging: one record per chunk naming
+                    // every firm with its chains (a record per firm was most of the audit log).
+                    let (target, detail) = match chunk {
+                        [(u, cs)] => (Some(u.clone()), cs.join("、")),
+                        _ => (
+                            None,
+                            chunk
+                                .iter()
+                                .map(|(u, cs)| format!("{u}={}", cs.join("、")))
+                                .collect::<Vec<_>>()
+                                .join(";"),
+                        ),
+                    };
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO audit_log (at, user_id, action, target, detail) ",
+                        "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (",
                     );
-                    qb.push_values(chunk, |mut b, (u, cs)| {
-                        b.push_bind(t)
-                            .push_bind(actor)
-                            .push_bind("chains.set")
-                            .push_bind(u.clone())
-                            .push_bind(cs.join("、"));
-                    });
+                    qb.push_bind(t)
+                        .push(", ")
+                        .push_bind(actor)
+                        .push(", 'chains.set', ")
+                        .push_bind(target)
+                        .push(", ")
+                        .push_bind(detail)
+                        .push(")");
                     qb.build().execute(&mut *tx).await?;
                 }
                 tx.commit().await?;
