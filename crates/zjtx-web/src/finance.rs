@@ -147,16 +147,21 @@ fn labels(csv: &str) -> String {
 }
 
 /// What matching knows of an enterprise: its titles in force and the tiers it meets now.
-async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
+/// The tiers whose title an enterprise holds today.
+async fn held_titles(st: &AppState, uscc: &str) -> Result<Vec<String>, AppError> {
     let today = st.today().to_string();
-    let mut tiers: Vec<String> = st
+    Ok(st
         .store
-        .titles(&row.uscc)
+        .titles(uscc)
         .await?
         .into_iter()
         .filter(|(_, until)| *until >= today)
         .map(|(t, _)| t)
-        .collect();
+        .collect())
+}
+
+async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
+    let mut tiers = held_titles(st, &row.uscc).await?;
     for (t, v) in [
         ("innovative", &row.innovative),
         ("tech_sme", &row.tech_sme),
@@ -219,14 +224,7 @@ pub async fn consented_facts(
         .into_iter()
         .map(|t| t.tier)
         .collect();
-    let titles: Vec<String> = st
-        .store
-        .titles(&row.uscc)
-        .await?
-        .into_iter()
-        .filter(|(_, until)| *until >= today)
-        .map(|(t, _)| t)
-        .collect();
+    let titles = held_titles(st, &row.uscc).await?;
     let mut used: Vec<(&str, i64)> = Vec::new();
     for t in &all.tiers {
         let held = titles.contains(t);
