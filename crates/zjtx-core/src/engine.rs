@@ -260,11 +260,21 @@ fn growth_pct(e: End) -> String {
     }
 }
 
-/// How a gap that asks for blanks begins.
-const BLANK_GAP: &str = "未填报：";
-
 fn gap(zh: String, en: String) -> Option<Gap> {
-    Some(Gap { zh, en })
+    Some(Gap {
+        zh,
+        en,
+        asks_blanks: false,
+    })
+}
+
+/// A gap that asks for blank inputs.
+fn blanks_gap(zh: String, en: String) -> Option<Gap> {
+    Some(Gap {
+        zh,
+        en,
+        asks_blanks: true,
+    })
 }
 
 fn ceil_div(a: i128, b: i128) -> i128 {
@@ -290,7 +300,7 @@ fn default_gap(id: RuleId, v: Verdict, inputs: &[InputValue], threshold: &str) -
                     .map_or(*k, |c| c.zh)
             })
             .collect();
-        return gap(
+        return blanks_gap(
             format!("未填报：{}，补齐后可判定", zh.join("、")),
             format!("blank: {}; fill in to decide", blanks.join(", ")),
         );
@@ -334,7 +344,7 @@ fn blank_gap(cols: &[(Col, Iv)]) -> Option<Gap> {
         .iter()
         .map(|c| glossary::field(*c, Lang::En))
         .collect();
-    gap(
+    blanks_gap(
         format!("未填报：{}，补齐后可判定", zh.join("、")),
         format!("blank: {}; fill in to decide", en.join(", ")),
     )
@@ -784,7 +794,7 @@ impl<'a> Ctx<'a> {
                 // A failed condition's gap never asks for blanks: none of them can change it.
                 Verdict::Fail => d
                     .gap
-                    .filter(|g| !g.zh.starts_with(BLANK_GAP))
+                    .filter(|g| !g.asks_blanks)
                     .or_else(|| default_gap(id, v, &inputs, &d.threshold)),
                 Verdict::Review => d.gap.or_else(|| default_gap(id, v, &inputs, &d.threshold)),
             };
@@ -3256,6 +3266,7 @@ fn with_points(g: Gap, p: Dec4) -> Gap {
     Gap {
         zh: format!("{}（可得 {} 分）", g.zh, p),
         en: format!("{} (worth {} points)", g.en, p),
+        asks_blanks: g.asks_blanks,
     }
 }
 

@@ -233,6 +233,9 @@ pub struct InputValue {
 pub struct Gap {
     pub zh: String,
     pub en: String,
+    /// Whether it asks for blank inputs to be filled in (which cannot change a failed condition).
+    #[serde(skip)]
+    pub asks_blanks: bool,
 }
 
 /// A remark on a rule's reading (which option counted, a zero denominator…), in both languages.
