@@ -327,6 +327,7 @@ pub async fn batch(
         _ => None,
     };
     let open = !b.archived && date(&b.declare_until).is_some_and(|d| today <= d);
+    let rounds = st.store.draws_of(id).await?.len() as i64;
     let count = |s: &str| items.iter().filter(|i| i.d.status == s).count();
     Ok(BatchPage {
         tr: Tr,
@@ -334,16 +335,14 @@ pub async fn batch(
         tier: glossary::tier_by_key(&b.tier, lang()),
         can_declare: open && own.is_none() && user.user.role == Role::Enterprise,
         is_city: user.user.role == Role::City,
-        drawn: !st.store.draws_of(id).await?.is_empty(),
-        commitment: {
-            let round = st.store.draws_of(id).await?.len() as i64 + 1;
-            st.store
-                .seed_commits(id)
-                .await?
-                .into_iter()
-                .find(|c| c.round == round)
-                .map(|c| c.commitment)
-        },
+        drawn: rounds > 0,
+        commitment: st
+            .store
+            .seed_commits(id)
+            .await?
+            .into_iter()
+            .find(|c| c.round == rounds + 1)
+            .map(|c| c.commitment),
         approved: count(status::APPROVED),
         on_notice: count(status::NOTICE),
         notice_over: items

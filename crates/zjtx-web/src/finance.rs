@@ -161,7 +161,13 @@ async fn held_titles(st: &AppState, uscc: &str) -> Result<Vec<String>, AppError>
 }
 
 async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
-    let mut tiers = held_titles(st, &row.uscc).await?;
+    Ok(facts_from(row, held_titles(st, &row.uscc).await?))
+}
+
+/// An enterprise's facts from its row and the titles it holds: the titles, and the tiers it
+/// meets now.
+fn facts_from(row: &EnterpriseRow, held: Vec<String>) -> Facts {
+    let mut tiers = held;
     for (t, v) in [
         ("innovative", &row.innovative),
         ("tech_sme", &row.tech_sme),
@@ -172,13 +178,13 @@ async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
             tiers.push(t.to_owned());
         }
     }
-    Ok(Facts {
+    Facts {
         tiers,
         size: row.size.clone(),
         revenue: row.revenue,
         district: row.region_code.clone(),
         ecosystem: row.ecosystem.clone(),
-    })
+    }
 }
 
 /// What an institution may use of an enterprise to evaluate it: the facts, with every fact that no
@@ -216,7 +222,8 @@ pub async fn consented_facts(
     let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
     let covers = |c: &str| consents.iter().find(|k| k.covers(c));
     let figures = |c: &str| consents.iter().find(|k| k.covers(c) && !k.predicates_only);
-    let all = facts(st, row).await?;
+    let titles = held_titles(st, &row.uscc).await?;
+    let all = facts_from(row, titles.clone());
     let mut tiers: Vec<String> = st
         .store
         .titled(&today, Some(&row.uscc))
@@ -224,7 +231,6 @@ pub async fn consented_facts(
         .into_iter()
         .map(|t| t.tier)
         .collect();
-    let titles = held_titles(st, &row.uscc).await?;
     let mut used: Vec<(&str, i64)> = Vec::new();
     for t in &all.tiers {
         let held = titles.contains(t);
