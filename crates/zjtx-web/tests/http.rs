@@ -186,6 +186,16 @@ async fn concurrent_guesses_get_five_checks_and_the_account_stays_open_to_others
     // The bureau, from its own address, signs in as usual.
     let r = send(&w, token_from("198.51.100.7", "city", PASSWORD)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // An address spraying one guess at many names waits once its failures reach the cap, even
+    // for a name it has not tried.
+    for i in 0..auth::MAX_FAILURES_PER_SOURCE {
+        let r = send(&w, token_from("192.0.2.77", &format!("name{i}"), "guess")).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = send(&w, token_from("192.0.2.77", "xihu", PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    let r = send(&w, token_from("192.0.2.78", "xihu", PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "another address is not held up");
 }
 
 #[tokio::test]
