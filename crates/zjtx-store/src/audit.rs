@@ -13,13 +13,18 @@
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::{Result, Store, now, safe};
+use crate::{Db, Result, Store, now, safe};
 
 /// Seconds a record waits before it is sealed.
 pub const SETTLE_SECS: i64 = 2;
 /// Records sealed in one transaction (and one UPDATE) at the most: short transactions, so that
 /// writers are never held up for long.
 pub const SEAL_BATCH: usize = 1000;
+/// Read records held in memory before a request writes them itself: the background flush
+/// (`flush_reads`, every second in the server) normally writes them long before this many wait.
+pub const READS_HELD: usize = 4000;
+/// Rows in one multi-row insert of read records (5 parameters each).
+const READS_PER_INSERT: usize = 400;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What checking the chain found.
@@ -33,6 +38,16 @@ pub struct AuditCheck {
     pub broken: Option<(i64, i64)>,
     /// The time of the oldest record kept.
     pub oldest_at: Option<i64>,
+}
+
+/// A read's audit record waiting to be written.
+#[derive(Clone, Debug)]
+pub(crate) struct PendingRead {
+    at: i64,
+    user_id: Option<i64>,
+    action: String,
+    target: Option<String>,
+    detail: String,
 }
 
 struct Rec {
@@ -98,6 +113,83 @@ row_like!(sqlx::sqlite::SqliteRow);
 row_like!(sqlx::postgres::PgRow);
 
 impl Store {
+    /// Records a read (a list page, an enterprise page, an export's rows): like `audit`, but the
+    /// record is written with others in one insert by the next `flush_reads` — within about a
+    /// second in the server, at once when `READS_HELD` wait, before any reading of the log and at
+    /// shutdown. A crash loses at most the reads of that last second; every write of the
+    /// platform keeps its record in its own transaction. Reads are many (each page of a list)
+    /// and, one insert each, cost the lists half their throughput under load.
+    pub async fn audit_read(
+        &self,
+        user_id: Option<i64>,
+        action: &str,
+        target: Option<&str>,
+        detail: &str,
+    ) -> Result<()> {
+        let held = {
+            let mut reads = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+            reads.push(PendingRead {
+                at: now(),
+                user_id,
+                action: action.to_owned(),
+                target: target.map(str::to_owned),
+                detail: detail.to_owned(),
+            });
+            reads.len()
+        };
+        if held >= READS_HELD {
+            self.flush_reads().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the read records held in memory; returns how many. On a failure they are kept
+    /// for the next flush.
+    pub async fn flush_reads(&self) -> Result<usize> {
+        let reads = std::mem::take(&mut *self.reads.lock().unwrap_or_else(|e| e.into_inner()));
+        if reads.is_empty() {
+            return Ok(0);
+        }
+        let written = self.insert_reads(&reads).await;
+        if written.is_err() {
+            let mut held = self.reads.lock().unwrap_or_else(|e| e.into_inner());
+            let newer = std::mem::replace(&mut *held, reads);
+            held.extend(newer);
+        }
+        written
+    }
+
+    async fn insert_reads(&self, reads: &[PendingRead]) -> Result<usize> {
+        macro_rules! run {
+            ($p:ident) => {{
+                let mut tx = $p.begin().await?;
+                for chunk in reads.chunks(READS_PER_INSERT) {
+                    let values = vec!["(?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+                    let text = format!(
+                        "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES {values}"
+                    );
+                    let sql = self.sql(&text);
+                    let mut q = sqlx::query(safe(&sql));
+                    for r in chunk {
+                        q = q
+                            .bind(r.at)
+                            .bind(r.user_id)
+                            .bind(r.action.as_str())
+                            .bind(r.target.as_deref())
+                            .bind(r.detail.as_str());
+                    }
+                    q.execute(&mut *tx).await?;
+                }
+                tx.commit().await?;
+            }};
+        }
+        match &self.db {
+            Db::Sqlite(p) => run!(p),
+            Db::Postgres(p) => run!(p),
+        }
+        Ok(reads.len())
+    }
+
     /// Seals the records old enough into the chain; returns how many. Safe to run from several
     /// instances at once.
     pub async fn seal_audit(&self) -> Result<usize> {
@@ -106,6 +198,7 @@ impl Store {
 
     /// Seals the records written at or before `settled` (seconds).
     pub async fn seal_audit_until(&self, settled: i64) -> Result<usize> {
+        self.flush_reads().await?;
         let head_sql = self
             .sql("SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1");
         let pending_sql = self.sql(
@@ -171,9 +264,9 @@ impl Store {
                 links.len()
             }};
         }
-        Ok(match self {
-            Store::Sqlite(p) => run!(p, sqlx::Sqlite, None::<&str>, None::<(&str, &str)>),
-            Store::Postgres(p) => run!(
+        Ok(match &self.db {
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite, None::<&str>, None::<(&str, &str)>),
+            Db::Postgres(p) => run!(
                 p,
                 sqlx::Postgres,
                 Some("SELECT pg_advisory_xact_lock(7347352001)"),
@@ -187,6 +280,7 @@ impl Store {
 
     /// Recomputes the whole chain, in order.
     pub async fn verify_audit(&self) -> Result<AuditCheck> {
+        self.flush_reads().await?;
         let sql = self.sql(
             "SELECT id, at, user_id, action, target, detail, seq, prev_hash, hash FROM audit_log \
              WHERE seq IS NOT NULL AND seq > ? ORDER BY seq LIMIT 10000",
@@ -230,9 +324,9 @@ impl Store {
                 }
             }};
         }
-        match self {
-            Store::Sqlite(p) => run!(p),
-            Store::Postgres(p) => run!(p),
+        match &self.db {
+            Db::Sqlite(p) => run!(p),
+            Db::Postgres(p) => run!(p),
         }
         check.head = (last > 0).then_some(prev);
         Ok(check)

@@ -38,11 +38,18 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
-/// The database, SQLite or PostgreSQL.
+/// The database's pool, SQLite or PostgreSQL.
 #[derive(Clone, Debug)]
-pub enum Store {
+pub enum Db {
     Sqlite(SqlitePool),
     Postgres(PgPool),
+}
+
+/// The database, with the audit records of reads that wait to be written (`audit_read`).
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: Db,
+    reads: std::sync::Arc<std::sync::Mutex<Vec<audit::PendingRead>>>,
 }
 
 /// Reads a `users` row (any backend's row type).
@@ -70,9 +77,9 @@ macro_rules! user_row {
 /// Runs `$body` with `$pool` bound to whichever pool the store holds.
 macro_rules! on_pool {
     ($store:expr, $pool:ident => $body:expr) => {
-        match $store {
-            Store::Sqlite($pool) => $body,
-            Store::Postgres($pool) => $body,
+        match &$store.db {
+            $crate::Db::Sqlite($pool) => $body,
+            $crate::Db::Postgres($pool) => $body,
         }
     };
 }
@@ -169,7 +176,7 @@ pub async fn fresh_database(admin_url: &str, name: &str) -> Result<String> {
     {
         return Err(StoreError::Url(format!("database name {name:?}")));
     }
-    let Store::Postgres(p) = Store::connect(admin_url).await? else {
+    let Db::Postgres(p) = Store::connect(admin_url).await?.db else {
         return Err(StoreError::Url(admin_url.to_owned()));
     };
     for sql in [
@@ -209,38 +216,50 @@ impl Store {
                 .max_connections(8)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::Sqlite(pool))
+            Ok(Store::new(Db::Sqlite(pool)))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = PgPoolOptions::new()
                 .max_connections(16)
                 .connect(url)
                 .await?;
-            Ok(Store::Postgres(pool))
+            Ok(Store::new(Db::Postgres(pool)))
         } else {
             Err(StoreError::Url(url.to_owned()))
         }
     }
 
+    fn new(db: Db) -> Store {
+        Store {
+            db,
+            reads: Default::default(),
+        }
+    }
+
+    /// The pool, for what the store does not offer (tests, maintenance).
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
     pub fn backend(&self) -> &'static str {
-        match self {
-            Store::Sqlite(_) => "sqlite",
-            Store::Postgres(_) => "postgres",
+        match &self.db {
+            Db::Sqlite(_) => "sqlite",
+            Db::Postgres(_) => "postgres",
         }
     }
 
     /// The SQL for this backend.
     fn sql<'a>(&self, sql: &'a str) -> Cow<'a, str> {
-        match self {
-            Store::Sqlite(_) => Cow::Borrowed(sql),
-            Store::Postgres(_) => Cow::Owned(numbered(sql)),
+        match &self.db {
+            Db::Sqlite(_) => Cow::Borrowed(sql),
+            Db::Postgres(_) => Cow::Owned(numbered(sql)),
         }
     }
 
     /// Runs the backend's pending migrations.
     pub async fn migrate(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Store::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        match &self.db {
+            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
         }
         Ok(())
     }
@@ -410,9 +429,9 @@ impl Store {
                 tx.commit().await?;
             }};
         }
-        match self {
-            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        match &self.db {
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Db::Postgres(p) => run!(p, sqlx::Postgres),
         }
         Ok(())
     }
@@ -505,9 +524,9 @@ impl Store {
                 Ok(Some(from))
             }};
         }
-        match self {
-            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        match &self.db {
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Db::Postgres(p) => run!(p, sqlx::Postgres),
         }
     }
 
@@ -662,9 +681,9 @@ impl Store {
                 tx.commit().await?;
             }};
         }
-        match self {
-            Store::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Store::Postgres(p) => run!(p, sqlx::Postgres),
+        match &self.db {
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Db::Postgres(p) => run!(p, sqlx::Postgres),
         }
         Ok(summary)
     }
@@ -675,12 +694,12 @@ impl Store {
     /// background once the rows are committed. SQLite's `PRAGMA optimize` analyses a bounded
     /// sample (`analysis_limit`, set on every connection).
     pub async fn refresh_statistics(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query("PRAGMA optimize")
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Store::Postgres(p) => {
+            Db::Postgres(p) => {
                 sqlx::query("ANALYZE enterprises, enterprise_years, titles, enterprise_chains")
                     .execute(p)
                     .await
@@ -1167,12 +1186,12 @@ impl Store {
     /// Database maintenance after bulk changes: `VACUUM ANALYZE` on PostgreSQL (what autovacuum
     /// does in time), `PRAGMA optimize` on SQLite.
     pub async fn maintain(&self) -> Result<()> {
-        match self {
-            Store::Sqlite(p) => sqlx::query("PRAGMA optimize")
+        match &self.db {
+            Db::Sqlite(p) => sqlx::query("PRAGMA optimize")
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Store::Postgres(p) => sqlx::query("VACUUM ANALYZE").execute(p).await.map(|_| ())?,
+            Db::Postgres(p) => sqlx::query("VACUUM ANALYZE").execute(p).await.map(|_| ())?,
         }
         Ok(())
     }
@@ -1248,6 +1267,7 @@ impl Store {
 
     /// The audit records of one action, oldest first.
     pub async fn audit_by_action(&self, action: &str) -> Result<Vec<AuditRecord>> {
+        self.flush_reads().await?;
         let sql = self.sql(
             "SELECT at, user_id, action, target, detail FROM audit_log WHERE action = ? ORDER BY id",
         );
@@ -1266,6 +1286,7 @@ impl Store {
 
     /// The audit records about a target, newest first.
     pub async fn audit_for(&self, target: &str) -> Result<Vec<AuditRecord>> {
+        self.flush_reads().await?;
         let sql = self.sql("SELECT at, user_id, action, target, detail FROM audit_log WHERE target = ? ORDER BY id DESC");
         Ok(on_pool!(self, p => {
             sqlx::query(safe(&sql)).bind(target).fetch_all(p).await?.iter().map(|r| Ok(AuditRecord {
@@ -1344,7 +1365,7 @@ impl Bind<'_> {
 mod declare;
 pub use declare::*;
 mod audit;
-pub use audit::{AuditCheck, SEAL_BATCH, SETTLE_SECS};
+pub use audit::{AuditCheck, READS_HELD, SEAL_BATCH, SETTLE_SECS};
 mod finance;
 pub use finance::*;
 

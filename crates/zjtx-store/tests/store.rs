@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use zjtx_core::rules::{Embedded, RuleSet, load_all};
 use zjtx_core::synth::Generator;
 use zjtx_core::{Enterprise, Summary, rule_set_for};
-use zjtx_store::{Filter, NewUser, Role, Scope, Store, StoreError};
+use zjtx_store::{Db, Filter, NewUser, Role, Scope, Store, StoreError};
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
@@ -42,7 +42,7 @@ async fn stores(name: &str) -> Vec<Store> {
             let admin = Store::connect(&base)
                 .await
                 .unwrap_or_else(|e| panic!("{base}: {e}"));
-            if let Store::Postgres(p) = &admin {
+            if let Db::Postgres(p) = admin.db() {
                 let drop = format!("DROP DATABASE IF EXISTS {db}");
                 sqlx::query(sqlx::AssertSqlSafe(drop.as_str()))
                     .execute(p)
@@ -310,12 +310,12 @@ async fn an_import_that_fails_part_way_stores_nothing() {
     for s in stores("atomic").await {
         let b = s.backend();
         // A region that no enterprise uses yet can go; then a row in it breaks the foreign key.
-        match &s {
-            Store::Sqlite(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
                 .execute(p)
                 .await
                 .map(|_| ()),
-            Store::Postgres(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
+            Db::Postgres(p) => sqlx::query("DELETE FROM regions WHERE code = '330182'")
                 .execute(p)
                 .await
                 .map(|_| ()),
@@ -1506,9 +1506,9 @@ async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
         assert_eq!(head.len(), 64, "{b}");
         // An edit of a sealed record, made behind the platform's back, breaks the chain there.
         let edit = "UPDATE audit_log SET detail = 'nothing to see' WHERE seq = 2";
-        match &s {
-            Store::Sqlite(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
-            Store::Postgres(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(edit).execute(p).await.map(|_| ()),
         }
         .unwrap_or_else(|e| panic!("{b}: {e}"));
         let check = s
@@ -1518,22 +1518,22 @@ async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
         assert_eq!(check.broken.map(|(seq, _)| seq), Some(2), "{b}");
         // The database refuses to delete a record younger than 180 days.
         let remove = "DELETE FROM audit_log WHERE seq = 3";
-        let removed = match &s {
-            Store::Sqlite(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
-            Store::Postgres(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
+        let removed = match s.db() {
+            Db::Sqlite(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(remove).execute(p).await.map(|_| ()),
         };
         assert!(removed.is_err(), "{b}: a fresh audit record was deleted");
         // Taking a record out of its place in the chain breaks the chain there.
         let unlink = "UPDATE audit_log SET seq = 1000000 WHERE seq = 3";
-        match &s {
-            Store::Sqlite(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
-            Store::Postgres(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(unlink).execute(p).await.map(|_| ()),
         }
         .unwrap_or_else(|e| panic!("{b}: {e}"));
         let restore = "UPDATE audit_log SET detail = 'detail 1' WHERE seq = 2";
-        match &s {
-            Store::Sqlite(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
-            Store::Postgres(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(restore).execute(p).await.map(|_| ()),
         }
         .unwrap_or_else(|e| panic!("{b}: {e}"));
         let check = s
@@ -1544,6 +1544,96 @@ async fn the_audit_log_is_sealed_into_a_chain_that_shows_any_change() {
             check.broken.map(|(seq, _)| seq),
             Some(4),
             "{b}: the gap at 3"
+        );
+    }
+}
+
+/// Rows of the audit log, counted behind the store's back (what a crash would leave).
+async fn audit_rows(s: &Store) -> i64 {
+    let sql = "SELECT COUNT(*) FROM audit_log";
+    match s.db() {
+        Db::Sqlite(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+        Db::Postgres(p) => sqlx::query_scalar(sql).fetch_one(p).await,
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[tokio::test]
+async fn reads_are_audited_in_batches_and_every_reading_of_the_log_sees_them() {
+    for s in stores("audit-reads").await {
+        let b = s.backend();
+        let before = audit_rows(&s).await;
+        for i in 0..3 {
+            s.audit_read(
+                Some(1),
+                "read",
+                Some("91330106MA0000001X"),
+                &format!("page {i}"),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        assert_eq!(audit_rows(&s).await, before, "{b}: held, not yet written");
+        // Reading the log writes what is held first.
+        let log = s
+            .audit_for("91330106MA0000001X")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let details: Vec<&str> = log
+            .iter()
+            .map(|r| r.detail.as_deref().unwrap_or(""))
+            .collect();
+        assert_eq!(details, ["page 2", "page 1", "page 0"], "{b}: newest first");
+        assert_eq!(audit_rows(&s).await, before + 3, "{b}");
+        assert_eq!(s.flush_reads().await.ok(), Some(0), "{b}: nothing twice");
+        // A clone of the store (another request) holds into the same buffer.
+        let other = s.clone();
+        other
+            .audit_read(None, "read.list", None, "q: none")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(s.flush_reads().await.ok(), Some(1), "{b}");
+        // Past the bound the request that reaches it writes them all, in one transaction of
+        // several inserts.
+        let start = audit_rows(&s).await;
+        for i in 0..zjtx_store::READS_HELD - 1 {
+            s.audit_read(None, "read", Some("x"), &format!("bulk {i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        assert_eq!(audit_rows(&s).await, start, "{b}");
+        s.audit_read(None, "read", Some("x"), "the last")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            audit_rows(&s).await,
+            start + zjtx_store::READS_HELD as i64,
+            "{b}"
+        );
+        // Sealing writes what is held before it seals.
+        s.audit_read(None, "read", Some("x"), "after")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let far = chrono::Utc::now().timestamp() + 60;
+        let mut sealed = 0;
+        loop {
+            let n = s
+                .seal_audit_until(far)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+            if n == 0 {
+                break;
+            }
+            sealed += n;
+        }
+        let check = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!((check.unsealed, check.broken), (0, None), "{b}");
+        assert!(
+            sealed as i64 >= zjtx_store::READS_HELD as i64 + 5,
+            "{b}: {sealed}"
         );
     }
 }

@@ -263,12 +263,12 @@ pub async fn audit_list(
     let usccs: Vec<&str> = usccs.collect();
     if usccs.is_empty() {
         st.store
-            .audit(Some(user.user.id), action, None, &format!("{query}: none"))
+            .audit_read(Some(user.user.id), action, None, &format!("{query}: none"))
             .await?;
     }
     for (i, chunk) in usccs.chunks(1000).enumerate() {
         st.store
-            .audit(
+            .audit_read(
                 Some(user.user.id),
                 action,
                 None,

@@ -317,12 +317,13 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    // The audit log is sealed into its hash chain every two seconds, in short batches with
-    // pauses between them, so that a backlog (after a bulk tagging, say) is worked off without
-    // holding up requests: at most SEAL_BATCHES_PER_TICK batches a tick (2,000 records a second).
+    // Every second the reads' audit records held in memory are written (one insert), and the
+    // audit log is sealed into its hash chain in short batches with pauses between them, so that
+    // a backlog (after a bulk tagging, say) is worked off without holding up requests: at most
+    // SEAL_BATCHES_PER_TICK batches a tick.
     let store = state.store.clone();
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(2));
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
         loop {
             tick.tick().await;
             for _ in 0..SEAL_BATCHES_PER_TICK {
@@ -339,10 +340,16 @@ pub async fn serve(
             }
         }
     });
+    let store = state.store.clone();
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown)
-    .await
+    .await?;
+    // The reads of the last second are written before the process ends.
+    if let Err(e) = store.flush_reads().await {
+        tracing::error!(error = %e, "writing the last reads' audit records failed");
+    }
+    Ok(())
 }

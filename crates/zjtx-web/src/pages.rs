@@ -774,7 +774,7 @@ pub async fn enterprise(
         return Err(AppError::NotFound);
     }
     st.store
-        .audit(
+        .audit_read(
             Some(user.user.id),
             "read",
             Some(&row.uscc),
