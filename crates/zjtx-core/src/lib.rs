@@ -16,6 +16,7 @@ pub mod num;
 pub mod rules;
 pub mod synth;
 pub mod trace;
+pub mod workflow;
 
 pub use engine::{Evaluation, Route, Summary, evaluate, explain, rule_set_for};
 pub use enterprise::Enterprise;

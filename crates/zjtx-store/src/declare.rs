@@ -10,26 +10,7 @@ use sqlx::Row;
 
 use super::{Bind, Result, Store, StoreError, now, safe};
 
-/// Where a declaration stands.
-pub mod status {
-    pub const DRAFT: &str = "draft";
-    pub const SUBMITTED: &str = "submitted";
-    pub const RETURNED: &str = "returned";
-    pub const WITHDRAWN: &str = "withdrawn";
-    /// Recommended by its district: the city and the experts see it.
-    pub const RECOMMENDED: &str = "recommended";
-    pub const REJECTED: &str = "rejected";
-    /// Approved by the city: goes to the public notice.
-    pub const APPROVED: &str = "approved";
-    pub const NOTICE: &str = "notice";
-    pub const RECOGNISED: &str = "recognised";
-    /// An objection was upheld during the notice.
-    pub const REFUSED: &str = "refused";
-    /// The states in which the enterprise may change its figures and evidence.
-    pub const EDITABLE: &[&str] = &[DRAFT, RETURNED];
-    /// The states the city sees: what districts recommended, and what came of it.
-    pub const CITY_SEES: &[&str] = &[RECOMMENDED, APPROVED, NOTICE, RECOGNISED, REFUSED];
-}
+pub use zjtx_core::workflow::declaration::Status;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Batch {
@@ -70,7 +51,7 @@ pub struct Declaration {
     pub name: String,
     pub region_code: Option<String>,
     pub ecosystem: Option<String>,
-    pub status: String,
+    pub status: Status,
     /// The declared figures: template cells as JSON `{key: text}`.
     pub cells: String,
     pub pledged_at: Option<i64>,
@@ -266,7 +247,12 @@ macro_rules! declaration_row {
             name: r.try_get("name")?,
             region_code: r.try_get("region_code")?,
             ecosystem: r.try_get("ecosystem")?,
-            status: r.try_get("status")?,
+            status: {
+                let s: String = r.try_get("status")?;
+                Status::parse(&s).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown declaration status {s:?}").into())
+                })?
+            },
             cells: r.try_get("cells")?,
             pledged_at: r.try_get("pledged_at")?,
             submitted_at: r.try_get("submitted_at")?,
@@ -589,7 +575,7 @@ impl Store {
     pub async fn declarations(
         &self,
         batch: i64,
-        states: &[&str],
+        states: &[Status],
         regions: Option<&[String]>,
     ) -> Result<Vec<Declaration>> {
         let mut sql = format!("SELECT {DECLARATION_COLS} WHERE d.batch_id = ?");
@@ -613,7 +599,7 @@ impl Store {
         Ok(on_pool!(self, p => {
             let mut q = sqlx::query(safe(&sql)).bind(batch);
             for s in states {
-                q = q.bind(*s);
+                q = q.bind(s.as_str());
             }
             for r in regions.unwrap_or_default() {
                 q = q.bind(r);
@@ -666,8 +652,8 @@ impl Store {
     pub async fn transition(
         &self,
         id: i64,
-        from: &[&str],
-        to: &str,
+        from: &[Status],
+        to: Status,
         actor: Option<i64>,
         action: &str,
         detail: &str,
@@ -676,8 +662,8 @@ impl Store {
     ) -> Result<()> {
         let target = format!("declaration:{id}");
         let t = now();
-        let submitting = to == status::SUBMITTED;
-        let mut binds = vec![Bind::S(to), Bind::I(t)];
+        let submitting = to == Status::Submitted;
+        let mut binds = vec![Bind::S(to.as_str()), Bind::I(t)];
         let mut sql = String::from("UPDATE declarations SET status = ?, updated_at = ?");
         if submitting {
             sql.push_str(", submitted_at = ?, pledged_at = ?");
@@ -689,7 +675,7 @@ impl Store {
             vec!["?"; from.len()].join(", ")
         ));
         binds.push(Bind::I(id));
-        binds.extend(from.iter().map(|s| Bind::S(s)));
+        binds.extend(from.iter().map(|s| Bind::S(s.as_str())));
         let mut stmts = vec![stmt(sql, binds), audit(actor, action, &target, detail)];
         if let Some(r) = &review {
             stmts.push(stmt(

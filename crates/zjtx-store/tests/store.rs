@@ -802,7 +802,7 @@ async fn chain_tags_are_set_whole_filter_the_list_and_refuse_unknown_names() {
 
 #[tokio::test]
 async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
-    use zjtx_store::{Message, NewBatch, NewDecision, status};
+    use zjtx_store::{Message, NewBatch, NewDecision, Status};
     for s in stores("declare").await {
         let rows = city(5);
         s.import(&evaluated(rows.clone()), None, as_of())
@@ -865,8 +865,8 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
         let r = s
             .transition(
                 d,
-                &[status::SUBMITTED],
-                status::RECOMMENDED,
+                &[Status::Submitted],
+                Status::Recommended,
                 None,
                 "x",
                 "",
@@ -876,13 +876,8 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             .await;
         assert!(matches!(r, Err(StoreError::Conflict(_))), "{b}");
         assert_eq!(
-            s.declaration(d)
-                .await
-                .ok()
-                .flatten()
-                .map(|x| x.status)
-                .as_deref(),
-            Some("draft")
+            s.declaration(d).await.ok().flatten().map(|x| x.status),
+            Some(Status::Draft)
         );
         assert_eq!(audits(&s).await, 1, "{b}");
         // A step with a message to an account that does not exist is undone whole.
@@ -894,8 +889,8 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
         let r = s
             .transition(
                 d,
-                status::EDITABLE,
-                status::SUBMITTED,
+                &[Status::Draft, Status::Returned],
+                Status::Submitted,
                 None,
                 "declaration.submit",
                 "",
@@ -905,13 +900,8 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             .await;
         assert!(r.is_err(), "{b}: the message's foreign key fails");
         assert_eq!(
-            s.declaration(d)
-                .await
-                .ok()
-                .flatten()
-                .map(|x| x.status)
-                .as_deref(),
-            Some("draft"),
+            s.declaration(d).await.ok().flatten().map(|x| x.status),
+            Some(Status::Draft),
             "{b}"
         );
         assert_eq!(audits(&s).await, 1, "{b}");
@@ -1022,9 +1012,9 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
         );
         assert_eq!(s.reviews(d).await.map(|v| v.len()).unwrap_or(0), 1, "{b}");
         for (from, to) in [
-            (status::EDITABLE, status::SUBMITTED),
-            (&[status::SUBMITTED][..], status::RECOMMENDED),
-            (&[status::RECOMMENDED][..], status::APPROVED),
+            (&[Status::Draft, Status::Returned][..], Status::Submitted),
+            (&[Status::Submitted][..], Status::Recommended),
+            (&[Status::Recommended][..], Status::Approved),
         ] {
             s.transition(d, from, to, None, "step", "", None, &[])
                 .await

@@ -12,13 +12,13 @@ use axum::extract::{Form, Multipart, Path, State};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{Datelike, Months, NaiveDate};
+use chrono::{Datelike, NaiveDate};
 use serde::Deserialize;
 use zjtx_core::glossary::{self, Lang};
+use zjtx_core::workflow::declaration::{self as flow, Decision, Refusal, Status};
+use zjtx_core::workflow::title::{self as title_flow, Event};
 use zjtx_core::{Tier, Verdict};
-use zjtx_store::{
-    Batch, Declaration, Message, NewBatch, NewDecision, NewReview, Role, StoreError, status,
-};
+use zjtx_store::{Batch, Declaration, Message, NewBatch, NewDecision, NewReview, Role, StoreError};
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
@@ -69,37 +69,77 @@ fn tier_verdict(s: &zjtx_core::Summary, tier: &str) -> Verdict {
     }
 }
 
-/// Refuses a step while the enterprise is barred (a revocation's ban holds at every step of a
-/// declaration, not only when one is opened).
-async fn not_barred(st: &AppState, uscc: &str) -> Result<(), AppError> {
-    match st.store.ban(uscc, &st.today().to_string()).await? {
-        Some((until, reason)) => Err(conflict(i18n::f(
-            "该企业在 {} 前不得申报（{}）",
-            &[&until, &reason],
-        ))),
-        None => Ok(()),
-    }
-}
-
 fn conflict(msg: impl Into<String>) -> AppError {
     AppError::Store(StoreError::Conflict(msg.into()))
 }
 
 /// A state's name for readers.
-pub fn status_label(s: &str) -> &'static str {
+pub fn status_label(s: Status) -> &'static str {
     match s {
-        status::DRAFT => i18n::t("草稿"),
-        status::SUBMITTED => i18n::t("待区县审核"),
-        status::RETURNED => i18n::t("退回修改"),
-        status::WITHDRAWN => i18n::t("已撤回"),
-        status::RECOMMENDED => i18n::t("区县已推荐"),
-        status::REJECTED => i18n::t("未通过"),
-        status::APPROVED => i18n::t("市级已通过"),
-        status::NOTICE => i18n::t("公示中"),
-        status::RECOGNISED => i18n::t("已认定"),
-        status::REFUSED => i18n::t("公示异议成立"),
-        _ => i18n::t("未知"),
+        Status::Draft => i18n::t("草稿"),
+        Status::Submitted => i18n::t("待区县审核"),
+        Status::Returned => i18n::t("退回修改"),
+        Status::Withdrawn => i18n::t("已撤回"),
+        Status::Recommended => i18n::t("区县已推荐"),
+        Status::Rejected => i18n::t("未通过"),
+        Status::Approved => i18n::t("市级已通过"),
+        Status::Notice => i18n::t("公示中"),
+        Status::Recognised => i18n::t("已认定"),
+        Status::Refused => i18n::t("公示异议成立"),
     }
+}
+
+/// A refusal of the declaration workflow as the user reads it. Refusals that need more than the
+/// core knows (a ban's end and reason, the evaluation's verdict) are worded by their handler.
+fn refused(r: Refusal) -> AppError {
+    match r {
+        Refusal::NotYourSeat => AppError::Forbidden,
+        Refusal::WrongState(s) => conflict(i18n::f(
+            "申报当前状态为“{}”，不能进行此操作",
+            &[&status_label(s)],
+        )),
+        Refusal::Closed(until) => conflict(i18n::f("已过截止日期 {}", &[&until])),
+        Refusal::ReviewClosed(until) => conflict(i18n::f("已过审核截止日期 {}", &[&until])),
+        Refusal::NoPledge => AppError::BadRequest(i18n::t("请先签署真实性承诺").into()),
+        Refusal::Barred => conflict(i18n::t("该企业处于禁止申报期内")),
+        Refusal::NoDecision => AppError::BadRequest(i18n::t("请选择审核结论").into()),
+        Refusal::ReasonRequired => AppError::BadRequest(i18n::t("退回或不予推荐须写明理由").into()),
+        Refusal::QuotaFull(q) => conflict(i18n::f("本批次名额 {} 已满", &[&q])),
+        Refusal::ScoresMissing(None) => AppError::BadRequest(
+            i18n::t("尚未抽取专家：通过须填写“专家评分未齐时通过的理由”").into(),
+        ),
+        Refusal::ScoresMissing(Some(n)) => AppError::BadRequest(i18n::f(
+            "还有 {} 位抽取的专家未评分：通过须填写“专家评分未齐时通过的理由”",
+            &[&n],
+        )),
+        Refusal::EvaluationFails => AppError::BadRequest(
+            i18n::t("评价未通过：通过须填写“评价未通过时仍予通过的理由”").into(),
+        ),
+        Refusal::NotOnNotice => conflict(i18n::t("不在公示期内")),
+        Refusal::NoticeRunning => conflict(i18n::t("公示期尚未结束")),
+        Refusal::ObjectionOpen => conflict(i18n::t("尚有未处理的异议")),
+    }
+}
+
+/// The batch's dates as the workflow reads them.
+fn batch_dates(b: &Batch) -> Result<flow::Batch, AppError> {
+    let day =
+        |s: &str| date(s).ok_or_else(|| AppError::Internal(format!("batch {} date {s:?}", b.id)));
+    Ok(flow::Batch {
+        declare_until: day(&b.declare_until)?,
+        district_until: day(&b.district_until)?,
+        city_until: day(&b.city_until)?,
+        archived: b.archived,
+        quota: b.quota,
+    })
+}
+
+/// A declaration's notice window, once it went on notice.
+fn notice_window(d: &Declaration) -> Option<(NaiveDate, NaiveDate)> {
+    Some((
+        date(d.notice_from.as_deref()?)?,
+        date(d.notice_until.as_deref()?)?,
+    ))
 }
 
 // ---- batches --------------------------------------------------------------------------------------
@@ -291,27 +331,30 @@ pub async fn batch(
             .unwrap_or_default()
     };
     let decls = match user.user.role {
-        Role::City => st.store.declarations(id, status::CITY_SEES, None).await?,
+        Role::City => {
+            let sees: Vec<Status> = Status::ALL.into_iter().filter(|s| s.city_sees()).collect();
+            st.store.declarations(id, &sees, None).await?
+        }
         Role::District => {
             let scope = user.scope(&st.store).await?;
             let regions = scope.regions.unwrap_or_default();
             let all = st.store.declarations(id, &[], Some(&regions)).await?;
             all.into_iter()
-                .filter(|d| d.status != status::DRAFT)
+                .filter(|d| d.status != Status::Draft)
                 .collect()
         }
         _ => Vec::new(),
     };
-    let deadline = |s: &str| match s {
-        status::SUBMITTED => date(&b.district_until),
-        status::RECOMMENDED => date(&b.city_until),
+    let deadline = |s: Status| match s {
+        Status::Submitted => date(&b.district_until),
+        Status::Recommended => date(&b.city_until),
         _ => None,
     };
     let items: Vec<DeclItem> = decls
         .into_iter()
         .map(|d| DeclItem {
-            status: status_label(&d.status),
-            overdue: deadline(&d.status).is_some_and(|l| today > l),
+            status: status_label(d.status),
+            overdue: deadline(d.status).is_some_and(|l| today > l),
             district: region_name(&d.region_code),
             d,
         })
@@ -328,7 +371,7 @@ pub async fn batch(
     };
     let open = !b.archived && date(&b.declare_until).is_some_and(|d| today <= d);
     let rounds = st.store.draws_of(id).await?.len() as i64;
-    let count = |s: &str| items.iter().filter(|i| i.d.status == s).count();
+    let count = |s: Status| items.iter().filter(|i| i.d.status == s).count();
     Ok(BatchPage {
         tr: Tr,
         nav: Nav::of(&user),
@@ -343,11 +386,11 @@ pub async fn batch(
             .into_iter()
             .find(|c| c.round == rounds + 1)
             .map(|c| c.commitment),
-        approved: count(status::APPROVED),
-        on_notice: count(status::NOTICE),
+        approved: count(Status::Approved),
+        on_notice: count(Status::Notice),
         notice_over: items
             .iter()
-            .any(|i| i.d.status == status::NOTICE && notice_ended(&i.d, today)),
+            .any(|i| i.d.status == Status::Notice && notice_ended(&i.d, today)),
         open,
         own,
         items,
@@ -417,12 +460,24 @@ pub enum Seat {
     Expert(i64),
 }
 
+impl Seat {
+    /// The seat as the workflow knows it.
+    fn flow(self) -> flow::Seat {
+        match self {
+            Seat::Owner => flow::Seat::Owner,
+            Seat::District => flow::Seat::District,
+            Seat::City => flow::Seat::City,
+            Seat::Expert(_) => flow::Seat::Expert,
+        }
+    }
+}
+
 /// Who may see a declaration: its enterprise; its district office (once submitted); the city
 /// (once its district recommended it); the experts drawn for it. Anyone else reads it as absent.
 async fn seat(st: &AppState, user: &CurrentUser, d: &Declaration) -> Result<Seat, AppError> {
     match user.user.role {
         Role::Enterprise if user.user.uscc.as_deref() == Some(d.uscc.as_str()) => Ok(Seat::Owner),
-        Role::District if d.status != status::DRAFT => {
+        Role::District if d.status != Status::Draft => {
             let scope = user.scope(&st.store).await?;
             let inside = scope.regions.as_ref().is_some_and(|rs| {
                 d.region_code
@@ -435,7 +490,7 @@ async fn seat(st: &AppState, user: &CurrentUser, d: &Declaration) -> Result<Seat
                 Err(AppError::NotFound)
             }
         }
-        Role::City if status::CITY_SEES.contains(&d.status.as_str()) => Ok(Seat::City),
+        Role::City if d.status.city_sees() => Ok(Seat::City),
         Role::Expert => match st.store.expert_of_user(user.user.id).await? {
             Some(x) if st.store.experts_of(d.id).await?.contains(&x) => Ok(Seat::Expert(x)),
             _ => Err(AppError::NotFound),
@@ -595,7 +650,7 @@ pub async fn declaration(
             "declaration page",
         )
         .await?;
-    let editable = seat == Seat::Owner && status::EDITABLE.contains(&d.status.as_str());
+    let editable = seat == Seat::Owner && d.status.editable();
     let raw_reviews = st.store.reviews(id).await?;
     let reviews = raw_reviews
         .clone()
@@ -660,7 +715,7 @@ pub async fn declaration(
         tr: Tr,
         nav: Nav::of(&user),
         tier: glossary::tier(tier, lang()),
-        status: status_label(&d.status),
+        status: status_label(d.status),
         verdict: glossary::verdict(verdict, lang()),
         verdict_class: match verdict {
             Verdict::Pass => "pass",
@@ -707,15 +762,14 @@ pub async fn declaration(
         objections,
         editable,
         can_submit: editable,
-        can_withdraw: seat == Seat::Owner
-            && [status::DRAFT, status::SUBMITTED, status::RETURNED].contains(&d.status.as_str()),
-        review_level: match (seat, d.status.as_str()) {
-            (Seat::District, status::SUBMITTED) => Some("district"),
-            (Seat::City, status::RECOMMENDED) => Some("city"),
+        can_withdraw: flow::withdraw(d.status, seat.flow()).is_ok(),
+        review_level: match (seat, d.status) {
+            (Seat::District, Status::Submitted) => Some("district"),
+            (Seat::City, Status::Recommended) => Some("city"),
             _ => None,
         },
         can_score: matches!(seat, Seat::Expert(_))
-            && d.status == status::RECOMMENDED
+            && d.status == Status::Recommended
             && !already_scored,
         is_city: seat == Seat::City,
         decision,
@@ -825,7 +879,7 @@ pub async fn upload_evidence(
         return Err(AppError::Forbidden);
     }
     // Nothing is written for a declaration that can no longer take evidence.
-    if !status::EDITABLE.contains(&d.status.as_str()) {
+    if !d.status.editable() {
         return Err(conflict(i18n::t("该申报已提交，不能再修改")));
     }
     let rule = rule.unwrap_or_default();
@@ -942,22 +996,19 @@ pub async fn submit(
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
     let d = declaration_or_404(&st, id).await?;
-    if seat(&st, &user, &d).await? != Seat::Owner {
-        return Err(AppError::Forbidden);
-    }
-    if f.pledge != "yes" {
-        return Err(AppError::BadRequest(i18n::t("请先签署真实性承诺").into()));
-    }
-    not_barred(&st, &d.uscc).await?;
+    let seat = seat(&st, &user, &d).await?;
     let b = batch_or_404(&st, d.batch_id).await?;
-    let limit = if d.status == status::RETURNED {
-        &b.district_until
-    } else {
-        &b.declare_until
-    };
-    if b.archived || date(limit).is_none_or(|l| st.today() > l) {
-        return Err(conflict(i18n::f("已过截止日期 {}", &[limit])));
-    }
+    let today = st.today();
+    let ban = st.store.ban(&d.uscc, &today.to_string()).await?;
+    let to = flow::submit(
+        d.status,
+        seat.flow(),
+        f.pledge == "yes",
+        ban.is_some(),
+        &batch_dates(&b)?,
+        today,
+    )
+    .map_err(|r| barred_or(r, ban.as_ref()))?;
     let (_, district) = st
         .store
         .recipients(&d.uscc, d.region_code.as_deref())
@@ -971,8 +1022,8 @@ pub async fn submit(
     st.store
         .transition(
             id,
-            status::EDITABLE,
-            status::SUBMITTED,
+            &[d.status],
+            to,
             Some(user.user.id),
             "declaration.submit",
             "pledge signed",
@@ -984,6 +1035,16 @@ pub async fn submit(
     Ok(Redirect::to(&link))
 }
 
+/// A refusal, with a ban worded by its end and reason.
+fn barred_or(r: Refusal, ban: Option<&(String, String)>) -> AppError {
+    match (r, ban) {
+        (Refusal::Barred, Some((until, reason))) => {
+            conflict(i18n::f("该企业在 {} 前不得申报（{}）", &[until, reason]))
+        }
+        (r, _) => refused(r),
+    }
+}
+
 pub async fn withdraw(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -992,14 +1053,12 @@ pub async fn withdraw(
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
     let d = declaration_or_404(&st, id).await?;
-    if seat(&st, &user, &d).await? != Seat::Owner {
-        return Err(AppError::Forbidden);
-    }
+    let to = flow::withdraw(d.status, seat(&st, &user, &d).await?.flow()).map_err(refused)?;
     st.store
         .transition(
             id,
-            &[status::DRAFT, status::SUBMITTED, status::RETURNED],
-            status::WITHDRAWN,
+            &[d.status],
+            to,
             Some(user.user.id),
             "declaration.withdraw",
             "",
@@ -1010,8 +1069,31 @@ pub async fn withdraw(
     Ok(Redirect::to(&format!("/declarations/{id}")))
 }
 
+/// How many of the experts drawn for a declaration have not scored it (None: none drawn).
+async fn unscored(st: &AppState, id: i64) -> Result<Option<usize>, AppError> {
+    let drawn = st.store.experts_of(id).await?;
+    if drawn.is_empty() {
+        return Ok(None);
+    }
+    let pool = st.store.experts().await?;
+    let scored: Vec<i64> = st
+        .store
+        .reviews(id)
+        .await?
+        .into_iter()
+        .filter(|r| r.level == "expert")
+        .filter_map(|r| {
+            pool.iter()
+                .find(|x| x.user_id == r.reviewer_id)
+                .map(|x| x.id)
+        })
+        .collect();
+    Ok(Some(drawn.iter().filter(|x| !scored.contains(x)).count()))
+}
+
 /// A district or city reviewer's decision, with an opinion on every rule of the tier: agree, or
-/// disagree with a reason.
+/// disagree with a reason. The workflow decides whether the step is legal
+/// (`workflow::declaration::review`); this handler gathers what it looks at and records it.
 pub async fn review(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -1019,40 +1101,56 @@ pub async fn review(
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Result<Redirect, AppError> {
     let form: HashMap<String, String> = fields.into_iter().collect();
-    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+    user.check_csrf(field("csrf"))?;
     let d = declaration_or_404(&st, id).await?;
     let seat = seat(&st, &user, &d).await?;
     not_own_firm(&user, &d)?;
     let b = batch_or_404(&st, d.batch_id).await?;
     let today = st.today();
-    let (level, from, limit) = match seat {
-        Seat::District => ("district", status::SUBMITTED, &b.district_until),
-        Seat::City => ("city", status::RECOMMENDED, &b.city_until),
-        _ => return Err(AppError::Forbidden),
-    };
-    if date(limit).is_none_or(|l| today > l) {
-        return Err(conflict(i18n::f("已过审核截止日期 {}", &[limit])));
-    }
-    let decision = form.get("decision").map_or("", String::as_str);
-    let to = match (level, decision) {
-        ("district", "recommend") => status::RECOMMENDED,
-        ("city", "approve") => status::APPROVED,
-        (_, "return") => status::RETURNED,
-        (_, "reject") => status::REJECTED,
-        _ => return Err(AppError::BadRequest(i18n::t("请选择审核结论").into())),
-    };
-    if to == status::RECOMMENDED || to == status::APPROVED {
-        not_barred(&st, &d.uscc).await?;
-    }
-    let reason = form.get("reason").map_or("", |r| r.trim());
-    if (to == status::RETURNED || to == status::REJECTED) && reason.is_empty() {
-        return Err(AppError::BadRequest(
-            i18n::t("退回或不予推荐须写明理由").into(),
-        ));
-    }
-    // An opinion on every rule of the tier.
+    let decision = Decision::parse(field("decision"));
     let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
     let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(&st, &b.rules)?, today);
+    let verdict = tier_verdict(&ev.summary, &b.tier);
+    let approving = decision == Some(Decision::Approve);
+    let ban = if decision.is_some_and(Decision::favourable) {
+        st.store.ban(&d.uscc, &today.to_string()).await?
+    } else {
+        None
+    };
+    let quota_taken = if approving && b.quota.is_some() {
+        let holding: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|s| s.holds_quota())
+            .collect();
+        st.store.declarations(b.id, &holding, None).await?.len() as i64
+    } else {
+        0
+    };
+    let input = flow::Review {
+        decision,
+        reason: field("reason"),
+        barred: ban.is_some(),
+        quota_taken,
+        unscored: if approving {
+            unscored(&st, id).await?
+        } else {
+            Some(0)
+        },
+        evaluation_passes: verdict == Verdict::Pass,
+        override_scores: field("override_scores"),
+        override_evaluation: field("override_evaluation"),
+    };
+    let done = flow::review(d.status, seat.flow(), &input, &batch_dates(&b)?, today).map_err(
+        |r| match r {
+            Refusal::EvaluationFails => AppError::BadRequest(i18n::f(
+                "评价结果为“{}”：通过须填写“评价未通过时仍予通过的理由”",
+                &[&glossary::verdict(verdict, lang())],
+            )),
+            r => barred_or(r, ban.as_ref()),
+        },
+    )?;
+    // An opinion on every rule of the tier.
     let mut opinions = serde_json::Map::new();
     let mut missing = Vec::new();
     for t in ev.trace.iter().filter(|t| t.tier == Some(tier)) {
@@ -1065,7 +1163,7 @@ pub async fn review(
                 continue;
             }
         };
-        let why = form.get(&format!("reason_{rid}")).map_or("", |r| r.trim());
+        let why = field(&format!("reason_{rid}"));
         if !agree && why.is_empty() {
             missing.push(format!("{rid}（{}）", i18n::t("不同意须写明理由")));
         }
@@ -1080,82 +1178,27 @@ pub async fn review(
             &[&missing.join("、")],
         )));
     }
-    // An approval stands on the drawn experts' scores and a passing evaluation, or says why not.
     let mut overrides = serde_json::Map::new();
-    if to == status::APPROVED {
-        let drawn = st.store.experts_of(id).await?;
-        let pool = st.store.experts().await?;
-        let scored: Vec<i64> = st
-            .store
-            .reviews(id)
-            .await?
-            .into_iter()
-            .filter(|r| r.level == "expert")
-            .filter_map(|r| {
-                pool.iter()
-                    .find(|x| x.user_id == r.reviewer_id)
-                    .map(|x| x.id)
-            })
-            .collect();
-        let unscored = if drawn.is_empty() {
-            None
-        } else {
-            Some(drawn.iter().filter(|x| !scored.contains(x)).count())
-        };
-        if unscored != Some(0) {
-            let why = form.get("override_scores").map_or("", |r| r.trim());
-            if why.is_empty() {
-                return Err(AppError::BadRequest(match unscored {
-                    None => i18n::t("尚未抽取专家：通过须填写“专家评分未齐时通过的理由”").into(),
-                    Some(n) => i18n::f(
-                        "还有 {} 位抽取的专家未评分：通过须填写“专家评分未齐时通过的理由”",
-                        &[&n],
-                    ),
-                }));
-            }
-            overrides.insert("scores".into(), why.into());
-        }
-        let verdict = tier_verdict(&ev.summary, &b.tier);
-        if verdict != Verdict::Pass {
-            let why = form.get("override_evaluation").map_or("", |r| r.trim());
-            if why.is_empty() {
-                return Err(AppError::BadRequest(i18n::f(
-                    "评价结果为“{}”：通过须填写“评价未通过时仍予通过的理由”",
-                    &[&glossary::verdict(verdict, lang())],
-                )));
-            }
-            overrides.insert("evaluation".into(), why.into());
-        }
+    if let Some(why) = &done.override_scores {
+        overrides.insert("scores".into(), why.as_str().into());
+    }
+    if let Some(why) = &done.override_evaluation {
+        overrides.insert("evaluation".into(), why.as_str().into());
     }
     let overrides =
         (!overrides.is_empty()).then(|| serde_json::Value::Object(overrides).to_string());
-    if to == status::APPROVED
-        && let Some(q) = b.quota
-    {
-        let taken = st
-            .store
-            .declarations(
-                b.id,
-                &[status::APPROVED, status::NOTICE, status::RECOGNISED],
-                None,
-            )
-            .await?
-            .len() as i64;
-        if taken >= q {
-            return Err(conflict(i18n::f("本批次名额 {} 已满", &[&q])));
-        }
-    }
     let (owner, district) = st
         .store
         .recipients(&d.uscc, d.region_code.as_deref())
         .await?;
+    let (level, decision) = (done.level.as_str(), done.decision.as_str());
     let link = format!("/declarations/{id}");
     let text = i18n::f(
         "{}：{}（{}）",
         &[&d.name, &decision_label(decision), &level_label(level)],
     );
     let msgs = tell(
-        owner.into_iter().chain(if level == "city" {
+        owner.into_iter().chain(if done.level == flow::Level::City {
             district
         } else {
             Vec::new()
@@ -1164,11 +1207,12 @@ pub async fn review(
         &link,
     );
     let opinions = serde_json::Value::Object(opinions).to_string();
+    let reason = field("reason");
     st.store
         .transition(
             id,
-            &[from],
-            to,
+            &[d.status],
+            done.to,
             Some(user.user.id),
             &format!("declaration.{level}.{decision}"),
             reason,
@@ -1208,7 +1252,7 @@ pub async fn score(
         return Err(AppError::Forbidden);
     };
     not_own_firm(&user, &d)?;
-    if d.status != status::RECOMMENDED {
+    if d.status != Status::Recommended {
         return Err(conflict(i18n::t("该申报不在专家评审阶段")));
     }
     let score: i64 = f
@@ -1399,7 +1443,7 @@ pub async fn draw(
     let mut cases: Vec<zjtx_core::draw::Case> = Vec::new();
     for d in st
         .store
-        .declarations(id, &[status::RECOMMENDED], None)
+        .declarations(id, &[Status::Recommended], None)
         .await?
     {
         if st.store.experts_of(d.id).await?.is_empty() {
@@ -1649,7 +1693,7 @@ pub async fn publish_notice(
     }
     let b = batch_or_404(&st, id).await?;
     let from = st.today();
-    let until = from + chrono::Days::new(u64::try_from(b.notice_days).unwrap_or(0));
+    let (from, until) = flow::notice_window(from, u32::try_from(b.notice_days).unwrap_or(0));
     st.store
         .publish_notice(
             id,
@@ -1676,11 +1720,9 @@ pub struct NoticePage {
     pub filed: bool,
 }
 
-/// `GET /notice`: every batch on public notice today, with the form to object. No login.
 /// Whether a declaration's own notice window includes `today`.
 fn on_notice(d: &Declaration, today: NaiveDate) -> bool {
-    matches!((d.notice_from.as_deref().and_then(date), d.notice_until.as_deref().and_then(date)),
-        (Some(f), Some(u)) if f <= today && today <= u)
+    flow::on_notice(notice_window(d), today)
 }
 
 /// Whether a declaration's own notice window has ended before `today`.
@@ -1691,6 +1733,7 @@ fn notice_ended(d: &Declaration, today: NaiveDate) -> bool {
         .is_some_and(|u| today > u)
 }
 
+/// `GET /notice`: every batch on public notice today, with the form to object. No login.
 pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response, AppError> {
     let today = st.today();
     let regions = st.regions().await?;
@@ -1698,7 +1741,7 @@ pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response
     for b in st.store.batches().await? {
         let items: Vec<(Declaration, String)> = st
             .store
-            .declarations(b.id, &[status::NOTICE], None)
+            .declarations(b.id, &[Status::Notice], None)
             .await?
             .into_iter()
             .filter(|d| on_notice(d, today))
@@ -1773,9 +1816,7 @@ pub async fn object(
         return Err(AppError::BadRequest(i18n::t("内容过长").into()));
     }
     let d = declaration_or_404(&st, id).await?;
-    if d.status != status::NOTICE || !on_notice(&d, st.today()) {
-        return Err(conflict(i18n::t("不在公示期内")));
-    }
+    flow::object(d.status, notice_window(&d), st.today()).map_err(refused)?;
     st.store.file_objection(id, filer, contact, text).await?;
     Ok(Redirect::to("/notice?filed=1"))
 }
@@ -1831,25 +1872,18 @@ pub async fn recognise(
     let today = st.today();
     let ended: Vec<Declaration> = st
         .store
-        .declarations(id, &[status::NOTICE], None)
+        .declarations(id, &[Status::Notice], None)
         .await?
         .into_iter()
         .filter(|d| notice_ended(d, today))
         .collect();
     if ended.is_empty() {
-        return Err(conflict(i18n::t("公示期尚未结束")));
+        return Err(refused(Refusal::NoticeRunning));
     }
     let rs = rule_set(&st, &b.rules)?;
-    let until = today + Months::new(rs.titles.validity_months);
+    let until = title_flow::valid_until(&rs.titles, today);
     for d in ended {
         let objections = st.store.objections(d.id).await?;
-        if objections.iter().any(|o| o.upheld.is_none()) {
-            continue;
-        }
-        // Barred since it was approved: it is not recognised.
-        if st.store.ban(&d.uscc, &today.to_string()).await?.is_some() {
-            continue;
-        }
         let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rs, today);
         let all_reviews = st.store.reviews(d.id).await?;
         let overrides: serde_json::Value = all_reviews
@@ -1859,10 +1893,19 @@ pub async fn recognise(
             .and_then(|r| r.overrides.as_deref())
             .and_then(|o| serde_json::from_str(o).ok())
             .unwrap_or_default();
-        // Recognised against a failing evaluation only with the city's recorded reason.
-        if tier_verdict(&ev.summary, &b.tier) != Verdict::Pass
-            && overrides["evaluation"].as_str().is_none_or(str::is_empty)
-        {
+        // Skipped (left on notice, with its reason unrecorded) while an objection is open, a ban
+        // runs since it was approved, or its evaluation fails without the city's recorded reason.
+        let input = flow::Recognition {
+            notice_until: notice_window(&d).map(|(_, u)| u),
+            open_objections: objections.iter().filter(|o| o.upheld.is_none()).count(),
+            barred: st.store.ban(&d.uscc, &today.to_string()).await?.is_some(),
+            evaluation_passes: tier_verdict(&ev.summary, &b.tier) == Verdict::Pass,
+            evaluation_overridden: overrides["evaluation"]
+                .as_str()
+                .is_some_and(|w| !w.is_empty()),
+        };
+        if let Err(why) = flow::recognise(d.status, flow::Seat::City, &input, today) {
+            tracing::info!(declaration = d.id, ?why, "not recognised");
             continue;
         }
         let reviews = serde_json::json!({
@@ -2118,12 +2161,38 @@ pub struct TitleView {
     pub rules: String,
     /// Whether last year's update is owed: only for a year that ended after the title began.
     pub owes_update: bool,
+    pub valid_from: Option<NaiveDate>,
 }
 
-/// Whether a title that began on `valid_from` owes the yearly update for `year`: a year that
-/// ended before the title began is not the title's to report.
+/// Whether a title that began on `valid_from` owes the yearly update for `year`.
 fn owes_update(valid_from: Option<&str>, year: i32) -> bool {
-    valid_from.and_then(date).is_none_or(|f| year >= f.year())
+    title_flow::owes_update(valid_from.and_then(date), year)
+}
+
+/// A refusal of the title workflow as the user reads it.
+fn title_refused(r: title_flow::Refusal) -> AppError {
+    use title_flow::Refusal as R;
+    match r {
+        R::NotYourSeat => AppError::Forbidden,
+        R::NotOwed(year) => conflict(i18n::f(
+            "该称号认定于 {} 年度结束之后，无需提交该年度信息更新",
+            &[&year],
+        )),
+        R::TooEarly(window) => {
+            conflict(i18n::f("称号有效期剩余超过 {} 个月，暂不复核", &[&window]))
+        }
+        R::NoUpdate => conflict(i18n::t("未按期完成年度信息更新，不具备复核资格")),
+        R::DetailRequired => AppError::BadRequest(i18n::t("请写明内容").into()),
+    }
+}
+
+/// The enterprise's seat towards a title of its own, the city's, or a reader's.
+fn title_seat(user: &CurrentUser) -> title_flow::Seat {
+    match user.user.role {
+        Role::Enterprise => title_flow::Seat::Holder,
+        Role::City => title_flow::Seat::City,
+        _ => title_flow::Seat::Reader,
+    }
 }
 
 #[derive(Template, WebTemplate)]
@@ -2167,6 +2236,7 @@ async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<TitleView>, App
                 decision_id: Some(d.id),
                 rules: d.rules.clone(),
                 owes_update: owes_update(d.valid_from.as_deref(), last_year),
+                valid_from: d.valid_from.as_deref().and_then(date),
             })
         })
         .collect())
@@ -2277,14 +2347,13 @@ pub async fn yearly_update(
         .find(|t| t.tier_key == tier)
         .ok_or(AppError::NotFound)?;
     let today = st.today();
-    let year = today.year() - 1;
-    if !t.owes_update {
-        return Err(conflict(i18n::f(
-            "该称号认定于 {} 年度结束之后，无需提交该年度信息更新",
-            &[&year],
-        )));
-    }
-    let on_time = update_deadline(&st.rules, &t.rules, year).is_some_and(|d| today <= d);
+    let event = title_flow::yearly_update(
+        title_seat(&user),
+        t.valid_from,
+        &rule_set(&st, &t.rules)?.titles,
+        today,
+    )
+    .map_err(title_refused)?;
     let latest = st.store.years(&row.uscc).await?;
     let detail = match latest.first() {
         Some((y, _)) => i18n::f("以 {} 年度数据更新", &[y]),
@@ -2294,8 +2363,8 @@ pub async fn yearly_update(
         .title_event(
             &row.uscc,
             &tier,
-            if on_time { "update" } else { "update_late" },
-            Some(i64::from(year)),
+            event.as_str(),
+            Some(i64::from(title_flow::update_year(today))),
             &detail,
             None,
             Some(user.user.id),
@@ -2313,14 +2382,20 @@ pub async fn report_change(
 ) -> Result<Redirect, AppError> {
     let row = title_action(&st, &user, &f.csrf, &uscc, Role::Enterprise).await?;
     let detail = f.detail.trim();
-    if detail.is_empty() || detail.chars().count() > 2000 {
-        return Err(AppError::BadRequest(i18n::t("请说明变化内容").into()));
+    if detail.chars().count() > 2000 {
+        return Err(AppError::BadRequest(i18n::t("内容过长").into()));
     }
+    let event = title_flow::report_change(title_seat(&user), detail).map_err(|r| match r {
+        title_flow::Refusal::DetailRequired => {
+            AppError::BadRequest(i18n::t("请说明变化内容").into())
+        }
+        r => title_refused(r),
+    })?;
     st.store
         .title_event(
             &row.uscc,
             &tier,
-            "change",
+            event.as_str(),
             None,
             detail,
             None,
@@ -2346,25 +2421,20 @@ pub async fn rereview(
         .find(|t| t.tier_key == tier)
         .ok_or(AppError::NotFound)?;
     let today = st.today();
-    let until = date(&t.valid_until).ok_or_else(|| AppError::Internal("title date".into()))?;
     let rs = rule_set(&st, &t.rules)?;
-    let window = rs.titles.rereview_window_months;
-    if until > today + Months::new(window) {
-        return Err(conflict(i18n::f(
-            "称号有效期剩余超过 {} 个月，暂不复核",
-            &[&window],
-        )));
-    }
-    let year = i64::from(today.year() - 1);
-    let updated = st
-        .store
-        .title_events(&row.uscc)
-        .await?
-        .iter()
-        .any(|e| e.tier == tier && e.kind == "update" && e.year == Some(year));
-    if t.owes_update && !updated {
-        return Err(conflict(i18n::t("未按期完成年度信息更新，不具备复核资格")));
-    }
+    let year = i64::from(title_flow::update_year(today));
+    let updated = st.store.title_events(&row.uscc).await?.iter().any(|e| {
+        e.tier == tier && Event::parse(&e.kind) == Some(Event::Update) && e.year == Some(year)
+    });
+    let mut input = title_flow::Rereview {
+        valid_from: t.valid_from,
+        valid_until: date(&t.valid_until).ok_or_else(|| AppError::Internal("title date".into()))?,
+        updated_on_time: updated,
+        passes: false,
+    };
+    // Refused before the figures are evaluated.
+    title_flow::may_rereview(title_seat(&user), &input, &rs.titles, today)
+        .map_err(title_refused)?;
     let latest = st.store.years(&row.uscc).await?;
     let e = latest.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
     let s = zjtx_core::evaluate(e, rs, today);
@@ -2374,20 +2444,18 @@ pub async fn rereview(
         Some(Tier::Giant) => s.giant,
         _ => return Err(AppError::NotFound),
     };
-    let pass = v == Verdict::Pass;
-    let new_until = (until + Months::new(rs.titles.validity_months)).to_string();
+    input.passes = v == Verdict::Pass;
+    let (event, new_until) = title_flow::rereview(title_seat(&user), &input, &rs.titles, today)
+        .map_err(title_refused)?;
+    let new_until = new_until.map(|d| d.to_string());
     st.store
         .title_event(
             &row.uscc,
             &tier,
-            if pass {
-                "rereview_pass"
-            } else {
-                "rereview_fail"
-            },
+            event.as_str(),
             Some(year),
             &format!("{} {}", rs.id, v.key()),
-            pass.then_some(new_until.as_str()),
+            new_until.as_deref(),
             Some(user.user.id),
         )
         .await?;
@@ -2404,14 +2472,17 @@ pub async fn revoke(
 ) -> Result<Redirect, AppError> {
     let row = title_action(&st, &user, &f.csrf, &uscc, Role::City).await?;
     let reason = f.detail.trim();
-    if reason.is_empty() {
-        return Err(AppError::BadRequest(i18n::t("请写明撤销理由").into()));
-    }
     // The ban of the rules in force today.
     let today = st.today();
     let rs = zjtx_core::rule_set_for(&st.rules, today)
         .ok_or_else(|| AppError::Internal(format!("no rule set applies on {today}")))?;
-    let ban_until = today + Months::new(rs.titles.ban_months);
+    let ban_until =
+        title_flow::revoke(title_seat(&user), reason, &rs.titles, today).map_err(|r| match r {
+            title_flow::Refusal::DetailRequired => {
+                AppError::BadRequest(i18n::t("请写明撤销理由").into())
+            }
+            r => title_refused(r),
+        })?;
     let (owner, _) = st.store.recipients(&row.uscc, None).await?;
     let link = format!("/titles/{}", row.uscc);
     let text = i18n::f("称号已撤销：{}", &[&reason]);
@@ -2468,7 +2539,7 @@ pub async fn queue_for(
             };
             for b in &batches {
                 for d in store
-                    .declarations(b.id, &[status::SUBMITTED], Some(&regions))
+                    .declarations(b.id, &[Status::Submitted], Some(&regions))
                     .await?
                 {
                     out.push(item(d, b, &b.district_until));
@@ -2478,7 +2549,7 @@ pub async fn queue_for(
         Role::City => {
             for b in &batches {
                 for d in store
-                    .declarations(b.id, &[status::RECOMMENDED], None)
+                    .declarations(b.id, &[Status::Recommended], None)
                     .await?
                 {
                     out.push(item(d, b, &b.city_until));
@@ -2493,7 +2564,7 @@ pub async fn queue_for(
                         .await?
                         .iter()
                         .any(|r| r.level == "expert" && r.reviewer_id == user.id);
-                    if d.status != status::RECOMMENDED || scored {
+                    if d.status != Status::Recommended || scored {
                         continue;
                     }
                     if let Some(b) = batches.iter().find(|b| b.id == d.batch_id) {
@@ -2523,9 +2594,9 @@ pub async fn reminders_for(
         let Some(b) = store.batch(d.batch_id).await? else {
             continue;
         };
-        let due = match d.status.as_str() {
-            status::DRAFT => &b.declare_until,
-            status::RETURNED => &b.district_until,
+        let due = match d.status {
+            Status::Draft => &b.declare_until,
+            Status::Returned => &b.district_until,
             _ => continue,
         };
         if !b.archived && date(due).is_some_and(|l| today <= l && l <= today + chrono::Days::new(7))

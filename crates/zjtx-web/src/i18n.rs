@@ -508,6 +508,20 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("不同意", "Disagree"),
     ("不同意须写明理由", "a disagreement needs a reason"),
     ("不在公示期内", "Not within the notice period"),
+    (
+        "申报当前状态为“{}”，不能进行此操作",
+        "The declaration is now “{}”: this step is not possible",
+    ),
+    (
+        "该企业处于禁止申报期内",
+        "The enterprise is barred from declaring",
+    ),
+    (
+        "评价未通过：通过须填写“评价未通过时仍予通过的理由”",
+        "The evaluation does not pass: approving needs “why approve despite the evaluation”",
+    ),
+    ("尚有未处理的异议", "An objection is still open"),
+    ("请写明内容", "Please say what it is about"),
     ("专家库", "Experts"),
     ("专家库为空。", "The pool is empty."),
     ("专家抽取结果", "Draw of experts"),

@@ -45,7 +45,7 @@ async fn status_of(w: &World, id: i64) -> String {
         .declaration(id)
         .await
         .unwrap_or_else(|e| panic!("{e}"))
-        .map(|d| d.status)
+        .map(|d| d.status.as_str().to_owned())
         .unwrap_or_default()
 }
 
@@ -1297,7 +1297,7 @@ async fn a_later_recommendation_gets_its_experts_in_a_second_round() {
                 .ok()
                 .flatten()
                 .unwrap_or_else(|| panic!("{decl}"));
-            (d.status, d.notice_from, d.notice_until)
+            (d.status.as_str().to_owned(), d.notice_from, d.notice_until)
         }
     };
     assert_eq!(
@@ -1395,7 +1395,6 @@ async fn a_revoked_firm_cannot_carry_on_a_declaration_it_had_started() {
         .await
         .ok()
         .flatten()
-        .map(|d| d.status)
-        .unwrap_or_default();
-    assert_eq!(status, "draft");
+        .map(|d| d.status.as_str());
+    assert_eq!(status, Some("draft"));
 }

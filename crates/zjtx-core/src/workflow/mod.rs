@@ -1,0 +1,11 @@
+//! The platform's workflows as pure state machines: each step takes the current state, the
+//! actor's seat, the step's input and today's date, and returns the new state or a typed refusal.
+//! Nothing here reads a clock, a database or a request: the web loads what a step needs (the
+//! stored state, the batch's dates, whether a ban runs), calls the step, and writes the result
+//! through the store with the stored state as the expected one, so that two clicks at once
+//! cannot both move the same record.
+//!
+//! A workflow of the platform is one module here + one store module + one web folder.
+
+pub mod declaration;
+pub mod title;
