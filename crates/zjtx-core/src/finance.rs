@@ -238,6 +238,110 @@ pub fn next_tier(tiers: &[String]) -> Option<&'static str> {
     }
 }
 
+/// What a consent "in predicates and bands only" shows of the figures it covers
+/// (`common.toml` `[disclosure]`).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Disclosure {
+    pub clause: String,
+    pub conf: String,
+    /// Lower bounds of the revenue bands after the first (which starts at 0), 万元, ascending.
+    pub revenue_bands_wan: Vec<i64>,
+    /// Lower bounds of the headcount bands after the first, ascending.
+    pub employee_bands: Vec<i64>,
+    /// The longest a consent may run, in days.
+    pub consent_max_days: i64,
+    pub predicates: Vec<Predicate>,
+}
+
+/// A yes/no question answered instead of a figure.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Predicate {
+    /// The answer's key in the API (fixed English).
+    pub key: String,
+    pub measure: Measure,
+    /// The least value that answers yes, in the measure's unit.
+    pub at_least: i64,
+}
+
+/// What a predicate measures.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Revenue of the latest year, 万元.
+    RevenueWan,
+    /// R&D expense over revenue of the latest year, percent.
+    RdIntensityPercent,
+    /// Class I intellectual property items.
+    Ip1,
+}
+
+impl Measure {
+    /// The consent category whose figures it answers for.
+    pub fn category(self) -> &'static str {
+        match self {
+            Measure::RevenueWan | Measure::RdIntensityPercent => "financials",
+            Measure::Ip1 => "ip",
+        }
+    }
+}
+
+/// A band: its lower bound and the next band's (None for the last, open band).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Band {
+    pub from: i64,
+    pub below: Option<i64>,
+}
+
+/// The figures predicates are answered from (revenue and R&D in yuan units as stored:
+/// 1/10000 万元).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Figures {
+    pub revenue: Option<i64>,
+    pub rd_expense: Option<i64>,
+    pub ip1: Option<i64>,
+}
+
+/// The band of `bounds` (ascending lower bounds after 0) that `v` falls in.
+pub fn band(bounds: &[i64], v: i64) -> Band {
+    let i = bounds.partition_point(|b| *b <= v);
+    Band {
+        from: if i == 0 { 0 } else { bounds[i - 1] },
+        below: bounds.get(i).copied(),
+    }
+}
+
+impl Disclosure {
+    /// The revenue band (万元) of a revenue in stored units.
+    pub fn revenue_band(&self, units: i64) -> Band {
+        band(&self.revenue_bands_wan, units / 10_000)
+    }
+
+    pub fn employee_band(&self, n: i64) -> Band {
+        band(&self.employee_bands, n)
+    }
+
+    /// Each predicate's answer: yes, no, or None when a figure it needs is blank.
+    pub fn answers(&self, f: &Figures) -> Vec<(&Predicate, Option<bool>)> {
+        self.predicates
+            .iter()
+            .map(|p| {
+                let yes = match p.measure {
+                    Measure::RevenueWan => f.revenue.map(|r| r >= p.at_least * 10_000),
+                    Measure::RdIntensityPercent => match (f.rd_expense, f.revenue) {
+                        (Some(rd), Some(rev)) if rev > 0 => Some(rd * 100 >= rev * p.at_least),
+                        (Some(_), Some(_)) => Some(false),
+                        _ => None,
+                    },
+                    Measure::Ip1 => f.ip1.map(|n| n >= p.at_least),
+                };
+                (p, yes)
+            })
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -376,5 +480,90 @@ mod tests {
         assert!(check(&el, &terms, &f, None).eligible);
         assert_eq!(next_tier(&s(&[])), Some("innovative"));
         assert_eq!(next_tier(&s(&["giant", "srdi"])), None);
+    }
+
+    fn disclosure() -> Disclosure {
+        crate::rules::load_all(&crate::rules::Embedded)
+            .unwrap_or_else(|e| panic!("{e}"))
+            .remove(0)
+            .common
+            .disclosure
+            .clone()
+    }
+
+    #[test]
+    fn bands_are_half_open_and_the_last_is_open() {
+        let d = disclosure();
+        let b = |from, below| Band { from, below };
+        // Revenue in stored units (1/10000 万元).
+        for (units, want) in [
+            (0, b(0, Some(1_000))),
+            (9_999_999, b(0, Some(1_000))),
+            (10_000_000, b(1_000, Some(5_000))),
+            (49_999_999, b(1_000, Some(5_000))),
+            (50_000_000, b(5_000, Some(10_000))),
+            (100_000_000, b(10_000, Some(50_000))),
+            (500_000_000, b(50_000, None)),
+        ] {
+            assert_eq!(d.revenue_band(units), want, "{units}");
+        }
+        assert_eq!(d.employee_band(19), b(0, Some(20)));
+        assert_eq!(d.employee_band(20), b(20, Some(100)));
+        assert_eq!(d.employee_band(1_000), b(1_000, None));
+        assert_eq!(band(&[], 5), b(0, None));
+    }
+
+    #[test]
+    fn predicates_answer_from_the_figures_and_say_unknown_for_blanks() {
+        let d = disclosure();
+        let answers = |f: Figures| -> Vec<(String, Option<bool>)> {
+            d.answers(&f)
+                .into_iter()
+                .map(|(p, a)| (p.key.clone(), a))
+                .collect()
+        };
+        let k = |s: &str, a| (s.to_owned(), a);
+        assert_eq!(
+            answers(Figures {
+                revenue: Some(100_000_000),
+                rd_expense: Some(3_000_000),
+                ip1: Some(5),
+            }),
+            [
+                k("revenue_ge_10000", Some(true)),
+                k("revenue_ge_5000", Some(true)),
+                k("rd_intensity_ge_3", Some(true)),
+                k("ip1_ge_1", Some(true)),
+                k("ip1_ge_5", Some(true)),
+            ]
+        );
+        assert_eq!(
+            answers(Figures {
+                revenue: Some(99_999_999),
+                rd_expense: Some(2_999_999),
+                ip1: Some(4),
+            }),
+            [
+                k("revenue_ge_10000", Some(false)),
+                k("revenue_ge_5000", Some(true)),
+                k("rd_intensity_ge_3", Some(false)),
+                k("ip1_ge_1", Some(true)),
+                k("ip1_ge_5", Some(false)),
+            ]
+        );
+        assert_eq!(
+            answers(Figures {
+                revenue: Some(0),
+                rd_expense: Some(0),
+                ip1: None,
+            }),
+            [
+                k("revenue_ge_10000", Some(false)),
+                k("revenue_ge_5000", Some(false)),
+                k("rd_intensity_ge_3", Some(false)),
+                k("ip1_ge_1", None),
+                k("ip1_ge_5", None),
+            ]
+        );
     }
 }

@@ -333,6 +333,25 @@ pub struct Common {
     pub cx: Cx,
     pub kj: Kj,
     pub high_tech: HighTech,
+    pub disclosure: crate::finance::Disclosure,
+    pub declaration: DeclarationDefaults,
+}
+
+/// A declaration batch's defaults and its evidence's bound (the platform's own policy).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclarationDefaults {
+    pub clause: String,
+    pub conf: String,
+    /// Days of public notice a new batch proposes.
+    pub notice_days_default: u32,
+    /// The most days of notice a batch may set.
+    pub notice_days_max: u32,
+    /// The largest evidence file, in MiB.
+    pub evidence_max_mb: u32,
+    /// Reminders: a declaration due within this many days, a yearly update within this many.
+    pub remind_declaration_days: u32,
+    pub remind_update_days: u32,
 }
 
 /// The high-tech enterprise certificate, as the tiers read it.
@@ -1054,5 +1073,34 @@ mod tests {
         let rs =
             load(&Override("common.toml", text), "miit-2022").unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(rs.common.cx.d4.min_equity_3y, Wan::whole(800));
+    }
+
+    #[test]
+    fn the_platform_policies_come_from_the_rule_file() {
+        let text = include_str!("../rules/common.toml")
+            .replace("evidence_max_mb = 10", "evidence_max_mb = 3")
+            .replace("consent_max_days = 366", "consent_max_days = 90")
+            .replace(
+                "revenue_bands_wan = [1000, 5000, 10000, 50000]",
+                "revenue_bands_wan = [2000]",
+            );
+        let rs =
+            load(&Override("common.toml", text), "miit-2022").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rs.common.declaration.evidence_max_mb, 3);
+        assert_eq!(rs.common.disclosure.consent_max_days, 90);
+        assert_eq!(
+            rs.common.disclosure.revenue_band(30_000_000),
+            crate::finance::Band {
+                from: 2000,
+                below: None
+            }
+        );
+        // A policy missing from the file is an error naming it, not a default.
+        let text = include_str!("../rules/common.toml").replace("notice_days_max = 60\n", "");
+        let e = load(&Override("common.toml", text), "miit-2022")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("notice_days_max"), "{e}");
     }
 }

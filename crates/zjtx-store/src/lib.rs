@@ -733,7 +733,7 @@ impl Store {
             wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ? AND t.valid_until <= ?)".into());
             binds.push(tier.to_owned());
             binds.push(today.clone());
-            binds.push(six_months(f.today));
+            binds.push(months_after(f.today, f.expiring_months));
         }
         if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
             wh.push(format!("{region_col} = ?"));
@@ -871,7 +871,13 @@ impl Store {
     }
 
     /// Counts for the dashboard, within a scope.
-    pub async fn dashboard(&self, scope: &Scope, today: NaiveDate) -> Result<Dashboard> {
+    /// The dashboard's aggregates; titles "expiring" end within `expiring_months` of `today`.
+    pub async fn dashboard(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        expiring_months: u32,
+    ) -> Result<Dashboard> {
         let Some((wh, binds)) = scope_cond(scope, "e.region_code") else {
             return Ok(Dashboard::default());
         };
@@ -897,7 +903,7 @@ impl Store {
              WHERE {cond} AND t.valid_until >= ? AND t.valid_until <= ? GROUP BY t.tier"
         )).into_owned();
         let today_s = today.format("%Y-%m-%d").to_string();
-        let until = six_months(today);
+        let until = months_after(today, expiring_months);
         Ok(on_pool!(self, p => {
             let mut out = Dashboard::default();
             for (sql, into) in [(&by_region, &mut out.by_region), (&by_eco, &mut out.by_ecosystem)] {
@@ -1329,8 +1335,10 @@ fn tier_column(t: &str) -> Option<&'static str> {
         .find(|c| *c == t)
 }
 
-fn six_months(d: NaiveDate) -> String {
-    (d + chrono::Months::new(6)).format("%Y-%m-%d").to_string()
+fn months_after(d: NaiveDate, months: u32) -> String {
+    (d + chrono::Months::new(months))
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 #[derive(Clone, Copy)]

@@ -52,7 +52,7 @@ pub struct Filter {
     pub title: Option<String>,
     /// Passes this tier now without holding its title (the candidate pipeline).
     pub candidate: Option<String>,
-    /// Holds this title and it expires within six months of `today`.
+    /// Holds this title and it expires within `expiring_months` of `today`.
     pub expiring: Option<String>,
     /// Revenue of the latest year at least / at most, in units of 1/10000 万元.
     pub revenue_min: Option<i64>,
@@ -63,6 +63,8 @@ pub struct Filter {
     pub after: Option<String>,
     pub per_page: u32,
     pub today: NaiveDate,
+    /// "Expiring" means within this many months of `today` (the rules' re-review window).
+    pub expiring_months: u32,
 }
 
 impl Default for Filter {
@@ -84,6 +86,7 @@ impl Default for Filter {
             per_page: 50,
             // The local calendar, as the platform's clock keeps it; the web passes its own.
             today: chrono::Local::now().date_naive(),
+            expiring_months: 0,
         }
     }
 }

@@ -457,7 +457,7 @@ async fn dashboard_counts_agree_with_the_rows_and_their_lists() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let d = s
-            .dashboard(&Scope::all(), as_of())
+            .dashboard(&Scope::all(), as_of(), 6)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(d.by_region.iter().map(|c| c.n).sum::<i64>(), 400, "{b}");
@@ -512,6 +512,7 @@ async fn dashboard_counts_agree_with_the_rows_and_their_lists() {
         assert_eq!(got, want, "{b}");
         let f = Filter {
             expiring: Some("innovative".into()),
+            expiring_months: 6,
             today: as_of(),
             ..Filter::default()
         };
@@ -529,7 +530,7 @@ async fn dashboard_counts_agree_with_the_rows_and_their_lists() {
             uscc: None,
         };
         let dd = s
-            .dashboard(&scope, as_of())
+            .dashboard(&scope, as_of(), 6)
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         let xihu = rows

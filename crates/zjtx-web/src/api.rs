@@ -132,7 +132,7 @@ pub async fn enterprises(
             .parse()
             .map_err(|_| AppError::BadRequest(format!("per_page {v:?} is not a whole number")))?,
     };
-    let f = p.filters.filter(per_page, st.today())?;
+    let f = p.filters.filter(per_page, &st)?;
     let page = st.store.list(&f, &scope).await?;
     auth::audit_list(
         &st,

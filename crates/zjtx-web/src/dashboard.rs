@@ -163,7 +163,10 @@ pub async fn dashboard(
     }
     let scope = user.scope(&st.store).await?;
     let today = st.today();
-    let d = st.store.dashboard(&scope, today).await?;
+    let d = st
+        .store
+        .dashboard(&scope, today, st.rereview_window())
+        .await?;
     let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
         .unwrap_or(today)
         .to_string();

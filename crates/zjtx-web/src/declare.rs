@@ -26,8 +26,12 @@ use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::pages::{self, Nav, RuleRow, WhatIfField};
 
-/// The largest evidence file accepted by default, in bytes.
-pub const MAX_EVIDENCE: usize = 10 << 20;
+/// The largest evidence file accepted, in bytes, under `rules` (`[declaration]`).
+pub fn max_evidence(rules: &[zjtx_core::RuleSet]) -> usize {
+    rules
+        .first()
+        .map_or(0, |r| (r.common.declaration.evidence_max_mb as usize) << 20)
+}
 
 fn lang() -> Lang {
     i18n::lang()
@@ -160,6 +164,8 @@ pub struct BatchesPage {
     pub rule_sets: Vec<String>,
     pub year: i32,
     pub tiers: Vec<(&'static str, &'static str)>,
+    /// The notice days a new batch proposes (the rules' `[declaration]`).
+    pub notice_days: u32,
 }
 
 fn sees_batches(u: &CurrentUser) -> bool {
@@ -195,6 +201,10 @@ pub async fn batches(
         tiers: ["innovative", "srdi", "giant"]
             .map(|k| (k, glossary::tier_by_key(k, lang())))
             .to_vec(),
+        notice_days: st
+            .rules
+            .first()
+            .map_or(0, |r| r.common.declaration.notice_days_default),
     })
 }
 
@@ -252,7 +262,16 @@ pub async fn create_batch(
             .filter(|n| (lo..=hi).contains(n))
             .ok_or_else(|| bad(what))
     };
-    let notice_days = num(&f.notice_days, i18n::t("公示天数"), 0, 60)?;
+    let notice_max = st
+        .rules
+        .first()
+        .map_or(0, |r| r.common.declaration.notice_days_max);
+    let notice_days = num(
+        &f.notice_days,
+        i18n::t("公示天数"),
+        0,
+        i64::from(notice_max),
+    )?;
     let experts_per = num(&f.experts_per, i18n::t("每份专家数"), 1, 15)?;
     let quota = match f.quota.trim() {
         "" => None,
@@ -2589,6 +2608,10 @@ pub async fn reminders_for(
     let Some(uscc) = user.uscc.as_deref() else {
         return Ok(Vec::new());
     };
+    let Some(horizons) = rules.first().map(|r| &r.common.declaration) else {
+        return Ok(Vec::new());
+    };
+    let within = |days: u32| today + chrono::Days::new(u64::from(days));
     let mut out = Vec::new();
     for d in store.declarations_of(uscc).await? {
         let Some(b) = store.batch(d.batch_id).await? else {
@@ -2599,7 +2622,9 @@ pub async fn reminders_for(
             Status::Returned => &b.district_until,
             _ => continue,
         };
-        if !b.archived && date(due).is_some_and(|l| today <= l && l <= today + chrono::Days::new(7))
+        if !b.archived
+            && date(due)
+                .is_some_and(|l| today <= l && l <= within(horizons.remind_declaration_days))
         {
             out.push((
                 i18n::f("申报“{}”将于 {} 截止，尚未提交", &[&b.title, due]),
@@ -2623,7 +2648,7 @@ pub async fn reminders_for(
             && owes_update(dec.valid_from.as_deref(), year)
             && !done
             && today <= due
-            && due <= today + chrono::Days::new(30)
+            && due <= within(horizons.remind_update_days)
         {
             out.push((
                 i18n::f("请在 {} 前完成 {} 年度信息更新", &[&due, &year]),

@@ -220,6 +220,7 @@ pub async fn consented_facts(
 ) -> Result<Consented, AppError> {
     let today = st.today().to_string();
     let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
+    let rules = disclosure_rules(st)?;
     let covers = |c: &str| consents.iter().find(|k| k.covers(c));
     let figures = |c: &str| consents.iter().find(|k| k.covers(c) && !k.predicates_only);
     let titles = held_titles(st, &row.uscc).await?;
@@ -286,7 +287,7 @@ pub async fn consented_facts(
             },
             revenue: match (money, banded) {
                 (Some(_), _) => all.revenue,
-                (None, Some(_)) => all.revenue.map(|r| band_bounds(Some(r)).0 * 10_000),
+                (None, Some(_)) => all.revenue.map(|r| rules.revenue_band(r).from * 10_000),
                 (None, None) => None,
             },
             district: all.district,
@@ -467,31 +468,17 @@ pub struct Disclosure {
     pub evaluations: Option<Value>,
 }
 
-/// A revenue band, for predicates-only consents.
-/// The revenue band (万元, lower and upper bound, 0 for none above) a revenue falls in.
-fn band_bounds(units: Option<i64>) -> (i64, i64) {
-    match units.unwrap_or(0) / 10_000 {
-        ..1_000 => (0, 1_000),
-        1_000..5_000 => (1_000, 5_000),
-        5_000..10_000 => (5_000, 10_000),
-        10_000..50_000 => (10_000, 50_000),
-        _ => (50_000, 0),
-    }
+/// The disclosure policy of the rules in force today.
+fn disclosure_rules(st: &AppState) -> Result<&fin::Disclosure, AppError> {
+    let today = st.today();
+    zjtx_core::rule_set_for(&st.rules, today)
+        .or(st.rules.first())
+        .map(|rs| &rs.common.disclosure)
+        .ok_or_else(|| AppError::Internal(format!("no rule set applies on {today}")))
 }
 
-fn band(units: Option<i64>) -> String {
-    let (lo, hi) = band_bounds(units);
-    if units.is_none() {
-        i18n::t("未知").to_owned()
-    } else if hi == 0 {
-        i18n::f("{} 万元以上", &[&lo])
-    } else {
-        i18n::f("{}–{} 万元", &[&lo, &hi])
-    }
-}
-
-fn yes(b: bool) -> &'static str {
-    if b { i18n::t("是") } else { i18n::t("否") }
+fn band_json(b: fin::Band) -> Value {
+    json!({ "from": b.from, "below": b.below })
 }
 
 /// Reads an enterprise's data for an institution: only the categories a consent in force covers,
@@ -516,12 +503,7 @@ pub async fn disclose(
         .titled(&today, Some(&row.uscc))
         .await?
         .into_iter()
-        .map(|t| {
-            (
-                glossary::tier_by_key(&t.tier, lang()).to_owned(),
-                t.valid_until,
-            )
-        })
+        .map(|t| (t.tier, t.valid_until))
         .collect();
     if consents.is_empty() && public.is_empty() {
         return Err(AppError::NotFound);
@@ -556,26 +538,43 @@ pub async fn disclose(
         Vec::new()
     };
     let latest = years.first().map(|(_, e)| e);
+    let rules = disclosure_rules(st)?;
+    let answers = rules.answers(&fin::Figures {
+        revenue: row.revenue,
+        rd_expense: latest.and_then(|e| e.rd_expense.map(|w| w.units())),
+        ip1: latest.and_then(|e| e.ip1).map(i64::from),
+    });
+    let answered = |category: &str| {
+        answers
+            .iter()
+            .filter(|(p, _)| p.measure.category() == category)
+            .map(|(p, a)| (p.key.clone(), Value::from(*a)))
+            .collect::<serde_json::Map<String, Value>>()
+    };
     for (c, predicates, _) in &shown {
         match c.as_str() {
             "profile" => {
                 d.profile = Some(json!({
                     "industry_code": row.industry_code,
                     "ecosystem": row.ecosystem,
-                    "size": glossary::size_by_key(&row.size, lang()),
+                    "size": row.size,
                     "main_products": latest.and_then(|e| e.main_products.clone()),
-                    "employees": if *predicates { Value::from(band_employees(row.employees)) } else { Value::from(row.employees) },
+                    "employees": match (*predicates, row.employees) {
+                        (true, Some(n)) => band_json(rules.employee_band(n)),
+                        (_, n) => Value::from(n),
+                    },
                 }))
             }
             "financials" => {
                 d.financials = Some(if *predicates {
-                    let rd = latest.and_then(|e| Some((e.rd_expense?.units(), e.revenue?.units())));
-                    json!({
-                        i18n::t("营业收入区间"): band(row.revenue),
-                        i18n::t("营业收入 ≥ 1亿"): yes(row.revenue.is_some_and(|r| r >= 100_000_000)),
-                        i18n::t("营业收入 ≥ 5000万"): yes(row.revenue.is_some_and(|r| r >= 50_000_000)),
-                        i18n::t("研发强度 ≥ 3%"): yes(rd.is_some_and(|(rd, rev)| rev > 0 && rd * 100 >= rev * 3)),
-                    })
+                    let mut m = serde_json::Map::new();
+                    m.insert(
+                        "revenue_band_wan".into(),
+                        row.revenue
+                            .map_or(Value::Null, |r| band_json(rules.revenue_band(r))),
+                    );
+                    m.extend(answered("financials"));
+                    Value::Object(m)
                 } else {
                     Value::Array(
                         years
@@ -598,10 +597,7 @@ pub async fn disclose(
             "ip" => {
                 let (i1, i2) = (latest.and_then(|e| e.ip1), latest.and_then(|e| e.ip2));
                 d.ip = Some(if *predicates {
-                    json!({
-                        i18n::t("拥有Ⅰ类知识产权"): yes(i1.is_some_and(|n| n >= 1)),
-                        i18n::t("Ⅰ类知识产权 ≥ 5 件"): yes(i1.is_some_and(|n| n >= 5)),
-                    })
+                    Value::Object(answered("ip"))
                 } else {
                     json!({ "ip1": i1, "ip2": i2 })
                 })
@@ -613,16 +609,16 @@ pub async fn disclose(
                     .await?
                     .into_iter()
                     .filter(|(_, u)| *u >= today)
-                    .map(|(t, u)| json!({ "tier": glossary::tier_by_key(&t, lang()), "valid_until": u }))
+                    .map(|(t, u)| json!({ "tier": t, "valid_until": u }))
                     .collect();
                 d.titles = Some(Value::Array(t));
             }
             "evaluations" => {
                 d.evaluations = Some(json!({
-                    glossary::tier_short("innovative", lang()): yes(row.innovative == "pass"),
-                    glossary::tier_short("tech_sme", lang()): yes(row.tech_sme == "pass"),
-                    glossary::tier_short("srdi", lang()): yes(row.srdi == "pass"),
-                    glossary::tier_short("giant", lang()): yes(row.giant == "pass"),
+                    "innovative": row.innovative == "pass",
+                    "tech_sme": row.tech_sme == "pass",
+                    "srdi": row.srdi == "pass",
+                    "giant": row.giant == "pass",
                 }))
             }
             _ => {}
@@ -646,17 +642,6 @@ pub async fn disclose(
     Ok(d)
 }
 
-fn band_employees(n: Option<i64>) -> String {
-    match n {
-        None => i18n::t("未知").to_owned(),
-        Some(n) if n < 20 => "<20".into(),
-        Some(n) if n < 100 => "20–99".into(),
-        Some(n) if n < 300 => "100–299".into(),
-        Some(n) if n < 1000 => "300–999".into(),
-        Some(_) => "≥1000".into(),
-    }
-}
-
 /// A category shown: its name, whether as answers only, and its lines.
 pub type Section = (&'static str, bool, Vec<(String, String)>);
 
@@ -669,21 +654,81 @@ pub struct DisclosurePage {
     pub sections: Vec<Section>,
 }
 
-fn flatten(v: &Value) -> Vec<(String, String)> {
+fn yes(b: bool) -> &'static str {
+    if b { i18n::t("是") } else { i18n::t("否") }
+}
+
+/// A band as a reader sees it: revenue in 万元, a headcount as whole numbers.
+fn band_text(key: &str, v: &Value) -> String {
+    let (from, below) = (v["from"].as_i64().unwrap_or(0), v["below"].as_i64());
+    match (key, below) {
+        ("revenue_band_wan", Some(b)) => i18n::f("{}–{} 万元", &[&from, &b]),
+        ("revenue_band_wan", None) => i18n::f("{} 万元以上", &[&from]),
+        (_, Some(b)) if from == 0 => format!("<{b}"),
+        (_, Some(b)) => format!("{from}–{}", b - 1),
+        (_, None) => format!("≥{from}"),
+    }
+}
+
+/// An amount of 万元 as a reader writes it: whole 亿 where it is one.
+fn wan_text(w: i64) -> String {
+    if w >= 10_000 && w % 10_000 == 0 {
+        format!("{}亿", w / 10_000)
+    } else {
+        format!("{w}万")
+    }
+}
+
+/// The reader's words for a key of the disclosure (the API's keys stay as they are).
+fn disclosure_label(key: &str, rules: &fin::Disclosure) -> String {
+    if let Some(p) = rules.predicates.iter().find(|p| p.key == key) {
+        return match p.measure {
+            fin::Measure::RevenueWan => i18n::f("营业收入 ≥ {}", &[&wan_text(p.at_least)]),
+            fin::Measure::RdIntensityPercent => i18n::f("研发强度 ≥ {}%", &[&p.at_least]),
+            fin::Measure::Ip1 if p.at_least == 1 => i18n::t("拥有Ⅰ类知识产权").to_owned(),
+            fin::Measure::Ip1 => i18n::f("Ⅰ类知识产权 ≥ {} 件", &[&p.at_least]),
+        };
+    }
+    match key {
+        "revenue_band_wan" => i18n::t("营业收入区间").to_owned(),
+        "industry_code" => i18n::t("行业代码").to_owned(),
+        "ecosystem" => i18n::t("所属生态").to_owned(),
+        "size" => i18n::t("企业规模").to_owned(),
+        "main_products" => i18n::t("主要产品").to_owned(),
+        "employees" => i18n::t("从业人员数").to_owned(),
+        "innovative" | "tech_sme" | "srdi" | "giant" => {
+            glossary::tier_short(key, lang()).to_owned()
+        }
+        other => other.to_owned(),
+    }
+}
+
+/// A section's lines as a reader sees them.
+fn flatten(v: &Value, rules: &fin::Disclosure) -> Vec<(String, String)> {
+    let text = |k: &str, v: &Value| match v {
+        Value::Bool(b) => yes(*b).to_owned(),
+        Value::Null => i18n::t("未知").to_owned(),
+        Value::String(s) if k == "size" => glossary::size_by_key(s, lang()).to_owned(),
+        Value::String(s) => s.clone(),
+        Value::Object(_) => band_text(k, v),
+        other => other.to_string(),
+    };
     match v {
         Value::Object(m) => m
             .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                )
-            })
+            .map(|(k, v)| (disclosure_label(k, rules), text(k, v)))
             .collect(),
         Value::Array(a) => a
             .iter()
             .enumerate()
-            .map(|(i, x)| (format!("{}", i + 1), x.to_string()))
+            .map(
+                |(i, x)| match (x["tier"].as_str(), x["valid_until"].as_str()) {
+                    (Some(t), Some(u)) => {
+                        (glossary::tier_by_key(t, lang()).to_owned(), u.to_owned())
+                    }
+                    _ => (format!("{}", i + 1), x.to_string()),
+                },
+            )
             .collect(),
         other => vec![(String::new(), other.to_string())],
     }
@@ -695,7 +740,11 @@ pub async fn enterprise_page(
     user: CurrentUser,
     Path(uscc): Path<String>,
 ) -> Result<DisclosurePage, AppError> {
-    let d = disclose(&st, &user, &uscc, "page").await?;
+    let mut d = disclose(&st, &user, &uscc, "page").await?;
+    let rules = disclosure_rules(&st)?;
+    for (tier, _) in &mut d.public_titles {
+        *tier = glossary::tier_by_key(tier, lang()).to_owned();
+    }
     let mut sections = Vec::new();
     for (c, v) in [
         ("profile", &d.profile),
@@ -706,7 +755,7 @@ pub async fn enterprise_page(
     ] {
         if let Some(v) = v {
             let pred = d.categories.iter().any(|(k, p)| k == c && *p);
-            sections.push((kind_label(c), pred, flatten(v)));
+            sections.push((kind_label(c), pred, flatten(v, rules)));
         }
     }
     Ok(DisclosurePage {
@@ -1493,7 +1542,8 @@ pub async fn grant(
     if purpose.is_empty() || purpose.chars().count() > 200 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
     }
-    let days = int(field(&form, "days"), i18n::t("有效天数"), 1, 366)?;
+    let max_days = disclosure_rules(&st)?.consent_max_days;
+    let days = int(field(&form, "days"), i18n::t("有效天数"), 1, max_days)?;
     let from = st.today();
     let until = from + Days::new(u64::try_from(days - 1).unwrap_or(0));
     let predicates = field(&form, "predicates_only") == "yes";

@@ -55,6 +55,7 @@ impl AppState {
         secure_cookies: bool,
     ) -> Result<AppState, error::AppError> {
         Ok(AppState {
+            max_evidence: declare::max_evidence(&rules),
             store,
             rules: Arc::new(rules),
             secure_cookies,
@@ -63,7 +64,6 @@ impl AppState {
             chains: Arc::default(),
             evidence_dir: std::env::var_os("ZJTX_EVIDENCE_DIR")
                 .map_or_else(|| "zjtx-evidence".into(), Into::into),
-            max_evidence: declare::MAX_EVIDENCE,
             today: Arc::default(),
             mailer: None,
         })
@@ -82,6 +82,14 @@ impl AppState {
             .ok()
             .and_then(|t| *t)
             .unwrap_or_else(|| chrono::Local::now().date_naive())
+    }
+
+    /// The re-review window of the rules in force today, in months: what "expiring" means in
+    /// the list, the dashboard and the enterprise page.
+    pub fn rereview_window(&self) -> u32 {
+        zjtx_core::rule_set_for(&self.rules, self.today())
+            .or(self.rules.first())
+            .map_or(0, |r| r.titles.rereview_window_months)
     }
 
     /// Sets the workflow's date (`None`: the calendar's), for every clone of this state.
@@ -189,7 +197,7 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/declarations/{id}/evidence",
             post(declare::upload_evidence).layer(axum::extract::DefaultBodyLimit::max(
-                declare::MAX_EVIDENCE + (1 << 20),
+                state.max_evidence + (1 << 20),
             )),
         )
         .route("/declarations/{id}/submit", post(declare::submit))

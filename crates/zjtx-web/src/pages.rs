@@ -293,7 +293,8 @@ impl ListQuery {
     /// The store's filter for these query parameters, one page of `per_page` from `after`; a
     /// malformed amount is a clear error.
     /// The store's filter for this query, as of `today` (the application's one clock).
-    pub fn filter(&self, per_page: u32, today: NaiveDate) -> Result<Filter, AppError> {
+    pub fn filter(&self, per_page: u32, st: &AppState) -> Result<Filter, AppError> {
+        let today = st.today();
         let amount = |v: &Option<String>, label: &str| -> Result<Option<i64>, AppError> {
             match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
@@ -323,6 +324,7 @@ impl ListQuery {
             after: self.after.clone(),
             per_page,
             today,
+            expiring_months: st.rereview_window(),
         })
     }
 }
@@ -397,7 +399,7 @@ pub async fn enterprises(
         return Err(AppError::Forbidden);
     }
     let scope = user.scope(&st.store).await?;
-    let filter = q.filter(50, st.today())?;
+    let filter = q.filter(50, &st)?;
     let page = st.store.list(&filter, &scope).await?;
     auth::audit_list(
         &st,
@@ -851,7 +853,7 @@ pub async fn enterprise(
         )
     })
     .collect();
-    let six_months = as_of + chrono::Months::new(6);
+    let expiring_until = as_of + chrono::Months::new(st.rereview_window());
     let pct = |n: Option<zjtx_core::num::Wan>, d: Option<zjtx_core::num::Wan>| match (n, d) {
         (Some(n), Some(d)) if d.units() > 0 => format!(
             "{}%",
@@ -936,7 +938,7 @@ pub async fn enterprise(
                 TitleRow {
                     tier: glossary::tier_by_key(&tier, lang()),
                     valid: d.is_some_and(|d| d >= as_of),
-                    expiring: d.is_some_and(|d| d >= as_of && d <= six_months),
+                    expiring: d.is_some_and(|d| d >= as_of && d <= expiring_until),
                     until,
                 }
             })

@@ -360,13 +360,27 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
         p2.body
     );
     assert!(!p2.body.contains("main_revenue") && !p2.body.contains("基本信息"));
+    // The API answers with fixed keys: a band as numbers, each predicate as yes, no or null,
+    // whatever the reader's language.
+    let j2: serde_json::Value =
+        serde_json::from_str(&send(&w, get(&ent_api, Some(&bank2))).await.body).unwrap_or_default();
+    let fin2 = &j2["financials"];
+    assert!(fin2["revenue_band_wan"]["from"].is_i64(), "{j2}");
+    for key in ["revenue_ge_10000", "revenue_ge_5000", "rd_intensity_ge_3"] {
+        assert!(fin2[key].is_boolean() || fin2[key].is_null(), "{key}: {j2}");
+    }
+    assert!(
+        fin2.as_object()
+            .is_some_and(|m| m.keys().all(|k| k.is_ascii())),
+        "{j2}"
+    );
     // Every access is in the firm's log, which the firm reads.
     let log = store.access_log(&firm).await.unwrap_or_default();
     let reads = log
         .iter()
         .filter(|a| a.route == "page" || a.route == "api")
         .count();
-    assert_eq!(reads, 3, "page, API and the other bank's page: {log:?}");
+    assert_eq!(reads, 4, "page and API of each bank: {log:?}");
     assert!(
         log.iter().any(|a| a.route == "alert"),
         "the saved screening read the consented firm: {log:?}"
