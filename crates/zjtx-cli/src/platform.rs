@@ -208,7 +208,7 @@ pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
     let check = store.verify_audit().await?;
     let oldest = check
         .oldest_at
-        .map(zjtx_web::pages::local_day)
+        .map(zjtx_web::common::local_day)
         .unwrap_or_else(|| "-".into());
     println!(
         "sealed now: {sealed}; in the chain: {}; not yet sealed: {}; oldest record: {oldest}",

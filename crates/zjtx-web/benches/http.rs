@@ -280,7 +280,7 @@ async fn main() {
         else {
             continue;
         };
-        let c = zjtx_web::pages::urlencode(c.name);
+        let c = zjtx_web::common::urlencode(c.name);
         chain_lists.push(format!("/enterprises?chain={c}"));
         chain_lists.push(format!("/enterprises?chain={c}&region={}", regions[i]));
         chain_lists.push(format!(

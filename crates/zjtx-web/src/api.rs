@@ -308,3 +308,15 @@ pub async fn openapi() -> Json<Value> {
         }
     }))
 }
+
+/// `GET /api/v1/finance/enterprises/{uscc}`: an enterprise as an institution may see it
+/// (`finance::disclose`), as JSON.
+pub async fn finance_enterprise(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(uscc): Path<String>,
+) -> Result<Json<crate::finance::Disclosure>, ApiError> {
+    Ok(Json(
+        crate::finance::disclose(&st, &user, &uscc, "api").await?,
+    ))
+}

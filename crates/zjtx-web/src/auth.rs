@@ -10,6 +10,7 @@ use sha2::{Digest, Sha256};
 use zjtx_store::{Role, Scope, Session, Store, User};
 
 use crate::AppState;
+use crate::common::cookie_in;
 use crate::error::AppError;
 
 pub const SESSION_COOKIE: &str = "zjtx_session";
@@ -63,18 +64,6 @@ pub fn same(a: &str, b: &str) -> bool {
 /// A cookie value from the request's `Cookie` headers.
 pub fn cookie<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
     cookie_in(&parts.headers, name)
-}
-
-/// A cookie value from a set of request headers.
-pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
 }
 
 /// The signed-in user of a request, with the session's CSRF token.

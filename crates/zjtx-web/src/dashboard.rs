@@ -9,7 +9,7 @@ use zjtx_store::CountRow;
 use crate::AppState;
 use crate::auth::CurrentUser;
 use crate::error::AppError;
-use crate::pages::Nav;
+use crate::nav::Nav;
 
 /// The tiers in display order, with their key, label and colour.
 const TIERS: [(&str, &str); 5] = [
@@ -96,7 +96,7 @@ fn chart(
     let mut table = Vec::new();
     for (i, ((key, label), total)) in order.iter().zip(&totals).enumerate() {
         let base = match key {
-            Some(k) => format!("/enterprises?{param}={}", crate::pages::urlencode(k)),
+            Some(k) => format!("/enterprises?{param}={}", crate::common::urlencode(k)),
             None => "/enterprises?".to_owned(),
         };
         let y = i as u32 * ROW_H;
@@ -210,7 +210,7 @@ pub async fn dashboard(
         nav: Nav::of(&user),
         finance: (
             fs.granted_count,
-            crate::pages::wan(Some(fs.granted_amount)),
+            crate::common::wan(Some(fs.granted_amount)),
             fs.enterprises_served,
         ),
         total: d.by_region.iter().map(|r| r.n).sum(),

@@ -36,7 +36,7 @@ pub async fn with_lang<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
 
 /// The language chosen by the request's cookie; Chinese if none.
 pub fn from_headers(headers: &HeaderMap) -> Lang {
-    match crate::auth::cookie_in(headers, LANG_COOKIE).map(str::trim) {
+    match crate::common::cookie_in(headers, LANG_COOKIE).map(str::trim) {
         Some("en") => Lang::En,
         _ => Lang::Zh,
     }
@@ -1030,9 +1030,15 @@ mod tests {
     fn sources() -> Vec<(String, String)> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut files = Vec::new();
-        for dir in ["templates", "src"] {
-            for entry in std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| panic!("{e}")) {
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{e}")) {
                 let path = entry.unwrap_or_else(|e| panic!("{e}")).path();
+                // A feature's folder is read too.
+                if path.is_dir() {
+                    dirs.push(path);
+                    continue;
+                }
                 // This file holds the table, and the call patterns above as text.
                 if path.ends_with("i18n.rs") {
                     continue;

@@ -14,7 +14,8 @@ use zjtx_store::Role;
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
-use crate::pages::{ListQuery, Nav};
+use crate::nav::Nav;
+use crate::pages::ListQuery;
 
 /// The largest upload accepted (a 100,000-row template is about 32 MB of CSV).
 pub const MAX_UPLOAD: usize = 64 << 20;
@@ -409,7 +410,7 @@ pub async fn export(
                     e.industry_code,
                     e.ecosystem.unwrap_or_default(),
                     e.latest_year.to_string(),
-                    crate::pages::wan(e.revenue),
+                    crate::common::wan(e.revenue),
                     e.employees.map(|n| n.to_string()).unwrap_or_default(),
                     e.size,
                     e.innovative,

@@ -13,6 +13,7 @@ use zjtx_store::Store;
 
 pub mod api;
 pub mod auth;
+pub mod common;
 pub mod dashboard;
 pub mod declare;
 pub mod error;
@@ -20,6 +21,7 @@ pub mod finance;
 pub mod i18n;
 pub mod import;
 pub mod mail;
+pub mod nav;
 pub mod pages;
 pub mod password;
 
@@ -250,7 +252,7 @@ pub fn router(state: AppState) -> Router {
         .route("/finance/stats.xlsx", get(finance::stats_xlsx))
         .route(
             "/api/v1/finance/enterprises/{uscc}",
-            get(finance::enterprise_api),
+            get(api::finance_enterprise),
         )
         .route("/lang/{code}", get(i18n::switch))
         .route("/api/v1/openapi.json", get(api::openapi))

@@ -15,53 +15,13 @@ use zjtx_store::{Filter, Role};
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
+use crate::common::{urlencode, wan};
 use crate::error::AppError;
-
-/// Money in units of 1/10000 万元, shown in 万元 with at most two decimals.
-pub fn wan(units: Option<i64>) -> String {
-    units
-        .map(|u| {
-            Dec4::from_units(round2(u))
-                .unwrap_or(Dec4::ZERO)
-                .to_string()
-        })
-        .unwrap_or_default()
-}
+use crate::nav::Nav;
 
 /// The reader's language (see `crate::i18n`).
 fn lang() -> Lang {
     crate::i18n::lang()
-}
-
-/// The signed-in user as the page header shows them.
-pub struct Nav {
-    pub username: String,
-    pub role: &'static str,
-    pub csrf: String,
-    pub registry: bool,
-    pub imports: bool,
-    /// Declarations and batches (city, district, enterprise).
-    pub declarations: bool,
-    /// The expert pool (the city).
-    pub experts: bool,
-    /// The finance zone (everyone but providers and experts).
-    pub finance: bool,
-}
-
-impl Nav {
-    pub fn of(u: &CurrentUser) -> Nav {
-        let role = glossary::role(u.user.role.key(), lang());
-        Nav {
-            username: u.user.username.clone(),
-            role,
-            csrf: u.session.csrf.clone(),
-            registry: u.sees_registry(),
-            imports: matches!(u.user.role, Role::City | Role::District),
-            declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
-            experts: u.user.role == Role::City,
-            finance: !matches!(u.user.role, Role::Provider | Role::Expert),
-        }
-    }
 }
 
 // ---- login ----------------------------------------------------------------------------------------
@@ -551,18 +511,6 @@ fn filter_query(q: &ListQuery) -> String {
         })
         .collect::<Vec<_>>()
         .join("&")
-}
-
-/// Percent-encodes a query value (everything but unreserved ASCII).
-pub fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 // ---- the enterprise page ---------------------------------------------------------------------------
@@ -1060,16 +1008,4 @@ pub async fn move_district(
         .await?
         .ok_or(AppError::NotFound)?;
     Ok(Redirect::to(&format!("/enterprises/{}", uscc.trim())))
-}
-
-/// A stored timestamp (seconds) as the local date, the calendar the workflows use.
-pub fn local_day(at: i64) -> String {
-    local_time(at, "%Y-%m-%d")
-}
-
-/// A stored timestamp (seconds) in local time, in `format`.
-pub fn local_time(at: i64, format: &str) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
-        .unwrap_or_default()
 }

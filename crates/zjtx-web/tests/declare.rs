@@ -400,7 +400,10 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         post(
             &format!("/batches/{batch}/draw"),
             Some(&city),
-            &format!("csrf={city_csrf}&seed={}", zjtx_web::pages::urlencode(seed)),
+            &format!(
+                "csrf={city_csrf}&seed={}",
+                zjtx_web::common::urlencode(seed)
+            ),
         ),
     )
     .await;
@@ -532,7 +535,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
             Some(&city),
             &format!(
                 "csrf={city_csrf}&decision=approve&reason=&override_evaluation={}&{all_agree}",
-                zjtx_web::pages::urlencode("专家现场核查确认营收数据")
+                zjtx_web::common::urlencode("专家现场核查确认营收数据")
             ),
         ),
     )

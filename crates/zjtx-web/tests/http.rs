@@ -1188,7 +1188,7 @@ async fn the_list_filters_by_revenue_and_refuses_a_malformed_amount() {
 async fn district_staff_tag_chains_and_the_list_filters_by_them() {
     let w = world("chains").await;
     let (own, other) = (w.xihu_firm.clone(), w.other_firm.clone());
-    let enc = zjtx_web::pages::urlencode;
+    let enc = zjtx_web::common::urlencode;
     let xihu = login(&w, "xihu").await;
     let page = send(&w, get(&format!("/enterprises/{own}"), Some(&xihu))).await;
     assert!(
@@ -1405,7 +1405,7 @@ async fn search_finds_enterprises_by_their_main_products() {
     let r = send(
         &w,
         get(
-            &format!("/enterprises?q={}", zjtx_web::pages::urlencode(&product)),
+            &format!("/enterprises?q={}", zjtx_web::common::urlencode(&product)),
             Some(&session),
         ),
     )
@@ -1522,9 +1522,9 @@ async fn a_user_changes_their_own_password_under_the_policy_and_other_sessions_e
             Some(&here),
             &format!(
                 "csrf={csrf}&current={}&new={}&confirm={}",
-                zjtx_web::pages::urlencode(current),
-                zjtx_web::pages::urlencode(new),
-                zjtx_web::pages::urlencode(confirm)
+                zjtx_web::common::urlencode(current),
+                zjtx_web::common::urlencode(new),
+                zjtx_web::common::urlencode(confirm)
             ),
         )
     };

@@ -293,7 +293,7 @@ pub fn opinions(rules: &[String], disagree: &[(&str, &str)]) -> String {
         .map(|r| match disagree.iter().find(|(d, _)| d == r) {
             Some((_, why)) => format!(
                 "agree_{r}=no&reason_{r}={}",
-                zjtx_web::pages::urlencode(why)
+                zjtx_web::common::urlencode(why)
             ),
             None => format!("agree_{r}=yes&reason_{r}="),
         })

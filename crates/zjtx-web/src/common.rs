@@ -1,0 +1,57 @@
+//! What every feature's pages share and that depends on nothing else of the crate: reading a
+//! cookie, writing amounts, dates and query values, the form that carries only its CSRF token.
+
+use serde::Deserialize;
+use zjtx_core::num::{Dec4, round2};
+
+/// A cookie value from a set of request headers.
+pub fn cookie_in<'a>(headers: &'a axum::http::HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// Money in units of 1/10000 万元, shown in 万元 with at most two decimals.
+pub fn wan(units: Option<i64>) -> String {
+    units
+        .map(|u| {
+            Dec4::from_units(round2(u))
+                .unwrap_or(Dec4::ZERO)
+                .to_string()
+        })
+        .unwrap_or_default()
+}
+
+/// Percent-encodes a query value (everything but unreserved ASCII).
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A stored timestamp (seconds) as the local date, the calendar the workflows use.
+pub fn local_day(at: i64) -> String {
+    local_time(at, "%Y-%m-%d")
+}
+
+/// A stored timestamp (seconds) in local time, in `format`.
+pub fn local_time(at: i64, format: &str) -> String {
+    chrono::DateTime::from_timestamp(at, 0)
+        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+        .unwrap_or_default()
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    pub csrf: String,
+}

@@ -1,0 +1,318 @@
+//! Batches.
+
+use super::*;
+
+pub struct BatchItem {
+    pub b: Batch,
+    pub tier: &'static str,
+    pub open: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "batches.html")]
+pub struct BatchesPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub items: Vec<BatchItem>,
+    pub can_create: bool,
+    pub rule_sets: Vec<String>,
+    pub year: i32,
+    pub tiers: Vec<(&'static str, &'static str)>,
+    /// The notice days a new batch proposes (the rules' `[declaration]`).
+    pub notice_days: u32,
+}
+
+pub(super) fn sees_batches(u: &CurrentUser) -> bool {
+    matches!(u.user.role, Role::City | Role::District | Role::Enterprise)
+}
+
+pub async fn batches(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<BatchesPage, AppError> {
+    if !sees_batches(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let today = st.today();
+    let items = st
+        .store
+        .batches()
+        .await?
+        .into_iter()
+        .map(|b| BatchItem {
+            tier: glossary::tier_by_key(&b.tier, lang()),
+            open: !b.archived && date(&b.declare_until).is_some_and(|d| today <= d),
+            b,
+        })
+        .collect();
+    Ok(BatchesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        items,
+        can_create: user.user.role == Role::City,
+        rule_sets: st.rules.iter().map(|r| r.id.clone()).collect(),
+        year: today.year(),
+        tiers: ["innovative", "srdi", "giant"]
+            .map(|k| (k, glossary::tier_by_key(k, lang())))
+            .to_vec(),
+        notice_days: st
+            .rules
+            .first()
+            .map_or(0, |r| r.common.declaration.notice_days_default),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct BatchForm {
+    pub csrf: String,
+    pub tier: String,
+    pub year: String,
+    pub rules: String,
+    pub title: String,
+    pub declare_until: String,
+    pub district_until: String,
+    pub city_until: String,
+    pub notice_days: String,
+    pub quota: String,
+    pub experts_per: String,
+}
+
+pub async fn create_batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<BatchForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let bad = |what: &str| AppError::BadRequest(i18n::f("{}：格式有误", &[&what]));
+    if tier_of(&f.tier).is_none() {
+        return Err(bad(i18n::t("梯度")));
+    }
+    if !st.rules.iter().any(|r| r.id == f.rules) {
+        return Err(bad(i18n::t("规则")));
+    }
+    let year: i64 = f
+        .year
+        .trim()
+        .parse()
+        .ok()
+        .filter(|y| (2000..=2100).contains(y))
+        .ok_or_else(|| bad(i18n::t("年度")))?;
+    let d = |v: &str, what: &str| date(v).ok_or_else(|| bad(what));
+    let declare = d(&f.declare_until, i18n::t("申报截止"))?;
+    let district = d(&f.district_until, i18n::t("区县审核截止"))?;
+    let city = d(&f.city_until, i18n::t("市级审核截止"))?;
+    if !(declare <= district && district <= city) {
+        return Err(AppError::BadRequest(
+            i18n::t("截止日期应依次为：申报 ≤ 区县审核 ≤ 市级审核").into(),
+        ));
+    }
+    let num = |v: &str, what: &str, lo: i64, hi: i64| {
+        v.trim()
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (lo..=hi).contains(n))
+            .ok_or_else(|| bad(what))
+    };
+    let notice_max = st
+        .rules
+        .first()
+        .map_or(0, |r| r.common.declaration.notice_days_max);
+    let notice_days = num(
+        &f.notice_days,
+        i18n::t("公示天数"),
+        0,
+        i64::from(notice_max),
+    )?;
+    let experts_per = num(&f.experts_per, i18n::t("每份专家数"), 1, 15)?;
+    let quota = match f.quota.trim() {
+        "" => None,
+        q => Some(num(q, i18n::t("名额"), 1, 100_000)?),
+    };
+    let title = f.title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(bad(i18n::t("名称")));
+    }
+    let id = open_batch(
+        &st.store,
+        &NewBatch {
+            tier: f.tier.clone(),
+            year,
+            rules: f.rules.clone(),
+            title: title.to_owned(),
+            declare_until: declare.to_string(),
+            district_until: district.to_string(),
+            city_until: city.to_string(),
+            notice_days,
+            quota,
+            experts_per,
+        },
+        Some(user.user.id),
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/batches/{id}")))
+}
+
+pub struct DeclItem {
+    pub d: Declaration,
+    pub status: &'static str,
+    pub overdue: bool,
+    pub district: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "batch.html")]
+pub struct BatchPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub b: Batch,
+    /// The next draw round's published seed commitment.
+    pub commitment: Option<String>,
+    pub tier: &'static str,
+    pub open: bool,
+    pub items: Vec<DeclItem>,
+    pub own: Option<i64>,
+    pub can_declare: bool,
+    pub is_city: bool,
+    pub drawn: bool,
+    pub approved: usize,
+    pub on_notice: usize,
+    pub notice_over: bool,
+}
+
+pub(super) async fn batch_or_404(st: &AppState, id: i64) -> Result<Batch, AppError> {
+    st.store.batch(id).await?.ok_or(AppError::NotFound)
+}
+
+pub async fn batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<BatchPage, AppError> {
+    if !sees_batches(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let b = batch_or_404(&st, id).await?;
+    let today = st.today();
+    let regions = st.regions().await?;
+    let region_name = |c: &Option<String>| {
+        c.as_ref()
+            .and_then(|c| regions.iter().find(|r| r.code == *c))
+            .map(|r| r.name.clone())
+            .unwrap_or_default()
+    };
+    let decls = match user.user.role {
+        Role::City => {
+            let sees: Vec<Status> = Status::ALL.into_iter().filter(|s| s.city_sees()).collect();
+            st.store.declarations(id, &sees, None).await?
+        }
+        Role::District => {
+            let scope = user.scope(&st.store).await?;
+            let regions = scope.regions.unwrap_or_default();
+            let all = st.store.declarations(id, &[], Some(&regions)).await?;
+            all.into_iter()
+                .filter(|d| d.status != Status::Draft)
+                .collect()
+        }
+        _ => Vec::new(),
+    };
+    let deadline = |s: Status| match s {
+        Status::Submitted => date(&b.district_until),
+        Status::Recommended => date(&b.city_until),
+        _ => None,
+    };
+    let items: Vec<DeclItem> = decls
+        .into_iter()
+        .map(|d| DeclItem {
+            status: status_label(d.status),
+            overdue: deadline(d.status).is_some_and(|l| today > l),
+            district: region_name(&d.region_code),
+            d,
+        })
+        .collect();
+    let own = match (&user.user.role, &user.user.uscc) {
+        (Role::Enterprise, Some(u)) => st
+            .store
+            .declarations_of(u)
+            .await?
+            .into_iter()
+            .find(|d| d.batch_id == id)
+            .map(|d| d.id),
+        _ => None,
+    };
+    let open = !b.archived && date(&b.declare_until).is_some_and(|d| today <= d);
+    let rounds = st.store.draws_of(id).await?.len() as i64;
+    let count = |s: Status| items.iter().filter(|i| i.d.status == s).count();
+    Ok(BatchPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        tier: glossary::tier_by_key(&b.tier, lang()),
+        can_declare: open && own.is_none() && user.user.role == Role::Enterprise,
+        is_city: user.user.role == Role::City,
+        drawn: rounds > 0,
+        commitment: st
+            .store
+            .seed_commits(id)
+            .await?
+            .into_iter()
+            .find(|c| c.round == rounds + 1)
+            .map(|c| c.commitment),
+        approved: count(Status::Approved),
+        on_notice: count(Status::Notice),
+        notice_over: items
+            .iter()
+            .any(|i| i.d.status == Status::Notice && notice_ended(&i.d, today)),
+        open,
+        own,
+        items,
+        b,
+    })
+}
+
+pub async fn archive_batch(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    batch_or_404(&st, id).await?;
+    st.store.archive_batch(id, Some(user.user.id)).await?;
+    Ok(Redirect::to("/batches"))
+}
+
+/// An enterprise starts its declaration, pre-filled with its latest registry figures.
+pub async fn declare(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let (Role::Enterprise, Some(uscc)) = (&user.user.role, &user.user.uscc) else {
+        return Err(AppError::Forbidden);
+    };
+    let b = batch_or_404(&st, id).await?;
+    let today = st.today();
+    if b.archived || date(&b.declare_until).is_none_or(|d| today > d) {
+        return Err(conflict(i18n::t("申报已截止")));
+    }
+    let years = st.store.years(uscc).await?;
+    let latest = years.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
+    let decl = st
+        .store
+        .open_declaration(
+            id,
+            uscc,
+            &zjtx_store::cells_of(latest),
+            &today.to_string(),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{decl}")))
+}

@@ -1,0 +1,182 @@
+//! Figures and evidence.
+
+use super::*;
+
+/// The enterprise changes its declared figures (the same fields as the what-if).
+pub async fn save_figures(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    let e = parse_cells(&d.cells)?;
+    let changed =
+        pages::what_if(&e, &form).map_err(|errs| AppError::BadRequest(errs.join("；")))?;
+    st.store
+        .save_declaration(id, &zjtx_store::cells_of(&changed), Some(user.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")).into_response())
+}
+
+/// What a file's first bytes say it is, if it is a PDF, PNG or JPEG, and whole.
+pub fn sniff(bytes: &[u8]) -> Result<&'static str, &'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        // A PDF ends with %%EOF (allowing trailing whitespace).
+        let tail = &bytes[bytes.len().saturating_sub(1024)..];
+        if tail.windows(5).any(|w| w == b"%%EOF") {
+            return Ok("application/pdf");
+        }
+        return Err(i18n::t("PDF 文件不完整（缺少 %%EOF）"));
+    }
+    if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        if bytes.len() > 16 && &bytes[12..16] == b"IHDR" && bytes.ends_with(b"IEND\xaeB`\x82") {
+            return Ok("image/png");
+        }
+        return Err(i18n::t("PNG 文件不完整"));
+    }
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        if bytes.ends_with(&[0xFF, 0xD9]) {
+            return Ok("image/jpeg");
+        }
+        return Err(i18n::t("JPEG 文件不完整"));
+    }
+    Err(i18n::t("只接受 PDF、PNG 或 JPEG 文件"))
+}
+
+/// Evidence for one rule: type-checked by content, size-checked, hashed, stored by its hash.
+pub async fn upload_evidence(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    mut mp: Multipart,
+) -> Result<Response, AppError> {
+    let (mut csrf, mut rule, mut file) = (None, None, None);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|e| AppError::BadRequest(format!("{}: {e}", i18n::t("上传内容有误"))))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("rule") => rule = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("evidence").to_owned();
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::BadRequest(i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]))
+                })?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_deref().unwrap_or(""))?;
+    let d = declaration_or_404(&st, id).await?;
+    if seat(&st, &user, &d).await? != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    // Nothing is written for a declaration that can no longer take evidence.
+    if !d.status.editable() {
+        return Err(conflict(i18n::t("该申报已提交，不能再修改")));
+    }
+    let rule = rule.unwrap_or_default();
+    if !zjtx_core::trace::RuleId::ALL
+        .iter()
+        .any(|r| r.as_str() == rule.trim())
+    {
+        return Err(AppError::BadRequest(
+            i18n::t("请选择证明材料对应的规则").into(),
+        ));
+    }
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest(i18n::t("请选择要上传的文件").into()))?;
+    if bytes.len() > st.max_evidence {
+        return Err(AppError::BadRequest(i18n::f(
+            "文件超过 {} MB",
+            &[&(st.max_evidence >> 20)],
+        )));
+    }
+    let kind = sniff(&bytes).map_err(|m| AppError::BadRequest(m.into()))?;
+    let hash = hex::encode(sha2::Sha256::digest(&bytes));
+    let name: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    // Stored by content: the same file twice is one file on disk.
+    let path = st.evidence_dir.join(&hash);
+    let fresh = tokio::fs::metadata(&path).await.is_err();
+    if fresh {
+        tokio::fs::create_dir_all(&st.evidence_dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
+        let tmp = st.evidence_dir.join(format!("{hash}.part"));
+        tokio::fs::write(&tmp, &bytes)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+    }
+    let added = st
+        .store
+        .add_evidence(
+            id,
+            rule.trim(),
+            &name,
+            kind,
+            bytes.len() as i64,
+            &hash,
+            Some(user.user.id),
+        )
+        .await;
+    if let Err(e) = added {
+        // A refused record leaves no file behind (unless another record holds the same bytes).
+        if fresh && !st.store.evidence_exists(&hash).await? {
+            let _ = tokio::fs::remove_file(&path).await;
+        }
+        return Err(e.into());
+    }
+    Ok(Redirect::to(&format!("/declarations/{id}#evidence")).into_response())
+}
+
+use sha2::Digest;
+
+/// An evidence file, to whoever may see its declaration.
+pub async fn evidence_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<Response, AppError> {
+    let x = st.store.evidence(id).await?.ok_or(AppError::NotFound)?;
+    let d = declaration_or_404(&st, x.declaration_id).await?;
+    seat(&st, &user, &d).await?;
+    let bytes = tokio::fs::read(st.evidence_dir.join(&x.sha256))
+        .await
+        .map_err(|e| AppError::Internal(format!("evidence {id}: {e}")))?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&format!("declaration:{}", d.id)),
+            &format!("evidence {id}"),
+        )
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, x.content_type),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"evidence-{id}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

@@ -1,0 +1,308 @@
+//! Submission, withdrawal, review and scores.
+
+use super::*;
+
+#[derive(Deserialize)]
+pub struct SubmitForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub pledge: String,
+}
+
+/// The enterprise signs the truthfulness pledge and submits, before the deadline: the
+/// declaration deadline for a first submission, the district's for an answer to a return.
+pub async fn submit(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<SubmitForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    let seat = seat(&st, &user, &d).await?;
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let today = st.today();
+    let ban = st.store.ban(&d.uscc, &today.to_string()).await?;
+    let to = flow::submit(
+        d.status,
+        seat.flow(),
+        f.pledge == "yes",
+        ban.is_some(),
+        &batch_dates(&b)?,
+        today,
+    )
+    .map_err(|r| barred_or(r, ban.as_ref()))?;
+    let (_, district) = st
+        .store
+        .recipients(&d.uscc, d.region_code.as_deref())
+        .await?;
+    let link = format!("/declarations/{id}");
+    let msgs = tell(
+        district,
+        i18n::f("{} 提交了申报，待审核", &[&d.name]),
+        &link,
+    );
+    st.store
+        .transition(
+            id,
+            &[d.status],
+            to,
+            Some(user.user.id),
+            "declaration.submit",
+            "pledge signed",
+            None,
+            &msgs,
+        )
+        .await?;
+    crate::mail::deliver(&st, &msgs);
+    Ok(Redirect::to(&link))
+}
+
+/// A refusal, with a ban worded by its end and reason.
+pub(super) fn barred_or(r: Refusal, ban: Option<&(String, String)>) -> AppError {
+    match (r, ban) {
+        (Refusal::Barred, Some((until, reason))) => {
+            conflict(i18n::f("该企业在 {} 前不得申报（{}）", &[until, reason]))
+        }
+        (r, _) => refused(r),
+    }
+}
+
+pub async fn withdraw(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    let to = flow::withdraw(d.status, seat(&st, &user, &d).await?.flow()).map_err(refused)?;
+    st.store
+        .transition(
+            id,
+            &[d.status],
+            to,
+            Some(user.user.id),
+            "declaration.withdraw",
+            "",
+            None,
+            &[],
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// How many of the experts drawn for a declaration have not scored it (None: none drawn).
+pub(super) async fn unscored(st: &AppState, id: i64) -> Result<Option<usize>, AppError> {
+    let drawn = st.store.experts_of(id).await?;
+    if drawn.is_empty() {
+        return Ok(None);
+    }
+    let pool = st.store.experts().await?;
+    let scored: Vec<i64> = st
+        .store
+        .reviews(id)
+        .await?
+        .into_iter()
+        .filter(|r| r.level == "expert")
+        .filter_map(|r| {
+            pool.iter()
+                .find(|x| x.user_id == r.reviewer_id)
+                .map(|x| x.id)
+        })
+        .collect();
+    Ok(Some(drawn.iter().filter(|x| !scored.contains(x)).count()))
+}
+
+/// A district or city reviewer's decision, with an opinion on every rule of the tier: agree, or
+/// disagree with a reason. The workflow decides whether the step is legal
+/// (`workflow::declaration::review`); this handler gathers what it looks at and records it.
+pub async fn review(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    let form: HashMap<String, String> = fields.into_iter().collect();
+    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
+    user.check_csrf(field("csrf"))?;
+    let d = declaration_or_404(&st, id).await?;
+    let seat = seat(&st, &user, &d).await?;
+    not_own_firm(&user, &d)?;
+    let b = batch_or_404(&st, d.batch_id).await?;
+    let today = st.today();
+    let decision = Decision::parse(field("decision"));
+    let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
+    let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(&st, &b.rules)?, today);
+    let verdict = tier_verdict(&ev.summary, &b.tier);
+    let approving = decision == Some(Decision::Approve);
+    let ban = if decision.is_some_and(Decision::favourable) {
+        st.store.ban(&d.uscc, &today.to_string()).await?
+    } else {
+        None
+    };
+    let quota_taken = if approving && b.quota.is_some() {
+        let holding: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|s| s.holds_quota())
+            .collect();
+        st.store.declarations(b.id, &holding, None).await?.len() as i64
+    } else {
+        0
+    };
+    let input = flow::Review {
+        decision,
+        reason: field("reason"),
+        barred: ban.is_some(),
+        quota_taken,
+        unscored: if approving {
+            unscored(&st, id).await?
+        } else {
+            Some(0)
+        },
+        evaluation_passes: verdict == Verdict::Pass,
+        override_scores: field("override_scores"),
+        override_evaluation: field("override_evaluation"),
+    };
+    let done = flow::review(d.status, seat.flow(), &input, &batch_dates(&b)?, today).map_err(
+        |r| match r {
+            Refusal::EvaluationFails => AppError::BadRequest(i18n::f(
+                "评价结果为“{}”：通过须填写“评价未通过时仍予通过的理由”",
+                &[&glossary::verdict(verdict, lang())],
+            )),
+            r => barred_or(r, ban.as_ref()),
+        },
+    )?;
+    // An opinion on every rule of the tier.
+    let mut opinions = serde_json::Map::new();
+    let mut missing = Vec::new();
+    for t in ev.trace.iter().filter(|t| t.tier == Some(tier)) {
+        let rid = t.id.as_str();
+        let agree = match form.get(&format!("agree_{rid}")).map(String::as_str) {
+            Some("yes") => true,
+            Some("no") => false,
+            _ => {
+                missing.push(rid.to_owned());
+                continue;
+            }
+        };
+        let why = field(&format!("reason_{rid}"));
+        if !agree && why.is_empty() {
+            missing.push(format!("{rid}（{}）", i18n::t("不同意须写明理由")));
+        }
+        opinions.insert(
+            rid.to_owned(),
+            serde_json::json!({ "agree": agree, "reason": why }),
+        );
+    }
+    if !missing.is_empty() {
+        return Err(AppError::BadRequest(i18n::f(
+            "以下规则缺少审核意见：{}",
+            &[&missing.join("、")],
+        )));
+    }
+    let mut overrides = serde_json::Map::new();
+    if let Some(why) = &done.override_scores {
+        overrides.insert("scores".into(), why.as_str().into());
+    }
+    if let Some(why) = &done.override_evaluation {
+        overrides.insert("evaluation".into(), why.as_str().into());
+    }
+    let overrides =
+        (!overrides.is_empty()).then(|| serde_json::Value::Object(overrides).to_string());
+    let (owner, district) = st
+        .store
+        .recipients(&d.uscc, d.region_code.as_deref())
+        .await?;
+    let (level, decision) = (done.level.as_str(), done.decision.as_str());
+    let link = format!("/declarations/{id}");
+    let text = i18n::f(
+        "{}：{}（{}）",
+        &[&d.name, &decision_label(decision), &level_label(level)],
+    );
+    let msgs = tell(
+        owner.into_iter().chain(if done.level == flow::Level::City {
+            district
+        } else {
+            Vec::new()
+        }),
+        text,
+        &link,
+    );
+    let opinions = serde_json::Value::Object(opinions).to_string();
+    let reason = field("reason");
+    st.store
+        .transition(
+            id,
+            &[d.status],
+            done.to,
+            Some(user.user.id),
+            &format!("declaration.{level}.{decision}"),
+            reason,
+            Some(NewReview {
+                level,
+                reviewer_id: user.user.id,
+                decision,
+                reason,
+                opinions: &opinions,
+                score: None,
+                overrides: overrides.as_deref(),
+            }),
+            &msgs,
+        )
+        .await?;
+    crate::mail::deliver(&st, &msgs);
+    Ok(Redirect::to(&link))
+}
+
+#[derive(Deserialize)]
+pub struct ScoreForm {
+    pub csrf: String,
+    pub score: String,
+    pub comment: String,
+}
+
+/// An expert drawn for a declaration scores it (0–100) with a comment, once.
+pub async fn score(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ScoreForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let d = declaration_or_404(&st, id).await?;
+    let Seat::Expert(_) = seat(&st, &user, &d).await? else {
+        return Err(AppError::Forbidden);
+    };
+    not_own_firm(&user, &d)?;
+    if d.status != Status::Recommended {
+        return Err(conflict(i18n::t("该申报不在专家评审阶段")));
+    }
+    let score: i64 = f
+        .score
+        .trim()
+        .parse()
+        .ok()
+        .filter(|s| (0..=100).contains(s))
+        .ok_or_else(|| AppError::BadRequest(i18n::t("评分应为 0–100 的整数").into()))?;
+    let comment = f.comment.trim();
+    if comment.is_empty() {
+        return Err(AppError::BadRequest(i18n::t("请填写评审意见").into()));
+    }
+    st.store
+        .record_score(
+            id,
+            NewReview {
+                level: "expert",
+                reviewer_id: user.user.id,
+                decision: "score",
+                reason: comment,
+                opinions: "{}",
+                score: Some(score),
+                overrides: None,
+            },
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}

@@ -1,0 +1,340 @@
+//! Needs, consent, applications (the enterprise).
+
+use super::*;
+
+pub async fn post_need(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(field(&form, "csrf"))?;
+    let uscc = own_uscc(&user)?.to_owned();
+    let amt = amount(field(&form, "amount"), i18n::t("金额"))?;
+    if amt <= 0 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("金额")])));
+    }
+    let term = int(field(&form, "term_months"), i18n::t("期限（月）"), 1, 360)?;
+    let purpose = field(&form, "purpose").trim();
+    if purpose.is_empty() || purpose.chars().count() > 500 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
+    }
+    let collateral = picks(&form, "collateral", fin::COLLATERAL)?;
+    st.store
+        .post_need(
+            &uscc,
+            amt,
+            purpose,
+            term,
+            &collateral.join(","),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to("/finance"))
+}
+
+#[derive(Deserialize)]
+pub struct RespondForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub product: String,
+    pub text: String,
+}
+
+/// An institution answers an open need (optionally with one of its listed products).
+pub async fn respond_need(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<RespondForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let inst = institution_of(&user)?;
+    let text = f.text.trim();
+    if text.is_empty() || text.chars().count() > 1000 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("回复")])));
+    }
+    let product = match f.product.trim() {
+        "" => None,
+        p => {
+            let p = st
+                .store
+                .product(
+                    p.parse()
+                        .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("产品")])))?,
+                )
+                .await?
+                .filter(|p| p.institution_id == inst && p.status == "listed")
+                .ok_or_else(|| conflict(i18n::t("只能推荐本机构已上架的产品")))?;
+            Some(p.id)
+        }
+    };
+    let need = st
+        .store
+        .needs(None)
+        .await?
+        .into_iter()
+        .find(|n| n.id == id)
+        .ok_or(AppError::NotFound)?;
+    // Only an institution with a listed product matching the need sees it, and so answers it.
+    let row = st
+        .store
+        .enterprise(&need.uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let c = consented_facts(&st, user.user.id, inst, &row, "needs").await?;
+    let terms_need = need_terms(&need);
+    let matches_need = st
+        .store
+        .products(Some("listed"), Some(inst))
+        .await?
+        .iter()
+        .any(|p| {
+            c.possible(&fin::check(
+                &eligibility(p),
+                &terms(p),
+                &c.facts,
+                Some(&terms_need),
+            ))
+        });
+    if !matches_need {
+        return Err(AppError::NotFound);
+    }
+    let (owner, _) = st.store.recipients(&need.uscc, None).await?;
+    let msgs: Vec<Message> = owner
+        .into_iter()
+        .map(|u| Message {
+            user_id: u,
+            text: i18n::f("您的融资需求有新回复：{}", &[&text]),
+            link: "/finance",
+        })
+        .collect();
+    st.store
+        .respond_need(id, inst, product, text, Some(user.user.id), &msgs)
+        .await?;
+    crate::mail::deliver(&st, &msgs);
+    Ok(Redirect::to("/finance"))
+}
+
+/// The enterprise grants an institution access to named categories, for a purpose and a period.
+pub async fn grant(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(field(&form, "csrf"))?;
+    let uscc = own_uscc(&user)?.to_owned();
+    let inst: i64 = field(&form, "institution")
+        .parse()
+        .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])))?;
+    let categories = picks(&form, "categories", fin::CATEGORIES)?;
+    if categories.is_empty() {
+        return Err(bad(i18n::t("请选择至少一类数据").into()));
+    }
+    let purpose = field(&form, "purpose").trim();
+    if purpose.is_empty() || purpose.chars().count() > 200 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
+    }
+    let max_days = disclosure_rules(&st)?.consent_max_days;
+    let days = int(field(&form, "days"), i18n::t("有效天数"), 1, max_days)?;
+    let from = st.today();
+    let until = from + Days::new(u64::try_from(days - 1).unwrap_or(0));
+    let predicates = field(&form, "predicates_only") == "yes";
+    st.store
+        .grant_consent(
+            &uscc,
+            inst,
+            &categories.join(","),
+            predicates,
+            purpose,
+            &from.to_string(),
+            &until.to_string(),
+            Some(user.user.id),
+        )
+        .await?;
+    tell_saved_searches(&st, inst, &uscc).await?;
+    Ok(Redirect::to("/finance#consents"))
+}
+
+pub async fn revoke(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<crate::common::CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let uscc = own_uscc(&user)?.to_owned();
+    st.store
+        .revoke_consent(id, &uscc, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to("/finance#consents"))
+}
+
+#[derive(Deserialize)]
+pub struct ApplyForm {
+    pub csrf: String,
+    pub amount: String,
+    #[serde(default)]
+    pub need: String,
+}
+
+/// The enterprise applies for a product it is eligible for.
+pub async fn apply(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ApplyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let uscc = own_uscc(&user)?.to_owned();
+    let p = st
+        .store
+        .product(id)
+        .await?
+        .filter(|p| p.status == "listed")
+        .ok_or(AppError::NotFound)?;
+    let row = st
+        .store
+        .enterprise(&uscc)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let amt = amount(&f.amount, i18n::t("金额"))?;
+    let need = match f.need.trim() {
+        "" => None,
+        n => Some(
+            st.store
+                .needs(Some(&uscc))
+                .await?
+                .into_iter()
+                .find(|x| x.id.to_string() == n && x.status == "open")
+                .ok_or_else(|| conflict(i18n::t("该融资需求不存在或已结束")))?,
+        ),
+    };
+    let terms_need = fin::Need {
+        amount: amt,
+        term_months: need.as_ref().map_or(p.term_min, |n| n.term_months),
+        collateral: need
+            .as_ref()
+            .map(|n| {
+                n.collateral
+                    .split(',')
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let m = fin::check(
+        &eligibility(&p),
+        &terms(&p),
+        &facts(&st, &row).await?,
+        Some(&terms_need),
+    );
+    if !m.eligible {
+        let missed: Vec<String> = m
+            .reasons
+            .iter()
+            .filter(|r| !r.met)
+            .map(reason_text)
+            .collect();
+        return Err(conflict(i18n::f(
+            "不符合申请条件：{}",
+            &[&missed.join("；")],
+        )));
+    }
+    st.store
+        .apply(
+            &uscc,
+            id,
+            need.map(|n| n.id),
+            amt,
+            &st.today().to_string(),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to("/finance#applications"))
+}
+
+#[derive(Deserialize)]
+pub struct StepForm {
+    pub csrf: String,
+    pub to: String,
+    #[serde(default)]
+    pub amount: String,
+    #[serde(default)]
+    pub date: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// The institution moves an application on: accepted → granted (amount, date) → disbursed (date),
+/// or declined with a reason at any point before disbursement.
+pub async fn step(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let inst = institution_of(&user)?;
+    let a = st
+        .store
+        .application(id)
+        .await?
+        .filter(|a| a.institution_id == inst)
+        .ok_or(AppError::NotFound)?;
+    let date = || {
+        chrono::NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
+            .map(|d| d.to_string())
+            .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])))
+    };
+    let (from, amt, on, detail): (&[&str], Option<i64>, Option<String>, String) =
+        match f.to.as_str() {
+            "accepted" => (&["applied"], None, None, String::new()),
+            "granted" => {
+                let g = amount(&f.amount, i18n::t("授信金额"))?;
+                if g <= 0 {
+                    return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("授信金额")])));
+                }
+                (&["accepted"], Some(g), Some(date()?), wan(Some(g)))
+            }
+            "disbursed" => (&["granted"], None, Some(date()?), String::new()),
+            "declined" => {
+                let r = f.reason.trim();
+                if r.is_empty() {
+                    return Err(bad(i18n::t("请写明拒绝理由").into()));
+                }
+                (
+                    &["applied", "accepted", "granted"],
+                    None,
+                    None,
+                    r.to_owned(),
+                )
+            }
+            _ => return Err(bad(i18n::t("请选择审核结论").into())),
+        };
+    let (owner, _) = st.store.recipients(&a.uscc, None).await?;
+    let text = i18n::f("贷款申请“{}”：{}", &[&a.product, &kind_label(&f.to)]);
+    let msgs: Vec<Message> = owner
+        .into_iter()
+        .map(|u| Message {
+            user_id: u,
+            text: text.clone(),
+            link: "/finance#applications",
+        })
+        .collect();
+    st.store
+        .application_step(
+            id,
+            inst,
+            from,
+            &f.to,
+            amt,
+            on.as_deref(),
+            &detail,
+            Some(user.user.id),
+            &msgs,
+        )
+        .await?;
+    crate::mail::deliver(&st, &msgs);
+    Ok(Redirect::to("/finance#applications"))
+}

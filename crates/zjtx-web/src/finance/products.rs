@@ -1,0 +1,304 @@
+//! Products.
+
+use super::*;
+
+/// An institution submits a product; the bureau reviews it before it is listed.
+pub async fn create_product(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(field(&form, "csrf"))?;
+    let inst = institution_of(&user)?;
+    let name = field(&form, "name").trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
+    }
+    let kind = field(&form, "kind");
+    if !fin::PRODUCT_KINDS.contains(&kind) {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("产品类型")])));
+    }
+    let min_amount = amount(field(&form, "min_amount"), i18n::t("最低金额"))?;
+    let max_amount = amount(field(&form, "max_amount"), i18n::t("最高金额"))?;
+    let term_min = int(field(&form, "term_min"), i18n::t("最短期限（月）"), 1, 360)?;
+    let term_max = int(field(&form, "term_max"), i18n::t("最长期限（月）"), 1, 360)?;
+    if min_amount > max_amount || term_min > term_max {
+        return Err(bad(i18n::t("金额或期限的下限高于上限").into()));
+    }
+    let rate_kind = field(&form, "rate_kind");
+    if !["fixed", "lpr"].contains(&rate_kind) {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("利率")])));
+    }
+    let rate_bp = int(field(&form, "rate_bp"), i18n::t("利率（基点）"), 0, 5000)?;
+    let collateral = picks(&form, "collateral", fin::COLLATERAL)?;
+    if collateral.is_empty() {
+        return Err(bad(i18n::t("请选择至少一种担保方式").into()));
+    }
+    let revenue_min = match field(&form, "revenue_min").trim() {
+        "" => None,
+        v => Some(amount(v, i18n::t("营业收入下限"))?),
+    };
+    let districts_all: Vec<String> = st
+        .districts(&zjtx_store::Scope::all())
+        .await?
+        .into_iter()
+        .map(|r| r.code.clone())
+        .collect();
+    let district_refs: Vec<&str> = districts_all.iter().map(String::as_str).collect();
+    let el = Eligibility {
+        tiers: picks(&form, "tiers", &["innovative", "tech_sme", "srdi", "giant"])?,
+        sizes: picks(&form, "sizes", &["medium", "small", "micro", "large"])?,
+        revenue_min,
+        districts: picks(&form, "districts", &district_refs)?,
+        ecosystems: picks(&form, "ecosystems", zjtx_core::enterprise::ECOSYSTEMS)?,
+    };
+    let text = |k: &str| field(&form, k).trim().chars().take(200).collect::<String>();
+    st.store
+        .create_product(
+            &NewProduct {
+                institution_id: inst,
+                name: name.to_owned(),
+                kind: kind.to_owned(),
+                min_amount,
+                max_amount,
+                term_min,
+                term_max,
+                rate_kind: rate_kind.to_owned(),
+                rate_bp,
+                collateral: collateral.join(","),
+                repayment: text("repayment"),
+                channel: text("channel"),
+                eligibility: serde_json::to_string(&el)
+                    .map_err(|e| AppError::Internal(e.to_string()))?,
+            },
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(Redirect::to("/finance"))
+}
+
+#[derive(Deserialize)]
+pub struct ReviewForm {
+    pub csrf: String,
+    pub decision: String,
+    #[serde(default)]
+    pub reason: String,
+}
+
+pub async fn review_product(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ReviewForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let list = match f.decision.as_str() {
+        "list" => true,
+        "reject" => false,
+        _ => return Err(bad(i18n::t("请选择审核结论").into())),
+    };
+    if !list && f.reason.trim().is_empty() {
+        return Err(bad(i18n::t("退回或不予推荐须写明理由").into()));
+    }
+    let p = st.store.product(id).await?.ok_or(AppError::NotFound)?;
+    let staff: Vec<i64> = st
+        .store
+        .users()
+        .await?
+        .into_iter()
+        .filter(|u| u.institution_id == Some(p.institution_id))
+        .map(|u| u.id)
+        .collect();
+    let link = format!("/finance/products/{id}");
+    let text = i18n::f(
+        "产品“{}”：{}",
+        &[
+            &p.name,
+            &kind_label(if list { "listed" } else { "rejected" }),
+        ],
+    );
+    let msgs: Vec<Message> = staff
+        .into_iter()
+        .map(|u| Message {
+            user_id: u,
+            text: text.clone(),
+            link: &link,
+        })
+        .collect();
+    st.store
+        .review_product(id, list, f.reason.trim(), Some(user.user.id), &msgs)
+        .await?;
+    crate::mail::deliver(&st, &msgs);
+    Ok(Redirect::to("/finance"))
+}
+
+pub async fn withdraw_product(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<crate::common::CsrfOnly>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let inst = institution_of(&user)?;
+    st.store
+        .withdraw_product(id, inst, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to("/finance"))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "fin_product.html")]
+pub struct ProductPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub v: ProductView,
+    pub el: Vec<String>,
+    pub mine: Option<MatchView>,
+    pub needs: Vec<zjtx_store::Need>,
+    pub eligible: Vec<(String, String)>,
+    pub can_apply: bool,
+}
+
+/// `GET /finance/products/{id}`: a product; for an enterprise, how it matches; for its institution
+/// (consenting firms only) and the bureau, the eligible enterprises.
+pub async fn product_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+) -> Result<ProductPage, AppError> {
+    let p = st.store.product(id).await?.ok_or(AppError::NotFound)?;
+    let owner =
+        user.user.institution_id == Some(p.institution_id) && user.user.role == Role::Institution;
+    let listed = p.status == "listed";
+    let (el_spec, t) = (eligibility(&p), terms(&p));
+    let mut el = Vec::new();
+    if !el_spec.tiers.is_empty() {
+        el.push(format!(
+            "{}：{}",
+            kind_label("tier"),
+            el_spec
+                .tiers
+                .iter()
+                .map(|k| glossary::tier_short(k, lang()))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    if !el_spec.sizes.is_empty() {
+        el.push(format!(
+            "{}：{}",
+            kind_label("size"),
+            el_spec
+                .sizes
+                .iter()
+                .map(|k| glossary::size_by_key(k, lang()))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    if let Some(r) = el_spec.revenue_min {
+        el.push(format!("{} ≥ {}", kind_label("revenue"), wan(Some(r))));
+    }
+    if !el_spec.districts.is_empty() {
+        el.push(format!(
+            "{}：{}",
+            kind_label("district"),
+            el_spec.districts.join("、")
+        ));
+    }
+    if !el_spec.ecosystems.is_empty() {
+        el.push(format!(
+            "{}：{}",
+            kind_label("ecosystem"),
+            el_spec
+                .ecosystems
+                .iter()
+                .map(|e| glossary::ecosystem(e, lang()))
+                .collect::<Vec<_>>()
+                .join("、")
+        ));
+    }
+    let (mut mine, mut needs, mut eligible) = (None, Vec::new(), Vec::new());
+    match user.user.role {
+        Role::Enterprise if listed => {
+            let uscc = own_uscc(&user)?;
+            let row = st.store.enterprise(uscc).await?.ok_or(AppError::NotFound)?;
+            let m = fin::check(&el_spec, &t, &facts(&st, &row).await?, None);
+            mine = Some(MatchView {
+                eligible: m.eligible,
+                met: m
+                    .reasons
+                    .iter()
+                    .filter(|r| r.met)
+                    .map(reason_text)
+                    .collect(),
+                missed: m
+                    .reasons
+                    .iter()
+                    .filter(|r| !r.met)
+                    .map(reason_text)
+                    .collect(),
+                p: p.clone(),
+            });
+            needs = st
+                .store
+                .needs(Some(uscc))
+                .await?
+                .into_iter()
+                .filter(|n| n.status == "open")
+                .collect();
+        }
+        Role::Institution if owner => {
+            let today = st.today().to_string();
+            // Eligible on what the consents show: a firm whose consents leave a rule undecided
+            // is not listed, and the decision uses nothing the firm has not shown this bank.
+            let route = format!("product:{}", p.id);
+            for u in st.store.consenting(p.institution_id, &today).await? {
+                if let Some(row) = st.store.enterprise(&u).await? {
+                    let c =
+                        consented_facts(&st, user.user.id, p.institution_id, &row, &route).await?;
+                    if fin::check(&el_spec, &t, &c.facts, None).eligible {
+                        eligible.push((row.uscc, row.name));
+                    }
+                }
+            }
+        }
+        Role::City => {
+            // The bureau sees the whole registry; the first 200 eligible enterprises.
+            let mut f = zjtx_store::Filter {
+                per_page: 200,
+                today: st.today(),
+                ..Default::default()
+            };
+            loop {
+                let page = st.store.list(&f, &zjtx_store::Scope::all()).await?;
+                for row in &page.items {
+                    if eligible.len() < 200
+                        && fin::check(&el_spec, &t, &facts(&st, row).await?, None).eligible
+                    {
+                        eligible.push((row.uscc.clone(), row.name.clone()));
+                    }
+                }
+                match page.next {
+                    Some(n) if eligible.len() < 200 => f.after = Some(n),
+                    _ => break,
+                }
+            }
+        }
+        _ if listed => {}
+        _ => return Err(AppError::NotFound),
+    }
+    Ok(ProductPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        can_apply: mine.as_ref().is_some_and(|m| m.eligible),
+        v: product_view(p),
+        el,
+        mine,
+        needs,
+        eligible,
+    })
+}

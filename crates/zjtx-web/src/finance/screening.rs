@@ -1,0 +1,181 @@
+//! Screening (the institution).
+
+use super::*;
+
+#[derive(Deserialize, Default, Clone, Serialize)]
+pub struct ScreenQuery {
+    #[serde(default)]
+    pub tier: String,
+    #[serde(default)]
+    pub size: String,
+    #[serde(default)]
+    pub region: String,
+    #[serde(default)]
+    pub ecosystem: String,
+    /// Revenue floor in 万元: a predicate, answered only where a consent covers the financials.
+    #[serde(default)]
+    pub revenue_min: String,
+}
+
+impl ScreenQuery {
+    fn query_string(&self) -> String {
+        serde_urlencoded::to_string(self).unwrap_or_default()
+    }
+}
+
+pub struct ScreenRow {
+    pub uscc: String,
+    pub name: String,
+    pub district: String,
+    pub basis: &'static str,
+}
+
+/// The enterprises an institution may screen today that pass a screening: those with a consent
+/// in force (on the categories the consent covers) and those on the public titled list (on their
+/// public titles and district only).
+pub(super) async fn screen_rows(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    q: &ScreenQuery,
+    only: Option<&str>,
+) -> Result<Vec<ScreenRow>, AppError> {
+    let today = st.today().to_string();
+    let min = match q.revenue_min.trim() {
+        "" => None,
+        v => Some(amount(v, i18n::t("营业收入下限"))?),
+    };
+    let titled = st.store.titled(&today, None).await?;
+    let consenting = st.store.consenting(inst, &today).await?;
+    let mut candidates = consenting.clone();
+    for t in &titled {
+        if !candidates.contains(&t.uscc) {
+            candidates.push(t.uscc.clone());
+        }
+    }
+    let mut out = Vec::new();
+    for u in candidates {
+        if only.is_some_and(|o| o != u) {
+            continue;
+        }
+        let Some(row) = st.store.enterprise(&u).await? else {
+            continue;
+        };
+        let route = if only.is_some() { "alert" } else { "screening" };
+        let c = consented_facts(st, user_id, inst, &row, route).await?;
+        let f = &c.facts;
+        let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
+        let ok_size = q.size.is_empty() || f.size == q.size;
+        let ok_eco = q.ecosystem.is_empty() || f.ecosystem.as_deref() == Some(q.ecosystem.as_str());
+        let ok_region = q.region.is_empty() || f.district.as_deref() == Some(q.region.as_str());
+        let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
+        if ok_tier && ok_size && ok_eco && ok_region && ok_rev {
+            out.push(ScreenRow {
+                basis: if consenting.contains(&u) {
+                    i18n::t("已授权")
+                } else {
+                    i18n::t("公开名单")
+                },
+                district: row.region_name.clone().unwrap_or_default(),
+                uscc: row.uscc,
+                name: row.name,
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "fin_screen.html")]
+pub struct ScreenPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub q: ScreenQuery,
+    pub rows: Vec<ScreenRow>,
+    pub query: String,
+    pub ch: Choices,
+    pub searches: Vec<zjtx_store::SavedSearch>,
+}
+
+pub async fn screen(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ScreenQuery>,
+) -> Result<ScreenPage, AppError> {
+    let inst = institution_of(&user)?;
+    let rows = screen_rows(&st, user.user.id, inst, &q, None).await?;
+    Ok(ScreenPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        query: q.query_string(),
+        rows,
+        ch: Choices::new(&st).await?,
+        searches: st.store.saved_searches(inst).await?,
+        q,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    pub csrf: String,
+    pub name: String,
+    pub query: String,
+}
+
+/// Saves a screening; its owner is told when a new enterprise matches it.
+pub async fn save_search(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<SaveForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let inst = institution_of(&user)?;
+    let q: ScreenQuery = serde_urlencoded::from_str(&f.query).map_err(|e| bad(e.to_string()))?;
+    let name = f.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
+    }
+    let seen: Vec<String> = screen_rows(&st, user.user.id, inst, &q, None)
+        .await?
+        .into_iter()
+        .map(|r| r.uscc)
+        .collect();
+    st.store
+        .save_search(inst, user.user.id, name, &q.query_string(), &seen.join(","))
+        .await?;
+    Ok(Redirect::to(&format!(
+        "/finance/screen?{}",
+        q.query_string()
+    )))
+}
+
+/// After a consent: each saved search of the institution that now finds an enterprise it had not
+/// seen tells its owner.
+pub(super) async fn tell_saved_searches(
+    st: &AppState,
+    inst: i64,
+    uscc: &str,
+) -> Result<(), AppError> {
+    for s in st.store.saved_searches(inst).await? {
+        let seen: Vec<&str> = s.seen.split(',').filter(|x| !x.is_empty()).collect();
+        if seen.contains(&uscc) {
+            continue;
+        }
+        let q: ScreenQuery = serde_urlencoded::from_str(&s.filter).unwrap_or_default();
+        let rows = screen_rows(st, s.user_id, inst, &q, Some(uscc)).await?;
+        if let Some(r) = rows.iter().find(|r| r.uscc == uscc) {
+            let mut all: Vec<String> = seen.iter().map(|x| (*x).to_owned()).collect();
+            all.push(uscc.to_owned());
+            let link = format!("/finance/enterprises/{uscc}");
+            let text = i18n::f("筛选“{}”有新的符合条件企业：{}", &[&s.name, &r.name]);
+            let msgs = [Message {
+                user_id: s.user_id,
+                text,
+                link: &link,
+            }];
+            st.store.search_seen(s.id, &all.join(","), &msgs).await?;
+            crate::mail::deliver(st, &msgs);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,38 @@
+//! The page header: who is signed in and which areas their role opens.
+
+use zjtx_core::glossary;
+use zjtx_store::Role;
+
+use crate::auth::CurrentUser;
+use crate::i18n::lang;
+
+/// The signed-in user as the page header shows them.
+pub struct Nav {
+    pub username: String,
+    pub role: &'static str,
+    pub csrf: String,
+    pub registry: bool,
+    pub imports: bool,
+    /// Declarations and batches (city, district, enterprise).
+    pub declarations: bool,
+    /// The expert pool (the city).
+    pub experts: bool,
+    /// The finance zone (everyone but providers and experts).
+    pub finance: bool,
+}
+
+impl Nav {
+    pub fn of(u: &CurrentUser) -> Nav {
+        let role = glossary::role(u.user.role.key(), lang());
+        Nav {
+            username: u.user.username.clone(),
+            role,
+            csrf: u.session.csrf.clone(),
+            registry: u.sees_registry(),
+            imports: matches!(u.user.role, Role::City | Role::District),
+            declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
+            experts: u.user.role == Role::City,
+            finance: !matches!(u.user.role, Role::Provider | Role::Expert),
+        }
+    }
+}
