@@ -7,6 +7,7 @@
 
 use serde::Serialize;
 use sqlx::Row;
+pub use zjtx_core::workflow::application::Status as ApplicationStatus;
 
 use super::declare::{audit, messages, stmt};
 use super::{Bind, Message, Result, Store, StoreError, now, safe};
@@ -133,8 +134,7 @@ pub struct Application {
     pub institution_id: i64,
     pub need_id: Option<i64>,
     pub amount: i64,
-    /// applied, accepted, granted, disbursed, declined.
-    pub status: String,
+    pub status: ApplicationStatus,
     pub granted_amount: Option<i64>,
     pub granted_on: Option<String>,
     pub disbursed_on: Option<String>,
@@ -226,7 +226,12 @@ macro_rules! application_row {
             institution_id: r.try_get("institution_id")?,
             need_id: r.try_get("need_id")?,
             amount: r.try_get("amount")?,
-            status: r.try_get("status")?,
+            status: {
+                let s: String = r.try_get("status")?;
+                ApplicationStatus::parse(&s).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown application status {s:?}").into())
+                })?
+            },
             granted_amount: r.try_get("granted_amount")?,
             granted_on: r.try_get("granted_on")?,
             disbursed_on: r.try_get("disbursed_on")?,
@@ -830,47 +835,48 @@ impl Store {
         &self,
         id: i64,
         institution: i64,
-        from: &[&str],
-        to: &str,
+        from: ApplicationStatus,
+        to: ApplicationStatus,
         amount: Option<i64>,
         on: Option<&str>,
         detail: &str,
         actor: Option<i64>,
         msgs: &[Message<'_>],
     ) -> Result<()> {
+        use ApplicationStatus as S;
         let set = match to {
-            "granted" => "granted_amount = ?, granted_on = ?",
-            "disbursed" => "disbursed_on = ?",
-            "declined" => "decline_reason = ?",
-            _ => "",
+            S::Granted => "granted_amount = ?, granted_on = ?",
+            S::Disbursed => "disbursed_on = ?",
+            S::Declined => "decline_reason = ?",
+            S::Applied | S::Accepted => "",
         };
-        let mut binds = vec![Bind::S(to), Bind::I(now())];
+        let to_name = to.as_str();
+        let mut binds = vec![Bind::S(to_name), Bind::I(now())];
         match to {
-            "granted" => {
+            S::Granted => {
                 binds.push(Bind::OI(amount));
                 binds.push(Bind::OS(on));
             }
-            "disbursed" => binds.push(Bind::OS(on)),
-            "declined" => binds.push(Bind::S(detail)),
-            _ => {}
+            S::Disbursed => binds.push(Bind::OS(on)),
+            S::Declined => binds.push(Bind::S(detail)),
+            S::Applied | S::Accepted => {}
         }
         binds.push(Bind::I(id));
         binds.push(Bind::I(institution));
-        binds.extend(from.iter().map(|s| Bind::S(s)));
+        binds.push(Bind::S(from.as_str()));
         let sql = format!(
-            "UPDATE applications SET status = ?, updated_at = ?{}{set} WHERE id = ? AND institution_id = ? AND status IN ({})",
+            "UPDATE applications SET status = ?, updated_at = ?{}{set} WHERE id = ? AND institution_id = ? AND status = ?",
             if set.is_empty() { "" } else { ", " },
-            vec!["?"; from.len()].join(", ")
         );
         let target = format!("application:{id}");
-        let action = format!("application.{to}");
+        let action = format!("application.{to_name}");
         let mut stmts = vec![
             stmt(sql, binds),
             stmt(
                 "INSERT INTO application_steps (application_id, status, detail, at, by_user) VALUES (?, ?, ?, ?, ?)",
                 vec![
                     Bind::I(id),
-                    Bind::S(to),
+                    Bind::S(to_name),
                     Bind::S(detail),
                     Bind::I(now()),
                     Bind::OI(actor),
@@ -878,7 +884,7 @@ impl Store {
             ),
             audit(actor, &action, &target, detail),
         ];
-        if to == "disbursed" {
+        if to == S::Disbursed {
             stmts.push(stmt(
                 "UPDATE needs SET status = 'met' WHERE id = (SELECT need_id FROM applications WHERE id = ?)",
                 vec![Bind::I(id)],

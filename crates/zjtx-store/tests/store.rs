@@ -5,7 +5,7 @@ use chrono::NaiveDate;
 use zjtx_core::rules::{Embedded, RuleSet, load_all};
 use zjtx_core::synth::Generator;
 use zjtx_core::{Enterprise, Summary, rule_set_for};
-use zjtx_store::{Db, Filter, NewUser, Role, Scope, Store, StoreError};
+use zjtx_store::{ApplicationStatus, Db, Filter, NewUser, Role, Scope, Store, StoreError};
 
 fn as_of() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 6, 1).unwrap_or_default()
@@ -1257,8 +1257,8 @@ async fn finance_consents_applications_and_statistics_on_both_backends() {
             .application_step(
                 app,
                 bank,
-                &["accepted"],
-                "granted",
+                ApplicationStatus::Accepted,
+                ApplicationStatus::Granted,
                 Some(1),
                 Some("2026-11-26"),
                 "",
@@ -1270,14 +1270,15 @@ async fn finance_consents_applications_and_statistics_on_both_backends() {
             matches!(r, Err(StoreError::Conflict(_))),
             "{b}: not accepted yet"
         );
+        use ApplicationStatus as A;
         for (from, to, amount, on) in [
-            ("applied", "accepted", None, None),
-            ("accepted", "granted", Some(3_000_000), Some("2026-11-26")),
-            ("granted", "disbursed", None, Some("2026-11-27")),
+            (A::Applied, A::Accepted, None, None),
+            (A::Accepted, A::Granted, Some(3_000_000), Some("2026-11-26")),
+            (A::Granted, A::Disbursed, None, Some("2026-11-27")),
         ] {
-            s.application_step(app, bank, &[from], to, amount, on, "", None, &[])
+            s.application_step(app, bank, from, to, amount, on, "", None, &[])
                 .await
-                .unwrap_or_else(|e| panic!("{b}: {to}: {e}"));
+                .unwrap_or_else(|e| panic!("{b}: {to:?}: {e}"));
         }
         let region = rows[0]
             .district

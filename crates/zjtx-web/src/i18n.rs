@@ -504,6 +504,10 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("不同意", "Disagree"),
     ("不同意须写明理由", "a disagreement needs a reason"),
     ("不在公示期内", "Not within the notice period"),
+    (
+        "申请当前状态为“{}”，不能进行此操作",
+        "The application is now “{}”: this step is not possible",
+    ),
     ("营业收入 ≥ {}", "Revenue ≥ {}"),
     ("研发强度 ≥ {}%", "R&D intensity ≥ {}%"),
     ("Ⅰ类知识产权 ≥ {} 件", "Class I IP ≥ {} items"),

@@ -133,7 +133,7 @@ pub(super) async fn app_view(st: &AppState, a: Application) -> Result<AppView, A
         .collect();
     Ok(AppView {
         amount: wan(Some(a.amount)),
-        status: kind_label(&a.status),
+        status: kind_label(a.status.as_str()),
         granted: a.granted_amount.map(|g| wan(Some(g))).unwrap_or_default(),
         steps,
         a,

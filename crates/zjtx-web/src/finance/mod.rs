@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use zjtx_core::finance::{self as fin, Eligibility, Facts, Match};
 use zjtx_core::glossary::{self, Lang};
 use zjtx_core::num::Wan;
+use zjtx_core::workflow::application as app_flow;
 use zjtx_store::{
     Application, Consent, EnterpriseRow, Message, NewProduct, Product, Role, StoreError,
 };

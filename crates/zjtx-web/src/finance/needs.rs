@@ -282,36 +282,45 @@ pub async fn step(
         .await?
         .filter(|a| a.institution_id == inst)
         .ok_or(AppError::NotFound)?;
-    let date = || {
-        chrono::NaiveDate::parse_from_str(f.date.trim(), "%Y-%m-%d")
-            .map(|d| d.to_string())
-            .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])))
+    let on = || {
+        let t = f.date.trim();
+        match chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+            Ok(d) => Ok(Some(d)),
+            Err(_) if t.is_empty() => Ok(None),
+            Err(_) => Err(bad(i18n::f("{}：格式有误", &[&i18n::t("日期")]))),
+        }
     };
-    let (from, amt, on, detail): (&[&str], Option<i64>, Option<String>, String) =
-        match f.to.as_str() {
-            "accepted" => (&["applied"], None, None, String::new()),
-            "granted" => {
-                let g = amount(&f.amount, i18n::t("授信金额"))?;
-                if g <= 0 {
-                    return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("授信金额")])));
-                }
-                (&["accepted"], Some(g), Some(date()?), wan(Some(g)))
-            }
-            "disbursed" => (&["granted"], None, Some(date()?), String::new()),
-            "declined" => {
-                let r = f.reason.trim();
-                if r.is_empty() {
-                    return Err(bad(i18n::t("请写明拒绝理由").into()));
-                }
-                (
-                    &["applied", "accepted", "granted"],
-                    None,
-                    None,
-                    r.to_owned(),
-                )
-            }
-            _ => return Err(bad(i18n::t("请选择审核结论").into())),
-        };
+    let input = match f.to.as_str() {
+        "accepted" => app_flow::Step::Accept,
+        "granted" => app_flow::Step::Grant {
+            amount: amount(&f.amount, i18n::t("授信金额"))?,
+            on: on()?,
+        },
+        "disbursed" => app_flow::Step::Disburse { on: on()? },
+        "declined" => app_flow::Step::Decline {
+            reason: f.reason.trim(),
+        },
+        _ => return Err(bad(i18n::t("请选择审核结论").into())),
+    };
+    // The institution offering the product is the lender (another reads it as absent above).
+    let to = app_flow::step(a.status, app_flow::Seat::Lender, &input).map_err(|r| match r {
+        app_flow::Refusal::NotYourSeat => AppError::Forbidden,
+        app_flow::Refusal::WrongState(s) => conflict(i18n::f(
+            "申请当前状态为“{}”，不能进行此操作",
+            &[&kind_label(s.as_str())],
+        )),
+        app_flow::Refusal::AmountRequired => bad(i18n::f("{}：格式有误", &[&i18n::t("授信金额")])),
+        app_flow::Refusal::DateRequired => bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])),
+        app_flow::Refusal::ReasonRequired => bad(i18n::t("请写明拒绝理由").into()),
+    })?;
+    let (amt, on, detail) = match &input {
+        app_flow::Step::Grant { amount, on } => {
+            (Some(*amount), on.map(|d| d.to_string()), wan(Some(*amount)))
+        }
+        app_flow::Step::Disburse { on } => (None, on.map(|d| d.to_string()), String::new()),
+        app_flow::Step::Decline { reason } => (None, None, (*reason).to_owned()),
+        app_flow::Step::Accept => (None, None, String::new()),
+    };
     let (owner, _) = st.store.recipients(&a.uscc, None).await?;
     let text = i18n::f("贷款申请“{}”：{}", &[&a.product, &kind_label(&f.to)]);
     let msgs: Vec<Message> = owner
@@ -326,8 +335,8 @@ pub async fn step(
         .application_step(
             id,
             inst,
-            from,
-            &f.to,
+            a.status,
+            to,
             amt,
             on.as_deref(),
             &detail,
