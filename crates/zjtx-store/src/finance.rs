@@ -103,6 +103,18 @@ impl Consent {
     }
 }
 
+impl zjtx_core::workflow::consent::Terms for Consent {
+    fn id(&self) -> i64 {
+        self.id
+    }
+    fn covers(&self, category: &str) -> bool {
+        Consent::covers(self, category)
+    }
+    fn predicates_only(&self) -> bool {
+        self.predicates_only
+    }
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct Access {
     pub institution: String,

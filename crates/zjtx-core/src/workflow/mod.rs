@@ -8,5 +8,6 @@
 //! A workflow of the platform is one module here + one store module + one web folder.
 
 pub mod application;
+pub mod consent;
 pub mod declaration;
 pub mod title;

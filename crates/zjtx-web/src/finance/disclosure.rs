@@ -62,13 +62,8 @@ pub async fn disclose(
     // Each category: shown if any consent covers it; as figures if any covering consent allows them.
     let mut shown: Vec<(String, bool, i64)> = Vec::new();
     for c in fin::CATEGORIES {
-        let covering: Vec<&Consent> = consents.iter().filter(|k| k.covers(c)).collect();
-        if let Some(first) = covering
-            .iter()
-            .find(|k| !k.predicates_only)
-            .or(covering.first())
-        {
-            shown.push(((*c).to_owned(), first.predicates_only, first.id));
+        if let Some(s) = consent::shown(&consents, c) {
+            shown.push(((*c).to_owned(), s.predicates_only(), s.consent()));
         }
     }
     let district = row.region_name.clone().unwrap_or_default();

@@ -77,8 +77,8 @@ pub async fn consented_facts(
     let today = st.today().to_string();
     let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
     let rules = disclosure_rules(st)?;
-    let covers = |c: &str| consents.iter().find(|k| k.covers(c));
-    let figures = |c: &str| consents.iter().find(|k| k.covers(c) && !k.predicates_only);
+    // How each category is shown decides what the institution may know (`consent::shown`).
+    let covers = |c: &str| consent::shown(&consents, c).map(consent::Shown::consent);
     let titles = held_titles(st, &row.uscc).await?;
     let all = facts_from(row, titles.clone());
     let mut tiers: Vec<String> = st
@@ -92,9 +92,9 @@ pub async fn consented_facts(
     for t in &all.tiers {
         let held = titles.contains(t);
         let source = if held {
-            covers("titles").map(|k| ("titles", k.id))
+            covers("titles").map(|k| ("titles", k))
         } else {
-            covers("evaluations").map(|k| ("evaluations", k.id))
+            covers("evaluations").map(|k| ("evaluations", k))
         };
         if let Some(u) = source
             && !tiers.contains(t)
@@ -104,10 +104,11 @@ pub async fn consented_facts(
         }
     }
     let profile = covers("profile");
-    let money = figures("financials");
-    let banded = covers("financials");
-    used.extend(profile.map(|k| ("profile", k.id)));
-    used.extend(money.or(banded).map(|k| ("financials", k.id)));
+    let financials = consent::shown(&consents, "financials");
+    let money = financials.filter(|s| !s.predicates_only());
+    let banded = financials.filter(|s| s.predicates_only());
+    used.extend(profile.map(|k| ("profile", k)));
+    used.extend(financials.map(|s| ("financials", s.consent())));
     let mut undecided = Vec::new();
     if covers("titles").is_none() || covers("evaluations").is_none() {
         undecided.push("tier");

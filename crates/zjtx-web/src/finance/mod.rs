@@ -12,13 +12,13 @@ use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::Days;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use zjtx_core::finance::{self as fin, Eligibility, Facts, Match};
 use zjtx_core::glossary::{self, Lang};
 use zjtx_core::num::Wan;
 use zjtx_core::workflow::application as app_flow;
+use zjtx_core::workflow::consent;
 use zjtx_store::{
     Application, Consent, EnterpriseRow, Message, NewProduct, Product, Role, StoreError,
 };

@@ -127,17 +127,22 @@ pub async fn grant(
         .parse()
         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])))?;
     let categories = picks(&form, "categories", fin::CATEGORIES)?;
-    if categories.is_empty() {
-        return Err(bad(i18n::t("请选择至少一类数据").into()));
-    }
     let purpose = field(&form, "purpose").trim();
-    if purpose.is_empty() || purpose.chars().count() > 200 {
-        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
-    }
     let max_days = disclosure_rules(&st)?.consent_max_days;
     let days = int(field(&form, "days"), i18n::t("有效天数"), 1, max_days)?;
-    let from = st.today();
-    let until = from + Days::new(u64::try_from(days - 1).unwrap_or(0));
+    let request = consent::Request {
+        categories: &categories,
+        purpose,
+        days,
+    };
+    let (from, until) = consent::grant(consent::Seat::Holder, &request, max_days, st.today())
+        .map_err(|r| match r {
+            consent::Refusal::NotYourSeat => AppError::Forbidden,
+            consent::Refusal::NoCategory => bad(i18n::t("请选择至少一类数据").into()),
+            consent::Refusal::UnknownCategory(c) => bad(i18n::f("{}：格式有误", &[&c])),
+            consent::Refusal::Purpose => bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])),
+            consent::Refusal::Days(_) => bad(i18n::f("{}：格式有误", &[&i18n::t("有效天数")])),
+        })?;
     let predicates = field(&form, "predicates_only") == "yes";
     st.store
         .grant_consent(
