@@ -78,6 +78,10 @@ impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
+        // Looked up once per request: the access check keeps what it found.
+        if let Some(u) = parts.extensions.get::<CurrentUser>() {
+            return Ok(u.clone());
+        }
         // Machine clients send `Authorization: Bearer TOKEN`; browsers send the session cookie.
         let bearer = parts
             .headers

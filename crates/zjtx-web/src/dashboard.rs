@@ -155,12 +155,6 @@ pub async fn dashboard(
     State(st): State<AppState>,
     user: CurrentUser,
 ) -> Result<DashboardPage, AppError> {
-    if !matches!(
-        user.user.role,
-        zjtx_store::Role::City | zjtx_store::Role::District
-    ) {
-        return Err(AppError::Forbidden);
-    }
     let scope = user.scope(&st.store).await?;
     let today = st.today();
     let d = st

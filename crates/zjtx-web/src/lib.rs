@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use zjtx_core::RuleSet;
 use zjtx_store::Store;
 
+pub mod access;
 pub mod api;
 pub mod auth;
 pub mod common;
@@ -263,6 +264,11 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/enterprises/{uscc}/evaluation",
             get(api::evaluation),
         )
+        // Who may use each route: `access::TABLE`, applied before any handler.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            access::enforce,
+        ))
         .layer(axum::middleware::from_fn(i18n::scope))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(

@@ -1757,3 +1757,90 @@ async fn one_clock_drives_the_api_the_list_and_the_import() {
     .await;
     assert!(page.body.contains("2027-01-15"), "the scorecard's date");
 }
+
+/// Every line of `access::TABLE` against every role: a role the line does not name is refused
+/// with the "no access" page, whatever it sends; a role it names is never refused for its role
+/// (what it then gets depends on the record and the form); the anonymous are sent to sign in on
+/// pages and get 401 from the API. Public lines answer without a session.
+#[tokio::test]
+async fn the_access_table_is_what_the_router_enforces() {
+    use zjtx_store::Role;
+    use zjtx_web::access::{TABLE, Who};
+    let w = world("authz-table").await;
+    // The bank's staff account belongs to a registered institution, as in real use.
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let r = send(
+        &w,
+        post(
+            "/finance/institutions",
+            Some(&city),
+            &format!("csrf={c}&name=示范银行&kind=bank&staff=bank"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let users = [
+        ("city", Role::City),
+        ("xihu", Role::District),
+        ("firm", Role::Enterprise),
+        ("bank", Role::Institution),
+        ("provider", Role::Provider),
+    ];
+    let mut sessions = Vec::new();
+    for (name, role) in users {
+        sessions.push((name, role, login(&w, name).await));
+    }
+    let refused = "您的账户无权访问此页面。";
+    let mut wrong = Vec::new();
+    for line in TABLE {
+        let path = line
+            .path
+            .replace("{uscc}", &w.other_firm)
+            .replace("{id}", "999999")
+            .replace("{tier}", "srdi")
+            .replace("{code}", "zh");
+        let call = |cookie: Option<&str>| {
+            if line.method == "GET" {
+                get(&path, cookie)
+            } else {
+                post(&path, cookie, "csrf=not-this-one")
+            }
+        };
+        let Who::Roles(allowed) = line.who else {
+            let r = send(&w, call(None)).await;
+            if r.status == StatusCode::FORBIDDEN || r.location == "/login" {
+                wrong.push(format!("{} {path}: public, yet {}", line.method, r.status));
+            }
+            continue;
+        };
+        let r = send(&w, call(None)).await;
+        let anonymous_ok = if path.starts_with("/api/") {
+            r.status == StatusCode::UNAUTHORIZED
+        } else {
+            r.status == StatusCode::SEE_OTHER && r.location == "/login"
+        };
+        if !anonymous_ok {
+            wrong.push(format!("anonymous {} {path}: {}", line.method, r.status));
+        }
+        for (name, role, cookie) in &sessions {
+            let r = send(&w, call(Some(cookie))).await;
+            let role_refused = r.status == StatusCode::FORBIDDEN
+                && (r.body.contains(refused) || path.starts_with("/api/"));
+            let may = allowed.contains(role);
+            if may && role_refused && !path.starts_with("/api/") {
+                wrong.push(format!(
+                    "{name} {} {path}: refused for its role",
+                    line.method
+                ));
+            }
+            if !may && !role_refused {
+                wrong.push(format!(
+                    "{name} {} {path}: {} (expected 403)",
+                    line.method, r.status
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

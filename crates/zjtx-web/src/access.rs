@@ -1,0 +1,186 @@
+//! Who may use each route, declared once. The router refuses a request whose role the table does
+//! not allow before any handler runs (`enforce`), the every-route × every-role test reads the
+//! table, and a route missing from it is refused to everyone, the city included (so a new route
+//! without its line fails every test that calls it). What a permitted role may see — its district,
+//! its own firm, the declarations it holds a seat on, what a consent covers — is the scope rule
+//! named in the last column, checked by the handler (a record outside it reads as absent).
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use zjtx_store::Role::{self, City, District, Enterprise, Expert, Institution, Provider};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::error::AppError;
+
+/// Who may call a route.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Who {
+    /// No sign-in (public pages, the sign-in itself, the public notice, the API's token).
+    Public,
+    /// These roles, signed in by session cookie or bearer token.
+    Roles(&'static [Role]),
+}
+
+/// One line of the table.
+#[derive(Clone, Copy, Debug)]
+pub struct Access {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub who: Who,
+    /// The scope rule the handler applies within the permitted roles.
+    pub scope: &'static str,
+}
+
+pub const ALL: &[Role] = &[City, District, Enterprise, Institution, Provider, Expert];
+const REGISTRY: &[Role] = &[City, District, Enterprise];
+const BUREAU: &[Role] = &[City, District];
+const CITY: &[Role] = &[City];
+const FIRM: &[Role] = &[Enterprise];
+const LENDER: &[Role] = &[Institution];
+/// The finance zone: everyone but providers and experts.
+const FINANCE: &[Role] = &[City, District, Enterprise, Institution];
+
+const fn a(method: &'static str, path: &'static str, who: Who, scope: &'static str) -> Access {
+    Access {
+        method,
+        path,
+        who,
+        scope,
+    }
+}
+use Who::{Public, Roles};
+
+/// Every route of the application.
+#[rustfmt::skip]
+pub const TABLE: &[Access] = &[
+    a("GET", "/healthz", Public, "—"),
+    a("GET", "/static/app.css", Public, "—"),
+    a("GET", "/login", Public, "—"),
+    a("POST", "/login", Public, "counted per address and name"),
+    a("GET", "/lang/{code}", Public, "—"),
+    a("POST", "/logout", Roles(ALL), "own session"),
+    a("GET", "/", Roles(ALL), "own start page"),
+    a("GET", "/account", Roles(ALL), "own account"),
+    a("POST", "/account/password", Roles(ALL), "own account"),
+    a("GET", "/messages", Roles(ALL), "own messages"),
+    a("GET", "/dashboard", Roles(BUREAU), "city: all; district: its own"),
+    a("GET", "/enterprises", Roles(REGISTRY), "city: all; district: its own; enterprise: itself"),
+    a("GET", "/enterprises/export.xlsx", Roles(REGISTRY), "as the list"),
+    a("GET", "/enterprises/{uscc}", Roles(REGISTRY), "as the list; outside reads as absent"),
+    a("POST", "/enterprises/{uscc}/chains", Roles(BUREAU), "the firm within the scope"),
+    a("POST", "/enterprises/{uscc}/district", Roles(CITY), "any firm"),
+    a("GET", "/import", Roles(BUREAU), "—"),
+    a("POST", "/import", Roles(BUREAU), "own upload"),
+    a("POST", "/import/{id}/commit", Roles(BUREAU), "own upload; rows within the scope, judged on the stored register"),
+    a("GET", "/batches", Roles(REGISTRY), "every batch"),
+    a("POST", "/batches", Roles(CITY), "—"),
+    a("GET", "/batches/{id}", Roles(REGISTRY), "declarations: city those recommended on; district its own; enterprise its own"),
+    a("POST", "/batches/{id}/archive", Roles(CITY), "—"),
+    a("POST", "/batches/{id}/declare", Roles(FIRM), "itself"),
+    a("POST", "/batches/{id}/draw", Roles(CITY), "—"),
+    a("POST", "/batches/{id}/notice", Roles(CITY), "—"),
+    a("POST", "/batches/{id}/recognise", Roles(CITY), "—"),
+    a("GET", "/declarations/{id}", Roles(ALL), "a seat: its enterprise, its district once submitted, the city once recommended, the experts drawn"),
+    a("POST", "/declarations/{id}/figures", Roles(FIRM), "its own, while editable"),
+    a("POST", "/declarations/{id}/evidence", Roles(FIRM), "its own, while editable"),
+    a("POST", "/declarations/{id}/submit", Roles(FIRM), "its own"),
+    a("POST", "/declarations/{id}/withdraw", Roles(FIRM), "its own"),
+    a("POST", "/declarations/{id}/review", Roles(BUREAU), "a seat, never on one's own firm"),
+    a("POST", "/declarations/{id}/score", Roles(&[Expert]), "drawn for it, once"),
+    a("GET", "/evidence/{id}", Roles(ALL), "a seat on its declaration"),
+    a("GET", "/experts", Roles(CITY), "—"),
+    a("POST", "/experts", Roles(CITY), "—"),
+    a("GET", "/draws/{id}", Public, "pseudonymised inputs only"),
+    a("GET", "/notice", Public, "declarations on notice today"),
+    a("POST", "/notice/objection", Public, "a declaration on notice today"),
+    a("POST", "/objections/{id}/resolve", Roles(CITY), "—"),
+    a("GET", "/decisions/{id}", Roles(ALL), "a seat on its declaration; the record redacted by role"),
+    a("GET", "/certificates/{id}", Public, "a recognised title"),
+    a("GET", "/titled", Public, "titles in force"),
+    a("GET", "/titles/{uscc}", Roles(ALL), "registry roles as the list; any other reads it as absent"),
+    a("POST", "/titles/{uscc}/revoke", Roles(CITY), "any firm"),
+    a("POST", "/titles/{uscc}/{tier}/update", Roles(FIRM), "itself"),
+    a("POST", "/titles/{uscc}/{tier}/change", Roles(FIRM), "itself"),
+    a("POST", "/titles/{uscc}/{tier}/rereview", Roles(CITY), "any firm"),
+    a("GET", "/finance", Roles(FINANCE), "by role: own needs, consents, applications; own products; the bureau's view"),
+    a("POST", "/finance/products", Roles(LENDER), "own institution"),
+    a("GET", "/finance/products/{id}", Roles(ALL), "the zone's roles: listed, own institution's, or the city reviewing; any other reads it as absent"),
+    a("POST", "/finance/products/{id}/review", Roles(CITY), "—"),
+    a("POST", "/finance/products/{id}/withdraw", Roles(LENDER), "own institution's"),
+    a("POST", "/finance/products/{id}/apply", Roles(FIRM), "itself, a listed product"),
+    a("POST", "/finance/needs", Roles(FIRM), "itself"),
+    a("POST", "/finance/needs/{id}/respond", Roles(LENDER), "a need routed to it"),
+    a("POST", "/finance/consents", Roles(FIRM), "itself"),
+    a("POST", "/finance/consents/{id}/revoke", Roles(FIRM), "its own consent"),
+    a("POST", "/finance/applications/{id}/step", Roles(LENDER), "an application to its product"),
+    a("GET", "/finance/enterprises/{uscc}", Roles(LENDER), "what the firm's consents in force cover, logged"),
+    a("GET", "/finance/screen", Roles(LENDER), "consented firms only, logged"),
+    a("POST", "/finance/searches", Roles(LENDER), "own searches"),
+    a("POST", "/finance/institutions", Roles(CITY), "—"),
+    a("POST", "/finance/events", Roles(BUREAU), "district: its own"),
+    a("POST", "/finance/events/{id}/participants", Roles(BUREAU), "firms within the scope"),
+    a("POST", "/finance/listing", Roles(BUREAU), "firms within the scope"),
+    a("GET", "/finance/stats", Roles(BUREAU), "city: all; district: its own"),
+    a("GET", "/finance/stats.xlsx", Roles(BUREAU), "as the statistics page"),
+    a("GET", "/api/v1/openapi.json", Public, "—"),
+    a("POST", "/api/v1/auth/token", Public, "counted per address and name"),
+    a("GET", "/api/v1/enterprises", Roles(REGISTRY), "as the list"),
+    a("GET", "/api/v1/enterprises/{uscc}", Roles(REGISTRY), "as the list"),
+    a("GET", "/api/v1/enterprises/{uscc}/evaluation", Roles(REGISTRY), "as the list"),
+    a("GET", "/api/v1/finance/enterprises/{uscc}", Roles(LENDER), "what the firm's consents in force cover, logged"),
+];
+
+/// The line of a route, by method and the path as routed (`/batches/{id}`).
+pub fn rule(method: &str, path: &str) -> Option<&'static Access> {
+    TABLE.iter().find(|r| r.method == method && r.path == path)
+}
+
+/// Refuses a request the table does not allow: the anonymous are sent to sign in (an API call
+/// answers 401), a role outside the line gets 403, a route without a line is refused to all.
+/// The signed-in user is kept in the request for the handler, which does not look it up again.
+pub async fn enforce(State(st): State<AppState>, req: Request, next: Next) -> Response {
+    let Some(path) = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+    else {
+        // No route matched: the router answers 404 (or 405) itself.
+        return next.run(req).await;
+    };
+    let api = path.starts_with("/api/");
+    let refuse = |e: AppError| {
+        if api {
+            crate::api::ApiError::from(e).into_response()
+        } else {
+            e.into_response()
+        }
+    };
+    let method = req.method().as_str().to_owned();
+    // HEAD is served as GET.
+    let line =
+        rule(&method, &path).or_else(|| (method == "HEAD").then(|| rule("GET", &path)).flatten());
+    let roles = match line.map(|l| l.who) {
+        Some(Who::Public) => return next.run(req).await,
+        Some(Who::Roles(roles)) => roles,
+        None => {
+            tracing::error!(%method, %path, "a route without a line in the access table");
+            return refuse(AppError::Forbidden);
+        }
+    };
+    let (mut parts, body) = req.into_parts();
+    let user = match <CurrentUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(
+        &mut parts, &st,
+    )
+    .await
+    {
+        Ok(u) => u,
+        Err(e) => return refuse(e),
+    };
+    if !roles.contains(&user.user.role) {
+        return refuse(AppError::Forbidden);
+    }
+    parts.extensions.insert(user);
+    next.run(Request::from_parts(parts, body)).await
+}
