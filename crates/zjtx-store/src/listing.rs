@@ -1,0 +1,231 @@
+//! The register as the bureau reads it: the filtered, paged list and the dashboard's aggregates.
+
+use super::*;
+
+impl Store {
+    /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
+    /// paging, which stays fast however deep the page), with the total count.
+    pub async fn list(&self, f: &Filter, scope: &Scope) -> Result<ListPage> {
+        let chain = f.chain.as_deref().filter(|v| !v.is_empty());
+        // With a chain, the region is read from the tag's copy (see the chain filter below).
+        let region_col = if chain.is_some() {
+            "ch.region_code"
+        } else {
+            "e.region_code"
+        };
+        let Some((mut wh, mut binds)) = scope_cond(scope, region_col) else {
+            return Ok(ListPage::default());
+        };
+        let today = f.today.format("%Y-%m-%d").to_string();
+        if let Some(tier) = f.candidate.as_deref().and_then(tier_column) {
+            // Passes the tier now but does not hold its title: the proactive-discovery list.
+            wh.push(format!("e.{tier} = 'pass' AND NOT EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)"));
+            binds.push(tier.to_owned());
+            binds.push(today.clone());
+        }
+        if let Some(tier) = f.expiring.as_deref().and_then(tier_column) {
+            wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ? AND t.valid_until <= ?)".into());
+            binds.push(tier.to_owned());
+            binds.push(today.clone());
+            binds.push(months_after(f.today, f.expiring_months));
+        }
+        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+            wh.push(format!("{region_col} = ?"));
+            binds.push(r.to_owned());
+        }
+        for (col, v) in [
+            ("e.size", &f.size),
+            ("e.top_tier", &f.top_tier),
+            ("e.ecosystem", &f.ecosystem),
+        ] {
+            if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                wh.push(format!("{col} = ?"));
+                binds.push(v.to_owned());
+            }
+        }
+        // A chain filter drives the list from the (chain, uscc) index: the tags of one chain in key
+        // order, each joined to its enterprise, so that a page or a capped count reads only as
+        // many tags as it needs. (As `IN (subquery)` SQLite built the chain's whole list on every
+        // request, 4–20 ms on 1,000,000 enterprises; as a correlated EXISTS it probed every
+        // enterprise.) The key column is then the tag's, so that the order comes from that index,
+        // and so is the region: "a chain in a district" reads (chain, region, uscc) in order.
+        let (from, key) = match chain {
+            Some(c) => {
+                wh.push("ch.chain = ?".into());
+                binds.push(c.to_owned());
+                (
+                    "enterprise_chains ch JOIN enterprises e ON e.uscc = ch.uscc",
+                    "ch.uscc",
+                )
+            }
+            None => ("enterprises e", "e.uscc"),
+        };
+        if let Some(sec) = f.section.as_deref().filter(|v| !v.is_empty()) {
+            wh.push("e.industry_code LIKE ?".into());
+            binds.push(format!("{sec}%"));
+        }
+        // Revenue of the latest year, in units of 1/10000 万元; bound as text and cast, since every
+        // value of this builder is text.
+        if let Some(min) = f.revenue_min {
+            wh.push("e.revenue >= CAST(? AS BIGINT)".into());
+            binds.push(min.to_string());
+        }
+        if let Some(max) = f.revenue_max {
+            wh.push("e.revenue <= CAST(? AS BIGINT)".into());
+            binds.push(max.to_string());
+        }
+        if let Some(tier) = f.title.as_deref().filter(|v| !v.is_empty()) {
+            wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)".into());
+            binds.push(tier.to_owned());
+            binds.push(f.today.format("%Y-%m-%d").to_string());
+        }
+        if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            // A code matches exactly (by the primary key); anything else is a substring of the
+            // name (or of the products), so that a two-character query such as 西湖 finds every name containing it.
+            if let Ok(code) = zjtx_core::ids::Uscc::parse(q) {
+                wh.push("e.uscc = ?".into());
+                binds.push(code.to_string());
+            } else {
+                // Or of its main products: 伺服电机 finds the firms that make servo motors.
+                wh.push("(e.name LIKE ? OR e.main_products LIKE ?)".into());
+                let pattern = format!("%{}%", q.replace(['%', '_'], ""));
+                binds.push(pattern.clone());
+                binds.push(pattern);
+            }
+        }
+        let cond = if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND "))
+        };
+        // The total is counted up to COUNT_CAP: a paged list needs no more, and the work stays
+        // bounded however large the registry (`ListPage::total_capped` says when it was hit).
+        // When every condition is on the tag (a chain, with or without a district), the tags alone
+        // are counted: each names an existing enterprise, so the count is the same, read from the
+        // index without a lookup per row (2,001 lookups cost ~4 ms on 1,000,000 enterprises).
+        let count_from = if chain.is_some() && wh.iter().all(|c| c.starts_with("ch.")) {
+            "enterprise_chains ch"
+        } else {
+            from
+        };
+        let count_sql = self
+            .sql(&format!(
+                // Ordered by the key so that both planners count from an index instead of
+                // scanning the table until enough rows match (PostgreSQL did: 20 ms against 1 ms).
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} {cond} ORDER BY {key} LIMIT {}) t",
+                COUNT_CAP + 1
+            ))
+            .into_owned();
+        let page_cond = if wh.is_empty() {
+            format!("WHERE {key} > ?")
+        } else {
+            format!("{cond} AND {key} > ?")
+        };
+        let page_sql = self
+            .sql(&format!(
+                "SELECT e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
+                 e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees \
+                 FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} LIMIT ?"
+            ))
+            .into_owned();
+        let after = f.after.clone().unwrap_or_default();
+        let limit = i64::from(f.per_page.clamp(1, 200));
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&count_sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let total: i64 = q.fetch_one(p).await?.try_get("n")?;
+            let mut q = sqlx::query(safe(&page_sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let rows = q.bind(&after).bind(limit).fetch_all(p).await?;
+            let items = rows.iter().map(|r| Ok(EnterpriseRow {
+                uscc: r.try_get("uscc")?,
+                name: r.try_get("name")?,
+                region_code: r.try_get("region_code")?,
+                region_name: r.try_get("region_name")?,
+                industry_code: r.try_get("industry_code")?,
+                ecosystem: r.try_get("ecosystem")?,
+                latest_year: r.try_get("latest_year")?,
+                rules: r.try_get("rules")?,
+                size: r.try_get("size")?,
+                innovative: r.try_get("innovative")?,
+                tech_sme: r.try_get("tech_sme")?,
+                srdi: r.try_get("srdi")?,
+                giant: r.try_get("giant")?,
+                top_tier: r.try_get("top_tier")?,
+                revenue: r.try_get("revenue")?,
+                employees: r.try_get("employees")?,
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
+            let next = (items.len() as i64 == limit).then(|| items.last().map(|i: &EnterpriseRow| i.uscc.clone())).flatten();
+            ListPage { total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, items, next }
+        }))
+    }
+
+    /// Counts for the dashboard, within a scope.
+    /// The dashboard's aggregates; titles "expiring" end within `expiring_months` of `today`.
+    pub async fn dashboard(
+        &self,
+        scope: &Scope,
+        today: NaiveDate,
+        expiring_months: u32,
+    ) -> Result<Dashboard> {
+        let Some((wh, binds)) = scope_cond(scope, "e.region_code") else {
+            return Ok(Dashboard::default());
+        };
+        let cond = if wh.is_empty() {
+            "1 = 1".to_owned()
+        } else {
+            wh.join(" AND ")
+        };
+        let by_region = self.sql(&format!(
+            "SELECT e.region_code AS k, r.name AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+             LEFT JOIN regions r ON r.code = e.region_code WHERE {cond} GROUP BY e.region_code, r.name, e.top_tier"
+        )).into_owned();
+        let by_eco = self.sql(&format!(
+            "SELECT e.ecosystem AS k, e.ecosystem AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+             WHERE {cond} GROUP BY e.ecosystem, e.top_tier"
+        )).into_owned();
+        let candidates = self.sql(&format!(
+            "SELECT COUNT(*) AS n FROM enterprises e WHERE {cond} AND e.TIER = 'pass' AND NOT EXISTS \
+             (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)"
+        )).into_owned();
+        let expiring = self.sql(&format!(
+            "SELECT t.tier AS tier, COUNT(*) AS n FROM titles t JOIN enterprises e ON e.uscc = t.uscc \
+             WHERE {cond} AND t.valid_until >= ? AND t.valid_until <= ? GROUP BY t.tier"
+        )).into_owned();
+        let today_s = today.format("%Y-%m-%d").to_string();
+        let until = months_after(today, expiring_months);
+        Ok(on_pool!(self, p => {
+            let mut out = Dashboard::default();
+            for (sql, into) in [(&by_region, &mut out.by_region), (&by_eco, &mut out.by_ecosystem)] {
+                let mut q = sqlx::query(safe(sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                for r in q.fetch_all(p).await? {
+                    into.push(CountRow { key: r.try_get("k")?, label: r.try_get("label")?, tier: r.try_get("tier")?, n: r.try_get("n")? });
+                }
+            }
+            for tier in ["giant", "srdi", "innovative", "tech_sme"] {
+                let sql = candidates.replace("e.TIER", &format!("e.{tier}"));
+                let mut q = sqlx::query(safe(&sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                let n: i64 = q.bind(tier).bind(&today_s).fetch_one(p).await?.try_get("n")?;
+                out.candidates.push((tier.to_owned(), n));
+            }
+            let mut q = sqlx::query(safe(&expiring));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            for r in q.bind(&today_s).bind(&until).fetch_all(p).await? {
+                out.expiring.push((r.try_get("tier")?, r.try_get("n")?));
+            }
+            out
+        }))
+    }
+}
