@@ -46,6 +46,12 @@ impl Verdict {
             Verdict::Review => "review",
         }
     }
+    /// The verdict a stored key names.
+    pub fn from_key(k: &str) -> Option<Verdict> {
+        [Verdict::Pass, Verdict::Fail, Verdict::Review]
+            .into_iter()
+            .find(|v| v.key() == k)
+    }
 }
 
 impl fmt::Display for Verdict {
@@ -74,6 +80,18 @@ impl Size {
             Size::Micro => "micro",
             Size::Unknown => "unknown",
         }
+    }
+    /// The size class a stored key names.
+    pub fn from_key(k: &str) -> Option<Size> {
+        [
+            Size::Large,
+            Size::Medium,
+            Size::Small,
+            Size::Micro,
+            Size::Unknown,
+        ]
+        .into_iter()
+        .find(|s| s.key() == k)
     }
 }
 
@@ -118,6 +136,18 @@ impl TopTier {
             TopTier::TechSme => "tech_sme",
             TopTier::None => "none",
         }
+    }
+    /// The top tier a stored key names.
+    pub fn from_key(k: &str) -> Option<TopTier> {
+        [
+            TopTier::Giant,
+            TopTier::Srdi,
+            TopTier::Innovative,
+            TopTier::TechSme,
+            TopTier::None,
+        ]
+        .into_iter()
+        .find(|t| t.key() == k)
     }
 }
 

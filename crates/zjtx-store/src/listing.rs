@@ -1,6 +1,16 @@
 //! The register as the bureau reads it: the filtered, paged list and the dashboard's aggregates.
 
 use super::*;
+use zjtx_core::{Size, TopTier, Verdict};
+
+/// A stored key as the core type it names; a key the core does not know is a corrupt row.
+fn decoded<T>(
+    column: &str,
+    v: String,
+    parse: fn(&str) -> Option<T>,
+) -> std::result::Result<T, sqlx::Error> {
+    parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown key {v:?}").into()))
+}
 
 impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
@@ -150,12 +160,12 @@ impl Store {
                 ecosystem: r.try_get("ecosystem")?,
                 latest_year: r.try_get("latest_year")?,
                 rules: r.try_get("rules")?,
-                size: r.try_get("size")?,
-                innovative: r.try_get("innovative")?,
-                tech_sme: r.try_get("tech_sme")?,
-                srdi: r.try_get("srdi")?,
-                giant: r.try_get("giant")?,
-                top_tier: r.try_get("top_tier")?,
+                size: decoded("size", r.try_get("size")?, Size::from_key)?,
+                innovative: decoded("innovative", r.try_get("innovative")?, Verdict::from_key)?,
+                tech_sme: decoded("tech_sme", r.try_get("tech_sme")?, Verdict::from_key)?,
+                srdi: decoded("srdi", r.try_get("srdi")?, Verdict::from_key)?,
+                giant: decoded("giant", r.try_get("giant")?, Verdict::from_key)?,
+                top_tier: decoded("top_tier", r.try_get("top_tier")?, TopTier::from_key)?,
                 revenue: r.try_get("revenue")?,
                 employees: r.try_get("employees")?,
             })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;

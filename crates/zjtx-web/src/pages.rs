@@ -342,11 +342,11 @@ fn choices(options: &[(&str, &str)], current: &Option<String>) -> Vec<Choice> {
         .collect()
 }
 
-fn mark(v: &str) -> &'static str {
+fn mark(v: Verdict) -> &'static str {
     match v {
-        "pass" => "✓",
-        "fail" => "✗",
-        _ => "?",
+        Verdict::Pass => "✓",
+        Verdict::Fail => "✗",
+        Verdict::Review => "?",
     }
 }
 
@@ -389,14 +389,14 @@ pub async fn enterprises(
             marks: vec![
                 (
                     glossary::tier_short("innovative", lang()),
-                    mark(&e.innovative),
+                    mark(e.innovative),
                 ),
-                (glossary::tier_short("tech_sme", lang()), mark(&e.tech_sme)),
-                (glossary::tier_short("srdi", lang()), mark(&e.srdi)),
-                (glossary::tier_short("giant", lang()), mark(&e.giant)),
+                (glossary::tier_short("tech_sme", lang()), mark(e.tech_sme)),
+                (glossary::tier_short("srdi", lang()), mark(e.srdi)),
+                (glossary::tier_short("giant", lang()), mark(e.giant)),
             ],
-            size: glossary::size_by_key(&e.size, lang()),
-            top_tier: glossary::top_tier_by_key(&e.top_tier, lang()),
+            size: glossary::size(e.size, lang()),
+            top_tier: glossary::top_tier(e.top_tier, lang()),
             revenue: wan(e.revenue),
             region: e.region_name.unwrap_or_default(),
             industry: e.industry_code,

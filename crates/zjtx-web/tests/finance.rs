@@ -810,7 +810,7 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
         ("giant", &row.giant),
     ]
     .into_iter()
-    .filter(|(_, v)| *v == "pass")
+    .filter(|(_, v)| **v == zjtx_core::Verdict::Pass)
     .map(|(t, _)| t.to_owned())
     .collect();
     if let Some(next) = zjtx_core::finance::next_tier(&tiers) {

@@ -161,10 +161,10 @@ pub async fn disclose(
             }
             "evaluations" => {
                 d.evaluations = Some(json!({
-                    "innovative": row.innovative == "pass",
-                    "tech_sme": row.tech_sme == "pass",
-                    "srdi": row.srdi == "pass",
-                    "giant": row.giant == "pass",
+                    "innovative": row.innovative == Verdict::Pass,
+                    "tech_sme": row.tech_sme == Verdict::Pass,
+                    "srdi": row.srdi == Verdict::Pass,
+                    "giant": row.giant == Verdict::Pass,
                 }))
             }
             _ => {}

@@ -30,13 +30,13 @@ pub(super) fn facts_from(row: &EnterpriseRow, held: Vec<String>) -> Facts {
         ("srdi", &row.srdi),
         ("giant", &row.giant),
     ] {
-        if v == "pass" && !tiers.iter().any(|x| x == t) {
+        if *v == Verdict::Pass && !tiers.iter().any(|x| x == t) {
             tiers.push(t.to_owned());
         }
     }
     Facts {
         tiers,
-        size: row.size.clone(),
+        size: row.size.key().to_owned(),
         revenue: row.revenue,
         district: row.region_code.clone(),
         ecosystem: row.ecosystem.clone(),

@@ -14,6 +14,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use zjtx_core::Verdict;
 use zjtx_core::finance::{self as fin, Eligibility, Facts, Match};
 use zjtx_core::glossary::{self, Lang};
 use zjtx_core::num::Wan;
