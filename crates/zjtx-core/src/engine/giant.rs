@@ -15,23 +15,7 @@ impl<'a> Ctx<'a> {
         let mut leaves = Leaves::new(gates);
         leaves.add(
             RuleId::Xj22P,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj22P,
-                &r.prerequisite.clause,
-                &[Col::SrdiUntil],
-                Can::known(self.held(self.e.srdi_until)).or(can_of(srdi)),
-                || Detail {
-                    threshold: "已获专精特新中小企业称号（有效期内），或本次评价达到专精特新"
-                        .into(),
-                    gap: gap(
-                        "需先达到专精特新中小企业".into(),
-                        "must first hold or meet SRDI".into(),
-                    ),
-                    ..Detail::default()
-                },
-            ),
+            self.holds_or_meets_srdi(t, RuleId::Xj22P, &r.prerequisite.clause, srdi),
         );
         leaves.add(
             RuleId::Xj22_1a,
@@ -330,23 +314,7 @@ impl<'a> Ctx<'a> {
         let mut leaves = Leaves::new(gates);
         leaves.add(
             RuleId::Xj26_1a,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj26_1a,
-                &r.prerequisite.clause,
-                &[Col::SrdiUntil],
-                Can::known(self.held(self.e.srdi_until)).or(can_of(srdi)),
-                || Detail {
-                    threshold: "已获专精特新中小企业称号（有效期内），或本次评价达到专精特新"
-                        .into(),
-                    gap: gap(
-                        "需先达到专精特新中小企业".into(),
-                        "must first hold or meet SRDI".into(),
-                    ),
-                    ..Detail::default()
-                },
-            ),
+            self.holds_or_meets_srdi(t, RuleId::Xj26_1a, &r.prerequisite.clause, srdi),
         );
         leaves.add(
             RuleId::Xj26_1b,
@@ -539,25 +507,37 @@ impl<'a> Ctx<'a> {
         );
         leaves.add(
             RuleId::Xj26_7,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj26_7,
-                &r.quality_score.clause,
-                &[Col::QualityScore],
-                Self::dec_at_least(self.e.quality_score, r.quality_score.min_score),
-                || Detail {
-                    threshold: format!("≥ {}", r.quality_score.min_score),
-                    gap: gap_min_dec(
-                        Col::QualityScore,
-                        self.e.quality_score,
-                        r.quality_score.min_score,
-                        "",
-                    ),
-                    ..Detail::default()
-                },
-            ),
+            self.quality_leaf(t, tier, RuleId::Xj26_7, &r.quality_score),
         );
         (leaves.all, leaves.failed)
+    }
+}
+
+impl<'a> Ctx<'a> {
+    /// The little giant's prerequisite under either rule set: the SRDI title held, or SRDI met
+    /// by this evaluation.
+    fn holds_or_meets_srdi<T: Tracer>(
+        &self,
+        t: &mut T,
+        id: RuleId,
+        clause: &str,
+        srdi: Verdict,
+    ) -> Verdict {
+        self.cond(
+            t,
+            Some(Tier::Giant),
+            id,
+            clause,
+            &[Col::SrdiUntil],
+            Can::known(self.held(self.e.srdi_until)).or(can_of(srdi)),
+            || Detail {
+                threshold: "已获专精特新中小企业称号（有效期内），或本次评价达到专精特新".into(),
+                gap: gap(
+                    "需先达到专精特新中小企业".into(),
+                    "must first hold or meet SRDI".into(),
+                ),
+                ..Detail::default()
+            },
+        )
     }
 }

@@ -406,3 +406,28 @@ impl<'a> Ctx<'a> {
 
     // ---- size -------------------------------------------------------------------------------
 }
+
+impl<'a> Ctx<'a> {
+    /// A quality score of at least the rule's minimum (SRDI and little giant, 2026).
+    pub(super) fn quality_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        q: &crate::rules::MinScore,
+    ) -> Verdict {
+        self.cond(
+            t,
+            tier,
+            id,
+            &q.clause,
+            &[Col::QualityScore],
+            Self::dec_at_least(self.e.quality_score, q.min_score),
+            || Detail {
+                threshold: format!("≥ {}", q.min_score),
+                gap: gap_min_dec(Col::QualityScore, self.e.quality_score, q.min_score, ""),
+                ..Detail::default()
+            },
+        )
+    }
+}

@@ -681,24 +681,7 @@ impl<'a> Ctx<'a> {
         );
         leaves.add(
             RuleId::Zx26_6,
-            self.cond(
-                t,
-                tier,
-                RuleId::Zx26_6,
-                &r.quality_score.clause,
-                &[Col::QualityScore],
-                Self::dec_at_least(self.e.quality_score, r.quality_score.min_score),
-                || Detail {
-                    threshold: format!("≥ {}", r.quality_score.min_score),
-                    gap: gap_min_dec(
-                        Col::QualityScore,
-                        self.e.quality_score,
-                        r.quality_score.min_score,
-                        "",
-                    ),
-                    ..Detail::default()
-                },
-            ),
+            self.quality_leaf(t, tier, RuleId::Zx26_6, &r.quality_score),
         );
         (leaves.all, leaves.failed)
     }
