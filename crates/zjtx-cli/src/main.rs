@@ -173,8 +173,7 @@ impl RuleSource for DirSource {
 
 impl RuleArgs {
     fn as_of(&self) -> NaiveDate {
-        self.as_of
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.as_of.unwrap_or_else(zjtx_store::Clock::system_today)
     }
 
     fn load(&self) -> Result<Vec<RuleSet>> {
@@ -277,7 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             output,
         } => {
             let year = year
-                .unwrap_or_else(|| chrono::Datelike::year(&chrono::Local::now().date_naive()) - 1);
+                .unwrap_or_else(|| chrono::Datelike::year(&zjtx_store::Clock::system_today()) - 1);
             let it = zjtx_core::synth::Generator::new(seed, year).take(rows as usize);
             match zjtx_sheet::Format::of(&output) {
                 Some(zjtx_sheet::Format::Csv) => {

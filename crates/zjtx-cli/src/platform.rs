@@ -236,7 +236,7 @@ pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
 pub async fn digest(db: &DbArgs, base_url: &str) -> Result<()> {
     let store = db.open().await?;
     let mailer = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
-    let today = chrono::Local::now().date_naive();
+    let today = zjtx_store::Clock::system_today();
     let rules = load_all(&Embedded).context("failed to load the rule files")?;
     let (told, mailed) =
         zjtx_web::declare::digest(&store, &rules, mailer.as_ref(), today, base_url)
@@ -406,7 +406,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
         data: data.to_path_buf(),
     };
     let store = db.open().await?;
-    let today = chrono::Local::now().date_naive();
+    let today = zjtx_store::Clock::system_today();
     let rules = load_all(&Embedded).context("failed to load the rule files")?;
     let rs = zjtx_core::rule_set_for(&rules, today).context("no rule set applies today")?;
     let existing = store

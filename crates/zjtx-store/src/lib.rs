@@ -824,6 +824,8 @@ impl Bind<'_> {
 
 mod accounts;
 mod audit_log;
+mod clock;
+pub use clock::Clock;
 mod declare;
 mod listing;
 pub use declare::*;

@@ -85,7 +85,7 @@ impl Default for Filter {
             after: None,
             per_page: 50,
             // The local calendar, as the platform's clock keeps it; the web passes its own.
-            today: chrono::Local::now().date_naive(),
+            today: crate::Clock::system_today(),
             expiring_months: 0,
         }
     }

@@ -46,7 +46,7 @@ pub struct AppState {
     /// The largest evidence file accepted, in bytes.
     pub max_evidence: usize,
     /// The date the workflow goes by: today, unless set (tests move it across deadlines).
-    today: Arc<std::sync::Mutex<Option<chrono::NaiveDate>>>,
+    clock: zjtx_store::Clock,
     /// E-mail, when a relay is configured (off by default).
     pub mailer: Option<Arc<mail::Mailer>>,
 }
@@ -67,7 +67,7 @@ impl AppState {
             chains: Arc::default(),
             evidence_dir: std::env::var_os("ZJTX_EVIDENCE_DIR")
                 .map_or_else(|| "zjtx-evidence".into(), Into::into),
-            today: Arc::default(),
+            clock: zjtx_store::Clock::default(),
             mailer: None,
         })
     }
@@ -80,11 +80,7 @@ impl AppState {
 
     /// The workflow's date.
     pub fn today(&self) -> chrono::NaiveDate {
-        self.today
-            .lock()
-            .ok()
-            .and_then(|t| *t)
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
+        self.clock.today()
     }
 
     /// The re-review window of the rules in force today, in months: what "expiring" means in
@@ -97,9 +93,7 @@ impl AppState {
 
     /// Sets the workflow's date (`None`: the calendar's), for every clone of this state.
     pub fn set_today(&self, date: Option<chrono::NaiveDate>) {
-        if let Ok(mut t) = self.today.lock() {
-            *t = date;
-        }
+        self.clock.set(date);
     }
 
     /// The districts within a scope, in code order.
