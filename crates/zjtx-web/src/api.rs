@@ -26,30 +26,21 @@ impl<E: Into<AppError>> From<E> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, msg) = match &self.0 {
-            AppError::Login => (
-                StatusCode::UNAUTHORIZED,
-                "authentication required: Authorization: Bearer TOKEN".to_owned(),
-            ),
-            AppError::Csrf => (StatusCode::FORBIDDEN, self.0.to_string()),
-            AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
-                "not allowed for this account".to_owned(),
-            ),
-            AppError::NotFound => (StatusCode::NOT_FOUND, "not found".to_owned()),
-            AppError::BadRequest(m) => (StatusCode::BAD_REQUEST, m.clone()),
-            AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
-                (StatusCode::CONFLICT, m.clone())
-            }
+        // The status is the pages' (`AppError::status`); the body a fixed code and a message.
+        let msg = match &self.0 {
+            AppError::Login => "authentication required: Authorization: Bearer TOKEN".to_owned(),
+            AppError::Csrf => self.0.to_string(),
+            AppError::Forbidden => "not allowed for this account".to_owned(),
+            AppError::NotFound => "not found".to_owned(),
+            AppError::BadRequest(m) => m.clone(),
+            AppError::Store(zjtx_store::StoreError::Conflict(m)) => m.clone(),
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self.0, "api request failed");
-                (
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal error".to_owned(),
-                )
+                "internal error".to_owned()
             }
         };
-        (status, Json(json!({ "error": msg }))).into_response()
+        let body = json!({ "error": msg, "code": self.0.code() });
+        (self.0.status(), Json(body)).into_response()
     }
 }
 

@@ -24,6 +24,34 @@ pub enum AppError {
     Store(#[from] zjtx_store::StoreError),
 }
 
+impl AppError {
+    /// The status code, the same for pages and the API (a page sends the not-signed-in to the
+    /// login page instead of answering 401).
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::Login => StatusCode::UNAUTHORIZED,
+            AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Store(zjtx_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Internal(_) | AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// A fixed English identifier of the kind of error, for machine clients.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Login => "unauthenticated",
+            AppError::Csrf => "csrf",
+            AppError::Forbidden => "forbidden",
+            AppError::NotFound => "not_found",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Store(zjtx_store::StoreError::Conflict(_)) => "conflict",
+            AppError::Internal(_) | AppError::Store(_) => "internal",
+        }
+    }
+}
+
 #[derive(Template)]
 #[template(path = "error.html")]
 struct ErrorPage<'a> {
@@ -35,35 +63,28 @@ struct ErrorPage<'a> {
 
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let (status, title, message) = match &self {
+        let status = self.status();
+        let (title, message) = match &self {
             AppError::Login => return Redirect::to("/login").into_response(),
             AppError::Csrf => (
-                StatusCode::FORBIDDEN,
                 crate::i18n::t("表单已失效"),
                 crate::i18n::t("表单已过期或并非来自本站，请返回重新提交。").to_owned(),
             ),
             AppError::Forbidden => (
-                StatusCode::FORBIDDEN,
                 crate::i18n::t("无权访问"),
                 crate::i18n::t("您的账户无权访问此页面。").to_owned(),
             ),
             AppError::NotFound => (
-                StatusCode::NOT_FOUND,
                 crate::i18n::t("未找到"),
                 crate::i18n::t("页面或企业不存在，或不在您的管辖范围内。").to_owned(),
             ),
-            AppError::BadRequest(m) => (
-                StatusCode::BAD_REQUEST,
-                crate::i18n::t("请求有误"),
-                m.clone(),
-            ),
+            AppError::BadRequest(m) => (crate::i18n::t("请求有误"), m.clone()),
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
-                (StatusCode::CONFLICT, crate::i18n::t("冲突"), m.clone())
+                (crate::i18n::t("冲突"), m.clone())
             }
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
-                    StatusCode::INTERNAL_SERVER_ERROR,
                     crate::i18n::t("服务器错误"),
                     crate::i18n::t("服务器处理请求时出错，已记录。请稍后再试。").to_owned(),
                 )

@@ -410,6 +410,11 @@ async fn api_tokens_give_the_same_data_and_scope_as_the_pages() {
     let r = send(&w, json_req("GET", "/api/v1/enterprises", None, None)).await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
     assert!(json(&r)["error"].is_string());
+    assert_eq!(
+        json(&r)["code"],
+        "unauthenticated",
+        "a fixed code beside the message"
+    );
     let r = send(
         &w,
         json_req(
