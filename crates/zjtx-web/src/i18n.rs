@@ -505,6 +505,10 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("不同意须写明理由", "a disagreement needs a reason"),
     ("不在公示期内", "Not within the notice period"),
     (
+        "产品当前状态为“{}”，不能进行此操作",
+        "The product is now “{}”: this step is not possible",
+    ),
+    (
         "申请当前状态为“{}”，不能进行此操作",
         "The application is now “{}”: this step is not possible",
     ),

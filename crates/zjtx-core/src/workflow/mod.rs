@@ -10,4 +10,5 @@
 pub mod application;
 pub mod consent;
 pub mod declaration;
+pub mod product;
 pub mod title;

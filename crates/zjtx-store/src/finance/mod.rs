@@ -8,6 +8,7 @@
 use serde::Serialize;
 use sqlx::Row;
 pub use zjtx_core::workflow::application::Status as ApplicationStatus;
+pub use zjtx_core::workflow::product::Status as ProductStatus;
 
 use super::declare::{audit, messages, stmt};
 use super::{Bind, Message, Result, Store, StoreError, now, safe};
@@ -39,8 +40,7 @@ pub struct Product {
     pub channel: String,
     /// `zjtx_core::finance::Eligibility` as JSON.
     pub eligibility: String,
-    /// submitted, listed, rejected, withdrawn.
-    pub status: String,
+    pub status: ProductStatus,
     pub review_reason: Option<String>,
 }
 
@@ -220,7 +220,12 @@ macro_rules! product_row {
             repayment: r.try_get("repayment")?,
             channel: r.try_get("channel")?,
             eligibility: r.try_get("eligibility")?,
-            status: r.try_get("status")?,
+            status: {
+                let s: String = r.try_get("status")?;
+                ProductStatus::parse(&s).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("unknown product status {s:?}").into())
+                })?
+            },
             review_reason: r.try_get("review_reason")?,
         }
     }};

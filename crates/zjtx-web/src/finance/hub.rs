@@ -40,7 +40,7 @@ pub(super) fn product_view(p: Product) -> ProductView {
             )
         },
         collateral: labels(&p.collateral),
-        status: kind_label(&p.status),
+        status: kind_label(p.status.as_str()),
         p,
     }
 }
@@ -255,7 +255,7 @@ pub async fn hub(
             let listed: Vec<&ProductView> = page
                 .products
                 .iter()
-                .filter(|v| v.p.status == "listed")
+                .filter(|v| v.p.status == zjtx_store::ProductStatus::Listed)
                 .collect();
             for n in st.store.needs(None).await? {
                 let Some(row) = st.store.enterprise(&n.uscc).await? else {

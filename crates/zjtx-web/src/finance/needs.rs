@@ -1,6 +1,7 @@
 //! Needs, consent, applications (the enterprise).
 
 use super::*;
+use zjtx_store::ProductStatus;
 
 pub async fn post_need(
     State(st): State<AppState>,
@@ -63,7 +64,7 @@ pub async fn respond_need(
                         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("产品")])))?,
                 )
                 .await?
-                .filter(|p| p.institution_id == inst && p.status == "listed")
+                .filter(|p| p.institution_id == inst && p.status == ProductStatus::Listed)
                 .ok_or_else(|| conflict(i18n::t("只能推荐本机构已上架的产品")))?;
             Some(p.id)
         }
@@ -195,7 +196,7 @@ pub async fn apply(
         .store
         .product(id)
         .await?
-        .filter(|p| p.status == "listed")
+        .filter(|p| p.status == ProductStatus::Listed)
         .ok_or(AppError::NotFound)?;
     let row = st
         .store

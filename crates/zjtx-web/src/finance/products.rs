@@ -1,6 +1,20 @@
 //! Products.
 
 use super::*;
+use zjtx_core::workflow::product as product_flow;
+use zjtx_store::ProductStatus;
+
+/// A refusal of the product workflow as the user reads it.
+fn product_refused(r: product_flow::Refusal) -> AppError {
+    match r {
+        product_flow::Refusal::NotYourSeat => AppError::Forbidden,
+        product_flow::Refusal::WrongState(s) => conflict(i18n::f(
+            "产品当前状态为“{}”，不能进行此操作",
+            &[&kind_label(s.as_str())],
+        )),
+        product_flow::Refusal::ReasonRequired => bad(i18n::t("退回或不予推荐须写明理由").into()),
+    }
+}
 
 /// An institution submits a product; the bureau reviews it before it is listed.
 pub async fn create_product(
@@ -92,15 +106,17 @@ pub async fn review_product(
     Form(f): Form<ReviewForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let list = match f.decision.as_str() {
-        "list" => true,
-        "reject" => false,
+    let input = match f.decision.as_str() {
+        "list" => product_flow::Step::List,
+        "reject" => product_flow::Step::Reject {
+            reason: f.reason.trim(),
+        },
         _ => return Err(bad(i18n::t("请选择审核结论").into())),
     };
-    if !list && f.reason.trim().is_empty() {
-        return Err(bad(i18n::t("退回或不予推荐须写明理由").into()));
-    }
     let p = st.store.product(id).await?.ok_or(AppError::NotFound)?;
+    let to = product_flow::step(p.status, product_flow::Seat::Reviewer, &input)
+        .map_err(product_refused)?;
+    let list = to == ProductStatus::Listed;
     let staff: Vec<i64> = st
         .store
         .users()
@@ -110,13 +126,7 @@ pub async fn review_product(
         .map(|u| u.id)
         .collect();
     let link = format!("/finance/products/{id}");
-    let text = i18n::f(
-        "产品“{}”：{}",
-        &[
-            &p.name,
-            &kind_label(if list { "listed" } else { "rejected" }),
-        ],
-    );
+    let text = i18n::f("产品“{}”：{}", &[&p.name, &kind_label(to.as_str())]);
     let msgs: Vec<Message> = staff
         .into_iter()
         .map(|u| Message {
@@ -140,6 +150,13 @@ pub async fn withdraw_product(
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
     let inst = institution_of(&user)?;
+    let p = st.store.product(id).await?.ok_or(AppError::NotFound)?;
+    let seat = if p.institution_id == inst {
+        product_flow::Seat::Owner
+    } else {
+        product_flow::Seat::Other
+    };
+    product_flow::step(p.status, seat, &product_flow::Step::Withdraw).map_err(product_refused)?;
     st.store
         .withdraw_product(id, inst, Some(user.user.id))
         .await?;
@@ -169,7 +186,7 @@ pub async fn product_page(
     let p = st.store.product(id).await?.ok_or(AppError::NotFound)?;
     let owner =
         user.user.institution_id == Some(p.institution_id) && user.user.role == Role::Institution;
-    let listed = p.status == "listed";
+    let listed = p.status == ProductStatus::Listed;
     let (el_spec, t) = (eligibility(&p), terms(&p));
     let mut el = Vec::new();
     if !el_spec.tiers.is_empty() {
