@@ -711,7 +711,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
             .await
             .unwrap_or_default()
             .iter()
-            .all(|e| !e.kind.starts_with("update")),
+            .all(|e| !e.kind.as_str().starts_with("update")),
         "nothing recorded, least of all a late update"
     );
     // A later import of the firm's figures does not take the granted title away.

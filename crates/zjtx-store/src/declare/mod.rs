@@ -11,6 +11,7 @@ use sqlx::Row;
 use super::{Bind, Result, Store, StoreError, now, safe};
 
 pub use zjtx_core::workflow::declaration::Status;
+pub use zjtx_core::workflow::title::Event as TitleEventKind;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Batch {
@@ -183,7 +184,7 @@ pub struct NewDecision<'a> {
 pub struct TitleEvent {
     pub uscc: String,
     pub tier: String,
-    pub kind: String,
+    pub kind: TitleEventKind,
     pub year: Option<i64>,
     pub detail: String,
     pub at: i64,

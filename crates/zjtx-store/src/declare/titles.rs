@@ -196,7 +196,12 @@ impl Store {
                 .map(|r| Ok(TitleEvent {
                     uscc: r.try_get("uscc")?,
                     tier: r.try_get("tier")?,
-                    kind: r.try_get("kind")?,
+                    kind: {
+                        let k: String = r.try_get("kind")?;
+                        TitleEventKind::parse(&k).ok_or_else(|| {
+                            sqlx::Error::Decode(format!("unknown title event {k:?}").into())
+                        })?
+                    },
                     year: r.try_get("year")?,
                     detail: r.try_get("detail")?,
                     at: r.try_get("at")?,

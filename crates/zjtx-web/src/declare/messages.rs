@@ -121,9 +121,9 @@ pub async fn reminders_for(
             .await?
             .iter()
             .any(|(t, u)| *t == dec.tier && date(u).is_some_and(|u| u >= today));
-        let done = events
-            .iter()
-            .any(|e| e.tier == dec.tier && e.kind == "update" && e.year == Some(i64::from(year)));
+        let done = events.iter().any(|e| {
+            e.tier == dec.tier && e.kind == Event::Update && e.year == Some(i64::from(year))
+        });
         if let Some(due) = update_deadline(rules, &dec.rules, year)
             && holds
             && owes_update(dec.valid_from.as_deref(), year)

@@ -95,16 +95,15 @@ pub(super) async fn granted_titles(st: &AppState, uscc: &str) -> Result<Vec<Titl
         .collect())
 }
 
-pub(super) fn event_label(k: &str) -> &'static str {
+pub(super) fn event_label(k: Event) -> &'static str {
     match k {
-        "granted" => i18n::t("认定"),
-        "update" => i18n::t("年度信息更新"),
-        "update_late" => i18n::t("逾期更新（失去复核资格）"),
-        "change" => i18n::t("重大变化报告"),
-        "rereview_pass" => i18n::t("复核通过"),
-        "rereview_fail" => i18n::t("复核未通过"),
-        "revoked" => i18n::t("撤销"),
-        _ => i18n::t("其他"),
+        Event::Granted => i18n::t("认定"),
+        Event::Update => i18n::t("年度信息更新"),
+        Event::UpdateLate => i18n::t("逾期更新（失去复核资格）"),
+        Event::Change => i18n::t("重大变化报告"),
+        Event::RereviewPass => i18n::t("复核通过"),
+        Event::RereviewFail => i18n::t("复核未通过"),
+        Event::Revoked => i18n::t("撤销"),
     }
 }
 
@@ -153,7 +152,7 @@ pub async fn titles(
             (
                 crate::common::local_day(e.at),
                 glossary::tier_by_key(&e.tier, lang()),
-                event_label(&e.kind),
+                event_label(e.kind),
                 e.year.map(|y| y.to_string()).unwrap_or_default(),
                 e.detail,
             )
@@ -276,9 +275,12 @@ pub async fn rereview(
     let today = st.today();
     let rs = rule_set(&st, &t.rules)?;
     let year = i64::from(title_flow::update_year(today));
-    let updated = st.store.title_events(&row.uscc).await?.iter().any(|e| {
-        e.tier == tier && Event::parse(&e.kind) == Some(Event::Update) && e.year == Some(year)
-    });
+    let updated = st
+        .store
+        .title_events(&row.uscc)
+        .await?
+        .iter()
+        .any(|e| e.tier == tier && e.kind == Event::Update && e.year == Some(year));
     let mut input = title_flow::Rereview {
         valid_from: t.valid_from,
         valid_until: date(&t.valid_until).ok_or_else(|| AppError::Internal("title date".into()))?,
