@@ -165,6 +165,8 @@ mod tests {
                 "{want:?}"
             );
         }
+        let longest = "用".repeat(PURPOSE_MAX);
+        assert!(grant(Seat::Holder, &ask(&fin, &longest, 30), 366, d(5, 1)).is_ok());
         let long = "用".repeat(PURPOSE_MAX + 1);
         assert_eq!(
             grant(Seat::Holder, &ask(&fin, &long, 30), 366, d(5, 1)),
@@ -183,5 +185,8 @@ mod tests {
         assert_eq!(shown(&ks, "ip"), Some(Shown::Predicates(1)));
         assert_eq!(shown(&ks, "titles"), None);
         assert_eq!(shown::<K>(&[], "ip"), None);
+        let (f, p) = (Shown::Figures(7), Shown::Predicates(9));
+        assert_eq!((f.consent(), f.predicates_only()), (7, false));
+        assert_eq!((p.consent(), p.predicates_only()), (9, true));
     }
 }

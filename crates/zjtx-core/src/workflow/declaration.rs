@@ -448,6 +448,39 @@ mod tests {
         assert_eq!(Status::parse("Draft"), None);
         let editable: Vec<Status> = Status::ALL.into_iter().filter(|s| s.editable()).collect();
         assert_eq!(editable, [Status::Draft, Status::Returned]);
+        let quota: Vec<Status> = Status::ALL
+            .into_iter()
+            .filter(|s| s.holds_quota())
+            .collect();
+        assert_eq!(
+            quota,
+            [Status::Approved, Status::Notice, Status::Recognised]
+        );
+        let city: Vec<Status> = Status::ALL.into_iter().filter(|s| s.city_sees()).collect();
+        assert_eq!(
+            city,
+            [
+                Status::Recommended,
+                Status::Approved,
+                Status::Notice,
+                Status::Recognised,
+                Status::Refused
+            ]
+        );
+        for d in [
+            Decision::Recommend,
+            Decision::Approve,
+            Decision::Return,
+            Decision::Reject,
+        ] {
+            assert_eq!(Decision::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(Decision::parse("approve"), Some(Decision::Approve));
+        assert_eq!(Decision::parse("yes"), None);
+        assert_eq!(
+            (Level::District.as_str(), Level::City.as_str()),
+            ("district", "city")
+        );
     }
 
     #[test]
