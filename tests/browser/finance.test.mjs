@@ -43,6 +43,11 @@ test('from a financing need to a disbursed loan', async () => {
   await bank.goto(`${base}/finance/screen`);
   await bank.click('#results a');
   assert.match(await bank.textContent('main'), /财务数据/);
+  // The consented profile is worded for the reader, not shown by its API keys.
+  const seen = await bank.textContent('main');
+  for (const label of [/行业代码/, /企业规模/]) assert.match(seen, label);
+  assert.doesNotMatch(seen, /industry_code|main_products|main_revenue/);
+  await bank.screenshot({ path: join(out, 'disclosure.png'), fullPage: true });
   await bank.goto(`${base}/finance`);
   for (const [to, amount] of [['accepted', ''], ['granted', '300'], ['disbursed', '']]) {
     await bank.selectOption('#applications select[name=to]', to);

@@ -504,6 +504,7 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("不同意", "Disagree"),
     ("不同意须写明理由", "a disagreement needs a reason"),
     ("不在公示期内", "Not within the notice period"),
+    ("负债总额", "Total liabilities"),
     (
         "产品当前状态为“{}”，不能进行此操作",
         "The product is now “{}”: this step is not possible",

@@ -242,6 +242,12 @@ pub(super) fn disclosure_label(key: &str, rules: &fin::Disclosure) -> String {
         "size" => i18n::t("企业规模").to_owned(),
         "main_products" => i18n::t("主要产品").to_owned(),
         "employees" => i18n::t("从业人员数").to_owned(),
+        "revenue" => i18n::t("营业收入").to_owned(),
+        "main_revenue" => i18n::t("主营业务收入").to_owned(),
+        "rd_expense" => i18n::t("研发费用").to_owned(),
+        "total_assets" => i18n::t("资产总额").to_owned(),
+        "total_liabilities" => i18n::t("负债总额").to_owned(),
+        "net_profit" => i18n::t("净利润").to_owned(),
         "innovative" | "tech_sme" | "srdi" | "giant" => {
             glossary::tier_short(key, lang()).to_owned()
         }
@@ -268,10 +274,26 @@ pub(super) fn flatten(v: &Value, rules: &fin::Disclosure) -> Vec<(String, String
             .iter()
             .enumerate()
             .map(
-                |(i, x)| match (x["tier"].as_str(), x["valid_until"].as_str()) {
-                    (Some(t), Some(u)) => {
+                |(i, x)| match (x["tier"].as_str(), x["valid_until"].as_str(), x.as_object()) {
+                    (Some(t), Some(u), _) => {
                         (glossary::tier_by_key(t, lang()).to_owned(), u.to_owned())
                     }
+                    // A year's figures: its amounts in 万元, each named.
+                    (_, _, Some(m)) if m.contains_key("year") => (
+                        format!(
+                            "{}（{}）",
+                            i18n::f("{} 年度数据", &[&x["year"]]),
+                            i18n::t("万元")
+                        ),
+                        m.iter()
+                            .filter(|(k, _)| k.as_str() != "year")
+                            .map(|(k, v)| {
+                                let v = v.as_str().filter(|s| !s.is_empty()).unwrap_or("—");
+                                format!("{} {v}", disclosure_label(k, rules))
+                            })
+                            .collect::<Vec<_>>()
+                            .join(" · "),
+                    ),
                     _ => (format!("{}", i + 1), x.to_string()),
                 },
             )
