@@ -993,9 +993,9 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             "{b}"
         );
         let score = |n| zjtx_store::NewReview {
-            level: "expert",
+            level: zjtx_store::ReviewLevel::Expert,
             reviewer_id: ex_user,
-            decision: "score",
+            decision: zjtx_store::ReviewDecision::Score,
             reason: "ok",
             opinions: "{}",
             score: Some(n),

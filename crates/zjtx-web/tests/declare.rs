@@ -1263,7 +1263,7 @@ async fn a_later_recommendation_gets_its_experts_in_a_second_round() {
         .await
         .unwrap_or_default()
         .into_iter()
-        .find(|r| r.level == "city")
+        .find(|r| r.level == zjtx_store::ReviewLevel::City)
         .and_then(|r| r.overrides)
         .unwrap_or_default();
     assert!(city_review.contains("专家因病未能评分"), "{city_review}");

@@ -116,6 +116,8 @@ pub enum Decision {
     /// Back to the enterprise to mend.
     Return,
     Reject,
+    /// An expert's score (not a decision on the state).
+    Score,
 }
 
 impl Decision {
@@ -125,6 +127,7 @@ impl Decision {
             Decision::Approve => "approve",
             Decision::Return => "return",
             Decision::Reject => "reject",
+            Decision::Score => "score",
         }
     }
 
@@ -134,6 +137,7 @@ impl Decision {
             Decision::Approve,
             Decision::Return,
             Decision::Reject,
+            Decision::Score,
         ]
         .into_iter()
         .find(|d| d.as_str() == s)
@@ -151,6 +155,8 @@ impl Decision {
 pub enum Level {
     District,
     City,
+    /// A drawn expert's score.
+    Expert,
 }
 
 impl Level {
@@ -158,7 +164,14 @@ impl Level {
         match self {
             Level::District => "district",
             Level::City => "city",
+            Level::Expert => "expert",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        [Level::District, Level::City, Level::Expert]
+            .into_iter()
+            .find(|l| l.as_str() == s)
     }
 }
 
@@ -472,15 +485,37 @@ mod tests {
             Decision::Approve,
             Decision::Return,
             Decision::Reject,
+            Decision::Score,
         ] {
             assert_eq!(Decision::parse(d.as_str()), Some(d));
         }
         assert_eq!(Decision::parse("approve"), Some(Decision::Approve));
         assert_eq!(Decision::parse("yes"), None);
         assert_eq!(
-            (Level::District.as_str(), Level::City.as_str()),
-            ("district", "city")
+            (
+                Level::District.as_str(),
+                Level::City.as_str(),
+                Level::Expert.as_str()
+            ),
+            ("district", "city", "expert")
         );
+        for l in [Level::District, Level::City, Level::Expert] {
+            assert_eq!(Level::parse(l.as_str()), Some(l));
+        }
+        // A score is recorded by an expert, never taken as a reviewer's decision.
+        let score = Review {
+            decision: Some(Decision::Score),
+            ..input(None)
+        };
+        for (state, seat) in [
+            (Status::Submitted, Seat::District),
+            (Status::Recommended, Seat::City),
+        ] {
+            assert_eq!(
+                review(state, seat, &score, &batch(), d(5, 1)),
+                Err(Refusal::NoDecision)
+            );
+        }
     }
 
     #[test]

@@ -176,9 +176,9 @@ impl Store {
                  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 vec![
                     Bind::I(id),
-                    Bind::S(r.level),
+                    Bind::S(r.level.as_str()),
                     Bind::I(r.reviewer_id),
-                    Bind::S(r.decision),
+                    Bind::S(r.decision.as_str()),
                     Bind::S(r.reason),
                     Bind::S(r.opinions),
                     Bind::OI(r.score),
@@ -214,9 +214,9 @@ impl Store {
                      (SELECT 1 FROM reviews WHERE declaration_id = ? AND level = 'expert' AND reviewer_id = ?)",
                     vec![
                         Bind::I(id),
-                        Bind::S(review.level),
+                        Bind::S(review.level.as_str()),
                         Bind::I(review.reviewer_id),
-                        Bind::S(review.decision),
+                        Bind::S(review.decision.as_str()),
                         Bind::S(review.reason),
                         Bind::S(review.opinions),
                         Bind::OI(review.score),
@@ -242,10 +242,20 @@ impl Store {
                 .map(|r| Ok(Review {
                     id: r.try_get("id")?,
                     declaration_id: r.try_get("declaration_id")?,
-                    level: r.try_get("level")?,
+                    level: {
+                        let l: String = r.try_get("level")?;
+                        ReviewLevel::parse(&l).ok_or_else(|| {
+                            sqlx::Error::Decode(format!("unknown review level {l:?}").into())
+                        })?
+                    },
                     reviewer_id: r.try_get("reviewer_id")?,
                     reviewer: r.try_get("username")?,
-                    decision: r.try_get("decision")?,
+                    decision: {
+                        let d: String = r.try_get("decision")?;
+                        ReviewDecision::parse(&d).ok_or_else(|| {
+                            sqlx::Error::Decode(format!("unknown review decision {d:?}").into())
+                        })?
+                    },
                     reason: r.try_get("reason")?,
                     opinions: r.try_get("opinions")?,
                     score: r.try_get("score")?,

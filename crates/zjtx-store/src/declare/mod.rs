@@ -10,7 +10,9 @@ use sqlx::Row;
 
 use super::{Bind, Result, Store, StoreError, now, safe};
 
-pub use zjtx_core::workflow::declaration::Status;
+pub use zjtx_core::workflow::declaration::{
+    Decision as ReviewDecision, Level as ReviewLevel, Status,
+};
 pub use zjtx_core::workflow::title::Event as TitleEventKind;
 
 #[derive(Clone, Debug, Serialize)]
@@ -79,10 +81,10 @@ pub struct Evidence {
 pub struct Review {
     pub id: i64,
     pub declaration_id: i64,
-    pub level: String,
+    pub level: ReviewLevel,
     pub reviewer_id: i64,
     pub reviewer: String,
-    pub decision: String,
+    pub decision: ReviewDecision,
     pub reason: String,
     /// JSON `{rule id: {"agree": bool, "reason": text}}`.
     pub opinions: String,
@@ -93,9 +95,9 @@ pub struct Review {
 }
 
 pub struct NewReview<'a> {
-    pub level: &'a str,
+    pub level: ReviewLevel,
     pub reviewer_id: i64,
-    pub decision: &'a str,
+    pub decision: ReviewDecision,
     pub reason: &'a str,
     pub opinions: &'a str,
     pub score: Option<i64>,

@@ -77,7 +77,7 @@ pub(super) fn anonymise_experts(
     let mut out = Vec::new();
     let (mut n, mut scores) = (0, Vec::new());
     for (row, r) in rows.into_iter().zip(raw) {
-        if r.level != "expert" {
+        if r.level != ReviewLevel::Expert {
             out.push(row);
             continue;
         }
@@ -220,9 +220,9 @@ pub async fn declaration(
                 .collect();
             disagreements.sort();
             ReviewRow {
-                level: level_label(&r.level),
+                level: level_label(r.level.as_str()),
                 reviewer: r.reviewer,
-                decision: decision_label(&r.decision),
+                decision: decision_label(r.decision.as_str()),
                 reason: r.reason,
                 score: r.score.map(|s| s.to_string()).unwrap_or_default(),
                 disagreements,
@@ -256,7 +256,7 @@ pub async fn declaration(
             .reviews(id)
             .await?
             .iter()
-            .any(|r| r.level == "expert" && r.reviewer_id == user.user.id),
+            .any(|r| r.level == ReviewLevel::Expert && r.reviewer_id == user.user.id),
         _ => false,
     };
     let decision = st

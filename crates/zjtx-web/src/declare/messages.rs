@@ -63,7 +63,7 @@ pub async fn queue_for(
                         .reviews(d.id)
                         .await?
                         .iter()
-                        .any(|r| r.level == "expert" && r.reviewer_id == user.id);
+                        .any(|r| r.level == ReviewLevel::Expert && r.reviewer_id == user.id);
                     if d.status != Status::Recommended || scored {
                         continue;
                     }

@@ -18,7 +18,10 @@ use zjtx_core::glossary::{self, Lang};
 use zjtx_core::workflow::declaration::{self as flow, Decision, Refusal, Status};
 use zjtx_core::workflow::title::{self as title_flow, Event};
 use zjtx_core::{Tier, Verdict};
-use zjtx_store::{Batch, Declaration, Message, NewBatch, NewDecision, NewReview, Role, StoreError};
+use zjtx_store::{
+    Batch, Declaration, Message, NewBatch, NewDecision, NewReview, ReviewDecision, ReviewLevel,
+    Role, StoreError,
+};
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};

@@ -33,7 +33,7 @@ pub async fn recognise(
         let overrides: serde_json::Value = all_reviews
             .iter()
             .rev()
-            .find(|r| r.level == "city" && r.decision == "approve")
+            .find(|r| r.level == ReviewLevel::City && r.decision == ReviewDecision::Approve)
             .and_then(|r| r.overrides.as_deref())
             .and_then(|o| serde_json::from_str(o).ok())
             .unwrap_or_default();

@@ -104,7 +104,7 @@ pub(super) async fn unscored(st: &AppState, id: i64) -> Result<Option<usize>, Ap
         .reviews(id)
         .await?
         .into_iter()
-        .filter(|r| r.level == "expert")
+        .filter(|r| r.level == ReviewLevel::Expert)
         .filter_map(|r| {
             pool.iter()
                 .find(|x| x.user_id == r.reviewer_id)
@@ -240,9 +240,9 @@ pub async fn review(
             &format!("declaration.{level}.{decision}"),
             reason,
             Some(NewReview {
-                level,
+                level: done.level,
                 reviewer_id: user.user.id,
-                decision,
+                decision: done.decision,
                 reason,
                 opinions: &opinions,
                 score: None,
@@ -293,9 +293,9 @@ pub async fn score(
         .record_score(
             id,
             NewReview {
-                level: "expert",
+                level: ReviewLevel::Expert,
                 reviewer_id: user.user.id,
-                decision: "score",
+                decision: ReviewDecision::Score,
                 reason: comment,
                 opinions: "{}",
                 score: Some(score),
