@@ -2,14 +2,62 @@
 
 use super::*;
 
+/// The bureau registers an institution and names its staff accounts.
+#[derive(Deserialize)]
+pub struct InstitutionForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub staff: String,
+}
+
+/// A bank–enterprise event.
+#[derive(Deserialize)]
+pub struct EventForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub held_on: String,
+    #[serde(default)]
+    pub region: String,
+}
+
+/// A firm at an event and what came of it.
+#[derive(Deserialize)]
+pub struct ParticipantForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub who: String,
+    #[serde(default)]
+    pub outcome: String,
+    #[serde(default)]
+    pub amount: String,
+}
+
+/// A firm's stage in the listing pipeline.
+#[derive(Deserialize)]
+pub struct StageForm {
+    pub csrf: String,
+    #[serde(default)]
+    pub uscc: String,
+    #[serde(default)]
+    pub stage: String,
+    #[serde(default)]
+    pub note: String,
+}
+
 pub async fn create_institution(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<InstitutionForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
-    let name = field(&form, "name").trim();
-    let kind = field(&form, "kind");
+    user.check_csrf(&form.csrf)?;
+    let name = form.name.trim();
+    let kind = form.kind.as_str();
     if name.is_empty() || name.chars().count() > 100 || !fin::INSTITUTION_KINDS.contains(&kind) {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])));
     }
@@ -17,7 +65,9 @@ pub async fn create_institution(
         .store
         .create_institution(name, kind, Some(user.user.id))
         .await?;
-    for staff in field(&form, "staff")
+    for staff in form
+        .staff
+        .as_str()
         .split([',', ' '])
         .filter(|s| !s.is_empty())
     {
@@ -39,12 +89,12 @@ pub(super) fn may_run_events(user: &CurrentUser) -> Result<(), AppError> {
 pub async fn create_event(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<EventForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     may_run_events(&user)?;
-    let title = field(&form, "title").trim();
-    let date = chrono::NaiveDate::parse_from_str(field(&form, "held_on").trim(), "%Y-%m-%d")
+    let title = form.title.trim();
+    let date = chrono::NaiveDate::parse_from_str(form.held_on.trim(), "%Y-%m-%d")
         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])))?;
     if title.is_empty() || title.chars().count() > 200 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
@@ -52,7 +102,7 @@ pub async fn create_event(
     // A district office holds events in its own district.
     let region = match user.user.role {
         Role::District => user.user.region_code.clone(),
-        _ => Some(field(&form, "region").to_owned()).filter(|r| !r.is_empty()),
+        _ => Some(form.region.as_str().to_owned()).filter(|r| !r.is_empty()),
     };
     st.store
         .create_fin_event(
@@ -69,9 +119,9 @@ pub async fn add_participant(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<ParticipantForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     may_run_events(&user)?;
     let regions = user.scope(&st.store).await?.regions;
     let ev = st
@@ -81,7 +131,7 @@ pub async fn add_participant(
         .into_iter()
         .find(|e| e.id == id)
         .ok_or(AppError::NotFound)?;
-    let who = field(&form, "who").trim();
+    let who = form.who.trim();
     let (uscc, inst) = match zjtx_core::ids::Uscc::parse(who) {
         Ok(u) => (Some(u.to_string()), None),
         Err(_) => (
@@ -94,11 +144,11 @@ pub async fn add_participant(
             ),
         ),
     };
-    let outcome = field(&form, "outcome").trim();
+    let outcome = form.outcome.trim();
     if who.chars().count() > 200 || outcome.chars().count() > 1000 {
         return Err(bad(i18n::t("内容过长").to_owned()));
     }
-    let amt = match field(&form, "amount").trim() {
+    let amt = match form.amount.trim() {
         "" => None,
         v => Some(amount(v, i18n::t("金额"))?),
     };
@@ -118,11 +168,11 @@ pub async fn add_participant(
 pub async fn set_stage(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Form(form): Form<StageForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     may_run_events(&user)?;
-    let uscc = zjtx_core::ids::Uscc::parse(field(&form, "uscc").trim())
+    let uscc = zjtx_core::ids::Uscc::parse(form.uscc.trim())
         .map_err(|e| bad(format!("{}：{e}", i18n::t("统一社会信用代码"))))?
         .to_string();
     let row = st
@@ -133,17 +183,12 @@ pub async fn set_stage(
     if !auth::can_see(&user.scope(&st.store).await?, &row) {
         return Err(AppError::NotFound);
     }
-    let stage = field(&form, "stage");
+    let stage = form.stage.as_str();
     if !fin::LISTING_STAGES.contains(&stage) {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("阶段")])));
     }
     st.store
-        .set_listing_stage(
-            &uscc,
-            stage,
-            field(&form, "note").trim(),
-            Some(user.user.id),
-        )
+        .set_listing_stage(&uscc, stage, form.note.trim(), Some(user.user.id))
         .await?;
     Ok(Redirect::to("/finance#listing"))
 }
