@@ -611,6 +611,19 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     assert_eq!(status_of(&w, decl).await, "recognised");
+    // An objection can no longer change a recognised declaration: refused, naming its state.
+    let r = send(
+        &w,
+        post(
+            &format!("/objections/{objection_id}/resolve"),
+            Some(&city),
+            &format!("csrf={city_csrf}&upheld=yes&resolution=迟到的异议"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("已认定"), "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "recognised");
 
     // 10. Recognised: the title with its validity, the public list, the certificate, and a
     // decision record that re-runs to the same result.

@@ -34,10 +34,20 @@ impl Store {
     }
 
     pub async fn objections(&self, declaration: i64) -> Result<Vec<Objection>> {
-        let sql =
-            self.sql("SELECT * FROM objections WHERE declaration_id = ? ORDER BY filed_at, id");
+        self.objections_where("declaration_id = ?", declaration)
+            .await
+    }
+
+    /// One objection by its id.
+    pub async fn objection(&self, id: i64) -> Result<Option<Objection>> {
+        Ok(self.objections_where("id = ?", id).await?.pop())
+    }
+
+    async fn objections_where(&self, cond: &str, key: i64) -> Result<Vec<Objection>> {
+        let text = format!("SELECT * FROM objections WHERE {cond} ORDER BY filed_at, id");
+        let sql = self.sql(&text);
         Ok(on_pool!(self, p => {
-            sqlx::query(safe(&sql)).bind(declaration).fetch_all(p).await?.iter()
+            sqlx::query(safe(&sql)).bind(key).fetch_all(p).await?.iter()
                 .map(|r| Ok(Objection {
                     id: r.try_get("id")?,
                     declaration_id: r.try_get("declaration_id")?,

@@ -162,6 +162,11 @@ pub async fn resolve_objection(
         "no" => false,
         _ => return Err(AppError::BadRequest(i18n::t("请选择异议是否成立").into())),
     };
+    // The workflow decides on the declaration's state (on notice); the store on the objection's
+    // (still open), in the same statement that records the resolution.
+    let o = st.store.objection(id).await?.ok_or(AppError::NotFound)?;
+    let d = declaration_or_404(&st, o.declaration_id).await?;
+    flow::resolve_objection(d.status, flow::Seat::City, upheld).map_err(refused)?;
     st.store
         .resolve_objection(id, upheld, resolution, Some(user.user.id))
         .await?;
