@@ -232,15 +232,6 @@ pub async fn evaluation(
     Ok(Json(zjtx_core::explain(&e, rs, as_of)))
 }
 
-/// The paths this API serves, as listed in its OpenAPI document (a test checks the router agrees).
-pub const PATHS: &[&str] = &[
-    "/api/v1/auth/token",
-    "/api/v1/enterprises",
-    "/api/v1/enterprises/{uscc}",
-    "/api/v1/enterprises/{uscc}/evaluation",
-    "/api/v1/openapi.json",
-];
-
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
     let list_params: Vec<Value> = [
@@ -257,7 +248,17 @@ pub async fn openapi() -> Json<Value> {
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
-                "Error": { "type": "object", "properties": { "error": { "type": "string" } }, "required": ["error"] },
+                "Error": { "type": "object", "properties": {
+                    "error": { "type": "string", "description": "what went wrong, in words" },
+                    "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "bad_request", "conflict", "internal"] } },
+                    "required": ["error", "code"] },
+                "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
+                "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
+                    "uscc": { "type": "string" }, "name": { "type": "string" }, "district": { "type": "string" },
+                    "public_titles": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string", "description": "tier key" }, { "type": "string", "format": "date" }] } },
+                    "categories": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "boolean", "description": "predicates only" }] } },
+                    "profile": { "type": ["object", "null"] }, "financials": { "type": ["object", "array", "null"], "description": "figures: one object a year; predicates: `revenue_band_wan` (a Band) and the answers" },
+                    "ip": { "type": ["object", "null"] }, "titles": { "type": ["array", "null"] }, "evaluations": { "type": ["object", "null"] } } },
                 "Enterprise": { "type": "object", "properties": {
                     "uscc": { "type": "string" }, "name": { "type": "string" }, "region_code": { "type": ["string", "null"] },
                     "region_name": { "type": ["string", "null"] }, "industry_code": { "type": "string" }, "ecosystem": { "type": ["string", "null"] },
@@ -289,6 +290,10 @@ pub async fn openapi() -> Json<Value> {
                     { "name": "rules", "in": "query", "required": false, "schema": { "type": "string", "enum": ["miit-2022", "miit-2026"] } },
                     { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "the evaluation" }, "400": err, "401": err, "403": err, "404": err } } },
+            "/api/v1/finance/enterprises/{uscc}": { "get": {
+                "summary": "An enterprise as the calling institution may read it under the firm's consents in force (logged in the firm's access log)",
+                "parameters": [uscc],
+                "responses": { "200": { "description": "the disclosure", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Disclosure" } } } }, "401": err, "403": err, "404": err } } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         }
     }))
