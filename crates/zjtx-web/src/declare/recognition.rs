@@ -4,7 +4,7 @@ use super::*;
 
 /// Recognises every declaration of a batch whose notice has ended without an open objection:
 /// each gets its decision record (inputs, rule set, trace, reviews, outcome) and its title, valid
-/// for three years.
+/// for the batch's rule set's `[titles] validity_months`.
 pub async fn recognise(
     State(st): State<AppState>,
     user: CurrentUser,

@@ -257,9 +257,10 @@ pub async fn report_change(
     Ok(Redirect::to(&format!("/titles/{}", row.uscc)))
 }
 
-/// Re-review of a title in its last six months: eligible only with an on-time yearly update of
-/// last year; the latest figures are evaluated under the rule set the title was granted under
-/// (a 2022 title keeps the 2022 rules); passing extends the validity by three years.
+/// Re-review of a title within its rule set's re-review window: eligible only with an on-time
+/// yearly update of last year where one was owed; the latest figures are evaluated under the rule
+/// set the title was granted under (a 2022 title keeps the 2022 rules); passing extends the
+/// validity by that rule set's validity (`[titles]`).
 pub async fn rereview(
     State(st): State<AppState>,
     user: CurrentUser,
@@ -317,8 +318,8 @@ pub async fn rereview(
     Ok(Redirect::to(&format!("/titles/{}", row.uscc)))
 }
 
-/// Revocation: every title of the enterprise is cancelled at once and it may not declare for
-/// three years.
+/// Revocation: every title of the enterprise is cancelled at once and it may not declare for the
+/// ban of the rules in force today (`[titles] ban_months`).
 pub async fn revoke(
     State(st): State<AppState>,
     user: CurrentUser,
