@@ -124,17 +124,11 @@ fn line(out: &mut String, e: &TraceEntry, lang: Lang) {
         );
     }
     for n in &e.notes {
-        let n = if lang == Lang::Zh { &n.zh } else { &n.en };
-        let _ = writeln!(out, "      {}: {n}", t(lang, "说明", "note"));
+        let _ = writeln!(out, "      {}: {}", t(lang, "说明", "note"), n.text(lang));
     }
     let _ = writeln!(out, "      {}: {}", t(lang, "依据", "clause"), e.clause);
     if let Some(g) = &e.gap {
-        let _ = writeln!(
-            out,
-            "      → {}: {}",
-            t(lang, "差距", "gap"),
-            if lang == Lang::Zh { &g.zh } else { &g.en }
-        );
+        let _ = writeln!(out, "      → {}: {}", t(lang, "差距", "gap"), g.text(lang));
     }
 }
 
@@ -267,7 +261,7 @@ fn render(out: &mut String, e: &Enterprise, rs: &RuleSet, ev: &Evaluation, lang:
                     "  - {} {}: {}",
                     entry.id.as_str(),
                     glossary::rule(entry.id, lang),
-                    if lang == Lang::Zh { &g.zh } else { &g.en }
+                    g.text(lang)
                 );
             }
         }

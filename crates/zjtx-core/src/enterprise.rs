@@ -510,6 +510,10 @@ impl Col {
     pub fn key(self) -> &'static str {
         self.spec().key
     }
+    /// The column a template key names.
+    pub fn from_key(k: &str) -> Option<Col> {
+        COLUMNS.iter().find(|c| c.key == k).map(|c| c.col)
+    }
 }
 
 /// Trims white space (Unicode included) from a cell, quickly when there is none at either end.

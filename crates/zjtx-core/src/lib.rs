@@ -10,6 +10,7 @@ pub mod draw;
 pub mod engine;
 pub mod enterprise;
 pub mod finance;
+pub mod gap;
 pub mod glossary;
 pub mod ids;
 pub mod num;

@@ -7,6 +7,8 @@ use serde::Serialize;
 
 use crate::num::{Can, Dec4};
 
+pub use crate::gap::{Gap, GapKind, Note};
+
 /// A three-valued verdict (`tiers.md` §0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -256,32 +258,6 @@ impl Serialize for IdSet {
 pub struct InputValue {
     pub key: &'static str,
     pub value: Option<String>,
-}
-
-/// What it would take to meet a failed (or undecided) condition, in both languages.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Gap {
-    pub zh: String,
-    pub en: String,
-    /// Whether it asks for blank inputs to be filled in (which cannot change a failed condition).
-    #[serde(skip)]
-    pub asks_blanks: bool,
-}
-
-/// A remark on a rule's reading (which option counted, a zero denominator…), in both languages.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Note {
-    pub zh: String,
-    pub en: String,
-}
-
-impl Note {
-    pub fn new(zh: &str, en: &str) -> Note {
-        Note {
-            zh: zh.to_owned(),
-            en: en.to_owned(),
-        }
-    }
 }
 
 /// One rule's part in an evaluation.

@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use proptest::prelude::*;
 use zjtx_core::enterprise::{COLUMNS, Col, HeaderMap, Kind};
+use zjtx_core::glossary::Lang;
 use zjtx_core::num::{Dec4, Wan};
 use zjtx_core::rules::{Embedded, RuleSet, load_all};
 use zjtx_core::synth::Generator;
@@ -222,7 +223,7 @@ proptest! {
             for t in explain(&e, rs, as_of(rs)).trace {
                 if matches!(t.verdict, Some(Verdict::Fail | Verdict::Review)) {
                     let g = t.gap.as_ref();
-                    prop_assert!(g.is_some_and(|g| !g.zh.is_empty() && !g.en.is_empty()), "{} {} has no gap", rs.id, t.id);
+                    prop_assert!(g.is_some_and(|g| !g.text(Lang::Zh).is_empty() && !g.text(Lang::En).is_empty()), "{} {} has no gap", rs.id, t.id);
                 }
             }
         }
@@ -318,4 +319,67 @@ fn the_high_tech_validity_comes_from_the_rule_file() {
     assert_eq!(rs.common.high_tech.validity_months, 36);
     assert_eq!(verdict(rs), Some(Verdict::Pass));
     assert_eq!(verdict(&shorter), Some(Verdict::Fail));
+}
+
+/// Values to try in a column of each kind (a value the template refuses is skipped).
+fn candidates(k: Kind) -> &'static [&'static str] {
+    match k {
+        Kind::Money | Kind::SignedMoney => &["0", "1", "50", "5000", "100000"],
+        Kind::Count | Kind::Count1 => &["0", "1", "5", "50", "1000"],
+        Kind::Year => &["2012", "2020", "2024", "2025"],
+        Kind::Level => &["none", "below_city", "city", "provincial", "national"],
+        Kind::Pct100 => &["0", "5", "50", "100"],
+        Kind::Score15 => &["0", "5", "10", "15"],
+        Kind::Bool => &["0", "1"],
+        Kind::Date => &["2016-01-01", "2024-06-01"],
+        Kind::Choice(values) => values,
+        Kind::Text | Kind::District => &[],
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// Issue 10 §4: an undecided condition's gap names only blanks that can change it. A blank input
+    /// of the rule that its gap leaves out cannot decide it: filled with any value, the condition
+    /// stays undecided.
+    #[test]
+    fn a_blank_the_gap_leaves_out_cannot_decide_the_condition(
+        seed in 0u64..1000,
+        n in 0usize..50,
+        mask in any::<u64>(),
+    ) {
+        // Blank a random set of figures (never the code, name or industry).
+        let mut e = enterprise(seed, n);
+        for (i, c) in COLUMNS.iter().skip(3).enumerate() {
+            if mask >> (i % 64) & 1 == 1 && i % 3 == 0
+                && let Some(b) = set_cell(&e, c.col, "")
+            {
+                e = b;
+            }
+        }
+        for rs in sets() {
+            let at = as_of(rs);
+            let ev = explain(&e, rs, at);
+            for entry in &ev.trace {
+                if entry.verdict != Some(Verdict::Review) {
+                    continue;
+                }
+                let Some(zjtx_core::gap::GapKind::Blanks { fields }) = entry.gap.as_ref().map(|g| &g.kind) else {
+                    continue;
+                };
+                for input in entry.inputs.iter().filter(|i| i.value.is_none()) {
+                    let Some(col) = Col::from_key(input.key) else { continue };
+                    if fields.contains(&col) {
+                        continue;
+                    }
+                    for v in candidates(col.spec().kind) {
+                        let Some(f) = set_cell(&e, col, v) else { continue };
+                        let got = explain(&f, rs, at).entry(entry.id).and_then(|t| t.verdict);
+                        prop_assert_eq!(got, Some(Verdict::Review), "{} {}: {} = {} decides it, yet the gap leaves it out", rs.id, entry.id.as_str(), input.key, v);
+                    }
+                }
+            }
+        }
+    }
 }

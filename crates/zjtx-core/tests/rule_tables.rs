@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Deserialize;
 use zjtx_core::enterprise::{COLUMNS, HeaderMap};
+use zjtx_core::glossary::Lang;
 use zjtx_core::ids::Uscc;
 use zjtx_core::rules::{Embedded, RuleSet, load_all};
 use zjtx_core::trace::RuleId;
@@ -55,6 +56,10 @@ struct Expect {
     /// Text the gap of a rule must contain (Chinese or English).
     #[serde(default)]
     gap: BTreeMap<String, String>,
+    /// Text neither wording of the gap may contain (a blank it must not ask for, a Chinese
+    /// phrase in the English one).
+    #[serde(default)]
+    gap_excludes: BTreeMap<String, String>,
     /// The threshold text of a rule, exactly.
     #[serde(default)]
     threshold: BTreeMap<String, String>,
@@ -235,12 +240,19 @@ impl Ctx {
         }
         for (k, want) in &c.expect.gap {
             let g = ev.entry(rule_id(k)).and_then(|e| e.gap.clone());
-            match g {
-                Some(g) if g.zh.contains(want.as_str()) || g.en.contains(want.as_str()) => {}
+            match g.map(|g| (g.text(Lang::Zh), g.text(Lang::En))) {
+                Some((zh, en)) if zh.contains(want.as_str()) || en.contains(want.as_str()) => {}
                 other => self.fail(
                     &c.name,
                     format!("{k} gap {other:?} does not contain {want:?}"),
                 ),
+            }
+        }
+        for (k, bad) in &c.expect.gap_excludes {
+            let g = ev.entry(rule_id(k)).and_then(|e| e.gap.clone());
+            match g.map(|g| (g.text(Lang::Zh), g.text(Lang::En))) {
+                Some((zh, en)) if !zh.contains(bad.as_str()) && !en.contains(bad.as_str()) => {}
+                other => self.fail(&c.name, format!("{k} gap {other:?} contains {bad:?}")),
             }
         }
         for (k, want) in &c.expect.threshold {

@@ -285,6 +285,7 @@ pub async fn openapi() -> Json<Value> {
                 "responses": { "200": { "description": "the enterprise" }, "401": err, "403": err, "404": err } } },
             "/api/v1/enterprises/{uscc}/evaluation": { "get": {
                 "summary": "The engine's evaluation of the latest (or a given) year, with the full trace",
+                "description": "Each condition not met carries a `gap`: its `kind` (blanks, requirement, min_money, ratio_min, …) with the fields and exact figures of that kind, and its wording in `zh` and `en`; each note has a `kind` and both wordings.",
                 "parameters": [uscc,
                     { "name": "as_of", "in": "query", "required": false, "schema": { "type": "string", "format": "date" } },
                     { "name": "rules", "in": "query", "required": false, "schema": { "type": "string", "enum": ["miit-2022", "miit-2026"] } },

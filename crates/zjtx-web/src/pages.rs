@@ -619,14 +619,7 @@ pub(crate) fn rule_row(t: &zjtx_core::trace::TraceEntry) -> RuleRow {
         threshold: t.threshold.clone(),
         value: t.value.clone().unwrap_or_default(),
         clause: t.clause.clone(),
-        gap: t
-            .gap
-            .as_ref()
-            .map(|g| match lang() {
-                Lang::Zh => g.zh.clone(),
-                Lang::En => g.en.clone(),
-            })
-            .unwrap_or_default(),
+        gap: t.gap.as_ref().map(|g| g.text(lang())).unwrap_or_default(),
     }
 }
 

@@ -1763,6 +1763,19 @@ async fn one_clock_drives_the_api_the_list_and_the_import() {
     .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(json(&r)["as_of"], "2027-01-15", "{}", r.body);
+    // Gaps are data (a kind with its fields and figures) carrying both wordings; the page words
+    // them in its reader's language from the same data.
+    let body = json(&r);
+    let gaps: Vec<&serde_json::Value> = body["trace"]
+        .as_array()
+        .map(|t| t.iter().filter_map(|e| e.get("gap")).collect())
+        .unwrap_or_default();
+    assert!(!gaps.is_empty(), "{}", r.body);
+    for g in gaps {
+        assert!(g["kind"].is_string(), "{g}");
+        assert!(g["zh"].as_str().is_some_and(|s| !s.is_empty()), "{g}");
+        assert!(g["en"].as_str().is_some_and(|s| !s.is_empty()), "{g}");
+    }
     // The scorecard evaluates as of the same day.
     let city = login(&w, "city").await;
     let page = send(

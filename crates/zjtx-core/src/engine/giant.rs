@@ -56,6 +56,7 @@ impl<'a> Ctx<'a> {
                         x.main2,
                         r.main_growth.min_avg_growth,
                     ),
+                    only: None,
                 },
             ),
         );
@@ -105,7 +106,7 @@ impl<'a> Ctx<'a> {
                         Col::MarketShare,
                         self.e.market_share,
                         r.market_share.min_share,
-                        "%",
+                        true,
                     ),
                     ..Detail::default()
                 },
@@ -181,14 +182,30 @@ impl<'a> Ctx<'a> {
                     ratio_value(x.rd_rev).unwrap_or_else(|| "—".into()),
                     ratio_value(RatioRange::of(x.rd1, x.rev1)).unwrap_or_else(|| "—".into())
                 )),
-                notes: vec![Note::new(
-                    "小型企业近两年研发费用合计的口径尚待确认（U）",
-                    "the two-year reading of the small-firm R&D total is unconfirmed (U)",
-                )],
-                gap: g.tiers.iter().find(|b| x.rev.lo >= b.min_revenue.units()).and_then(|b| {
-                    gap_ratio_min(RuleId::Xj22_4G1, Col::RdExpense, Col::Revenue, x.rd, x.rev, b.min_intensity.into(), true)
-                        .or_else(|| gap_ratio_min(RuleId::Xj22_4G1, Col::RdExpensePrev, Col::RevenuePrev, x.rd1, x.rev1, b.min_intensity.into(), true))
+                notes: vec![Note::SmallFirmRdUnconfirmed],
+                // With Y's revenue known, one branch applies: its inputs are the ones to fill in.
+                only: x.rev.known().map(|rev| {
+                    if g.tiers.iter().any(|b| rev >= b.min_revenue.units()) {
+                        vec![Col::RdExpense, Col::RevenuePrev, Col::RdExpensePrev]
+                    } else {
+                        vec![Col::Equity2y, Col::RdExpense, Col::RdExpensePrev, Col::RdStaff, Col::Employees]
+                    }
                 }),
+                // The part of the applicable branch that fails first, with its figures.
+                gap: match g.tiers.iter().find(|b| x.rev.lo >= b.min_revenue.units()) {
+                    Some(b) => [(Col::RdExpense, Col::Revenue, x.rd, x.rev), (Col::RdExpensePrev, Col::RevenuePrev, x.rd1, x.rev1)]
+                        .into_iter()
+                        .find(|(_, _, rd, rev)| !RatioRange::of(*rd, *rev).at_least(b.min_intensity).hold)
+                        .and_then(|(nc, dc, rd, rev)| gap_ratio_min(RuleId::Xj22_4G1, nc, dc, rd, rev, b.min_intensity.into(), true)),
+                    None if !iv_at_least(x.eq2, g.small_min_equity_2y.units()).hold => {
+                        gap_min_money(Col::Equity2y, x.eq2, g.small_min_equity_2y.units())
+                    }
+                    None if !iv_at_least(x.rd + x.rd1, g.small_min_rd_2y.units()).hold => gap(GapKind::TwoYearRd {
+                        have: Money((x.rd + x.rd1).lo),
+                        short: Money(g.small_min_rd_2y.units() - (x.rd + x.rd1).lo),
+                    }),
+                    None => gap_ratio_min(RuleId::Xj22_4G1, Col::RdStaff, Col::Employees, x.rd_staff, x.employees, g.small_min_rd_staff_share.into(), false),
+                },
             },
         );
         let g2v = self.cond(
@@ -372,6 +389,7 @@ impl<'a> Ctx<'a> {
                         x.rev2,
                         thr,
                     ),
+                    only: None,
                 },
             ),
         );
@@ -395,10 +413,10 @@ impl<'a> Ctx<'a> {
                     gap: blank_gap(&[(Col::RdExpense, x.rd), (Col::RdExpensePrev, x.rd1)]).or_else(
                         || {
                             let d = r.rd_total.min_rd_2y.units() - two.lo;
-                            gap(
-                                format!("近两年研发费用合计 {}，还差 {}", wan(two.lo), wan_up(d)),
-                                format!("R&D of two years {}, {} short", wan(two.lo), wan_up(d)),
-                            )
+                            gap(GapKind::TwoYearRd {
+                                have: Money(two.lo),
+                                short: Money(d),
+                            })
                         },
                     ),
                     ..Detail::default()
@@ -438,6 +456,7 @@ impl<'a> Ctx<'a> {
                             r.rd_intensity.min_intensity.into(),
                             true,
                         ),
+                        only: None,
                     },
                 ),
             );
@@ -532,10 +551,9 @@ impl<'a> Ctx<'a> {
             Can::known(self.held(self.e.srdi_until)).or(can_of(srdi)),
             || Detail {
                 threshold: "已获专精特新中小企业称号（有效期内），或本次评价达到专精特新".into(),
-                gap: gap(
-                    "需先达到专精特新中小企业".into(),
-                    "must first hold or meet SRDI".into(),
-                ),
+                gap: gap(GapKind::Prerequisite {
+                    tiers: vec![Tier::Srdi],
+                }),
                 ..Detail::default()
             },
         )

@@ -179,58 +179,38 @@ impl<'a> Ctx<'a> {
                 gap: {
                     // Each part that misses its minimum, by how much, and the indicators that raise it.
                     let parts = [
-                        (total, cx.min_total, "总分", "total", ""),
+                        (total, cx.min_total, ScorePart::Total, vec![]),
                         (
                             innovation,
                             cx.min_innovation,
-                            "创新能力",
-                            "innovation",
-                            "CX-1、CX-2",
+                            ScorePart::Innovation,
+                            vec![RuleId::Cx1, RuleId::Cx2],
                         ),
-                        (growth, cx.min_growth, "成长性", "growth", "CX-3、CX-4"),
+                        (
+                            growth,
+                            cx.min_growth,
+                            ScorePart::Growth,
+                            vec![RuleId::Cx3, RuleId::Cx4],
+                        ),
                         (
                             spec,
                             cx.min_specialisation,
-                            "专业化",
-                            "specialisation",
-                            "CX-5、CX-6",
+                            ScorePart::Specialisation,
+                            vec![RuleId::Cx5, RuleId::Cx6],
                         ),
                     ];
-                    let mut zh = Vec::new();
-                    let mut en = Vec::new();
-                    for (p, min, name_zh, name_en, ids) in parts {
-                        if p.lo < min.units() {
-                            let short = Pts {
-                                lo: min.units() - p.lo,
-                                hi: min.units() - p.lo,
-                            };
-                            let from = if ids.is_empty() {
-                                String::new()
-                            } else {
-                                format!("（{ids}）")
-                            };
-                            let from_en = if ids.is_empty() {
-                                String::new()
-                            } else {
-                                format!(" ({})", ids.replace('、', ", "))
-                            };
-                            zh.push(format!(
-                                "{name_zh} {} < {min}，还差 {} 分{from}",
-                                points_text(p),
-                                points_text(short)
-                            ));
-                            en.push(format!(
-                                "{name_en} {} < {min}: {} points short{from_en}",
-                                points_text(p),
-                                points_text(short)
-                            ));
-                        }
-                    }
-                    if zh.is_empty() {
-                        None
-                    } else {
-                        gap(zh.join("；"), en.join("; "))
-                    }
+                    let short: Vec<PartShort> = parts
+                        .into_iter()
+                        .filter(|(p, min, _, _)| p.lo < min.units())
+                        .map(|(p, min, part, from)| PartShort {
+                            part,
+                            have: points(p),
+                            min,
+                            short: points(Pts::exactly(min.units() - p.lo)),
+                            from,
+                        })
+                        .collect();
+                    (!short.is_empty()).then(|| Gap::new(GapKind::ScoreParts { parts: short }))
                 },
                 ..Detail::default()
             }
@@ -292,6 +272,7 @@ impl<'a> Ctx<'a> {
                         .map(|g| with_points(g, p)),
                     None => None,
                 },
+                only: None,
             }
         })
     }

@@ -112,16 +112,31 @@ impl<'a> Ctx<'a> {
         if T::ON {
             let d = detail();
             let inputs = self.inputs(cols);
-            // Every condition that is not met says what would meet it: its own gap where it has
-            // one, else the blanks to fill in, else the condition itself.
+            // Every condition that is not met says what would meet it.
             let gap = match v {
                 Verdict::Pass => None,
-                // A failed condition's gap never asks for blanks: none of them can change it.
+                // A failed condition's gap never asks for blanks: none of them can change it. It
+                // is the condition's own gap, else the condition itself.
                 Verdict::Fail => d
                     .gap
-                    .filter(|g| !g.asks_blanks)
+                    .filter(|g| !g.asks_blanks())
                     .or_else(|| default_gap(id, v, &inputs, &d.threshold)),
-                Verdict::Review => d.gap.or_else(|| default_gap(id, v, &inputs, &d.threshold)),
+                // An undecided one names its blanks — every one that can change it: all of its
+                // blank inputs unless the known figures rule a branch out (`only`). Without a
+                // blank input (undecided through another tier) it is its own gap.
+                Verdict::Review => {
+                    let fields: Vec<Col> = inputs
+                        .iter()
+                        .filter(|i| i.value.is_none())
+                        .filter_map(|i| Col::from_key(i.key))
+                        .filter(|c| d.only.as_ref().is_none_or(|o| o.contains(c)))
+                        .collect();
+                    if fields.is_empty() {
+                        d.gap.or_else(|| default_gap(id, v, &inputs, &d.threshold))
+                    } else {
+                        Some(Gap::new(GapKind::Blanks { fields }))
+                    }
+                }
             };
             t.push(TraceEntry {
                 id,
@@ -265,6 +280,7 @@ impl<'a> Ctx<'a> {
                     min.into(),
                     true,
                 ),
+                only: None,
             },
         )
     }
@@ -298,6 +314,7 @@ impl<'a> Ctx<'a> {
                     x.assets,
                     max,
                 ),
+                only: None,
             },
         )
     }
@@ -425,7 +442,7 @@ impl<'a> Ctx<'a> {
             Self::dec_at_least(self.e.quality_score, q.min_score),
             || Detail {
                 threshold: format!("≥ {}", q.min_score),
-                gap: gap_min_dec(Col::QualityScore, self.e.quality_score, q.min_score, ""),
+                gap: gap_min_dec(Col::QualityScore, self.e.quality_score, q.min_score, false),
                 ..Detail::default()
             },
         )

@@ -13,7 +13,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use serde::Serialize;
 
 use crate::enterprise::{AwardLevel, Col, Enterprise, Incident, MakersChina, RdInstitution};
-use crate::glossary::{self, Lang};
+use crate::gap::{Amount, CapPassed, GapKind, GateNeed, Money, PartShort, Pct, Points, ScorePart};
 use crate::num::{
     Can, Dec4, End, INF, Iv, PctDisplay, Ppm, RatioRange, SCALE, Thr, Wan, iv_at_least, iv_at_most,
 };
@@ -157,6 +157,9 @@ impl std::ops::Add for Pts {
 
 impl Pts {
     const ZERO: Pts = Pts { lo: 0, hi: 0 };
+    fn exactly(u: i64) -> Pts {
+        Pts { lo: u, hi: u }
+    }
     fn of(p: Dec4) -> Pts {
         Pts {
             lo: p.units(),
@@ -228,6 +231,9 @@ struct Detail {
     value: Option<String>,
     notes: Vec<Note>,
     gap: Option<Gap>,
+    /// For an undecided condition: the inputs whose blanks can change it, where fewer than all of
+    /// its inputs (a branch the known figures rule out).
+    only: Option<Vec<Col>>,
 }
 
 /// The leaf conditions of a tier as they are recorded: the ids of those that failed, and the

@@ -129,14 +129,8 @@ impl<'a> Ctx<'a> {
                 out_of: None,
                 value: Some(size.key().into()),
                 notes: match (row, size) {
-                    (None, _) => vec![Note::new(
-                        "该行业代码不适用 2011 年划型标准的任何一行",
-                        "no row of the 2011 table applies to this industry code",
-                    )],
-                    (Some(_), Size::Unknown) => vec![Note::new(
-                        "有未填报的指标可能改变企业规模",
-                        "a blank figure could change the class",
-                    )],
+                    (None, _) => vec![Note::NoSizeRow],
+                    (Some(_), Size::Unknown) => vec![Note::BlankMayChangeSize],
                     _ => Vec::new(),
                 },
                 gap: None,
@@ -167,10 +161,26 @@ impl<'a> Ctx<'a> {
             || Detail {
                 threshold: "规模为中型、小型或微型（无法判定 → 待核实）".into(),
                 value: Some(size.key().into()),
-                gap: gap(
-                    "企业规模需为中小微型（无法判定时请补齐从业人员、营业收入、资产总额）".into(),
-                    "size must be medium, small or micro".into(),
-                ),
+                gap: match (size, self.size_row()) {
+                    // Undecided for want of a row: the code must be precise enough to pick one.
+                    (Size::Unknown, None) => gap(GapKind::Gate {
+                        need: GateNeed::SizeRow,
+                    }),
+                    // Undecided with a row: the blank figures the row classes by.
+                    (Size::Unknown, Some(row)) => blank_gap(
+                        &row.indicators
+                            .iter()
+                            .map(|i| match i {
+                                SizeIndicator::Employees => (Col::Employees, self.x.employees),
+                                SizeIndicator::Revenue => (Col::Revenue, self.x.rev),
+                                SizeIndicator::TotalAssets => (Col::TotalAssets, self.x.assets),
+                            })
+                            .collect::<Vec<_>>(),
+                    ),
+                    _ => gap(GapKind::Gate {
+                        need: GateNeed::SmeSize,
+                    }),
+                },
                 ..Detail::default()
             },
         );
@@ -184,17 +194,13 @@ impl<'a> Ctx<'a> {
             !listed,
             || Detail {
                 threshold: "两项均为“否”".into(),
-                gap: if self.e.abnormal_list.is_none() || self.e.dishonest_list.is_none() {
-                    gap(
-                        "请填报是否列入经营异常名录、严重失信名单".into(),
-                        "fill in abnormal_list and dishonest_list".into(),
-                    )
-                } else {
-                    gap(
-                        "列入名录的企业不得参评".into(),
-                        "an enterprise on these lists cannot apply".into(),
-                    )
-                },
+                // Undecided: the blank lists (the default gap); on a list: no blank can help.
+                gap: (self.e.abnormal_list == Some(true) || self.e.dishonest_list == Some(true))
+                    .then(|| {
+                        Gap::new(GapKind::Gate {
+                            need: GateNeed::Listed,
+                        })
+                    }),
                 ..Detail::default()
             },
         );
@@ -207,10 +213,11 @@ impl<'a> Ctx<'a> {
             !Can::of(self.e.restricted_products),
             || Detail {
                 threshold: "“否”".into(),
-                gap: gap(
-                    "产品不得属于禁止、限制或淘汰类".into(),
-                    "restricted_products must be no".into(),
-                ),
+                gap: (self.e.restricted_products == Some(true)).then(|| {
+                    Gap::new(GapKind::Gate {
+                        need: GateNeed::RestrictedProducts,
+                    })
+                }),
                 ..Detail::default()
             },
         );
@@ -249,10 +256,12 @@ impl<'a> Ctx<'a> {
         let id = self.rs.incident_rule;
         let v = self.cond(t, None, id, &inc.clause, &cols[..n], !bad, || Detail {
             threshold: format!("事故等级低于“{}”，且各项均为“否”", min_grade.zh()),
-            gap: gap(
-                "近三年存在事故或违法违规记录，或未填报".into(),
-                "an incident or breach in the last three years, or not filled in".into(),
-            ),
+            // Undecided: the blanks (the default gap); failed: the requirement.
+            gap: (!bad.fail).then(|| {
+                Gap::new(GapKind::Gate {
+                    need: GateNeed::Incidents,
+                })
+            }),
             ..Detail::default()
         });
         (v, id)

@@ -31,10 +31,9 @@ impl<'a> Ctx<'a> {
                 } else {
                     "本参数已关闭，不作要求".into()
                 },
-                gap: gap(
-                    "需先达到创新型中小企业".into(),
-                    "must first hold or meet innovative".into(),
-                ),
+                gap: gap(GapKind::Prerequisite {
+                    tiers: vec![Tier::Innovative],
+                }),
                 ..Detail::default()
             },
         );
@@ -76,6 +75,7 @@ impl<'a> Ctx<'a> {
                     r.rd_intensity.min_intensity.into(),
                     true,
                 ),
+                only: None,
             },
         );
         leaves.add(RuleId::Zx22_2b, b2);
@@ -135,6 +135,7 @@ impl<'a> Ctx<'a> {
                     avg_growth_gap(RuleId::Zx22S2, x.main, x.main1, x.main2, thr)
                         .map(|g| with_points(g, p))
                 }),
+                only: None,
             },
         );
         let np = &r.niche_points;
@@ -367,9 +368,9 @@ impl<'a> Ctx<'a> {
                 ),
                 value: ratio_value(rr11),
                 notes: vec![if pi.lo > fa(x.rd.lo) {
-                    Note::new("按研发强度档计分", "intensity band used")
+                    Note::IntensityBand
                 } else {
-                    Note::new("按研发费用金额档计分", "amount band used")
+                    Note::AmountBand
                 }],
                 gap: ri
                     .amount
@@ -379,6 +380,7 @@ impl<'a> Ctx<'a> {
                     .and_then(|(m, p)| {
                         gap_min_money(Col::RdExpense, x.rd, m.units()).map(|g| with_points(g, *p))
                     }),
+                only: None,
             },
         );
         let s12 = self.ratio_indicator(
@@ -425,20 +427,11 @@ impl<'a> Ctx<'a> {
             || Detail {
                 threshold: format!("≥ {} 分", r.score.min_total),
                 value: Some(format!("总分 {}", points_text(total))),
-                gap: gap(
-                    format!(
-                        "得分 {}，需 ≥ {}：还差 {} 分，可提升的指标见上",
-                        points_text(total),
-                        r.score.min_total,
-                        pts_short(r.score.min_total.units() - total.lo)
-                    ),
-                    format!(
-                        "score {}, needs ≥ {}: {} points short; see the indicators above",
-                        points_text(total),
-                        r.score.min_total,
-                        pts_short(r.score.min_total.units() - total.lo)
-                    ),
-                ),
+                gap: gap(GapKind::Score {
+                    have: points(total),
+                    min: r.score.min_total,
+                    short: points(Pts::exactly(r.score.min_total.units() - total.lo)),
+                }),
                 ..Detail::default()
             },
         );
@@ -551,10 +544,9 @@ impl<'a> Ctx<'a> {
                 pre,
                 || Detail {
                     threshold: "已获创新型或科技型称号（有效期内），或本次评价达到其一".into(),
-                    gap: gap(
-                        "需先达到创新型或科技型中小企业".into(),
-                        "must first hold or meet innovative or tech-based".into(),
-                    ),
+                    gap: gap(GapKind::Prerequisite {
+                        tiers: vec![Tier::Innovative, Tier::TechSme],
+                    }),
                     ..Detail::default()
                 },
             ),
@@ -638,6 +630,7 @@ impl<'a> Ctx<'a> {
                                 true,
                             )
                         },
+                        only: None,
                     },
                 ),
             );

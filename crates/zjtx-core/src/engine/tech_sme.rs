@@ -26,43 +26,35 @@ impl<'a> Ctx<'a> {
                 ),
                 gap: {
                     // Each cap a known figure passes, with the figure.
-                    let mut zh = Vec::new();
-                    let mut en = Vec::new();
+                    let mut passed = Vec::new();
                     let count = i64::from(caps.max_employees);
                     if x.employees.lo > count {
-                        zh.push(format!("职工 {} 人 > {count} 人", x.employees.lo));
-                        en.push(format!("employees {} > {count}", x.employees.lo));
+                        passed.push(CapPassed {
+                            field: None,
+                            have: Amount::Count(x.employees.lo),
+                            max: Amount::Count(count),
+                        });
                     }
                     for (col, iv, cap) in [
                         (Col::Revenue, x.rev, caps.max_revenue.units()),
                         (Col::TotalAssets, x.assets, caps.max_assets.units()),
                     ] {
                         if iv.lo > cap {
-                            zh.push(format!(
-                                "{} {} > {}",
-                                glossary::field(col, Lang::Zh),
-                                wan(iv.lo),
-                                wan(cap)
-                            ));
-                            en.push(format!(
-                                "{} {} > {}",
-                                glossary::field(col, Lang::En),
-                                wan(iv.lo),
-                                wan(cap)
-                            ));
+                            passed.push(CapPassed {
+                                field: Some(col),
+                                have: Amount::Money(Money(iv.lo)),
+                                max: Amount::Money(Money(cap)),
+                            });
                         }
                     }
-                    if zh.is_empty() {
+                    if passed.is_empty() {
                         blank_gap(&[
                             (Col::Employees, x.employees),
                             (Col::Revenue, x.rev),
                             (Col::TotalAssets, x.assets),
                         ])
                     } else {
-                        gap(
-                            format!("超过科技型中小企业上限：{}", zh.join("；")),
-                            format!("above the tech-based SME caps: {}", en.join("; ")),
-                        )
+                        gap(GapKind::Caps { passed })
                     }
                 },
                 ..Detail::default()
@@ -139,10 +131,7 @@ impl<'a> Ctx<'a> {
                 threshold: bands_text(&kj.tech_staff, false),
                 value: ratio_value(rr1),
                 notes: if tech_col == Col::RdStaff {
-                    vec![Note::new(
-                        "科技人员数未填报，按研发人员数计算",
-                        "tech_staff blank: rd_staff used",
-                    )]
+                    vec![Note::TechStaffFromRdStaff]
                 } else {
                     Vec::new()
                 },
@@ -158,6 +147,7 @@ impl<'a> Ctx<'a> {
                     )
                     .map(|g| with_points(g, p))
                 }),
+                only: None,
             },
         );
         let ra = x.rd_rev;
@@ -190,15 +180,9 @@ impl<'a> Ctx<'a> {
                     ratio_value(rb).unwrap_or_else(|| "—".into())
                 )),
                 notes: vec![if pb.lo > pa.lo {
-                    Note::new(
-                        "采用口径（b）：研发费用 ÷ 成本费用总额",
-                        "option (b) R&D ÷ total_cost used",
-                    )
+                    Note::RdOfCost
                 } else {
-                    Note::new(
-                        "采用口径（a）：研发费用 ÷ 营业收入",
-                        "option (a) R&D ÷ revenue used",
-                    )
+                    Note::RdOfRevenue
                 }],
                 gap: next_band(&kj.rd_revenue, p2.lo).and_then(|(thr, p)| {
                     gap_ratio_min(
@@ -212,6 +196,7 @@ impl<'a> Ctx<'a> {
                     )
                     .map(|g| with_points(g, p))
                 }),
+                only: None,
             },
         );
         let ip = &kj.ip;
@@ -263,18 +248,11 @@ impl<'a> Ctx<'a> {
             Detail {
                 threshold: format!("总分 ≥ {}，且科技人员指标得分 > 0", kj.min_total),
                 value: Some(format!("总分 {}", points_text(total))),
-                gap: gap(
-                    format!(
-                        "得分 {}，需 ≥ {} 且科技人员指标不为0分",
-                        points_text(total),
-                        kj.min_total
-                    ),
-                    format!(
-                        "score {}, needs ≥ {} with KJ-1 above 0",
-                        points_text(total),
-                        kj.min_total
-                    ),
-                ),
+                gap: gap(GapKind::ScoreWithRequired {
+                    have: points(total),
+                    min: kj.min_total,
+                    required: RuleId::Kj1,
+                }),
                 ..Detail::default()
             }
         });

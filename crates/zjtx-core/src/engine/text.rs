@@ -4,26 +4,21 @@ use super::*;
 
 /// An amount in 万 at two decimals (the nearest), as a reader wants it.
 pub(super) fn wan(u: i64) -> String {
-    wan2(u, (u.rem_euclid(100) >= 50) as i64)
+    Money(u).near()
 }
 
-/// A shortfall or a requirement in 万 at two decimals, rounded up: adding it is always enough.
-pub(super) fn wan_up(u: i64) -> String {
-    wan2(u, (u.rem_euclid(100) > 0) as i64)
+/// A percentage of a ratio, exact to the millionth (for a gap's figure).
+pub(super) fn pct_of(e: End) -> Pct {
+    Pct(e
+        .pct_units()
+        .map_or(0, |u| i64::try_from(u).unwrap_or(i64::MAX)))
 }
 
-pub(super) fn wan2(u: i64, carry: i64) -> String {
-    if u >= INF / 2 {
-        return "∞".into();
-    }
-    let cents = u.div_euclid(100) + carry;
-    let (whole, frac) = (cents.div_euclid(100), cents.rem_euclid(100));
-    if frac == 0 {
-        format!("{whole}万")
-    } else if frac % 10 == 0 {
-        format!("{whole}.{}万", frac / 10)
-    } else {
-        format!("{whole}.{frac:02}万")
+/// A growth rate of a ratio of two years, exact to the millionth.
+pub(super) fn growth_of(e: End) -> Pct {
+    match e {
+        End::Frac(n, d) => pct_of(End::Frac(n - d, d)),
+        _ => Pct(0),
     }
 }
 
@@ -42,21 +37,8 @@ pub(super) fn growth_pct(e: End) -> String {
     }
 }
 
-pub(super) fn gap(zh: String, en: String) -> Option<Gap> {
-    Some(Gap {
-        zh,
-        en,
-        asks_blanks: false,
-    })
-}
-
-/// A gap that asks for blank inputs.
-pub(super) fn blanks_gap(zh: String, en: String) -> Option<Gap> {
-    Some(Gap {
-        zh,
-        en,
-        asks_blanks: true,
-    })
+pub(super) fn gap(kind: GapKind) -> Option<Gap> {
+    Some(Gap::new(kind))
 }
 
 pub(super) fn ceil_div(a: i128, b: i128) -> i128 {
@@ -72,126 +54,71 @@ pub(super) fn default_gap(
     inputs: &[InputValue],
     threshold: &str,
 ) -> Option<Gap> {
-    let blanks: Vec<&str> = inputs
+    let blanks: Vec<Col> = inputs
         .iter()
         .filter(|i| i.value.is_none())
-        .map(|i| i.key)
+        .filter_map(|i| Col::from_key(i.key))
         .collect();
     if v == Verdict::Review && !blanks.is_empty() {
-        let zh: Vec<&str> = blanks
-            .iter()
-            .map(|k| {
-                crate::enterprise::COLUMNS
-                    .iter()
-                    .find(|c| c.key == *k)
-                    .map_or(*k, |c| c.zh)
-            })
-            .collect();
-        return blanks_gap(
-            format!("未填报：{}，补齐后可判定", zh.join("、")),
-            format!("blank: {}; fill in to decide", blanks.join(", ")),
-        );
+        return gap(GapKind::Blanks { fields: blanks });
     }
-    gap(
-        format!("需满足：{}（{}）", glossary::rule(id, Lang::Zh), threshold),
-        format!("needs: {} ({})", glossary::rule(id, Lang::En), threshold),
-    )
+    gap(GapKind::Requirement {
+        rule: id,
+        threshold: threshold.to_owned(),
+    })
 }
 
 /// Gap for a decimal input that must reach a minimum (a share in percent, a score).
-pub(super) fn gap_min_dec(col: Col, v: Option<Dec4>, min: Dec4, unit: &str) -> Option<Gap> {
+pub(super) fn gap_min_dec(col: Col, v: Option<Dec4>, min: Dec4, percent: bool) -> Option<Gap> {
     let v = v?;
-    let d = Dec4::from_units(min.units() - v.units()).unwrap_or(Dec4::ZERO);
-    gap(
-        format!(
-            "{} {v}{unit}，需 ≥ {min}{unit}：还差 {d}",
-            glossary::field(col, Lang::Zh)
-        ),
-        format!(
-            "{} {v}{unit}, needs ≥ {min}{unit}: {d} short",
-            glossary::field(col, Lang::En)
-        ),
-    )
+    gap(GapKind::MinDecimal {
+        field: col,
+        percent,
+        have: v,
+        need: min,
+        short: Dec4::from_units(min.units() - v.units()).unwrap_or(Dec4::ZERO),
+    })
 }
 
+/// The blanks among `cols`, as a gap that asks for them.
 pub(super) fn blank_gap(cols: &[(Col, Iv)]) -> Option<Gap> {
-    let blanks: Vec<Col> = cols
+    let fields: Vec<Col> = cols
         .iter()
         .filter(|(_, iv)| iv.is_blank())
         .map(|(c, _)| *c)
         .collect();
-    if blanks.is_empty() {
-        return None;
-    }
-    let zh: Vec<&str> = blanks
-        .iter()
-        .map(|c| glossary::field(*c, Lang::Zh))
-        .collect();
-    let en: Vec<&str> = blanks
-        .iter()
-        .map(|c| glossary::field(*c, Lang::En))
-        .collect();
-    blanks_gap(
-        format!("未填报：{}，补齐后可判定", zh.join("、")),
-        format!("blank: {}; fill in to decide", en.join(", ")),
-    )
+    (!fields.is_empty()).then(|| Gap::new(GapKind::Blanks { fields }))
 }
 
 /// Gap for `x ≥ min` on money.
 pub(super) fn gap_min_money(col: Col, x: Iv, min: i64) -> Option<Gap> {
-    if let Some(g) = blank_gap(&[(col, x)]) {
-        return Some(g);
-    }
-    let d = min - x.lo;
-    gap(
-        format!(
-            "{} {}，需 ≥ {}：还差 {}",
-            glossary::field(col, Lang::Zh),
-            wan(x.lo),
-            wan_up(min),
-            wan_up(d)
-        ),
-        format!(
-            "{} {}, needs ≥ {}: +{}",
-            glossary::field(col, Lang::En),
-            wan(x.lo),
-            wan_up(min),
-            wan_up(d)
-        ),
-    )
+    blank_gap(&[(col, x)]).or_else(|| {
+        gap(GapKind::MinMoney {
+            field: col,
+            have: Money(x.lo),
+            need: Money(min),
+            short: Money(min - x.lo),
+        })
+    })
 }
 
 /// Gap for `x ≥ min` on a count.
 pub(super) fn gap_min_count(col: Col, x: Iv, min: i64) -> Option<Gap> {
-    if let Some(g) = blank_gap(&[(col, x)]) {
-        return Some(g);
-    }
-    gap(
-        format!(
-            "{} {}，需 ≥ {}：还差 {}",
-            glossary::field(col, Lang::Zh),
-            x.lo,
-            min,
-            min - x.lo
-        ),
-        format!(
-            "{} {}, needs ≥ {}: +{}",
-            glossary::field(col, Lang::En),
-            x.lo,
-            min,
-            min - x.lo
-        ),
-    )
+    blank_gap(&[(col, x)]).or_else(|| {
+        gap(GapKind::MinCount {
+            field: col,
+            have: x.lo,
+            need: min,
+            short: min - x.lo,
+        })
+    })
 }
 
 /// Gap for a yes/no input that must be yes.
 pub(super) fn gap_flag(col: Col, v: Option<bool>) -> Option<Gap> {
     match v {
         None => blank_gap(&[(col, Iv::NONNEG)]),
-        Some(_) => gap(
-            format!("需具备：{}", glossary::field(col, Lang::Zh)),
-            format!("needs {} = yes", glossary::field(col, Lang::En)),
-        ),
+        Some(_) => gap(GapKind::Flag { field: col }),
     }
 }
 
@@ -209,33 +136,25 @@ pub(super) fn gap_ratio_min(
         return Some(g);
     }
     if den.lo == 0 {
-        return gap(
-            format!("{}为0，比值无法计算", glossary::field(den_col, Lang::Zh)),
-            format!(
-                "{} is 0: the ratio is undefined (denominator is 0)",
-                glossary::field(den_col, Lang::En)
-            ),
-        );
+        return gap(GapKind::ZeroDenominator {
+            field: den_col,
+            growth: false,
+        });
     }
     let need = ceil_div(t.n * i128::from(den.lo), t.d);
     let d = i64::try_from(need).unwrap_or(i64::MAX) - num.lo;
-    let amount = if money_unit { wan_up(d) } else { d.to_string() };
-    let cur = pct(End::Frac(num.lo.into(), den.lo.into()));
-    let tp = pct(End::Frac(t.n, t.d));
-    gap(
-        format!(
-            "{} {cur}，需 ≥ {tp}：在当前{}下{}需增加 {amount}",
-            glossary::rule(name, Lang::Zh),
-            glossary::field(den_col, Lang::Zh),
-            glossary::field(num_col, Lang::Zh)
-        ),
-        format!(
-            "{} {cur}, needs {tp}: +{amount} of {} at the current {}",
-            glossary::rule(name, Lang::En),
-            glossary::field(num_col, Lang::En),
-            glossary::field(den_col, Lang::En)
-        ),
-    )
+    gap(GapKind::RatioMin {
+        rule: name,
+        num: num_col,
+        den: den_col,
+        have: pct_of(End::Frac(num.lo.into(), den.lo.into())),
+        need: pct_of(End::Frac(t.n, t.d)),
+        add: if money_unit {
+            Amount::Money(Money(d))
+        } else {
+            Amount::Count(d)
+        },
+    })
 }
 
 /// Gap for `num / den ≤ t` (a debt ratio): how much less numerator at the current denominator.
@@ -251,33 +170,20 @@ pub(super) fn gap_ratio_max(
         return Some(g);
     }
     if den.lo == 0 {
-        return gap(
-            format!("{}为0，比值无法计算", glossary::field(den_col, Lang::Zh)),
-            format!(
-                "{} is 0: the ratio is undefined (denominator is 0)",
-                glossary::field(den_col, Lang::En)
-            ),
-        );
+        return gap(GapKind::ZeroDenominator {
+            field: den_col,
+            growth: false,
+        });
     }
     let max = i128::from(t.0) * i128::from(den.lo) / 1_000_000;
-    let d = num.lo - i64::try_from(max).unwrap_or(i64::MAX);
-    let cur = pct(End::Frac(num.lo.into(), den.lo.into()));
-    gap(
-        format!(
-            "{} {cur}，需 ≤ {t}：在当前{}下{}需减少 {}",
-            glossary::rule(name, Lang::Zh),
-            glossary::field(den_col, Lang::Zh),
-            glossary::field(num_col, Lang::Zh),
-            wan_up(d)
-        ),
-        format!(
-            "{} {cur}, needs ≤ {t}: {} lower by {} at the current {}",
-            glossary::rule(name, Lang::En),
-            glossary::field(num_col, Lang::En),
-            wan_up(d),
-            glossary::field(den_col, Lang::En)
-        ),
-    )
+    gap(GapKind::RatioMax {
+        rule: name,
+        num: num_col,
+        den: den_col,
+        have: pct_of(End::Frac(num.lo.into(), den.lo.into())),
+        max: Pct(t.0),
+        cut: Money(num.lo - i64::try_from(max).unwrap_or(i64::MAX)),
+    })
 }
 
 /// Gap for a ratio of two years `cur / prev ≥ t`: the current year's figure needed.
@@ -293,33 +199,19 @@ pub(super) fn gap_growth(
         return Some(g);
     }
     if prev.lo == 0 {
-        return gap(
-            format!("{}为0，增长率无法计算", glossary::field(prev_col, Lang::Zh)),
-            format!(
-                "{} is 0: growth is undefined (denominator is 0)",
-                glossary::field(prev_col, Lang::En)
-            ),
-        );
+        return gap(GapKind::ZeroDenominator {
+            field: prev_col,
+            growth: true,
+        });
     }
     let need = i64::try_from(ceil_div(t.n * i128::from(prev.lo), t.d)).unwrap_or(i64::MAX);
-    gap(
-        format!(
-            "{} {}，{}需达到 {}（+{}）",
-            glossary::rule(name, Lang::Zh),
-            growth_pct(End::Frac(cur.lo.into(), prev.lo.into())),
-            glossary::field(cur_col, Lang::Zh),
-            wan_up(need),
-            wan_up(need - cur.lo)
-        ),
-        format!(
-            "{} {}: {} needs to reach {} (+{})",
-            glossary::rule(name, Lang::En),
-            growth_pct(End::Frac(cur.lo.into(), prev.lo.into())),
-            glossary::field(cur_col, Lang::En),
-            wan_up(need),
-            wan_up(need - cur.lo)
-        ),
-    )
+    gap(GapKind::Growth {
+        rule: name,
+        field: cur_col,
+        have: growth_of(End::Frac(cur.lo.into(), prev.lo.into())),
+        need: Money(need),
+        add: Money(need - cur.lo),
+    })
 }
 
 pub(super) fn bands_text(b: &RatioBands, growth: bool) -> String {
@@ -465,7 +357,7 @@ pub(super) fn growth_value(rr: RatioRange) -> Option<String> {
 
 pub(super) fn undefined_note(rr: RatioRange) -> Vec<Note> {
     if rr.undef && !rr.def {
-        vec![Note::new("分母为 0，比值无定义", "denominator is 0")]
+        vec![Note::DenominatorZero]
     } else {
         Vec::new()
     }
@@ -505,26 +397,17 @@ pub(super) fn range_over_bools(
 }
 
 pub(super) fn points_text(p: Pts) -> String {
-    let lo = Dec4::from_units(crate::num::round2(p.lo)).unwrap_or(Dec4::ZERO);
-    if p.lo == p.hi {
-        lo.to_string()
-    } else {
-        let hi = Dec4::from_units(crate::num::round2(p.hi)).unwrap_or(Dec4::ZERO);
-        format!("{lo}–{hi}")
-    }
+    points(p).to_string()
 }
 
-pub(super) fn pts_short(u: i64) -> String {
-    Dec4::from_units(crate::num::round2(u))
-        .unwrap_or(Dec4::ZERO)
-        .to_string()
+pub(super) fn points(p: Pts) -> Points {
+    Points::from_units(p.lo, p.hi)
 }
 
 pub(super) fn with_points(g: Gap, p: Dec4) -> Gap {
     Gap {
-        zh: format!("{}（可得 {} 分）", g.zh, p),
-        en: format!("{} (worth {} points)", g.en, p),
-        asks_blanks: g.asks_blanks,
+        worth: Some(p),
+        ..g
     }
 }
 
@@ -532,20 +415,11 @@ pub(super) fn niche_gap(n: Iv, min: i64) -> Option<Gap> {
     if n.is_blank() {
         return blank_gap(&[(Col::NicheSince, n)]);
     }
-    gap(
-        format!(
-            "从事细分市场 {} 年，需 ≥ {} 年：还差 {} 年",
-            n.lo,
-            min,
-            min - n.lo
-        ),
-        format!(
-            "{} years in the niche, needs {}: {} more",
-            n.lo,
-            min,
-            min - n.lo
-        ),
-    )
+    gap(GapKind::NicheYears {
+        have: n.lo,
+        need: min,
+        short: min - n.lo,
+    })
 }
 
 /// Gap for a two-year average growth: the main revenue of year Y that would meet it.
@@ -558,10 +432,7 @@ pub(super) fn avg_growth_gap(id: RuleId, m: Iv, m1: Iv, m2: Iv, t: Ppm) -> Optio
         return Some(g);
     }
     if m1.lo == 0 || m2.lo == 0 {
-        return gap(
-            "前一或前两年度主营业务收入为0，增长率无法计算".into(),
-            "a previous year's main revenue is 0: growth is undefined (denominator is 0)".into(),
-        );
+        return gap(GapKind::ZeroPreviousRevenue);
     }
     // m/m1 + m1/m2 ≥ 2(1+t)  ⇔  m ≥ m1 · (2(1+t) − m1/m2)
     let (m1i, m2i) = (i128::from(m1.lo), i128::from(m2.lo));
@@ -569,22 +440,11 @@ pub(super) fn avg_growth_gap(id: RuleId, m: Iv, m1: Iv, m2: Iv, t: Ppm) -> Optio
     let need = ceil_div(m1i * (two * m2i - m1i * 1_000_000), 1_000_000 * m2i).max(0);
     let need = i64::try_from(need).unwrap_or(i64::MAX);
     let cur = RatioRange::avg_growth(m, m1, m2);
-    gap(
-        format!(
-            "{} {}，需 ≥ {}：上年度主营业务收入需达到 {}（+{}）",
-            glossary::rule(id, Lang::Zh),
-            growth_value(cur).unwrap_or_default(),
-            t,
-            wan_up(need),
-            wan_up(need - m.lo)
-        ),
-        format!(
-            "{} {}, needs {}: main_revenue needs {} (+{})",
-            glossary::rule(id, Lang::En),
-            growth_value(cur).unwrap_or_default(),
-            t,
-            wan_up(need),
-            wan_up(need - m.lo)
-        ),
-    )
+    gap(GapKind::AvgGrowth {
+        rule: id,
+        have: cur.known().map_or(Pct(0), growth_of),
+        min: Pct(t.0),
+        need: Money(need),
+        add: Money(need - m.lo),
+    })
 }
