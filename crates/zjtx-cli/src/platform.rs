@@ -386,9 +386,9 @@ async fn demo_declarations(
                 declare_until: day(30),
                 district_until: day(45),
                 city_until: day(60),
-                notice_days: 7,
+                notice_days: i64::from(rs.common.declaration.notice_days_default),
                 quota: None,
-                experts_per: 3,
+                experts_per: i64::from(rs.common.declaration.experts_per_default),
             },
             None,
         )

@@ -352,6 +352,9 @@ pub struct DeclarationDefaults {
     /// Reminders: a declaration due within this many days, a yearly update within this many.
     pub remind_declaration_days: u32,
     pub remind_update_days: u32,
+    /// Experts drawn for each declaration: what a new batch proposes, and the most it may set.
+    pub experts_per_default: u32,
+    pub experts_per_max: u32,
 }
 
 /// The high-tech enterprise certificate, as the tiers read it.

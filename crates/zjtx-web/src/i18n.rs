@@ -719,6 +719,12 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("申报与认定", "Declarations"),
     ("申报中", "Open"),
     ("申报已截止", "Declarations are closed"),
+    ("批次已归档", "The batch is archived"),
+    (
+        "申报截止日期已过",
+        "The declaration deadline is already past",
+    ),
+    ("；", "; "),
     ("申报截止", "Declare until"),
     ("申报批次", "Batches"),
     ("申报数据", "Declared figures"),

@@ -113,6 +113,23 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     };
     let r = send(&w, post("/batches", Some(&city), &form(&d(25)))).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // A declaring deadline already past, and a form with two bad fields (each named), neither
+    // creates anything.
+    let past = (today - Days::new(1)).to_string();
+    let r = send(&w, post("/batches", Some(&city), &format!(
+        "csrf={city_csrf}&tier=srdi&year=2026&rules={}&title=x&declare_until={past}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=2",
+        rs.id, d(20), d(30)))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("申报截止日期已过"), "{}", r.body);
+    let r = send(&w, post("/batches", Some(&city), &format!(
+        "csrf={city_csrf}&tier=gold&year=2026&rules={}&title=x&declare_until={}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=99",
+        rs.id, d(10), d(20), d(30)))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("梯度：格式有误") && r.body.contains("每份专家数：格式有误"),
+        "{}",
+        r.body
+    );
     assert!(store.batches().await.unwrap_or_default().is_empty());
     let r = send(&w, post("/batches", Some(&city), &form(&d(10)))).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
@@ -927,6 +944,40 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
             "declaration.recognise",
         ]
     );
+    // The bureau archives the round; a second click (a double submit) is told it is done, and
+    // nobody can start a declaration in it any more.
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/archive"),
+            Some(&city),
+            &format!("csrf={city_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/archive"),
+            Some(&city),
+            &format!("csrf={city_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("批次已归档"), "{}", r.body);
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(r.body.contains("批次已归档"), "{}", r.body);
     let _ = std::fs::remove_dir_all(&evidence_dir);
 }
 

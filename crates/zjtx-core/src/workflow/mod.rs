@@ -8,6 +8,7 @@
 //! A workflow of the platform is one module here + one store module + one web folder.
 
 pub mod application;
+pub mod batch;
 pub mod consent;
 pub mod declaration;
 pub mod product;

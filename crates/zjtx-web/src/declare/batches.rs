@@ -1,6 +1,7 @@
 //! Batches.
 
 use super::*;
+use zjtx_core::workflow::batch as batch_flow;
 
 pub struct BatchItem {
     pub b: Batch,
@@ -20,6 +21,8 @@ pub struct BatchesPage {
     pub tiers: Vec<(&'static str, &'static str)>,
     /// The notice days a new batch proposes (the rules' `[declaration]`).
     pub notice_days: u32,
+    /// The experts per declaration a new batch proposes.
+    pub experts_per: u32,
 }
 
 pub async fn batches(
@@ -52,6 +55,10 @@ pub async fn batches(
             .rules
             .first()
             .map_or(0, |r| r.common.declaration.notice_days_default),
+        experts_per: st
+            .rules
+            .first()
+            .map_or(1, |r| r.common.declaration.experts_per_default),
     })
 }
 
@@ -76,68 +83,49 @@ pub async fn create_batch(
     Form(f): Form<BatchForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let bad = |what: &str| AppError::BadRequest(i18n::f("{}：格式有误", &[&what]));
-    if tier_of(&f.tier).is_none() {
-        return Err(bad(i18n::t("梯度")));
-    }
-    if !st.rules.iter().any(|r| r.id == f.rules) {
-        return Err(bad(i18n::t("规则")));
-    }
-    let year: i64 = f
-        .year
-        .trim()
-        .parse()
-        .ok()
-        .filter(|y| (2000..=2100).contains(y))
-        .ok_or_else(|| bad(i18n::t("年度")))?;
-    let d = |v: &str, what: &str| date(v).ok_or_else(|| bad(what));
-    let declare = d(&f.declare_until, i18n::t("申报截止"))?;
-    let district = d(&f.district_until, i18n::t("区县审核截止"))?;
-    let city = d(&f.city_until, i18n::t("市级审核截止"))?;
-    if !(declare <= district && district <= city) {
-        return Err(AppError::BadRequest(
-            i18n::t("截止日期应依次为：申报 ≤ 区县审核 ≤ 市级审核").into(),
-        ));
-    }
-    let num = |v: &str, what: &str, lo: i64, hi: i64| {
-        v.trim()
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (lo..=hi).contains(n))
-            .ok_or_else(|| bad(what))
-    };
-    let notice_max = st
+    let sets: Vec<&str> = st.rules.iter().map(|r| r.id.as_str()).collect();
+    let policy = &st
         .rules
         .first()
-        .map_or(0, |r| r.common.declaration.notice_days_max);
-    let notice_days = num(
-        &f.notice_days,
-        i18n::t("公示天数"),
-        0,
-        i64::from(notice_max),
-    )?;
-    let experts_per = num(&f.experts_per, i18n::t("每份专家数"), 1, 15)?;
-    let quota = match f.quota.trim() {
-        "" => None,
-        q => Some(num(q, i18n::t("名额"), 1, 100_000)?),
+        .ok_or_else(|| AppError::Internal("no rule set".into()))?
+        .common
+        .declaration;
+    let seat = match user.user.role {
+        Role::City => batch_flow::Seat::City,
+        _ => batch_flow::Seat::Other,
     };
-    let title = f.title.trim();
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(bad(i18n::t("名称")));
-    }
+    let plan = batch_flow::open(
+        seat,
+        &batch_flow::Draft {
+            tier: &f.tier,
+            year: &f.year,
+            rules: &f.rules,
+            title: &f.title,
+            declare_until: &f.declare_until,
+            district_until: &f.district_until,
+            city_until: &f.city_until,
+            notice_days: &f.notice_days,
+            quota: &f.quota,
+            experts_per: &f.experts_per,
+        },
+        &sets,
+        policy,
+        st.today(),
+    )
+    .map_err(batch_refusal)?;
     let id = open_batch(
         &st.store,
         &NewBatch {
-            tier: f.tier.clone(),
-            year,
-            rules: f.rules.clone(),
-            title: title.to_owned(),
-            declare_until: declare.to_string(),
-            district_until: district.to_string(),
-            city_until: city.to_string(),
-            notice_days,
-            quota,
-            experts_per,
+            tier: plan.tier.key().to_owned(),
+            year: i64::from(plan.year),
+            rules: plan.rules,
+            title: plan.title,
+            declare_until: plan.declare_until.to_string(),
+            district_until: plan.district_until.to_string(),
+            city_until: plan.city_until.to_string(),
+            notice_days: i64::from(plan.notice_days),
+            quota: plan.quota.map(i64::from),
+            experts_per: i64::from(plan.experts_per),
         },
         Some(user.user.id),
     )
@@ -265,7 +253,12 @@ pub async fn archive_batch(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    batch_or_404(&st, id).await?;
+    let b = batch_or_404(&st, id).await?;
+    let seat = match user.user.role {
+        Role::City => batch_flow::Seat::City,
+        _ => batch_flow::Seat::Other,
+    };
+    batch_flow::archive(seat, b.archived).map_err(batch_refusal)?;
     st.store.archive_batch(id, Some(user.user.id)).await?;
     Ok(Redirect::to("/batches"))
 }
@@ -283,9 +276,12 @@ pub async fn declare(
     };
     let b = batch_or_404(&st, id).await?;
     let today = st.today();
-    if b.archived || date(&b.declare_until).is_none_or(|d| today > d) {
-        return Err(conflict(i18n::t("申报已截止")));
-    }
+    let until = date(&b.declare_until)
+        .ok_or_else(|| AppError::Internal(format!("batch {id} date {:?}", b.declare_until)))?;
+    batch_flow::may_start(b.archived, until, today).map_err(|r| match r {
+        batch_flow::Refusal::Archived => conflict(i18n::t("批次已归档")),
+        _ => conflict(i18n::t("申报已截止")),
+    })?;
     let years = st.store.years(uscc).await?;
     let latest = years.first().map(|(_, e)| e).ok_or(AppError::NotFound)?;
     let decl = st
@@ -299,4 +295,38 @@ pub async fn declare(
         )
         .await?;
     Ok(Redirect::to(&format!("/declarations/{decl}")))
+}
+
+/// A refused batch step as the page shows it: each bad field named.
+fn batch_refusal(r: batch_flow::Refusal) -> AppError {
+    use batch_flow::{Field, Refusal};
+    match r {
+        Refusal::NotYourSeat => AppError::Forbidden,
+        Refusal::Invalid(fields) => AppError::BadRequest(
+            fields
+                .into_iter()
+                .map(|f| {
+                    let name = match f {
+                        Field::Tier => "梯度",
+                        Field::Rules => "规则",
+                        Field::Year => "年度",
+                        Field::Title => "名称",
+                        Field::DeclareUntil => "申报截止",
+                        Field::DistrictUntil => "区县审核截止",
+                        Field::CityUntil => "市级审核截止",
+                        Field::NoticeDays => "公示天数",
+                        Field::Quota => "名额",
+                        Field::ExpertsPer => "每份专家数",
+                    };
+                    i18n::f("{}：格式有误", &[&i18n::t(name)])
+                })
+                .collect::<Vec<_>>()
+                .join(i18n::t("；")),
+        ),
+        Refusal::DatesOutOfOrder => {
+            AppError::BadRequest(i18n::t("截止日期应依次为：申报 ≤ 区县审核 ≤ 市级审核").into())
+        }
+        Refusal::DeadlinePast => AppError::BadRequest(i18n::t("申报截止日期已过").into()),
+        Refusal::Archived => conflict(i18n::t("批次已归档")),
+    }
 }
