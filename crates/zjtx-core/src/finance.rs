@@ -23,16 +23,6 @@ pub const COLLATERAL: &[&str] = &["credit", "pledge", "guarantee", "ip_pledge"];
 /// Data categories a firm can let an institution see.
 pub const CATEGORIES: &[&str] = &["profile", "financials", "ip", "titles", "evaluations"];
 
-/// Stages of the listing-reserve pipeline, in order.
-pub const LISTING_STAGES: &[&str] = &[
-    "grooming",
-    "shareholding",
-    "tutoring",
-    "filing",
-    "board",
-    "ipo",
-];
-
 /// Who a product is for. Empty lists mean "any".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Eligibility {

@@ -1342,10 +1342,15 @@ async fn finance_consents_applications_and_statistics_on_both_backends() {
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let evs = s.fin_events(None).await.unwrap_or_default();
         assert_eq!(evs[0].participants.len(), 2, "{b}");
-        s.set_listing_stage(&uscc, "tutoring", "", None)
-            .await
-            .unwrap_or_else(|e| panic!("{b}: {e}"));
-        s.set_listing_stage(&uscc, "filing", "", None)
+        s.set_listing_stage(
+            &uscc,
+            zjtx_core::workflow::listing::Stage::Tutoring,
+            "",
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.set_listing_stage(&uscc, zjtx_core::workflow::listing::Stage::Filing, "", None)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         assert_eq!(

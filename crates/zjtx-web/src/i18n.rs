@@ -721,6 +721,14 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("申报已截止", "Declarations are closed"),
     ("批次已归档", "The batch is archived"),
     (
+        "活动于 {} 举行，届时起才能登记金额",
+        "The event is held on {}: an amount can be recorded from that day on",
+    ),
+    (
+        "退回较早阶段须在备注中说明原因",
+        "A step back to an earlier stage needs the reason in the note",
+    ),
+    (
         "申报截止日期已过",
         "The declaration deadline is already past",
     ),

@@ -724,6 +724,38 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
     let ev = store.fin_events(None).await.unwrap_or_default()[0].id;
+    // An event still to come takes participants, but no amount before its day.
+    let tomorrow = today + chrono::Days::new(1);
+    let r = send(
+        &w,
+        post(
+            "/finance/events",
+            Some(&city),
+            &format!("csrf={c}&title=下周对接会&held_on={tomorrow}&region="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let later = store
+        .fin_events(None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .find(|e| e.title == "下周对接会")
+        .map(|e| e.id)
+        .unwrap_or_default();
+    let early = |amount: &str| {
+        post(
+            &format!("/finance/events/{later}/participants"),
+            Some(&city),
+            &format!("csrf={c}&who={bank_id}&outcome=意向&amount={amount}"),
+        )
+    };
+    let r = send(&w, early("100")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("届时起才能登记金额"), "{}", r.body);
+    let r = send(&w, early("")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     for (who, outcome) in [(firm.clone(), "签约"), (bank_id.to_string(), "参会")] {
         let r = send(
             &w,
@@ -779,6 +811,31 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     )
     .await;
     assert_eq!(r.status, StatusCode::NOT_FOUND, "outside the district");
+    // A second click on the same stage records nothing; a step back must say why.
+    let listing = |stage: &str, note: &str| {
+        post(
+            "/finance/listing",
+            Some(&city),
+            &format!("csrf={c}&uscc={firm}&stage={stage}&note={note}"),
+        )
+    };
+    let r = send(&w, listing("filing", "")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&w, listing("grooming", "")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("须在备注中说明原因"), "{}", r.body);
+    assert_eq!(
+        store
+            .listing_history(&firm)
+            .await
+            .map(|h| h.len())
+            .unwrap_or(0),
+        2
+    );
+    assert_eq!(
+        store.listing_stage(&firm).await.ok().flatten(),
+        Some(zjtx_core::workflow::listing::Stage::Filing)
+    );
     let hub = send(&w, get("/finance", Some(&city))).await;
     assert!(hub.body.contains("签约") && hub.body.contains("政银企对接会"));
     assert!(

@@ -261,7 +261,13 @@ mod tests {
             f(&mut x);
             x
         };
-        type Case = (&'static str, Seat, Draft<'static>, NaiveDate, Result<(), Refusal>);
+        type Case = (
+            &'static str,
+            Seat,
+            Draft<'static>,
+            NaiveDate,
+            Result<(), Refusal>,
+        );
         let cases: Vec<Case> = vec![
             ("a complete form opens", Seat::City, good(), d(4, 1), Ok(())),
             (

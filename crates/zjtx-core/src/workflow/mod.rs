@@ -11,5 +11,7 @@ pub mod application;
 pub mod batch;
 pub mod consent;
 pub mod declaration;
+pub mod event;
+pub mod listing;
 pub mod product;
 pub mod title;

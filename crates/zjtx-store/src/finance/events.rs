@@ -98,7 +98,7 @@ impl Store {
     pub async fn set_listing_stage(
         &self,
         uscc: &str,
-        stage: &str,
+        stage: zjtx_core::workflow::listing::Stage,
         note: &str,
         actor: Option<i64>,
     ) -> Result<()> {
@@ -109,7 +109,7 @@ impl Store {
                     "INSERT INTO listing_history (uscc, stage, note, at, by_user) \
                      SELECT uscc, ?, ?, ?, ? FROM enterprises WHERE uscc = ?",
                     vec![
-                        Bind::S(stage),
+                        Bind::S(stage.key()),
                         Bind::S(note),
                         Bind::I(now()),
                         Bind::OI(actor),
@@ -122,13 +122,34 @@ impl Store {
                 ),
                 stmt(
                     "INSERT INTO listing_pipeline (uscc, stage, updated_at) VALUES (?, ?, ?)",
-                    vec![Bind::S(uscc), Bind::S(stage), Bind::I(now())],
+                    vec![Bind::S(uscc), Bind::S(stage.key()), Bind::I(now())],
                 ),
-                audit(actor, "listing.stage", &target, stage),
+                audit(actor, "listing.stage", &target, stage.key()),
             ],
             Some("no such enterprise"),
         )
         .await
+    }
+
+    /// The stage a firm has reached in the pipeline, if it is in it.
+    pub async fn listing_stage(
+        &self,
+        uscc: &str,
+    ) -> Result<Option<zjtx_core::workflow::listing::Stage>> {
+        let stages: Vec<String> = rows!(
+            self,
+            "SELECT stage FROM listing_pipeline WHERE uscc = ?",
+            [Bind::S(uscc)],
+            |r| r.try_get("stage")?
+        );
+        Ok(match stages.first() {
+            None => None,
+            Some(s) => Some(
+                zjtx_core::workflow::listing::Stage::from_key(s).ok_or_else(|| {
+                    sqlx::Error::Decode(format!("listing stage: unknown key {s:?}").into())
+                })?,
+            ),
+        })
     }
 
     pub async fn listing_pipeline(&self) -> Result<Vec<Listing>> {

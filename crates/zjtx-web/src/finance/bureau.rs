@@ -1,6 +1,8 @@
 //! The bureau: institutions, events, listing pipeline, statistics.
 
 use super::*;
+use zjtx_core::workflow::event;
+use zjtx_core::workflow::listing::{self, Stage};
 
 /// The bureau registers an institution and names its staff accounts.
 #[derive(Deserialize)]
@@ -79,10 +81,36 @@ pub async fn create_institution(
 }
 
 pub(super) fn may_run_events(user: &CurrentUser) -> Result<(), AppError> {
-    if matches!(user.user.role, Role::City | Role::District) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
+    match event_seat(user) {
+        event::Seat::Other => Err(AppError::Forbidden),
+        _ => Ok(()),
+    }
+}
+
+/// The user's seat at events: the bureau, a district office (its district), or neither.
+fn event_seat(user: &CurrentUser) -> event::Seat {
+    match (&user.user.role, &user.user.region_code) {
+        (Role::City, _) => event::Seat::City,
+        (Role::District, Some(r)) => event::Seat::District(r.clone()),
+        _ => event::Seat::Other,
+    }
+}
+
+/// A refused event step as the page says it.
+fn event_refusal(r: event::Refusal) -> AppError {
+    use event::{Field, Refusal};
+    let format = |name: &str| bad(i18n::f("{}：格式有误", &[&name]));
+    match r {
+        Refusal::NotYourSeat => AppError::Forbidden,
+        Refusal::Invalid(Field::Title) => format(i18n::t("名称")),
+        Refusal::Invalid(Field::HeldOn) => format(i18n::t("日期")),
+        Refusal::Invalid(Field::Amount) => format(i18n::t("金额")),
+        Refusal::Invalid(Field::Who) => bad(i18n::t("参与方应为统一社会信用代码或机构编号").into()),
+        Refusal::Invalid(Field::Outcome) => bad(i18n::t("内容过长").to_owned()),
+        Refusal::NotHeldYet(d) => bad(i18n::f(
+            "活动于 {} 举行，届时起才能登记金额",
+            &[&d.to_string()],
+        )),
     }
 }
 
@@ -92,23 +120,13 @@ pub async fn create_event(
     Form(form): Form<EventForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&form.csrf)?;
-    may_run_events(&user)?;
-    let title = form.title.trim();
-    let date = chrono::NaiveDate::parse_from_str(form.held_on.trim(), "%Y-%m-%d")
-        .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("日期")])))?;
-    if title.is_empty() || title.chars().count() > 200 {
-        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
-    }
-    // A district office holds events in its own district.
-    let region = match user.user.role {
-        Role::District => user.user.region_code.clone(),
-        _ => Some(form.region.as_str().to_owned()).filter(|r| !r.is_empty()),
-    };
+    let p = event::plan(&event_seat(&user), &form.title, &form.held_on, &form.region)
+        .map_err(event_refusal)?;
     st.store
         .create_fin_event(
-            title,
-            &date.to_string(),
-            region.as_deref(),
+            &p.title,
+            &p.held_on.to_string(),
+            p.region.as_deref(),
             Some(user.user.id),
         )
         .await?;
@@ -131,34 +149,21 @@ pub async fn add_participant(
         .into_iter()
         .find(|e| e.id == id)
         .ok_or(AppError::NotFound)?;
-    let who = form.who.trim();
-    let (uscc, inst) = match zjtx_core::ids::Uscc::parse(who) {
-        Ok(u) => (Some(u.to_string()), None),
-        Err(_) => (
-            None,
-            Some(
-                who.parse::<i64>()
-                    .ok()
-                    .filter(|i| *i > 0)
-                    .ok_or_else(|| bad(i18n::t("参与方应为统一社会信用代码或机构编号").into()))?,
-            ),
-        ),
-    };
-    let outcome = form.outcome.trim();
-    if who.chars().count() > 200 || outcome.chars().count() > 1000 {
-        return Err(bad(i18n::t("内容过长").to_owned()));
-    }
-    let amt = match form.amount.trim() {
-        "" => None,
-        v => Some(amount(v, i18n::t("金额"))?),
+    let held_on = chrono::NaiveDate::parse_from_str(&ev.held_on, "%Y-%m-%d")
+        .map_err(|_| AppError::Internal(format!("event {id} date {:?}", ev.held_on)))?;
+    let p = event::participate(held_on, &form.who, &form.outcome, &form.amount, st.today())
+        .map_err(event_refusal)?;
+    let (uscc, inst) = match p.party {
+        event::Party::Firm(u) => (Some(u.to_string()), None),
+        event::Party::Institution(i) => (None, Some(i)),
     };
     st.store
         .add_participant(
             ev.id,
             uscc.as_deref(),
             inst,
-            outcome,
-            amt,
+            &p.outcome,
+            p.amount,
             Some(user.user.id),
         )
         .await?;
@@ -183,13 +188,24 @@ pub async fn set_stage(
     if !auth::can_see(&user.scope(&st.store).await?, &row) {
         return Err(AppError::NotFound);
     }
-    let stage = form.stage.as_str();
-    if !fin::LISTING_STAGES.contains(&stage) {
-        return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("阶段")])));
+    let stage = Stage::from_key(form.stage.trim())
+        .ok_or_else(|| bad(i18n::f("{}：格式有误", &[&i18n::t("阶段")])))?;
+    let current = st.store.listing_stage(&uscc).await?;
+    match listing::step(current, stage, &form.note) {
+        // The stage it already has (a double submit): nothing to record.
+        Ok(listing::Move::Same) => {}
+        Ok(_) => {
+            st.store
+                .set_listing_stage(&uscc, stage, form.note.trim(), Some(user.user.id))
+                .await?
+        }
+        Err(listing::Refusal::BackWithoutReason) => {
+            return Err(bad(i18n::t("退回较早阶段须在备注中说明原因").into()));
+        }
+        Err(listing::Refusal::NoteTooLong) => {
+            return Err(bad(i18n::t("内容过长").into()));
+        }
     }
-    st.store
-        .set_listing_stage(&uscc, stage, form.note.trim(), Some(user.user.id))
-        .await?;
     Ok(Redirect::to("/finance#listing"))
 }
 

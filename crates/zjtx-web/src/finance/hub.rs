@@ -187,7 +187,10 @@ pub async fn hub(
         collaterals: choices(fin::COLLATERAL),
         categories: choices(fin::CATEGORIES),
         ch: Choices::new(&st).await?,
-        stages: choices(fin::LISTING_STAGES),
+        stages: zjtx_core::workflow::listing::Stage::ALL
+            .iter()
+            .map(|s| (s.key(), kind_label(s.key())))
+            .collect(),
         inst_kinds: choices(fin::INSTITUTION_KINDS),
     };
     match user.user.role {
