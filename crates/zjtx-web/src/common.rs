@@ -55,3 +55,31 @@ pub fn local_time(at: i64, format: &str) -> String {
 pub struct CsrfOnly {
     pub csrf: String,
 }
+
+/// A submitted form read into a typed struct, where a key given several times (check boxes, a
+/// multiple select) fills a `Vec` field. axum's `Form` reads with `serde_urlencoded`, which
+/// cannot; `serde_html_form` reads the same encoding and can. The body is bounded by the router's
+/// body limit before it is read.
+pub struct Fields<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for Fields<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = crate::error::AppError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| crate::error::AppError::BadRequest(e.body_text()))?;
+        serde_html_form::from_bytes(&bytes)
+            .map(Fields)
+            .map_err(|e| {
+                crate::error::AppError::BadRequest(crate::i18n::f(
+                    "表单无法读取：{}",
+                    &[&e.to_string()],
+                ))
+            })
+    }
+}

@@ -980,6 +980,7 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("（未填报）", "(not reported)"),
     ("{} · {}：{} 家", "{} · {}: {}"),
     ("表单已失效", "Form expired"),
+    ("表单无法读取：{}", "The form could not be read: {}"),
     (
         "表单已过期或并非来自本站，请返回重新提交。",
         "The form has expired or did not come from this site. Go back and submit it again.",

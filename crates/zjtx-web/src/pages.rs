@@ -924,19 +924,23 @@ fn tags_chains(user: &CurrentUser) -> bool {
     matches!(user.user.role, Role::City | Role::District)
 }
 
+/// The chain boxes checked on an enterprise's page.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ChainsForm {
+    pub csrf: String,
+    pub chain: Vec<String>,
+}
+
 /// Replaces an enterprise's chain tags with the boxes checked on its page (form fields `chain`,
 /// repeated, and `csrf`); an undefined chain is refused and nothing changes.
 pub async fn set_chains(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(uscc): Path<String>,
-    Form(fields): Form<Vec<(String, String)>>,
+    crate::common::Fields(form): crate::common::Fields<ChainsForm>,
 ) -> Result<Redirect, AppError> {
-    let csrf = fields
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map_or("", |(_, v)| v.as_str());
-    user.check_csrf(csrf)?;
+    user.check_csrf(&form.csrf)?;
     let row = st
         .store
         .enterprise(uscc.trim())
@@ -946,10 +950,10 @@ pub async fn set_chains(
     if !auth::can_see(&scope, &row) {
         return Err(AppError::NotFound);
     }
-    let mut chains: Vec<String> = fields
-        .into_iter()
-        .filter(|(k, _)| k == "chain")
-        .map(|(_, v)| v.trim().to_owned())
+    let mut chains: Vec<String> = form
+        .chain
+        .iter()
+        .map(|v| v.trim().to_owned())
         .filter(|v| !v.is_empty())
         .collect();
     chains.sort_unstable();

@@ -2,15 +2,26 @@
 
 use super::*;
 
+/// The figures an enterprise declares: template keys (those of the what-if) with their values.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct FiguresForm {
+    pub csrf: String,
+    #[serde(flatten)]
+    pub figures: HashMap<String, String>,
+}
+
 /// The enterprise changes its declared figures (the same fields as the what-if).
 pub async fn save_figures(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Fields(FiguresForm {
+        csrf,
+        figures: form,
+    }): Fields<FiguresForm>,
 ) -> Result<Response, AppError> {
-    let form: HashMap<String, String> = fields.into_iter().collect();
-    user.check_csrf(form.get("csrf").map_or("", String::as_str))?;
+    user.check_csrf(&csrf)?;
     let d = declaration_or_404(&st, id).await?;
     if seat(&st, &user, &d).await? != Seat::Owner {
         return Err(AppError::Forbidden);

@@ -25,7 +25,7 @@ use zjtx_store::{
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
-use crate::common::CsrfOnly;
+use crate::common::{CsrfOnly, Fields};
 use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::nav::Nav;

@@ -114,6 +114,20 @@ pub(super) async fn unscored(st: &AppState, id: i64) -> Result<Option<usize>, Ap
     Ok(Some(drawn.iter().filter(|x| !scored.contains(x)).count()))
 }
 
+/// A reviewer's decision and, for each rule of the tier, `agree_{id}` (`yes`/`no`) and
+/// `reason_{id}` (the rule ids are the tier's, so they are read by name from `per_rule`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ReviewForm {
+    pub csrf: String,
+    pub decision: String,
+    pub reason: String,
+    pub override_scores: String,
+    pub override_evaluation: String,
+    #[serde(flatten)]
+    pub per_rule: HashMap<String, String>,
+}
+
 /// A district or city reviewer's decision, with an opinion on every rule of the tier: agree, or
 /// disagree with a reason. The workflow decides whether the step is legal
 /// (`workflow::declaration::review`); this handler gathers what it looks at and records it.
@@ -121,17 +135,16 @@ pub async fn review(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(fields): Form<Vec<(String, String)>>,
+    Fields(form): Fields<ReviewForm>,
 ) -> Result<Redirect, AppError> {
-    let form: HashMap<String, String> = fields.into_iter().collect();
-    let field = |k: &str| form.get(k).map_or("", |v| v.trim());
-    user.check_csrf(field("csrf"))?;
+    let field = |k: &str| form.per_rule.get(k).map_or("", |v| v.trim());
+    user.check_csrf(&form.csrf)?;
     let d = declaration_or_404(&st, id).await?;
     let seat = seat(&st, &user, &d).await?;
     not_own_firm(&user, &d)?;
     let b = batch_or_404(&st, d.batch_id).await?;
     let today = st.today();
-    let decision = Decision::parse(field("decision"));
+    let decision = Decision::parse(form.decision.trim());
     let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
     let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(&st, &b.rules)?, today);
     let verdict = tier_verdict(&ev.summary, &b.tier);
@@ -152,7 +165,7 @@ pub async fn review(
     };
     let input = flow::Review {
         decision,
-        reason: field("reason"),
+        reason: form.reason.trim(),
         barred: ban.is_some(),
         quota_taken,
         unscored: if approving {
@@ -161,8 +174,8 @@ pub async fn review(
             Some(0)
         },
         evaluation_passes: verdict == Verdict::Pass,
-        override_scores: field("override_scores"),
-        override_evaluation: field("override_evaluation"),
+        override_scores: form.override_scores.trim(),
+        override_evaluation: form.override_evaluation.trim(),
     };
     let done = flow::review(d.status, seat.flow(), &input, &batch_dates(&b)?, today).map_err(
         |r| match r {
@@ -178,9 +191,9 @@ pub async fn review(
     let mut missing = Vec::new();
     for t in ev.trace.iter().filter(|t| t.tier == Some(tier)) {
         let rid = t.id.as_str();
-        let agree = match form.get(&format!("agree_{rid}")).map(String::as_str) {
-            Some("yes") => true,
-            Some("no") => false,
+        let agree = match field(&format!("agree_{rid}")) {
+            "yes" => true,
+            "no" => false,
             _ => {
                 missing.push(rid.to_owned());
                 continue;
@@ -230,7 +243,7 @@ pub async fn review(
         &link,
     );
     let opinions = serde_json::Value::Object(opinions).to_string();
-    let reason = field("reason");
+    let reason = form.reason.trim();
     st.store
         .transition(
             id,

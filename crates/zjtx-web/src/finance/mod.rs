@@ -7,6 +7,7 @@
 //! [`disclose`], which checks the consents in force on this very request, shows each category only
 //! as a consent allows (figures, or predicates and bands), and logs the access for the enterprise.
 
+use crate::common::Fields;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
@@ -73,24 +74,19 @@ fn int(v: &str, what: &str, lo: i64, hi: i64) -> Result<i64, AppError> {
         .ok_or_else(|| bad(i18n::f("{}：格式有误", &[&what])))
 }
 
-/// The values of a repeated form field, each one of `allowed`.
-fn picks(form: &[(String, String)], key: &str, allowed: &[&str]) -> Result<Vec<String>, AppError> {
-    let mut out = Vec::new();
-    for (k, v) in form.iter().filter(|(k, _)| k == key) {
+/// The values of a repeated form field (`key` names it in a message), each one of `allowed`,
+/// without repeats.
+fn picks(values: &[String], key: &str, allowed: &[&str]) -> Result<Vec<String>, AppError> {
+    let mut out: Vec<String> = Vec::new();
+    for v in values {
         if !allowed.contains(&v.as_str()) {
-            return Err(bad(i18n::f("{}：格式有误", &[k])));
+            return Err(bad(i18n::f("{}：格式有误", &[&key])));
         }
         if !out.contains(v) {
             out.push(v.clone());
         }
     }
     Ok(out)
-}
-
-fn field<'a>(form: &'a [(String, String)], key: &str) -> &'a str {
-    form.iter()
-        .find(|(k, _)| k == key)
-        .map_or("", |(_, v)| v.as_str())
 }
 
 /// The institution of a financial institution's staff account.

@@ -3,23 +3,35 @@
 use super::*;
 use zjtx_store::ProductStatus;
 
+/// A financing need as the enterprise posts it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct NeedForm {
+    pub csrf: String,
+    pub amount: String,
+    pub term_months: String,
+    pub purpose: String,
+    /// The collateral it can offer (check boxes).
+    pub collateral: Vec<String>,
+}
+
 pub async fn post_need(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Fields(form): Fields<NeedForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     let uscc = own_uscc(&user)?.to_owned();
-    let amt = amount(field(&form, "amount"), i18n::t("金额"))?;
+    let amt = amount(&form.amount, i18n::t("金额"))?;
     if amt <= 0 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("金额")])));
     }
-    let term = int(field(&form, "term_months"), i18n::t("期限（月）"), 1, 360)?;
-    let purpose = field(&form, "purpose").trim();
+    let term = int(&form.term_months, i18n::t("期限（月）"), 1, 360)?;
+    let purpose = form.purpose.trim();
     if purpose.is_empty() || purpose.chars().count() > 500 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
     }
-    let collateral = picks(&form, "collateral", fin::COLLATERAL)?;
+    let collateral = picks(&form.collateral, "collateral", fin::COLLATERAL)?;
     st.store
         .post_need(
             &uscc,
@@ -116,21 +128,37 @@ pub async fn respond_need(
     Ok(Redirect::to("/finance"))
 }
 
+/// A consent as the enterprise grants it.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct GrantForm {
+    pub csrf: String,
+    pub institution: String,
+    /// The categories of data it opens (check boxes).
+    pub categories: Vec<String>,
+    pub purpose: String,
+    pub days: String,
+    /// `yes`: answers to the fixed predicates only, never the figures.
+    pub predicates_only: String,
+}
+
 /// The enterprise grants an institution access to named categories, for a purpose and a period.
 pub async fn grant(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Fields(form): Fields<GrantForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     let uscc = own_uscc(&user)?.to_owned();
-    let inst: i64 = field(&form, "institution")
+    let inst: i64 = form
+        .institution
+        .trim()
         .parse()
         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])))?;
-    let categories = picks(&form, "categories", fin::CATEGORIES)?;
-    let purpose = field(&form, "purpose").trim();
+    let categories = picks(&form.categories, "categories", fin::CATEGORIES)?;
+    let purpose = form.purpose.trim();
     let max_days = disclosure_rules(&st)?.consent_max_days;
-    let days = int(field(&form, "days"), i18n::t("有效天数"), 1, max_days)?;
+    let days = int(&form.days, i18n::t("有效天数"), 1, max_days)?;
     let request = consent::Request {
         categories: &categories,
         purpose,
@@ -144,7 +172,7 @@ pub async fn grant(
             consent::Refusal::Purpose => bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])),
             consent::Refusal::Days(_) => bad(i18n::f("{}：格式有误", &[&i18n::t("有效天数")])),
         })?;
-    let predicates = field(&form, "predicates_only") == "yes";
+    let predicates = form.predicates_only == "yes";
     st.store
         .grant_consent(
             &uscc,

@@ -16,39 +16,62 @@ fn product_refused(r: product_flow::Refusal) -> AppError {
     }
 }
 
+/// A product as an institution submits it; the repeated keys are check boxes and multiple selects.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProductForm {
+    pub csrf: String,
+    pub name: String,
+    pub kind: String,
+    pub min_amount: String,
+    pub max_amount: String,
+    pub term_min: String,
+    pub term_max: String,
+    pub rate_kind: String,
+    pub rate_bp: String,
+    pub collateral: Vec<String>,
+    pub revenue_min: String,
+    pub tiers: Vec<String>,
+    pub sizes: Vec<String>,
+    pub districts: Vec<String>,
+    pub ecosystems: Vec<String>,
+    pub repayment: String,
+    pub channel: String,
+}
+
 /// An institution submits a product; the bureau reviews it before it is listed.
 pub async fn create_product(
     State(st): State<AppState>,
     user: CurrentUser,
-    Form(form): Form<Vec<(String, String)>>,
+    Fields(form): Fields<ProductForm>,
 ) -> Result<Redirect, AppError> {
-    user.check_csrf(field(&form, "csrf"))?;
+    user.check_csrf(&form.csrf)?;
     let inst = institution_of(&user)?;
-    let name = field(&form, "name").trim();
+    let name = form.name.trim();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
     }
-    let kind = field(&form, "kind");
+    let kind = form.kind.as_str();
     if !fin::PRODUCT_KINDS.contains(&kind) {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("产品类型")])));
     }
-    let min_amount = amount(field(&form, "min_amount"), i18n::t("最低金额"))?;
-    let max_amount = amount(field(&form, "max_amount"), i18n::t("最高金额"))?;
-    let term_min = int(field(&form, "term_min"), i18n::t("最短期限（月）"), 1, 360)?;
-    let term_max = int(field(&form, "term_max"), i18n::t("最长期限（月）"), 1, 360)?;
+    let min_amount = amount(&form.min_amount, i18n::t("最低金额"))?;
+    let max_amount = amount(&form.max_amount, i18n::t("最高金额"))?;
+    let term_min = int(&form.term_min, i18n::t("最短期限（月）"), 1, 360)?;
+    let term_max = int(&form.term_max, i18n::t("最长期限（月）"), 1, 360)?;
     if min_amount > max_amount || term_min > term_max {
         return Err(bad(i18n::t("金额或期限的下限高于上限").into()));
     }
-    let rate_kind = field(&form, "rate_kind");
+    let rate_kind = form.rate_kind.as_str();
     if !["fixed", "lpr"].contains(&rate_kind) {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("利率")])));
     }
-    let rate_bp = int(field(&form, "rate_bp"), i18n::t("利率（基点）"), 0, 5000)?;
-    let collateral = picks(&form, "collateral", fin::COLLATERAL)?;
+    let rate_bp = int(&form.rate_bp, i18n::t("利率（基点）"), 0, 5000)?;
+    let collateral = picks(&form.collateral, "collateral", fin::COLLATERAL)?;
     if collateral.is_empty() {
         return Err(bad(i18n::t("请选择至少一种担保方式").into()));
     }
-    let revenue_min = match field(&form, "revenue_min").trim() {
+    let revenue_min = match form.revenue_min.trim() {
         "" => None,
         v => Some(amount(v, i18n::t("营业收入下限"))?),
     };
@@ -60,13 +83,21 @@ pub async fn create_product(
         .collect();
     let district_refs: Vec<&str> = districts_all.iter().map(String::as_str).collect();
     let el = Eligibility {
-        tiers: picks(&form, "tiers", &["innovative", "tech_sme", "srdi", "giant"])?,
-        sizes: picks(&form, "sizes", &["medium", "small", "micro", "large"])?,
+        tiers: picks(
+            &form.tiers,
+            "tiers",
+            &["innovative", "tech_sme", "srdi", "giant"],
+        )?,
+        sizes: picks(&form.sizes, "sizes", &["medium", "small", "micro", "large"])?,
         revenue_min,
-        districts: picks(&form, "districts", &district_refs)?,
-        ecosystems: picks(&form, "ecosystems", zjtx_core::enterprise::ECOSYSTEMS)?,
+        districts: picks(&form.districts, "districts", &district_refs)?,
+        ecosystems: picks(
+            &form.ecosystems,
+            "ecosystems",
+            zjtx_core::enterprise::ECOSYSTEMS,
+        )?,
     };
-    let text = |k: &str| field(&form, k).trim().chars().take(200).collect::<String>();
+    let text = |v: &str| v.trim().chars().take(200).collect::<String>();
     st.store
         .create_product(
             &NewProduct {
@@ -80,8 +111,8 @@ pub async fn create_product(
                 rate_kind: rate_kind.to_owned(),
                 rate_bp,
                 collateral: collateral.join(","),
-                repayment: text("repayment"),
-                channel: text("channel"),
+                repayment: text(&form.repayment),
+                channel: text(&form.channel),
                 eligibility: serde_json::to_string(&el)
                     .map_err(|e| AppError::Internal(e.to_string()))?,
             },
