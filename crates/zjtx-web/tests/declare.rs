@@ -839,6 +839,17 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Not for a title it does not hold.
+    let r = send(
+        &w,
+        post(
+            &format!("{titles_path}/giant/change"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}&detail=迁址至滨江区"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
     w.state.set_today(Some(window));
     let city = login(&w, "city").await;
     let city_csrf = csrf_of(&w, &city).await;

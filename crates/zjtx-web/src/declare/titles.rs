@@ -233,6 +233,12 @@ pub async fn report_change(
     Form(f): Form<TitleForm>,
 ) -> Result<Redirect, AppError> {
     let row = title_action(&st, &user, &f.csrf, &uscc, Role::Enterprise).await?;
+    // A change is reported against a title the firm holds.
+    granted_titles(&st, &row.uscc)
+        .await?
+        .into_iter()
+        .find(|t| t.tier_key == tier)
+        .ok_or(AppError::NotFound)?;
     let detail = f.detail.trim();
     if detail.chars().count() > 2000 {
         return Err(AppError::BadRequest(i18n::t("内容过长").into()));
