@@ -305,6 +305,112 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// R&D in each of the last two years (ZX26-3a/3b, XJ26-3b/3c): an intensity of at least
+    /// `min_intensity`, and (SRDI) an amount of at least `min_rd`, in each year.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn rd_years_leaves<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        leaves: &mut Leaves,
+        ids: [RuleId; 2],
+        clause: &str,
+        min_rd: Option<Wan>,
+        min_intensity: Ppm,
+    ) {
+        let x = &self.x;
+        let years = [
+            (ids[0], x.rd, x.rev, Col::RdExpense, Col::Revenue),
+            (ids[1], x.rd1, x.rev1, Col::RdExpensePrev, Col::RevenuePrev),
+        ];
+        for (id, rd, rev, rd_col, rev_col) in years {
+            let rr = RatioRange::of(rd, rev);
+            let min = min_rd.unwrap_or(Wan::ZERO);
+            let v = self.cond(
+                t,
+                tier,
+                id,
+                clause,
+                &[rd_col, rev_col],
+                Self::rd_year(rd, rev, min, min_intensity),
+                || Detail {
+                    threshold: match min_rd {
+                        Some(m) => format!("研发费用 ≥ {m}万 且研发强度 ≥ {min_intensity}"),
+                        None => format!("≥ {min_intensity}"),
+                    },
+                    value: ratio_value(rr),
+                    notes: undefined_note(rr),
+                    gap: if rd.lo < min.units() {
+                        gap_min_money(rd_col, rd, min.units())
+                    } else {
+                        gap_ratio_min(id, rd_col, rev_col, rd, rev, min_intensity.into(), true)
+                    },
+                    only: None,
+                },
+            );
+            leaves.add(id, v);
+        }
+    }
+
+    /// Innovation of the 2026 rules (ZX26-4, XJ26-4): applied class-I IP, or an award, or (SRDI)
+    /// an R&D institution.
+    pub(super) fn innovation26_leaf<T: Tracer>(
+        &self,
+        t: &mut T,
+        tier: Option<Tier>,
+        id: RuleId,
+        inn: &crate::rules::Innovation26,
+    ) -> Verdict {
+        let cols: &[Col] = if inn.min_rd_institution.is_some() {
+            &[
+                Col::Ip1Applied,
+                Col::AwardLevel,
+                Col::AwardRank,
+                Col::AwardYear,
+                Col::RdInstitution,
+            ]
+        } else {
+            &[
+                Col::Ip1Applied,
+                Col::AwardLevel,
+                Col::AwardRank,
+                Col::AwardYear,
+            ]
+        };
+        self.cond(
+            t,
+            tier,
+            id,
+            &inn.clause,
+            cols,
+            self.innovation26(inn),
+            || {
+                let levels = if inn.award_levels == [AwardKey::National] {
+                    "国家级"
+                } else {
+                    "省级以上"
+                };
+                let institution = if inn.min_rd_institution.is_some() {
+                    "，或省级以上研发机构"
+                } else {
+                    ""
+                };
+                Detail {
+                    threshold: format!(
+                        "已应用Ⅰ类知识产权 ≥ {}，或近{}年{levels}科技奖励前{}{institution}",
+                        inn.min_ip1_applied, inn.award_window_years, inn.award_max_rank
+                    ),
+                    gap: gap_min_count(
+                        Col::Ip1Applied,
+                        self.x.ip1app,
+                        i64::from(inn.min_ip1_applied),
+                    ),
+                    ..Detail::default()
+                }
+            },
+        )
+    }
+
     pub(super) fn innovation26(&self, r: &crate::rules::Innovation26) -> Can {
         let mut c = iv_at_least(self.x.ip1app, i64::from(r.min_ip1_applied)).or(self.award(
             &r.award_levels,
@@ -423,68 +529,18 @@ impl<'a> Ctx<'a> {
                 },
             ),
         );
-        for (id, rd, rev, rd_col, rev_col) in [
-            (RuleId::Xj26_3b, x.rd, x.rev, Col::RdExpense, Col::Revenue),
-            (
-                RuleId::Xj26_3c,
-                x.rd1,
-                x.rev1,
-                Col::RdExpensePrev,
-                Col::RevenuePrev,
-            ),
-        ] {
-            let rr = RatioRange::of(rd, rev);
-            leaves.add(
-                id,
-                self.cond(
-                    t,
-                    tier,
-                    id,
-                    &r.rd_intensity.clause,
-                    &[rd_col, rev_col],
-                    rr.at_least(r.rd_intensity.min_intensity),
-                    || Detail {
-                        threshold: format!("≥ {}", r.rd_intensity.min_intensity),
-                        value: ratio_value(rr),
-                        notes: undefined_note(rr),
-                        gap: gap_ratio_min(
-                            id,
-                            rd_col,
-                            rev_col,
-                            rd,
-                            rev,
-                            r.rd_intensity.min_intensity.into(),
-                            true,
-                        ),
-                        only: None,
-                    },
-                ),
-            );
-        }
-        let inn = &r.innovation;
+        self.rd_years_leaves(
+            t,
+            tier,
+            &mut leaves,
+            [RuleId::Xj26_3b, RuleId::Xj26_3c],
+            &r.rd_intensity.clause,
+            None,
+            r.rd_intensity.min_intensity,
+        );
         leaves.add(
             RuleId::Xj26_4,
-            self.cond(
-                t,
-                tier,
-                RuleId::Xj26_4,
-                &inn.clause,
-                &[
-                    Col::Ip1Applied,
-                    Col::AwardLevel,
-                    Col::AwardRank,
-                    Col::AwardYear,
-                ],
-                self.innovation26(inn),
-                || Detail {
-                    threshold: format!(
-                        "已应用Ⅰ类知识产权 ≥ {}，或近{}年国家级科技奖励前{}",
-                        inn.min_ip1_applied, inn.award_window_years, inn.award_max_rank
-                    ),
-                    gap: gap_min_count(Col::Ip1Applied, x.ip1app, i64::from(inn.min_ip1_applied)),
-                    ..Detail::default()
-                },
-            ),
+            self.innovation26_leaf(t, tier, RuleId::Xj26_4, &r.innovation),
         );
         let m = &r.market;
         let mut mc = Self::dec_at_least(self.e.market_share, m.min_share);

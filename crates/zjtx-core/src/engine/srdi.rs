@@ -590,76 +590,18 @@ impl<'a> Ctx<'a> {
             RuleId::Zx26_2c,
             self.debt_leaf(t, tier, RuleId::Zx26_2c, &r.debt.clause, r.debt.max_ratio),
         );
-        for (id, rd, rev, rd_col, rev_col) in [
-            (RuleId::Zx26_3a, x.rd, x.rev, Col::RdExpense, Col::Revenue),
-            (
-                RuleId::Zx26_3b,
-                x.rd1,
-                x.rev1,
-                Col::RdExpensePrev,
-                Col::RevenuePrev,
-            ),
-        ] {
-            let rr = RatioRange::of(rd, rev);
-            leaves.add(
-                id,
-                self.cond(
-                    t,
-                    tier,
-                    id,
-                    &r.rd.clause,
-                    &[rd_col, rev_col],
-                    Self::rd_year(rd, rev, r.rd.min_rd, r.rd.min_intensity),
-                    || Detail {
-                        threshold: format!(
-                            "研发费用 ≥ {}万 且研发强度 ≥ {}",
-                            r.rd.min_rd, r.rd.min_intensity
-                        ),
-                        value: ratio_value(rr),
-                        notes: undefined_note(rr),
-                        gap: if rd.lo < r.rd.min_rd.units() {
-                            gap_min_money(rd_col, rd, r.rd.min_rd.units())
-                        } else {
-                            gap_ratio_min(
-                                id,
-                                rd_col,
-                                rev_col,
-                                rd,
-                                rev,
-                                r.rd.min_intensity.into(),
-                                true,
-                            )
-                        },
-                        only: None,
-                    },
-                ),
-            );
-        }
-        let inn = &r.innovation;
+        self.rd_years_leaves(
+            t,
+            tier,
+            &mut leaves,
+            [RuleId::Zx26_3a, RuleId::Zx26_3b],
+            &r.rd.clause,
+            Some(r.rd.min_rd),
+            r.rd.min_intensity,
+        );
         leaves.add(
             RuleId::Zx26_4,
-            self.cond(
-                t,
-                tier,
-                RuleId::Zx26_4,
-                &inn.clause,
-                &[
-                    Col::Ip1Applied,
-                    Col::AwardLevel,
-                    Col::AwardRank,
-                    Col::AwardYear,
-                    Col::RdInstitution,
-                ],
-                self.innovation26(inn),
-                || Detail {
-                    threshold: format!(
-                        "已应用Ⅰ类知识产权 ≥ {}，或近{}年省级以上科技奖励前{}，或省级以上研发机构",
-                        inn.min_ip1_applied, inn.award_window_years, inn.award_max_rank
-                    ),
-                    gap: gap_min_count(Col::Ip1Applied, x.ip1app, i64::from(inn.min_ip1_applied)),
-                    ..Detail::default()
-                },
-            ),
+            self.innovation26_leaf(t, tier, RuleId::Zx26_4, &r.innovation),
         );
         leaves.add(
             RuleId::Zx26_5,
