@@ -488,9 +488,9 @@ fn kind_text(k: &GapKind, lang: Lang) -> String {
         } => {
             let u = if *percent { "%" } else { "" };
             if zh {
-                format!("{} {have}{u}，需 ≥ {need}{u}：还差 {short}", field(*c, lang))
+                format!("{} {have}{u}，需 ≥ {need}{u}：还差 {short}{u}", field(*c, lang))
             } else {
-                format!("{} {have}{u}, needs ≥ {need}{u}: {short} short", field(*c, lang))
+                format!("{} {have}{u}, needs ≥ {need}{u}: {short}{u} short", field(*c, lang))
             }
         }
         NicheYears { have, need, short } => {
@@ -686,7 +686,7 @@ fn kind_text(k: &GapKind, lang: Lang) -> String {
 
 fn prerequisite_name(t: Tier, lang: Lang) -> &'static str {
     match t {
-        Tier::Innovative => pick(lang, "创新型", "innovative"),
+        Tier::Innovative => pick(lang, "创新型中小企业", "innovative"),
         Tier::TechSme => pick(lang, "科技型中小企业", "tech-based"),
         Tier::Srdi => pick(lang, "专精特新中小企业", "SRDI"),
         Tier::Giant => pick(lang, "专精特新“小巨人”企业", "little giant"),
@@ -838,6 +838,23 @@ mod tests {
         assert_eq!(j["zh"], g.text(Lang::Zh));
         assert!(g.text(Lang::En).ends_with("(worth 5 points)"));
         assert!(!g.asks_blanks());
+    }
+
+    #[test]
+    fn notes_are_keyed_distinctly_in_snake_case_and_their_json_carries_the_key() {
+        let keys: std::collections::BTreeSet<&str> = Note::ALL.iter().map(|n| n.key()).collect();
+        assert_eq!(keys.len(), Note::ALL.len());
+        for n in Note::ALL {
+            assert!(
+                n.key().chars().all(|c| c.is_ascii_lowercase() || c == '_'),
+                "{}",
+                n.key()
+            );
+            let j = serde_json::to_value(n).unwrap_or_default();
+            assert_eq!(j["kind"], n.key());
+            assert_eq!(j["zh"], n.text(Lang::Zh));
+        }
+        assert_eq!(Note::DenominatorZero.key(), "denominator_zero");
     }
 
     #[test]

@@ -246,7 +246,7 @@ struct Leaves {
 impl Leaves {
     fn new(gates: &Gates) -> Leaves {
         Leaves {
-            failed: gates.failed(true),
+            failed: gates.failed(),
             all: gates.all(),
         }
     }
@@ -272,7 +272,7 @@ impl Gates {
     fn all(&self) -> Verdict {
         self.sme.and(self.list).and(self.prod).and(self.incident)
     }
-    fn failed(&self, with_sme: bool) -> IdSet {
+    fn failed(&self) -> IdSet {
         let mut s = IdSet::default();
         for (id, v) in [
             (RuleId::GSme, self.sme),
@@ -280,7 +280,7 @@ impl Gates {
             (RuleId::GProd, self.prod),
             (self.incident_id, self.incident),
         ] {
-            if v == Verdict::Fail && (with_sme || id != RuleId::GSme) {
+            if v == Verdict::Fail {
                 s.insert(id);
             }
         }
