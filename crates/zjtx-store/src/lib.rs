@@ -84,6 +84,23 @@ macro_rules! on_pool {
     };
 }
 
+/// Runs a query on either pool and maps every row with `$make` (`$r` names the row).
+macro_rules! rows {
+    ($self:expr, $sql:expr, [$($b:expr),*], |$r:ident| $make:expr) => {{
+        let sql = $self.sql($sql).into_owned();
+        on_pool!($self, p => {
+            let q = sqlx::query(safe(&sql));
+            $(let q = $b.bind_to(q);)*
+            let rows = q.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for $r in &rows {
+                out.push($make);
+            }
+            out
+        })
+    }};
+}
+
 /// Rewrites `?` placeholders as `$1, $2, …` for PostgreSQL (outside quoted literals).
 fn numbered(sql: &str) -> String {
     let mut out = String::with_capacity(sql.len() + 16);
@@ -835,6 +852,8 @@ mod sessions;
 pub use audit::{AuditCheck, READS_HELD, SEAL_BATCH, SETTLE_SECS};
 mod finance;
 pub use finance::*;
+mod chains;
+pub use chains::*;
 
 #[cfg(test)]
 mod tests {

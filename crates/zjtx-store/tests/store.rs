@@ -1634,3 +1634,254 @@ async fn reads_are_audited_in_batches_and_every_reading_of_the_log_sees_them() {
         );
     }
 }
+
+/// Issue 12: chain events, their parties and outcomes, and the bureau's line from a hand-counted
+/// set. Two events of 集成电路 in 2026 (one in 西湖区 330106, one city-wide), one of 机器人 in 2026,
+/// one of 集成电路 in 2025:
+/// - E1 (集成电路, 2026-03-10, 330106): firms A (sme), B (large_firm), bank 杭州银行 (named);
+///   A: order 1200 signed, financing 500 intention (not counted), project signed.
+///   B: order 300 signed then executed.
+/// - E2 (集成电路, 2026-05-20, city-wide): firms A (sme) and C (sme); C: order 800 signed then
+///   cancelled (not counted); C: financing 2000 signed.
+/// - E3 (机器人, 2026-07-01, 330106): firm B (large_firm); B: project intention (not counted).
+/// - E4 (集成电路, 2025-11-11, city-wide): firm C; C: order 999 signed (another year).
+///
+/// 2026, 集成电路: events 2; firms A, B, C = 3; participations 5; orders 1200 + 300 = 1500万;
+/// financing 2000万; projects 1. 2026 in 330106: events E1, E3 = 2; firms A, B = 2; orders 1500万;
+/// financing 0; projects 1. 2026 all chains: events 3, firms 3, participations 6.
+#[tokio::test]
+async fn chain_events_count_the_bureaus_line_from_their_records() {
+    use zjtx_core::workflow::chain_event::{self as ce, OutcomeKind, Party, Role, Status};
+    use zjtx_store::ChainFilter;
+    for s in stores("chain-events").await {
+        let b = s.backend();
+        let rows = evaluated(city(30));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let firm = |i: usize| {
+            zjtx_core::ids::Uscc::parse(&rows[i].0.uscc.to_string())
+                .unwrap_or_else(|e| panic!("{e:?}"))
+        };
+        let (fa, fb, fc) = (firm(0), firm(1), firm(2));
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default();
+        let event = |chain: &str, on: &str, region: Option<&str>| ce::Event {
+            chain: chain.into(),
+            title: format!("{chain}对接会"),
+            held_on: day(on),
+            organiser: "市经信局".into(),
+            place: "杭州".into(),
+            kind: ce::Kind::Matchmaking,
+            region: region.map(str::to_owned),
+        };
+        let mk = |e: ce::Event| {
+            let s = s.clone();
+            async move {
+                s.create_chain_event(&e, Some(1))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let e1 = mk(event("集成电路", "2026-03-10", Some("330106"))).await;
+        let e2 = mk(event("集成电路", "2026-05-20", None)).await;
+        let e3 = mk(event("机器人", "2026-07-01", Some("330106"))).await;
+        let e4 = mk(event("集成电路", "2025-11-11", None)).await;
+        // An event of a chain that does not exist is refused.
+        assert!(
+            s.create_chain_event(&event("造船", "2026-01-01", None), None)
+                .await
+                .is_err(),
+            "{b}"
+        );
+        let party = |ev: i64, role: Role, p: Party| {
+            let s = s.clone();
+            async move {
+                s.add_chain_party(ev, role, &p, Some(1))
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .unwrap_or_else(|| panic!("party not added"))
+            }
+        };
+        let a1 = party(e1, Role::Sme, Party::Firm(fa.clone())).await;
+        let b1 = party(e1, Role::LargeFirm, Party::Firm(fb.clone())).await;
+        party(e1, Role::Bank, Party::Named("杭州银行".into())).await;
+        party(e2, Role::Sme, Party::Firm(fa.clone())).await;
+        let c2 = party(e2, Role::Sme, Party::Firm(fc.clone())).await;
+        let b3 = party(e3, Role::LargeFirm, Party::Firm(fb.clone())).await;
+        let c4 = party(e4, Role::Sme, Party::Firm(fc.clone())).await;
+        // The same firm twice in one role is refused; a code not in the registry adds nothing.
+        assert!(
+            matches!(
+                s.add_chain_party(e1, Role::Sme, &Party::Firm(fa.clone()), None)
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        let stranger = zjtx_core::ids::Uscc::with_check(b"91330106MA2B3C4D5")
+            .unwrap_or_else(|| panic!("code"));
+        assert_eq!(
+            s.add_chain_party(e1, Role::Sme, &Party::Firm(stranger), None)
+                .await
+                .ok()
+                .flatten(),
+            None,
+            "{b}"
+        );
+        let wan = |w: i64| w * 10_000;
+        let outcome = |ev: i64, p: i64, kind: OutcomeKind, amount: Option<i64>, status: Status| {
+            let s = s.clone();
+            async move {
+                s.add_chain_outcome(
+                    ev,
+                    p,
+                    &ce::Outcome {
+                        kind,
+                        amount,
+                        status,
+                        note: String::new(),
+                    },
+                    Some(1),
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("outcome not added"))
+            }
+        };
+        outcome(e1, a1, OutcomeKind::Order, Some(wan(1200)), Status::Signed).await;
+        outcome(
+            e1,
+            a1,
+            OutcomeKind::Financing,
+            Some(wan(500)),
+            Status::Intention,
+        )
+        .await;
+        outcome(e1, a1, OutcomeKind::Project, None, Status::Signed).await;
+        let ob = outcome(e1, b1, OutcomeKind::Order, Some(wan(300)), Status::Signed).await;
+        let oc = outcome(e2, c2, OutcomeKind::Order, Some(wan(800)), Status::Signed).await;
+        outcome(
+            e2,
+            c2,
+            OutcomeKind::Financing,
+            Some(wan(2000)),
+            Status::Signed,
+        )
+        .await;
+        outcome(e3, b3, OutcomeKind::Project, None, Status::Intention).await;
+        outcome(e4, c4, OutcomeKind::Order, Some(wan(999)), Status::Signed).await;
+        // A party of another event is not this event's.
+        assert_eq!(
+            s.add_chain_outcome(
+                e1,
+                c2,
+                &ce::Outcome {
+                    kind: OutcomeKind::Order,
+                    amount: Some(1),
+                    status: Status::Signed,
+                    note: String::new()
+                },
+                None
+            )
+            .await
+            .ok()
+            .flatten(),
+            None,
+            "{b}"
+        );
+        s.set_chain_outcome_status(ob, Status::Signed, Status::Executed, "", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // A second click finds it moved on.
+        assert!(
+            matches!(
+                s.set_chain_outcome_status(ob, Status::Signed, Status::Executed, "", Some(1))
+                    .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        s.set_chain_outcome_status(oc, Status::Signed, Status::Cancelled, "合同解除", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let sum = |f: ChainFilter| {
+            let s = s.clone();
+            async move { s.chain_summary(&f).await.unwrap_or_else(|e| panic!("{e}")) }
+        };
+        let ic = sum(ChainFilter {
+            year: Some(2026),
+            chain: Some("集成电路".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(
+            (
+                ic.events,
+                ic.firms,
+                ic.participations,
+                ic.orders,
+                ic.financing,
+                ic.projects
+            ),
+            (2, 3, 5, wan(1500), wan(2000), 1),
+            "{b}: 2026 集成电路"
+        );
+        let xihu = sum(ChainFilter {
+            year: Some(2026),
+            region: Some("330106".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(
+            (
+                xihu.events,
+                xihu.firms,
+                xihu.orders,
+                xihu.financing,
+                xihu.projects
+            ),
+            (2, 2, wan(1500), 0, 1),
+            "{b}: 2026 in 330106"
+        );
+        // A district user's scope is its districts: the same as the region filter here.
+        let scoped = sum(ChainFilter {
+            year: Some(2026),
+            regions: Some(vec!["330106".into()]),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(scoped, xihu, "{b}");
+        let all = sum(ChainFilter {
+            year: Some(2026),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(
+            (all.events, all.firms, all.participations),
+            (3, 3, 6),
+            "{b}: 2026"
+        );
+        let y25 = sum(ChainFilter {
+            year: Some(2025),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!((y25.events, y25.orders), (1, wan(999)), "{b}: 2025");
+        // A firm sees the events it took part in.
+        let of_c = s
+            .chain_events(&ChainFilter {
+                uscc: Some(fc.to_string()),
+                ..Default::default()
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let ids: Vec<i64> = of_c.iter().map(|e| e.id).collect();
+        assert_eq!(ids, vec![e2, e4], "{b}: newest first");
+        let outs = s.chain_outcomes(e2).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(outs[0].status, Status::Cancelled, "{b}");
+        assert_eq!(outs[0].reason, "合同解除", "{b}");
+        let parties = s.chain_parties(e1).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parties.len(), 3, "{b}");
+        assert_eq!(parties[2].uscc, None, "{b}: the bank is named");
+    }
+}

@@ -258,22 +258,6 @@ macro_rules! application_row {
     }};
 }
 
-macro_rules! rows {
-    ($self:expr, $sql:expr, [$($b:expr),*], |$r:ident| $make:expr) => {{
-        let sql = $self.sql($sql).into_owned();
-        on_pool!($self, p => {
-            let q = sqlx::query(safe(&sql));
-            $(let q = $b.bind_to(q);)*
-            let rows = q.fetch_all(p).await?;
-            let mut out = Vec::with_capacity(rows.len());
-            for $r in &rows {
-                out.push($make);
-            }
-            out
-        })
-    }};
-}
-
 impl Store {}
 
 impl Store {

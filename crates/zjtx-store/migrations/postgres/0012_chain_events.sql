@@ -1,0 +1,41 @@
+-- Chain matchmaking events (产业链“百场万企”对接, issue 12): an event of a chain, its parties by
+-- role (registry firms by code, others by name) and its outcomes, each moving intention → signed →
+-- executed (or cancelled). Amounts in yuan (units of 1/10000 万元), dates 'YYYY-MM-DD', instants
+-- Unix seconds.
+
+CREATE TABLE chain_events (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    chain       TEXT NOT NULL REFERENCES chains(name),
+    title       TEXT NOT NULL,
+    held_on     TEXT NOT NULL,
+    organiser   TEXT NOT NULL,
+    place       TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    region_code TEXT,
+    created_by  BIGINT,
+    created_at  BIGINT NOT NULL
+);
+CREATE INDEX chain_events_held ON chain_events (held_on, chain);
+
+CREATE TABLE chain_event_parties (
+    id       BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id BIGINT NOT NULL REFERENCES chain_events(id),
+    role     TEXT NOT NULL,
+    uscc     TEXT REFERENCES enterprises(uscc),
+    name     TEXT NOT NULL,
+    UNIQUE (event_id, role, name)
+);
+CREATE INDEX chain_event_parties_uscc ON chain_event_parties (uscc, event_id);
+
+CREATE TABLE chain_outcomes (
+    id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    event_id   BIGINT NOT NULL REFERENCES chain_events(id),
+    party_id   BIGINT NOT NULL REFERENCES chain_event_parties(id),
+    kind       TEXT NOT NULL,
+    amount     BIGINT,
+    status     TEXT NOT NULL,
+    note       TEXT NOT NULL,
+    reason     TEXT NOT NULL DEFAULT '',
+    updated_at BIGINT NOT NULL
+);
+CREATE INDEX chain_outcomes_event ON chain_outcomes (event_id);

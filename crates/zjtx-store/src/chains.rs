@@ -1,0 +1,408 @@
+//! Chain work (issue 12): matchmaking events of a chain, their parties and their outcomes, and the
+//! bureau's line counted from them. Each write is one transaction with its audit record; an
+//! outcome's step is guarded on the status it starts from, so a double submit changes nothing.
+
+use serde::Serialize;
+use sqlx::Row;
+use zjtx_core::workflow::chain_event::{self as flow, Kind, OutcomeKind, Role, Status};
+
+use super::declare::{audit, stmt};
+use super::{Bind, Result, Store, StoreError, now, safe};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainEvent {
+    pub id: i64,
+    pub chain: String,
+    pub title: String,
+    pub held_on: String,
+    pub organiser: String,
+    pub place: String,
+    #[serde(serialize_with = "key_of_kind")]
+    pub kind: Kind,
+    pub region_code: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainParty {
+    pub id: i64,
+    pub event_id: i64,
+    #[serde(serialize_with = "key_of_role")]
+    pub role: Role,
+    pub uscc: Option<String>,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ChainOutcome {
+    pub id: i64,
+    pub event_id: i64,
+    pub party_id: i64,
+    pub party: String,
+    #[serde(serialize_with = "key_of_outcome")]
+    pub kind: OutcomeKind,
+    /// Yuan (units of 1/10000 万元).
+    pub amount: Option<i64>,
+    #[serde(serialize_with = "key_of_status")]
+    pub status: Status,
+    pub note: String,
+    pub reason: String,
+}
+
+fn key_of_kind<S: serde::Serializer>(v: &Kind, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.key())
+}
+fn key_of_role<S: serde::Serializer>(v: &Role, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.key())
+}
+fn key_of_outcome<S: serde::Serializer>(
+    v: &OutcomeKind,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.key())
+}
+fn key_of_status<S: serde::Serializer>(v: &Status, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(v.key())
+}
+
+/// Which events: a year, a chain, a district, the districts a user may see, a firm's own.
+#[derive(Clone, Debug, Default)]
+pub struct ChainFilter {
+    pub year: Option<i32>,
+    pub chain: Option<String>,
+    pub region: Option<String>,
+    /// The user's districts (`None`: all).
+    pub regions: Option<Vec<String>>,
+    /// Only events this firm took part in.
+    pub uscc: Option<String>,
+}
+
+/// The bureau's line for a set of events. Orders, financing and projects count signed and
+/// executed outcomes only.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ChainSummary {
+    pub events: i64,
+    /// Distinct registry firms that took part.
+    pub firms: i64,
+    /// Parties of every kind, each time they took part.
+    pub participations: i64,
+    /// Yuan.
+    pub orders: i64,
+    pub financing: i64,
+    pub projects: i64,
+}
+
+/// A stored key as the core type it names; a key the core does not know is a corrupt row.
+fn decoded<T>(
+    column: &str,
+    v: String,
+    parse: fn(&str) -> Option<T>,
+) -> std::result::Result<T, sqlx::Error> {
+    parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown key {v:?}").into()))
+}
+
+impl ChainFilter {
+    /// The WHERE clause over `chain_events e` and its binds.
+    fn cond(&self) -> (String, Vec<String>) {
+        let mut wh = vec!["1 = 1".to_owned()];
+        let mut binds = Vec::new();
+        if let Some(y) = self.year {
+            wh.push("e.held_on >= ? AND e.held_on <= ?".into());
+            binds.push(format!("{y:04}-01-01"));
+            binds.push(format!("{y:04}-12-31"));
+        }
+        if let Some(c) = self.chain.as_deref().filter(|c| !c.is_empty()) {
+            wh.push("e.chain = ?".into());
+            binds.push(c.to_owned());
+        }
+        if let Some(r) = self.region.as_deref().filter(|r| !r.is_empty()) {
+            wh.push("e.region_code = ?".into());
+            binds.push(r.to_owned());
+        }
+        if let Some(rs) = &self.regions {
+            if rs.is_empty() {
+                wh.push("1 = 0".into());
+            } else {
+                wh.push(format!(
+                    "e.region_code IN ({})",
+                    vec!["?"; rs.len()].join(", ")
+                ));
+                binds.extend(rs.iter().cloned());
+            }
+        }
+        if let Some(u) = &self.uscc {
+            wh.push(
+                "EXISTS (SELECT 1 FROM chain_event_parties p WHERE p.event_id = e.id AND p.uscc = ?)"
+                    .into(),
+            );
+            binds.push(u.clone());
+        }
+        (wh.join(" AND "), binds)
+    }
+}
+
+impl Store {
+    /// Records an event; its id.
+    pub async fn create_chain_event(&self, e: &flow::Event, actor: Option<i64>) -> Result<i64> {
+        let held_on = e.held_on.to_string();
+        self.insert_id(
+            stmt(
+                "INSERT INTO chain_events (chain, title, held_on, organiser, place, kind, region_code, created_by, created_at) \
+                 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM chains WHERE name = ?) RETURNING id",
+                vec![
+                    Bind::S(&e.chain),
+                    Bind::S(&e.title),
+                    Bind::S(&held_on),
+                    Bind::S(&e.organiser),
+                    Bind::S(&e.place),
+                    Bind::S(e.kind.key()),
+                    Bind::OS(e.region.as_deref()),
+                    Bind::OI(actor),
+                    Bind::I(now()),
+                    Bind::S(&e.chain),
+                ],
+            ),
+            "chain_event.create",
+            "chain_event",
+            &e.title,
+            actor,
+            "",
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("no such chain".into()))
+    }
+
+    /// Adds a party: a registry firm (named as registered) or another party by name; `None` when
+    /// the firm is not in the registry. Taking part twice in the same role is refused.
+    pub async fn add_chain_party(
+        &self,
+        event: i64,
+        role: Role,
+        party: &flow::Party,
+        actor: Option<i64>,
+    ) -> Result<Option<i64>> {
+        let detail = format!(
+            "{}:{}",
+            role.key(),
+            match party {
+                flow::Party::Firm(u) => u.as_str().to_owned(),
+                flow::Party::Named(n) => n.clone(),
+            }
+        );
+        let insert = match party {
+            flow::Party::Firm(u) => stmt(
+                "INSERT INTO chain_event_parties (event_id, role, uscc, name) \
+                 SELECT ?, ?, en.uscc, en.name FROM enterprises en \
+                 WHERE en.uscc = ? AND EXISTS (SELECT 1 FROM chain_events WHERE id = ?) RETURNING id",
+                vec![
+                    Bind::I(event),
+                    Bind::S(role.key()),
+                    Bind::S(u.as_str()),
+                    Bind::I(event),
+                ],
+            ),
+            flow::Party::Named(n) => stmt(
+                "INSERT INTO chain_event_parties (event_id, role, uscc, name) \
+                 SELECT ?, ?, NULL, ? WHERE EXISTS (SELECT 1 FROM chain_events WHERE id = ?) RETURNING id",
+                vec![
+                    Bind::I(event),
+                    Bind::S(role.key()),
+                    Bind::S(n),
+                    Bind::I(event),
+                ],
+            ),
+        };
+        self.insert_id(
+            insert,
+            "chain_event.party",
+            "chain_event_party",
+            &detail,
+            actor,
+            "already a party in this role",
+        )
+        .await
+    }
+
+    /// Records an outcome for a party of the event; `None` when the party is not the event's.
+    pub async fn add_chain_outcome(
+        &self,
+        event: i64,
+        party: i64,
+        o: &flow::Outcome,
+        actor: Option<i64>,
+    ) -> Result<Option<i64>> {
+        let detail = format!("{}:{}", o.kind.key(), o.status.key());
+        self.insert_id(
+            stmt(
+                "INSERT INTO chain_outcomes (event_id, party_id, kind, amount, status, note, updated_at) \
+                 SELECT ?, p.id, ?, ?, ?, ?, ? FROM chain_event_parties p WHERE p.id = ? AND p.event_id = ? RETURNING id",
+                vec![
+                    Bind::I(event),
+                    Bind::S(o.kind.key()),
+                    Bind::OI(o.amount),
+                    Bind::S(o.status.key()),
+                    Bind::S(&o.note),
+                    Bind::I(now()),
+                    Bind::I(party),
+                    Bind::I(event),
+                ],
+            ),
+            "chain_event.outcome",
+            "chain_outcome",
+            &detail,
+            actor,
+            "",
+        )
+        .await
+    }
+
+    /// Moves an outcome from `from` to `to` (as the core allowed); refused when it is no longer at
+    /// `from` (a second click, or someone else first).
+    pub async fn set_chain_outcome_status(
+        &self,
+        id: i64,
+        from: Status,
+        to: Status,
+        reason: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("chain_outcome:{id}");
+        let detail = format!("{} → {}", from.key(), to.key());
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE chain_outcomes SET status = ?, reason = ?, updated_at = ? WHERE id = ? AND status = ?",
+                    vec![Bind::S(to.key()), Bind::S(reason), Bind::I(now()), Bind::I(id), Bind::S(from.key())],
+                ),
+                audit(actor, "chain_event.outcome_status", &target, &detail),
+            ],
+            Some("the outcome has moved on"),
+        )
+        .await
+    }
+
+    /// Events matching a filter, newest first.
+    pub async fn chain_events(&self, f: &ChainFilter) -> Result<Vec<ChainEvent>> {
+        let (wh, binds) = f.cond();
+        let sql =
+            format!("SELECT e.* FROM chain_events e WHERE {wh} ORDER BY e.held_on DESC, e.id DESC");
+        let binds: Vec<Bind<'_>> = binds.iter().map(|b| Bind::S(b)).collect();
+        self.chain_event_rows(&sql, &binds).await
+    }
+
+    /// One event.
+    pub async fn chain_event(&self, id: i64) -> Result<Option<ChainEvent>> {
+        Ok(self
+            .chain_event_rows(
+                "SELECT e.* FROM chain_events e WHERE e.id = ?",
+                &[Bind::I(id)],
+            )
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn chain_event_rows(&self, sql: &str, binds: &[Bind<'_>]) -> Result<Vec<ChainEvent>> {
+        let sql = self.sql(sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in binds {
+                q = b.bind_to(q);
+            }
+            let rows = q.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                out.push(ChainEvent {
+                    id: r.try_get("id")?,
+                    chain: r.try_get("chain")?,
+                    title: r.try_get("title")?,
+                    held_on: r.try_get("held_on")?,
+                    organiser: r.try_get("organiser")?,
+                    place: r.try_get("place")?,
+                    kind: decoded("kind", r.try_get("kind")?, Kind::from_key)?,
+                    region_code: r.try_get("region_code")?,
+                });
+            }
+            out
+        }))
+    }
+
+    /// The parties of an event, in the order they were added.
+    pub async fn chain_parties(&self, event: i64) -> Result<Vec<ChainParty>> {
+        Ok(rows!(
+            self,
+            "SELECT * FROM chain_event_parties WHERE event_id = ? ORDER BY id",
+            [Bind::I(event)],
+            |r| ChainParty {
+                id: r.try_get("id")?,
+                event_id: r.try_get("event_id")?,
+                role: decoded("role", r.try_get("role")?, Role::from_key)?,
+                uscc: r.try_get("uscc")?,
+                name: r.try_get("name")?,
+            }
+        ))
+    }
+
+    /// The outcomes of an event.
+    pub async fn chain_outcomes(&self, event: i64) -> Result<Vec<ChainOutcome>> {
+        self.chain_outcome_rows("o.event_id = ?", event).await
+    }
+
+    /// One outcome.
+    pub async fn chain_outcome(&self, id: i64) -> Result<Option<ChainOutcome>> {
+        Ok(self
+            .chain_outcome_rows("o.id = ?", id)
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn chain_outcome_rows(&self, cond: &str, v: i64) -> Result<Vec<ChainOutcome>> {
+        let sql = format!(
+            "SELECT o.*, p.name AS party FROM chain_outcomes o JOIN chain_event_parties p ON p.id = o.party_id \
+             WHERE {cond} ORDER BY o.id"
+        );
+        Ok(rows!(self, &sql, [Bind::I(v)], |r| ChainOutcome {
+            id: r.try_get("id")?,
+            event_id: r.try_get("event_id")?,
+            party_id: r.try_get("party_id")?,
+            party: r.try_get("party")?,
+            kind: decoded("kind", r.try_get("kind")?, OutcomeKind::from_key)?,
+            amount: r.try_get("amount")?,
+            status: decoded("status", r.try_get("status")?, Status::from_key)?,
+            note: r.try_get("note")?,
+            reason: r.try_get("reason")?,
+        }))
+    }
+
+    /// The bureau's line for the events a filter picks.
+    pub async fn chain_summary(&self, f: &ChainFilter) -> Result<ChainSummary> {
+        let (wh, binds) = f.cond();
+        let sql = format!(
+            "SELECT \
+               (SELECT COUNT(*) FROM chain_events e WHERE {wh}) AS events, \
+               (SELECT COUNT(DISTINCT p.uscc) FROM chain_event_parties p JOIN chain_events e ON e.id = p.event_id WHERE {wh} AND p.uscc IS NOT NULL) AS firms, \
+               (SELECT COUNT(*) FROM chain_event_parties p JOIN chain_events e ON e.id = p.event_id WHERE {wh}) AS participations, \
+               (SELECT CAST(COALESCE(SUM(o.amount), 0) AS BIGINT) FROM chain_outcomes o JOIN chain_events e ON e.id = o.event_id WHERE {wh} AND o.kind = 'order' AND o.status IN ('signed', 'executed')) AS orders, \
+               (SELECT CAST(COALESCE(SUM(o.amount), 0) AS BIGINT) FROM chain_outcomes o JOIN chain_events e ON e.id = o.event_id WHERE {wh} AND o.kind = 'financing' AND o.status IN ('signed', 'executed')) AS financing, \
+               (SELECT COUNT(*) FROM chain_outcomes o JOIN chain_events e ON e.id = o.event_id WHERE {wh} AND o.kind = 'project' AND o.status IN ('signed', 'executed')) AS projects"
+        );
+        let sql = self.sql(&sql).into_owned();
+        // The same binds for each of the six sub-queries, in order.
+        let all: Vec<&String> = (0..6).flat_map(|_| binds.iter()).collect();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &all {
+                q = q.bind(b.as_str());
+            }
+            let r = q.fetch_one(p).await?;
+            ChainSummary {
+                events: r.try_get("events")?,
+                firms: r.try_get("firms")?,
+                participations: r.try_get("participations")?,
+                orders: r.try_get("orders")?,
+                financing: r.try_get("financing")?,
+                projects: r.try_get("projects")?,
+            }
+        }))
+    }
+}
