@@ -517,7 +517,8 @@ mod tests {
     fn outcome_steps_as_a_table() {
         use Status::*;
         let city = Seat::City;
-        let cases: &[(Seat, Status, Status, &str, Result<Status, Refusal>)] = &[
+        type Case<'a> = (Seat, Status, Status, &'a str, Result<Status, Refusal>);
+        let cases: &[Case] = &[
             (city.clone(), Intention, Signed, "", Ok(Signed)),
             (city.clone(), Signed, Executed, "", Ok(Executed)),
             (
