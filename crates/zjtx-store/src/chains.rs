@@ -374,6 +374,73 @@ impl Store {
         }))
     }
 
+    /// The registry firms behind the line's "firms": each distinct firm with the number of the
+    /// picked events it took part in, by code.
+    pub async fn chain_firms(&self, f: &ChainFilter) -> Result<Vec<(String, String, i64)>> {
+        let (wh, binds) = f.cond();
+        let sql = format!(
+            "SELECT p.uscc, MIN(p.name) AS name, COUNT(DISTINCT e.id) AS n FROM chain_event_parties p \
+             JOIN chain_events e ON e.id = p.event_id WHERE {wh} AND p.uscc IS NOT NULL \
+             GROUP BY p.uscc ORDER BY p.uscc"
+        );
+        let binds: Vec<Bind<'_>> = binds.iter().map(|b| Bind::S(b)).collect();
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = b.bind_to(q);
+            }
+            let mut out = Vec::new();
+            for r in &q.fetch_all(p).await? {
+                out.push((r.try_get("uscc")?, r.try_get("name")?, r.try_get("n")?));
+            }
+            out
+        }))
+    }
+
+    /// The outcomes behind one figure of the line: those of `kind` that count (signed or
+    /// executed), each with its event's date and title, in the events' order.
+    pub async fn chain_counted(
+        &self,
+        f: &ChainFilter,
+        kind: OutcomeKind,
+    ) -> Result<Vec<(String, String, ChainOutcome)>> {
+        let (wh, binds) = f.cond();
+        let sql = format!(
+            "SELECT o.*, p.name AS party, e.held_on AS ev_on, e.title AS ev_title FROM chain_outcomes o \
+             JOIN chain_event_parties p ON p.id = o.party_id JOIN chain_events e ON e.id = o.event_id \
+             WHERE {wh} AND o.kind = ? AND o.status IN ('signed', 'executed') ORDER BY e.held_on, o.id"
+        );
+        let mut all: Vec<Bind<'_>> = binds.iter().map(|b| Bind::S(b)).collect();
+        all.push(Bind::S(kind.key()));
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &all {
+                q = b.bind_to(q);
+            }
+            let mut out = Vec::new();
+            for r in &q.fetch_all(p).await? {
+                out.push((
+                    r.try_get("ev_on")?,
+                    r.try_get("ev_title")?,
+                    ChainOutcome {
+                        id: r.try_get("id")?,
+                        event_id: r.try_get("event_id")?,
+                        party_id: r.try_get("party_id")?,
+                        party: r.try_get("party")?,
+                        kind: decoded("kind", r.try_get("kind")?, OutcomeKind::from_key)?,
+                        amount: r.try_get("amount")?,
+                        status: decoded("status", r.try_get("status")?, Status::from_key)?,
+                        note: r.try_get("note")?,
+                        reason: r.try_get("reason")?,
+                    },
+                ));
+            }
+            out
+        }))
+    }
+
     /// The bureau's line for the events a filter picks.
     pub async fn chain_summary(&self, f: &ChainFilter) -> Result<ChainSummary> {
         let (wh, binds) = f.cond();

@@ -279,6 +279,25 @@ pub async fn openapi() -> Json<Value> {
                 "parameters": list_params,
                 "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
                     "total": { "type": "integer" }, "next": { "type": ["string", "null"] }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } } } } } } }, "401": err, "403": err } } },
+            "/api/v1/chains": { "get": {
+                "summary": "The industrial chains in force, each with its ecosystem",
+                "responses": { "200": { "description": "{\"items\": [{\"name\", \"ecosystem\", \"name_en\"}]}" }, "401": err } } },
+            "/api/v1/chain-events": { "get": {
+                "summary": "Chain matchmaking events of a year (a chain, a district) that the caller may see: the city all, a district office its own, a firm those it took part in",
+                "parameters": [
+                    { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } },
+                    { "name": "chain", "in": "query", "required": false, "schema": { "type": "string" } },
+                    { "name": "district", "in": "query", "required": false, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "{\"year\", \"items\": [event]}" }, "400": err, "401": err, "403": err } } },
+            "/api/v1/chain-events/summary": { "get": {
+                "summary": "The bureau's line for those events, counted from the records: events, distinct firms, participations, orders and financing in 万元 (signed or executed outcomes), projects",
+                "parameters": [
+                    { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } },
+                    { "name": "chain", "in": "query", "required": false, "schema": { "type": "string" } },
+                    { "name": "district", "in": "query", "required": false, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "the line", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                    "year": { "type": "integer" }, "events": { "type": "integer" }, "firms": { "type": "integer" }, "participations": { "type": "integer" },
+                    "orders_wan": { "type": "string" }, "financing_wan": { "type": "string" }, "projects": { "type": "integer" } } } } } }, "400": err, "401": err, "403": err } } },
             "/api/v1/enterprises/{uscc}": { "get": {
                 "summary": "An enterprise: identity, titles held and every year's template row",
                 "parameters": [uscc],
@@ -310,4 +329,54 @@ pub async fn finance_enterprise(
     Ok(Json(
         crate::finance::disclose(&st, &user, &uscc, "api").await?,
     ))
+}
+
+/// `GET /api/v1/chains`: the chains in force, under their ecosystems.
+pub async fn chains(
+    State(st): State<AppState>,
+    ApiUser(_user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let chains = st.store.chains().await?;
+    Ok(Json(json!({
+        "items": chains
+            .iter()
+            .map(|c| json!({ "name": c.name, "ecosystem": c.ecosystem, "name_en": c.name_en }))
+            .collect::<Vec<_>>()
+    })))
+}
+
+/// `GET /api/v1/chain-events?year=&chain=&district=`: the events the caller may see.
+pub async fn chain_events(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<crate::chains::EventsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (f, year) = crate::chains::filter_for(&st, &user, &q).await?;
+    let events = st.store.chain_events(&f).await?;
+    Ok(Json(json!({ "year": year, "items": events })))
+}
+
+/// `GET /api/v1/chain-events/summary?year=&chain=&district=`: the bureau's line, counted from
+/// the records (amounts in 万元 as exact decimals).
+pub async fn chain_summary(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<crate::chains::EventsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (f, year) = crate::chains::filter_for(&st, &user, &q).await?;
+    let s = st.store.chain_summary(&f).await?;
+    let wan = |u: i64| {
+        zjtx_core::num::Wan::from_units(u)
+            .map(|w| w.to_string())
+            .unwrap_or_default()
+    };
+    Ok(Json(json!({
+        "year": year,
+        "events": s.events,
+        "firms": s.firms,
+        "participations": s.participations,
+        "orders_wan": wan(s.orders),
+        "financing_wan": wan(s.financing),
+        "projects": s.projects,
+    })))
 }

@@ -14,6 +14,7 @@ use zjtx_store::Store;
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod chains;
 pub mod common;
 pub mod dashboard;
 pub mod declare;
@@ -252,6 +253,28 @@ pub fn router(state: AppState) -> Router {
         .route("/lang/{code}", get(i18n::switch))
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))
+        .route(
+            "/chains/events",
+            get(chains::events).post(chains::create_event),
+        )
+        .route("/chains/events.xlsx", get(chains::events_xlsx))
+        .route("/chains/events/{id}", get(chains::event::event))
+        .route(
+            "/chains/events/{id}/parties",
+            post(chains::event::add_party),
+        )
+        .route(
+            "/chains/events/{id}/outcomes",
+            post(chains::event::add_outcome),
+        )
+        .route(
+            "/chains/outcomes/{id}/status",
+            post(chains::event::set_status),
+        )
+        .route("/chains/records", get(chains::records::records))
+        .route("/api/v1/chains", get(api::chains))
+        .route("/api/v1/chain-events", get(api::chain_events))
+        .route("/api/v1/chain-events/summary", get(api::chain_summary))
         .route("/api/v1/enterprises", get(api::enterprises))
         .route("/api/v1/enterprises/{uscc}", get(api::enterprise))
         .route(

@@ -19,6 +19,8 @@ pub struct Nav {
     pub experts: bool,
     /// The finance zone (everyone but providers and experts).
     pub finance: bool,
+    /// Chain work (city, district, enterprise).
+    pub chains: bool,
 }
 
 impl Nav {
@@ -33,6 +35,7 @@ impl Nav {
             declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             experts: u.user.role == Role::City,
             finance: !matches!(u.user.role, Role::Provider | Role::Expert),
+            chains: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
         }
     }
 }

@@ -1,0 +1,386 @@
+//! Chain matchmaking events through HTTP (issue 12): recorded by the city and the districts in
+//! their scope, parties and outcomes with their refusals, the bureau's line on the page, in Excel
+//! and in the API — counted from a hand-counted set — and a firm's own view.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_year_of_chain_events_is_recorded_counted_and_exported() {
+    let w = world("chains").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let firm = login(&w, "firm").await;
+    let new_event = |csrf: &str, title: &str, on: &str, region: &str| {
+        format!(
+            "csrf={csrf}&chain=集成电路&title={title}&held_on={on}&organiser=市经信局&place=滨江&kind=matchmaking&region={region}"
+        )
+    };
+
+    // Refusals: a firm does not record events; every bad field is named; a chain not in force.
+    let r = send(
+        &w,
+        post(
+            "/chains/events",
+            Some(&firm),
+            &new_event(&c, "x", "2026-03-01", ""),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(&w, post("/chains/events", Some(&city), &format!("csrf={c}&chain=造船&title=&held_on=2026-02-30&organiser=x&place=&kind=matchmaking&region="))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("产业链：格式有误")
+            && r.body.contains("名称：格式有误")
+            && r.body.contains("日期：格式有误"),
+        "{}",
+        r.body
+    );
+
+    // E1 by the district (kept in 西湖区 whatever it asks), E2 city-wide by the city, E3 next month.
+    let r = send(
+        &w,
+        post(
+            "/chains/events",
+            Some(&xihu),
+            &new_event(&x, "西湖集成电路对接会", "2026-03-10", "330108"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let e1 = id_after(&r.location, "/chains/events/");
+    assert_eq!(
+        store
+            .chain_event(e1)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|e| e.region_code)
+            .as_deref(),
+        Some("330106")
+    );
+    let r = send(
+        &w,
+        post(
+            "/chains/events",
+            Some(&city),
+            &new_event(&c, "全市集成电路对接会", "2026-05-20", ""),
+        ),
+    )
+    .await;
+    let e2 = id_after(&r.location, "/chains/events/");
+    let r = send(
+        &w,
+        post(
+            "/chains/events",
+            Some(&city),
+            &new_event(&c, "下月对接会", "2026-07-01", "330106"),
+        ),
+    )
+    .await;
+    let e3 = id_after(&r.location, "/chains/events/");
+
+    // The district does not see the city-wide event (it reads as absent), nor record on it.
+    assert_eq!(
+        send(&w, get(&format!("/chains/events/{e2}"), Some(&xihu)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/chains/events/{e2}/parties"),
+            Some(&xihu),
+            &format!("csrf={x}&role=sme&who={}", w.xihu_firm),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // Parties: registry firms by code, a bank by name; an SME by name and an unknown code refused.
+    let party = |s: &str, csrf: &str, ev: i64, role: &str, who: &str| {
+        post(
+            &format!("/chains/events/{ev}/parties"),
+            Some(s),
+            &format!("csrf={csrf}&role={role}&who={who}"),
+        )
+    };
+    for (role, who) in [
+        ("sme", w.xihu_firm.as_str()),
+        ("large_firm", w.other_firm.as_str()),
+        ("bank", "杭州银行"),
+    ] {
+        let r = send(&w, party(&xihu, &x, e1, role, who)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = send(&w, party(&xihu, &x, e1, "sme", "某某公司")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let unknown = zjtx_core::ids::Uscc::with_check(b"91330106MA2B3C4D5")
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    let r = send(&w, party(&xihu, &x, e1, "sme", &unknown)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("企业库中没有"), "{}", r.body);
+    // The same firm twice in the same role: a conflict, nothing added.
+    let r = send(&w, party(&xihu, &x, e1, "sme", &w.xihu_firm)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    let r = send(&w, party(&city, &c, e2, "sme", &w.xihu_firm)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(&w, party(&city, &c, e3, "sme", &w.other_firm)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let parties = store.chain_parties(e1).await.unwrap_or_default();
+    let (p_sme, p_large) = (parties[0].id, parties[1].id);
+    let p2 = store.chain_parties(e2).await.unwrap_or_default()[0].id;
+    let p3 = store.chain_parties(e3).await.unwrap_or_default()[0].id;
+
+    // Outcomes: not before the event's day; an order needs its amount.
+    let outcome = |s: &str, csrf: &str, ev: i64, p: i64, kind: &str, amount: &str, status: &str| {
+        post(
+            &format!("/chains/events/{ev}/outcomes"),
+            Some(s),
+            &format!("csrf={csrf}&party={p}&kind={kind}&amount={amount}&status={status}&note="),
+        )
+    };
+    let r = send(&w, outcome(&city, &c, e3, p3, "order", "100", "signed")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("届时起才能登记成果"), "{}", r.body);
+    let r = send(&w, outcome(&xihu, &x, e1, p_sme, "order", "", "signed")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("金额：格式有误"), "{}", r.body);
+    // A party of another event is not this event's.
+    let r = send(&w, outcome(&xihu, &x, e1, p2, "order", "5", "signed")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    // The hand-counted set: E1 sme order 1200 signed, sme financing 500 intention (not counted),
+    // large firm order 300 signed → executed, large firm project signed; E2 sme financing 2000
+    // signed, sme order 800 signed → cancelled (not counted).
+    for (ev, p, kind, amount, status) in [
+        (e1, p_sme, "order", "1200", "signed"),
+        (e1, p_sme, "financing", "500", "intention"),
+        (e1, p_large, "order", "300", "signed"),
+        (e1, p_large, "project", "", "signed"),
+    ] {
+        let r = send(&w, outcome(&xihu, &x, ev, p, kind, amount, status)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    for (kind, amount) in [("financing", "2000"), ("order", "800")] {
+        let r = send(&w, outcome(&city, &c, e2, p2, kind, amount, "signed")).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let o1 = store.chain_outcomes(e1).await.unwrap_or_default();
+    let executed = o1[2].id;
+    let status = |s: &str, csrf: &str, id: i64, to: &str, reason: &str| {
+        post(
+            &format!("/chains/outcomes/{id}/status"),
+            Some(s),
+            &format!("csrf={csrf}&to={to}&reason={reason}"),
+        )
+    };
+    let r = send(&w, status(&xihu, &x, executed, "executed", "")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The second click of a double submit: the outcome has moved on.
+    let r = send(&w, status(&xihu, &x, executed, "executed", "")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    let cancelled = store.chain_outcomes(e2).await.unwrap_or_default()[1].id;
+    let r = send(&w, status(&city, &c, cancelled, "cancelled", "")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("取消须写明原因"), "{}", r.body);
+    let r = send(&w, status(&city, &c, cancelled, "cancelled", "合同解除")).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // The district cannot step an outcome of the city-wide event.
+    let r = send(
+        &w,
+        status(
+            &xihu,
+            &x,
+            store.chain_outcomes(e2).await.unwrap_or_default()[0].id,
+            "executed",
+            "",
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+
+    // The line, 2026, 集成电路, city: 3 events; firms 2 (the 西湖 firm and the other); orders
+    // 1200 + 300 = 1500; financing 2000; projects 1. In 西湖区: 2 events; orders 1500; financing 0.
+    let page = send(
+        &w,
+        get("/chains/events?year=2026&chain=集成电路", Some(&city)),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("what=order\">1500<") && page.body.contains("what=financing\">2000<"),
+        "{}",
+        page.body
+    );
+    let api = api_token(&w, "city").await;
+    let sum = json(
+        &send(
+            &w,
+            json_req(
+                "GET",
+                "/api/v1/chain-events/summary?year=2026&chain=%E9%9B%86%E6%88%90%E7%94%B5%E8%B7%AF",
+                Some(&api),
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(
+        (
+            sum["events"].as_i64(),
+            sum["firms"].as_i64(),
+            sum["orders_wan"].as_str(),
+            sum["financing_wan"].as_str(),
+            sum["projects"].as_i64()
+        ),
+        (Some(3), Some(2), Some("1500"), Some("2000"), Some(1)),
+        "{sum}"
+    );
+    let api_x = api_token(&w, "xihu").await;
+    let sum = json(
+        &send(
+            &w,
+            json_req(
+                "GET",
+                "/api/v1/chain-events/summary?year=2026",
+                Some(&api_x),
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(
+        (
+            sum["events"].as_i64(),
+            sum["orders_wan"].as_str(),
+            sum["financing_wan"].as_str()
+        ),
+        (Some(2), Some("1500"), Some("0")),
+        "the district's own line: {sum}"
+    );
+    // The records behind a figure: the counted orders, each linked to its event.
+    let rec = send(
+        &w,
+        get(
+            "/chains/records?year=2026&chain=集成电路&district=&what=order",
+            Some(&city),
+        ),
+    )
+    .await;
+    assert_eq!(rec.status, StatusCode::OK);
+    assert!(
+        rec.body.contains(&format!("/chains/events/{e1}#outcomes")) && rec.body.contains("1500"),
+        "{}",
+        rec.body
+    );
+    assert!(
+        !rec.body.contains(&format!("/chains/events/{e2}#outcomes")),
+        "the cancelled order is not counted"
+    );
+    let rec = send(&w, get("/chains/records?year=2026&what=firms", Some(&city))).await;
+    assert!(
+        rec.body.contains(&w.xihu_firm) && rec.body.contains(&w.other_firm),
+        "{}",
+        rec.body
+    );
+    // Excel: the events and the total line.
+    let x_ = send(&w, get("/chains/events.xlsx?year=2026", Some(&city))).await;
+    assert_eq!(x_.status, StatusCode::OK);
+
+    // A firm sees the events it took part in, and no other.
+    let own = send(&w, get("/chains/events?year=2026", Some(&firm))).await;
+    assert!(
+        own.body.contains("西湖集成电路对接会")
+            && own.body.contains("全市集成电路对接会")
+            && !own.body.contains("下月对接会"),
+        "{}",
+        own.body
+    );
+    assert_eq!(
+        send(&w, get(&format!("/chains/events/{e3}"), Some(&firm)))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(&w, get(&format!("/chains/events/{e1}"), Some(&firm)))
+            .await
+            .status,
+        StatusCode::OK
+    );
+
+    // The audit trail of the year's work.
+    let mut actions = Vec::new();
+    for a in [
+        "chain_event.create",
+        "chain_event.party",
+        "chain_event.outcome",
+        "chain_event.outcome_status",
+    ] {
+        actions.push((
+            a,
+            store.audit_by_action(a).await.map(|v| v.len()).unwrap_or(0),
+        ));
+    }
+    // 3 events; 3 + 2 parties; 6 outcomes; 2 steps.
+    assert_eq!(
+        actions,
+        [
+            ("chain_event.create", 3),
+            ("chain_event.party", 5),
+            ("chain_event.outcome", 6),
+            ("chain_event.outcome_status", 2)
+        ]
+    );
+}
+
+fn json_req(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> axum::http::Request<axum::body::Body> {
+    let mut b = axum::http::Request::builder().method(method).uri(path);
+    if let Some(t) = bearer {
+        b = b.header(axum::http::header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    match body {
+        Some(v) => b
+            .header(axum::http::header::CONTENT_TYPE, "application/json")
+            .body(axum::body::Body::from(v.to_string())),
+        None => b.body(axum::body::Body::empty()),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn json(r: &Resp) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+async fn api_token(w: &World, user: &str) -> String {
+    let r = send(
+        w,
+        json_req(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({ "username": user, "password": PASSWORD })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    json(&r)["token"].as_str().unwrap_or_default().to_owned()
+}
