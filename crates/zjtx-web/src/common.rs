@@ -83,3 +83,37 @@ where
             })
     }
 }
+
+/// A workbook as a download named `filename`.
+pub fn xlsx_download(filename: &str, body: Vec<u8>) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A table written to a one-sheet workbook off the async threads, as a download.
+pub async fn table_download(
+    filename: &str,
+    sheet: &'static str,
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+) -> Result<axum::response::Response, crate::error::AppError> {
+    let body =
+        tokio::task::spawn_blocking(move || zjtx_sheet::write::table_xlsx(sheet, &headers, rows))
+            .await
+            .map_err(|e| crate::error::AppError::Internal(e.to_string()))?
+            .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
+    Ok(xlsx_download(filename, body))
+}

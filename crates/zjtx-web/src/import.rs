@@ -5,8 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Multipart, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 use zjtx_core::Enterprise;
 use zjtx_store::Role;
@@ -423,18 +422,5 @@ pub async fn export(
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
     .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"enterprises.xlsx\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(crate::common::xlsx_download("enterprises.xlsx", body))
 }

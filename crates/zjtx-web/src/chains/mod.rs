@@ -6,8 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use chrono::Datelike;
 use serde::Deserialize;
 use zjtx_core::workflow::chain_event::{
@@ -391,7 +390,7 @@ pub async fn events_xlsx(
         wan(Some(summary.financing)),
         summary.projects.to_string(),
     ]);
-    let headers = [
+    let headers = vec![
         i18n::t("日期"),
         i18n::t("产业链"),
         i18n::t("名称"),
@@ -403,24 +402,11 @@ pub async fn events_xlsx(
         i18n::t("融资（万元）"),
         i18n::t("项目"),
     ];
-    let sheet = i18n::t("产业链对接活动");
-    let body =
-        tokio::task::spawn_blocking(move || zjtx_sheet::write::table_xlsx(sheet, &headers, rows))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"chain-events.xlsx\"",
-            ),
-        ],
-        body,
+    crate::common::table_download(
+        "chain-events.xlsx",
+        i18n::t("产业链对接活动"),
+        headers,
+        rows,
     )
-        .into_response())
+    .await
 }

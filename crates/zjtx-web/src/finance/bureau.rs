@@ -354,25 +354,7 @@ pub async fn stats_xlsx(
             format!("{n} / {}", wan(Some(*a))),
         ]);
     }
-    let headers = [i18n::t("指标"), i18n::t("数值")];
-    let sheet = i18n::t("金融专区统计");
-    let body =
-        tokio::task::spawn_blocking(move || zjtx_sheet::write::table_xlsx(sheet, &headers, rows))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"finance-stats.xlsx\"",
-            ),
-        ],
-        body,
-    )
-        .into_response())
+    let headers = vec![i18n::t("指标"), i18n::t("数值")];
+    crate::common::table_download("finance-stats.xlsx", i18n::t("金融专区统计"), headers, rows)
+        .await
 }
