@@ -335,6 +335,17 @@ pub struct Common {
     pub high_tech: HighTech,
     pub disclosure: crate::finance::Disclosure,
     pub declaration: DeclarationDefaults,
+    pub catalogue: CatalogueRules,
+}
+
+/// The quality-product catalogue (优质产品推荐目录): how long its public notice runs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueRules {
+    pub clause: String,
+    pub conf: String,
+    /// Working days of public notice (weekends do not count).
+    pub notice_working_days: u32,
 }
 
 /// A declaration batch's defaults and its evidence's bound (the platform's own policy).

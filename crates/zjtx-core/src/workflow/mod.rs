@@ -9,6 +9,7 @@
 
 pub mod application;
 pub mod batch;
+pub mod catalogue;
 pub mod chain_event;
 pub mod consent;
 pub mod declaration;
