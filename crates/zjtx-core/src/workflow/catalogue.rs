@@ -344,7 +344,8 @@ mod tests {
     #[test]
     fn reviews_as_a_table() {
         use Decision::*;
-        let cases: &[(Seat, Status, Decision, &str, Result<Status, Refusal>)] = &[
+        type Case<'a> = (Seat, Status, Decision, &'a str, Result<Status, Refusal>);
+        let cases: &[Case] = &[
             (Seat::District, Submitted, Forward, "", Ok(Recommended)),
             (
                 Seat::District,
