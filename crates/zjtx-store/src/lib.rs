@@ -854,6 +854,8 @@ mod finance;
 pub use finance::*;
 mod chains;
 pub use chains::*;
+mod catalogue;
+pub use catalogue::*;
 
 #[cfg(test)]
 mod tests {

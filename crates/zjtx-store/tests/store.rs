@@ -1885,3 +1885,204 @@ async fn chain_events_count_the_bureaus_line_from_their_records() {
         assert_eq!(parties[2].uscc, None, "{b}: the bank is named");
     }
 }
+
+/// Issue 12: the quality-product catalogue's records — a submission by a titled firm, guarded
+/// steps (a second click finds the entry moved on), an objection upheld in one transaction with
+/// its entry's rejection, the published list, and the flag of a firm whose title has lapsed.
+#[tokio::test]
+async fn catalogue_entries_step_once_and_objections_resolve_with_their_entry() {
+    use zjtx_core::workflow::catalogue::{Entry, Status};
+    use zjtx_store::CatalogueFilter;
+    for s in stores("catalogue").await {
+        let b = s.backend();
+        let rows = evaluated(city(200));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let today = "2026-06-01";
+        let titled = rows
+            .iter()
+            .find(|(e, _)| {
+                e.srdi_until
+                    .is_some_and(|u| u.to_string().as_str() > "2027-01-01")
+            })
+            .map(|(e, _)| e.uscc.to_string())
+            .unwrap_or_else(|| panic!("{b}: a titled firm in the generated city"));
+        let untitled = rows
+            .iter()
+            .find(|(e, _)| e.srdi_until.is_none() && e.giant_until.is_none())
+            .map(|(e, _)| e.uscc.to_string())
+            .unwrap_or_else(|| panic!("{b}: an untitled firm"));
+        assert!(s.firm_titled(&titled, today).await.unwrap_or(false), "{b}");
+        assert!(
+            !s.firm_titled(&untitled, today).await.unwrap_or(true),
+            "{b}"
+        );
+        // The title runs out: on a day after it, the firm is not titled.
+        assert!(
+            !s.firm_titled(&titled, "2099-01-01").await.unwrap_or(true),
+            "{b}"
+        );
+        let entry = |name: &str| Entry {
+            year: 2026,
+            name: name.into(),
+            description: String::new(),
+        };
+        let a = s
+            .submit_catalogue(&titled, &entry("高精度传感器"), Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let o = s
+            .submit_catalogue(&titled, &entry("工业控制器"), Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        for (id, steps) in [
+            (
+                a,
+                vec![
+                    (Status::Submitted, Status::Recommended),
+                    (Status::Recommended, Status::Approved),
+                    (Status::Approved, Status::Notice),
+                ],
+            ),
+            (
+                o,
+                vec![
+                    (Status::Submitted, Status::Recommended),
+                    (Status::Recommended, Status::Approved),
+                    (Status::Approved, Status::Notice),
+                ],
+            ),
+        ] {
+            for (from, to) in steps {
+                let window = (to == Status::Notice).then_some(("2026-06-01", "2026-06-05"));
+                s.catalogue_step(id, from, to, "", window, "catalogue.step", Some(1))
+                    .await
+                    .unwrap_or_else(|e| panic!("{b}: {e}"));
+            }
+        }
+        // The same step twice: the second finds the entry moved on.
+        assert!(
+            matches!(
+                s.catalogue_step(
+                    a,
+                    Status::Approved,
+                    Status::Notice,
+                    "",
+                    None,
+                    "catalogue.step",
+                    None
+                )
+                .await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        let on = s
+            .catalogue_entry(a, today)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{b}: entry"));
+        assert_eq!(
+            (on.status, on.notice_until.as_deref(), on.titled),
+            (Status::Notice, Some("2026-06-05"), true),
+            "{b}"
+        );
+        // An objection to the second, upheld: the entry is rejected with the same transaction.
+        let obj = s
+            .object_catalogue(o, "该产品非企业自主研发", Some(2))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.resolve_catalogue_objection(obj, o, true, "经核实属实", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.resolve_catalogue_objection(obj, o, false, "again", Some(1))
+                .await
+                .is_err(),
+            "{b}: resolved once"
+        );
+        let rejected = s
+            .catalogue_entry(o, today)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("entry"));
+        assert_eq!(
+            (rejected.status, rejected.reason.as_str()),
+            (Status::Rejected, "经核实属实"),
+            "{b}"
+        );
+        assert!(
+            s.object_catalogue(o, "x", None).await.is_err(),
+            "{b}: not on notice any more"
+        );
+        s.catalogue_step(
+            a,
+            Status::Notice,
+            Status::Listed,
+            "",
+            None,
+            "catalogue.list",
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let published = s
+            .catalogue_entries(
+                &CatalogueFilter {
+                    year: Some(2026),
+                    statuses: vec![Status::Listed],
+                    ..Default::default()
+                },
+                today,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            published.iter().map(|e| e.id).collect::<Vec<_>>(),
+            vec![a],
+            "{b}"
+        );
+        assert!(!published[0].firm.is_empty(), "{b}: with the firm's name");
+        // Read on a day after the title ran out, the listed product is flagged.
+        let later = s
+            .catalogue_entries(
+                &CatalogueFilter {
+                    year: Some(2026),
+                    statuses: vec![Status::Listed],
+                    ..Default::default()
+                },
+                "2099-01-01",
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(!later[0].titled, "{b}");
+        // A district sees its own firms' entries only.
+        let region = rows
+            .iter()
+            .find(|(e, _)| e.uscc.to_string() == titled)
+            .and_then(|(e, _)| e.district.clone());
+        let code = zjtx_core::enterprise::DISTRICTS
+            .iter()
+            .find(|(_, n)| Some(*n) == region.as_deref())
+            .map(|(c, _)| (*c).to_owned());
+        let other: Vec<String> = zjtx_core::enterprise::DISTRICTS
+            .iter()
+            .map(|(c, _)| (*c).to_owned())
+            .filter(|c| Some(c) != code.as_ref())
+            .collect();
+        let seen = s
+            .catalogue_entries(
+                &CatalogueFilter {
+                    regions: Some(other),
+                    ..Default::default()
+                },
+                today,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(seen.is_empty(), "{b}: another district's view");
+    }
+}
