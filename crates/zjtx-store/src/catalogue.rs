@@ -137,6 +137,23 @@ impl Store {
         .await
     }
 
+    /// The firm sends a returned entry back, changed; refused unless it is still returned.
+    pub async fn resubmit_catalogue(&self, id: i64, e: &Entry, actor: Option<i64>) -> Result<()> {
+        let target = format!("catalogue:{id}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE catalogue_entries SET status = 'submitted', name = ?, description = ?, reason = '', updated_at = ? \
+                     WHERE id = ? AND status = 'returned'",
+                    vec![Bind::S(&e.name), Bind::S(&e.description), Bind::I(now()), Bind::I(id)],
+                ),
+                audit(actor, "catalogue.resubmit", &target, &e.name),
+            ],
+            Some("the entry has moved on"),
+        )
+        .await
+    }
+
     /// Entries matching a filter, with whether their firm is titled on `today`.
     pub async fn catalogue_entries(
         &self,
@@ -242,18 +259,22 @@ impl Store {
     }
 
     pub async fn catalogue_objections(&self, entry: i64) -> Result<Vec<CatalogueObjection>> {
-        Ok(rows!(
-            self,
-            "SELECT * FROM catalogue_objections WHERE entry_id = ? ORDER BY id",
-            [Bind::I(entry)],
-            |r| CatalogueObjection {
-                id: r.try_get("id")?,
-                entry_id: r.try_get("entry_id")?,
-                text: r.try_get("text")?,
-                status: r.try_get("status")?,
-                resolution: r.try_get("resolution")?,
-            }
-        ))
+        self.objection_rows("entry_id = ?", entry).await
+    }
+
+    pub async fn catalogue_objection(&self, id: i64) -> Result<Option<CatalogueObjection>> {
+        Ok(self.objection_rows("id = ?", id).await?.into_iter().next())
+    }
+
+    async fn objection_rows(&self, cond: &str, v: i64) -> Result<Vec<CatalogueObjection>> {
+        let sql = format!("SELECT * FROM catalogue_objections WHERE {cond} ORDER BY id");
+        Ok(rows!(self, &sql, [Bind::I(v)], |r| CatalogueObjection {
+            id: r.try_get("id")?,
+            entry_id: r.try_get("entry_id")?,
+            text: r.try_get("text")?,
+            status: r.try_get("status")?,
+            resolution: r.try_get("resolution")?,
+        }))
     }
 
     /// Resolves an open objection and, when upheld, rejects its entry — in one transaction.

@@ -279,6 +279,11 @@ pub async fn openapi() -> Json<Value> {
                 "parameters": list_params,
                 "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
                     "total": { "type": "integer" }, "next": { "type": ["string", "null"] }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } } } } } } }, "401": err, "403": err } } },
+            "/api/v1/catalogue": { "get": {
+                "summary": "The published quality-product catalogue of a year (public): each product with its enterprise's unified social credit code and name",
+                "security": [],
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "{\"year\", \"items\": [{\"uscc\", \"enterprise\", \"product\", \"description\"}]}" }, "400": err } } },
             "/api/v1/chains": { "get": {
                 "summary": "The industrial chains in force, each with its ecosystem",
                 "responses": { "200": { "description": "{\"items\": [{\"name\", \"ecosystem\", \"name_en\"}]}" }, "401": err } } },
@@ -378,5 +383,37 @@ pub async fn chain_summary(
         "orders_wan": wan(s.orders),
         "financing_wan": wan(s.financing),
         "projects": s.projects,
+    })))
+}
+
+/// `GET /api/v1/catalogue?year=`: the published catalogue of a year (public): each product with
+/// its enterprise's code and name.
+pub async fn catalogue(
+    State(st): State<AppState>,
+    Query(q): Query<crate::catalogue::YearQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let year = match q.year.trim() {
+        "" => chrono::Datelike::year(&st.today()),
+        y => y
+            .parse::<i32>()
+            .map_err(|_| AppError::BadRequest(format!("year {y:?} is not a year")))?,
+    };
+    let entries = st
+        .store
+        .catalogue_entries(
+            &zjtx_store::CatalogueFilter {
+                year: Some(year),
+                statuses: vec![zjtx_core::workflow::catalogue::Status::Listed],
+                ..Default::default()
+            },
+            &st.today().to_string(),
+        )
+        .await?;
+    Ok(Json(json!({
+        "year": year,
+        "items": entries
+            .iter()
+            .map(|e| json!({ "uscc": e.uscc, "enterprise": e.firm, "product": e.name, "description": e.description }))
+            .collect::<Vec<_>>()
     })))
 }

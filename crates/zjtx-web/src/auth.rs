@@ -74,6 +74,22 @@ pub struct CurrentUser {
     pub token_hash: String,
 }
 
+/// A page open to everyone that adds to what a signed-in user sees: no session is `None`.
+impl axum::extract::OptionalFromRequestParts<AppState> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Option<Self>, AppError> {
+        match <CurrentUser as FromRequestParts<AppState>>::from_request_parts(parts, state).await {
+            Ok(u) => Ok(Some(u)),
+            Err(AppError::Login) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
 impl FromRequestParts<AppState> for CurrentUser {
     type Rejection = AppError;
 

@@ -117,3 +117,8 @@ pub async fn table_download(
             .map_err(|e| crate::error::AppError::Internal(e.to_string()))?;
     Ok(xlsx_download(filename, body))
 }
+
+/// A stored `YYYY-MM-DD` date.
+pub fn date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+}

@@ -14,6 +14,7 @@ use zjtx_store::Store;
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod catalogue;
 pub mod chains;
 pub mod common;
 pub mod dashboard;
@@ -272,6 +273,29 @@ pub fn router(state: AppState) -> Router {
             post(chains::event::set_status),
         )
         .route("/chains/records", get(chains::records::records))
+        .route("/catalogue", get(catalogue::public))
+        .route("/catalogue.xlsx", get(catalogue::public_xlsx))
+        .route(
+            "/catalogue/entries",
+            get(catalogue::work).post(catalogue::submit),
+        )
+        .route(
+            "/catalogue/entries/{id}/resubmit",
+            post(catalogue::resubmit),
+        )
+        .route("/catalogue/entries/{id}/review", post(catalogue::review))
+        .route("/catalogue/entries/{id}/notice", post(catalogue::notice))
+        .route("/catalogue/entries/{id}/list", post(catalogue::list))
+        .route("/catalogue/entries/{id}/delist", post(catalogue::delist))
+        .route(
+            "/catalogue/entries/{id}/objections",
+            post(catalogue::object),
+        )
+        .route(
+            "/catalogue/objections/{id}/resolve",
+            post(catalogue::resolve),
+        )
+        .route("/api/v1/catalogue", get(api::catalogue))
         .route("/api/v1/chains", get(api::chains))
         .route("/api/v1/chain-events", get(api::chain_events))
         .route("/api/v1/chain-events/summary", get(api::chain_summary))

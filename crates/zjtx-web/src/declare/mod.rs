@@ -25,7 +25,7 @@ use zjtx_store::{
 
 use crate::AppState;
 use crate::auth::{self, CurrentUser};
-use crate::common::{CsrfOnly, Fields};
+use crate::common::{CsrfOnly, Fields, date};
 use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::nav::Nav;
@@ -68,10 +68,6 @@ fn tier_of(key: &str) -> Option<Tier> {
         "giant" => Some(Tier::Giant),
         _ => None,
     }
-}
-
-fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
 
 /// The same message to each of some users.
