@@ -383,3 +383,168 @@ proptest! {
         }
     }
 }
+
+/// What each condition's gap states when it fails with every input known (issue 10 §4–5): a
+/// shortfall where the condition is a figure against a threshold, the requirement where it is a
+/// list of honours or levels, the gate's bar for a gate. Read over a generated city under both
+/// rule sets, with the threshold every entry shows and the value every computed rule shows.
+#[test]
+fn each_failed_condition_states_the_gap_of_its_kind_with_its_threshold_and_value() {
+    use std::collections::BTreeMap;
+    let kinds: BTreeMap<&str, &[&str]> = [
+        ("CX-D1", &["requirement"][..]),
+        ("CX-D2", &["requirement"]),
+        ("CX-D3", &["requirement"]),
+        ("CX-D4", &["min_money"]),
+        ("CX-SCORE", &["score_parts"]),
+        ("G-LIST", &["gate"]),
+        ("G-PROD", &["gate"]),
+        ("G-SME", &["gate"]),
+        ("G22-INC", &["gate"]),
+        ("G26-INC", &["gate"]),
+        ("KJ-2", &["caps"]),
+        ("KJ-D1", &["requirement"]),
+        ("KJ-D2", &["requirement"]),
+        ("KJ-D3", &["requirement"]),
+        ("KJ-D4", &["requirement"]),
+        ("KJ-SCORE", &["score_with_required"]),
+        ("XJ22-1a", &["niche_years"]),
+        ("XJ22-1b", &["ratio_min", "zero_denominator"]),
+        ("XJ22-1c", &["avg_growth", "zero_previous_revenue"]),
+        ("XJ22-2a", &["flag"]),
+        ("XJ22-2b", &["flag"]),
+        ("XJ22-2c", &["ratio_max", "zero_denominator"]),
+        ("XJ22-3a", &["min_decimal"]),
+        ("XJ22-3b", &["flag"]),
+        ("XJ22-4", &["requirement"]),
+        ("XJ22-4D1", &["requirement"]),
+        ("XJ22-4D2", &["requirement"]),
+        (
+            "XJ22-4G1",
+            &["min_money", "ratio_min", "two_year_rd", "zero_denominator"],
+        ),
+        ("XJ22-4G2", &["requirement"]),
+        ("XJ22-4G3", &["min_count"]),
+        ("XJ22-5", &["flag"]),
+        ("XJ22-6", &["flag"]),
+        ("XJ22-P", &["prerequisite"]),
+        ("XJ26-1a", &["prerequisite"]),
+        ("XJ26-1b", &["niche_years"]),
+        ("XJ26-2a", &["min_money"]),
+        ("XJ26-2b", &["ratio_min", "zero_denominator"]),
+        ("XJ26-2c", &["growth", "zero_denominator"]),
+        ("XJ26-2d", &["ratio_max", "zero_denominator"]),
+        ("XJ26-3a", &["two_year_rd"]),
+        ("XJ26-3b", &["ratio_min", "zero_denominator"]),
+        ("XJ26-3c", &["ratio_min", "zero_denominator"]),
+        ("XJ26-4", &["min_count"]),
+        ("XJ26-5", &["requirement"]),
+        ("XJ26-6", &["flag"]),
+        ("XJ26-7", &["min_decimal"]),
+        ("ZX22-1", &["niche_years"]),
+        ("ZX22-2a", &["min_money"]),
+        ("ZX22-2b", &["ratio_min", "zero_denominator"]),
+        ("ZX22-3", &["min_money"]),
+        ("ZX22-4", &["requirement"]),
+        ("ZX22-D1", &["requirement"]),
+        ("ZX22-D2", &["requirement"]),
+        ("ZX22-D3", &["requirement"]),
+        ("ZX22-D4", &["requirement"]),
+        ("ZX22-P", &["prerequisite"]),
+        ("ZX22-SCORE", &["score"]),
+        ("ZX26-1a", &["prerequisite"]),
+        ("ZX26-1b", &["niche_years"]),
+        ("ZX26-2a", &["min_money"]),
+        ("ZX26-2b", &["ratio_min", "zero_denominator"]),
+        ("ZX26-2c", &["ratio_max", "zero_denominator"]),
+        ("ZX26-3a", &["min_money", "ratio_min", "zero_denominator"]),
+        ("ZX26-3b", &["min_money", "ratio_min", "zero_denominator"]),
+        ("ZX26-4", &["min_count"]),
+        ("ZX26-5", &["flag"]),
+        ("ZX26-6", &["min_decimal"]),
+    ]
+    .into_iter()
+    .collect();
+    // Rules that compute a figure show it whenever their inputs are known.
+    let valued = [
+        "SIZE",
+        "CX-2",
+        "CX-3",
+        "CX-4",
+        "CX-6",
+        "CX-SCORE",
+        "KJ-1",
+        "KJ-2R",
+        "KJ-SCORE",
+        "ZX22-1",
+        "ZX22-2b",
+        "ZX22-S1",
+        "ZX22-S2",
+        "ZX22-S3",
+        "ZX22-S7",
+        "ZX22-S8",
+        "ZX22-S11",
+        "ZX22-S12",
+        "ZX22-SCORE",
+        "XJ22-1a",
+        "XJ22-1b",
+        "XJ22-1c",
+        "XJ22-2c",
+        "XJ22-4G1",
+        "ZX26-1b",
+        "ZX26-2b",
+        "ZX26-2c",
+        "ZX26-3a",
+        "ZX26-3b",
+        "XJ26-1b",
+        "XJ26-2b",
+        "XJ26-2c",
+        "XJ26-2d",
+        "XJ26-3a",
+        "XJ26-3b",
+        "XJ26-3c",
+        "G-SME",
+    ];
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for seed in 0..3u64 {
+        for e in Generator::new(seed, 2025).take(300) {
+            for rs in sets() {
+                for t in explain(&e, rs, as_of(rs)).trace {
+                    let id = t.id.as_str();
+                    assert!(!t.threshold.is_empty(), "{} {id}: no threshold", rs.id);
+                    let known = t.inputs.iter().all(|i| i.value.is_some());
+                    if known && valued.contains(&id) {
+                        assert!(
+                            t.value.as_deref().is_some_and(|v| !v.is_empty()),
+                            "{} {id}: no value",
+                            rs.id
+                        );
+                    }
+                    if known && t.verdict == Some(Verdict::Fail) {
+                        let kind = t
+                            .gap
+                            .as_ref()
+                            .and_then(|g| serde_json::to_value(g).ok())
+                            .and_then(|v| v["kind"].as_str().map(str::to_owned))
+                            .unwrap_or_default();
+                        let want = kinds
+                            .get(id)
+                            .unwrap_or_else(|| panic!("{id}: no expected gap kind"));
+                        assert!(
+                            want.contains(&kind.as_str()),
+                            "{} {id}: gap {kind}, expected one of {want:?}",
+                            rs.id
+                        );
+                        *seen.entry(id.to_owned()).or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    // Every condition of the table was seen failing at least once, so none of its rows is idle.
+    let idle: Vec<&&str> = kinds.keys().filter(|k| !seen.contains_key(**k)).collect();
+    assert!(
+        idle.is_empty(),
+        "never seen failing with known inputs: {idle:?}"
+    );
+}
