@@ -1,6 +1,7 @@
 //! `zjtx`: the command line of the ZJTX platform.
 #![forbid(unsafe_code)]
 
+mod demo_catalogue;
 mod demo_chains;
 mod explain;
 mod platform;

@@ -511,6 +511,8 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     demo_declarations(&store, &hash, &firm.uscc, today).await?;
     demo_finance(&store).await?;
     crate::demo_chains::demo_chains(&store, today).await?;
+    crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
+        .await?;
     println!("  (firm is {} {})", firm.name, firm.uscc);
     println!(
         "  expert1 … expert{DEMO_EXPERTS}  评审专家 (expert1 works for the firm: never drawn for it)"
