@@ -132,6 +132,7 @@ pub const TABLE: &[Access] = &[
     a("POST", "/chains/events/{id}/outcomes", Roles(BUREAU), "events within the scope"),
     a("POST", "/chains/outcomes/{id}/status", Roles(BUREAU), "events within the scope"),
     a("GET", "/chains/records", Roles(REGISTRY), "as the events page"),
+    a("GET", "/chains/map", Roles(BUREAU), "city: all; district: its own firms"),
     a("GET", "/catalogue", Public, "published and on-notice entries only"),
     a("GET", "/catalogue.xlsx", Public, "published entries only"),
     a("GET", "/catalogue/entries", Roles(REGISTRY), "city: all; district: its firms'; firm: its own"),

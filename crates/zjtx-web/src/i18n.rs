@@ -147,6 +147,20 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    ("产业链图谱", "Chain map"),
+    (
+        "每格：已获称号企业数 / 达标但未获称号的培育对象数；点击查看名单。",
+        "Each cell: firms holding the title / firms passing the tier without it (candidates); click for the list.",
+    ),
+    ("补短板", "Gap to fill"),
+    (
+        "尚无专精特新或“小巨人”企业的产业链：",
+        "Chains without an SRDI or little-giant firm yet: ",
+    ),
+    ("、", ", "),
+    ("创新型", "Innovative"),
+    ("专精特新", "SRDI"),
+    ("小巨人", "Little giant"),
     ("不予通过", "Reject"),
     ("不成立", "Dismissed"),
     ("产品名称", "Product"),

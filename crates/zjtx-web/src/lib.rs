@@ -273,6 +273,7 @@ pub fn router(state: AppState) -> Router {
             post(chains::event::set_status),
         )
         .route("/chains/records", get(chains::records::records))
+        .route("/chains/map", get(chains::map::map))
         .route("/catalogue", get(catalogue::public))
         .route("/catalogue.xlsx", get(catalogue::public_xlsx))
         .route(

@@ -322,6 +322,69 @@ async fn a_year_of_chain_events_is_recorded_counted_and_exported() {
         StatusCode::OK
     );
 
+    // The chain map: each cell is the registry list it links to, counted. Every firm of the
+    // test city is tagged 集成电路 for it.
+    let all = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 500,
+                today: day("2026-06-15"),
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let tags: Vec<(String, Vec<String>)> = all
+        .items
+        .iter()
+        .map(|e| (e.uscc.clone(), vec!["集成电路".to_owned()]))
+        .collect();
+    store
+        .set_chains(&tags, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let map = send(&w, get("/chains/map?ecosystem=智能物联", Some(&city))).await;
+    assert_eq!(map.status, StatusCode::OK);
+    let mut sum = 0;
+    for (k, v) in [
+        ("title", "innovative"),
+        ("candidate", "innovative"),
+        ("title", "srdi"),
+        ("candidate", "srdi"),
+        ("title", "giant"),
+        ("candidate", "giant"),
+    ] {
+        let mut f = zjtx_store::Filter {
+            chain: Some("集成电路".into()),
+            per_page: 1,
+            today: day("2026-06-15"),
+            ..Default::default()
+        };
+        if k == "title" {
+            f.title = Some(v.into())
+        } else {
+            f.candidate = Some(v.into())
+        }
+        let n = store
+            .list(&f, &zjtx_store::Scope::all())
+            .await
+            .map(|p| p.total)
+            .unwrap_or(-1);
+        sum += n;
+        let cell = format!("chain=%E9%9B%86%E6%88%90%E7%94%B5%E8%B7%AF&#38;{k}={v}\">{n}</a>");
+        assert!(map.body.contains(&cell), "{cell} in {}", map.body);
+    }
+    assert!(sum > 0, "the map counts something");
+    assert_eq!(
+        send(&w, get("/chains/map", Some(&firm))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, get("/chains/map", Some(&xihu))).await.status,
+        StatusCode::OK
+    );
+
     // The audit trail of the year's work.
     let mut actions = Vec::new();
     for a in [

@@ -21,6 +21,7 @@ use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 
+pub mod map;
 pub mod records;
 
 /// The list's filters, as the query string gives them.
