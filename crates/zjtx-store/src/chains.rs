@@ -141,6 +141,72 @@ impl ChainFilter {
 }
 
 impl Store {
+    /// Adds a chain to an ecosystem (the core checked the name is new).
+    pub async fn add_chain(
+        &self,
+        ecosystem: &str,
+        name: &str,
+        name_en: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("chain:{name}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "INSERT INTO chains (name, ecosystem, name_en) VALUES (?, ?, ?)",
+                    vec![Bind::S(name), Bind::S(ecosystem), Bind::S(name_en)],
+                ),
+                audit(actor, "chain.add", &target, ecosystem),
+            ],
+            None,
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                StoreError::Conflict("a chain of that name exists".into())
+            }
+            e => e,
+        })
+    }
+
+    /// Renames a chain in force; its tags and events follow, in one transaction (the new row is
+    /// written first, the references moved, the old row removed).
+    pub async fn rename_chain(&self, from: &str, to: &str, actor: Option<i64>) -> Result<()> {
+        let target = format!("chain:{to}");
+        let detail = format!("{from} → {to}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "INSERT INTO chains (name, ecosystem, name_en) \
+                     SELECT ?, ecosystem, name_en FROM chains WHERE name = ? AND retired_on IS NULL",
+                    vec![Bind::S(to), Bind::S(from)],
+                ),
+                stmt("UPDATE enterprise_chains SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
+                stmt("UPDATE chain_events SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
+                stmt("DELETE FROM chains WHERE name = ?", vec![Bind::S(from)]),
+                audit(actor, "chain.rename", &target, &detail),
+            ],
+            Some("no chain in force has that name"),
+        )
+        .await
+    }
+
+    /// Retires a chain in force on `day`.
+    pub async fn retire_chain(&self, name: &str, day: &str, actor: Option<i64>) -> Result<()> {
+        let target = format!("chain:{name}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE chains SET retired_on = ? WHERE name = ? AND retired_on IS NULL",
+                    vec![Bind::S(day), Bind::S(name)],
+                ),
+                audit(actor, "chain.retire", &target, day),
+            ],
+            Some("no chain in force has that name"),
+        )
+        .await
+    }
+
     /// Records an event; its id.
     pub async fn create_chain_event(&self, e: &flow::Event, actor: Option<i64>) -> Result<i64> {
         let held_on = e.held_on.to_string();

@@ -286,6 +286,7 @@ impl Store {
     pub async fn seed_reference(&self) -> Result<()> {
         let sql = self.sql("INSERT INTO regions (code, name, kind, parent_code) VALUES (?, ?, ?, ?) ON CONFLICT (code) DO NOTHING");
         let chain_sql = self.sql("INSERT INTO chains (name, ecosystem, name_en) VALUES (?, ?, ?) ON CONFLICT (name) DO NOTHING");
+        let count_sql = self.sql("SELECT COUNT(*) AS n FROM chains");
         let mut rows: Vec<(&str, &str, &str, Option<&str>)> = vec![
             ("330000", "浙江省", "province", None),
             ("330100", "杭州市", "city", Some("330000")),
@@ -300,8 +301,13 @@ impl Store {
             for (code, name, kind, parent) in rows {
                 sqlx::query(safe(&sql)).bind(code).bind(name).bind(kind).bind(parent).execute(&mut *tx).await?;
             }
-            for c in zjtx_core::enterprise::chains() {
-                sqlx::query(safe(&chain_sql)).bind(c.name).bind(c.ecosystem).bind(c.name_en).execute(&mut *tx).await?;
+            // The city's chains are seeded into an empty taxonomy only: after that the bureau
+            // keeps it (a renamed or retired chain must not come back at the next start).
+            let n: i64 = sqlx::query(safe(&count_sql)).fetch_one(&mut *tx).await?.try_get("n")?;
+            if n == 0 {
+                for c in zjtx_core::enterprise::chains() {
+                    sqlx::query(safe(&chain_sql)).bind(c.name).bind(c.ecosystem).bind(c.name_en).execute(&mut *tx).await?;
+                }
             }
             tx.commit().await?;
         });
@@ -310,12 +316,13 @@ impl Store {
 
     /// Every chain, by ecosystem in the reference order, then by name.
     pub async fn chains(&self) -> Result<Vec<ChainRow>> {
-        let sql = self.sql("SELECT name, ecosystem, name_en FROM chains");
+        let sql = self.sql("SELECT name, ecosystem, name_en, retired_on FROM chains");
         let mut rows = on_pool!(self, p => {
             sqlx::query(safe(&sql)).fetch_all(p).await?.iter().map(|r| Ok(ChainRow {
                 name: r.try_get("name")?,
                 ecosystem: r.try_get("ecosystem")?,
                 name_en: r.try_get("name_en")?,
+                retired_on: r.try_get("retired_on")?,
             })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         });
         let order = |c: &ChainRow| {

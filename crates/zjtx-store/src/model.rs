@@ -17,6 +17,8 @@ pub struct ChainRow {
     pub name: String,
     pub ecosystem: String,
     pub name_en: String,
+    /// The day the bureau retired it: it keeps its tags and events but takes no new ones.
+    pub retired_on: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]

@@ -147,6 +147,22 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    (
+        "产业链名称不能为空、不超过50字，且不含逗号或分号",
+        "A chain's name is 1–50 characters, without commas or semicolons",
+    ),
+    ("已有同名产业链", "A chain of that name exists"),
+    ("维护产业链", "Edit the chains"),
+    ("新增产业链", "New chain"),
+    ("英文名称", "English name"),
+    ("新增", "Add"),
+    ("新名称", "New name"),
+    ("更名", "Rename"),
+    ("停用", "Retire"),
+    (
+        "更名后企业标签和对接活动随之更名；停用的产业链保留历史记录，不再用于新的标签和活动。",
+        "A renamed chain's tags and events follow it; a retired chain keeps its history and takes no new tags or events.",
+    ),
     ("产业链图谱", "Chain map"),
     (
         "每格：已获称号企业数 / 达标但未获称号的培育对象数；点击查看名单。",

@@ -42,7 +42,6 @@ pub struct AppState {
     /// The chains offered by the filters and forms, read once: they change only when reference
     /// data is seeded (no page adds chains yet; an instance started before a chain was added
     /// to the database offers it after a restart).
-    chains: Arc<tokio::sync::OnceCell<Vec<zjtx_store::ChainRow>>>,
     /// Where evidence files are kept, by their SHA-256.
     pub evidence_dir: std::path::PathBuf,
     /// The largest evidence file accepted, in bytes.
@@ -66,7 +65,6 @@ impl AppState {
             secure_cookies,
             dummy_hash: auth::hash_password("zjtx-no-such-user")?,
             regions: Arc::default(),
-            chains: Arc::default(),
             evidence_dir: std::env::var_os("ZJTX_EVIDENCE_DIR")
                 .map_or_else(|| "zjtx-evidence".into(), Into::into),
             clock: zjtx_store::Clock::default(),
@@ -117,13 +115,10 @@ impl AppState {
             .collect())
     }
 
-    /// The chains, by ecosystem, read from the store on first use.
-    pub async fn chains(&self) -> Result<&[zjtx_store::ChainRow], error::AppError> {
-        Ok(self
-            .chains
-            .get_or_try_init(|| self.store.chains())
-            .await?
-            .as_slice())
+    /// The chains, by ecosystem, as the store holds them now (the bureau edits them: every
+    /// instance sees a change at its next request).
+    pub async fn chains(&self) -> Result<Vec<zjtx_store::ChainRow>, error::AppError> {
+        Ok(self.store.chains().await?)
     }
 
     /// The regions (province, city, districts), read from the store on first use.
@@ -274,6 +269,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/chains/records", get(chains::records::records))
         .route("/chains/map", get(chains::map::map))
+        .route("/chains", post(chains::map::add_chain))
+        .route("/chains/rename", post(chains::map::rename_chain))
+        .route("/chains/retire", post(chains::map::retire_chain))
         .route("/catalogue", get(catalogue::public))
         .route("/catalogue.xlsx", get(catalogue::public_xlsx))
         .route(

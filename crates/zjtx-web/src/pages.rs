@@ -425,7 +425,7 @@ pub async fn enterprises(
                 selected: q.ecosystem.as_deref() == Some(*e),
             })
             .collect(),
-        chains: chain_groups(st.chains().await?, |c| q.chain.as_deref() == Some(c)),
+        chains: chain_groups(&st.chains().await?, |c| q.chain.as_deref() == Some(c)),
         sections: zjtx_core::ids::SECTIONS
             .iter()
             .map(|s| Choice {
@@ -722,9 +722,14 @@ pub async fn enterprise(
     let titles = st.store.titles(&row.uscc).await?;
     let chains = st.store.chains_of(&row.uscc).await?;
     let chain_form = if tags_chains(&user) {
-        Some(chain_groups(st.chains().await?, |c| {
-            chains.iter().any(|t| t == c)
-        }))
+        // A retired chain is offered only to a firm that keeps its tag.
+        let offered: Vec<zjtx_store::ChainRow> = st
+            .chains()
+            .await?
+            .into_iter()
+            .filter(|k| k.retired_on.is_none() || chains.contains(&k.name))
+            .collect();
+        Some(chain_groups(&offered, |c| chains.iter().any(|t| t == c)))
     } else {
         None
     };

@@ -447,3 +447,138 @@ async fn api_token(w: &World, user: &str) -> String {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     json(&r)["token"].as_str().unwrap_or_default().to_owned()
 }
+
+/// The city keeps the taxonomy: a chain added is offered at once (no restart), a renamed one
+/// carries its tags and events, a retired one keeps its history but takes no new event; only the
+/// city may edit, and a restart does not bring a renamed chain back.
+#[tokio::test]
+async fn the_city_adds_renames_and_retires_chains_and_their_history_follows() {
+    let w = world("taxonomy").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let add = |s: &str, csrf: &str, name: &str| {
+        post(
+            "/chains",
+            Some(s),
+            &format!("csrf={csrf}&ecosystem=智能物联&name={name}&name_en=AI+chips"),
+        )
+    };
+    assert_eq!(
+        send(&w, add(&xihu, &x, "人工智能芯片")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, add(&city, &c, "芯片,设计")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&w, add(&city, &c, "人工智能芯片")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(&w, add(&city, &c, "人工智能芯片")).await.status,
+        StatusCode::CONFLICT
+    );
+    // Offered at once: an event of the new chain, a firm tagged with it.
+    let ev = |chain: &str| {
+        format!(
+            "csrf={c}&chain={chain}&title=x&held_on=2026-06-01&organiser=y&place=&kind=matchmaking&region="
+        )
+    };
+    let r = send(&w, post("/chains/events", Some(&city), &ev("人工智能芯片"))).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let e = id_after(&r.location, "/chains/events/");
+    store
+        .set_chains(&[(w.xihu_firm.clone(), vec!["人工智能芯片".into()])], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    // Renamed: the tag and the event follow; the old name is gone.
+    let r = send(
+        &w,
+        post(
+            "/chains/rename",
+            Some(&city),
+            &format!("csrf={c}&ecosystem=智能物联&name=人工智能芯片&new_name=AI芯片"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        store
+            .chain_event(e)
+            .await
+            .ok()
+            .flatten()
+            .map(|e| e.chain)
+            .as_deref(),
+        Some("AI芯片")
+    );
+    assert_eq!(
+        store.chains_of(&w.xihu_firm).await.unwrap_or_default(),
+        vec!["AI芯片".to_owned()]
+    );
+    // A restart (the reference data seeded again) does not bring the old names back.
+    store
+        .seed_reference()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let names: Vec<String> = store
+        .chains()
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert!(
+        names.contains(&"AI芯片".to_owned()) && !names.contains(&"人工智能芯片".to_owned()),
+        "{names:?}"
+    );
+    // Retired: history kept, no new event; the map and the event form stop offering it.
+    let r = send(
+        &w,
+        post(
+            "/chains/retire",
+            Some(&city),
+            &format!("csrf={c}&ecosystem=智能物联&name=AI芯片"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(
+            &w,
+            post(
+                "/chains/retire",
+                Some(&city),
+                &format!("csrf={c}&ecosystem=智能物联&name=AI芯片")
+            )
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let r = send(&w, post("/chains/events", Some(&city), &ev("AI芯片"))).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        store.chain_event(e).await.ok().flatten().is_some(),
+        "the event stays"
+    );
+    assert_eq!(
+        store.chains_of(&w.xihu_firm).await.unwrap_or_default(),
+        vec!["AI芯片".to_owned()],
+        "the tag stays"
+    );
+    let map = send(&w, get("/chains/map?ecosystem=智能物联", Some(&city))).await;
+    assert!(!map.body.contains("AI芯片"), "{}", map.body);
+    for a in ["chain.add", "chain.rename", "chain.retire"] {
+        assert_eq!(
+            store.audit_by_action(a).await.map(|v| v.len()).unwrap_or(0),
+            1,
+            "{a}"
+        );
+    }
+}

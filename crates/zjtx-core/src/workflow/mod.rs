@@ -16,4 +16,5 @@ pub mod declaration;
 pub mod event;
 pub mod listing;
 pub mod product;
+pub mod taxonomy;
 pub mod title;

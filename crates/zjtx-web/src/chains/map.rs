@@ -4,6 +4,7 @@
 //! office reads its own districts.
 
 use super::*;
+use axum::response::Redirect;
 use zjtx_store::Filter;
 
 #[derive(Deserialize, Default)]
@@ -35,6 +36,7 @@ pub struct MapPage {
     pub ecosystems: Vec<&'static str>,
     pub rows: Vec<ChainRow>,
     pub gaps: Vec<String>,
+    pub is_city: bool,
 }
 
 /// `GET /chains/map?ecosystem=`.
@@ -94,7 +96,7 @@ pub async fn map(
         .chains()
         .await?
         .into_iter()
-        .filter(|c| c.ecosystem == ecosystem)
+        .filter(|c| c.ecosystem == ecosystem && c.retired_on.is_none())
     {
         let mut tiers = Vec::new();
         let mut titled_upper = 0;
@@ -125,8 +127,114 @@ pub async fn map(
             .filter(|r| r.gap)
             .map(|r| r.name.clone())
             .collect(),
+        is_city: user.user.role == zjtx_store::Role::City,
         ecosystem,
         ecosystems,
         rows,
     })
+}
+
+/// The taxonomy forms: add (ecosystem, name, English name), rename (name → new name), retire.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TaxonomyForm {
+    pub csrf: String,
+    pub ecosystem: String,
+    pub name: String,
+    pub name_en: String,
+    pub new_name: String,
+}
+
+fn taxonomy_refused(r: zjtx_core::workflow::taxonomy::Refusal) -> AppError {
+    use zjtx_core::workflow::taxonomy::Refusal;
+    match r {
+        Refusal::NotYourSeat => AppError::Forbidden,
+        Refusal::BadName => {
+            AppError::BadRequest(i18n::t("产业链名称不能为空、不超过50字，且不含逗号或分号").into())
+        }
+        Refusal::UnknownEcosystem => {
+            AppError::BadRequest(i18n::f("{}：格式有误", &[&i18n::t("产业生态圈")]))
+        }
+        Refusal::Taken => AppError::Store(zjtx_store::StoreError::Conflict(
+            i18n::t("已有同名产业链").into(),
+        )),
+        Refusal::NoSuchChain => AppError::NotFound,
+    }
+}
+
+/// The chains as the taxonomy rules read them: (name, retired).
+async fn known(st: &AppState) -> Result<Vec<(String, bool)>, AppError> {
+    Ok(st
+        .store
+        .chains()
+        .await?
+        .into_iter()
+        .map(|c| (c.name, c.retired_on.is_some()))
+        .collect())
+}
+
+fn as_known(k: &[(String, bool)]) -> Vec<zjtx_core::workflow::taxonomy::Known<'_>> {
+    k.iter()
+        .map(|(name, retired)| zjtx_core::workflow::taxonomy::Known {
+            name,
+            retired: *retired,
+        })
+        .collect()
+}
+
+fn back(ecosystem: &str) -> Redirect {
+    let q = serde_urlencoded::to_string([("ecosystem", ecosystem.trim())]).unwrap_or_default();
+    Redirect::to(&format!("/chains/map?{q}"))
+}
+
+/// `POST /chains`: the city adds a chain to an ecosystem.
+pub async fn add_chain(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<TaxonomyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let k = known(&st).await?;
+    let city = user.user.role == zjtx_store::Role::City;
+    let name = zjtx_core::workflow::taxonomy::add(city, &as_known(&k), &f.ecosystem, &f.name)
+        .map_err(taxonomy_refused)?;
+    let en: String = f.name_en.trim().chars().take(100).collect();
+    st.store
+        .add_chain(f.ecosystem.trim(), &name, &en, Some(user.user.id))
+        .await?;
+    Ok(back(&f.ecosystem))
+}
+
+/// `POST /chains/rename`: its tags and events follow.
+pub async fn rename_chain(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<TaxonomyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let k = known(&st).await?;
+    let city = user.user.role == zjtx_store::Role::City;
+    let to = zjtx_core::workflow::taxonomy::rename(city, &as_known(&k), &f.name, &f.new_name)
+        .map_err(taxonomy_refused)?;
+    st.store
+        .rename_chain(f.name.trim(), &to, Some(user.user.id))
+        .await?;
+    Ok(back(&f.ecosystem))
+}
+
+/// `POST /chains/retire`: kept with its history, offered no more.
+pub async fn retire_chain(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<TaxonomyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let k = known(&st).await?;
+    let city = user.user.role == zjtx_store::Role::City;
+    zjtx_core::workflow::taxonomy::retire(city, &as_known(&k), &f.name)
+        .map_err(taxonomy_refused)?;
+    st.store
+        .retire_chain(f.name.trim(), &st.today().to_string(), Some(user.user.id))
+        .await?;
+    Ok(back(&f.ecosystem))
 }

@@ -189,13 +189,7 @@ pub async fn events(
         financing: wan(Some(summary.financing)),
         summary,
         events,
-        chains: st
-            .store
-            .chains()
-            .await?
-            .into_iter()
-            .map(|c| c.name)
-            .collect(),
+        chains: in_force(&st).await?,
         districts,
         kinds: Kind::ALL
             .iter()
@@ -205,6 +199,18 @@ pub async fn events(
         is_city: user.user.role == UserRole::City,
         today: st.today().to_string(),
     })
+}
+
+/// The names of the chains in force (not retired), in the taxonomy's order.
+pub(crate) async fn in_force(st: &AppState) -> Result<Vec<String>, AppError> {
+    Ok(st
+        .store
+        .chains()
+        .await?
+        .into_iter()
+        .filter(|c| c.retired_on.is_none())
+        .map(|c| c.name)
+        .collect())
 }
 
 /// The user's seat for recording.
@@ -275,13 +281,7 @@ pub async fn create_event(
     Form(f): Form<EventForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let chains: Vec<String> = st
-        .store
-        .chains()
-        .await?
-        .into_iter()
-        .map(|c| c.name)
-        .collect();
+    let chains = in_force(&st).await?;
     let names: Vec<&str> = chains.iter().map(String::as_str).collect();
     let event = flow::plan(
         &seat(&user),
