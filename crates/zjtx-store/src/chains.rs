@@ -539,3 +539,132 @@ impl Store {
         }))
     }
 }
+
+/// A firm the bureau records as military-industry qualified, and what it passes without holding.
+#[derive(Clone, Debug, Serialize)]
+pub struct MilitaryFirm {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    pub certified_on: String,
+    pub note: String,
+    /// The tiers (innovative, srdi, giant) it passes today without holding their title.
+    pub candidate_for: Vec<String>,
+}
+
+impl Store {
+    /// Records (or replaces) a firm's military-industry qualification.
+    pub async fn set_military(
+        &self,
+        uscc: &str,
+        certified_on: &str,
+        note: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("enterprise:{uscc}");
+        self.exec_tx(
+            vec![
+                stmt("DELETE FROM military_quals WHERE uscc = ?", vec![Bind::S(uscc)]),
+                stmt(
+                    "INSERT INTO military_quals (uscc, certified_on, note, set_by, set_at) SELECT uscc, ?, ?, ?, ? FROM enterprises WHERE uscc = ?",
+                    vec![Bind::S(certified_on), Bind::S(note), Bind::OI(actor), Bind::I(now()), Bind::S(uscc)],
+                ),
+                audit(actor, "military.set", &target, certified_on),
+            ],
+            None,
+        )
+        .await
+    }
+
+    /// Clears it.
+    pub async fn clear_military(&self, uscc: &str, actor: Option<i64>) -> Result<()> {
+        let target = format!("enterprise:{uscc}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "DELETE FROM military_quals WHERE uscc = ?",
+                    vec![Bind::S(uscc)],
+                ),
+                audit(actor, "military.clear", &target, ""),
+            ],
+            Some("not recorded as qualified"),
+        )
+        .await
+    }
+
+    /// A firm's qualification: (certificate date, note).
+    pub async fn military_of(&self, uscc: &str) -> Result<Option<(String, String)>> {
+        let v: Vec<(String, String)> = rows!(
+            self,
+            "SELECT certified_on, note FROM military_quals WHERE uscc = ?",
+            [Bind::S(uscc)],
+            |r| (r.try_get("certified_on")?, r.try_get("note")?)
+        );
+        Ok(v.into_iter().next())
+    }
+
+    /// The qualified firms in some districts (all when `None`), each with the tiers it passes
+    /// today without their title; `only_candidates` keeps those with at least one.
+    pub async fn military_firms(
+        &self,
+        regions: Option<&[String]>,
+        today: &str,
+        only_candidates: bool,
+    ) -> Result<Vec<MilitaryFirm>> {
+        let mut firms: Vec<MilitaryFirm> = Vec::new();
+        let cand = |tier: &str| {
+            format!(
+                "CASE WHEN e.{tier} = 'pass' AND NOT EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = '{tier}' AND t.valid_until >= ?) THEN 1 ELSE 0 END AS c_{tier}"
+            )
+        };
+        let sql = format!(
+            "SELECT m.uscc, e.name, e.region_code, m.certified_on, m.note, {}, {}, {} \
+             FROM military_quals m JOIN enterprises e ON e.uscc = m.uscc ORDER BY m.uscc",
+            cand("innovative"),
+            cand("srdi"),
+            cand("giant")
+        );
+        let rows: Vec<(String, String, Option<String>, String, String, [i64; 3])> = rows!(
+            self,
+            &sql,
+            [Bind::S(today), Bind::S(today), Bind::S(today)],
+            |r| (
+                r.try_get("uscc")?,
+                r.try_get("name")?,
+                r.try_get("region_code")?,
+                r.try_get("certified_on")?,
+                r.try_get("note")?,
+                [
+                    r.try_get::<i64, _>("c_innovative")?,
+                    r.try_get::<i64, _>("c_srdi")?,
+                    r.try_get::<i64, _>("c_giant")?
+                ]
+            )
+        );
+        for (uscc, name, region_code, certified_on, note, c) in rows {
+            if let Some(rs) = regions
+                && !region_code.as_ref().is_some_and(|r| rs.contains(r))
+            {
+                continue;
+            }
+            let candidate_for: Vec<String> = ["innovative", "srdi", "giant"]
+                .iter()
+                .zip(c)
+                .filter(|(_, n)| *n == 1)
+                .map(|(t, _)| (*t).to_owned())
+                .collect();
+            if only_candidates && candidate_for.is_empty() {
+                continue;
+            }
+            firms.push(MilitaryFirm {
+                uscc,
+                name,
+                region_code,
+                certified_on,
+                note,
+                candidate_for,
+            });
+        }
+        Ok(firms)
+    }
+}

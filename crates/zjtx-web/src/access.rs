@@ -133,6 +133,8 @@ pub const TABLE: &[Access] = &[
     a("POST", "/chains/outcomes/{id}/status", Roles(BUREAU), "events within the scope"),
     a("GET", "/chains/records", Roles(REGISTRY), "as the events page"),
     a("GET", "/chains/map", Roles(BUREAU), "city: all; district: its own firms"),
+    a("GET", "/chains/military", Roles(BUREAU), "city: all; district: its own firms"),
+    a("POST", "/enterprises/{uscc}/military", Roles(CITY), "—"),
     a("POST", "/chains", Roles(CITY), "—"),
     a("POST", "/chains/rename", Roles(CITY), "—"),
     a("POST", "/chains/retire", Roles(CITY), "—"),

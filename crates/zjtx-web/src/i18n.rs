@@ -147,6 +147,32 @@ impl Tr {
 
 /// Every phrase of the interface, Chinese as written in the pages → English.
 pub static PHRASES: &[(&str, &str)] = &[
+    ("军工资质", "Military-industry qualification"),
+    ("已登记，证书日期 {}", "Recorded, certificate of {}"),
+    ("证书日期", "Certificate date"),
+    ("撤销登记", "Clear"),
+    (
+        "军工资质：已登记，证书日期 {}",
+        "Military-industry qualification: recorded, certificate of {}",
+    ),
+    (
+        "证书日期应为不晚于今天的日期",
+        "The certificate date must be a date no later than today",
+    ),
+    ("军民融合企业", "Military–civil fusion firms"),
+    (
+        "已登记军工资质的企业 {} 家；其中达到梯度标准而未获称号、可推荐认定的 {} 家：",
+        "{} firms recorded as military-industry qualified; {} of them pass a tier without its title and may be recommended:",
+    ),
+    ("可推荐认定", "May be recommended for"),
+    (
+        "暂无可推荐的军民融合企业。",
+        "No military–civil fusion firm to recommend.",
+    ),
+    (
+        "在企业页面由市级用户登记或撤销军工资质。",
+        "The city records or clears a firm's qualification on the firm's page.",
+    ),
     (
         "产业链名称不能为空、不超过50字，且不含逗号或分号",
         "A chain's name is 1–50 characters, without commas or semicolons",

@@ -269,6 +269,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/chains/records", get(chains::records::records))
         .route("/chains/map", get(chains::map::map))
+        .route("/chains/military", get(chains::military::list))
+        .route("/enterprises/{uscc}/military", post(chains::military::set))
         .route("/chains", post(chains::map::add_chain))
         .route("/chains/rename", post(chains::map::rename_chain))
         .route("/chains/retire", post(chains::map::retire_chain))

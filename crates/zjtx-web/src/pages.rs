@@ -569,6 +569,10 @@ pub struct EnterpriseView {
     pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
     /// The districts to move it to, for the city bureau.
     pub move_form: Option<Vec<Choice>>,
+    /// Its military-industry qualification (certificate date, note), as the bureau recorded it.
+    pub military: Option<(String, String)>,
+    /// Whether the user may record or clear it (the city).
+    pub military_form: bool,
     pub size: &'static str,
     pub top_tier: &'static str,
     pub rules_title: String,
@@ -834,6 +838,12 @@ pub async fn enterprise(
             .unwrap_or_default(),
         chains,
         chain_form,
+        military: if matches!(user.user.role, Role::City | Role::District) {
+            st.store.military_of(&row.uscc).await?
+        } else {
+            None
+        },
+        military_form: user.user.role == Role::City,
         move_form: (user.user.role == Role::City).then(|| {
             zjtx_core::enterprise::DISTRICTS
                 .iter()

@@ -582,3 +582,120 @@ async fn the_city_adds_renames_and_retires_chains_and_their_history_follows() {
         );
     }
 }
+
+/// Military–civil fusion: the city records a firm's qualification on its page (not a district,
+/// not a future date); the list shows the qualified firms that pass a tier without its title.
+#[tokio::test]
+async fn qualified_firms_that_pass_a_tier_are_listed_for_recommendation() {
+    let w = world("military").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    // A firm passing some tier without its title, and one passing none.
+    let all = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 500,
+                today: day("2026-06-15"),
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let candidate = store
+        .list(
+            &zjtx_store::Filter {
+                candidate: Some("innovative".into()),
+                per_page: 1,
+                today: day("2026-06-15"),
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .ok()
+        .and_then(|p| p.items.into_iter().next())
+        .map(|e| e.uscc)
+        .unwrap_or_else(|| panic!("a candidate firm in the test city"));
+    let plain = all
+        .items
+        .iter()
+        .find(|e| {
+            e.innovative != zjtx_core::Verdict::Pass
+                && e.srdi != zjtx_core::Verdict::Pass
+                && e.giant != zjtx_core::Verdict::Pass
+        })
+        .map(|e| e.uscc.clone())
+        .unwrap_or_else(|| panic!("a firm passing no tier"));
+    let set = |s: &str, csrf: &str, uscc: &str, on: &str| {
+        post(
+            &format!("/enterprises/{uscc}/military"),
+            Some(s),
+            &format!("csrf={csrf}&certified_on={on}&note=武器装备科研生产单位保密资格"),
+        )
+    };
+    assert_eq!(
+        send(&w, set(&xihu, &x, &candidate, "2024-03-01"))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, set(&city, &c, &candidate, "2026-07-01"))
+            .await
+            .status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&w, set(&city, &c, &candidate, "2024-03-01"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(&w, set(&city, &c, &plain, "2023-01-10")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let page = send(&w, get(&format!("/enterprises/{candidate}"), Some(&city))).await;
+    assert!(
+        page.body.contains("已登记，证书日期 2024-03-01"),
+        "{}",
+        page.body
+    );
+    let list = send(&w, get("/chains/military", Some(&city))).await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(
+        list.body.contains(&candidate) && !list.body.contains(&plain),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body
+            .contains("已登记军工资质的企业 2 家；其中达到梯度标准而未获称号、可推荐认定的 1 家"),
+        "{}",
+        list.body
+    );
+    // Cleared: off the list.
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{candidate}/military"),
+            Some(&city),
+            &format!("csrf={c}&clear=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let list = send(&w, get("/chains/military", Some(&city))).await;
+    assert!(!list.body.contains(&candidate), "{}", list.body);
+    assert_eq!(
+        send(&w, get("/chains/military", Some(&login(&w, "firm").await)))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

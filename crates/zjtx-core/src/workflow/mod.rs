@@ -15,6 +15,7 @@ pub mod consent;
 pub mod declaration;
 pub mod event;
 pub mod listing;
+pub mod military;
 pub mod product;
 pub mod taxonomy;
 pub mod title;

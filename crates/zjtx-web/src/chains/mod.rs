@@ -22,6 +22,7 @@ use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 
 pub mod map;
+pub mod military;
 pub mod records;
 
 /// The list's filters, as the query string gives them.
