@@ -624,7 +624,8 @@ impl Store {
             cand("srdi"),
             cand("giant")
         );
-        let rows: Vec<(String, String, Option<String>, String, String, [i64; 3])> = rows!(
+        type Row = (String, String, Option<String>, String, String, [i64; 3]);
+        let rows: Vec<Row> = rows!(
             self,
             &sql,
             [Bind::S(today), Bind::S(today), Bind::S(today)],
