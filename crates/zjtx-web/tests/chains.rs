@@ -315,11 +315,28 @@ async fn a_year_of_chain_events_is_recorded_counted_and_exported() {
             .status,
         StatusCode::NOT_FOUND
     );
+    let own = send(&w, get(&format!("/chains/events/{e1}"), Some(&firm))).await;
+    assert_eq!(own.status, StatusCode::OK);
+    // Its own order (1200) and financing intention, never the large firm's order (300) or project.
+    assert!(
+        own.body.contains("<td>1200</td>") && !own.body.contains("<td>300</td>"),
+        "{}",
+        own.body
+    );
+    // The bureau's line and the records behind it are the bureau's.
+    let list = send(&w, get("/chains/events?year=2026", Some(&firm))).await;
+    assert!(!list.body.contains("id=\"line\""), "{}", list.body);
     assert_eq!(
-        send(&w, get(&format!("/chains/events/{e1}"), Some(&firm)))
+        send(&w, get("/chains/records?year=2026&what=order", Some(&firm)))
             .await
             .status,
-        StatusCode::OK
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, get("/chains/events.xlsx?year=2026", Some(&firm)))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
     );
 
     // The chain map: each cell is the registry list it links to, counted. Every firm of the

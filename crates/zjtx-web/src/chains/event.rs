@@ -51,11 +51,29 @@ pub async fn event(
             p,
         })
         .collect();
+    // A firm sees what came of the event for itself, never another party's orders or financing.
+    let own_parties: Option<Vec<i64>> = match (&user.user.role, &user.user.uscc) {
+        (UserRole::Enterprise, uscc) => Some(
+            st.store
+                .chain_parties(id)
+                .await?
+                .iter()
+                .filter(|p| p.uscc.is_some() && p.uscc == *uscc)
+                .map(|p| p.id)
+                .collect(),
+        ),
+        _ => None,
+    };
     let outcomes = st
         .store
         .chain_outcomes(id)
         .await?
         .into_iter()
+        .filter(|o| {
+            own_parties
+                .as_ref()
+                .is_none_or(|own| own.contains(&o.party_id))
+        })
         .map(|o| OutcomeRow {
             kind: outcome_label(o.kind),
             status: status_label(o.status),
