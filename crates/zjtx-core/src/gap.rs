@@ -745,8 +745,8 @@ impl Note {
     pub fn text(self, lang: Lang) -> &'static str {
         let (zh, en) = match self {
             Note::NoSizeRow => (
-                "该行业代码不适用 2011 年划型标准的任何一行",
-                "no row of the 2011 table applies to this industry code",
+                "该行业代码不对应 2011 年划型标准的任何一行，或位数不足以确定",
+                "no row of the 2011 table applies to this industry code, or it is too short to pick one",
             ),
             Note::BlankMayChangeSize => (
                 "有未填报的指标可能改变企业规模",

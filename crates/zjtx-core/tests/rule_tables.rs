@@ -66,6 +66,9 @@ struct Expect {
     /// The computed value a rule shows, exactly.
     #[serde(default)]
     value: BTreeMap<String, String>,
+    /// Text one of a rule's notes must contain (Chinese or English).
+    #[serde(default)]
+    note: BTreeMap<String, String>,
     /// The template keys a rule reads, in order, comma-separated.
     #[serde(default)]
     inputs: BTreeMap<String, String>,
@@ -265,6 +268,23 @@ impl Ctx {
             let got = ev.entry(rule_id(k)).and_then(|e| e.value.clone());
             if got.as_deref() != Some(want.as_str()) {
                 self.fail(&c.name, format!("{k} value {got:?}, expected {want:?}"));
+            }
+        }
+        for (k, want) in &c.expect.note {
+            let notes: Vec<String> = ev
+                .entry(rule_id(k))
+                .map(|e| {
+                    e.notes
+                        .iter()
+                        .flat_map(|n| [n.text(Lang::Zh).to_owned(), n.text(Lang::En).to_owned()])
+                        .collect()
+                })
+                .unwrap_or_default();
+            if !notes.iter().any(|n| n.contains(want.as_str())) {
+                self.fail(
+                    &c.name,
+                    format!("{k} notes {notes:?} do not contain {want:?}"),
+                );
             }
         }
         for (k, want) in &c.expect.inputs {
