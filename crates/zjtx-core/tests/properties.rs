@@ -506,6 +506,7 @@ fn each_failed_condition_states_the_gap_of_its_kind_with_its_threshold_and_value
         "G-SME",
     ];
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut checked = 0;
     for seed in 0..3u64 {
         for e in Generator::new(seed, 2025).take(300) {
             for rs in sets() {
@@ -527,6 +528,30 @@ fn each_failed_condition_states_the_gap_of_its_kind_with_its_threshold_and_value
                             .and_then(|g| serde_json::to_value(g).ok())
                             .and_then(|v| v["kind"].as_str().map(str::to_owned))
                             .unwrap_or_default();
+                        // A stated shortfall is what the requirement lacks: short = need − have.
+                        if let Some(g) = t.gap.as_ref().and_then(|g| serde_json::to_value(g).ok()) {
+                            let units = |v: &serde_json::Value| -> Option<i64> {
+                                match v {
+                                    serde_json::Value::Number(n) => n.as_i64().map(|n| n * 10_000),
+                                    serde_json::Value::String(s) => {
+                                        zjtx_core::num::parse_fixed4(s).ok()
+                                    }
+                                    serde_json::Value::Object(o) => o.get("lo").and_then(|lo| {
+                                        zjtx_core::num::parse_fixed4(lo.as_str()?).ok()
+                                    }),
+                                    _ => None,
+                                }
+                            };
+                            let need = g.get("need").or_else(|| g.get("min"));
+                            if let (Some(h), Some(n), Some(sh)) = (
+                                g.get("have").and_then(units),
+                                need.and_then(units),
+                                g.get("short").and_then(units),
+                            ) {
+                                assert_eq!(sh, n - h, "{} {id}: {g}", rs.id);
+                                checked += 1;
+                            }
+                        }
                         let want = kinds
                             .get(id)
                             .unwrap_or_else(|| panic!("{id}: no expected gap kind"));
@@ -542,6 +567,7 @@ fn each_failed_condition_states_the_gap_of_its_kind_with_its_threshold_and_value
         }
     }
     // Every condition of the table was seen failing at least once, so none of its rows is idle.
+    assert!(checked > 100, "shortfalls checked: {checked}");
     let idle: Vec<&&str> = kinds.keys().filter(|k| !seen.contains_key(**k)).collect();
     assert!(
         idle.is_empty(),
