@@ -223,6 +223,13 @@ proptest! {
             for t in explain(&e, rs, as_of(rs)).trace {
                 if matches!(t.verdict, Some(Verdict::Fail | Verdict::Review)) {
                     let g = t.gap.as_ref();
+                    // A gap that asks for blanks names at least one, each a blank input of the rule.
+                    if let Some(zjtx_core::gap::GapKind::Blanks { fields }) = g.map(|g| &g.kind) {
+                        prop_assert!(!fields.is_empty(), "{} {}: asks for no blank", rs.id, t.id);
+                        for f in fields {
+                            prop_assert!(t.inputs.iter().any(|i| i.key == f.key() && i.value.is_none()), "{} {}: {} is not a blank input", rs.id, t.id, f.key());
+                        }
+                    }
                     prop_assert!(g.is_some_and(|g| !g.text(Lang::Zh).is_empty() && !g.text(Lang::En).is_empty()), "{} {} has no gap", rs.id, t.id);
                 }
             }

@@ -63,7 +63,7 @@ struct Expect {
     /// The threshold text of a rule, exactly.
     #[serde(default)]
     threshold: BTreeMap<String, String>,
-    /// The computed value a rule shows, exactly.
+    /// The computed value a rule shows, exactly ("" where it shows none).
     #[serde(default)]
     value: BTreeMap<String, String>,
     /// Text one of a rule's notes must contain (Chinese or English).
@@ -265,8 +265,9 @@ impl Ctx {
             }
         }
         for (k, want) in &c.expect.value {
+            // An empty expectation means the rule shows no value.
             let got = ev.entry(rule_id(k)).and_then(|e| e.value.clone());
-            if got.as_deref() != Some(want.as_str()) {
+            if got.as_deref().unwrap_or_default() != want.as_str() {
                 self.fail(&c.name, format!("{k} value {got:?}, expected {want:?}"));
             }
         }

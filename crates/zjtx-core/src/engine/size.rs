@@ -153,7 +153,12 @@ impl<'a> Ctx<'a> {
             None,
             RuleId::GSme,
             &g.sme.clause,
-            &[],
+            &[
+                Col::IndustryCode,
+                Col::Employees,
+                Col::Revenue,
+                Col::TotalAssets,
+            ],
             Can {
                 hold: size != Size::Large,
                 fail: matches!(size, Size::Large | Size::Unknown),
@@ -181,6 +186,18 @@ impl<'a> Ctx<'a> {
                         need: GateNeed::SmeSize,
                     }),
                 },
+                // Undecided, the blanks that can change it are the figures its row classes by;
+                // without a row, none (the code must be finer).
+                only: Some(self.size_row().map_or_else(Vec::new, |row| {
+                    row.indicators
+                        .iter()
+                        .map(|i| match i {
+                            SizeIndicator::Employees => Col::Employees,
+                            SizeIndicator::Revenue => Col::Revenue,
+                            SizeIndicator::TotalAssets => Col::TotalAssets,
+                        })
+                        .collect()
+                })),
                 ..Detail::default()
             },
         );
