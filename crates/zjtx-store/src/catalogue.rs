@@ -7,7 +7,7 @@ use sqlx::Row;
 use zjtx_core::workflow::catalogue::{Entry, Status};
 
 use super::declare::{audit, stmt};
-use super::{Bind, Result, Store, StoreError, now, safe};
+use super::{Bind, Result, Store, StoreError, decoded, now, safe};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct CatalogueEntry {
@@ -218,7 +218,6 @@ impl Store {
             }
             let mut out = Vec::new();
             for r in &q.fetch_all(p).await? {
-                let status: String = r.try_get("status")?;
                 out.push(CatalogueEntry {
                     id: r.try_get("id")?,
                     uscc: r.try_get("uscc")?,
@@ -227,9 +226,7 @@ impl Store {
                     year: i32::try_from(r.try_get::<i64, _>("year")?).unwrap_or_default(),
                     name: r.try_get("name")?,
                     description: r.try_get("description")?,
-                    status: Status::from_key(&status).ok_or_else(|| {
-                        sqlx::Error::Decode(format!("catalogue status: unknown key {status:?}").into())
-                    })?,
+                    status: decoded("status", r.try_get("status")?, Status::from_key)?,
                     reason: r.try_get("reason")?,
                     notice_from: r.try_get("notice_from")?,
                     notice_until: r.try_get("notice_until")?,

@@ -7,7 +7,7 @@ use sqlx::Row;
 use zjtx_core::workflow::chain_event::{self as flow, Kind, OutcomeKind, Role, Status};
 
 use super::declare::{audit, stmt};
-use super::{Bind, Result, Store, StoreError, now, safe};
+use super::{Bind, Result, Store, StoreError, decoded, now, safe};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainEvent {
@@ -89,15 +89,6 @@ pub struct ChainSummary {
     pub orders: i64,
     pub financing: i64,
     pub projects: i64,
-}
-
-/// A stored key as the core type it names; a key the core does not know is a corrupt row.
-fn decoded<T>(
-    column: &str,
-    v: String,
-    parse: fn(&str) -> Option<T>,
-) -> std::result::Result<T, sqlx::Error> {
-    parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown key {v:?}").into()))
 }
 
 impl ChainFilter {

@@ -784,6 +784,15 @@ impl Store {
 
 /// The condition (and its values) that keeps a query within a scope; `None` when the scope is empty.
 /// `region_col` is the column that holds the region in the query.
+/// A stored key as the core type it names; a key the core does not know is a corrupt row.
+pub(crate) fn decoded<T>(
+    column: &str,
+    v: String,
+    parse: fn(&str) -> Option<T>,
+) -> std::result::Result<T, sqlx::Error> {
+    parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown key {v:?}").into()))
+}
+
 fn scope_cond(scope: &Scope, region_col: &str) -> Option<(Vec<String>, Vec<String>)> {
     let mut wh = Vec::new();
     let mut binds = Vec::new();

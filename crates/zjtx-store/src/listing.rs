@@ -3,15 +3,6 @@
 use super::*;
 use zjtx_core::{Size, TopTier, Verdict};
 
-/// A stored key as the core type it names; a key the core does not know is a corrupt row.
-fn decoded<T>(
-    column: &str,
-    v: String,
-    parse: fn(&str) -> Option<T>,
-) -> std::result::Result<T, sqlx::Error> {
-    parse(&v).ok_or_else(|| sqlx::Error::Decode(format!("{column}: unknown key {v:?}").into()))
-}
-
 impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
     /// paging, which stays fast however deep the page), with the total count.

@@ -427,44 +427,6 @@ async fn a_year_of_chain_events_is_recorded_counted_and_exported() {
     );
 }
 
-fn json_req(
-    method: &str,
-    path: &str,
-    bearer: Option<&str>,
-    body: Option<serde_json::Value>,
-) -> axum::http::Request<axum::body::Body> {
-    let mut b = axum::http::Request::builder().method(method).uri(path);
-    if let Some(t) = bearer {
-        b = b.header(axum::http::header::AUTHORIZATION, format!("Bearer {t}"));
-    }
-    match body {
-        Some(v) => b
-            .header(axum::http::header::CONTENT_TYPE, "application/json")
-            .body(axum::body::Body::from(v.to_string())),
-        None => b.body(axum::body::Body::empty()),
-    }
-    .unwrap_or_else(|e| panic!("{e}"))
-}
-
-fn json(r: &Resp) -> serde_json::Value {
-    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
-}
-
-async fn api_token(w: &World, user: &str) -> String {
-    let r = send(
-        w,
-        json_req(
-            "POST",
-            "/api/v1/auth/token",
-            None,
-            Some(serde_json::json!({ "username": user, "password": PASSWORD })),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
-    json(&r)["token"].as_str().unwrap_or_default().to_owned()
-}
-
 /// The city keeps the taxonomy: a chain added is offered at once (no restart), a renamed one
 /// carries its tags and events, a retired one keeps its history but takes no new event; only the
 /// city may edit, and a restart does not bring a renamed chain back.

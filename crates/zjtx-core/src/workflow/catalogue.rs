@@ -14,21 +14,6 @@
 
 use chrono::{Datelike, Days, NaiveDate, Weekday};
 
-macro_rules! keyed {
-    ($(#[$m:meta])* $name:ident { $($var:ident = $key:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum $name { $($var),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$var),*];
-            pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
-            pub fn from_key(k: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.key() == k)
-            }
-        }
-    };
-}
-
 keyed!(
     /// Where a catalogue entry stands.
     Status {

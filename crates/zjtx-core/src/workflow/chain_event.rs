@@ -22,22 +22,6 @@ pub enum Seat {
     Other,
 }
 
-macro_rules! keyed {
-    ($(#[$m:meta])* $name:ident { $($var:ident = $key:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum $name { $($var),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$var),*];
-            /// The key the store and the API use.
-            pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
-            pub fn from_key(k: &str) -> Option<$name> {
-                $name::ALL.iter().copied().find(|v| v.key() == k)
-            }
-        }
-    };
-}
-
 keyed!(
     /// What kind of event.
     Kind {

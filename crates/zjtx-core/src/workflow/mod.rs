@@ -7,6 +7,24 @@
 //!
 //! A workflow of the platform is one module here + one store module + one web folder.
 
+/// An enum of a workflow with the key the store and the API use for each variant, `ALL` in
+/// declaration order, and `from_key`.
+macro_rules! keyed {
+    ($(#[$m:meta])* $name:ident { $($var:ident = $key:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $name { $($var),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$var),*];
+            /// The key the store and the API use.
+            pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
+            pub fn from_key(k: &str) -> Option<$name> {
+                $name::ALL.iter().copied().find(|v| v.key() == k)
+            }
+        }
+    };
+}
+
 pub mod application;
 pub mod batch;
 pub mod catalogue;

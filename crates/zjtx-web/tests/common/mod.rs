@@ -355,3 +355,43 @@ pub async fn add_user(w: &World, name: &str, role: Role, region: Option<&str>, u
         .await
         .unwrap_or_else(|e| panic!("{e}"));
 }
+
+/// An API request: JSON body, bearer token.
+pub fn json_req(
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> Request<Body> {
+    let mut b = Request::builder().method(method).uri(path);
+    if let Some(t) = bearer {
+        b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+    }
+    match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string())),
+        None => b.body(Body::empty()),
+    }
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+pub fn json(r: &Resp) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+/// A bearer token for a demo account.
+pub async fn api_token(w: &World, user: &str) -> String {
+    let r = send(
+        w,
+        json_req(
+            "POST",
+            "/api/v1/auth/token",
+            None,
+            Some(serde_json::json!({ "username": user, "password": PASSWORD })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    json(&r)["token"].as_str().unwrap_or_default().to_owned()
+}
