@@ -336,6 +336,22 @@ pub struct Common {
     pub disclosure: crate::finance::Disclosure,
     pub declaration: DeclarationDefaults,
     pub catalogue: CatalogueRules,
+    pub challenge: ChallengeRules,
+}
+
+/// Open challenges (揭榜挂帅): the selection's bounds and the city's optional subsidy.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChallengeRules {
+    pub clause: String,
+    pub conf: String,
+    /// The most solvers a poster selects (at least one).
+    pub select_max: u32,
+    /// Each of the four selection scores runs from 0 to this.
+    pub score_max: u32,
+    /// The subsidy's share of the poster's investment, and its cap (万元).
+    pub subsidy_share: Ppm,
+    pub subsidy_cap: Wan,
 }
 
 /// The quality-product catalogue (优质产品推荐目录): how long its public notice runs.

@@ -29,6 +29,7 @@ pub mod application;
 pub mod batch;
 pub mod catalogue;
 pub mod chain_event;
+pub mod challenge;
 pub mod consent;
 pub mod declaration;
 pub mod event;
