@@ -872,6 +872,8 @@ mod chains;
 pub use chains::*;
 mod catalogue;
 pub use catalogue::*;
+mod challenges;
+pub use challenges::*;
 
 #[cfg(test)]
 mod tests {

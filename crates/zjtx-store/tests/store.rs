@@ -2086,3 +2086,258 @@ async fn catalogue_entries_step_once_and_objections_resolve_with_their_entry() {
         assert!(seen.is_empty(), "{b}: another district's view");
     }
 }
+
+/// Issue 12: open challenges' records — a posting screened and published, applications (one per
+/// firm), selection bounded by the rule's maximum even when asked twice, the start closing the
+/// others, milestones, an acceptance refused while a milestone is open and then recorded with its
+/// subsidy, the supplier list and the challenge closed in the same transaction; and the facts a
+/// recommendation weighs.
+#[tokio::test]
+async fn challenges_run_from_posting_to_acceptance_with_guarded_steps() {
+    use zjtx_core::num::Wan;
+    use zjtx_core::workflow::challenge::{
+        Acceptance, AppStatus, Application, Challenge, Milestone, MilestoneStatus, Mode, Scores,
+        Status,
+    };
+    use zjtx_store::ChallengeFilter;
+    for s in stores("challenges").await {
+        let b = s.backend();
+        let mut rows = city(60);
+        rows[3].main_products = Some("功率芯片封装材料".into());
+        let rows = evaluated(rows);
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let u = |i: usize| rows[i].0.uscc.to_string();
+        let (poster, a1, a2) = (u(0), u(1), u(2));
+        s.set_chains(&[(a1.clone(), vec!["集成电路".into()])], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let day = |t: &str| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").unwrap_or_default();
+        let c = Challenge {
+            chain: "集成电路".into(),
+            title: "功率芯片封装散热".into(),
+            description: "d".into(),
+            indicators: "i".into(),
+            deadline: day("2026-09-30"),
+            budget: Some(Wan::whole(300)),
+            reward: String::new(),
+            mode: Mode::Joint,
+            anonymous: true,
+        };
+        let id = s
+            .post_challenge(&poster, &c, Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let app = Application {
+            team: "t".into(),
+            capability: "c".into(),
+            plan: "p".into(),
+        };
+        // Not published yet: nobody can apply.
+        assert!(s.apply_challenge(id, &a1, &app, None).await.is_err(), "{b}");
+        s.challenge_step(
+            id,
+            Status::Submitted,
+            Status::Published,
+            "",
+            Some(("2026-06-01", true)),
+            "challenge.publish",
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // The same click again finds it moved on.
+        assert!(
+            s.challenge_step(
+                id,
+                Status::Submitted,
+                Status::Published,
+                "",
+                None,
+                "x",
+                None
+            )
+            .await
+            .is_err(),
+            "{b}"
+        );
+        let row = s.challenge(id).await.ok().flatten();
+        assert_eq!(
+            row.as_ref()
+                .map(|r| (r.status, r.anonymous, r.subsidy, r.budget)),
+            Some((Status::Published, true, true, Some(3_000_000))),
+            "{b}"
+        );
+        let x1 = s
+            .apply_challenge(id, &a1, &app, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let x2 = s
+            .apply_challenge(id, &a2, &app, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.apply_challenge(id, &a1, &app, None).await.is_err(),
+            "{b}: one application per firm"
+        );
+        let sc = Scores {
+            team: 20,
+            capability: 20,
+            plan: 20,
+            fit: 25,
+        };
+        s.select_application(x1, &sc, "最合适", 1, Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // With a maximum of one, a second selection is refused by the store itself.
+        assert!(
+            s.select_application(x2, &sc, "也行", 1, Some(1))
+                .await
+                .is_err(),
+            "{b}"
+        );
+        s.start_challenge(id, 1, Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let apps = s.challenge_applications(id).await.unwrap_or_default();
+        assert_eq!(
+            apps.iter()
+                .map(|a| (a.id, a.status, a.scores))
+                .collect::<Vec<_>>(),
+            vec![
+                (x1, AppStatus::Selected, Some([20, 20, 20, 25])),
+                (x2, AppStatus::NotSelected, None)
+            ],
+            "{b}"
+        );
+        let m = s
+            .add_milestone(
+                x1,
+                &Milestone {
+                    title: "样品".into(),
+                    due: day("2026-08-01"),
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.add_milestone(
+                x2,
+                &Milestone {
+                    title: "x".into(),
+                    due: day("2026-08-01")
+                },
+                None
+            )
+            .await
+            .is_err(),
+            "{b}: no milestone for an application not selected"
+        );
+        let sel = apps[0].clone();
+        let acc = Acceptance {
+            investment: Some(Wan::whole(500)),
+            subsidy: Some(Wan::whole(100)),
+        };
+        // A milestone still open: the store refuses the acceptance.
+        assert!(
+            s.decide_application(&sel, &poster, Some((acc, true)), "", "2026-08-02", None)
+                .await
+                .is_err(),
+            "{b}"
+        );
+        s.milestone_step(
+            m,
+            MilestoneStatus::Planned,
+            MilestoneStatus::Reported,
+            Some("检测报告"),
+            "",
+            "challenge.report",
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.milestone_step(
+            m,
+            MilestoneStatus::Reported,
+            MilestoneStatus::Done,
+            None,
+            "",
+            "challenge.confirm",
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.decide_application(&sel, &poster, Some((acc, true)), "", "2026-08-02", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.decide_application(&sel, &poster, None, "again", "2026-08-02", None)
+                .await
+                .is_err(),
+            "{b}: decided once"
+        );
+        let done = s.challenge_application(x1).await.ok().flatten();
+        assert_eq!(
+            done.map(|a| (a.status, a.investment, a.subsidy)),
+            Some((AppStatus::Accepted, Some(5_000_000), Some(1_000_000))),
+            "{b}"
+        );
+        assert_eq!(
+            s.challenge(id).await.ok().flatten().map(|r| r.status),
+            Some(Status::Closed),
+            "{b}"
+        );
+        let sup = s.suppliers_of(&poster).await.unwrap_or_default();
+        assert_eq!(
+            sup.iter()
+                .map(|x| (x.uscc.as_str(), x.challenge_id))
+                .collect::<Vec<_>>(),
+            vec![(a1.as_str(), id)],
+            "{b}"
+        );
+        assert_eq!(
+            s.challenges(&ChallengeFilter {
+                statuses: vec![Status::Closed],
+                poster: Some(poster.clone()),
+                ..Default::default()
+            })
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        // The facts: the tagged firm with its accepted result; a firm of the ecosystem with
+        // main products on record.
+        let eco = rows[3].0.ecosystem.clone().unwrap_or_default();
+        let facts = s
+            .candidate_facts("集成电路", &eco, "2026-08-02", 100)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let f1 = facts.iter().find(|f| f.uscc == a1);
+        assert_eq!(
+            f1.map(|f| (f.accepted, f.chains.clone())),
+            Some((1, vec!["集成电路".to_owned()])),
+            "{b}"
+        );
+        if !eco.is_empty() {
+            assert!(
+                facts
+                    .iter()
+                    .any(|f| f.uscc == u(3) && f.main_products == "功率芯片封装材料"),
+                "{b}"
+            );
+        }
+        let capped = s
+            .candidate_facts("集成电路", &eco, "2026-08-02", 1)
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            capped.iter().map(|f| f.uscc.as_str()).collect::<Vec<_>>(),
+            vec![a1.as_str()],
+            "{b}: tagged firms first"
+        );
+    }
+}

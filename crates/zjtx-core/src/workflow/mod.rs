@@ -8,7 +8,7 @@
 //! A workflow of the platform is one module here + one store module + one web folder.
 
 /// An enum of a workflow with the key the store and the API use for each variant, `ALL` in
-/// declaration order, and `from_key`.
+/// declaration order, `from_key`, and serialised as its key.
 macro_rules! keyed {
     ($(#[$m:meta])* $name:ident { $($var:ident = $key:literal),* $(,)? }) => {
         $(#[$m])*
@@ -20,6 +20,11 @@ macro_rules! keyed {
             pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
             pub fn from_key(k: &str) -> Option<$name> {
                 $name::ALL.iter().copied().find(|v| v.key() == k)
+            }
+        }
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.key())
             }
         }
     };
