@@ -38,6 +38,7 @@ const REGISTRY: &[Role] = &[City, District, Enterprise];
 const BUREAU: &[Role] = &[City, District];
 const CITY: &[Role] = &[City];
 const FIRM: &[Role] = &[Enterprise];
+const CITY_OR_FIRM: &[Role] = &[City, Enterprise];
 const LENDER: &[Role] = &[Institution];
 /// The finance zone: everyone but providers and experts.
 const FINANCE: &[Role] = &[City, District, Enterprise, Institution];
@@ -149,9 +150,26 @@ pub const TABLE: &[Access] = &[
     a("POST", "/catalogue/entries/{id}/delist", Roles(CITY), "—"),
     a("POST", "/catalogue/entries/{id}/objections", Roles(ALL), "entries on notice"),
     a("POST", "/catalogue/objections/{id}/resolve", Roles(CITY), "—"),
+    a("GET", "/challenges", Public, "published, under way and closed challenges; an anonymous poster shown to the city and the poster only"),
+    a("POST", "/challenges", Roles(FIRM), "its own firm as the poster"),
+    a("GET", "/challenges/manage", Roles(CITY_OR_FIRM), "city: every challenge; firm: its own challenges, applications and suppliers"),
+    a("GET", "/challenges/{id}", Public, "as the list; a challenge not yet published: the poster and the city only (else absent); applications: the poster and the city all, a firm its own"),
+    a("POST", "/challenges/{id}/revise", Roles(FIRM), "the poster"),
+    a("POST", "/challenges/{id}/screen", Roles(CITY), "—"),
+    a("POST", "/challenges/{id}/withdraw", Roles(FIRM), "the poster"),
+    a("POST", "/challenges/{id}/applications", Roles(FIRM), "any firm but the poster, until the deadline, once"),
+    a("POST", "/challenges/{id}/start", Roles(FIRM), "the poster"),
+    a("POST", "/challenge-applications/{id}/withdraw", Roles(FIRM), "the applicant"),
+    a("POST", "/challenge-applications/{id}/select", Roles(FIRM), "the poster"),
+    a("POST", "/challenge-applications/{id}/milestones", Roles(FIRM), "the poster or the selected applicant"),
+    a("POST", "/challenge-applications/{id}/accept", Roles(FIRM), "the poster"),
+    a("POST", "/challenge-applications/{id}/fail", Roles(FIRM), "the poster"),
+    a("POST", "/challenge-milestones/{id}/report", Roles(FIRM), "the solver"),
+    a("POST", "/challenge-milestones/{id}/confirm", Roles(FIRM), "the poster"),
     a("GET", "/api/v1/openapi.json", Public, "—"),
     a("POST", "/api/v1/auth/token", Public, "counted per address and name"),
     a("GET", "/api/v1/catalogue", Public, "published entries only"),
+    a("GET", "/api/v1/challenges", Public, "published challenges only; no anonymous poster"),
     a("GET", "/api/v1/chains", Roles(ALL), "—"),
     a("GET", "/api/v1/chain-events", Roles(REGISTRY), "as the events page"),
     a("GET", "/api/v1/chain-events/summary", Roles(BUREAU), "as the events page"),

@@ -284,6 +284,10 @@ pub async fn openapi() -> Json<Value> {
                 "security": [],
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "{\"year\", \"items\": [{\"uscc\", \"enterprise\", \"product\", \"description\"}]}" }, "400": err } } },
+            "/api/v1/challenges": { "get": {
+                "summary": "The published open challenges (揭榜挂帅) taking applications (public); an anonymous challenge has no poster",
+                "security": [],
+                "responses": { "200": { "description": "{\"items\": [{\"id\", \"chain\", \"title\", \"description\", \"indicators\", \"deadline\", \"budget_wan\", \"reward\", \"mode\", \"anonymous\", \"poster\": null | {\"uscc\", \"name\"}, \"city_subsidy\", \"published_on\"}]}" } } } },
             "/api/v1/chains": { "get": {
                 "summary": "The industrial chains in force, each with its ecosystem",
                 "responses": { "200": { "description": "{\"items\": [{\"name\", \"ecosystem\", \"name_en\"}]}" }, "401": err } } },

@@ -16,6 +16,7 @@ pub mod api;
 pub mod auth;
 pub mod catalogue;
 pub mod chains;
+pub mod challenges;
 pub mod common;
 pub mod dashboard;
 pub mod declare;
@@ -296,6 +297,52 @@ pub fn router(state: AppState) -> Router {
             "/catalogue/objections/{id}/resolve",
             post(catalogue::resolve),
         )
+        .route(
+            "/challenges",
+            get(challenges::public).post(challenges::work::post),
+        )
+        .route("/challenges/manage", get(challenges::work::manage))
+        .route("/challenges/{id}", get(challenges::detail))
+        .route("/challenges/{id}/revise", post(challenges::work::revise))
+        .route("/challenges/{id}/screen", post(challenges::work::screen))
+        .route(
+            "/challenges/{id}/withdraw",
+            post(challenges::work::withdraw),
+        )
+        .route(
+            "/challenges/{id}/applications",
+            post(challenges::work::apply),
+        )
+        .route("/challenges/{id}/start", post(challenges::work::start))
+        .route(
+            "/challenge-applications/{id}/withdraw",
+            post(challenges::work::withdraw_application),
+        )
+        .route(
+            "/challenge-applications/{id}/select",
+            post(challenges::work::select),
+        )
+        .route(
+            "/challenge-applications/{id}/milestones",
+            post(challenges::work::add_milestone),
+        )
+        .route(
+            "/challenge-applications/{id}/accept",
+            post(challenges::work::accept),
+        )
+        .route(
+            "/challenge-applications/{id}/fail",
+            post(challenges::work::fail),
+        )
+        .route(
+            "/challenge-milestones/{id}/report",
+            post(challenges::work::report),
+        )
+        .route(
+            "/challenge-milestones/{id}/confirm",
+            post(challenges::work::confirm),
+        )
+        .route("/api/v1/challenges", get(challenges::api_list))
         .route("/api/v1/catalogue", get(api::catalogue))
         .route("/api/v1/chains", get(api::chains))
         .route("/api/v1/chain-events", get(api::chain_events))

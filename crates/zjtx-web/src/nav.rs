@@ -21,6 +21,8 @@ pub struct Nav {
     pub finance: bool,
     /// Chain work (city, district, enterprise).
     pub chains: bool,
+    /// Open challenges' work page (city, enterprise).
+    pub challenges: bool,
 }
 
 impl Nav {
@@ -36,6 +38,7 @@ impl Nav {
             experts: u.user.role == Role::City,
             finance: !matches!(u.user.role, Role::Provider | Role::Expert),
             chains: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
+            challenges: matches!(u.user.role, Role::City | Role::Enterprise),
         }
     }
 }
