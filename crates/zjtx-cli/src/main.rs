@@ -3,6 +3,7 @@
 
 mod demo_catalogue;
 mod demo_chains;
+mod demo_challenges;
 mod explain;
 mod platform;
 

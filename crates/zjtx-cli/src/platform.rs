@@ -439,20 +439,9 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
             .context("failed to tag the demo city's chains")?;
         eprintln!("generated a demo city of {DEMO_ENTERPRISES} enterprises");
     }
-    let firm = store
-        .list(
-            &zjtx_store::Filter {
-                region: Some("330106".into()),
-                per_page: 1,
-                ..Default::default()
-            },
-            &zjtx_store::Scope::all(),
-        )
-        .await?
-        .items
-        .into_iter()
-        .next()
-        .context("the demo city has no enterprise in 西湖区")?;
+    // The demo firm (西湖区) and the poster of the demo's open challenges (滨江区).
+    let firm = first_firm_in(&store, "330106").await?;
+    let lead = first_firm_in(&store, "330108").await?;
     let password = match password {
         Some(p) => {
             // The demo's accounts are real accounts: the same policy holds.
@@ -478,6 +467,13 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
             None,
             Some(firm.uscc.clone()),
             "企业",
+        ),
+        (
+            "lead",
+            Role::Enterprise,
+            None,
+            Some(lead.uscc.clone()),
+            "发榜企业（揭榜挂帅）",
         ),
         ("bank", Role::Institution, None, None, "金融机构"),
         ("provider", Role::Provider, None, None, "数字化服务商"),
@@ -513,9 +509,35 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     crate::demo_chains::demo_chains(&store, today).await?;
     crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
         .await?;
+    crate::demo_challenges::demo_challenges(
+        &store,
+        today,
+        &rs.common.challenge,
+        &lead.uscc,
+        &firm.uscc,
+    )
+    .await?;
     println!("  (firm is {} {})", firm.name, firm.uscc);
     println!(
         "  expert1 … expert{DEMO_EXPERTS}  评审专家 (expert1 works for the firm: never drawn for it)"
     );
     run_server(store, listen, false, Some(data.join("evidence"))).await
+}
+
+/// The first enterprise (in code order) of a district of the demo city.
+async fn first_firm_in(store: &Store, region: &str) -> Result<zjtx_store::EnterpriseRow> {
+    store
+        .list(
+            &zjtx_store::Filter {
+                region: Some(region.into()),
+                per_page: 1,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await?
+        .items
+        .into_iter()
+        .next()
+        .with_context(|| format!("the demo city has no enterprise in district {region}"))
 }

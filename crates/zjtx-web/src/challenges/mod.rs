@@ -234,6 +234,8 @@ pub struct AppView {
     pub can_select: bool,
     pub can_plan: bool,
     pub can_decide: bool,
+    /// Every milestone done (at least one): the result can be accepted.
+    pub can_accept: bool,
     pub can_withdraw: bool,
 }
 
@@ -344,6 +346,8 @@ pub async fn detail(
         }
         let aseat = if mine { Seat::Applicant } else { seat };
         let ms = st.store.milestones(a.id).await?;
+        let states: Vec<MilestoneStatus> = ms.iter().map(|m| m.status).collect();
+        let can_accept = flow::accept(aseat, c.status, a.status, &states, "0", false, &r).is_ok();
         let milestones = ms
             .into_iter()
             .map(|m| MilestoneView {
@@ -382,6 +386,7 @@ pub async fn detail(
             )
             .is_ok(),
             can_decide: flow::fail(aseat, c.status, a.status, "x").is_ok(),
+            can_accept,
             can_withdraw: flow::withdraw_application(aseat, a.status).is_ok(),
             a,
         });
