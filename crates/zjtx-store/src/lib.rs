@@ -351,15 +351,15 @@ impl Store {
     }
 
     /// Replaces the chain tags of each listed enterprise, in one transaction: an enterprise not in
-    /// the registry or a chain not defined rejects the whole call and changes nothing. Each change
-    /// is audited in the same transaction.
+    /// the registry, a chain not defined, or a retired chain the enterprise did not already carry
+    /// rejects the whole call and changes nothing. Each change is audited in the same transaction.
     pub async fn set_chains(
         &self,
         tags: &[(String, Vec<String>)],
         actor: Option<i64>,
     ) -> Result<()> {
-        let known: std::collections::HashSet<String> =
-            self.chains().await?.into_iter().map(|c| c.name).collect();
+        let all = self.chains().await?;
+        let known: std::collections::HashSet<&str> = all.iter().map(|c| c.name.as_str()).collect();
         if let Some(bad) = tags
             .iter()
             .flat_map(|(_, cs)| cs)
@@ -368,6 +368,25 @@ impl Store {
             return Err(StoreError::Conflict(format!(
                 "{bad:?} is not a defined chain"
             )));
+        }
+        // A retired chain takes no new tags: a firm keeps one it had, and gains none.
+        let retired: std::collections::HashSet<&str> = all
+            .iter()
+            .filter(|c| c.retired_on.is_some())
+            .map(|c| c.name.as_str())
+            .collect();
+        for (u, cs) in tags {
+            if cs.iter().any(|c| retired.contains(c.as_str())) {
+                let held = self.chains_of(u).await?;
+                if let Some(bad) = cs
+                    .iter()
+                    .find(|c| retired.contains(c.as_str()) && !held.contains(c))
+                {
+                    return Err(StoreError::Conflict(format!(
+                        "{bad:?} is retired: it takes no new firms"
+                    )));
+                }
+            }
         }
         // A tag list names each enterprise once, so that "replace" has one meaning.
         let mut seen = std::collections::HashSet::with_capacity(tags.len());

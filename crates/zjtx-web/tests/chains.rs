@@ -551,6 +551,39 @@ async fn the_city_adds_renames_and_retires_chains_and_their_history_follows() {
         vec!["AI芯片".to_owned()],
         "the tag stays"
     );
+    // A crafted request cannot tag another firm with the retired chain; the firm that had it
+    // keeps it when its other tags change.
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{}/chains", w.other_firm),
+            Some(&city),
+            &format!("csrf={c}&chain=AI芯片"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    assert!(
+        store
+            .chains_of(&w.other_firm)
+            .await
+            .unwrap_or_default()
+            .is_empty()
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/enterprises/{}/chains", w.xihu_firm),
+            Some(&city),
+            &format!("csrf={c}&chain=AI芯片&chain=集成电路"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        store.chains_of(&w.xihu_firm).await.unwrap_or_default(),
+        vec!["AI芯片".to_owned(), "集成电路".to_owned()]
+    );
     let map = send(&w, get("/chains/map?ecosystem=智能物联", Some(&city))).await;
     assert!(!map.body.contains("AI芯片"), "{}", map.body);
     for a in ["chain.add", "chain.rename", "chain.retire"] {
