@@ -32,6 +32,24 @@ pub struct ChainParty {
     pub name: String,
 }
 
+/// Reads a `chain_outcomes` row joined with its party's name (any backend's row type).
+macro_rules! outcome_row {
+    ($r:expr) => {{
+        let r = $r;
+        ChainOutcome {
+            id: r.try_get("id")?,
+            event_id: r.try_get("event_id")?,
+            party_id: r.try_get("party_id")?,
+            party: r.try_get("party")?,
+            kind: decoded("kind", r.try_get("kind")?, OutcomeKind::from_key)?,
+            amount: r.try_get("amount")?,
+            status: decoded("status", r.try_get("status")?, Status::from_key)?,
+            note: r.try_get("note")?,
+            reason: r.try_get("reason")?,
+        }
+    }};
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainOutcome {
     pub id: i64,
@@ -418,17 +436,7 @@ impl Store {
             "SELECT o.*, p.name AS party FROM chain_outcomes o JOIN chain_event_parties p ON p.id = o.party_id \
              WHERE {cond} ORDER BY o.id"
         );
-        Ok(rows!(self, &sql, [Bind::I(v)], |r| ChainOutcome {
-            id: r.try_get("id")?,
-            event_id: r.try_get("event_id")?,
-            party_id: r.try_get("party_id")?,
-            party: r.try_get("party")?,
-            kind: decoded("kind", r.try_get("kind")?, OutcomeKind::from_key)?,
-            amount: r.try_get("amount")?,
-            status: decoded("status", r.try_get("status")?, Status::from_key)?,
-            note: r.try_get("note")?,
-            reason: r.try_get("reason")?,
-        }))
+        Ok(rows!(self, &sql, [Bind::I(v)], |r| outcome_row!(r)))
     }
 
     /// The registry firms behind the line's "firms": each distinct firm with the number of the
@@ -481,17 +489,7 @@ impl Store {
                 out.push((
                     r.try_get("ev_on")?,
                     r.try_get("ev_title")?,
-                    ChainOutcome {
-                        id: r.try_get("id")?,
-                        event_id: r.try_get("event_id")?,
-                        party_id: r.try_get("party_id")?,
-                        party: r.try_get("party")?,
-                        kind: decoded("kind", r.try_get("kind")?, OutcomeKind::from_key)?,
-                        amount: r.try_get("amount")?,
-                        status: decoded("status", r.try_get("status")?, Status::from_key)?,
-                        note: r.try_get("note")?,
-                        reason: r.try_get("reason")?,
-                    },
+                    outcome_row!(r),
                 ));
             }
             out
