@@ -144,3 +144,94 @@ pub async fn demo_chains(store: &Store, today: NaiveDate) -> Result<()> {
     println!("  and {n} chain matchmaking events of the last twelve months");
     Ok(())
 }
+
+/// Segments of a few chains, with their firms: (chain, segments).
+const SEGMENTS: &[(&str, &[&str])] = &[
+    (
+        "集成电路",
+        &["芯片设计", "封装测试", "半导体材料", "半导体设备"],
+    ),
+    ("机器人", &["精密减速器", "伺服系统", "整机集成"]),
+    ("医疗器械", &["医学影像", "体外诊断", "植介入器械"]),
+    ("储能", &["储能电芯", "储能变流器", "系统集成"]),
+];
+
+/// Once: the segments above added through the taxonomy rules, and each chain's firms tagged
+/// with one of them in turn — except the last segment of each chain, left with few firms so the
+/// map has 补短板 segments to show.
+pub async fn demo_segments(store: &Store) -> Result<()> {
+    use zjtx_core::workflow::taxonomy::{self as tax, Known};
+    if !store.segments().await?.is_empty() {
+        return Ok(());
+    }
+    let chains = store.chains().await?;
+    let known: Vec<Known<'_>> = chains
+        .iter()
+        .map(|c| Known {
+            name: &c.name,
+            retired: c.retired_on.is_some(),
+        })
+        .collect();
+    let mut added = 0;
+    for (chain, segs) in SEGMENTS {
+        if !known.iter().any(|k| k.name == *chain && !k.retired) {
+            continue;
+        }
+        let mut have: Vec<String> = Vec::new();
+        for seg in *segs {
+            let mine: Vec<Known<'_>> = have
+                .iter()
+                .map(|n| Known {
+                    name: n,
+                    retired: false,
+                })
+                .collect();
+            let name = tax::add_segment(true, &known, &mine, chain, seg)
+                .map_err(|r| anyhow::anyhow!("demo segment refused: {r:?}"))?;
+            store.add_segment(chain, &name, None).await?;
+            have.push(name);
+            added += 1;
+        }
+        let open: Vec<(String, String)> = have
+            .iter()
+            .map(|s| ((*chain).to_owned(), s.clone()))
+            .collect();
+        let firms = store
+            .list(
+                &Filter {
+                    chain: Some((*chain).to_owned()),
+                    per_page: 200,
+                    ..Filter::default()
+                },
+                &Scope::all(),
+            )
+            .await?
+            .items;
+        let spread = have.len().saturating_sub(1).max(1);
+        for (i, f) in firms.iter().enumerate() {
+            // One firm in five stays without a segment; the last segment gets only every 25th.
+            let pick = if i % 25 == 24 {
+                have.len() - 1
+            } else if i % 5 == 4 {
+                continue;
+            } else {
+                i % spread
+            };
+            let held = store.segments_of(&f.uscc).await?;
+            let tags = tax::tag_segments(
+                &store.chains_of(&f.uscc).await?,
+                &open,
+                &held,
+                &[open[pick].clone()],
+            )
+            .map_err(|r| anyhow::anyhow!("demo segment tag refused: {r:?}"))?;
+            let mut all = held;
+            all.extend(tags);
+            all.sort();
+            all.dedup();
+            store.set_segments(&f.uscc, &all, None).await?;
+        }
+    }
+    println!("  and {added} segments (细分赛道) of four chains, with their firms");
+    Ok(())
+}

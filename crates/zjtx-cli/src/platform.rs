@@ -507,6 +507,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     demo_declarations(&store, &hash, &firm.uscc, today).await?;
     demo_finance(&store).await?;
     crate::demo_chains::demo_chains(&store, today).await?;
+    crate::demo_chains::demo_segments(&store).await?;
     crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
         .await?;
     crate::demo_challenges::demo_challenges(

@@ -7,7 +7,7 @@ use sqlx::Row;
 use zjtx_core::workflow::chain_event::{self as flow, Kind, OutcomeKind, Role, Status};
 
 use super::declare::{audit, stmt};
-use super::{Bind, Result, Store, StoreError, decoded, now, safe};
+use super::{Bind, Result, Segment, Store, StoreError, decoded, now, safe};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ChainEvent {
@@ -178,8 +178,8 @@ impl Store {
         })
     }
 
-    /// Renames a chain in force; its tags and events follow, in one transaction (the new row is
-    /// written first, the references moved, the old row removed).
+    /// Renames a chain in force; its tags, events, challenges and segments follow, in one
+    /// transaction (the new row is written first, the references moved, the old row removed).
     pub async fn rename_chain(&self, from: &str, to: &str, actor: Option<i64>) -> Result<()> {
         let target = format!("chain:{to}");
         let detail = format!("{from} → {to}");
@@ -192,6 +192,9 @@ impl Store {
                 ),
                 stmt("UPDATE enterprise_chains SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
                 stmt("UPDATE chain_events SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
+                stmt("UPDATE challenges SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
+                stmt("UPDATE segments SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
+                stmt("UPDATE enterprise_segments SET chain = ? WHERE chain = ?", vec![Bind::S(to), Bind::S(from)]),
                 stmt("DELETE FROM chains WHERE name = ?", vec![Bind::S(from)]),
                 audit(actor, "chain.rename", &target, &detail),
             ],
@@ -214,6 +217,128 @@ impl Store {
             Some("no chain in force has that name"),
         )
         .await
+    }
+
+    /// Every segment, of every chain, retired ones included.
+    pub async fn segments(&self) -> Result<Vec<Segment>> {
+        Ok(rows!(
+            self,
+            "SELECT chain, name, retired_on FROM segments ORDER BY chain, name",
+            [],
+            |r| Segment {
+                chain: r.try_get("chain")?,
+                name: r.try_get("name")?,
+                retired_on: r.try_get("retired_on")?,
+            }
+        ))
+    }
+
+    /// Adds a segment to a chain (the core checked the chain is in force and the name new).
+    pub async fn add_segment(&self, chain: &str, name: &str, actor: Option<i64>) -> Result<()> {
+        let target = format!("segment:{chain}/{name}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "INSERT INTO segments (chain, name) SELECT ?, ? WHERE EXISTS \
+                     (SELECT 1 FROM chains WHERE name = ? AND retired_on IS NULL)",
+                    vec![Bind::S(chain), Bind::S(name), Bind::S(chain)],
+                ),
+                audit(actor, "segment.add", &target, ""),
+            ],
+            Some("no chain in force has that name"),
+        )
+        .await
+        .map_err(|e| match e {
+            StoreError::Db(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                StoreError::Conflict("a segment of that name exists".into())
+            }
+            e => e,
+        })
+    }
+
+    /// Renames a segment in force; its tags follow, in one transaction.
+    pub async fn rename_segment(
+        &self,
+        chain: &str,
+        from: &str,
+        to: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("segment:{chain}/{to}");
+        let detail = format!("{from} → {to}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE segments SET name = ? WHERE chain = ? AND name = ? AND retired_on IS NULL",
+                    vec![Bind::S(to), Bind::S(chain), Bind::S(from)],
+                ),
+                stmt(
+                    "UPDATE enterprise_segments SET segment = ? WHERE chain = ? AND segment = ?",
+                    vec![Bind::S(to), Bind::S(chain), Bind::S(from)],
+                ),
+                audit(actor, "segment.rename", &target, &detail),
+            ],
+            Some("no segment in force has that name"),
+        )
+        .await
+    }
+
+    /// Retires a segment in force on `day`.
+    pub async fn retire_segment(
+        &self,
+        chain: &str,
+        name: &str,
+        day: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("segment:{chain}/{name}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE segments SET retired_on = ? WHERE chain = ? AND name = ? AND retired_on IS NULL",
+                    vec![Bind::S(day), Bind::S(chain), Bind::S(name)],
+                ),
+                audit(actor, "segment.retire", &target, day),
+            ],
+            Some("no segment in force has that name"),
+        )
+        .await
+    }
+
+    /// The segments a firm carries, as (chain, segment), sorted.
+    pub async fn segments_of(&self, uscc: &str) -> Result<Vec<(String, String)>> {
+        Ok(rows!(
+            self,
+            "SELECT chain, segment FROM enterprise_segments WHERE uscc = ? ORDER BY chain, segment",
+            [Bind::S(uscc)],
+            |r| (r.try_get("chain")?, r.try_get("segment")?)
+        ))
+    }
+
+    /// Replaces a firm's segments (the core checked each), in one transaction with its audit.
+    pub async fn set_segments(
+        &self,
+        uscc: &str,
+        segments: &[(String, String)],
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let detail = segments
+            .iter()
+            .map(|(c, s)| format!("{c}/{s}"))
+            .collect::<Vec<_>>()
+            .join("、");
+        let mut stmts = vec![stmt(
+            "DELETE FROM enterprise_segments WHERE uscc = ?",
+            vec![Bind::S(uscc)],
+        )];
+        for (c, seg) in segments {
+            stmts.push(stmt(
+                "INSERT INTO enterprise_segments (uscc, chain, segment) VALUES (?, ?, ?)",
+                vec![Bind::S(uscc), Bind::S(c), Bind::S(seg)],
+            ));
+        }
+        stmts.push(audit(actor, "segment.tag", uscc, &detail));
+        self.exec_tx(stmts, None).await
     }
 
     /// Records an event; its id.

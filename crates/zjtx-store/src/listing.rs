@@ -54,6 +54,10 @@ impl Store {
             Some(c) => {
                 wh.push("ch.chain = ?".into());
                 binds.push(c.to_owned());
+                if let Some(seg) = f.segment.as_deref().filter(|v| !v.is_empty()) {
+                    wh.push("EXISTS (SELECT 1 FROM enterprise_segments sg WHERE sg.uscc = ch.uscc AND sg.chain = ch.chain AND sg.segment = ?)".into());
+                    binds.push(seg.to_owned());
+                }
                 (
                     "enterprise_chains ch JOIN enterprises e ON e.uscc = ch.uscc",
                     "ch.uscc",

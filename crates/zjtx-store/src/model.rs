@@ -21,6 +21,15 @@ pub struct ChainRow {
     pub retired_on: Option<String>,
 }
 
+/// A segment (细分赛道) of a chain.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Segment {
+    pub chain: String,
+    pub name: String,
+    /// The day the bureau retired it: it keeps its tags but takes no new ones.
+    pub retired_on: Option<String>,
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct ImportSummary {
     pub enterprises: usize,
@@ -46,6 +55,8 @@ pub struct Filter {
     pub ecosystem: Option<String>,
     /// Tagged with this chain.
     pub chain: Option<String>,
+    /// Carrying this segment of the chain (with `chain`).
+    pub segment: Option<String>,
     /// GB/T 4754 section letter (or a longer code prefix).
     pub section: Option<String>,
     pub size: Option<String>,
@@ -75,6 +86,7 @@ impl Default for Filter {
             region: None,
             ecosystem: None,
             chain: None,
+            segment: None,
             section: None,
             size: None,
             top_tier: None,

@@ -2341,3 +2341,101 @@ async fn challenges_run_from_posting_to_acceptance_with_guarded_steps() {
         );
     }
 }
+
+/// Issue 12: segments (细分赛道) under the chains — added, the firm's tags, the list filtered by a
+/// segment (scope held), a segment's rename and its chain's rename carrying the tags, retirement.
+#[tokio::test]
+async fn segments_tag_firms_filter_the_list_and_follow_renames() {
+    for s in stores("segments").await {
+        let b = s.backend();
+        let rows = evaluated(city(40));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let u = |i: usize| rows[i].0.uscc.to_string();
+        s.set_chains(
+            &[
+                (u(0), vec!["集成电路".into()]),
+                (u(1), vec!["集成电路".into()]),
+            ],
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_segment("集成电路", "封装测试", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_segment("集成电路", "芯片设计", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.add_segment("集成电路", "封装测试", None).await.is_err(),
+            "{b}: taken"
+        );
+        assert!(
+            s.add_segment("不存在的链", "x", None).await.is_err(),
+            "{b}: no such chain"
+        );
+        s.set_segments(&u(0), &[("集成电路".into(), "封装测试".into())], Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let listed = |seg: &'static str| {
+            let s = s.clone();
+            async move {
+                s.list(
+                    &Filter {
+                        chain: Some("集成电路".into()),
+                        segment: Some(seg.into()),
+                        per_page: 50,
+                        ..Default::default()
+                    },
+                    &Scope::all(),
+                )
+                .await
+                .map(|p| p.items.into_iter().map(|e| e.uscc).collect::<Vec<_>>())
+                .unwrap_or_default()
+            }
+        };
+        assert_eq!(listed("封装测试").await, vec![u(0)], "{b}");
+        assert!(listed("芯片设计").await.is_empty(), "{b}");
+        s.rename_segment("集成电路", "封装测试", "先进封装", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.rename_chain("集成电路", "集成电路产业", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.segments_of(&u(0)).await.unwrap_or_default(),
+            vec![("集成电路产业".to_owned(), "先进封装".to_owned())],
+            "{b}"
+        );
+        let segs = s.segments().await.unwrap_or_default();
+        assert_eq!(
+            segs.iter()
+                .map(|x| (x.chain.as_str(), x.name.as_str(), x.retired_on.is_some()))
+                .collect::<Vec<_>>(),
+            vec![
+                ("集成电路产业", "先进封装", false),
+                ("集成电路产业", "芯片设计", false)
+            ],
+            "{b}"
+        );
+        s.retire_segment("集成电路产业", "芯片设计", "2026-06-01", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.retire_segment("集成电路产业", "芯片设计", "2026-06-02", None)
+                .await
+                .is_err(),
+            "{b}: retired once"
+        );
+        assert_eq!(
+            s.audit_by_action("segment.tag")
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+    }
+}

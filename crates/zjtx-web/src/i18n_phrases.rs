@@ -28,11 +28,6 @@ pub static PHRASES: &[(&str, &str)] = &[
         "在企业页面由市级用户登记或撤销军工资质。",
         "The city records or clears a firm's qualification on the firm's page.",
     ),
-    (
-        "产业链名称不能为空、不超过50字，且不含逗号或分号",
-        "A chain's name is 1–50 characters, without commas or semicolons",
-    ),
-    ("已有同名产业链", "A chain of that name exists"),
     ("维护产业链", "Edit the chains"),
     ("新增产业链", "New chain"),
     ("英文名称", "English name"),
@@ -1206,5 +1201,29 @@ pub static PHRASES: &[(&str, &str)] = &[
     (
         "匿名发布（仅市经信局可见发榜企业）",
         "Post anonymously (only the city bureau sees the poster)",
+    ),
+    (
+        "名称不能为空、不超过50字，且不含逗号、分号或竖线",
+        "A name is required, at most 50 characters, without commas, semicolons or bars",
+    ),
+    (
+        "已有同名产业链或细分赛道",
+        "A chain or segment of that name exists",
+    ),
+    (
+        "细分赛道“{}”不可标注：须属于企业已标注的产业链且未停用",
+        "The segment “{}” cannot be tagged: it must belong to one of the firm's chains and be in force",
+    ),
+    ("新增细分赛道", "New segment"),
+    ("细分赛道", "Segment"),
+    (
+        "尚无专精特新或“小巨人”企业的细分赛道：",
+        "Segments without an SRDI or little-giant firm: ",
+    ),
+    ("细分赛道：{}", "Segment: {}"),
+    ("标注细分赛道", "Tag segments"),
+    (
+        "勾选企业所在的细分赛道（限已标注的产业链）",
+        "Tick the firm's segments (of the chains it is tagged with)",
     ),
 ];

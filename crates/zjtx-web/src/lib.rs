@@ -275,6 +275,10 @@ pub fn router(state: AppState) -> Router {
         .route("/chains", post(chains::map::add_chain))
         .route("/chains/rename", post(chains::map::rename_chain))
         .route("/chains/retire", post(chains::map::retire_chain))
+        .route("/chains/segments", post(chains::map::add_segment))
+        .route("/chains/segments/rename", post(chains::map::rename_segment))
+        .route("/chains/segments/retire", post(chains::map::retire_segment))
+        .route("/enterprises/{uscc}/segments", post(pages::set_segments))
         .route("/catalogue", get(catalogue::public))
         .route("/catalogue.xlsx", get(catalogue::public_xlsx))
         .route(

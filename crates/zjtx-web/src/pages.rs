@@ -236,6 +236,8 @@ pub struct ListQuery {
     pub region: Option<String>,
     pub ecosystem: Option<String>,
     pub chain: Option<String>,
+    /// A segment of `chain` (细分赛道).
+    pub segment: Option<String>,
     pub candidate: Option<String>,
     pub expiring: Option<String>,
     /// Revenue bounds in 万元 (the latest year).
@@ -278,6 +280,7 @@ impl ListQuery {
             section: self.section.clone(),
             ecosystem: self.ecosystem.clone(),
             chain: self.chain.clone(),
+            segment: self.segment.clone(),
             candidate: self.candidate.clone(),
             expiring: self.expiring.clone(),
             q: self.q.clone(),
@@ -319,6 +322,8 @@ pub struct ListPageView {
     pub next_link: Option<String>,
     pub export_link: String,
     pub q: String,
+    /// The segment filtered on (kept through the filter form).
+    pub segment: String,
     pub revenue_min: String,
     pub revenue_max: String,
     pub regions: Vec<Choice>,
@@ -414,6 +419,7 @@ pub async fn enterprises(
         next_link,
         export_link,
         q: q.q.clone().unwrap_or_default(),
+        segment: q.segment.clone().unwrap_or_default(),
         revenue_min: q.revenue_min.clone().unwrap_or_default(),
         revenue_max: q.revenue_max.clone().unwrap_or_default(),
         regions,
@@ -489,6 +495,7 @@ fn filter_query(q: &ListQuery) -> String {
         ("region", &q.region),
         ("ecosystem", &q.ecosystem),
         ("chain", &q.chain),
+        ("segment", &q.segment),
         ("candidate", &q.candidate),
         ("expiring", &q.expiring),
         ("revenue_min", &q.revenue_min),
@@ -567,6 +574,11 @@ pub struct EnterpriseView {
     pub finance_hint: Option<String>,
     /// Every chain, checked where tagged, when the user may change the tags.
     pub chain_form: Option<Vec<(String, Vec<Choice>)>>,
+    /// The segments it carries, as `chain · segment`.
+    pub segments: Vec<String>,
+    /// The segments of its chains (in force, or carried), checked where carried, when the user
+    /// may change them.
+    pub segment_form: Option<Vec<(String, Vec<Choice>)>>,
     /// The districts to move it to, for the city bureau.
     pub move_form: Option<Vec<Choice>>,
     /// Its military-industry qualification (certificate date, note), as the bureau recorded it.
@@ -737,6 +749,33 @@ pub async fn enterprise(
     } else {
         None
     };
+    let held = st.store.segments_of(&row.uscc).await?;
+    let segment_form = if tags_chains(&user) {
+        let all = st.store.segments().await?;
+        let groups: Vec<(String, Vec<Choice>)> = chains
+            .iter()
+            .map(|c| {
+                let items = all
+                    .iter()
+                    .filter(|s| &s.chain == c)
+                    .filter(|s| {
+                        s.retired_on.is_none() || held.contains(&(s.chain.clone(), s.name.clone()))
+                    })
+                    .map(|s| Choice {
+                        value: format!("{}|{}", s.chain, s.name),
+                        label: s.name.clone(),
+                        selected: held.contains(&(s.chain.clone(), s.name.clone())),
+                    })
+                    .collect::<Vec<_>>();
+                (c.clone(), items)
+            })
+            .filter(|(_, items)| !items.is_empty())
+            .collect();
+        Some(groups).filter(|g| !g.is_empty())
+    } else {
+        None
+    };
+    let segments: Vec<String> = held.iter().map(|(c, s)| format!("{c} · {s}")).collect();
     // Shown by their English names to English readers.
     let chains: Vec<String> = match lang() {
         Lang::Zh => chains,
@@ -838,6 +877,8 @@ pub async fn enterprise(
             .unwrap_or_default(),
         chains,
         chain_form,
+        segments,
+        segment_form,
         military: if matches!(user.user.role, Role::City | Role::District) {
             st.store.military_of(&row.uscc).await?
         } else {
@@ -939,6 +980,25 @@ fn tags_chains(user: &CurrentUser) -> bool {
     matches!(user.user.role, Role::City | Role::District)
 }
 
+/// A registry firm the user may see (else absent).
+async fn firm_in_scope(
+    st: &AppState,
+    user: &CurrentUser,
+    uscc: &str,
+) -> Result<zjtx_store::EnterpriseRow, AppError> {
+    let row = st
+        .store
+        .enterprise(uscc.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = user.scope(&st.store).await?;
+    if auth::can_see(&scope, &row) {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
 /// The chain boxes checked on an enterprise's page.
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -956,15 +1016,7 @@ pub async fn set_chains(
     crate::common::Fields(form): crate::common::Fields<ChainsForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&form.csrf)?;
-    let row = st
-        .store
-        .enterprise(uscc.trim())
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let scope = user.scope(&st.store).await?;
-    if !auth::can_see(&scope, &row) {
-        return Err(AppError::NotFound);
-    }
+    let row = firm_in_scope(&st, &user, &uscc).await?;
     let mut chains: Vec<String> = form
         .chain
         .iter()
@@ -977,6 +1029,51 @@ pub async fn set_chains(
         .set_chains(&[(row.uscc.clone(), chains)], Some(user.user.id))
         .await?;
     Ok(Redirect::to(&format!("/enterprises/{}#chains", row.uscc)))
+}
+
+/// The segment boxes checked on an enterprise's page (`segment` = `chain|segment`).
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SegmentsForm {
+    pub csrf: String,
+    pub segment: Vec<String>,
+}
+
+/// `POST /enterprises/{uscc}/segments`: replaces the segments it carries — each of a chain it
+/// carries, in force or already carried.
+pub async fn set_segments(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(uscc): Path<String>,
+    crate::common::Fields(form): crate::common::Fields<SegmentsForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&form.csrf)?;
+    if !tags_chains(&user) {
+        return Err(AppError::Forbidden);
+    }
+    let row = firm_in_scope(&st, &user, &uscc).await?;
+    let wanted: Vec<(String, String)> = form
+        .segment
+        .iter()
+        .filter_map(|v| v.split_once('|'))
+        .map(|(c, s)| (c.trim().to_owned(), s.trim().to_owned()))
+        .collect();
+    let chains = st.store.chains_of(&row.uscc).await?;
+    let open: Vec<(String, String)> = st
+        .store
+        .segments()
+        .await?
+        .into_iter()
+        .filter(|s| s.retired_on.is_none())
+        .map(|s| (s.chain, s.name))
+        .collect();
+    let held = st.store.segments_of(&row.uscc).await?;
+    let tags = zjtx_core::workflow::taxonomy::tag_segments(&chains, &open, &held, &wanted)
+        .map_err(crate::chains::map::taxonomy_refused)?;
+    st.store
+        .set_segments(&row.uscc, &tags, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/enterprises/{}#segments", row.uscc)))
 }
 
 #[derive(Deserialize)]

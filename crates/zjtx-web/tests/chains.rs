@@ -711,3 +711,169 @@ async fn qualified_firms_that_pass_a_tier_are_listed_for_recommendation() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Segments (细分赛道): the city adds them under a chain (not a district, not a bad name), the
+/// bureau tags a firm with segments of its own chains only, the map counts each segment and names
+/// the segments without an SRDI or little-giant firm, the list filters by segment, and a retired
+/// segment leaves the map but stays on the firm.
+#[tokio::test]
+async fn segments_are_kept_by_the_city_tagged_counted_and_listed() {
+    let w = world("segments").await;
+    let store = w.state.store.clone();
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let seg = |csrf: &str, chain: &str, name: &str| {
+        format!("csrf={csrf}&ecosystem=智能物联&chain={chain}&name={name}")
+    };
+    let r = send(
+        &w,
+        post(
+            "/chains/segments",
+            Some(&xihu),
+            &seg(&x, "集成电路", "封装测试"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &w,
+        post("/chains/segments", Some(&city), &seg(&c, "集成电路", "a|b")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = send(
+        &w,
+        post("/chains/segments", Some(&city), &seg(&c, "不存在", "x")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    for name in ["封装测试", "芯片设计"] {
+        let r = send(
+            &w,
+            post("/chains/segments", Some(&city), &seg(&c, "集成电路", name)),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = send(
+        &w,
+        post(
+            "/chains/segments",
+            Some(&city),
+            &seg(&c, "集成电路", "封装测试"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+
+    // Tagging: only segments of the firm's own chains; the district within its scope.
+    let firm = w.xihu_firm.clone();
+    let tag = |csrf: &str, uscc: &str, values: &[&str]| {
+        let body = values
+            .iter()
+            .map(|v| format!("segment={}", zjtx_web::common::urlencode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
+        post(
+            &format!("/enterprises/{uscc}/segments"),
+            Some(if csrf == c { &city } else { &xihu }),
+            &format!("csrf={csrf}&{body}"),
+        )
+    };
+    let r = send(&w, tag(&x, &firm, &["集成电路|封装测试"])).await;
+    assert_eq!(
+        r.status,
+        StatusCode::CONFLICT,
+        "not of the firm's chains yet"
+    );
+    store
+        .set_chains(&[(firm.clone(), vec!["集成电路".into()])], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r = send(&w, tag(&x, &firm, &["集成电路|封装测试"])).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(&w, tag(&x, &w.other_firm, &[])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "outside the district");
+    assert_eq!(
+        store.segments_of(&firm).await.unwrap_or_default(),
+        vec![("集成电路".to_owned(), "封装测试".to_owned())]
+    );
+    let page = send(&w, get(&format!("/enterprises/{firm}"), Some(&xihu))).await;
+    assert!(page.body.contains("集成电路 · 封装测试"), "{}", page.body);
+
+    // The map: each segment under its chain, the ones without an SRDI or little giant named.
+    let map = send(&w, get("/chains/map?ecosystem=智能物联", Some(&city))).await;
+    assert!(
+        map.body
+            .contains("segment=%E5%B0%81%E8%A3%85%E6%B5%8B%E8%AF%95"),
+        "{}",
+        map.body
+    );
+    let gaps = map
+        .body
+        .split("id=\"segment-gaps\"")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(gaps.contains("集成电路 · 芯片设计"), "{gaps}");
+    // The list behind a segment: the tagged firm only.
+    let list = send(
+        &w,
+        get(
+            &format!(
+                "/enterprises?chain={}&segment={}",
+                zjtx_web::common::urlencode("集成电路"),
+                zjtx_web::common::urlencode("封装测试")
+            ),
+            Some(&city),
+        ),
+    )
+    .await;
+    assert!(list.body.contains(&firm), "{}", list.body);
+    assert_eq!(
+        list.body.matches("/enterprises/9").count(),
+        1,
+        "{}",
+        list.body
+    );
+
+    // Retired: off the map, kept on the firm, not taken by another firm of the chain.
+    let r = send(
+        &w,
+        post(
+            "/chains/segments/retire",
+            Some(&city),
+            &format!(
+                "csrf={c}&ecosystem=智能物联&name={}",
+                zjtx_web::common::urlencode("集成电路|封装测试")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let map = send(&w, get("/chains/map?ecosystem=智能物联", Some(&city))).await;
+    assert!(!map.body.contains("封装测试"));
+    let r = send(
+        &w,
+        tag(&x, &firm, &["集成电路|封装测试", "集成电路|芯片设计"]),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::SEE_OTHER,
+        "a firm keeps a retired segment it had"
+    );
+    for a in ["segment.add", "segment.retire", "segment.tag"] {
+        assert!(
+            !store
+                .audit_by_action(a)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{a}"
+        );
+    }
+}
