@@ -109,7 +109,55 @@ pub struct ChainSummary {
     pub projects: i64,
 }
 
+/// The rest of the bureau's line for the same year, chain and district: the catalogue's listed
+/// products and their firms, and open challenges published and results accepted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct ChainLineMore {
+    pub catalogue_products: i64,
+    pub catalogue_firms: i64,
+    pub challenges_published: i64,
+    pub challenges_accepted: i64,
+}
+
 impl ChainFilter {
+    /// The conditions on a record of a firm (its code in `uscc_col`, its district in
+    /// `region_col`): of the chain — the record's own `chain_col`, or else the firm carrying it —,
+    /// in the district, within the scope; and their binds.
+    fn firm_cond(
+        &self,
+        uscc_col: &str,
+        region_col: &str,
+        chain_col: Option<&str>,
+    ) -> (String, Vec<String>) {
+        let mut wh = vec!["1 = 1".to_owned()];
+        let mut binds = Vec::new();
+        if let Some(c) = self.chain.as_deref().filter(|c| !c.is_empty()) {
+            wh.push(match chain_col {
+                Some(col) => format!("{col} = ?"),
+                None => format!(
+                    "EXISTS (SELECT 1 FROM enterprise_chains ch WHERE ch.uscc = {uscc_col} AND ch.chain = ?)"
+                ),
+            });
+            binds.push(c.to_owned());
+        }
+        if let Some(r) = self.region.as_deref().filter(|r| !r.is_empty()) {
+            wh.push(format!("{region_col} = ?"));
+            binds.push(r.to_owned());
+        }
+        if let Some(rs) = &self.regions {
+            if rs.is_empty() {
+                wh.push("1 = 0".into());
+            } else {
+                wh.push(format!(
+                    "{region_col} IN ({})",
+                    vec!["?"; rs.len()].join(", ")
+                ));
+                binds.extend(rs.iter().cloned());
+            }
+        }
+        (wh.join(" AND "), binds)
+    }
+
     /// The WHERE clause over `chain_events e` and its binds.
     fn cond(&self) -> (String, Vec<String>) {
         let mut wh = vec!["1 = 1".to_owned()];
@@ -649,6 +697,56 @@ impl Store {
                 orders: r.try_get("orders")?,
                 financing: r.try_get("financing")?,
                 projects: r.try_get("projects")?,
+            }
+        }))
+    }
+}
+
+impl Store {
+    /// The catalogue and challenge figures of the bureau's line for a year, a filter's chain and
+    /// district: products listed in that year's catalogue and their firms (of firms carrying the
+    /// chain); challenges of the chain published in the year (by the district's posters); results
+    /// accepted in the year (of the district's solvers).
+    pub async fn chain_line_more(&self, f: &ChainFilter, year: i32) -> Result<ChainLineMore> {
+        let (cat, cat_b) = f.firm_cond("c.uscc", "c.region_code", None);
+        let (ch, ch_b) = f.firm_cond("g.poster_uscc", "pe.region_code", Some("g.chain"));
+        let (ac, ac_b) = f.firm_cond("a.uscc", "ae.region_code", Some("ag.chain"));
+        let y = format!("{year:04}");
+        let sql = format!(
+            "SELECT \
+               (SELECT COUNT(*) FROM catalogue_entries c WHERE c.status = 'listed' AND c.year = CAST(? AS BIGINT) AND {cat}) AS products, \
+               (SELECT COUNT(DISTINCT c.uscc) FROM catalogue_entries c WHERE c.status = 'listed' AND c.year = CAST(? AS BIGINT) AND {cat}) AS firms, \
+               (SELECT COUNT(*) FROM challenges g JOIN enterprises pe ON pe.uscc = g.poster_uscc \
+                 WHERE g.published_on >= ? AND g.published_on <= ? AND {ch}) AS published, \
+               (SELECT COUNT(*) FROM challenge_applications a JOIN enterprises ae ON ae.uscc = a.uscc \
+                 JOIN challenges ag ON ag.id = a.challenge_id WHERE a.status = 'accepted' AND a.decided_on >= ? AND a.decided_on <= ? AND {ac}) AS accepted"
+        );
+        let (from, to) = (format!("{y}-01-01"), format!("{y}-12-31"));
+        let mut all: Vec<String> = Vec::new();
+        for b in [
+            vec![y.clone()],
+            cat_b.clone(),
+            vec![y.clone()],
+            cat_b,
+            vec![from.clone(), to.clone()],
+            ch_b,
+            vec![from, to],
+            ac_b,
+        ] {
+            all.extend(b);
+        }
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &all {
+                q = q.bind(b.as_str());
+            }
+            let r = q.fetch_one(p).await?;
+            ChainLineMore {
+                catalogue_products: r.try_get("products")?,
+                catalogue_firms: r.try_get("firms")?,
+                challenges_published: r.try_get("published")?,
+                challenges_accepted: r.try_get("accepted")?,
             }
         }))
     }

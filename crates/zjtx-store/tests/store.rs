@@ -2046,6 +2046,18 @@ async fn catalogue_entries_step_once_and_objections_resolve_with_their_entry() {
             "{b}"
         );
         assert!(!published[0].firm.is_empty(), "{b}: with the firm's name");
+        // The bureau's line counts the listed product and its firm; not in another year.
+        let line = |year: i32| {
+            let s = s.clone();
+            async move {
+                s.chain_line_more(&zjtx_store::ChainFilter::default(), year)
+                    .await
+                    .map(|m| (m.catalogue_products, m.catalogue_firms))
+                    .unwrap_or((-1, -1))
+            }
+        };
+        assert_eq!(line(2026).await, (1, 1), "{b}");
+        assert_eq!(line(2025).await, (0, 0), "{b}");
         // Read on a day after the title ran out, the listed product is flagged.
         let later = s
             .catalogue_entries(
@@ -2289,6 +2301,24 @@ async fn challenges_run_from_posting_to_acceptance_with_guarded_steps() {
             Some(Status::Closed),
             "{b}"
         );
+        // The bureau's line: one published in 2026, one accepted; none of another chain.
+        let more = |chain: &str| {
+            let (s, chain) = (s.clone(), chain.to_owned());
+            async move {
+                s.chain_line_more(
+                    &zjtx_store::ChainFilter {
+                        chain: Some(chain),
+                        ..Default::default()
+                    },
+                    2026,
+                )
+                .await
+                .map(|m| (m.challenges_published, m.challenges_accepted))
+                .unwrap_or((-1, -1))
+            }
+        };
+        assert_eq!(more("集成电路").await, (1, 1), "{b}");
+        assert_eq!(more("生物药").await, (0, 0), "{b}");
         let sup = s.suppliers_of(&poster).await.unwrap_or_default();
         assert_eq!(
             sup.iter()

@@ -1226,4 +1226,8 @@ pub static PHRASES: &[(&str, &str)] = &[
         "勾选企业所在的细分赛道（限已标注的产业链）",
         "Tick the firm's segments (of the chains it is tagged with)",
     ),
+    ("入选目录产品", "Catalogue products"),
+    ("入选目录企业", "Catalogue firms"),
+    ("揭榜挂帅发布", "Challenges published"),
+    ("揭榜成果验收", "Challenge results accepted"),
 ];

@@ -511,6 +511,25 @@ async fn a_challenge_from_posting_to_acceptance_with_its_refusals() {
         "the solver is in the poster's supplier list"
     );
 
+    // The bureau's line of the chain counts the challenge published and the result accepted.
+    let line = send(
+        &w,
+        get(
+            &format!("/chains/events?year=2026&chain={}", url("集成电路")),
+            Some(&city),
+        ),
+    )
+    .await;
+    let cell = |id: &str| {
+        line.body
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</td>").next())
+            .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+            .unwrap_or_default()
+    };
+    assert_eq!(cell("challenges-published"), "2", "both challenges of the chain");
+
     // The audit trail of the work.
     for action in [
         "challenge.post",

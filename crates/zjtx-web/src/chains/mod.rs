@@ -138,6 +138,8 @@ pub struct EventsPage {
     pub district: String,
     pub query: String,
     pub summary: ChainSummary,
+    /// The catalogue's and the open challenges' figures of the same year, chain and district.
+    pub more: zjtx_store::ChainLineMore,
     pub orders: String,
     pub financing: String,
     pub events: Vec<EventRow>,
@@ -157,6 +159,7 @@ pub async fn events(
 ) -> Result<EventsPage, AppError> {
     let (f, year) = filter_for(&st, &user, &q).await?;
     let summary = st.store.chain_summary(&f).await?;
+    let more = st.store.chain_line_more(&f, year).await?;
     let events = st
         .store
         .chain_events(&f)
@@ -189,6 +192,7 @@ pub async fn events(
         orders: wan(Some(summary.orders)),
         financing: wan(Some(summary.financing)),
         summary,
+        more,
         events,
         chains: in_force(&st).await?,
         districts,
