@@ -158,33 +158,15 @@ impl ChainFilter {
         (wh.join(" AND "), binds)
     }
 
-    /// The WHERE clause over `chain_events e` and its binds.
+    /// The WHERE clause over `chain_events e` and its binds: the firm conditions on the event's
+    /// own chain and district, its year, and (for a firm) the events it took part in.
     fn cond(&self) -> (String, Vec<String>) {
-        let mut wh = vec!["1 = 1".to_owned()];
-        let mut binds = Vec::new();
+        let (base, mut binds) = self.firm_cond("", "e.region_code", Some("e.chain"));
+        let mut wh = vec![base];
         if let Some(y) = self.year {
             wh.push("e.held_on >= ? AND e.held_on <= ?".into());
             binds.push(format!("{y:04}-01-01"));
             binds.push(format!("{y:04}-12-31"));
-        }
-        if let Some(c) = self.chain.as_deref().filter(|c| !c.is_empty()) {
-            wh.push("e.chain = ?".into());
-            binds.push(c.to_owned());
-        }
-        if let Some(r) = self.region.as_deref().filter(|r| !r.is_empty()) {
-            wh.push("e.region_code = ?".into());
-            binds.push(r.to_owned());
-        }
-        if let Some(rs) = &self.regions {
-            if rs.is_empty() {
-                wh.push("1 = 0".into());
-            } else {
-                wh.push(format!(
-                    "e.region_code IN ({})",
-                    vec!["?"; rs.len()].join(", ")
-                ));
-                binds.extend(rs.iter().cloned());
-            }
         }
         if let Some(u) = &self.uscc {
             wh.push(

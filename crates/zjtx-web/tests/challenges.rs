@@ -528,7 +528,11 @@ async fn a_challenge_from_posting_to_acceptance_with_its_refusals() {
             .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
             .unwrap_or_default()
     };
-    assert_eq!(cell("challenges-published"), "2", "both challenges of the chain");
+    assert_eq!(
+        cell("challenges-published"),
+        "2",
+        "both challenges of the chain"
+    );
 
     // The audit trail of the work.
     for action in [
