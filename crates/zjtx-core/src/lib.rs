@@ -14,6 +14,7 @@ pub mod gap;
 pub mod glossary;
 pub mod ids;
 pub mod num;
+pub mod programme;
 pub mod rules;
 pub mod synth;
 pub mod trace;
