@@ -5,6 +5,7 @@ mod demo_catalogue;
 mod demo_chains;
 mod demo_challenges;
 mod explain;
+mod forecast;
 mod platform;
 
 use std::io::Write;
@@ -91,6 +92,33 @@ enum Command {
         #[arg(long)]
         year: Option<i32>,
         /// Output file: .csv or .xlsx.
+        #[arg(short, long)]
+        output: PathBuf,
+    },
+    /// Forecast a funding programme over a projects file (CSV or XLSX): recipients, totals by
+    /// district and title, budget breach; --compare puts a second parameter set beside it. Exit
+    /// 1 if the file has errors (listed).
+    Forecast {
+        /// A programme file (.toml), or the id of a built-in programme (tech-upgrade-2026, …).
+        programme: String,
+        /// The projects file.
+        input: PathBuf,
+        /// The day the rules are applied on (titles held, …). Default: today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// A second programme file (or id) to compare.
+        #[arg(long)]
+        compare: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a synthetic projects file (.csv), deterministic for a seed.
+    GenerateProjects {
+        #[arg(long)]
+        rows: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
         #[arg(short, long)]
         output: PathBuf,
     },
@@ -300,6 +328,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 output.display()
             );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Forecast {
+            programme,
+            input,
+            as_of,
+            compare,
+            json,
+        } => forecast::run(
+            &programme,
+            &input,
+            as_of.unwrap_or_else(zjtx_store::Clock::system_today),
+            compare.as_deref(),
+            json,
+        ),
+        Command::GenerateProjects { rows, seed, output } => {
+            forecast::generate(rows, seed, &output).map(|_| ExitCode::SUCCESS)
         }
         Command::Template { output } => {
             if zjtx_sheet::Format::of(&output) != Some(zjtx_sheet::Format::Xlsx) {

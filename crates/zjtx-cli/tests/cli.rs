@@ -332,3 +332,101 @@ fn audit_verify_reports_an_intact_chain() {
     let out = text(&o.stdout);
     assert!(out.contains("chain intact"), "{out}");
 }
+
+/// Issue 13: `zjtx forecast` over a projects file (Chinese headers accepted): the table and the
+/// JSON agree with awards worked by hand, a second parameter set sits beside the first, the budget
+/// breach is named, and a file with errors is refused with each error located (exit 1).
+#[test]
+fn forecast_a_programme_over_a_projects_file() {
+    let d = tmpdir("forecast");
+    let file = d.join("projects.csv");
+    // Two eligible projects of a priority industry (1050 → 210; 2000 → 400), one of another
+    // industry (2000 → 200), one registered too early, one of another category.
+    std::fs::write(
+        &file,
+        "统一社会信用代码,项目名称,项目类别,备案日期,设备投资（万元）,技术投资（万元）,软件投资（万元）,所属区县,国民经济行业代码,持有称号\n\
+91350100M000100Y43,甲,技术改造,2019-05-01,800,150,100,西湖区,C3981,srdi\n\
+91350100M000100Y43,乙,tech_upgrade,2020-01-01,2000,0,0,330106,C3511,srdi\n\
+91350100M000100Y43,丙,tech_upgrade,2021-01-01,2000,0,0,330108,C1711,\n\
+91350100M000100Y43,丁,tech_upgrade,2017-01-01,9000,0,0,330108,C3981,\n\
+91350100M000100Y43,戊,g5,2021-01-01,9000,0,0,330108,C3981,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&[
+        "forecast",
+        "tech-upgrade-2026",
+        p(&file),
+        "--as-of",
+        "2026-06-01",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let f = &v[0];
+    assert_eq!(f["projects"], 5);
+    assert_eq!(f["eligible"]["recipients"], 3);
+    assert_eq!(f["eligible"]["amount"], "810");
+    assert_eq!(f["eligible"]["city"], "405");
+    assert_eq!(f["by_district"]["330106"]["amount"], "610");
+    assert_eq!(f["by_tier"]["srdi"]["recipients"], 2);
+    assert!(f["city_breach"].is_null());
+
+    // A tighter copy of the programme: the breach, side by side.
+    let tight = d.join("tight.toml");
+    let text_of = zjtx_core_programme_text();
+    std::fs::write(
+        &tight,
+        text_of.replace("city = \"40000\"", "city = \"300\""),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&[
+        "forecast",
+        "tech-upgrade-2026",
+        p(&file),
+        "--as-of",
+        "2026-06-01",
+        "--compare",
+        p(&tight),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let breach = out
+        .lines()
+        .find(|l| l.starts_with("city budget breach"))
+        .unwrap_or_default();
+    assert!(
+        breach.contains('-') && breach.trim_end().ends_with("105"),
+        "{out}"
+    );
+
+    // Errors, each located; nothing forecast.
+    std::fs::write(
+        &file,
+        "uscc,category,equipment,registered_on\n91350100M000100Y43,tech_upgrade,一千,2020-13-01\nnot-a-code,gift,5,\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&["forecast", "tech-upgrade-2026", p(&file)]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    for want in [
+        "row 2, column equipment",
+        "row 2, column registered_on",
+        "row 3, column uscc",
+        "row 3, column category",
+    ] {
+        assert!(err.contains(want), "{want}: {err}");
+    }
+    assert!(o.stdout.is_empty());
+    // An unknown programme names the built-in ones.
+    let o = zjtx(&["forecast", "no-such", p(&file)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o.stderr).contains("tech-upgrade-2026"));
+}
+
+fn zjtx_core_programme_text() -> String {
+    std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../zjtx-core/programmes/tech-upgrade-2026.toml"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"))
+}

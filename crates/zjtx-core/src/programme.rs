@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use chrono::NaiveDate;
 use serde::Deserialize;
 
+use crate::enterprise::CellError;
 use crate::num::{Dec4, Ppm, Wan};
 use crate::trace::Verdict;
 
@@ -40,7 +41,7 @@ pub const EMBEDDED_PROGRAMMES: &[(&str, &str)] = &[
 ];
 
 /// A text in both languages of the interface.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Text {
     pub zh: String,
     pub en: String,
@@ -56,6 +57,17 @@ impl Text {
     pub fn get(&self, en: bool) -> &str {
         if en { &self.en } else { &self.zh }
     }
+}
+
+/// A text, built only when the trace is wanted (a forecast skips them).
+macro_rules! txt {
+    ($on:expr, $zh:expr, $en:expr $(,)?) => {
+        if $on {
+            Text::new($zh, $en)
+        } else {
+            Text::default()
+        }
+    };
 }
 
 /// One condition of eligibility, as the file writes it.
@@ -364,7 +376,13 @@ pub fn times(v: Wan, share: Ppm) -> Wan {
     Wan::from_units(i64::try_from(raw).unwrap_or(0)).unwrap_or(Wan::ZERO)
 }
 
-fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate) -> Check {
+fn check(
+    r: &Require,
+    firm: &FirmFacts,
+    project: &ProjectFacts,
+    as_of: NaiveDate,
+    explain: bool,
+) -> Check {
     let mk = |verdict, text: Text, gap: Option<Text>| Check {
         id: r.id.clone(),
         clause: r.clause.clone(),
@@ -378,7 +396,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::Category { category } => match &project.category {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("项目类别须为 {category}（未填）"),
                     format!("the project's category must be {category} (blank)"),
                 ),
@@ -386,7 +405,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(c) => mk(
                 of(c == category),
-                Text::new(
+                txt!(
+                    explain,
                     format!("项目类别须为 {category}：{c}"),
                     format!("the project's category must be {category}: {c}"),
                 ),
@@ -396,7 +416,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::RegisteredFrom { date } => match project.registered_on {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("项目备案日期须不早于 {date}（未填）"),
                     format!("registered on or after {date} (blank)"),
                 ),
@@ -404,7 +425,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(d) => mk(
                 of(d >= *date),
-                Text::new(
+                txt!(
+                    explain,
                     format!("项目备案日期须不早于 {date}：{d}"),
                     format!("registered on or after {date}: {d}"),
                 ),
@@ -422,7 +444,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             let short = Wan::from_units(wan.units() - sum.units()).unwrap_or(Wan::ZERO);
             mk(
                 verdict,
-                Text::new(
+                txt!(
+                    explain,
                     format!(
                         "设备、技术、软件投资合计须不低于 {} 万元：{} 万元{}",
                         w(*wan),
@@ -437,7 +460,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
                     ),
                 ),
                 (!met).then(|| {
-                    Text::new(
+                    txt!(
+                        explain,
                         format!("还差 {} 万元", w(short)),
                         format!("{} (10k yuan) short", w(short)),
                     )
@@ -447,7 +471,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::DigitalLevelAtLeast { level } => match project.digital_level.or(firm.digital_level) {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("数字化水平须不低于 {level} 级（未填）"),
                     format!("digital level at least {level} (blank)"),
                 ),
@@ -455,12 +480,14 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(l) => mk(
                 of(l >= *level),
-                Text::new(
+                txt!(
+                    explain,
                     format!("数字化水平须不低于 {level} 级：{l} 级"),
                     format!("digital level at least {level}: {l}"),
                 ),
                 (l < *level).then(|| {
-                    Text::new(
+                    txt!(
+                        explain,
                         format!(
                             "还差 {} 级",
                             Dec4::from_units(level.units() - l.units()).unwrap_or(Dec4::ZERO)
@@ -477,7 +504,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             let held = firm.titles.iter().any(|t| tiers.contains(t));
             mk(
                 of(held),
-                Text::new(
+                txt!(
+                    explain,
                     format!(
                         "须持有以下称号之一（{as_of} 有效）：{}；持有：{}",
                         list(tiers),
@@ -503,7 +531,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::SizeIn { sizes } => match &firm.size {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("企业规模须为 {}（未知）", list(sizes)),
                     format!("size one of {} (unknown)", list(sizes)),
                 ),
@@ -511,7 +540,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(s) => mk(
                 of(sizes.contains(s)),
-                Text::new(
+                txt!(
+                    explain,
                     format!("企业规模须为 {}：{s}", list(sizes)),
                     format!("size one of {}: {s}", list(sizes)),
                 ),
@@ -521,7 +551,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::DistrictIn { districts } => match &firm.district {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("所属区县须为 {}（未知）", list(districts)),
                     format!("district one of {} (unknown)", list(districts)),
                 ),
@@ -529,7 +560,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(d) => mk(
                 of(districts.contains(d)),
-                Text::new(
+                txt!(
+                    explain,
                     format!("所属区县须为 {}：{d}", list(districts)),
                     format!("district one of {}: {d}", list(districts)),
                 ),
@@ -540,7 +572,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             let on = firm.chains.iter().any(|c| chains.contains(c));
             mk(
                 of(on),
-                Text::new(
+                txt!(
+                    explain,
                     format!("须属于产业链 {}", list(chains)),
                     format!("tagged with one of the chains {}", list(chains)),
                 ),
@@ -550,7 +583,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
         Test::IndustryPrefix { prefixes } => match &firm.industry_code {
             None => mk(
                 Verdict::Review,
-                Text::new(
+                txt!(
+                    explain,
                     format!("行业须属于 {}（未知）", list(prefixes)),
                     format!("industry within {} (unknown)", list(prefixes)),
                 ),
@@ -558,7 +592,8 @@ fn check(r: &Require, firm: &FirmFacts, project: &ProjectFacts, as_of: NaiveDate
             ),
             Some(code) => mk(
                 of(prefixes.iter().any(|p| code.starts_with(p.as_str()))),
-                Text::new(
+                txt!(
+                    explain,
                     format!("行业须属于 {}：{code}", list(prefixes)),
                     format!("industry within {}: {code}", list(prefixes)),
                 ),
@@ -601,10 +636,21 @@ pub fn evaluate(
     project: &ProjectFacts,
     as_of: NaiveDate,
 ) -> Award {
+    run(p, firm, project, as_of, true)
+}
+
+/// `evaluate`, with the texts of the trace when `explain` (a forecast needs the figures only).
+fn run(
+    p: &Programme,
+    firm: &FirmFacts,
+    project: &ProjectFacts,
+    as_of: NaiveDate,
+    explain: bool,
+) -> Award {
     let mut checks: Vec<Check> = p
         .require
         .iter()
-        .map(|r| check(r, firm, project, as_of))
+        .map(|r| check(r, firm, project, as_of, explain))
         .collect();
     let (base, _) = project.investment();
     let mut lines = Vec::new();
@@ -614,7 +660,8 @@ pub fn evaluate(
             if let Some(g) = group_of(groups, firm) {
                 lines.push(Line {
                     id: g.id.clone(),
-                    text: Text::new(
+                    text: txt!(
+                        explain,
                         format!(
                             "合格投资 = 设备 {} + 技术 {} + 软件 {} = {} 万元",
                             project.equipment.map(w).unwrap_or_else(|| "—".into()),
@@ -635,7 +682,8 @@ pub fn evaluate(
                 let raw = times(base, g.share);
                 lines.push(Line {
                     id: g.id.clone(),
-                    text: Text::new(
+                    text: txt!(
+                        explain,
                         format!(
                             "{} × {} = {} 万元（{}）",
                             w(base),
@@ -650,7 +698,8 @@ pub fn evaluate(
                 amount = raw.min(g.cap);
                 lines.push(Line {
                     id: g.id.clone(),
-                    text: Text::new(
+                    text: txt!(
+                        explain,
                         format!("上限 {} 万元：补助 {} 万元", w(g.cap), w(amount)),
                         format!("cap {}: award {}", w(g.cap), w(amount)),
                     ),
@@ -664,7 +713,7 @@ pub fn evaluate(
                     id: "TIER".into(),
                     clause: String::new(),
                     verdict: Verdict::Review,
-                    text: Text::new("项目认定层级未填", "the project's tier is blank"),
+                    text: txt!(explain, "项目认定层级未填", "the project's tier is blank"),
                     gap: None,
                 }),
                 Some(key) => {
@@ -673,7 +722,8 @@ pub fn evaluate(
                             id: "TIER".into(),
                             clause: String::new(),
                             verdict: Verdict::Fail,
-                            text: Text::new(
+                            text: txt!(
+                                explain,
                                 format!("认定层级“{key}”不在本项目范围内"),
                                 format!("the tier {key:?} is not one of this programme's"),
                             ),
@@ -690,6 +740,7 @@ pub fn evaluate(
                                     firm,
                                     project,
                                     as_of,
+                                    explain,
                                 );
                                 c.id = t.id.clone();
                                 checks.push(c);
@@ -704,6 +755,7 @@ pub fn evaluate(
                                     firm,
                                     project,
                                     as_of,
+                                    explain,
                                 ));
                             }
                             amount =
@@ -714,7 +766,7 @@ pub fn evaluate(
                                         let v = raw.max(lo).min(t.amount_max);
                                         lines.push(Line {
                                 id: t.id.clone(),
-                                text: Text::new(
+                                text: txt!(explain,
                                     format!(
                                         "{}：{} × {} = {} 万元，限于 {}–{} 万元：{} 万元",
                                         t.zh, w(base), share, w(raw), w(lo), w(t.amount_max), w(v)
@@ -731,7 +783,8 @@ pub fn evaluate(
                                     None => {
                                         lines.push(Line {
                                             id: t.id.clone(),
-                                            text: Text::new(
+                                            text: txt!(
+                                                explain,
                                                 format!(
                                                     "{}：一次性补助 {} 万元（{}）",
                                                     t.zh,
@@ -766,7 +819,7 @@ pub fn evaluate(
             let comp = raw.min(ins.yearly_cap);
             lines.push(Line {
                 id: ins.id.clone(),
-                text: Text::new(
+                text: txt!(explain,
                     format!(
                         "首年保费 {} 万元 × 第 {year} 年补偿比例 {} = {} 万元，年度上限 {} 万元：{} 万元",
                         w(premium), rate, w(raw), w(ins.yearly_cap), w(comp)
@@ -782,7 +835,8 @@ pub fn evaluate(
         } else {
             lines.push(Line {
                 id: ins.id.clone(),
-                text: Text::new(
+                text: txt!(
+                    explain,
                     format!(
                         "保险补偿第 {year} 年超出补偿期限（最长 {} 年）：0 万元",
                         ins.max_years
@@ -812,7 +866,8 @@ pub fn evaluate(
     let district = Wan::from_units(amount.units() - city.units()).unwrap_or(Wan::ZERO);
     lines.push(Line {
         id: "SPLIT".into(),
-        text: Text::new(
+        text: txt!(
+            explain,
             format!(
                 "市级承担 {}：{} 万元；区县承担：{} 万元（{}）",
                 p.split.city_share,
@@ -925,9 +980,401 @@ pub fn forecast<'a>(
 ) -> Forecast {
     let mut f = Forecast::default();
     for (firm, project) in items {
-        let a = evaluate(p, firm, project, as_of);
+        let a = run(p, firm, project, as_of, false);
         tally(&mut f, firm, &a);
     }
     close(&mut f, p);
     f
+}
+
+/// The columns of a projects file (CSV or XLSX, the enterprise template's conventions: a header
+/// cell is the key or the Chinese label, any order; blank means unknown): key, label.
+pub const PROJECT_COLUMNS: &[(&str, &str)] = &[
+    ("uscc", "统一社会信用代码"),
+    ("name", "项目名称"),
+    ("category", "项目类别"),
+    ("registered_on", "备案日期"),
+    ("equipment", "设备投资（万元）"),
+    ("technology", "技术投资（万元）"),
+    ("software", "软件投资（万元）"),
+    ("digital_level", "数字化水平"),
+    ("tier", "认定层级"),
+    ("premium", "首年保费（万元）"),
+    ("cover_year", "保险年度"),
+    ("district", "所属区县"),
+    ("industry_code", "国民经济行业代码"),
+    ("ecosystem", "产业生态圈"),
+    ("size", "企业规模"),
+    ("titles", "持有称号"),
+    ("chains", "产业链"),
+];
+
+/// Project categories: key, Chinese name.
+pub const CATEGORIES: &[(&str, &str)] = &[
+    ("tech_upgrade", "技术改造"),
+    ("digital_breakthrough", "数字化攻关"),
+    ("future_factory", "未来工厂"),
+    ("first_unit", "首台套"),
+    ("g5", "5G"),
+];
+
+/// Where each known column of a projects file is.
+#[derive(Clone, Debug)]
+pub struct ProjectHeader {
+    at: Vec<Option<usize>>,
+}
+
+/// Reads a header row; an unknown or repeated column, or no `uscc`, is an error naming it.
+pub fn project_header<'a>(
+    cells: impl IntoIterator<Item = &'a str>,
+) -> Result<ProjectHeader, Vec<CellError>> {
+    let mut at = vec![None; PROJECT_COLUMNS.len()];
+    let mut errors = Vec::new();
+    for (i, cell) in cells.into_iter().enumerate() {
+        let c = cell.trim().trim_start_matches('\u{feff}');
+        if c.is_empty() {
+            continue;
+        }
+        match PROJECT_COLUMNS
+            .iter()
+            .position(|(k, zh)| *k == c || *zh == c)
+        {
+            Some(k) if at[k].is_some() => errors.push(CellError {
+                row: 1,
+                column: Some(c.to_owned()),
+                message: "the column appears twice".into(),
+            }),
+            Some(k) => at[k] = Some(i),
+            None => errors.push(CellError {
+                row: 1,
+                column: Some(c.to_owned()),
+                message: format!(
+                    "not a column of the projects file (known: {})",
+                    PROJECT_COLUMNS
+                        .iter()
+                        .map(|(k, _)| *k)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
+        }
+    }
+    if at[0].is_none() {
+        errors.push(CellError {
+            row: 1,
+            column: None,
+            message: "the column uscc (统一社会信用代码) is required".into(),
+        });
+    }
+    if errors.is_empty() {
+        Ok(ProjectHeader { at })
+    } else {
+        Err(errors)
+    }
+}
+
+/// Reads one row of a projects file (`row` as the spreadsheet numbers it); every error of the
+/// row, located.
+pub fn parse_project(
+    h: &ProjectHeader,
+    cells: &[&str],
+    row: usize,
+) -> Result<(FirmFacts, ProjectFacts), Vec<CellError>> {
+    let get = |k: usize| -> &str {
+        h.at[k]
+            .and_then(|i| cells.get(i))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    };
+    let mut errors = Vec::new();
+    let mut err = |k: usize, m: String| {
+        errors.push(CellError {
+            row,
+            column: Some(PROJECT_COLUMNS[k].0.to_owned()),
+            message: m,
+        })
+    };
+    let text = |k: usize| Some(get(k).to_owned()).filter(|s| !s.is_empty());
+    let uscc = match crate::ids::Uscc::parse(get(0)) {
+        Ok(u) => u.to_string(),
+        Err(e) => {
+            err(0, format!("{:?} {e}", get(0)));
+            String::new()
+        }
+    };
+    let mut money = |k: usize| -> Option<Wan> {
+        let v = get(k);
+        if v.is_empty() {
+            return None;
+        }
+        match Wan::parse(v) {
+            Ok(w) if w.units() >= 0 => Some(w),
+            _ => {
+                err(
+                    k,
+                    format!("{v:?} is not an amount of 万元 (a number ≥ 0, at most 4 decimals)"),
+                );
+                None
+            }
+        }
+    };
+    let equipment = money(4);
+    let technology = money(5);
+    let software = money(6);
+    let premium = money(9);
+    let category = match get(2) {
+        "" => None,
+        v => match CATEGORIES.iter().find(|(k, zh)| *k == v || *zh == v) {
+            Some((k, _)) => Some((*k).to_owned()),
+            None => {
+                err(
+                    2,
+                    format!(
+                        "{v:?} is not one of {}",
+                        CATEGORIES
+                            .iter()
+                            .map(|(k, _)| *k)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                );
+                None
+            }
+        },
+    };
+    let registered_on = match get(3) {
+        "" => None,
+        v => match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
+            Ok(d) => Some(d),
+            Err(_) => {
+                err(3, format!("{v:?} is not a date (YYYY-MM-DD)"));
+                None
+            }
+        },
+    };
+    let digital_level = match get(7) {
+        "" => None,
+        v => match Dec4::parse(v) {
+            Ok(d) if d.units() >= 0 && d <= Dec4::whole(4) => Some(d),
+            _ => {
+                err(7, format!("{v:?} is not a digital level from 0 to 4"));
+                None
+            }
+        },
+    };
+    let cover_year = match get(10) {
+        "" => None,
+        v => match v.parse::<u32>() {
+            Ok(n) if n >= 1 => Some(n),
+            _ => {
+                err(10, format!("{v:?} is not a year of cover (1, 2, …)"));
+                None
+            }
+        },
+    };
+    let district = match get(11) {
+        "" => None,
+        v => match crate::enterprise::DISTRICTS
+            .iter()
+            .find(|(c, n)| *c == v || *n == v)
+        {
+            Some((c, _)) => Some((*c).to_owned()),
+            None => {
+                err(11, format!("{v:?} is not a district of the city"));
+                None
+            }
+        },
+    };
+    let size = match get(14) {
+        "" => None,
+        v => match [
+            ("micro", "微型"),
+            ("small", "小型"),
+            ("medium", "中型"),
+            ("large", "大型"),
+        ]
+        .iter()
+        .find(|(k, zh)| *k == v || *zh == v)
+        {
+            Some((k, _)) => Some((*k).to_owned()),
+            None => {
+                err(
+                    14,
+                    format!("{v:?} is not one of micro, small, medium, large"),
+                );
+                None
+            }
+        },
+    };
+    let split = |v: &str| -> Vec<String> {
+        v.split([',', '，', '、', ';', '；'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut titles = Vec::new();
+    for t in split(get(15)) {
+        match [
+            ("innovative", "创新型中小企业"),
+            ("tech_sme", "科技型中小企业"),
+            ("srdi", "专精特新中小企业"),
+            ("giant", "专精特新“小巨人”企业"),
+        ]
+        .iter()
+        .find(|(k, zh)| **k == t || **zh == t)
+        {
+            Some((k, _)) => titles.push((*k).to_owned()),
+            None => err(
+                15,
+                format!("{t:?} is not one of innovative, tech_sme, srdi, giant"),
+            ),
+        }
+    }
+    let chains = split(get(16));
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok((
+        FirmFacts {
+            uscc,
+            name: String::new(),
+            district,
+            industry_code: text(12),
+            ecosystem: text(13),
+            size,
+            titles,
+            chains,
+            digital_level: None,
+        },
+        ProjectFacts {
+            name: get(1).to_owned(),
+            category,
+            registered_on,
+            equipment,
+            technology,
+            software,
+            digital_level,
+            tier: text(8),
+            premium,
+            cover_year,
+        },
+    ))
+}
+
+/// A project's cells in the order of `PROJECT_COLUMNS` (the inverse of `parse_project`).
+pub fn project_cells(f: &FirmFacts, p: &ProjectFacts) -> Vec<String> {
+    let opt = |v: Option<String>| v.unwrap_or_default();
+    vec![
+        f.uscc.clone(),
+        p.name.clone(),
+        opt(p.category.clone()),
+        opt(p.registered_on.map(|d| d.to_string())),
+        opt(p.equipment.map(|v| v.to_string())),
+        opt(p.technology.map(|v| v.to_string())),
+        opt(p.software.map(|v| v.to_string())),
+        opt(p.digital_level.map(|d| d.to_string())),
+        opt(p.tier.clone()),
+        opt(p.premium.map(|v| v.to_string())),
+        opt(p.cover_year.map(|y| y.to_string())),
+        opt(f.district.clone()),
+        opt(f.industry_code.clone()),
+        opt(f.ecosystem.clone()),
+        opt(f.size.clone()),
+        f.titles.join(","),
+        f.chains.join(","),
+    ]
+}
+
+/// A deterministic set of `n` projects of every category, with their firms' facts — for the
+/// forecast's benchmark and for trying the command line (`zjtx generate-projects`).
+pub fn synth_projects(n: usize, seed: u64) -> Vec<(FirmFacts, ProjectFacts)> {
+    let mut x = seed.max(1);
+    let mut next = move |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m.max(1)
+    };
+    const INDUSTRIES: &[&str] = &[
+        "C3981", "C3511", "C2710", "C3841", "C1711", "C2211", "C2651", "C3311",
+    ];
+    const ECOSYSTEMS: &[&str] = &["智能物联", "生物医药", "高端装备", "新材料", "绿色能源"];
+    const TIERS: &[&[&str]] = &[
+        &[],
+        &["chain_leader", "smart_factory", "digital_workshop"],
+        &["international", "domestic", "provincial"],
+    ];
+    const TITLES: &[&str] = &["innovative", "srdi", "giant"];
+    let districts = crate::enterprise::DISTRICTS;
+    (0..n)
+        .map(|i| {
+            let (cat, _) = CATEGORIES[next(CATEGORIES.len() as u64) as usize];
+            let money =
+                |v: u64| Wan::from_units(i64::try_from(v).unwrap_or(0) * 100).unwrap_or(Wan::ZERO);
+            let eq = money(next(300_000));
+            let tech = money(next(50_000));
+            let sw = if next(20) == 0 {
+                None
+            } else {
+                Some(money(next(100_000)))
+            };
+            let tiers = match cat {
+                "future_factory" => TIERS[1],
+                "first_unit" => TIERS[2],
+                _ => TIERS[0],
+            };
+            let tier =
+                (!tiers.is_empty()).then(|| tiers[next(tiers.len() as u64) as usize].to_owned());
+            let titles: Vec<String> = match next(10) {
+                0 => vec![TITLES[2].into(), TITLES[1].into()],
+                1 | 2 => vec![TITLES[1].into()],
+                3..=5 => vec![TITLES[0].into()],
+                _ => Vec::new(),
+            };
+            let year = 2016 + i32::try_from(next(10)).unwrap_or(0);
+            (
+                FirmFacts {
+                    uscc: format!("9133010{:010}", i % 10_000_000_000)
+                        .as_bytes()
+                        .try_into()
+                        .ok()
+                        .and_then(|b: [u8; 17]| crate::ids::Uscc::with_check(&b))
+                        .map(|u| u.to_string())
+                        .unwrap_or_default(),
+                    name: String::new(),
+                    district: Some(
+                        districts[next(districts.len() as u64) as usize]
+                            .0
+                            .to_owned(),
+                    ),
+                    industry_code: Some(
+                        INDUSTRIES[next(INDUSTRIES.len() as u64) as usize].to_owned(),
+                    ),
+                    ecosystem: Some(ECOSYSTEMS[next(ECOSYSTEMS.len() as u64) as usize].to_owned()),
+                    size: Some(["micro", "small", "medium", "large"][next(4) as usize].to_owned()),
+                    titles,
+                    chains: Vec::new(),
+                    digital_level: None,
+                },
+                ProjectFacts {
+                    name: format!("项目{}", i + 1),
+                    category: Some(cat.to_owned()),
+                    registered_on: NaiveDate::from_ymd_opt(
+                        year,
+                        1 + u32::try_from(next(12)).unwrap_or(0),
+                        1,
+                    ),
+                    equipment: Some(eq),
+                    technology: Some(tech),
+                    software: sw,
+                    digital_level: Dec4::from_units(i64::try_from(next(41)).unwrap_or(0) * 1000),
+                    tier,
+                    premium: (cat == "first_unit").then(|| money(next(20_000))),
+                    cover_year: (cat == "first_unit")
+                        .then(|| 1 + u32::try_from(next(4)).unwrap_or(0)),
+                },
+            )
+        })
+        .collect()
 }

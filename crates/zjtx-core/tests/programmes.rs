@@ -518,3 +518,15 @@ fn a_forecast_is_the_sum_of_its_awards() {
         Some(city - Wan::whole(100).units())
     );
 }
+
+#[test]
+fn a_projects_row_reads_back_as_written() {
+    let header: Vec<&str> = programme::PROJECT_COLUMNS.iter().map(|(k, _)| *k).collect();
+    let h = programme::project_header(header.iter().copied()).unwrap_or_else(|e| panic!("{e:?}"));
+    for (i, (f, p)) in programme::synth_projects(300, 9).into_iter().enumerate() {
+        let cells = programme::project_cells(&f, &p);
+        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+        let back = programme::parse_project(&h, &refs, i + 2).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(back, (f, p), "row {}", i + 2);
+    }
+}

@@ -11,6 +11,7 @@ use zjtx_core::enterprise::CellError;
 pub mod blocks;
 pub mod guard;
 pub mod pipeline;
+pub mod projects;
 pub mod read;
 pub mod write;
 

@@ -366,6 +366,11 @@ impl TemplateReader {
 }
 
 /// The text of an XLSX cell as the template parser reads it.
+/// A cell's text as a person typed it (what the template's parser reads).
+pub(crate) fn text_of(d: &Data) -> String {
+    cell_text(d)
+}
+
 fn cell_text(d: &Data) -> String {
     match d {
         Data::Empty => String::new(),
