@@ -38,6 +38,7 @@ pub mod challenge;
 pub mod consent;
 pub mod declaration;
 pub mod event;
+pub mod fund;
 pub mod listing;
 pub mod military;
 pub mod product;
