@@ -893,6 +893,8 @@ mod catalogue;
 pub use catalogue::*;
 mod challenges;
 pub use challenges::*;
+mod funds;
+pub use funds::*;
 
 #[cfg(test)]
 mod tests {

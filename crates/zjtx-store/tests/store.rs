@@ -2469,3 +2469,228 @@ async fn segments_tag_firms_filter_the_list_and_follow_renames() {
         );
     }
 }
+
+/// Issue 13: a call with its budgets, applications reviewed and approved, the budgets holding in
+/// the statement itself (an approval past a budget refused even if asked directly), a lower
+/// award of the same project superseded, payments within each level's share, a recovery, and the
+/// call's totals.
+#[tokio::test]
+async fn fund_calls_awards_payments_and_recoveries() {
+    use zjtx_core::num::Wan;
+    use zjtx_core::workflow::fund::{Cause, Level, Money, Status};
+    use zjtx_store::FundFilter;
+    for s in stores("funds").await {
+        let b = s.backend();
+        let rows = evaluated(city(30));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let (u, region) = rows
+            .iter()
+            .find_map(|(e, _)| {
+                let code = zjtx_core::enterprise::DISTRICTS
+                    .iter()
+                    .find(|(_, n)| Some(*n) == e.district.as_deref())?
+                    .0;
+                Some((e.uscc.to_string(), code.to_owned()))
+            })
+            .unwrap_or_else(|| panic!("{b}: a firm with a district"));
+        let w = |n: i64| Wan::whole(n).units();
+        let open = |id: &'static str, city: i64, district: i64| {
+            let (s, region) = (s.clone(), region.clone());
+            async move {
+                s.open_call(
+                    id,
+                    2026,
+                    "tech_upgrade",
+                    id,
+                    ("2026-01-01", "2026-12-31"),
+                    "# the programme file",
+                    &[("city".into(), w(city)), (region, w(district))],
+                    Some(1),
+                )
+                .await
+            }
+        };
+        let c1 = open("p-one", 300, 150)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let c2 = open("p-two", 1000, 1000)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            open("p-one", 1, 1).await.is_err(),
+            "{b}: one call per programme"
+        );
+        let cells = vec!["x".to_owned()];
+        let apply = |call: i64, code: &'static str| {
+            let (s, u, cells) = (s.clone(), u.clone(), cells.clone());
+            async move {
+                s.apply_fund(call, &u, code, "项目", &cells, "No.1", Some(2))
+                    .await
+            }
+        };
+        let a1 = apply(c1, "P-001")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let a2 = apply(c1, "P-002")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let a3 = apply(c2, "P-001")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            apply(c1, "P-001").await.is_err(),
+            "{b}: once per project and call"
+        );
+        for a in [a1, a2, a3] {
+            s.fund_step(
+                a,
+                Status::Submitted,
+                Status::Recommended,
+                "",
+                "fund.review",
+                Some(3),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        let app = |id: i64| {
+            let s = s.clone();
+            async move {
+                s.fund_application(id)
+                    .await
+                    .unwrap_or_else(|e| panic!("application {id}: {e}"))
+                    .unwrap_or_else(|| panic!("no application {id}"))
+            }
+        };
+        // 200 = 100 + 100: within 300 and 150.
+        s.approve_fund(
+            &app(a1).await,
+            (w(200), w(100), w(100)),
+            "{}",
+            "2026-06-01",
+            None,
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Another 120 = 60 + 60 would take the district to 160 of 150: refused by the statement.
+        assert!(
+            s.approve_fund(
+                &app(a2).await,
+                (w(120), w(60), w(60)),
+                "{}",
+                "2026-06-01",
+                None,
+                Some(1)
+            )
+            .await
+            .is_err(),
+            "{b}: over the district's budget"
+        );
+        assert_eq!(s.committed(c1, "city").await.unwrap_or(-1), w(100), "{b}");
+        assert_eq!(s.committed(c1, &region).await.unwrap_or(-1), w(100), "{b}");
+        // The same project's higher award in the other call supersedes the unpaid lower one.
+        s.approve_fund(
+            &app(a3).await,
+            (w(400), w(200), w(200)),
+            "{}",
+            "2026-06-02",
+            Some(a1),
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(app(a1).await.status, Status::Superseded, "{b}");
+        assert_eq!(
+            s.awards_of_project("P-001", a1)
+                .await
+                .map(|v| v.iter().map(|a| a.id).collect::<Vec<_>>())
+                .unwrap_or_default(),
+            vec![a3],
+            "{b}"
+        );
+        // Payments within each share: 150 of the city's 200, then 60 more refused.
+        let money = |level: Level, amount: i64, reference: &str| Money {
+            level,
+            amount: Wan::whole(amount),
+            on: chrono::NaiveDate::from_ymd_opt(2026, 7, 1).unwrap_or_default(),
+            reference: reference.into(),
+        };
+        s.fund_money(a3, &money(Level::City, 150, "拨付一"), None, Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.fund_money(a3, &money(Level::City, 60, "拨付二"), None, None)
+                .await
+                .is_err(),
+            "{b}: past the city's share"
+        );
+        s.fund_money(a3, &money(Level::District, 200, "区拨付"), None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Recovery: at most what the level paid.
+        assert!(
+            s.fund_money(
+                a3,
+                &money(Level::City, 151, "追回"),
+                Some(Cause::TitleRevoked),
+                None
+            )
+            .await
+            .is_err(),
+            "{b}"
+        );
+        s.fund_money(
+            a3,
+            &money(Level::City, 150, "追回"),
+            Some(Cause::TitleRevoked),
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let got = app(a3).await;
+        assert_eq!(
+            (
+                got.paid_city,
+                got.paid_district,
+                got.recovered_city,
+                got.recovered_district
+            ),
+            (w(150), w(200), w(150), 0),
+            "{b}"
+        );
+        let call = s.call(c2).await.ok().flatten();
+        assert_eq!(
+            call.map(|c| (c.budget, c.committed, c.paid, c.recovered)),
+            Some((w(2000), w(400), w(350), w(150))),
+            "{b}"
+        );
+        assert_eq!(s.money_of(a3).await.map(|v| v.len()).unwrap_or(0), 3, "{b}");
+        assert_eq!(
+            s.fund_applications(&FundFilter {
+                regions: Some(vec![region.clone()]),
+                ..Default::default()
+            })
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0),
+            3,
+            "{b}"
+        );
+        for a in [
+            "fund.call.open",
+            "fund.apply",
+            "fund.approve",
+            "fund.supersede",
+            "fund.payment",
+            "fund.recovery",
+        ] {
+            assert!(
+                !s.audit_by_action(a).await.unwrap_or_default().is_empty(),
+                "{b}: {a}"
+            );
+        }
+    }
+}
