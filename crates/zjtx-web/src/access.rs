@@ -37,6 +37,7 @@ pub const ALL: &[Role] = &[City, District, Enterprise, Institution, Provider, Ex
 const REGISTRY: &[Role] = &[City, District, Enterprise];
 const BUREAU: &[Role] = &[City, District];
 const CITY: &[Role] = &[City];
+const DISTRICT: &[Role] = &[District];
 const FIRM: &[Role] = &[Enterprise];
 const CITY_OR_FIRM: &[Role] = &[City, Enterprise];
 const LENDER: &[Role] = &[Institution];
@@ -170,10 +171,25 @@ pub const TABLE: &[Access] = &[
     a("POST", "/challenge-applications/{id}/fail", Roles(FIRM), "the poster"),
     a("POST", "/challenge-milestones/{id}/report", Roles(FIRM), "the solver"),
     a("POST", "/challenge-milestones/{id}/confirm", Roles(FIRM), "the poster"),
+    a("GET", "/funds", Roles(REGISTRY), "every call; a firm also its own applications"),
+    a("POST", "/funds/calls", Roles(CITY), "—"),
+    a("GET", "/funds/calls/{id}", Roles(REGISTRY), "applications: city all, district its firms', firm its own; budgets: the city's and the district's own"),
+    a("POST", "/funds/calls/{id}/budget", Roles(CITY), "—"),
+    a("POST", "/funds/calls/{id}/forecast", Roles(BUREAU), "a district's forecast counts its own firms of the registry (and none outside it)"),
+    a("POST", "/funds/calls/{id}/applications", Roles(FIRM), "its own firm, while the call is open"),
+    a("GET", "/funds/applications/{id}", Roles(REGISTRY), "city: all; district: its firms'; firm: its own (else absent)"),
+    a("POST", "/funds/applications/{id}/review", Roles(DISTRICT), "its firms'"),
+    a("POST", "/funds/applications/{id}/resubmit", Roles(FIRM), "its own"),
+    a("POST", "/funds/applications/{id}/approve", Roles(CITY), "—"),
+    a("POST", "/funds/applications/{id}/reject", Roles(CITY), "—"),
+    a("POST", "/funds/applications/{id}/pay", Roles(CITY), "—"),
+    a("POST", "/funds/applications/{id}/recover", Roles(CITY), "—"),
     a("GET", "/api/v1/openapi.json", Public, "—"),
     a("POST", "/api/v1/auth/token", Public, "counted per address and name"),
     a("GET", "/api/v1/catalogue", Public, "published entries only"),
     a("GET", "/api/v1/challenges", Public, "published challenges only; no anonymous poster"),
+    a("GET", "/api/v1/programmes", Roles(REGISTRY), "every call, with its totals"),
+    a("GET", "/api/v1/programmes/{id}/awards", Roles(REGISTRY), "city: all; district: its firms'; firm: its own"),
     a("GET", "/api/v1/chains", Roles(ALL), "—"),
     a("GET", "/api/v1/chain-events", Roles(REGISTRY), "as the events page"),
     a("GET", "/api/v1/chain-events/summary", Roles(BUREAU), "as the events page"),

@@ -288,6 +288,13 @@ pub async fn openapi() -> Json<Value> {
                 "summary": "The published open challenges (揭榜挂帅) taking applications (public); an anonymous challenge has no poster",
                 "security": [],
                 "responses": { "200": { "description": "{\"items\": [{\"id\", \"chain\", \"title\", \"description\", \"indicators\", \"deadline\", \"budget_wan\", \"reward\", \"mode\", \"anonymous\", \"poster\": null | {\"uscc\", \"name\"}, \"city_subsidy\", \"published_on\"}]}" } } } },
+            "/api/v1/programmes": { "get": {
+                "summary": "Every call of a funding programme with its year and amounts in 万元 (budget of every level, committed by approved awards, paid, recovered)",
+                "responses": { "200": { "description": "{\"items\": [{\"id\", \"programme\", \"title\", \"category\", \"year\", \"opens_on\", \"closes_on\", \"budget_wan\", \"committed_wan\", \"paid_wan\", \"recovered_wan\"}]}" }, "401": err, "403": err } } },
+            "/api/v1/programmes/{id}/awards": { "get": {
+                "summary": "The approved (and superseded) awards of a call the caller may see: the city all, a district its firms', a firm its own",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "{\"programme\", \"items\": [{\"id\", \"uscc\", \"enterprise\", \"project\", \"code\", \"status\", \"amount_wan\", \"city_wan\", \"district_wan\", \"paid_wan\", \"recovered_wan\", \"decided_on\"}]}" }, "401": err, "403": err, "404": err } } },
             "/api/v1/chains": { "get": {
                 "summary": "The industrial chains in force, each with its ecosystem",
                 "responses": { "200": { "description": "{\"items\": [{\"name\", \"ecosystem\", \"name_en\"}]}" }, "401": err } } },

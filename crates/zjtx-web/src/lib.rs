@@ -22,6 +22,7 @@ pub mod dashboard;
 pub mod declare;
 pub mod error;
 pub mod finance;
+pub mod funds;
 pub mod i18n;
 pub mod import;
 pub mod mail;
@@ -346,6 +347,24 @@ pub fn router(state: AppState) -> Router {
             "/challenge-milestones/{id}/confirm",
             post(challenges::work::confirm),
         )
+        .route("/funds", get(funds::funds))
+        .route("/funds/calls", post(funds::open_call))
+        .route("/funds/calls/{id}", get(funds::call))
+        .route("/funds/calls/{id}/budget", post(funds::set_budget))
+        .route(
+            "/funds/calls/{id}/forecast",
+            post(funds::forecast).layer(axum::extract::DefaultBodyLimit::max(funds::MAX_UPLOAD)),
+        )
+        .route("/funds/calls/{id}/applications", post(funds::apply))
+        .route("/funds/applications/{id}", get(funds::application))
+        .route("/funds/applications/{id}/review", post(funds::review))
+        .route("/funds/applications/{id}/resubmit", post(funds::resubmit))
+        .route("/funds/applications/{id}/approve", post(funds::approve))
+        .route("/funds/applications/{id}/reject", post(funds::reject))
+        .route("/funds/applications/{id}/pay", post(funds::pay))
+        .route("/funds/applications/{id}/recover", post(funds::recover))
+        .route("/api/v1/programmes", get(funds::api_programmes))
+        .route("/api/v1/programmes/{id}/awards", get(funds::api_awards))
         .route("/api/v1/challenges", get(challenges::api_list))
         .route("/api/v1/catalogue", get(api::catalogue))
         .route("/api/v1/chains", get(api::chains))

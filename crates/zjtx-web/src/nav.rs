@@ -23,6 +23,8 @@ pub struct Nav {
     pub chains: bool,
     /// Open challenges' work page (city, enterprise).
     pub challenges: bool,
+    /// Funding programmes (city, district, enterprise).
+    pub funds: bool,
 }
 
 impl Nav {
@@ -39,6 +41,7 @@ impl Nav {
             finance: !matches!(u.user.role, Role::Provider | Role::Expert),
             chains: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             challenges: matches!(u.user.role, Role::City | Role::Enterprise),
+            funds: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
         }
     }
 }

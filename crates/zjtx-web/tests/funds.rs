@@ -1,0 +1,453 @@
+//! Funding programmes through HTTP (issue 13): the city opens two calls; firms apply with their
+//! projects; districts review within their scope; the city approves at the computed award —
+//! refused past a budget — and a higher award of the same project supersedes the lower one
+//! (就高不重复); instalments within each level's share; a recovery after a revocation; a forecast
+//! over an uploaded projects file; the API's programmes and awards by scope; the audit trail.
+
+mod common;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use common::*;
+use zjtx_store::Role;
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+fn url(s: &str) -> String {
+    zjtx_web::common::urlencode(s)
+}
+
+fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "zjtxfundsboundary0192837465";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Whether a firm falls in the technical-upgrade programme's 20% group (programmes.md §3: the
+/// priority industries by GB/T 4754 division, and the new-materials and green-energy ecosystems).
+fn priority(industry: &str, ecosystem: Option<&str>) -> bool {
+    ["C27", "C34", "C35", "C36", "C37", "C38", "C39", "C40"]
+        .iter()
+        .any(|p| industry.starts_with(p))
+        || matches!(ecosystem, Some("新材料" | "绿色能源"))
+}
+
+#[tokio::test]
+async fn a_year_of_programmes_from_call_to_recovery() {
+    let w = world("funds").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    // Firm B: outside 西湖区 and outside the priority group (10%), with its own district office.
+    let all = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 200,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .map(|p| p.items)
+        .unwrap_or_default();
+    let b = all
+        .iter()
+        .find(|e| {
+            e.region_code.is_some()
+                && e.region_code.as_deref() != Some("330106")
+                && !priority(&e.industry_code, e.ecosystem.as_deref())
+        })
+        .unwrap_or_else(|| panic!("a firm outside 西湖区 and the priority group"))
+        .clone();
+    let b_region = b.region_code.clone().unwrap_or_default();
+    add_user(&w, "firmb", Role::Enterprise, None, Some(&b.uscc)).await;
+    add_user(&w, "distb", Role::District, Some(&b_region), None).await;
+    let a_row = store
+        .enterprise(&w.xihu_firm)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("firm A"));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let firm = login(&w, "firm").await;
+    let f = csrf_of(&w, &firm).await;
+    let fb = login(&w, "firmb").await;
+    let fbc = csrf_of(&w, &fb).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let db = login(&w, "distb").await;
+    let dbc = csrf_of(&w, &db).await;
+
+    // Calls: only the city opens them; each district gets 500 of budget.
+    let open = |csrf: &str, programme: &str| {
+        format!("csrf={csrf}&programme={programme}&text=&opens_on=&closes_on=&district_budget=500")
+    };
+    assert_eq!(
+        send(
+            &w,
+            post("/funds/calls", Some(&xihu), &open(&x, "tech-upgrade-2026"))
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(
+        &w,
+        post("/funds/calls", Some(&city), &open(&c, "tech-upgrade-2026")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let tech = id_after(&r.location, "/funds/calls/");
+    let r = send(
+        &w,
+        post(
+            "/funds/calls",
+            Some(&city),
+            &open(&c, "digital-breakthrough-2026"),
+        ),
+    )
+    .await;
+    let digital = id_after(&r.location, "/funds/calls/");
+    // An edited programme file is checked whole: a share over 100% is refused.
+    let r = send(
+        &w,
+        post(
+            "/funds/calls",
+            Some(&city),
+            &format!(
+                "csrf={c}&programme=5g-2026&text={}&district_budget=1",
+                url(&std::fs::read_to_string(concat!(
+                    env!("CARGO_MANIFEST_DIR"),
+                    "/../zjtx-core/programmes/5g-2026.toml"
+                ))
+                .unwrap_or_default()
+                .replace("share = \"15%\"", "share = \"150%\""))
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("方案文件有误"), "{}", r.body);
+
+    // Applications: 800 + 150 + 100 = 1050 for firm A; 3000 for firm B, to both calls.
+    let apply = |csrf: &str, code: &str, eq: &str, invoices: &str| {
+        format!(
+            "csrf={csrf}&name={}&code={code}&registered_on=2024-03-01&equipment={eq}&technology=150&software=100&digital_level=&tier=&premium=&cover_year=&invoices={}",
+            url("智能产线技术改造"),
+            url(invoices)
+        )
+    };
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/funds/calls/{tech}/applications"),
+                Some(&xihu),
+                &apply(&x, "A-1", "800", "No.1")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/funds/calls/{tech}/applications"),
+            Some(&firm),
+            &apply(&f, "A-1", "800", ""),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::BAD_REQUEST,
+        "investment lines need their invoices"
+    );
+    assert!(r.body.contains("发票清单"), "{}", r.body);
+    let r = send(
+        &w,
+        post(
+            &format!("/funds/calls/{tech}/applications"),
+            Some(&firm),
+            &apply(&f, "A-1", "800", "No.1 2026-01-05 1050"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a1 = id_after(&r.location, "/funds/applications/");
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/funds/calls/{tech}/applications"),
+                Some(&firm),
+                &apply(&f, "A-1", "800", "No.1")
+            )
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT,
+        "one application per project and call"
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/funds/calls/{tech}/applications"),
+            Some(&fb),
+            &apply(&fbc, "B-1", "2750", "No.9 2026-02-01 3000"),
+        ),
+    )
+    .await;
+    let b1 = id_after(&r.location, "/funds/applications/");
+    let r = send(
+        &w,
+        post(
+            &format!("/funds/calls/{digital}/applications"),
+            Some(&fb),
+            &apply(&fbc, "B-1", "2750", "No.9 2026-02-01 3000"),
+        ),
+    )
+    .await;
+    let b2 = id_after(&r.location, "/funds/applications/");
+
+    // Scope: a district reads and reviews its own firms' applications only; a firm its own.
+    for (s, id) in [(&xihu, b1), (&db, a1), (&firm, b1), (&fb, a1)] {
+        assert_eq!(
+            send(&w, get(&format!("/funds/applications/{id}"), Some(s)))
+                .await
+                .status,
+            StatusCode::NOT_FOUND
+        );
+    }
+    let review = |s: &str, csrf: &str, id: i64| {
+        post(
+            &format!("/funds/applications/{id}/review"),
+            Some(s),
+            &format!("csrf={csrf}&decision=recommend&reason="),
+        )
+    };
+    assert_eq!(
+        send(&w, review(&city, &c, a1)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for (s, k, id) in [(&xihu, &x, a1), (&db, &dbc, b1), (&db, &dbc, b2)] {
+        let r = send(&w, review(s, k, id)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
+    // The award on the page, line by line, before approval: firm A's group by hand.
+    let page = send(&w, get(&format!("/funds/applications/{a1}"), Some(&city))).await;
+    let a_award = if priority(&a_row.industry_code, a_row.ecosystem.as_deref()) {
+        "210"
+    } else {
+        "105"
+    };
+    assert!(
+        page.body.contains(&format!("补助 {a_award} 万元")),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("JG-3"), "each condition with its id");
+
+    // The budget: the city's set to 10 refuses the approval, with the gap named.
+    let budget = |level: &str, amount: &str| {
+        post(
+            &format!("/funds/calls/{tech}/budget"),
+            Some(&city),
+            &format!("csrf={c}&level={level}&amount={amount}"),
+        )
+    };
+    assert_eq!(
+        send(&w, budget("city", "10")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let approve = |id: i64| {
+        post(
+            &format!("/funds/applications/{id}/approve"),
+            Some(&city),
+            &format!("csrf={c}"),
+        )
+    };
+    let r = send(&w, approve(a1)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("市级预算将超出"), "{}", r.body);
+    assert_eq!(
+        send(&w, budget("city", "40000")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = send(&w, approve(a1)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let a = store
+        .fund_application(a1)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("a1"));
+    assert_eq!(
+        a.amount
+            .map(|u| zjtx_core::num::Wan::from_units(u).map(|w| w.to_string())),
+        Some(Some(a_award.to_owned()))
+    );
+    // A budget cannot go below what is approved.
+    assert_eq!(
+        send(&w, budget("city", "1")).await.status,
+        StatusCode::CONFLICT
+    );
+
+    // 就高不重复: B's project — 10% of 3000 = 300 under the upgrade programme, 20% of 3000 capped
+    // at 500 under the breakthrough one. Approved at 300 first, then superseded by the 500.
+    assert_eq!(send(&w, approve(b1)).await.status, StatusCode::SEE_OTHER);
+    let wan = |id: i64| {
+        let store = store.clone();
+        async move {
+            store.fund_application(id).await.ok().flatten().map(|a| {
+                (
+                    a.status.key(),
+                    a.amount
+                        .and_then(zjtx_core::num::Wan::from_units)
+                        .map(|w| w.to_string()),
+                )
+            })
+        }
+    };
+    assert_eq!(wan(b1).await, Some(("approved", Some("300".to_owned()))));
+    let r = send(&w, approve(b2)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(wan(b2).await, Some(("approved", Some("500".to_owned()))));
+    assert_eq!(wan(b1).await, Some(("superseded", Some("300".to_owned()))));
+
+    // Payments within each half (250 each); a recovery after a revocation.
+    let money = |path: &str, level: &str, amount: &str, extra: &str| {
+        post(
+            &format!("/funds/applications/{b2}/{path}"),
+            Some(&city),
+            &format!(
+                "csrf={c}&level={level}&amount={amount}&on=2026-06-10&reference={}{extra}",
+                url("杭经信财〔2026〕7号")
+            ),
+        )
+    };
+    assert_eq!(
+        send(&w, money("pay", "city", "200", "")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = send(&w, money("pay", "city", "60", "")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert!(r.body.contains("剩余 50"), "{}", r.body);
+    assert_eq!(
+        send(&w, money("pay", "district", "250", "")).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let r = send(&w, money("recover", "city", "201", "&cause=title_revoked")).await;
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(
+        send(&w, money("recover", "city", "200", "&cause=title_revoked"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/funds/applications/{b2}/pay"),
+                Some(&db),
+                &format!("csrf={dbc}&level=district&amount=1&on=2026-06-10&reference=x")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The API: every call with its totals; the awards as each reader may see them.
+    let token = api_token(&w, "city").await;
+    let r = send(
+        &w,
+        json_req("GET", "/api/v1/programmes", Some(&token), None),
+    )
+    .await;
+    let v = json(&r);
+    let d = v["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|x| x["id"] == digital))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            d["committed_wan"].as_str(),
+            d["paid_wan"].as_str(),
+            d["recovered_wan"].as_str()
+        ),
+        (Some("500"), Some("450"), Some("200")),
+        "{v}"
+    );
+    let t = api_token(&w, "xihu").await;
+    let r = send(
+        &w,
+        json_req(
+            "GET",
+            &format!("/api/v1/programmes/{tech}/awards"),
+            Some(&t),
+            None,
+        ),
+    )
+    .await;
+    let items = json(&r)["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(
+        items
+            .iter()
+            .map(|i| i["uscc"].as_str().unwrap_or(""))
+            .collect::<Vec<_>>(),
+        vec![w.xihu_firm.as_str()]
+    );
+
+    // A forecast over an uploaded projects file.
+    let csv = format!(
+        "uscc,category,registered_on,equipment,technology,software,industry_code\n{},tech_upgrade,2020-01-01,2000,0,0,C1711\n91350100M000100Y43,tech_upgrade,2020-01-01,5000,0,0,C3981\n91350100M000100Y43,tech_upgrade,2017-01-01,5000,0,0,C3981\n",
+        b.uscc
+    );
+    let (ct, body) = multipart(&c, "projects.csv", csv.as_bytes());
+    let r = send(
+        &w,
+        Request::post(format!("/funds/calls/{tech}/forecast"))
+            .header(header::COOKIE, &city)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}")),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    // B from the registry at 10% of 2000 = 200; the unregistered one at 20% of 5000 = 1000.
+    assert!(r.body.contains("共 3 个项目，符合条件 2 个"), "{}", r.body);
+    assert!(r.body.contains("补助合计 1200 万元"), "{}", r.body);
+
+    for action in [
+        "fund.call.open",
+        "fund.apply",
+        "fund.review.recommended",
+        "fund.approve",
+        "fund.supersede",
+        "fund.payment",
+        "fund.recovery",
+        "fund.budget",
+        "fund.forecast",
+    ] {
+        assert!(
+            !store
+                .audit_by_action(action)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{action}"
+        );
+    }
+}
