@@ -1,0 +1,89 @@
+//! The API of funding programmes: every call with its totals, and a call's awards by scope.
+
+use super::*;
+
+/// `GET /api/v1/programmes`: each call's programme with its year and amounts in 万元.
+pub async fn api_programmes(
+    State(st): State<AppState>,
+    crate::api::ApiUser(_user): crate::api::ApiUser,
+) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+    let s = |u: i64| {
+        Wan::from_units(u)
+            .map(|w| w.to_string())
+            .unwrap_or_default()
+    };
+    let items: Vec<serde_json::Value> = st
+        .store
+        .calls()
+        .await?
+        .into_iter()
+        .map(|c| {
+            serde_json::json!({
+                "id": c.id,
+                "programme": c.programme_id,
+                "title": c.title,
+                "category": c.category,
+                "year": c.year,
+                "opens_on": c.opens_on,
+                "closes_on": c.closes_on,
+                "budget_wan": s(c.budget),
+                "committed_wan": s(c.committed),
+                "paid_wan": s(c.paid),
+                "recovered_wan": s(c.recovered),
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({ "items": items })))
+}
+
+/// `GET /api/v1/programmes/{id}/awards`: the approved awards of a call the caller may see (the
+/// city all, a district its firms', a firm its own).
+pub async fn api_awards(
+    State(st): State<AppState>,
+    crate::api::ApiUser(user): crate::api::ApiUser,
+    Path(id): Path<String>,
+) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+    let c = call_or_404(&st, &id).await?;
+    let scope = user.scope(&st.store).await?;
+    let s = |u: i64| {
+        Wan::from_units(u)
+            .map(|w| w.to_string())
+            .unwrap_or_default()
+    };
+    let items: Vec<serde_json::Value> = st
+        .store
+        .fund_applications(&FundFilter {
+            call_id: Some(c.id),
+            regions: scope
+                .regions
+                .clone()
+                .filter(|_| user.user.role == Role::District),
+            uscc: scope
+                .uscc
+                .clone()
+                .filter(|_| user.user.role == Role::Enterprise),
+            statuses: vec![Status::Approved, Status::Superseded],
+        })
+        .await?
+        .into_iter()
+        .map(|a| {
+            serde_json::json!({
+                "id": a.id,
+                "uscc": a.uscc,
+                "enterprise": a.firm,
+                "project": a.name,
+                "code": a.code,
+                "status": a.status,
+                "amount_wan": s(a.amount.unwrap_or(0)),
+                "city_wan": s(a.city.unwrap_or(0)),
+                "district_wan": s(a.district.unwrap_or(0)),
+                "paid_wan": s(a.paid_city + a.paid_district),
+                "recovered_wan": s(a.recovered_city + a.recovered_district),
+                "decided_on": a.decided_on,
+            })
+        })
+        .collect();
+    Ok(axum::Json(
+        serde_json::json!({ "programme": c.programme_id, "items": items }),
+    ))
+}

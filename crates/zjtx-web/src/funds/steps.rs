@@ -1,0 +1,261 @@
+//! The steps of an application after it is filed: the district's review, the firm's
+//! resubmission, the city's approval (at the award computed now, within both budgets, the highest
+//! of its project) or rejection, and the money paid and recovered by level.
+
+use super::*;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepForm {
+    pub csrf: String,
+    /// A review: `recommend`, `return`, `reject`.
+    pub decision: String,
+    pub reason: String,
+}
+
+fn back(id: i64) -> Redirect {
+    Redirect::to(&format!("/funds/applications/{id}"))
+}
+
+/// `POST /funds/applications/{id}/review`: the district.
+pub async fn review(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let a = application_or_404(&st, &user, &id).await?;
+    let r = match f.decision.as_str() {
+        "recommend" => Review::Recommend,
+        "return" => Review::Return,
+        "reject" => Review::Reject,
+        _ => return Err(refused(Refusal::Invalid(vec![Field::Reason]))),
+    };
+    let to = flow::review(seat_of(&user), a.status, r, &f.reason).map_err(refused)?;
+    st.store
+        .fund_step(
+            a.id,
+            a.status,
+            to,
+            f.reason.trim(),
+            &format!("fund.review.{}", to.key()),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(a.id))
+}
+
+/// `POST /funds/applications/{id}/resubmit`: the firm, with its changed project.
+pub async fn resubmit(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<ApplyForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let a = application_or_404(&st, &user, &id).await?;
+    flow::resubmit(seat_of(&user), a.status).map_err(refused)?;
+    let c = st.store.call(a.call_id).await?.ok_or(AppError::NotFound)?;
+    let today = st.today();
+    // The code stays the application's own; the call's window need not be open to resubmit.
+    let form = ApplyForm {
+        code: a.code.clone(),
+        ..f
+    };
+    let p = flow::apply(
+        Seat::Owner,
+        &c.category,
+        (today, today),
+        &form.draft(),
+        today,
+    )
+    .map_err(refused)?;
+    st.store
+        .resubmit_fund(
+            a.id,
+            &p.facts.name,
+            &cells_of(&a.uscc, &p),
+            &p.invoices,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(a.id))
+}
+
+/// `POST /funds/applications/{id}/approve`: the city, with the award computed now.
+pub async fn approve(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let a = application_or_404(&st, &user, &id).await?;
+    let call = st.store.call(a.call_id).await?.ok_or(AppError::NotFound)?;
+    let p = programme_of(&call)?;
+    let firm = firm_facts(&st, &a.uscc).await?;
+    let award = programme::evaluate(&p, &firm, &project_of(&a), st.today());
+    let budget = |level: &str| {
+        let st = st.clone();
+        let level = level.to_owned();
+        async move {
+            let b = st
+                .store
+                .budgets(a.call_id)
+                .await?
+                .into_iter()
+                .find(|(l, _)| *l == level)
+                .map_or(0, |(_, v)| v);
+            let c = st.store.committed(a.call_id, &level).await?;
+            Ok::<_, AppError>(Wan::from_units(b - c).unwrap_or(Wan::ZERO))
+        }
+    };
+    let left = flow::Left {
+        city: budget("city").await?,
+        district: budget(a.region_code.as_deref().unwrap_or("")).await?,
+    };
+    let others: Vec<flow::Other> = st
+        .store
+        .awards_of_project(&a.code, a.id)
+        .await?
+        .into_iter()
+        .map(|o| flow::Other {
+            id: o.id,
+            programme: o.programme_id,
+            amount: Wan::from_units(o.amount.unwrap_or(0)).unwrap_or(Wan::ZERO),
+            paid: Wan::from_units(
+                o.paid_city + o.paid_district - o.recovered_city - o.recovered_district,
+            )
+            .unwrap_or(Wan::ZERO),
+        })
+        .collect();
+    let supersede =
+        flow::approve(seat_of(&user), a.status, &award, left, &others).map_err(refused)?;
+    let json = serde_json::to_string(&StoredAward::from(&award)).unwrap_or_default();
+    st.store
+        .approve_fund(
+            &a,
+            (
+                award.amount.units(),
+                award.city.units(),
+                award.district.units(),
+            ),
+            &json,
+            &st.today().to_string(),
+            supersede,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(a.id))
+}
+
+/// `POST /funds/applications/{id}/reject`: the city, saying why.
+pub async fn reject(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let a = application_or_404(&st, &user, &id).await?;
+    let to = flow::reject(seat_of(&user), a.status, &f.reason).map_err(refused)?;
+    st.store
+        .fund_step(
+            a.id,
+            a.status,
+            to,
+            f.reason.trim(),
+            "fund.reject",
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(a.id))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct MoneyForm {
+    pub csrf: String,
+    pub level: String,
+    pub amount: String,
+    pub on: String,
+    pub reference: String,
+    /// A recovery's cause.
+    pub cause: String,
+}
+
+/// `POST /funds/applications/{id}/pay` and `/recover`: the city records an instalment, or money
+/// recovered, within the level's share.
+async fn money_step(
+    st: &AppState,
+    user: &CurrentUser,
+    id: &str,
+    f: &MoneyForm,
+    recovery: bool,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let a = application_or_404(st, user, id).await?;
+    let share = |l: Level| match l {
+        Level::City => a.city.unwrap_or(0),
+        Level::District => a.district.unwrap_or(0),
+    };
+    let paid = |l: Level| match l {
+        Level::City => a.paid_city,
+        Level::District => a.paid_district,
+    };
+    let recovered = |l: Level| match l {
+        Level::City => a.recovered_city,
+        Level::District => a.recovered_district,
+    };
+    let d = (
+        f.level.as_str(),
+        f.amount.as_str(),
+        f.on.as_str(),
+        f.reference.as_str(),
+    );
+    let (m, cause) = if recovery {
+        let (m, c) = flow::recover(
+            seat_of(user),
+            a.status,
+            &f.cause,
+            |l| Wan::from_units(paid(l) - recovered(l)).unwrap_or(Wan::ZERO),
+            d,
+            st.today(),
+        )
+        .map_err(refused)?;
+        (m, Some(c))
+    } else {
+        let m = flow::pay(
+            seat_of(user),
+            a.status,
+            |l| Wan::from_units(share(l) - paid(l)).unwrap_or(Wan::ZERO),
+            d,
+            st.today(),
+        )
+        .map_err(refused)?;
+        (m, None)
+    };
+    st.store
+        .fund_money(a.id, &m, cause, Some(user.user.id))
+        .await?;
+    Ok(back(a.id))
+}
+
+pub async fn pay(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<MoneyForm>,
+) -> Result<Redirect, AppError> {
+    money_step(&st, &user, &id, &f, false).await
+}
+
+pub async fn recover(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<MoneyForm>,
+) -> Result<Redirect, AppError> {
+    money_step(&st, &user, &id, &f, true).await
+}
