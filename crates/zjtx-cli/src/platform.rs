@@ -510,6 +510,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     crate::demo_chains::demo_segments(&store).await?;
     crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
         .await?;
+    crate::demo_funds::demo_funds(&store, today, &firm.uscc).await?;
     crate::demo_challenges::demo_challenges(
         &store,
         today,

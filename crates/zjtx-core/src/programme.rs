@@ -398,7 +398,7 @@ fn check(
                 Verdict::Review,
                 txt!(
                     explain,
-                    format!("项目类别须为 {category}（未填）"),
+                    format!("项目类别须为{}（未填）", category_zh(category)),
                     format!("the project's category must be {category} (blank)"),
                 ),
                 None,
@@ -407,7 +407,7 @@ fn check(
                 of(c == category),
                 txt!(
                     explain,
-                    format!("项目类别须为 {category}：{c}"),
+                    format!("项目类别须为{}：{}", category_zh(category), category_zh(c)),
                     format!("the project's category must be {category}: {c}"),
                 ),
                 None,
@@ -1017,6 +1017,14 @@ pub const CATEGORIES: &[(&str, &str)] = &[
     ("first_unit", "首台套"),
     ("g5", "5G"),
 ];
+
+/// A category's Chinese name (the key itself when it is not one of `CATEGORIES`).
+pub fn category_zh(key: &str) -> &str {
+    CATEGORIES
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(key, |(_, zh)| zh)
+}
 
 /// Where each known column of a projects file is.
 #[derive(Clone, Debug)]

@@ -89,6 +89,43 @@ const APP_SELECT: &str = "SELECT a.*, c.programme_id, e.name AS firm, \
     FROM fund_applications a JOIN fund_calls c ON c.id = a.call_id JOIN enterprises e ON e.uscc = a.uscc";
 
 impl Store {
+    /// What the programmes read of a registry firm on `today` (its titles then valid, its chains,
+    /// its latest digital level); `None` when it is not registered.
+    pub async fn firm_facts(
+        &self,
+        uscc: &str,
+        today: &str,
+    ) -> Result<Option<zjtx_core::programme::FirmFacts>> {
+        let Some(row) = self.enterprise(uscc).await? else {
+            return Ok(None);
+        };
+        let titles = self
+            .titles(uscc)
+            .await?
+            .into_iter()
+            .filter(|(_, until)| until.as_str() >= today)
+            .map(|(t, _)| t)
+            .collect();
+        let digital_level = self
+            .years(uscc)
+            .await?
+            .first()
+            .and_then(|(_, e)| e.digital_level)
+            .filter(|l| *l > 0)
+            .map(|l| zjtx_core::num::Dec4::whole(i64::from(l)));
+        Ok(Some(zjtx_core::programme::FirmFacts {
+            uscc: row.uscc.clone(),
+            name: row.name.clone(),
+            district: row.region_code.clone(),
+            industry_code: Some(row.industry_code.clone()),
+            ecosystem: row.ecosystem.clone(),
+            size: Some(row.size.key().to_owned()),
+            titles,
+            chains: self.chains_of(uscc).await?,
+            digital_level,
+        }))
+    }
+
     /// Opens a call of a programme with its file and the city's and the districts' budgets.
     #[allow(clippy::too_many_arguments)]
     pub async fn open_call(

@@ -131,35 +131,10 @@ fn programme_of(call: &FundCall) -> Result<Programme, AppError> {
 
 /// What the programmes read of a registry firm, on `today`.
 pub(crate) async fn firm_facts(st: &AppState, uscc: &str) -> Result<FirmFacts, AppError> {
-    let row = st.store.enterprise(uscc).await?.ok_or(AppError::NotFound)?;
-    let today = st.today().to_string();
-    let titles = st
-        .store
-        .titles(uscc)
+    st.store
+        .firm_facts(uscc, &st.today().to_string())
         .await?
-        .into_iter()
-        .filter(|(_, until)| until.as_str() >= today.as_str())
-        .map(|(t, _)| t)
-        .collect();
-    let digital_level = st
-        .store
-        .years(uscc)
-        .await?
-        .first()
-        .and_then(|(_, e)| e.digital_level)
-        .filter(|l| *l > 0)
-        .map(|l| zjtx_core::num::Dec4::whole(i64::from(l)));
-    Ok(FirmFacts {
-        uscc: row.uscc.clone(),
-        name: row.name.clone(),
-        district: row.region_code.clone(),
-        industry_code: Some(row.industry_code.clone()),
-        ecosystem: row.ecosystem.clone(),
-        size: Some(row.size.key().to_owned()),
-        titles,
-        chains: st.store.chains_of(uscc).await?,
-        digital_level,
-    })
+        .ok_or(AppError::NotFound)
 }
 
 /// An application's project read back from its stored cells.
@@ -870,6 +845,11 @@ async fn award_of(st: &AppState, a: &FundApplication, call: &FundCall) -> Result
     let p = programme_of(call)?;
     let firm = firm_facts(st, &a.uscc).await?;
     Ok(programme::evaluate(&p, &firm, &project_of(a), st.today()))
+}
+
+/// An award as an approval stores it (its trace, frozen), for the web and the demo alike.
+pub fn award_json(a: &Award) -> String {
+    serde_json::to_string(&StoredAward::from(a)).unwrap_or_default()
 }
 
 /// An award as stored with an approval (its trace, frozen).

@@ -132,7 +132,7 @@ pub async fn approve(
         .collect();
     let supersede =
         flow::approve(seat_of(&user), a.status, &award, left, &others).map_err(refused)?;
-    let json = serde_json::to_string(&StoredAward::from(&award)).unwrap_or_default();
+    let json = award_json(&award);
     st.store
         .approve_fund(
             &a,

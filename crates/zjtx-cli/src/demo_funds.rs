@@ -1,0 +1,386 @@
+//! The demo city's funding programmes, made by the product: last year's technical-upgrade call
+//! (the shipped file edited for 2025 — the way a bureau carries a programme into another year),
+//! its applications reviewed, approved at the engine's award, paid in instalments by the city
+//! and the districts, one award recovered after a revocation; and this year's calls open, with
+//! applications waiting at each step. Every step goes through `workflow::fund` and the store's
+//! guarded writes.
+
+use anyhow::{Result, anyhow};
+use chrono::{Datelike, NaiveDate};
+use zjtx_core::num::Wan;
+use zjtx_core::programme::{self, FirmFacts, Programme};
+use zjtx_core::workflow::fund::{self as flow, Left, Level, Review, Seat, Status};
+use zjtx_store::{Filter, Scope, Store};
+
+fn err(r: flow::Refusal) -> anyhow::Error {
+    anyhow!("demo funding step refused: {r:?}")
+}
+
+fn day(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+}
+
+/// The shipped programme `id`, as text, with its year moved to `year` (ids, title, dates).
+fn for_year(id: &str, year: i32) -> Result<(String, Programme)> {
+    let text = programme::EMBEDDED_PROGRAMMES
+        .iter()
+        .map(|(_, t)| *t)
+        .find(|t| t.contains(&format!("id = \"{id}\"")))
+        .ok_or_else(|| anyhow!("no programme {id}"))?;
+    let text = text
+        .replace("2026", &year.to_string())
+        .replace("2027-01-01", &format!("{}-01-01", year + 1));
+    let p = programme::parse(id, &text)?;
+    Ok((text, p))
+}
+
+struct Step {
+    equipment: u32,
+    technology: u32,
+    software: u32,
+    registered: NaiveDate,
+}
+
+/// Once: the calls and their applications.
+pub async fn demo_funds(store: &Store, today: NaiveDate, firm: &str) -> Result<()> {
+    if !store.calls().await?.is_empty() {
+        return Ok(());
+    }
+    let year = today.year();
+    let firms: Vec<String> = store
+        .list(
+            &Filter {
+                per_page: 60,
+                ..Default::default()
+            },
+            &Scope::all(),
+        )
+        .await?
+        .items
+        .into_iter()
+        .filter(|e| e.region_code.is_some() && e.uscc != firm)
+        .map(|e| e.uscc)
+        .collect();
+    if firms.len() < 20 {
+        return Ok(());
+    }
+    let districts: Vec<(String, i64)> = zjtx_core::enterprise::DISTRICTS
+        .iter()
+        .map(|(c, _)| ((*c).to_owned(), Wan::whole(3000).units()))
+        .collect();
+    let open = |text: String, p: Programme, window: (NaiveDate, NaiveDate)| {
+        let districts = districts.clone();
+        async move {
+            let mut budgets = vec![("city".to_owned(), p.budget.city.units())];
+            budgets.extend(districts);
+            let id = store
+                .open_call(
+                    &p.id,
+                    p.year,
+                    &p.category,
+                    &p.title,
+                    (&window.0.to_string(), &window.1.to_string()),
+                    &text,
+                    &budgets,
+                    None,
+                )
+                .await?;
+            Ok::<_, anyhow::Error>((id, p))
+        }
+    };
+
+    // Last year's technical-upgrade call: twelve projects, from filing to payment.
+    let (text, p) = for_year("tech-upgrade-2026", year - 1)?;
+    let window = (day(year - 1, 3, 1), day(year - 1, 5, 31));
+    let (last, p) = open(text, p, window).await?;
+    let mut n = 0u32;
+    for (i, uscc) in firms.iter().take(12).enumerate() {
+        let k = u32::try_from(i).unwrap_or(0);
+        let s = Step {
+            equipment: 600 + (k * 379) % 4000,
+            technology: 50 + (k * 97) % 400,
+            software: 30 + (k * 53) % 300,
+            registered: day(year - 2 - i32::try_from(k % 4).unwrap_or(0), 1 + k % 12, 10),
+        };
+        let a = file(
+            store,
+            last,
+            &p,
+            uscc,
+            &format!("JG-{}-{:04}", year - 1, i + 1),
+            &s,
+            window.0,
+            i,
+        )
+        .await?;
+        let facts = store
+            .firm_facts(uscc, &window.1.to_string())
+            .await?
+            .ok_or_else(|| anyhow!("demo firm {uscc} gone"))?;
+        // One returned for its invoices, one rejected by its district; the rest recommended.
+        let review = match i {
+            3 => Review::Return,
+            7 => Review::Reject,
+            _ => Review::Recommend,
+        };
+        let to = flow::review(
+            Seat::District,
+            Status::Submitted,
+            review,
+            "发票与备案投资额不一致",
+        )
+        .map_err(err)?;
+        store
+            .fund_step(
+                a,
+                Status::Submitted,
+                to,
+                if to == Status::Recommended {
+                    ""
+                } else {
+                    "发票与备案投资额不一致"
+                },
+                &format!("fund.review.{}", to.key()),
+                None,
+            )
+            .await?;
+        if to != Status::Recommended {
+            continue;
+        }
+        if approve(store, last, a, &p, &facts, window.1)
+            .await?
+            .is_none()
+        {
+            continue;
+        }
+        n += 1;
+        // Paid in two instalments, the city's and the district's halves; the last ones only in part.
+        let app = store
+            .fund_application(a)
+            .await?
+            .ok_or_else(|| anyhow!("demo application gone"))?;
+        let paid_on = day(year - 1, 9, 20);
+        for (level, share) in [
+            (Level::City, app.city.unwrap_or(0)),
+            (Level::District, app.district.unwrap_or(0)),
+        ] {
+            let amount = if i >= 10 { share / 2 } else { share };
+            if amount <= 0 {
+                continue;
+            }
+            let w = Wan::from_units(amount).unwrap_or(Wan::ZERO).to_string();
+            let m = flow::pay(
+                Seat::City,
+                Status::Approved,
+                |_| Wan::from_units(share).unwrap_or(Wan::ZERO),
+                (
+                    level.key(),
+                    &w,
+                    &paid_on.to_string(),
+                    &format!("杭经信财〔{}〕{}号", year - 1, 30 + i),
+                ),
+                today,
+            )
+            .map_err(err)?;
+            store.fund_money(a, &m, None, None).await?;
+        }
+        // One title revoked this year: the city's part recovered.
+        if i == 5 {
+            let paid = app.city.unwrap_or(0);
+            let w = Wan::from_units(paid).unwrap_or(Wan::ZERO).to_string();
+            let (m, cause) = flow::recover(
+                Seat::City,
+                Status::Approved,
+                "title_revoked",
+                |_| Wan::from_units(paid).unwrap_or(Wan::ZERO),
+                (
+                    "city",
+                    &w,
+                    &day(year, 3, 2).to_string(),
+                    "称号撤销决定（杭经信〔2026〕15号）",
+                ),
+                today,
+            )
+            .map_err(err)?;
+            store.fund_money(a, &m, Some(cause), None).await?;
+        }
+    }
+
+    // This year's calls, open until the year's end: technical upgrade and future factories.
+    let (text, p) = for_year("tech-upgrade-2026", year)?;
+    let window = (day(year, 3, 1), day(year, 12, 31));
+    let (this, p) = open(text, p, window).await?;
+    let this_year = [
+        (firm.to_owned(), Status::Submitted),
+        (firms[12].clone(), Status::Recommended),
+        (firms[13].clone(), Status::Recommended),
+        (firms[14].clone(), Status::Approved),
+    ];
+    for (i, (uscc, stage)) in this_year.iter().enumerate() {
+        let k = u32::try_from(i).unwrap_or(0);
+        let s = Step {
+            equipment: 900 + k * 700,
+            technology: 120,
+            software: 80 + k * 40,
+            registered: day(year - 1, 6 + k, 1),
+        };
+        let a = file(
+            store,
+            this,
+            &p,
+            uscc,
+            &format!("JG-{year}-{:04}", i + 1),
+            &s,
+            window.0,
+            i,
+        )
+        .await?;
+        if *stage == Status::Submitted {
+            continue;
+        }
+        store
+            .fund_step(
+                a,
+                Status::Submitted,
+                Status::Recommended,
+                "",
+                "fund.review.recommended",
+                None,
+            )
+            .await?;
+        if *stage == Status::Approved
+            && let Some(facts) = store.firm_facts(uscc, &today.to_string()).await?
+        {
+            approve(store, this, a, &p, &facts, today).await?;
+        }
+    }
+    let (text, ff) = for_year("future-factory-2026", year)?;
+    open(text, ff, window).await?;
+    println!(
+        "  and funding calls: last year's technical upgrade with {n} awards paid, this year's open"
+    );
+    Ok(())
+}
+
+/// Files an application as the firm would.
+#[allow(clippy::too_many_arguments)]
+async fn file(
+    store: &Store,
+    call: i64,
+    p: &Programme,
+    uscc: &str,
+    code: &str,
+    s: &Step,
+    on: NaiveDate,
+    i: usize,
+) -> Result<i64> {
+    let (eq, te, sw) = (
+        s.equipment.to_string(),
+        s.technology.to_string(),
+        s.software.to_string(),
+    );
+    let reg = s.registered.to_string();
+    let names = [
+        "智能产线技术改造",
+        "数字化车间建设",
+        "关键工序自动化改造",
+        "绿色低碳技术改造",
+    ];
+    let project = flow::apply(
+        Seat::Owner,
+        &p.category,
+        (on, on),
+        &flow::Draft {
+            name: names[i % names.len()],
+            code,
+            registered_on: &reg,
+            equipment: &eq,
+            technology: &te,
+            software: &sw,
+            invoices: "发票 No.00012345 设备款；No.00012377 软件许可",
+            ..Default::default()
+        },
+        on,
+    )
+    .map_err(err)?;
+    let cells = programme::project_cells(
+        &FirmFacts {
+            uscc: uscc.to_owned(),
+            ..Default::default()
+        },
+        &project.facts,
+    );
+    Ok(store
+        .apply_fund(
+            call,
+            uscc,
+            &project.code,
+            &project.facts.name,
+            &cells,
+            &project.invoices,
+            None,
+        )
+        .await?)
+}
+
+/// Approves a recommended application at the engine's award when it is eligible and the budgets
+/// hold it; the award, or `None`.
+async fn approve(
+    store: &Store,
+    call: i64,
+    a: i64,
+    p: &Programme,
+    facts: &FirmFacts,
+    on: NaiveDate,
+) -> Result<Option<Wan>> {
+    let app = store
+        .fund_application(a)
+        .await?
+        .ok_or_else(|| anyhow!("demo application gone"))?;
+    let project = {
+        let header: Vec<&str> = programme::PROJECT_COLUMNS.iter().map(|(k, _)| *k).collect();
+        let refs: Vec<&str> = app.cells.iter().map(String::as_str).collect();
+        programme::project_header(header.iter().copied())
+            .ok()
+            .and_then(|h| programme::parse_project(&h, &refs, 0).ok())
+            .map(|(_, p)| p)
+            .unwrap_or_default()
+    };
+    let award = programme::evaluate(p, facts, &project, on);
+    let left = |level: &str| {
+        let level = level.to_owned();
+        async move {
+            let b = store
+                .budgets(call)
+                .await?
+                .into_iter()
+                .find(|(l, _)| *l == level)
+                .map_or(0, |(_, v)| v);
+            let c = store.committed(call, &level).await?;
+            Ok::<_, anyhow::Error>(Wan::from_units(b - c).unwrap_or(Wan::ZERO))
+        }
+    };
+    let left = Left {
+        city: left("city").await?,
+        district: left(app.region_code.as_deref().unwrap_or("")).await?,
+    };
+    let Ok(supersede) = flow::approve(Seat::City, Status::Recommended, &award, left, &[]) else {
+        return Ok(None);
+    };
+    let json = zjtx_web::funds::award_json(&award);
+    store
+        .approve_fund(
+            &app,
+            (
+                award.amount.units(),
+                award.city.units(),
+                award.district.units(),
+            ),
+            &json,
+            &on.to_string(),
+            supersede,
+            None,
+        )
+        .await?;
+    Ok(Some(award.amount))
+}
