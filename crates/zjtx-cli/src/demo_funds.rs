@@ -337,32 +337,16 @@ async fn approve(
         .fund_application(a)
         .await?
         .ok_or_else(|| anyhow!("demo application gone"))?;
-    let project = {
-        let header: Vec<&str> = programme::PROJECT_COLUMNS.iter().map(|(k, _)| *k).collect();
-        let refs: Vec<&str> = app.cells.iter().map(String::as_str).collect();
-        programme::project_header(header.iter().copied())
-            .ok()
-            .and_then(|h| programme::parse_project(&h, &refs, 0).ok())
-            .map(|(_, p)| p)
-            .unwrap_or_default()
-    };
+    let project = zjtx_web::funds::project_of(&app);
     let award = programme::evaluate(p, facts, &project, on);
-    let left = |level: &str| {
-        let level = level.to_owned();
-        async move {
-            let b = store
-                .budgets(call)
-                .await?
-                .into_iter()
-                .find(|(l, _)| *l == level)
-                .map_or(0, |(_, v)| v);
-            let c = store.committed(call, &level).await?;
-            Ok::<_, anyhow::Error>(Wan::from_units(b - c).unwrap_or(Wan::ZERO))
-        }
-    };
+    let left = |u: i64| Wan::from_units(u).unwrap_or(Wan::ZERO);
     let left = Left {
-        city: left("city").await?,
-        district: left(app.region_code.as_deref().unwrap_or("")).await?,
+        city: left(store.budget_left(call, "city").await?),
+        district: left(
+            store
+                .budget_left(call, app.region_code.as_deref().unwrap_or(""))
+                .await?,
+        ),
     };
     let Ok(supersede) = flow::approve(Seat::City, Status::Recommended, &award, left, &[]) else {
         return Ok(None);

@@ -223,6 +223,17 @@ impl Store {
         Ok(v.first().copied().unwrap_or(0))
     }
 
+    /// What a level's budget of a call has left after its approved awards (0 without a budget).
+    pub async fn budget_left(&self, call: i64, level: &str) -> Result<i64> {
+        let budget = self
+            .budgets(call)
+            .await?
+            .into_iter()
+            .find(|(l, _)| l == level)
+            .map_or(0, |(_, v)| v);
+        Ok(budget - self.committed(call, level).await?)
+    }
+
     /// Every call, newest year first, with its totals.
     pub async fn calls(&self) -> Result<Vec<FundCall>> {
         self.call_rows("1 = 1", None).await

@@ -138,7 +138,7 @@ pub(crate) async fn firm_facts(st: &AppState, uscc: &str) -> Result<FirmFacts, A
 }
 
 /// An application's project read back from its stored cells.
-pub(crate) fn project_of(a: &FundApplication) -> ProjectFacts {
+pub fn project_of(a: &FundApplication) -> ProjectFacts {
     let header: Vec<&str> = programme::PROJECT_COLUMNS.iter().map(|(k, _)| *k).collect();
     let refs: Vec<&str> = a.cells.iter().map(String::as_str).collect();
     programme::project_header(header.iter().copied())

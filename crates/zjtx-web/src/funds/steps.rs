@@ -96,24 +96,14 @@ pub async fn approve(
     let p = programme_of(&call)?;
     let firm = firm_facts(&st, &a.uscc).await?;
     let award = programme::evaluate(&p, &firm, &project_of(&a), st.today());
-    let budget = |level: &str| {
-        let st = st.clone();
-        let level = level.to_owned();
-        async move {
-            let b = st
-                .store
-                .budgets(a.call_id)
-                .await?
-                .into_iter()
-                .find(|(l, _)| *l == level)
-                .map_or(0, |(_, v)| v);
-            let c = st.store.committed(a.call_id, &level).await?;
-            Ok::<_, AppError>(Wan::from_units(b - c).unwrap_or(Wan::ZERO))
-        }
-    };
+    let left = |u: i64| Wan::from_units(u).unwrap_or(Wan::ZERO);
     let left = flow::Left {
-        city: budget("city").await?,
-        district: budget(a.region_code.as_deref().unwrap_or("")).await?,
+        city: left(st.store.budget_left(a.call_id, "city").await?),
+        district: left(
+            st.store
+                .budget_left(a.call_id, a.region_code.as_deref().unwrap_or(""))
+                .await?,
+        ),
     };
     let others: Vec<flow::Other> = st
         .store
