@@ -337,6 +337,24 @@ pub struct Common {
     pub declaration: DeclarationDefaults,
     pub catalogue: CatalogueRules,
     pub challenge: ChallengeRules,
+    pub providers: ProviderRules,
+}
+
+/// Digital engineering service providers: the index's weights and the yearly selection.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderRules {
+    pub clause: String,
+    pub conf: String,
+    pub select_max: u32,
+    pub award_share: Ppm,
+    pub award_cap: Wan,
+    pub w_clients: Dec4,
+    pub w_value: Dec4,
+    pub w_delivered: Dec4,
+    pub w_acceptance: Dec4,
+    pub w_uplift: Dec4,
+    pub w_satisfaction: Dec4,
 }
 
 /// Open challenges (揭榜挂帅): the selection's bounds and the city's optional subsidy.

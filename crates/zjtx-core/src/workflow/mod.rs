@@ -42,5 +42,6 @@ pub mod fund;
 pub mod listing;
 pub mod military;
 pub mod product;
+pub mod provider;
 pub mod taxonomy;
 pub mod title;
