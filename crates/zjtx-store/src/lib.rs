@@ -895,6 +895,8 @@ mod challenges;
 pub use challenges::*;
 mod funds;
 pub use funds::*;
+mod providers;
+pub use providers::*;
 
 #[cfg(test)]
 mod tests {

@@ -2694,3 +2694,108 @@ async fn fund_calls_awards_payments_and_recoveries() {
         }
     }
 }
+
+/// Issue 13: providers' profiles and service records (to registry firms only), the index from
+/// the stored records, and a year's selection published once.
+#[tokio::test]
+async fn providers_records_and_a_selection_published_once() {
+    use zjtx_core::num::Wan;
+    use zjtx_core::workflow::provider::{Record, index, metrics, select};
+    for s in stores("providers").await {
+        let b = s.backend();
+        let rows = evaluated(city(10));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let u = |i: usize| rows[i].0.uscc.to_string();
+        let p1 = s
+            .set_provider(101, "数智工程甲")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let p2 = s
+            .set_provider(102, "数智工程乙")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.set_provider(101, "数智工程甲（更名）").await.ok(),
+            Some(p1),
+            "{b}: one profile per account"
+        );
+        let rec = |client: String, value: i64, accepted: bool| Record {
+            client,
+            year: 2026,
+            value: Wan::whole(value),
+            delivered: 2,
+            accepted,
+            level_before: 1,
+            level_after: 2,
+            satisfaction: 90,
+        };
+        s.add_provider_record(p1, &rec(u(0), 300, true), Some(101))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_provider_record(p1, &rec(u(1), 100, false), Some(101))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.add_provider_record(p2, &rec(u(2), 50, true), Some(102))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.add_provider_record(p2, &rec("91350100M000100Y43".into(), 1, true), None)
+                .await
+                .is_err(),
+            "{b}: not a registry firm"
+        );
+        let all = s.provider_records(2026, None).await.unwrap_or_default();
+        assert_eq!(all.len(), 3, "{b}");
+        assert_eq!(
+            s.provider_records(2026, Some(p2))
+                .await
+                .map(|v| v.len())
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        let mut by: Vec<(i64, zjtx_core::workflow::provider::Metrics)> = Vec::new();
+        for p in [p1, p2] {
+            let recs: Vec<Record> = all
+                .iter()
+                .filter(|r| r.provider_id == p)
+                .map(|r| r.record.clone())
+                .collect();
+            by.push((p, metrics(&recs)));
+        }
+        let rules = zjtx_core::rules::load_all(&zjtx_core::rules::Embedded)
+            .unwrap_or_else(|e| panic!("{e}"))[0]
+            .common
+            .providers
+            .clone();
+        let sel = select(&rules, &index(&rules, &by));
+        assert_eq!(
+            sel.iter().map(|x| x.provider).collect::<Vec<_>>(),
+            vec![p1, p2],
+            "{b}"
+        );
+        s.publish_selection(2026, &sel, "2026-11-30", Some(1))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.publish_selection(2026, &sel, "2026-12-01", Some(1))
+                .await
+                .is_err(),
+            "{b}: once"
+        );
+        let published = s.selections(2026).await.unwrap_or_default();
+        assert_eq!(
+            published
+                .iter()
+                .map(|x| (x.rank, x.provider.as_str(), x.award))
+                .collect::<Vec<_>>(),
+            vec![
+                (1, "数智工程甲（更名）", Wan::whole(30).units()),
+                (2, "数智工程乙", Wan::whole(5).units())
+            ],
+            "{b}"
+        );
+    }
+}

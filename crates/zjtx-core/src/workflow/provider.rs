@@ -45,7 +45,7 @@ pub struct Draft<'a> {
 }
 
 /// A service record.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Record {
     pub client: String,
     pub year: i32,
