@@ -40,6 +40,8 @@ const CITY: &[Role] = &[City];
 const DISTRICT: &[Role] = &[District];
 const FIRM: &[Role] = &[Enterprise];
 const CITY_OR_FIRM: &[Role] = &[City, Enterprise];
+const CITY_OR_PROVIDER: &[Role] = &[City, Provider];
+const PROVIDER: &[Role] = &[Provider];
 const LENDER: &[Role] = &[Institution];
 /// The finance zone: everyone but providers and experts.
 const FINANCE: &[Role] = &[City, District, Enterprise, Institution];
@@ -184,6 +186,11 @@ pub const TABLE: &[Access] = &[
     a("POST", "/funds/applications/{id}/reject", Roles(CITY), "—"),
     a("POST", "/funds/applications/{id}/pay", Roles(CITY), "—"),
     a("POST", "/funds/applications/{id}/recover", Roles(CITY), "—"),
+    a("GET", "/providers", Roles(CITY_OR_PROVIDER), "a provider: its own records; the city: every provider's index"),
+    a("POST", "/providers/profile", Roles(PROVIDER), "its own"),
+    a("POST", "/providers/records", Roles(PROVIDER), "its own; clients from the registry"),
+    a("POST", "/providers/selection", Roles(CITY), "—"),
+    a("GET", "/providers/selected", Public, "published selections only"),
     a("GET", "/api/v1/openapi.json", Public, "—"),
     a("POST", "/api/v1/auth/token", Public, "counted per address and name"),
     a("GET", "/api/v1/catalogue", Public, "published entries only"),

@@ -29,6 +29,7 @@ pub mod mail;
 pub mod nav;
 pub mod pages;
 pub mod password;
+pub mod providers;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -363,6 +364,11 @@ pub fn router(state: AppState) -> Router {
         .route("/funds/applications/{id}/reject", post(funds::reject))
         .route("/funds/applications/{id}/pay", post(funds::pay))
         .route("/funds/applications/{id}/recover", post(funds::recover))
+        .route("/providers", get(providers::page))
+        .route("/providers/profile", post(providers::profile))
+        .route("/providers/records", post(providers::add_record))
+        .route("/providers/selection", post(providers::publish))
+        .route("/providers/selected", get(providers::selected))
         .route("/api/v1/programmes", get(funds::api_programmes))
         .route("/api/v1/programmes/{id}/awards", get(funds::api_awards))
         .route("/api/v1/challenges", get(challenges::api_list))

@@ -25,6 +25,8 @@ pub struct Nav {
     pub challenges: bool,
     /// Funding programmes (city, district, enterprise).
     pub funds: bool,
+    /// Digital service providers (city, provider).
+    pub providers: bool,
 }
 
 impl Nav {
@@ -42,6 +44,7 @@ impl Nav {
             chains: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             challenges: matches!(u.user.role, Role::City | Role::Enterprise),
             funds: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
+            providers: matches!(u.user.role, Role::City | Role::Provider),
         }
     }
 }

@@ -451,3 +451,152 @@ async fn a_year_of_programmes_from_call_to_recovery() {
         );
     }
 }
+
+/// Digital service providers: each records its service to registry firms (refusals located), the
+/// city's index reproduces the hand count, the selection is published once and read publicly.
+#[tokio::test]
+async fn providers_are_indexed_selected_and_published() {
+    let w = world("providers").await;
+    w.state.set_today(Some(day("2026-11-20")));
+    add_user(&w, "provider2", Role::Provider, None, None).await;
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let p1 = login(&w, "provider").await;
+    let k1 = csrf_of(&w, &p1).await;
+    let p2 = login(&w, "provider2").await;
+    let k2 = csrf_of(&w, &p2).await;
+    let firm = login(&w, "firm").await;
+    for s in [&firm] {
+        assert_eq!(
+            send(&w, get("/providers", Some(s))).await.status,
+            StatusCode::FORBIDDEN
+        );
+    }
+    for (s, k, name) in [(&p1, &k1, "甲数字工程"), (&p2, &k2, "乙数字工程")] {
+        let r = send(
+            &w,
+            post(
+                "/providers/profile",
+                Some(s),
+                &format!("csrf={k}&name={}", url(name)),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+    }
+    let rec = |k: &str,
+               client: &str,
+               value: &str,
+               delivered: &str,
+               accepted: bool,
+               before: &str,
+               after: &str,
+               sat: &str| {
+        format!(
+            "csrf={k}&client={client}&year=2026&value={value}&delivered={delivered}{}&level_before={before}&level_after={after}&satisfaction={sat}",
+            if accepted { "&accepted=on" } else { "" }
+        )
+    };
+    let (a, b) = (w.xihu_firm.clone(), w.other_firm.clone());
+    // Refused: a level that falls, a satisfaction past 100; a client outside the registry.
+    let r = send(
+        &w,
+        post(
+            "/providers/records",
+            Some(&p1),
+            &rec(&k1, &a, "300", "2", true, "3", "1", "101"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("服务后数字化水平") && r.body.contains("满意度"),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &w,
+        post(
+            "/providers/records",
+            Some(&p1),
+            &rec(&k1, "91350100M000100Y43", "1", "1", true, "1", "1", "1"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    for (s, body) in [
+        (&p1, rec(&k1, &a, "300", "2", true, "1", "3", "90")),
+        (&p1, rec(&k1, &b, "100", "1", true, "2", "2", "70")),
+        (&p2, rec(&k2, &a, "100", "1", false, "1", "2", "100")),
+    ] {
+        let r = send(&w, post("/providers/records", Some(s), &body)).await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    // By hand: 甲 2 clients, 400 accepted, 3 delivered, all accepted, uplift 1, satisfaction 80;
+    // 乙 1, 0, 1, 0, 1, 100. 甲 = 20 + 25 + 15 + 15 + 15 + 10 × 80/100 = 98;
+    // 乙 = 20 × 1/2 + 0 + 15 × 1/3 + 0 + 15 + 10 = 40.
+    let page = send(&w, get("/providers?year=2026", Some(&city))).await;
+    assert!(
+        page.body.contains("20 + 25 + 15 + 15 + 15 + 8"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("<strong>98</strong>") && page.body.contains("<strong>40</strong>"),
+        "{}",
+        page.body
+    );
+    // The other provider does not see the first one's records.
+    let own = send(&w, get("/providers?year=2026", Some(&p2))).await;
+    assert!(!own.body.contains(&b), "{}", own.body);
+    assert_eq!(
+        send(
+            &w,
+            post(
+                "/providers/selection",
+                Some(&p1),
+                &format!("csrf={k1}&year=2026")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(
+        &w,
+        post(
+            "/providers/selection",
+            Some(&city),
+            &format!("csrf={c}&year=2026"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        send(
+            &w,
+            post(
+                "/providers/selection",
+                Some(&city),
+                &format!("csrf={c}&year=2026")
+            )
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT,
+        "published once"
+    );
+    // Public: 甲 only (乙 has no accepted work), awarded 10% of 400 = 40.
+    let public = send(&w, get("/providers/selected?year=2026", None)).await;
+    assert_eq!(public.status, StatusCode::OK);
+    let table = public
+        .body
+        .split("id=\"selected\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        table.contains("甲数字工程") && !table.contains("乙数字工程"),
+        "{table}"
+    );
+    assert!(table.contains("<td>40</td>"), "{table}");
+}

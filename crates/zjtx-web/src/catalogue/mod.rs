@@ -23,7 +23,8 @@ pub struct YearQuery {
     pub year: String,
 }
 
-fn year_of(st: &AppState, q: &YearQuery) -> Result<i32, AppError> {
+/// The year a `?year=` asks for (this year when blank).
+pub(crate) fn year_of(st: &AppState, q: &YearQuery) -> Result<i32, AppError> {
     match q.year.trim() {
         "" => Ok(st.today().year()),
         y => y
