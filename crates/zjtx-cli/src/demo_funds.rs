@@ -368,3 +368,103 @@ async fn approve(
         .await?;
     Ok(Some(award.amount))
 }
+
+/// Once: three providers (the demo's `provider` account and two more, whose accounts are
+/// disabled), their service records of last year and this one, and last year's selection
+/// published as the index gives it.
+pub async fn demo_providers(
+    store: &Store,
+    today: NaiveDate,
+    rules: &zjtx_core::rules::ProviderRules,
+) -> Result<()> {
+    use zjtx_core::workflow::provider as pv;
+    if !store.providers().await?.is_empty() {
+        return Ok(());
+    }
+    let clients: Vec<String> = store
+        .list(
+            &Filter {
+                per_page: 40,
+                ..Default::default()
+            },
+            &Scope::all(),
+        )
+        .await?
+        .items
+        .into_iter()
+        .map(|e| e.uscc)
+        .collect();
+    if clients.len() < 30 {
+        return Ok(());
+    }
+    let mut ids = Vec::new();
+    for (username, name) in [
+        ("provider", "杭州数智工程服务有限公司"),
+        ("provider-b", "浙江云链工业互联网有限公司"),
+        ("provider-c", "杭州智造数字科技有限公司"),
+    ] {
+        let user = match store.user_by_name(username).await? {
+            Some(u) => u.id,
+            None => {
+                let id = store
+                    .add_user(&zjtx_store::NewUser {
+                        username: username.into(),
+                        password_hash: "!".into(),
+                        role: zjtx_store::Role::Provider,
+                        region_code: None,
+                        uscc: None,
+                    })
+                    .await?;
+                store.set_disabled(username, true).await?;
+                id
+            }
+        };
+        ids.push(store.set_provider(user, name).await?);
+    }
+    let year = today.year();
+    for (p, provider) in ids.iter().enumerate() {
+        for y in [year - 1, year] {
+            for k in 0..(4 + p * 2) {
+                let i = (p * 7 + k * 3 + usize::try_from(y % 5).unwrap_or(0)) % clients.len();
+                let n = u32::try_from(i + k).unwrap_or(0);
+                let r = pv::record(
+                    true,
+                    &pv::Draft {
+                        client: &clients[i],
+                        year: &y.to_string(),
+                        value: &(80 + (n * 37) % 400).to_string(),
+                        delivered: &(1 + n % 3).to_string(),
+                        accepted: (k + p) % 3 != 2,
+                        level_before: &(n % 3).to_string(),
+                        level_after: &(n % 3 + u32::from(k % 2 == 0)).to_string(),
+                        satisfaction: &(70 + (n * 7) % 31).to_string(),
+                    },
+                    today,
+                )
+                .map_err(|r| anyhow!("demo service record refused: {r:?}"))?;
+                store.add_provider_record(*provider, &r, None).await?;
+            }
+        }
+    }
+    let last = year - 1;
+    let all = store.provider_records(last, None).await?;
+    let by: Vec<(i64, pv::Metrics)> = ids
+        .iter()
+        .map(|id| {
+            let recs: Vec<pv::Record> = all
+                .iter()
+                .filter(|r| r.provider_id == *id)
+                .map(|r| r.record.clone())
+                .collect();
+            (*id, pv::metrics(&recs))
+        })
+        .collect();
+    let sel = pv::select(rules, &pv::index(rules, &by));
+    store
+        .publish_selection(last, &sel, &day(last, 12, 20).to_string(), None)
+        .await?;
+    println!(
+        "  and three digital service providers with their records, last year's selection published"
+    );
+    Ok(())
+}

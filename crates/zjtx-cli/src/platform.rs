@@ -511,6 +511,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
         .await?;
     crate::demo_funds::demo_funds(&store, today, &firm.uscc).await?;
+    crate::demo_funds::demo_providers(&store, today, &rs.common.providers).await?;
     crate::demo_challenges::demo_challenges(
         &store,
         today,
