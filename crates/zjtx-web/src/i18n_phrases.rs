@@ -1409,4 +1409,12 @@ pub static PHRASES: &[(&str, &str)] = &[
     ),
     ("该年度尚未公布。", "Not yet published for this year."),
     ("公布日期：{}", "Published on {}"),
+    (
+        "对比方案（可选：修改参数后的方案文件，TOML）",
+        "Compare with (optional: the programme file with edited parameters, TOML)",
+    ),
+    ("现行方案", "This programme"),
+    ("对比方案", "Compared"),
+    ("符合条件项目数", "Eligible projects"),
+    ("市级预算缺口（万元）", "City budget gap (10k yuan)"),
 ];

@@ -19,10 +19,10 @@ fn url(s: &str) -> String {
     zjtx_web::common::urlencode(s)
 }
 
-fn multipart(csrf: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+fn multipart(csrf: &str, compare: &str, name: &str, bytes: &[u8]) -> (String, Vec<u8>) {
     let boundary = "zjtxfundsboundary0192837465";
     let mut body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{csrf}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"compare\"\r\n\r\n{compare}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{name}\"\r\nContent-Type: text/csv\r\n\r\n"
     )
     .into_bytes();
     body.extend_from_slice(bytes);
@@ -415,7 +415,15 @@ async fn a_year_of_programmes_from_call_to_recovery() {
         "uscc,category,registered_on,equipment,technology,software,industry_code\n{},tech_upgrade,2020-01-01,2000,0,0,C1711\n91350100M000100Y43,tech_upgrade,2020-01-01,5000,0,0,C3981\n91350100M000100Y43,tech_upgrade,2017-01-01,5000,0,0,C3981\n",
         b.uscc
     );
-    let (ct, body) = multipart(&c, "projects.csv", csv.as_bytes());
+    // Compared with a copy of the programme at 30% for the priority group and 15% for the others.
+    let edited = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../zjtx-core/programmes/tech-upgrade-2026.toml"
+    ))
+    .unwrap_or_default()
+    .replace("share = \"20%\"", "share = \"30%\"")
+    .replace("share = \"10%\"", "share = \"15%\"");
+    let (ct, body) = multipart(&c, &edited, "projects.csv", csv.as_bytes());
     let r = send(
         &w,
         Request::post(format!("/funds/calls/{tech}/forecast"))
@@ -429,6 +437,9 @@ async fn a_year_of_programmes_from_call_to_recovery() {
     // B from the registry at 10% of 2000 = 200; the unregistered one at 20% of 5000 = 1000.
     assert!(r.body.contains("共 3 个项目，符合条件 2 个"), "{}", r.body);
     assert!(r.body.contains("补助合计 1200 万元"), "{}", r.body);
+    // Side by side: 15% of 2000 + 30% of 5000 = 1800.
+    let cmp = r.body.split("id=\"compare\"").nth(1).unwrap_or_default();
+    assert!(cmp.contains("<td>1200</td><td>1800</td>"), "{cmp}");
 
     for action in [
         "fund.call.open",

@@ -391,6 +391,8 @@ pub struct CallPage {
     pub is_city: bool,
     pub can_forecast: bool,
     pub forecast: Option<ForecastView>,
+    /// The same projects under an edited parameter set, side by side.
+    pub compare: Option<ForecastView>,
     pub today: String,
 }
 
@@ -473,6 +475,7 @@ async fn call_page(
     user: &CurrentUser,
     c: FundCall,
     forecast: Option<ForecastView>,
+    compare: Option<ForecastView>,
 ) -> Result<CallPage, AppError> {
     let today = st.today();
     let p = programme_of(&c)?;
@@ -536,6 +539,7 @@ async fn call_page(
         p,
         budgets,
         forecast,
+        compare,
         today: today.to_string(),
     })
 }
@@ -547,7 +551,7 @@ pub async fn call(
     Path(id): Path<String>,
 ) -> Result<CallPage, AppError> {
     let c = call_or_404(&st, &id).await?;
-    call_page(&st, &user, c, None).await
+    call_page(&st, &user, c, None, None).await
 }
 
 #[derive(Deserialize, Default)]
@@ -612,7 +616,7 @@ pub async fn forecast(
         return Err(AppError::Forbidden);
     }
     let c = call_or_404(&st, &id).await?;
-    let (mut csrf, mut file) = (None, None);
+    let (mut csrf, mut file, mut compare) = (None, None, String::new());
     while let Some(field) = form
         .next_field()
         .await
@@ -620,6 +624,7 @@ pub async fn forecast(
     {
         match field.name() {
             Some("csrf") => csrf = Some(field.text().await.unwrap_or_default()),
+            Some("compare") => compare = field.text().await.unwrap_or_default(),
             Some("file") => {
                 let name = field.file_name().unwrap_or("projects.csv").to_owned();
                 let bytes = field
@@ -692,6 +697,19 @@ pub async fn forecast(
     }
     let prog = programme_of(&c)?;
     let fc = programme::forecast(&prog, items.iter().map(|(a, b)| (a, b)), st.today());
+    // An edited copy of the programme, checked whole, over the same projects.
+    let other = match compare.trim() {
+        "" => None,
+        text => {
+            let p = programme::parse(&c.programme_id, text)
+                .map_err(|e| AppError::BadRequest(i18n::f("方案文件有误：{}", &[&e.message])))?;
+            Some(forecast_view(&programme::forecast(
+                &p,
+                items.iter().map(|(a, b)| (a, b)),
+                st.today(),
+            )))
+        }
+    };
     st.store
         .audit(
             Some(user.user.id),
@@ -700,7 +718,7 @@ pub async fn forecast(
             &format!("{name}: {} projects", fc.projects),
         )
         .await?;
-    call_page(&st, &user, c, Some(forecast_view(&fc))).await
+    call_page(&st, &user, c, Some(forecast_view(&fc)), other).await
 }
 
 #[derive(Deserialize, Default, Clone)]
