@@ -338,6 +338,18 @@ pub struct Common {
     pub catalogue: CatalogueRules,
     pub challenge: ChallengeRules,
     pub providers: ProviderRules,
+    pub clearings: ClearingRules,
+}
+
+/// The two clearings' lists: the industry section and the revenue thresholds (万元).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClearingRules {
+    pub clause: String,
+    pub conf: String,
+    pub section: String,
+    pub no_rd_revenue: Wan,
+    pub no_institution_revenue: Wan,
 }
 
 /// Digital engineering service providers: the index's weights and the yearly selection.

@@ -35,6 +35,7 @@ pub mod batch;
 pub mod catalogue;
 pub mod chain_event;
 pub mod challenge;
+pub mod clearing;
 pub mod consent;
 pub mod declaration;
 pub mod event;
