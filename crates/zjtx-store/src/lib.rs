@@ -897,6 +897,8 @@ mod funds;
 pub use funds::*;
 mod providers;
 pub use providers::*;
+mod clearings;
+pub use clearings::*;
 
 #[cfg(test)]
 mod tests {

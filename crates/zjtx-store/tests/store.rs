@@ -2799,3 +2799,129 @@ async fn providers_records_and_a_selection_published_once() {
         );
     }
 }
+
+/// Issue 14: the two clearings' records — a snapshot adds only new firms (re-running it keeps the
+/// follow-up), a firm listed again the next year is flagged, the follow-up's steps are guarded,
+/// districts read their own, and the candidates' figures of a year are read for the lists.
+#[tokio::test]
+async fn clearings_snapshot_follow_up_and_reentry() {
+    use zjtx_core::workflow::clearing::{List, Status};
+    for s in stores("clearings").await {
+        let b = s.backend();
+        let rows = evaluated(city(20));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let u = |i: usize| rows[i].0.uscc.to_string();
+        let region = |i: usize| {
+            zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .find(|(_, n)| Some(*n) == rows[i].0.district.as_deref())
+                .map(|(c, _)| (*c).to_owned())
+        };
+        let items = |year_items: &[usize]| {
+            year_items
+                .iter()
+                .map(|i| (List::NoRd, u(*i), region(*i), 100_000_000))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            s.snapshot_clearings(2024, &items(&[0, 1]), Some(1))
+                .await
+                .ok(),
+            Some(2),
+            "{b}"
+        );
+        assert_eq!(
+            s.snapshot_clearings(2025, &items(&[1, 2]), Some(1))
+                .await
+                .ok(),
+            Some(2),
+            "{b}"
+        );
+        let y25 = s.clearing_items(2025, None).await.unwrap_or_default();
+        let flags: Vec<(String, bool)> = y25.iter().map(|i| (i.uscc.clone(), i.reentry)).collect();
+        assert!(
+            flags.contains(&(u(1), true)) && flags.contains(&(u(2), false)),
+            "{b}: {flags:?}"
+        );
+        let item = y25
+            .iter()
+            .find(|i| i.uscc == u(2))
+            .map(|i| i.id)
+            .unwrap_or_default();
+        s.add_clearing_action(
+            item,
+            Status::Listed,
+            "2026-03-01",
+            "走访，指导建立研发台账",
+            Some(2),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.add_clearing_action(item, Status::Listed, "2026-03-02", "again", Some(2))
+                .await
+                .is_err(),
+            "{b}: moved on"
+        );
+        s.clearing_step(
+            item,
+            Status::Following,
+            Status::Requested,
+            "",
+            None,
+            Some(2),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.clearing_step(
+            item,
+            Status::Requested,
+            Status::Cleared,
+            "已有研发费用",
+            Some("2026-04-01"),
+            Some(1),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Re-running the snapshot keeps the follow-up.
+        assert_eq!(
+            s.snapshot_clearings(2025, &items(&[1, 2]), Some(1))
+                .await
+                .ok(),
+            Some(0),
+            "{b}"
+        );
+        let got = s.clearing_item(item).await.ok().flatten();
+        assert_eq!(
+            got.map(|i| (i.status, i.actions, i.cleared_on)),
+            Some((Status::Cleared, 1, Some("2026-04-01".to_owned()))),
+            "{b}"
+        );
+        if let Some(r) = region(2) {
+            let mine = s
+                .clearing_items(2025, Some(&[r.clone()]))
+                .await
+                .unwrap_or_default();
+            assert!(
+                mine.iter()
+                    .all(|i| i.region_code.as_deref() == Some(r.as_str()))
+                    && !mine.is_empty(),
+                "{b}"
+            );
+        }
+        let year = rows[0].0.reference_year(as_of());
+        let cands = s.clearing_candidates(year, "C").await.unwrap_or_default();
+        let want = rows
+            .iter()
+            .filter(|(e, _)| e.industry_code.to_string().starts_with('C'))
+            .count();
+        assert!(want > 0, "{b}: the generated city has manufacturers");
+        assert_eq!(cands.len(), want, "{b}");
+        assert!(
+            cands.iter().all(|(_, _, code, _)| code.starts_with('C')),
+            "{b}"
+        );
+    }
+}

@@ -1,0 +1,232 @@
+//! The two clearings (issue 14): the yearly snapshot of listed firms, their follow-up actions and
+//! clearance. The snapshot adds only firms not yet listed that year (re-running it keeps every
+//! follow-up); each step is one guarded transaction with its audit record.
+
+use serde::Serialize;
+use sqlx::Row;
+use zjtx_core::workflow::clearing::{List, Status};
+
+use super::declare::{audit, stmt};
+use super::{Bind, Result, Store, decoded, now, safe};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClearingItem {
+    pub id: i64,
+    pub year: i64,
+    pub list: List,
+    pub uscc: String,
+    pub firm: String,
+    pub region_code: Option<String>,
+    /// Units of 0.0001 万元.
+    pub revenue: i64,
+    pub status: Status,
+    /// Listed on the same list the year before.
+    pub reentry: bool,
+    pub reason: String,
+    pub cleared_on: Option<String>,
+    pub actions: i64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ClearingAction {
+    pub on_day: String,
+    pub text: String,
+}
+
+const ITEM_SELECT: &str = "SELECT i.*, e.name AS firm, \
+    (SELECT COUNT(*) FROM clearing_actions a WHERE a.item_id = i.id) AS actions \
+    FROM clearing_items i JOIN enterprises e ON e.uscc = i.uscc";
+
+impl Store {
+    /// A manufacturing firm's figures of a year, for the lists: (code, district, industry, the
+    /// template row's cells as JSON).
+    pub async fn clearing_candidates(
+        &self,
+        year: i32,
+        section: &str,
+    ) -> Result<Vec<(String, Option<String>, String, String)>> {
+        Ok(rows!(
+            self,
+            "SELECT y.uscc, e.region_code, e.industry_code, y.cells FROM enterprise_years y \
+             JOIN enterprises e ON e.uscc = y.uscc WHERE y.year = ? AND e.industry_code LIKE ? ORDER BY y.uscc",
+            [Bind::I(i64::from(year)), Bind::S(&format!("{section}%"))],
+            |r| (
+                r.try_get("uscc")?,
+                r.try_get("region_code")?,
+                r.try_get("industry_code")?,
+                r.try_get("cells")?
+            )
+        ))
+    }
+
+    /// Lists firms for a year (those already listed keep their follow-up); how many were added.
+    pub async fn snapshot_clearings(
+        &self,
+        year: i32,
+        items: &[(List, String, Option<String>, i64)],
+        actor: Option<i64>,
+    ) -> Result<usize> {
+        let before = self.clearing_items(year, None).await?.len();
+        let y = i64::from(year);
+        let mut stmts = Vec::with_capacity(items.len() + 1);
+        for (list, uscc, region, revenue) in items {
+            stmts.push(stmt(
+                "INSERT INTO clearing_items (year, list, uscc, region_code, revenue, status, reentry, created_at) \
+                 SELECT ?, ?, ?, ?, ?, 'listed', \
+                   CASE WHEN EXISTS (SELECT 1 FROM clearing_items p WHERE p.year = ? AND p.list = ? AND p.uscc = ?) THEN 1 ELSE 0 END, ? \
+                 WHERE NOT EXISTS (SELECT 1 FROM clearing_items q WHERE q.year = ? AND q.list = ? AND q.uscc = ?)",
+                vec![
+                    Bind::I(y),
+                    Bind::S(list.key()),
+                    Bind::S(uscc),
+                    Bind::OS(region.as_deref()),
+                    Bind::I(*revenue),
+                    Bind::I(y - 1),
+                    Bind::S(list.key()),
+                    Bind::S(uscc),
+                    Bind::I(now()),
+                    Bind::I(y),
+                    Bind::S(list.key()),
+                    Bind::S(uscc),
+                ],
+            ));
+        }
+        let detail = format!("{} firms considered", items.len());
+        let target = format!("clearings:{year}");
+        stmts.push(audit(actor, "clearing.snapshot", &target, &detail));
+        self.exec_tx(stmts, None).await?;
+        Ok(self.clearing_items(year, None).await?.len() - before)
+    }
+
+    /// A year's listed firms, within some districts if given.
+    pub async fn clearing_items(
+        &self,
+        year: i32,
+        regions: Option<&[String]>,
+    ) -> Result<Vec<ClearingItem>> {
+        let mut sql = format!("{ITEM_SELECT} WHERE i.year = CAST(? AS BIGINT)");
+        let mut binds = vec![year.to_string()];
+        if let Some(rs) = regions {
+            if rs.is_empty() {
+                sql.push_str(" AND 1 = 0");
+            } else {
+                sql.push_str(&format!(
+                    " AND i.region_code IN ({})",
+                    vec!["?"; rs.len()].join(", ")
+                ));
+                binds.extend(rs.iter().cloned());
+            }
+        }
+        sql.push_str(" ORDER BY i.list, i.region_code, i.uscc");
+        let binds: Vec<Bind<'_>> = binds.iter().map(|b| Bind::S(b)).collect();
+        self.item_rows(&sql, &binds).await
+    }
+
+    pub async fn clearing_item(&self, id: i64) -> Result<Option<ClearingItem>> {
+        let sql = format!("{ITEM_SELECT} WHERE i.id = ?");
+        Ok(self
+            .item_rows(&sql, &[Bind::I(id)])
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    async fn item_rows(&self, sql: &str, binds: &[Bind<'_>]) -> Result<Vec<ClearingItem>> {
+        let sql = self.sql(sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in binds {
+                q = b.bind_to(q);
+            }
+            let mut out = Vec::new();
+            for r in &q.fetch_all(p).await? {
+                out.push(ClearingItem {
+                    id: r.try_get("id")?,
+                    year: r.try_get("year")?,
+                    list: decoded("list", r.try_get("list")?, List::from_key)?,
+                    uscc: r.try_get("uscc")?,
+                    firm: r.try_get("firm")?,
+                    region_code: r.try_get("region_code")?,
+                    revenue: r.try_get("revenue")?,
+                    status: decoded("status", r.try_get("status")?, Status::from_key)?,
+                    reentry: r.try_get::<i64, _>("reentry")? != 0,
+                    reason: r.try_get("reason")?,
+                    cleared_on: r.try_get("cleared_on")?,
+                    actions: r.try_get("actions")?,
+                });
+            }
+            out
+        }))
+    }
+
+    pub async fn clearing_actions(&self, item: i64) -> Result<Vec<ClearingAction>> {
+        Ok(rows!(
+            self,
+            "SELECT on_day, text FROM clearing_actions WHERE item_id = ? ORDER BY on_day, id",
+            [Bind::I(item)],
+            |r| ClearingAction {
+                on_day: r.try_get("on_day")?,
+                text: r.try_get("text")?,
+            }
+        ))
+    }
+
+    /// An action of the follow-up, moving the item from `from` to following.
+    pub async fn add_clearing_action(
+        &self,
+        item: i64,
+        from: Status,
+        on: &str,
+        text: &str,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("clearing_item:{item}");
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE clearing_items SET status = 'following' WHERE id = ? AND status = ?",
+                    vec![Bind::I(item), Bind::S(from.key())],
+                ),
+                stmt(
+                    "INSERT INTO clearing_actions (item_id, on_day, text, user_id, created_at) VALUES (?, ?, ?, ?, ?)",
+                    vec![Bind::I(item), Bind::S(on), Bind::S(text), Bind::OI(actor), Bind::I(now())],
+                ),
+                audit(actor, "clearing.action", &target, text),
+            ],
+            Some("the item has moved on"),
+        )
+        .await
+    }
+
+    /// A request, a clearance or a sending back: from `from` to `to`, with the reason (and the
+    /// day, for a clearance).
+    pub async fn clearing_step(
+        &self,
+        item: i64,
+        from: Status,
+        to: Status,
+        reason: &str,
+        cleared_on: Option<&str>,
+        actor: Option<i64>,
+    ) -> Result<()> {
+        let target = format!("clearing_item:{item}");
+        let action = format!("clearing.{}", to.key());
+        self.exec_tx(
+            vec![
+                stmt(
+                    "UPDATE clearing_items SET status = ?, reason = ?, cleared_on = ? WHERE id = ? AND status = ?",
+                    vec![
+                        Bind::S(to.key()),
+                        Bind::S(reason),
+                        Bind::OS(cleared_on),
+                        Bind::I(item),
+                        Bind::S(from.key()),
+                    ],
+                ),
+                audit(actor, &action, &target, reason),
+            ],
+            Some("the item has moved on"),
+        )
+        .await
+    }
+}
