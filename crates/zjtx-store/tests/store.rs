@@ -2901,7 +2901,7 @@ async fn clearings_snapshot_follow_up_and_reentry() {
         );
         if let Some(r) = region(2) {
             let mine = s
-                .clearing_items(2025, Some(&[r.clone()]))
+                .clearing_items(2025, Some(std::slice::from_ref(&r)))
                 .await
                 .unwrap_or_default();
             assert!(
