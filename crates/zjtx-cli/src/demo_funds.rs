@@ -468,3 +468,71 @@ pub async fn demo_providers(
     );
     Ok(())
 }
+
+/// Once: last year's two clearings listed from the registry's figures, the districts following
+/// some up, the city clearing a few, so that the lists and their rates have movement.
+pub async fn demo_clearings(
+    store: &Store,
+    today: NaiveDate,
+    rules: &zjtx_core::rules::ClearingRules,
+) -> Result<()> {
+    use zjtx_core::workflow::clearing::{self as cl, Seat as CSeat, Status as CStatus};
+    let year = today.year() - 1;
+    if !store.clearing_items(year, None).await?.is_empty() {
+        return Ok(());
+    }
+    let items = zjtx_web::monitoring::listed(store, rules, year).await?;
+    store.snapshot_clearings(year, &items, None).await?;
+    let err = |r: cl::Refusal| anyhow!("demo clearing step refused: {r:?}");
+    for (k, i) in store
+        .clearing_items(year, None)
+        .await?
+        .into_iter()
+        .enumerate()
+    {
+        if k % 3 == 2 {
+            continue;
+        }
+        let on = day(year + 1, 1 + u32::try_from(k % 5).unwrap_or(0), 10);
+        let text = [
+            "上门走访，指导建立研发费用辅助账",
+            "组织研发机构建设政策宣讲",
+            "对接高校共建研发中心",
+        ][k % 3];
+        let (_, d) =
+            cl::act(CSeat::District, i.status, text, &on.to_string(), today).map_err(err)?;
+        store
+            .add_clearing_action(i.id, i.status, &d.to_string(), text, None)
+            .await?;
+        if k % 3 == 0 {
+            let to = cl::request(CSeat::District, CStatus::Following, 1).map_err(err)?;
+            store
+                .clearing_step(i.id, CStatus::Following, to, "", None, None)
+                .await?;
+            if k % 2 == 0 {
+                let to = cl::decide(
+                    CSeat::City,
+                    CStatus::Requested,
+                    true,
+                    "已开展研发活动，经核实销号",
+                )
+                .map_err(err)?;
+                store
+                    .clearing_step(
+                        i.id,
+                        CStatus::Requested,
+                        to,
+                        "已开展研发活动，经核实销号",
+                        Some(&day(year + 1, 6, 30).to_string()),
+                        None,
+                    )
+                    .await?;
+            }
+        }
+    }
+    println!(
+        "  and last year's two clearings ({} firms listed), some followed up and cleared",
+        items.len()
+    );
+    Ok(())
+}

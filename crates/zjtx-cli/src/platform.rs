@@ -512,6 +512,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
         .await?;
     crate::demo_funds::demo_funds(&store, today, &firm.uscc).await?;
     crate::demo_funds::demo_providers(&store, today, &rs.common.providers).await?;
+    crate::demo_funds::demo_clearings(&store, today, &rs.common.clearings).await?;
     crate::demo_challenges::demo_challenges(
         &store,
         today,

@@ -295,6 +295,10 @@ pub async fn openapi() -> Json<Value> {
                 "summary": "The approved (and superseded) awards of a call the caller may see: the city all, a district its firms', a firm its own",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "{\"programme\", \"items\": [{\"id\", \"uscc\", \"enterprise\", \"project\", \"code\", \"status\", \"amount_wan\", \"city_wan\", \"district_wan\", \"paid_wan\", \"recovered_wan\", \"decided_on\"}]}" }, "401": err, "403": err, "404": err } } },
+            "/api/v1/monitoring/clearings": { "get": {
+                "summary": "The two clearings (两清零) of a year's figures: each list's listed, cleared and re-entered firms and its rate, and the firms, within the caller's districts",
+                "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "{\"year\", \"lists\": {\"no_rd\": {\"listed\", \"cleared\", \"reentries\", \"rate\"}, \"no_institution\": {…}}, \"items\": [{\"list\", \"uscc\", \"enterprise\", \"district\", \"revenue_wan\", \"status\", \"reentry\", \"actions\", \"cleared_on\"}]}" }, "400": err, "401": err, "403": err } } },
             "/api/v1/chains": { "get": {
                 "summary": "The industrial chains in force, each with its ecosystem",
                 "responses": { "200": { "description": "{\"items\": [{\"name\", \"ecosystem\", \"name_en\"}]}" }, "401": err } } },

@@ -1417,4 +1417,45 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("对比方案", "Compared"),
     ("符合条件项目数", "Eligible projects"),
     ("市级预算缺口（万元）", "City budget gap (10k yuan)"),
+    (
+        "营收1亿元以上无研发活动",
+        "Revenue of 100 million yuan or more, no R&D activity",
+    ),
+    (
+        "营收5亿元以上无研发机构",
+        "Revenue of 500 million yuan or more, no R&D institution",
+    ),
+    ("待跟进", "To follow up"),
+    ("跟进中", "Following up"),
+    ("申请销号", "Clearance requested"),
+    ("已销号", "Cleared"),
+    (
+        "请填写跟进措施和不晚于今天的日期",
+        "Say what was done, on a day no later than today",
+    ),
+    (
+        "尚无跟进措施，不能申请销号",
+        "No action yet: clearance cannot be requested",
+    ),
+    (
+        "该企业当前为“{}”，不能进行此操作",
+        "The firm is “{}”: this step is not possible",
+    ),
+    ("两清零", "Two clearings"),
+    (
+        "按企业库数据生成名单",
+        "List the firms from the registry's figures",
+    ),
+    (
+        "已在名单中的企业保留跟进记录；上年已列入同一名单的企业标为“再次列入”。",
+        "Firms already listed keep their follow-up; a firm on the same list the year before is marked as listed again.",
+    ),
+    ("清零进度", "Progress"),
+    ("名单", "List"),
+    ("列入", "Listed"),
+    ("清零率", "Cleared share"),
+    ("再次列入", "Listed again"),
+    ("跟进措施", "Action"),
+    ("销号", "Clear"),
+    ("跟进措施 {} 条", "{} actions"),
 ];

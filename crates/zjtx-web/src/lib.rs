@@ -26,6 +26,7 @@ pub mod funds;
 pub mod i18n;
 pub mod import;
 pub mod mail;
+pub mod monitoring;
 pub mod nav;
 pub mod pages;
 pub mod password;
@@ -364,6 +365,21 @@ pub fn router(state: AppState) -> Router {
         .route("/funds/applications/{id}/reject", post(funds::reject))
         .route("/funds/applications/{id}/pay", post(funds::pay))
         .route("/funds/applications/{id}/recover", post(funds::recover))
+        .route("/monitoring/clearings", get(monitoring::clearings))
+        .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
+        .route("/monitoring/clearings/{id}/actions", post(monitoring::act))
+        .route(
+            "/monitoring/clearings/{id}/request",
+            post(monitoring::request),
+        )
+        .route(
+            "/monitoring/clearings/{id}/decide",
+            post(monitoring::decide),
+        )
+        .route(
+            "/api/v1/monitoring/clearings",
+            get(monitoring::api_clearings),
+        )
         .route("/providers", get(providers::page))
         .route("/providers/profile", post(providers::profile))
         .route("/providers/records", post(providers::add_record))

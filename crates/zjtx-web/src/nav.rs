@@ -27,6 +27,8 @@ pub struct Nav {
     pub funds: bool,
     /// Digital service providers (city, provider).
     pub providers: bool,
+    /// Monitoring: the two clearings (city, district).
+    pub monitoring: bool,
 }
 
 impl Nav {
@@ -45,6 +47,7 @@ impl Nav {
             challenges: matches!(u.user.role, Role::City | Role::Enterprise),
             funds: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             providers: matches!(u.user.role, Role::City | Role::Provider),
+            monitoring: matches!(u.user.role, Role::City | Role::District),
         }
     }
 }

@@ -1,0 +1,436 @@
+//! Monitoring (issue 14): the two clearings (两清零) — the city lists a year's firms from the
+//! registry's figures, districts follow each up until the city clears it, and the rates by
+//! district are read from the records; the same in the API. The rules are
+//! `zjtx_core::workflow::clearing`.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Form, Path, Query, State};
+use axum::response::Redirect;
+use chrono::Datelike;
+use serde::Deserialize;
+use zjtx_core::enterprise::RdInstitution;
+use zjtx_core::num::Wan;
+use zjtx_core::workflow::clearing::{self as flow, Facts, List, Refusal, Seat, Status};
+use zjtx_store::{ClearingItem, Role};
+
+use crate::AppState;
+use crate::auth::CurrentUser;
+use crate::common::wan;
+use crate::error::AppError;
+use crate::i18n::{self, Tr};
+use crate::nav::Nav;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct YearQuery {
+    pub year: String,
+}
+
+/// The year of the figures (last year when blank).
+fn year_of(st: &AppState, q: &str) -> Result<i32, AppError> {
+    match q.trim() {
+        "" => Ok(st.today().year() - 1),
+        y => y
+            .parse::<i32>()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| AppError::BadRequest(i18n::f("{}：格式有误", &[&i18n::t("年度")]))),
+    }
+}
+
+pub fn list_label(l: List) -> &'static str {
+    match l {
+        List::NoRd => i18n::t("营收1亿元以上无研发活动"),
+        List::NoInstitution => i18n::t("营收5亿元以上无研发机构"),
+    }
+}
+
+pub fn status_label(s: Status) -> &'static str {
+    match s {
+        Status::Listed => i18n::t("待跟进"),
+        Status::Following => i18n::t("跟进中"),
+        Status::Requested => i18n::t("申请销号"),
+        Status::Cleared => i18n::t("已销号"),
+    }
+}
+
+fn refused(r: Refusal) -> AppError {
+    let conflict = |m: String| AppError::Store(zjtx_store::StoreError::Conflict(m));
+    match r {
+        Refusal::NotYourSeat => AppError::Forbidden,
+        Refusal::WrongState(s) => conflict(i18n::f(
+            "该企业当前为“{}”，不能进行此操作",
+            &[&status_label(s)],
+        )),
+        Refusal::Invalid => {
+            AppError::BadRequest(i18n::t("请填写跟进措施和不晚于今天的日期").into())
+        }
+        Refusal::NoAction => conflict(i18n::t("尚无跟进措施，不能申请销号").into()),
+        Refusal::ReasonRequired => AppError::BadRequest(i18n::t("请写明理由").into()),
+    }
+}
+
+fn seat_of(user: &CurrentUser) -> Seat {
+    match user.user.role {
+        Role::City => Seat::City,
+        Role::District => Seat::District,
+        _ => Seat::Other,
+    }
+}
+
+pub struct ItemRow {
+    pub i: ClearingItem,
+    pub district: String,
+    pub revenue: String,
+    pub status: &'static str,
+    pub can_act: bool,
+    pub can_request: bool,
+    pub can_decide: bool,
+}
+
+/// (district name, list, listed, cleared, rate %)
+pub type RateRow = (String, &'static str, usize, usize, String);
+
+#[derive(Template, WebTemplate)]
+#[template(path = "clearings.html")]
+pub struct ClearingsPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    pub lists: Vec<(&'static str, Vec<ItemRow>)>,
+    pub rates: Vec<RateRow>,
+    pub is_city: bool,
+    pub today: String,
+}
+
+fn district_name(code: Option<&str>) -> String {
+    code.and_then(|c| {
+        zjtx_core::enterprise::DISTRICTS
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map(|(_, n)| (*n).to_owned())
+    })
+    .unwrap_or_else(|| i18n::t("未知").to_owned())
+}
+
+/// Listed and cleared by district and list, with the rate.
+pub fn rates(items: &[ClearingItem]) -> Vec<RateRow> {
+    let mut keys: Vec<(Option<String>, List)> = items
+        .iter()
+        .map(|i| (i.region_code.clone(), i.list))
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut out = Vec::new();
+    for (region, list) in keys {
+        let of: Vec<&ClearingItem> = items
+            .iter()
+            .filter(|i| i.region_code == region && i.list == list)
+            .collect();
+        let cleared = of.iter().filter(|i| i.status == Status::Cleared).count();
+        out.push((
+            district_name(region.as_deref()),
+            list_label(list),
+            of.len(),
+            cleared,
+            pct(cleared, of.len()),
+        ));
+    }
+    out
+}
+
+/// `part / whole` as a percentage with one decimal (exact integer arithmetic).
+pub fn pct(part: usize, whole: usize) -> String {
+    if whole == 0 {
+        return "—".into();
+    }
+    let tenths = (part * 1000 + whole / 2) / whole;
+    format!("{}.{}%", tenths / 10, tenths % 10)
+}
+
+async fn visible_items(
+    st: &AppState,
+    user: &CurrentUser,
+    year: i32,
+) -> Result<Vec<ClearingItem>, AppError> {
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    Ok(st.store.clearing_items(year, regions.as_deref()).await?)
+}
+
+/// `GET /monitoring/clearings?year=`.
+pub async fn clearings(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> Result<ClearingsPage, AppError> {
+    let year = year_of(&st, &q.year)?;
+    let items = visible_items(&st, &user, year).await?;
+    let seat = seat_of(&user);
+    let today = st.today();
+    let mut lists: Vec<(&'static str, Vec<ItemRow>)> = Vec::new();
+    for l in List::ALL {
+        let rows = items
+            .iter()
+            .filter(|i| i.list == *l)
+            .map(|i| ItemRow {
+                district: district_name(i.region_code.as_deref()),
+                revenue: wan(Some(i.revenue)),
+                status: status_label(i.status),
+                can_act: flow::act(seat, i.status, "x", &today.to_string(), today).is_ok(),
+                can_request: flow::request(seat, i.status, 1).is_ok(),
+                can_decide: flow::decide(seat, i.status, true, "x").is_ok(),
+                i: i.clone(),
+            })
+            .collect();
+        lists.push((list_label(*l), rows));
+    }
+    Ok(ClearingsPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        rates: rates(&items),
+        lists,
+        is_city: seat == Seat::City,
+        today: today.to_string(),
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct SnapshotForm {
+    pub csrf: String,
+    pub year: String,
+}
+
+/// A firm's facts of a year, from its template row's cells (JSON).
+fn facts(industry_code: &str, cells: &str) -> Facts {
+    let v: serde_json::Value = serde_json::from_str(cells).unwrap_or_default();
+    let text = |k: &str| {
+        v.get(k)
+            .and_then(|x| x.as_str())
+            .unwrap_or("")
+            .trim()
+            .to_owned()
+    };
+    let money = |k: &str| {
+        Some(text(k))
+            .filter(|t| !t.is_empty())
+            .and_then(|t| Wan::parse(&t).ok())
+    };
+    Facts {
+        industry_code: industry_code.to_owned(),
+        revenue: money("revenue"),
+        rd_expense: money("rd_expense"),
+        rd_institution: Some(text("rd_institution"))
+            .filter(|t| !t.is_empty())
+            .and_then(|t| RdInstitution::parse(&t)),
+    }
+}
+
+/// The firms a year's figures put on the lists: (list, code, district, revenue in units).
+pub async fn listed(
+    store: &zjtx_store::Store,
+    rules: &zjtx_core::rules::ClearingRules,
+    year: i32,
+) -> Result<Vec<(List, String, Option<String>, i64)>, zjtx_store::StoreError> {
+    let mut items = Vec::new();
+    for (uscc, region, code, cells) in store.clearing_candidates(year, &rules.section).await? {
+        let fa = facts(&code, &cells);
+        for l in flow::lists(rules, &fa) {
+            items.push((
+                l,
+                uscc.clone(),
+                region.clone(),
+                fa.revenue.map_or(0, |w| w.units()),
+            ));
+        }
+    }
+    Ok(items)
+}
+
+/// `POST /monitoring/clearings/snapshot`: the city lists a year's firms from the registry.
+pub async fn snapshot(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<SnapshotForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if user.user.role != Role::City {
+        return Err(AppError::Forbidden);
+    }
+    let year = year_of(&st, &f.year)?;
+    let rules = st
+        .rules
+        .first()
+        .map(|r| r.common.clearings.clone())
+        .ok_or_else(|| AppError::Internal("no rules".into()))?;
+    let items = listed(&st.store, &rules, year).await?;
+    st.store
+        .snapshot_clearings(year, &items, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to(&format!("/monitoring/clearings?year={year}")))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct StepForm {
+    pub csrf: String,
+    pub on: String,
+    pub text: String,
+    /// The city's decision: `clear` or `back`.
+    pub decision: String,
+    pub reason: String,
+}
+
+async fn item_or_404(
+    st: &AppState,
+    user: &CurrentUser,
+    id: &str,
+) -> Result<ClearingItem, AppError> {
+    let id = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let i = st
+        .store
+        .clearing_item(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let scope = user.scope(&st.store).await?;
+    let visible = match user.user.role {
+        Role::City => true,
+        Role::District => match (&scope.regions, &i.region_code) {
+            (Some(rs), Some(r)) => rs.contains(r),
+            _ => false,
+        },
+        _ => false,
+    };
+    if visible {
+        Ok(i)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn back(year: i64) -> Redirect {
+    Redirect::to(&format!("/monitoring/clearings?year={year}"))
+}
+
+/// `POST /monitoring/clearings/{id}/actions`: an action of the follow-up.
+pub async fn act(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let i = item_or_404(&st, &user, &id).await?;
+    let (_, on) =
+        flow::act(seat_of(&user), i.status, &f.text, &f.on, st.today()).map_err(refused)?;
+    st.store
+        .add_clearing_action(
+            i.id,
+            i.status,
+            &on.to_string(),
+            f.text.trim(),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(i.year))
+}
+
+/// `POST /monitoring/clearings/{id}/request`: the district asks for clearance.
+pub async fn request(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let i = item_or_404(&st, &user, &id).await?;
+    let to = flow::request(
+        seat_of(&user),
+        i.status,
+        usize::try_from(i.actions).unwrap_or(0),
+    )
+    .map_err(refused)?;
+    st.store
+        .clearing_step(
+            i.id,
+            i.status,
+            to,
+            f.reason.trim(),
+            None,
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(i.year))
+}
+
+/// `POST /monitoring/clearings/{id}/decide`: the city clears (`clear`) or sends back (`back`).
+pub async fn decide(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<StepForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let i = item_or_404(&st, &user, &id).await?;
+    let clear = f.decision == "clear";
+    let to = flow::decide(seat_of(&user), i.status, clear, &f.reason).map_err(refused)?;
+    let day = st.today().to_string();
+    st.store
+        .clearing_step(
+            i.id,
+            i.status,
+            to,
+            f.reason.trim(),
+            clear.then_some(day.as_str()),
+            Some(user.user.id),
+        )
+        .await?;
+    Ok(back(i.year))
+}
+
+/// `GET /api/v1/monitoring/clearings?year=`: each list's totals and its firms, within the
+/// caller's districts.
+pub async fn api_clearings(
+    State(st): State<AppState>,
+    crate::api::ApiUser(user): crate::api::ApiUser,
+    Query(q): Query<YearQuery>,
+) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+    let year = year_of(&st, &q.year)?;
+    let items = visible_items(&st, &user, year).await?;
+    let mut lists = serde_json::Map::new();
+    for l in List::ALL {
+        let of: Vec<&ClearingItem> = items.iter().filter(|i| i.list == *l).collect();
+        let cleared = of.iter().filter(|i| i.status == Status::Cleared).count();
+        lists.insert(
+            l.key().to_owned(),
+            serde_json::json!({
+                "listed": of.len(),
+                "cleared": cleared,
+                "reentries": of.iter().filter(|i| i.reentry).count(),
+                "rate": pct(cleared, of.len()),
+            }),
+        );
+    }
+    let rows: Vec<serde_json::Value> = items
+        .iter()
+        .map(|i| {
+            serde_json::json!({
+                "list": i.list,
+                "uscc": i.uscc,
+                "enterprise": i.firm,
+                "district": i.region_code,
+                "revenue_wan": Wan::from_units(i.revenue).map(|w| w.to_string()).unwrap_or_default(),
+                "status": i.status,
+                "reentry": i.reentry,
+                "actions": i.actions,
+                "cleared_on": i.cleared_on,
+            })
+        })
+        .collect();
+    Ok(axum::Json(
+        serde_json::json!({ "year": year, "lists": lists, "items": rows }),
+    ))
+}

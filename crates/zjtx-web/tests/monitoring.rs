@@ -1,0 +1,309 @@
+//! The two clearings through HTTP (issue 14): the city lists a year's firms from the registry's
+//! figures — counted by hand on five firms of a year no other firm has — a district follows up
+//! its own and asks for clearance, the city clears or sends back, the rates and the API agree
+//! with the records, and a firm listed again the next year is flagged.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use zjtx_core::enterprise::RdInstitution;
+use zjtx_core::ids::IndustryCode;
+use zjtx_core::num::Wan;
+
+fn day(s: &str) -> chrono::NaiveDate {
+    chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// A firm's industry, revenue, R&D expense, R&D institution and district.
+type Shape = (
+    &'static str,
+    i64,
+    Option<i64>,
+    Option<RdInstitution>,
+    &'static str,
+);
+
+#[tokio::test]
+async fn two_clearings_from_listing_to_clearance() {
+    let w = world("clearings").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    // Five firms with figures of 2019 and 2020 only (no other firm of the world has those years).
+    let as_of = day("2026-06-15");
+    let sets =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&sets, as_of).unwrap_or_else(|| panic!("no set"));
+    let mut firms: Vec<zjtx_core::Enterprise> =
+        zjtx_core::synth::Generator::new(77, 2019).take(5).collect();
+    let code = |c: &str| IndustryCode::parse(c).unwrap_or_else(|e| panic!("{e:?}"));
+    let shape: [Shape; 5] = [
+        // 1.2亿, no R&D expense: the first list.
+        ("C3981", 12000, Some(0), Some(RdInstitution::City), "西湖区"),
+        // 6亿 with R&D but no institution: the second list.
+        (
+            "C2611",
+            60000,
+            Some(100),
+            Some(RdInstitution::None),
+            "西湖区",
+        ),
+        // 6亿, both blank: both lists.
+        ("C3511", 60000, None, None, "滨江区"),
+        // Not manufacturing.
+        ("I6513", 90000, None, None, "西湖区"),
+        // Under 1亿.
+        ("C1711", 9000, Some(0), None, "西湖区"),
+    ];
+    for (e, (c, rev, rd, inst, d)) in firms.iter_mut().zip(shape) {
+        e.industry_code = code(c);
+        e.revenue = Some(Wan::whole(rev));
+        e.rd_expense = rd.map(Wan::whole);
+        e.rd_institution = inst;
+        e.district = Some(d.into());
+        e.year = Some(2019);
+    }
+    let rows: Vec<_> = firms
+        .iter()
+        .map(|e| (e.clone(), zjtx_core::evaluate(e, rs, as_of)))
+        .collect();
+    store
+        .import(&rows, None, as_of)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let codes: Vec<String> = firms.iter().map(|e| e.uscc.to_string()).collect();
+    let u = |i: usize| codes[i].clone();
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    assert_eq!(
+        send(
+            &w,
+            post(
+                "/monitoring/clearings/snapshot",
+                Some(&xihu),
+                &format!("csrf={x}&year=2019")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(
+        &w,
+        post(
+            "/monitoring/clearings/snapshot",
+            Some(&city),
+            &format!("csrf={c}&year=2019"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let items = store.clearing_items(2019, None).await.unwrap_or_default();
+    let mut got: Vec<(String, &str)> = items
+        .iter()
+        .map(|i| (i.uscc.clone(), i.list.key()))
+        .collect();
+    got.sort();
+    let mut want = vec![
+        (u(0), "no_rd"),
+        (u(1), "no_institution"),
+        (u(2), "no_rd"),
+        (u(2), "no_institution"),
+    ];
+    want.sort();
+    assert_eq!(got, want);
+
+    // The district sees its own (西湖区: firms 0 and 1), follows up and asks for clearance.
+    let page = send(&w, get("/monitoring/clearings?year=2019", Some(&xihu))).await;
+    assert!(
+        page.body.contains(&u(0)) && !page.body.contains(&u(2)),
+        "{}",
+        page.body
+    );
+    let item = |uscc: String, list: &str| {
+        items
+            .iter()
+            .find(|i| i.uscc == uscc && i.list.key() == list)
+            .map(|i| i.id)
+            .unwrap_or_default()
+    };
+    let (i0, i2) = (item(u(0), "no_rd"), item(u(2), "no_rd"));
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/monitoring/clearings/{i2}/actions"),
+                Some(&xihu),
+                &format!("csrf={x}&on=2026-06-01&text=x")
+            )
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "another district's firm"
+    );
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/monitoring/clearings/{i0}/request"),
+                Some(&xihu),
+                &format!("csrf={x}")
+            )
+        )
+        .await
+        .status,
+        StatusCode::CONFLICT,
+        "no request before an action"
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/monitoring/clearings/{i0}/actions"),
+            Some(&xihu),
+            &format!("csrf={x}&on=2026-06-20&text=x"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "a day after today");
+    let r = send(
+        &w,
+        post(
+            &format!("/monitoring/clearings/{i0}/actions"),
+            Some(&xihu),
+            &format!(
+                "csrf={x}&on=2026-06-01&text={}",
+                zjtx_web::common::urlencode("上门指导建立研发费用辅助账")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/monitoring/clearings/{i0}/request"),
+                Some(&xihu),
+                &format!("csrf={x}")
+            )
+        )
+        .await
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        send(
+            &w,
+            post(
+                &format!("/monitoring/clearings/{i0}/decide"),
+                Some(&xihu),
+                &format!("csrf={x}&decision=clear&reason=x")
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(
+        &w,
+        post(
+            &format!("/monitoring/clearings/{i0}/decide"),
+            Some(&city),
+            &format!(
+                "csrf={c}&decision=clear&reason={}",
+                zjtx_web::common::urlencode("已归集研发费用")
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+
+    // The rates: 西湖区 1 of 1 on the first list, 0 of 1 on the second; the API agrees.
+    let page = send(&w, get("/monitoring/clearings?year=2019", Some(&city))).await;
+    assert!(
+        page.body.contains("<td>1</td><td>1</td><td>100.0%</td>"),
+        "{}",
+        page.body
+    );
+    let token = api_token(&w, "city").await;
+    let v = json(
+        &send(
+            &w,
+            json_req(
+                "GET",
+                "/api/v1/monitoring/clearings?year=2019",
+                Some(&token),
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(v["lists"]["no_rd"]["listed"], 2);
+    assert_eq!(v["lists"]["no_rd"]["cleared"], 1);
+    assert_eq!(v["lists"]["no_rd"]["rate"], "50.0%");
+    assert_eq!(v["lists"]["no_institution"]["listed"], 2);
+    let t = api_token(&w, "xihu").await;
+    let v = json(
+        &send(
+            &w,
+            json_req(
+                "GET",
+                "/api/v1/monitoring/clearings?year=2019",
+                Some(&t),
+                None,
+            ),
+        )
+        .await,
+    );
+    assert_eq!(v["items"].as_array().map(Vec::len), Some(2), "{v}");
+
+    // 2020: firm 0 again without R&D — listed again, flagged; firm 1 now has an institution.
+    for e in firms.iter_mut() {
+        e.year = Some(2020);
+    }
+    firms[1].rd_institution = Some(RdInstitution::Provincial);
+    let rows: Vec<_> = firms
+        .iter()
+        .map(|e| (e.clone(), zjtx_core::evaluate(e, rs, as_of)))
+        .collect();
+    store
+        .import(&rows, None, as_of)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    send(
+        &w,
+        post(
+            "/monitoring/clearings/snapshot",
+            Some(&city),
+            &format!("csrf={c}&year=2020"),
+        ),
+    )
+    .await;
+    let y20 = store.clearing_items(2020, None).await.unwrap_or_default();
+    let again: Vec<(String, &str, bool)> = y20
+        .iter()
+        .map(|i| (i.uscc.clone(), i.list.key(), i.reentry))
+        .collect();
+    assert!(again.contains(&(u(0), "no_rd", true)), "{again:?}");
+    assert!(!again.iter().any(|(x, _, _)| *x == u(1)), "{again:?}");
+    let page = send(&w, get("/monitoring/clearings?year=2020", Some(&city))).await;
+    assert!(page.body.contains("再次列入"));
+    for a in [
+        "clearing.snapshot",
+        "clearing.action",
+        "clearing.requested",
+        "clearing.cleared",
+    ] {
+        assert!(
+            !store
+                .audit_by_action(a)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{a}"
+        );
+    }
+}
