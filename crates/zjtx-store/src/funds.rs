@@ -620,3 +620,83 @@ impl Store {
         ))
     }
 }
+
+/// An invoice file of an application.
+#[derive(Clone, Debug, Serialize)]
+pub struct FundInvoice {
+    pub id: i64,
+    pub application_id: i64,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+impl Store {
+    /// Records an invoice file of an application still with its firm (submitted or returned).
+    pub async fn add_fund_invoice(
+        &self,
+        app: i64,
+        file: (&str, &str, i64, &str),
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        let (filename, content_type, size, sha256) = file;
+        self.insert_id(
+            stmt(
+                "INSERT INTO fund_invoices (application_id, filename, content_type, size, sha256, uploaded_at, uploaded_by) \
+                 SELECT id, ?, ?, ?, ?, ?, ? FROM fund_applications WHERE id = ? AND status IN ('submitted', 'returned') RETURNING id",
+                vec![
+                    Bind::S(filename),
+                    Bind::S(content_type),
+                    Bind::I(size),
+                    Bind::S(sha256),
+                    Bind::I(now()),
+                    Bind::OI(actor),
+                    Bind::I(app),
+                ],
+            ),
+            "fund.invoice",
+            "fund_invoice",
+            filename,
+            actor,
+            "",
+        )
+        .await?
+        .ok_or_else(|| StoreError::Conflict("the application no longer takes files".into()))
+    }
+
+    pub async fn fund_invoices(&self, app: i64) -> Result<Vec<FundInvoice>> {
+        self.invoice_rows("application_id = ?", Bind::I(app)).await
+    }
+
+    pub async fn fund_invoice(&self, id: i64) -> Result<Option<FundInvoice>> {
+        Ok(self
+            .invoice_rows("id = ?", Bind::I(id))
+            .await?
+            .into_iter()
+            .next())
+    }
+
+    /// Whether any invoice or declaration evidence holds the file of this SHA-256.
+    pub async fn stored_file_in_use(&self, sha256: &str) -> Result<bool> {
+        let n: Vec<i64> = rows!(
+            self,
+            "SELECT (SELECT COUNT(*) FROM fund_invoices WHERE sha256 = ?) + (SELECT COUNT(*) FROM evidence WHERE sha256 = ?) AS n",
+            [Bind::S(sha256), Bind::S(sha256)],
+            |r| r.try_get("n")?
+        );
+        Ok(n.first().copied().unwrap_or(0) > 0)
+    }
+
+    async fn invoice_rows(&self, cond: &str, b: Bind<'_>) -> Result<Vec<FundInvoice>> {
+        let sql = format!("SELECT * FROM fund_invoices WHERE {cond} ORDER BY id");
+        Ok(rows!(self, &sql, [b], |r| FundInvoice {
+            id: r.try_get("id")?,
+            application_id: r.try_get("application_id")?,
+            filename: r.try_get("filename")?,
+            content_type: r.try_get("content_type")?,
+            size: r.try_get("size")?,
+            sha256: r.try_get("sha256")?,
+        }))
+    }
+}

@@ -186,6 +186,8 @@ pub const TABLE: &[Access] = &[
     a("POST", "/funds/applications/{id}/reject", Roles(CITY), "—"),
     a("POST", "/funds/applications/{id}/pay", Roles(CITY), "—"),
     a("POST", "/funds/applications/{id}/recover", Roles(CITY), "—"),
+    a("POST", "/funds/applications/{id}/invoices", Roles(FIRM), "its own, while submitted or returned"),
+    a("GET", "/funds/invoices/{id}", Roles(REGISTRY), "as its application (audited)"),
     a("GET", "/providers", Roles(CITY_OR_PROVIDER), "a provider: its own records; the city: every provider's index"),
     a("POST", "/providers/profile", Roles(PROVIDER), "its own"),
     a("POST", "/providers/records", Roles(PROVIDER), "its own; clients from the registry"),

@@ -1458,4 +1458,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("跟进措施", "Action"),
     ("销号", "Clear"),
     ("跟进措施 {} 条", "{} actions"),
+    ("发票文件", "Invoice files"),
+    ("上传发票", "Upload an invoice"),
 ];

@@ -365,6 +365,13 @@ pub fn router(state: AppState) -> Router {
         .route("/funds/applications/{id}/reject", post(funds::reject))
         .route("/funds/applications/{id}/pay", post(funds::pay))
         .route("/funds/applications/{id}/recover", post(funds::recover))
+        .route(
+            "/funds/applications/{id}/invoices",
+            post(funds::upload_invoice).layer(axum::extract::DefaultBodyLimit::max(
+                state.max_evidence + (1 << 20),
+            )),
+        )
+        .route("/funds/invoices/{id}", get(funds::invoice_file))
         .route("/monitoring/clearings", get(monitoring::clearings))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))

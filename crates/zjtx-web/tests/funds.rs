@@ -41,7 +41,9 @@ fn priority(industry: &str, ecosystem: Option<&str>) -> bool {
 
 #[tokio::test]
 async fn a_year_of_programmes_from_call_to_recovery() {
-    let w = world("funds").await;
+    let mut w = world("funds").await;
+    w.state.evidence_dir =
+        std::env::temp_dir().join(format!("zjtx-funds-evidence-{}", std::process::id()));
     let store = w.state.store.clone();
     w.state.set_today(Some(day("2026-06-15")));
     // Firm B: outside 西湖区 and outside the priority group (10%), with its own district office.
@@ -218,6 +220,46 @@ async fn a_year_of_programmes_from_call_to_recovery() {
     .await;
     let b2 = id_after(&r.location, "/funds/applications/");
 
+    // Invoice files: a whole PDF kept by its hash, read back by the district; anything else
+    // refused; another firm cannot attach or read.
+    let pdf: &[u8] =
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
+    let attach = |s: &str, csrf: &str, bytes: &[u8]| {
+        let (ct, body) = multipart(csrf, "", "发票.pdf", bytes);
+        Request::post(format!("/funds/applications/{a1}/invoices"))
+            .header(header::COOKIE, s)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert_eq!(
+        send(&w, attach(&firm, &f, b"not a pdf")).await.status,
+        StatusCode::BAD_REQUEST
+    );
+    assert_eq!(
+        send(&w, attach(&fb, &fbc, pdf)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = send(&w, attach(&firm, &f, pdf)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let inv = store.fund_invoices(a1).await.unwrap_or_default();
+    assert_eq!(inv.len(), 1);
+    let r = send(
+        &w,
+        get(&format!("/funds/invoices/{}", inv[0].id), Some(&xihu)),
+    )
+    .await;
+    assert_eq!((r.status, r.body.as_bytes()), (StatusCode::OK, pdf));
+    assert_eq!(
+        send(
+            &w,
+            get(&format!("/funds/invoices/{}", inv[0].id), Some(&fb))
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
     // Scope: a district reads and reviews its own firms' applications only; a firm its own.
     for (s, id) in [(&xihu, b1), (&db, a1), (&firm, b1), (&fb, a1)] {
         assert_eq!(
@@ -295,6 +337,11 @@ async fn a_year_of_programmes_from_call_to_recovery() {
         a.amount
             .map(|u| zjtx_core::num::Wan::from_units(u).map(|w| w.to_string())),
         Some(Some(a_award.to_owned()))
+    );
+    // Once decided, no more files.
+    assert_eq!(
+        send(&w, attach(&firm, &f, pdf)).await.status,
+        StatusCode::CONFLICT
     );
     // A budget cannot go below what is approved.
     assert_eq!(

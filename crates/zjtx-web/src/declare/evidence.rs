@@ -113,28 +113,8 @@ pub async fn upload_evidence(
             &[&(st.max_evidence >> 20)],
         )));
     }
-    let kind = sniff(&bytes).map_err(|m| AppError::BadRequest(m.into()))?;
-    let hash = hex::encode(sha2::Sha256::digest(&bytes));
-    let name: String = name
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
-        .take(200)
-        .collect();
-    // Stored by content: the same file twice is one file on disk.
-    let path = st.evidence_dir.join(&hash);
-    let fresh = tokio::fs::metadata(&path).await.is_err();
-    if fresh {
-        tokio::fs::create_dir_all(&st.evidence_dir)
-            .await
-            .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
-        let tmp = st.evidence_dir.join(format!("{hash}.part"));
-        tokio::fs::write(&tmp, &bytes)
-            .await
-            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
-        tokio::fs::rename(&tmp, &path)
-            .await
-            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
-    }
+    let (kind, hash, fresh) = keep_file(&st, &bytes).await?;
+    let name = file_name(&name);
     let added = st
         .store
         .add_evidence(
@@ -149,15 +129,54 @@ pub async fn upload_evidence(
         .await;
     if let Err(e) = added {
         // A refused record leaves no file behind (unless another record holds the same bytes).
-        if fresh && !st.store.evidence_exists(&hash).await? {
-            let _ = tokio::fs::remove_file(&path).await;
-        }
+        drop_unused(&st, &hash, fresh).await?;
         return Err(e.into());
     }
     Ok(Redirect::to(&format!("/declarations/{id}#evidence")).into_response())
 }
 
 use sha2::Digest;
+
+/// A file name as shown: no control characters or path separators, at most 200 characters.
+pub(crate) fn file_name(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect()
+}
+
+/// Keeps an uploaded file — a whole PDF, PNG or JPEG — in the evidence directory by its
+/// SHA-256 (the same bytes twice are one file): its content type, hash, and whether it is new.
+pub(crate) async fn keep_file(
+    st: &AppState,
+    bytes: &[u8],
+) -> Result<(&'static str, String, bool), AppError> {
+    let kind = sniff(bytes).map_err(|m| AppError::BadRequest(m.into()))?;
+    let hash = hex::encode(sha2::Sha256::digest(bytes));
+    let path = st.evidence_dir.join(&hash);
+    let fresh = tokio::fs::metadata(&path).await.is_err();
+    if fresh {
+        tokio::fs::create_dir_all(&st.evidence_dir)
+            .await
+            .map_err(|e| AppError::Internal(format!("evidence directory: {e}")))?;
+        let tmp = st.evidence_dir.join(format!("{hash}.part"));
+        tokio::fs::write(&tmp, bytes)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+        tokio::fs::rename(&tmp, &path)
+            .await
+            .map_err(|e| AppError::Internal(format!("writing evidence: {e}")))?;
+    }
+    Ok((kind, hash, fresh))
+}
+
+/// After a refused record: removes a file just written, unless a record holds the same bytes.
+pub(crate) async fn drop_unused(st: &AppState, hash: &str, fresh: bool) -> Result<(), AppError> {
+    if fresh && !st.store.stored_file_in_use(hash).await? {
+        let _ = tokio::fs::remove_file(st.evidence_dir.join(hash)).await;
+    }
+    Ok(())
+}
 
 /// An evidence file, to whoever may see its declaration.
 pub async fn evidence_file(

@@ -34,7 +34,7 @@ use crate::pages::{self, RuleRow, WhatIfField};
 mod batches;
 mod declaration;
 mod draw;
-mod evidence;
+pub(crate) mod evidence;
 mod messages;
 mod notice;
 mod recognition;

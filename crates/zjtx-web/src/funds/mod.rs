@@ -26,7 +26,7 @@ use crate::nav::Nav;
 pub mod api;
 pub mod steps;
 pub use api::{api_awards, api_programmes};
-pub use steps::{approve, pay, recover, reject, resubmit, review};
+pub use steps::{approve, invoice_file, pay, recover, reject, resubmit, review, upload_invoice};
 
 /// The largest projects file a forecast reads.
 pub const MAX_UPLOAD: usize = 16 << 20;
@@ -819,6 +819,8 @@ pub struct ApplicationPage {
     pub can_pay: bool,
     pub can_resubmit: bool,
     pub others: Vec<(String, String, &'static str)>,
+    pub invoices: Vec<zjtx_store::FundInvoice>,
+    pub can_attach: bool,
     pub form: ApplyForm,
     pub today: String,
 }
@@ -1080,6 +1082,8 @@ pub async fn application(
         can_decide: seat == Seat::City && a.status == Status::Recommended,
         can_pay: seat == Seat::City && matches!(a.status, Status::Approved | Status::Superseded),
         can_resubmit: flow::resubmit(seat, a.status).is_ok(),
+        can_attach: seat == Seat::Owner && matches!(a.status, Status::Submitted | Status::Returned),
+        invoices: st.store.fund_invoices(a.id).await?,
         others,
         form,
         a: app_row(a),

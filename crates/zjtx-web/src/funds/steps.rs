@@ -249,3 +249,97 @@ pub async fn recover(
 ) -> Result<Redirect, AppError> {
     money_step(&st, &user, &id, &f, true).await
 }
+
+/// `POST /funds/applications/{id}/invoices`: the firm attaches an invoice file (a whole PDF,
+/// PNG or JPEG within the evidence bound) while the application is with it.
+pub async fn upload_invoice(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+    mut mp: Multipart,
+) -> Result<Redirect, AppError> {
+    let (mut csrf, mut file) = (None, None);
+    while let Some(field) = mp
+        .next_field()
+        .await
+        .map_err(|_| AppError::BadRequest(i18n::t("上传的文件不完整或过大").into()))?
+    {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.ok(),
+            Some("file") => {
+                let name = field.file_name().unwrap_or("invoice").to_owned();
+                let bytes = field.bytes().await.map_err(|_| {
+                    AppError::BadRequest(i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]))
+                })?;
+                file = Some((name, bytes));
+            }
+            _ => {}
+        }
+    }
+    user.check_csrf(csrf.as_deref().unwrap_or(""))?;
+    let a = application_or_404(&st, &user, &id).await?;
+    if seat_of(&user) != Seat::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if !matches!(a.status, Status::Submitted | Status::Returned) {
+        return Err(refused(Refusal::WrongState(a.status)));
+    }
+    let (name, bytes) = file
+        .filter(|(_, b)| !b.is_empty())
+        .ok_or_else(|| AppError::BadRequest(i18n::t("请选择要上传的文件").into()))?;
+    if bytes.len() > st.max_evidence {
+        return Err(AppError::BadRequest(i18n::f(
+            "文件超过 {} MB",
+            &[&(st.max_evidence >> 20)],
+        )));
+    }
+    let (kind, hash, fresh) = crate::declare::evidence::keep_file(&st, &bytes).await?;
+    let name = crate::declare::evidence::file_name(&name);
+    let size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    if let Err(e) = st
+        .store
+        .add_fund_invoice(a.id, (&name, kind, size, &hash), Some(user.user.id))
+        .await
+    {
+        crate::declare::evidence::drop_unused(&st, &hash, fresh).await?;
+        return Err(e.into());
+    }
+    Ok(Redirect::to(&format!(
+        "/funds/applications/{}#invoices",
+        a.id
+    )))
+}
+
+/// `GET /funds/invoices/{id}`: an invoice file, to whoever may see its application (audited).
+pub async fn invoice_file(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<String>,
+) -> Result<axum::response::Response, AppError> {
+    use axum::response::IntoResponse;
+    let n = id.parse::<i64>().map_err(|_| AppError::NotFound)?;
+    let x = st.store.fund_invoice(n).await?.ok_or(AppError::NotFound)?;
+    let a = application_or_404(&st, &user, &x.application_id.to_string()).await?;
+    let bytes = tokio::fs::read(st.evidence_dir.join(&x.sha256))
+        .await
+        .map_err(|e| AppError::Internal(format!("invoice {n}: {e}")))?;
+    st.store
+        .audit(
+            Some(user.user.id),
+            "read",
+            Some(&format!("fund_application:{}", a.id)),
+            &format!("invoice {n}"),
+        )
+        .await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, x.content_type),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"invoice-{n}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
