@@ -122,3 +122,33 @@ pub async fn table_download(
 pub fn date(s: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }
+
+/// A multipart form as read: its text fields, and its `file` (name, bytes) if any. The body is
+/// bounded by the route's limit before it is read; a body past it, or malformed, is refused with
+/// `too_large`.
+pub async fn read_upload(
+    mut mp: axum::extract::Multipart,
+    too_large: &str,
+) -> Result<
+    (
+        std::collections::HashMap<String, String>,
+        Option<(String, axum::body::Bytes)>,
+    ),
+    crate::error::AppError,
+> {
+    let bad = || crate::error::AppError::BadRequest(too_large.to_owned());
+    let (mut fields, mut file) = (std::collections::HashMap::new(), None);
+    while let Some(field) = mp.next_field().await.map_err(|_| bad())? {
+        match field.name().map(str::to_owned) {
+            Some(n) if n == "file" => {
+                let name = field.file_name().unwrap_or("upload").to_owned();
+                file = Some((name, field.bytes().await.map_err(|_| bad())?));
+            }
+            Some(n) => {
+                fields.insert(n, field.text().await.map_err(|_| bad())?);
+            }
+            None => {}
+        }
+    }
+    Ok((fields, file))
+}

@@ -530,7 +530,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("{}：{}（{}）", "{}: {} ({})"),
     ("{}：格式有误", "{}: malformed"),
     ("上传", "Upload"),
-    ("上传内容有误", "The upload is malformed"),
     ("不予推荐", "Reject"),
     ("不同意", "Disagree"),
     ("不同意须写明理由", "a disagreement needs a reason"),

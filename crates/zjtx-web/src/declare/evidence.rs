@@ -65,27 +65,11 @@ pub async fn upload_evidence(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Response, AppError> {
-    let (mut csrf, mut rule, mut file) = (None, None, None);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("{}: {e}", i18n::t("上传内容有误"))))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.ok(),
-            Some("rule") => rule = field.text().await.ok(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("evidence").to_owned();
-                let bytes = field.bytes().await.map_err(|_| {
-                    AppError::BadRequest(i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]))
-                })?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
+    let too_large = i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]);
+    let (fields, file) = crate::common::read_upload(mp, &too_large).await?;
+    let (csrf, rule) = (fields.get("csrf").cloned(), fields.get("rule").cloned());
     user.check_csrf(csrf.as_deref().unwrap_or(""))?;
     let d = declaration_or_404(&st, id).await?;
     if seat(&st, &user, &d).await? != Seat::Owner {

@@ -610,32 +610,17 @@ pub async fn forecast(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<CallPage, AppError> {
     if !matches!(user.user.role, Role::City | Role::District) {
         return Err(AppError::Forbidden);
     }
     let c = call_or_404(&st, &id).await?;
-    let (mut csrf, mut file, mut compare) = (None, None, String::new());
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest(i18n::t("上传的文件不完整或过大").into()))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = Some(field.text().await.unwrap_or_default()),
-            Some("compare") => compare = field.text().await.unwrap_or_default(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("projects.csv").to_owned();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| AppError::BadRequest(i18n::t("上传的文件不完整或过大").into()))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let (fields, file) =
+        crate::common::read_upload(form, i18n::t("上传的文件不完整或过大")).await?;
+    let csrf = fields.get("csrf").cloned();
+    let compare = fields.get("compare").cloned().unwrap_or_default();
+    let file = file.map(|(n, b)| (n, b.to_vec()));
     user.check_csrf(csrf.as_deref().unwrap_or(""))?;
     let (name, bytes) = file
         .filter(|(_, b)| !b.is_empty())

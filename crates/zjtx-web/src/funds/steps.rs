@@ -256,26 +256,11 @@ pub async fn upload_invoice(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<String>,
-    mut mp: Multipart,
+    mp: Multipart,
 ) -> Result<Redirect, AppError> {
-    let (mut csrf, mut file) = (None, None);
-    while let Some(field) = mp
-        .next_field()
-        .await
-        .map_err(|_| AppError::BadRequest(i18n::t("上传的文件不完整或过大").into()))?
-    {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.ok(),
-            Some("file") => {
-                let name = field.file_name().unwrap_or("invoice").to_owned();
-                let bytes = field.bytes().await.map_err(|_| {
-                    AppError::BadRequest(i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]))
-                })?;
-                file = Some((name, bytes));
-            }
-            _ => {}
-        }
-    }
+    let too_large = i18n::f("文件超过 {} MB", &[&(st.max_evidence >> 20)]);
+    let (fields, file) = crate::common::read_upload(mp, &too_large).await?;
+    let csrf = fields.get("csrf").cloned();
     user.check_csrf(csrf.as_deref().unwrap_or(""))?;
     let a = application_or_404(&st, &user, &id).await?;
     if seat_of(&user) != Seat::Owner {
