@@ -13,6 +13,7 @@ pub mod finance;
 pub mod gap;
 pub mod glossary;
 pub mod ids;
+pub mod monitor;
 pub mod num;
 pub mod programme;
 pub mod rules;

@@ -339,6 +339,17 @@ pub struct Common {
     pub challenge: ChallengeRules,
     pub providers: ProviderRules,
     pub clearings: ClearingRules,
+    pub above_scale: AboveScaleRules,
+}
+
+/// Above-scale industry (规上工业): the sections and the main-business revenue threshold (万元).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AboveScaleRules {
+    pub clause: String,
+    pub conf: String,
+    pub sections: Vec<String>,
+    pub main_revenue: Wan,
 }
 
 /// The two clearings' lists: the industry section and the revenue thresholds (万元).

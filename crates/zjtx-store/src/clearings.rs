@@ -37,6 +37,21 @@ const ITEM_SELECT: &str = "SELECT i.*, e.name AS firm, \
     (SELECT COUNT(*) FROM clearing_actions a WHERE a.item_id = i.id) AS actions \
     FROM clearing_items i JOIN enterprises e ON e.uscc = i.uscc";
 
+/// Appends "within these districts" on `col` to a query (none: nothing matches).
+fn within(col: &str, regions: Option<&[String]>, sql: &mut String, binds: &mut Vec<String>) {
+    if let Some(rs) = regions {
+        if rs.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(
+                " AND {col} IN ({})",
+                vec!["?"; rs.len()].join(", ")
+            ));
+            binds.extend(rs.iter().cloned());
+        }
+    }
+}
+
 impl Store {
     /// A manufacturing firm's figures of a year, for the lists: (code, district, industry, the
     /// template row's cells as JSON).
@@ -57,6 +72,53 @@ impl Store {
                 r.try_get("cells")?
             )
         ))
+    }
+
+    /// Every firm's figures of a year with those of the year before, if recorded: (code, name,
+    /// district, industry, cells of the year, cells of the year before), within some districts.
+    #[allow(clippy::type_complexity)]
+    pub async fn two_years(
+        &self,
+        year: i32,
+        regions: Option<&[String]>,
+    ) -> Result<
+        Vec<(
+            String,
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        )>,
+    > {
+        let mut sql =
+            "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells, p.cells AS before \
+             FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc \
+             LEFT JOIN enterprise_years p ON p.uscc = y.uscc AND p.year = y.year - 1 \
+             WHERE y.year = CAST(? AS BIGINT)"
+                .to_owned();
+        let mut binds = vec![year.to_string()];
+        within("e.region_code", regions, &mut sql, &mut binds);
+        sql.push_str(" ORDER BY y.uscc");
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b.as_str());
+            }
+            let mut out = Vec::new();
+            for r in &q.fetch_all(p).await? {
+                out.push((
+                    r.try_get("uscc")?,
+                    r.try_get("name")?,
+                    r.try_get("region_code")?,
+                    r.try_get("industry_code")?,
+                    r.try_get("cells")?,
+                    r.try_get("before")?,
+                ));
+            }
+            out
+        }))
     }
 
     /// Lists firms for a year (those already listed keep their follow-up); how many were added.
@@ -106,17 +168,7 @@ impl Store {
     ) -> Result<Vec<ClearingItem>> {
         let mut sql = format!("{ITEM_SELECT} WHERE i.year = CAST(? AS BIGINT)");
         let mut binds = vec![year.to_string()];
-        if let Some(rs) = regions {
-            if rs.is_empty() {
-                sql.push_str(" AND 1 = 0");
-            } else {
-                sql.push_str(&format!(
-                    " AND i.region_code IN ({})",
-                    vec!["?"; rs.len()].join(", ")
-                ));
-                binds.extend(rs.iter().cloned());
-            }
-        }
+        within("i.region_code", regions, &mut sql, &mut binds);
         sql.push_str(" ORDER BY i.list, i.region_code, i.uscc");
         let binds: Vec<Bind<'_>> = binds.iter().map(|b| Bind::S(b)).collect();
         self.item_rows(&sql, &binds).await

@@ -1459,4 +1459,16 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("跟进措施 {} 条", "{} actions"),
     ("发票文件", "Invoice files"),
     ("上传发票", "Upload an invoice"),
+    (
+        "高企规上化与规上高企化",
+        "High-tech firms becoming above-scale, above-scale firms becoming high-tech",
+    ),
+    (
+        "规上：工业企业主营业务收入达到规模以上标准；高企：年末持有有效的高新技术企业证书。新晋规上须有上一年度数据且上年未达标准。",
+        "Above-scale: an industrial firm whose main-business revenue reaches the threshold; high-tech: a valid certificate at the year's end. Becoming above-scale needs the year before's figures, below the threshold.",
+    ),
+    ("高企新晋规上", "High-tech firms newly above-scale"),
+    ("规上新认定高企", "Above-scale firms newly high-tech"),
+    ("主营业务收入（万元）", "Main-business revenue (10k yuan)"),
+    ("高企证书发证日期", "High-tech certificate issued on"),
 ];

@@ -307,3 +307,89 @@ async fn two_clearings_from_listing_to_clearance() {
         );
     }
 }
+
+/// 两化 counted by hand on four firms with figures of 2019 and 2020 only.
+#[tokio::test]
+async fn high_tech_and_above_scale_transitions() {
+    let w = world("twoways").await;
+    w.state.set_today(Some(day("2026-06-15")));
+    let store = w.state.store.clone();
+    let as_of = day("2026-06-15");
+    let sets =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&sets, as_of).unwrap_or_else(|| panic!("no set"));
+    let mut firms: Vec<zjtx_core::Enterprise> =
+        zjtx_core::synth::Generator::new(78, 2019).take(4).collect();
+    let codes: Vec<String> = firms.iter().map(|e| e.uscc.to_string()).collect();
+    // (industry, district, 2019 main revenue, 2020 main revenue, certificate)
+    let plan: [(&str, &str, i64, i64, Option<&str>); 4] = [
+        ("C3981", "西湖区", 1800, 2100, Some("2019-06-01")),
+        ("C3981", "西湖区", 1500, 2500, Some("2020-03-01")),
+        ("C2611", "滨江区", 5000, 5000, Some("2020-08-01")),
+        ("I6513", "西湖区", 100, 9000, Some("2020-03-01")),
+    ];
+    for year in [2019, 2020] {
+        for (e, (code, district, m19, m20, cert)) in firms.iter_mut().zip(plan) {
+            let m = if year == 2019 { m19 } else { m20 };
+            e.industry_code =
+                zjtx_core::ids::IndustryCode::parse(code).unwrap_or_else(|e| panic!("{e:?}"));
+            e.district = Some(district.into());
+            e.year = Some(year);
+            e.main_revenue = Some(Wan::whole(m));
+            e.revenue = Some(Wan::whole(m + 100));
+            e.high_tech_issued_on = cert.map(day).filter(|d| chrono::Datelike::year(d) <= year);
+        }
+        let rows: Vec<_> = firms
+            .iter()
+            .map(|e| (e.clone(), zjtx_core::evaluate(e, rs, as_of)))
+            .collect();
+        store
+            .import(&rows, None, as_of)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let city = login(&w, "city").await;
+    let page = send(&w, get("/monitoring/two-ways?year=2020", Some(&city))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let total = |id: &str| {
+        page.body
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</td>").next())
+            .map(|s| s.chars().filter(char::is_ascii_digit).collect::<String>())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        (total("became-total"), total("new-total")),
+        ("2".to_owned(), "2".to_owned())
+    );
+    let section = |id: &str| {
+        page.body
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let became = section("became");
+    let became = became.split("id=\"new\"").next().unwrap_or_default();
+    assert!(
+        became.contains(&codes[0]) && became.contains(&codes[1]) && !became.contains(&codes[2])
+    );
+    let new = section("new");
+    assert!(
+        new.contains(&codes[1])
+            && new.contains(&codes[2])
+            && !new.contains(&codes[0])
+            && !new.contains(&codes[3])
+    );
+    // A district counts its own.
+    let xihu = login(&w, "xihu").await;
+    let page = send(&w, get("/monitoring/two-ways?year=2020", Some(&xihu))).await;
+    let mine = page
+        .body
+        .split("id=\"new-total\"")
+        .nth(1)
+        .and_then(|s| s.split("</td>").next())
+        .unwrap_or_default();
+    assert!(mine.contains('1'), "{}", page.body);
+}

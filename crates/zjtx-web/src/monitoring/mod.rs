@@ -204,26 +204,30 @@ pub struct SnapshotForm {
     pub year: String,
 }
 
+/// A cell of a template row stored as JSON, trimmed ("" when absent).
+fn cell(v: &serde_json::Value, k: &str) -> String {
+    v.get(k)
+        .and_then(|x| x.as_str())
+        .unwrap_or("")
+        .trim()
+        .to_owned()
+}
+
+/// A money cell, if filled and well formed.
+fn cell_wan(v: &serde_json::Value, k: &str) -> Option<Wan> {
+    Some(cell(v, k))
+        .filter(|t| !t.is_empty())
+        .and_then(|t| Wan::parse(&t).ok())
+}
+
 /// A firm's facts of a year, from its template row's cells (JSON).
 fn facts(industry_code: &str, cells: &str) -> Facts {
     let v: serde_json::Value = serde_json::from_str(cells).unwrap_or_default();
-    let text = |k: &str| {
-        v.get(k)
-            .and_then(|x| x.as_str())
-            .unwrap_or("")
-            .trim()
-            .to_owned()
-    };
-    let money = |k: &str| {
-        Some(text(k))
-            .filter(|t| !t.is_empty())
-            .and_then(|t| Wan::parse(&t).ok())
-    };
     Facts {
         industry_code: industry_code.to_owned(),
-        revenue: money("revenue"),
-        rd_expense: money("rd_expense"),
-        rd_institution: Some(text("rd_institution"))
+        revenue: cell_wan(&v, "revenue"),
+        rd_expense: cell_wan(&v, "rd_expense"),
+        rd_institution: Some(cell(&v, "rd_institution"))
             .filter(|t| !t.is_empty())
             .and_then(|t| RdInstitution::parse(&t)),
     }
@@ -433,4 +437,117 @@ pub async fn api_clearings(
     Ok(axum::Json(
         serde_json::json!({ "year": year, "lists": lists, "items": rows }),
     ))
+}
+
+/// A firm counted by 两化: code, name, district, main revenue (万元), certificate day.
+pub struct TwoWaysRow {
+    pub uscc: String,
+    pub name: String,
+    pub district: String,
+    pub main_revenue: String,
+    pub issued_on: String,
+}
+
+/// The two transitions of a year, within the reader's districts: (became above-scale while
+/// high-tech, new high-tech firms that are above-scale).
+pub async fn two_ways(
+    st: &AppState,
+    user: &CurrentUser,
+    year: i32,
+) -> Result<(Vec<TwoWaysRow>, Vec<TwoWaysRow>), AppError> {
+    let rules = st
+        .rules
+        .first()
+        .map(|r| r.common.clone())
+        .ok_or_else(|| AppError::Internal("no rules".into()))?;
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let year_facts = |code: &str, cells: &str| {
+        let v: serde_json::Value = serde_json::from_str(cells).unwrap_or_default();
+        zjtx_core::monitor::YearFacts {
+            industry_code: code.to_owned(),
+            main_revenue: cell_wan(&v, "main_revenue"),
+            high_tech_issued_on: crate::common::date(&cell(&v, "high_tech_issued_on")),
+        }
+    };
+    let (mut became, mut new_ht) = (Vec::new(), Vec::new());
+    for (uscc, name, region, code, now, before) in
+        st.store.two_years(year, regions.as_deref()).await?
+    {
+        let n = year_facts(&code, &now);
+        let b = before.as_deref().map(|c| year_facts(&code, c));
+        let (x, y) = zjtx_core::monitor::transitions(
+            &rules.above_scale,
+            &rules.high_tech,
+            b.as_ref(),
+            &n,
+            year,
+        );
+        let row = || TwoWaysRow {
+            uscc: uscc.clone(),
+            name: name.clone(),
+            district: district_name(region.as_deref()),
+            main_revenue: n.main_revenue.map(|w| w.to_string()).unwrap_or_default(),
+            issued_on: n
+                .high_tech_issued_on
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
+        };
+        if x {
+            became.push(row());
+        }
+        if y {
+            new_ht.push(row());
+        }
+    }
+    Ok((became, new_ht))
+}
+
+/// (district, became, new high-tech) counts.
+pub type TwoWaysCount = (String, usize, usize);
+
+#[derive(Template, WebTemplate)]
+#[template(path = "two_ways.html")]
+pub struct TwoWaysPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    pub became: Vec<TwoWaysRow>,
+    pub new_ht: Vec<TwoWaysRow>,
+    pub counts: Vec<TwoWaysCount>,
+}
+
+/// `GET /monitoring/two-ways?year=`: 高企规上化 and 规上高企化 of a year's figures.
+pub async fn two_ways_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> Result<TwoWaysPage, AppError> {
+    let year = year_of(&st, &q.year)?;
+    let (became, new_ht) = two_ways(&st, &user, year).await?;
+    let mut districts: Vec<&str> = became
+        .iter()
+        .chain(new_ht.iter())
+        .map(|r| r.district.as_str())
+        .collect();
+    districts.sort_unstable();
+    districts.dedup();
+    let counts = districts
+        .iter()
+        .map(|d| {
+            (
+                (*d).to_owned(),
+                became.iter().filter(|r| r.district == *d).count(),
+                new_ht.iter().filter(|r| r.district == *d).count(),
+            )
+        })
+        .collect();
+    Ok(TwoWaysPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        counts,
+        became,
+        new_ht,
+    })
 }
