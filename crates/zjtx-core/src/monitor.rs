@@ -52,6 +52,39 @@ pub fn transitions(
     (became, new_ht)
 }
 
+/// How a firm's top tier moved from one year to the next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Movement {
+    Held,
+    Rose,
+    Fell,
+    /// From a tier to none.
+    Lost,
+}
+
+fn rank(t: crate::trace::TopTier) -> u8 {
+    use crate::trace::TopTier::*;
+    match t {
+        Giant => 4,
+        Srdi => 3,
+        Innovative => 2,
+        TechSme => 1,
+        None => 0,
+    }
+}
+
+/// The movement between two years' top tiers; `None` when the firm reached no tier in either.
+pub fn movement(before: crate::trace::TopTier, now: crate::trace::TopTier) -> Option<Movement> {
+    let (b, n) = (rank(before), rank(now));
+    match (b, n) {
+        (0, 0) => Option::None,
+        (_, 0) => Some(Movement::Lost),
+        _ if n == b => Some(Movement::Held),
+        _ if n > b => Some(Movement::Rose),
+        _ => Some(Movement::Fell),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +178,22 @@ mod tests {
                 want,
                 "{name}"
             );
+        }
+    }
+
+    #[test]
+    fn movements() {
+        use crate::trace::TopTier::*;
+        let cases = [
+            (Srdi, Srdi, Some(Movement::Held)),
+            (Innovative, Srdi, Some(Movement::Rose)),
+            (None, TechSme, Some(Movement::Rose)),
+            (Giant, Srdi, Some(Movement::Fell)),
+            (TechSme, None, Some(Movement::Lost)),
+            (None, None, Option::None),
+        ];
+        for (b, n, want) in cases {
+            assert_eq!(movement(b, n), want, "{b:?} → {n:?}");
         }
     }
 }

@@ -121,6 +121,22 @@ impl Store {
         }))
     }
 
+    /// The holders of a tier's title whose title was valid on `day` and granted (3 years before
+    /// its end) on or before it: their codes.
+    pub async fn title_holders_on(
+        &self,
+        tier: &str,
+        day: &str,
+        validity_end: &str,
+    ) -> Result<Vec<String>> {
+        Ok(rows!(
+            self,
+            "SELECT uscc FROM titles WHERE tier = ? AND valid_until >= ? AND valid_until <= ? ORDER BY uscc",
+            [Bind::S(tier), Bind::S(day), Bind::S(validity_end)],
+            |r| r.try_get("uscc")?
+        ))
+    }
+
     /// Lists firms for a year (those already listed keep their follow-up); how many were added.
     pub async fn snapshot_clearings(
         &self,

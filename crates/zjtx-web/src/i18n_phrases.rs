@@ -1471,4 +1471,31 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("规上新认定高企", "Above-scale firms newly high-tech"),
     ("主营业务收入（万元）", "Main-business revenue (10k yuan)"),
     ("高企证书发证日期", "High-tech certificate issued on"),
+    ("培育成效指标", "Cultivation indicators"),
+    (
+        "“小巨人”企业中的高新技术企业",
+        "Little giants holding the high-tech title",
+    ),
+    ("未持有高企证书：", "Without a high-tech certificate: "),
+    (
+        "规上工业企业数字化评估覆盖",
+        "Digital assessment of above-scale firms",
+    ),
+    (
+        "数字化水平等级为 1 级及以上计为已覆盖。",
+        "A digital level of 1 or more counts as covered.",
+    ),
+    (
+        "梯度变动（与上一年度相比）",
+        "Tier movements (against the year before)",
+    ),
+    ("上年梯度", "Tier the year before"),
+    ("本年梯度", "Tier this year"),
+    ("保持", "Held"),
+    ("上升", "Rose"),
+    ("下降", "Fell"),
+    (
+        "每年度数据按次年年中适用的认定标准评价；两个年度都有数据的企业计入。",
+        "Each year's figures are judged by the rules in force in the middle of the next year; firms with figures of both years are counted.",
+    ),
 ];

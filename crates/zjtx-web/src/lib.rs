@@ -374,6 +374,7 @@ pub fn router(state: AppState) -> Router {
         .route("/funds/invoices/{id}", get(funds::invoice_file))
         .route("/monitoring/clearings", get(monitoring::clearings))
         .route("/monitoring/two-ways", get(monitoring::two_ways_page))
+        .route("/monitoring/rates", get(monitoring::rates_page))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))
         .route(

@@ -326,8 +326,11 @@ async fn high_tech_and_above_scale_transitions() {
         ("C3981", "西湖区", 1800, 2100, Some("2019-06-01")),
         ("C3981", "西湖区", 1500, 2500, Some("2020-03-01")),
         ("C2611", "滨江区", 5000, 5000, Some("2020-08-01")),
-        ("I6513", "西湖区", 100, 9000, Some("2020-03-01")),
+        ("I6513", "西湖区", 100, 9000, None),
     ];
+    // Little giants (to mid-2022): firms 0 and 3; digital levels of 2020: 2, blank, 1, blank.
+    let giant = [true, false, false, true];
+    let digital = [Some(2u8), None, Some(1), None];
     for year in [2019, 2020] {
         for (e, (code, district, m19, m20, cert)) in firms.iter_mut().zip(plan) {
             let m = if year == 2019 { m19 } else { m20 };
@@ -338,6 +341,10 @@ async fn high_tech_and_above_scale_transitions() {
             e.main_revenue = Some(Wan::whole(m));
             e.revenue = Some(Wan::whole(m + 100));
             e.high_tech_issued_on = cert.map(day).filter(|d| chrono::Datelike::year(d) <= year);
+        }
+        for (i, e) in firms.iter_mut().enumerate() {
+            e.giant_until = giant[i].then(|| day("2022-06-30"));
+            e.digital_level = digital[i].filter(|_| year == 2020);
         }
         let rows: Vec<_> = firms
             .iter()
@@ -382,6 +389,65 @@ async fn high_tech_and_above_scale_transitions() {
             && !new.contains(&codes[0])
             && !new.contains(&codes[3])
     );
+    // Rates: of the two little giants, firm 0 holds the high-tech title (1 / 2); of the three
+    // above-scale firms, two have a digital level (2 / 3).
+    let rates = send(&w, get("/monitoring/rates?year=2020", Some(&city))).await;
+    let line = |id: &str| {
+        rates
+            .body
+            .split(&format!("id=\"{id}\""))
+            .nth(1)
+            .and_then(|s| s.split("</p>").next())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(
+        line("giants-rate").contains("<strong>1</strong> / 2 · 50.0%"),
+        "{}",
+        rates.body
+    );
+    assert!(
+        line("digital-rate").contains("<strong>2</strong> / 3 · 66.7%"),
+        "{}",
+        rates.body
+    );
+    assert!(
+        rates.body.contains(&format!("/enterprises/{}", codes[3])),
+        "the giant without a certificate is named"
+    );
+    // The movements' totals equal the table's rows.
+    let totals: usize = rates
+        .body
+        .split("id=\"move-totals\"")
+        .nth(1)
+        .and_then(|s| s.split("</tr>").next())
+        .unwrap_or_default()
+        .split("<td>")
+        .skip(1)
+        .filter_map(|c| c.split('<').next()?.parse::<usize>().ok())
+        .sum();
+    let rows: usize = rates
+        .body
+        .split("上年梯度")
+        .nth(1)
+        .unwrap_or_default()
+        .split("<tr><td>")
+        .skip(1)
+        .filter_map(|r| {
+            r.split("<td>")
+                .nth(2)?
+                .split('<')
+                .next()?
+                .parse::<usize>()
+                .ok()
+        })
+        .sum();
+    assert!(
+        totals <= 4 && totals == rows,
+        "{totals} {rows}: {}",
+        rates.body
+    );
+
     // A district counts its own.
     let xihu = login(&w, "xihu").await;
     let page = send(&w, get("/monitoring/two-ways?year=2020", Some(&xihu))).await;

@@ -551,3 +551,148 @@ pub async fn two_ways_page(
         new_ht,
     })
 }
+
+/// (label, count, share of the whole, the list behind it)
+pub struct RateView {
+    pub part: usize,
+    pub whole: usize,
+    pub rate: String,
+    pub missing: Vec<(String, String)>,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rates.html")]
+pub struct RatesPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    /// Little giants (title held at the year's end) holding the high-tech title.
+    pub giants: RateView,
+    /// Above-scale firms with a digital level assessed (1 or more).
+    pub digital: RateView,
+    /// Tier movements from the year before: (from, to, firms).
+    pub moves: Vec<(&'static str, &'static str, usize)>,
+    /// Totals by movement: held, rose, fell, lost.
+    pub totals: Vec<(&'static str, usize)>,
+}
+
+fn tier_label(t: zjtx_core::TopTier) -> &'static str {
+    zjtx_core::glossary::tier_short(t.key(), i18n::lang())
+}
+
+/// `GET /monitoring/rates?year=`: the share of little giants holding the high-tech title, the
+/// digital coverage of above-scale firms, and the year's tier movements — within the reader's
+/// districts, each from the records.
+pub async fn rates_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<YearQuery>,
+) -> Result<RatesPage, AppError> {
+    use zjtx_core::monitor::{Movement, above_scale, high_tech, movement};
+    let year = year_of(&st, &q.year)?;
+    let common = st
+        .rules
+        .first()
+        .map(|r| r.common.clone())
+        .ok_or_else(|| AppError::Internal("no rules".into()))?;
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let rows = st.store.two_years(year, regions.as_deref()).await?;
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    let until = end
+        .checked_add_months(chrono::Months::new(common.high_tech.validity_months))
+        .unwrap_or(end);
+    let giants: std::collections::HashSet<String> = st
+        .store
+        .title_holders_on("giant", &end.to_string(), &until.to_string())
+        .await?
+        .into_iter()
+        .collect();
+    // The figures of a year are judged by the rule set in force in the middle of the next.
+    let as_of = chrono::NaiveDate::from_ymd_opt(year + 1, 6, 30).unwrap_or(end);
+    let before_as_of = chrono::NaiveDate::from_ymd_opt(year, 6, 30).unwrap_or(end);
+    let tier = |cells: &str, on: chrono::NaiveDate| {
+        let e = zjtx_store::enterprise_from_cells(cells).ok()?;
+        let rs = zjtx_core::rule_set_for(&st.rules, on)?;
+        Some(zjtx_core::evaluate(&e, rs, on).top_tier)
+    };
+    let (mut g_part, mut g_whole, mut g_missing) = (0, 0, Vec::new());
+    let (mut d_part, mut d_whole, mut d_missing) = (0, 0, Vec::new());
+    let mut moves: std::collections::BTreeMap<(u8, u8), usize> = std::collections::BTreeMap::new();
+    let mut totals: std::collections::BTreeMap<Movement, usize> = std::collections::BTreeMap::new();
+    let order = [
+        zjtx_core::TopTier::Giant,
+        zjtx_core::TopTier::Srdi,
+        zjtx_core::TopTier::Innovative,
+        zjtx_core::TopTier::TechSme,
+        zjtx_core::TopTier::None,
+    ];
+    let idx = |t: zjtx_core::TopTier| order.iter().position(|x| *x == t).unwrap_or(4) as u8;
+    for (uscc, name, _region, code, now, before) in &rows {
+        let v: serde_json::Value = serde_json::from_str(now).unwrap_or_default();
+        let f = zjtx_core::monitor::YearFacts {
+            industry_code: code.clone(),
+            main_revenue: cell_wan(&v, "main_revenue"),
+            high_tech_issued_on: crate::common::date(&cell(&v, "high_tech_issued_on")),
+        };
+        if giants.contains(uscc) {
+            g_whole += 1;
+            if high_tech(&common.high_tech, &f, year) {
+                g_part += 1;
+            } else {
+                g_missing.push((uscc.clone(), name.clone()));
+            }
+        }
+        if above_scale(&common.above_scale, &f) {
+            d_whole += 1;
+            if cell(&v, "digital_level")
+                .parse::<u8>()
+                .is_ok_and(|l| l >= 1)
+            {
+                d_part += 1;
+            } else {
+                d_missing.push((uscc.clone(), name.clone()));
+            }
+        }
+        if let (Some(b), Some(n)) = (
+            before.as_deref().and_then(|c| tier(c, before_as_of)),
+            tier(now, as_of),
+        ) && let Some(m) = movement(b, n)
+        {
+            *moves.entry((idx(b), idx(n))).or_default() += 1;
+            *totals.entry(m).or_default() += 1;
+        }
+    }
+    let view = |part: usize, whole: usize, missing: Vec<(String, String)>| RateView {
+        part,
+        whole,
+        rate: pct(part, whole),
+        missing,
+    };
+    Ok(RatesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        giants: view(g_part, g_whole, g_missing),
+        digital: view(d_part, d_whole, d_missing),
+        moves: moves
+            .into_iter()
+            .map(|((b, n), k)| {
+                (
+                    tier_label(order[b as usize]),
+                    tier_label(order[n as usize]),
+                    k,
+                )
+            })
+            .collect(),
+        totals: [
+            (Movement::Held, i18n::t("保持")),
+            (Movement::Rose, i18n::t("上升")),
+            (Movement::Fell, i18n::t("下降")),
+            (Movement::Lost, i18n::t("退出")),
+        ]
+        .into_iter()
+        .map(|(m, l)| (l, totals.get(&m).copied().unwrap_or(0)))
+        .collect(),
+    })
+}
