@@ -52,6 +52,29 @@ pub fn transitions(
     (became, new_ht)
 }
 
+/// Where a firm stands between two rule sets for one tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Between {
+    Both,
+    /// Qualifies under the older set only.
+    OldOnly,
+    /// Qualifies under the newer set only.
+    NewOnly,
+    Neither,
+}
+
+/// A tier's verdicts under the older and the newer set: only a pass qualifies (a verdict left
+/// for review does not).
+pub fn between(old: crate::trace::Verdict, new: crate::trace::Verdict) -> Between {
+    use crate::trace::Verdict::Pass;
+    match (old == Pass, new == Pass) {
+        (true, true) => Between::Both,
+        (true, false) => Between::OldOnly,
+        (false, true) => Between::NewOnly,
+        (false, false) => Between::Neither,
+    }
+}
+
 /// How a firm's top tier moved from one year to the next.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Movement {
@@ -194,6 +217,21 @@ mod tests {
         ];
         for (b, n, want) in cases {
             assert_eq!(movement(b, n), want, "{b:?} → {n:?}");
+        }
+    }
+
+    #[test]
+    fn between_two_sets() {
+        use crate::trace::Verdict::*;
+        let cases = [
+            (Pass, Pass, Between::Both),
+            (Pass, Fail, Between::OldOnly),
+            (Pass, Review, Between::OldOnly),
+            (Fail, Pass, Between::NewOnly),
+            (Review, Fail, Between::Neither),
+        ];
+        for (o, n, want) in cases {
+            assert_eq!(between(o, n), want, "{o:?} {n:?}");
         }
     }
 }

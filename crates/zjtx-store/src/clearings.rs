@@ -137,6 +137,56 @@ impl Store {
         ))
     }
 
+    /// Every firm's latest figures within some districts: (code, name, district, cells).
+    pub async fn latest_cells(
+        &self,
+        regions: Option<&[String]>,
+    ) -> Result<Vec<(String, String, Option<String>, String)>> {
+        let mut sql = "SELECT e.uscc, e.name, e.region_code, y.cells FROM enterprises e \
+             JOIN enterprise_years y ON y.uscc = e.uscc AND y.year = e.latest_year WHERE 1 = 1"
+            .to_owned();
+        let mut binds: Vec<String> = Vec::new();
+        within("e.region_code", regions, &mut sql, &mut binds);
+        sql.push_str(" ORDER BY e.uscc");
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b.as_str());
+            }
+            let mut out = Vec::new();
+            for r in &q.fetch_all(p).await? {
+                out.push((r.try_get("uscc")?, r.try_get("name")?, r.try_get("region_code")?, r.try_get("cells")?));
+            }
+            out
+        }))
+    }
+
+    /// Every chain tag: (code, chain).
+    pub async fn chain_tags(&self) -> Result<Vec<(String, String)>> {
+        Ok(rows!(
+            self,
+            "SELECT uscc, chain FROM enterprise_chains ORDER BY uscc, chain",
+            [],
+            |r| (r.try_get("uscc")?, r.try_get("chain")?)
+        ))
+    }
+
+    /// Titles of a tier valid on a day and ending before another: their holders' codes.
+    pub async fn titles_between(
+        &self,
+        tier: &str,
+        from: &str,
+        before: &str,
+    ) -> Result<Vec<String>> {
+        Ok(rows!(
+            self,
+            "SELECT uscc FROM titles WHERE tier = ? AND valid_until >= ? AND valid_until < ? ORDER BY uscc",
+            [Bind::S(tier), Bind::S(from), Bind::S(before)],
+            |r| r.try_get("uscc")?
+        ))
+    }
+
     /// Lists firms for a year (those already listed keep their follow-up); how many were added.
     pub async fn snapshot_clearings(
         &self,

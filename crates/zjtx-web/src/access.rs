@@ -196,6 +196,7 @@ pub const TABLE: &[Access] = &[
     a("GET", "/monitoring/clearings", Roles(BUREAU), "city: all; district: its firms"),
     a("GET", "/monitoring/two-ways", Roles(BUREAU), "city: all; district: its firms"),
     a("GET", "/monitoring/rates", Roles(BUREAU), "city: all; district: its firms"),
+    a("GET", "/monitoring/rule-change", Roles(BUREAU), "city: all; district: its firms"),
     a("POST", "/monitoring/clearings/snapshot", Roles(CITY), "—"),
     a("POST", "/monitoring/clearings/{id}/actions", Roles(BUREAU), "district: its firms"),
     a("POST", "/monitoring/clearings/{id}/request", Roles(DISTRICT), "its firms"),

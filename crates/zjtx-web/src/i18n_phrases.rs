@@ -1498,4 +1498,28 @@ pub static PHRASES: &[(&str, &str)] = &[
         "每年度数据按次年年中适用的认定标准评价；两个年度都有数据的企业计入。",
         "Each year's figures are judged by the rules in force in the middle of the next year; firms with figures of both years are counted.",
     ),
+    ("新旧认定标准对比", "The 2022 and 2026 rules compared"),
+    (
+        "企业库最新年度数据，分别按 2022 年标准（工信部企业〔2022〕63号）和 2026 年标准（工信部企业〔2026〕2号）于 {} 评价；仅“符合”计为达标。",
+        "Each firm's latest figures evaluated on {} under the 2022 rules (MIIT 2022 No. 63) and the 2026 rules (MIIT 2026 No. 2); only a pass counts.",
+    ),
+    ("两套标准均达标", "Both"),
+    ("仅 2022 年标准达标", "2022 only"),
+    ("仅 2026 年标准达标", "2026 only"),
+    ("均不达标", "Neither"),
+    ("按区县", "By district"),
+    ("按产业链", "By chain"),
+    (
+        "仅 2022 年标准达标的企业（2026 年标准下未满足的条件）",
+        "Firms qualifying under 2022 only (the conditions they miss under 2026)",
+    ),
+    (
+        "仅 2026 年标准达标的企业（2022 年标准下未满足的条件）",
+        "Firms qualifying under 2026 only (the conditions they miss under 2022)",
+    ),
+    (
+        "按 2022 年标准认定、下次复核时不满足 2026 年标准的称号企业",
+        "Title holders recognised under 2022 who would not meet 2026 at their next review",
+    ),
+    ("未满足的条件", "Conditions missed"),
 ];

@@ -375,6 +375,7 @@ pub fn router(state: AppState) -> Router {
         .route("/monitoring/clearings", get(monitoring::clearings))
         .route("/monitoring/two-ways", get(monitoring::two_ways_page))
         .route("/monitoring/rates", get(monitoring::rates_page))
+        .route("/monitoring/rule-change", get(monitoring::rule_change))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))
         .route(

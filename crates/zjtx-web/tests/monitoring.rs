@@ -459,3 +459,66 @@ async fn high_tech_and_above_scale_transitions() {
         .unwrap_or_default();
     assert!(mine.contains('1'), "{}", page.body);
 }
+
+/// The rule-change comparison: each tier's four groups add up to the firms in scope, and every
+/// firm listed as qualifying under one set only does so when evaluated directly.
+#[tokio::test]
+async fn the_rule_change_comparison_agrees_with_the_engine() {
+    let w = world("rulechange").await;
+    let store = w.state.store.clone();
+    let today = day("2026-06-15");
+    w.state.set_today(Some(today));
+    let city = login(&w, "city").await;
+    let page = send(&w, get("/monitoring/rule-change", Some(&city))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let firms = store.count_enterprises().await.unwrap_or(0);
+    let tiers = page
+        .body
+        .split("id=\"tiers\"")
+        .nth(1)
+        .and_then(|s| s.split("</table>").next())
+        .unwrap_or_default();
+    let sums: Vec<i64> = tiers
+        .split("<tr><td>")
+        .skip(1)
+        .map(|r| {
+            r.split("<td>")
+                .skip(1)
+                .filter_map(|c| c.split('<').next()?.parse::<i64>().ok())
+                .sum()
+        })
+        .collect();
+    assert_eq!(sums, vec![firms, firms], "{tiers}");
+    let sets =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let (old, new) = (&sets[0], &sets[1]);
+    for (section, want_old) in [("old-only", true), ("new-only", false)] {
+        let part = page
+            .body
+            .split(&format!("id=\"{section}\""))
+            .nth(1)
+            .and_then(|s| s.split("</table>").next())
+            .unwrap_or_default();
+        for row in part.split("<tr><td><a href=\"/enterprises/").skip(1) {
+            let uscc = row.split('"').next().unwrap_or_default();
+            let giant = row.contains("小巨人");
+            let years = store.years(uscc).await.unwrap_or_default();
+            let e = &years.first().unwrap_or_else(|| panic!("{uscc}")).1;
+            let (so, sn) = (
+                zjtx_core::evaluate(e, old, today),
+                zjtx_core::evaluate(e, new, today),
+            );
+            let (vo, vn) = if giant {
+                (so.giant, sn.giant)
+            } else {
+                (so.srdi, sn.srdi)
+            };
+            let pass = zjtx_core::Verdict::Pass;
+            assert_eq!(
+                (vo == pass, vn == pass),
+                (want_old, !want_old),
+                "{uscc} {section}"
+            );
+        }
+    }
+}

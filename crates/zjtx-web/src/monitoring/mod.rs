@@ -696,3 +696,157 @@ pub async fn rates_page(
         .collect(),
     })
 }
+
+/// A firm qualifying under one rule set only, with the conditions it fails under the other.
+pub struct DiffRow {
+    pub uscc: String,
+    pub name: String,
+    pub district: String,
+    pub tier: &'static str,
+    pub failed: String,
+}
+
+/// Counts of one breakdown line: (label, both, 2022 only, 2026 only).
+pub type BetweenCount = (String, usize, usize, usize);
+
+#[derive(Template, WebTemplate)]
+#[template(path = "rule_change.html")]
+pub struct RuleChangePage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub today: String,
+    /// By tier: (tier, both, 2022 only, 2026 only, neither).
+    pub tiers: Vec<(&'static str, usize, usize, usize, usize)>,
+    pub by_district: Vec<BetweenCount>,
+    pub by_chain: Vec<BetweenCount>,
+    pub old_only: Vec<DiffRow>,
+    pub new_only: Vec<DiffRow>,
+    /// Holders of a title granted under the 2022 rules who fail 2026 (its conditions).
+    pub holders_failing: Vec<DiffRow>,
+}
+
+fn failed_ids(ids: zjtx_core::trace::IdSet) -> String {
+    ids.iter()
+        .map(|r| r.as_str().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `GET /monitoring/rule-change`: every firm's latest figures under the 2022 and the 2026 rule
+/// sets — who qualifies under both, only one, with the conditions that differ, by district and
+/// chain — and the holders of titles granted under 2022 who would not meet 2026.
+pub async fn rule_change(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<RuleChangePage, AppError> {
+    use zjtx_core::monitor::{Between, between};
+    let today = st.today();
+    let old = st.rules.iter().find(|r| r.id == "miit-2022");
+    let new = st.rules.iter().find(|r| r.id == "miit-2026");
+    let (Some(old), Some(new)) = (old, new) else {
+        return Err(AppError::Internal("both rule sets are needed".into()));
+    };
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let firms = st.store.latest_cells(regions.as_deref()).await?;
+    let tags = st.store.chain_tags().await?;
+    // Titles that end before 2029-04-01 were granted (for three years) before the 2026 rules.
+    let before_2026 = |tier: &'static str| {
+        let st = st.clone();
+        let day = today.to_string();
+        async move {
+            Ok::<_, AppError>(
+                st.store
+                    .titles_between(tier, &day, "2029-04-01")
+                    .await?
+                    .into_iter()
+                    .collect::<std::collections::HashSet<String>>(),
+            )
+        }
+    };
+    let held = [
+        ("srdi", before_2026("srdi").await?),
+        ("giant", before_2026("giant").await?),
+    ];
+    let tier_names = [("srdi", i18n::t("专精特新")), ("giant", i18n::t("小巨人"))];
+    let mut counts: std::collections::BTreeMap<(usize, Between), usize> = Default::default();
+    let mut by_d: std::collections::BTreeMap<String, [usize; 3]> = Default::default();
+    let mut by_c: std::collections::BTreeMap<String, [usize; 3]> = Default::default();
+    let (mut old_only, mut new_only, mut holders_failing) = (Vec::new(), Vec::new(), Vec::new());
+    for (uscc, name, region, cells) in &firms {
+        let Ok(e) = zjtx_store::enterprise_from_cells(cells) else {
+            continue;
+        };
+        let (so, sn) = (
+            zjtx_core::evaluate(&e, old, today),
+            zjtx_core::evaluate(&e, new, today),
+        );
+        let district = district_name(region.as_deref());
+        for (t, (key, label)) in tier_names.iter().enumerate() {
+            let (vo, vn, fo, fnew) = if *key == "srdi" {
+                (so.srdi, sn.srdi, so.srdi_failed, sn.srdi_failed)
+            } else {
+                (so.giant, sn.giant, so.giant_failed, sn.giant_failed)
+            };
+            let b = between(vo, vn);
+            *counts.entry((t, b)).or_default() += 1;
+            let slot = match b {
+                Between::Both => Some(0),
+                Between::OldOnly => Some(1),
+                Between::NewOnly => Some(2),
+                Between::Neither => None,
+            };
+            if let Some(i) = slot {
+                by_d.entry(district.clone()).or_default()[i] += 1;
+                for (_, chain) in tags.iter().filter(|(u, _)| u == uscc) {
+                    by_c.entry(chain.clone()).or_default()[i] += 1;
+                }
+            }
+            let row = |failed: zjtx_core::trace::IdSet| DiffRow {
+                uscc: uscc.clone(),
+                name: name.clone(),
+                district: district.clone(),
+                tier: label,
+                failed: failed_ids(failed),
+            };
+            match b {
+                Between::OldOnly => old_only.push(row(fnew)),
+                Between::NewOnly => new_only.push(row(fo)),
+                _ => {}
+            }
+            if held[t].1.contains(uscc) && vn != zjtx_core::Verdict::Pass {
+                holders_failing.push(row(fnew));
+            }
+        }
+    }
+    let n = |t: usize, b: Between| counts.get(&(t, b)).copied().unwrap_or(0);
+    Ok(RuleChangePage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        today: today.to_string(),
+        tiers: tier_names
+            .iter()
+            .enumerate()
+            .map(|(t, (_, label))| {
+                (
+                    *label,
+                    n(t, Between::Both),
+                    n(t, Between::OldOnly),
+                    n(t, Between::NewOnly),
+                    n(t, Between::Neither),
+                )
+            })
+            .collect(),
+        by_district: by_d
+            .into_iter()
+            .map(|(k, v)| (k, v[0], v[1], v[2]))
+            .collect(),
+        by_chain: by_c
+            .into_iter()
+            .map(|(k, v)| (k, v[0], v[1], v[2]))
+            .collect(),
+        old_only,
+        new_only,
+        holders_failing,
+    })
+}
