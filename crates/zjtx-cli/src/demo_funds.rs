@@ -481,6 +481,9 @@ pub async fn demo_clearings(
     if !store.clearing_items(year, None).await?.is_empty() {
         return Ok(());
     }
+    // The year before's lists first, so that this year's re-entries show.
+    let earlier = zjtx_web::monitoring::listed(store, rules, year - 1).await?;
+    store.snapshot_clearings(year - 1, &earlier, None).await?;
     let items = zjtx_web::monitoring::listed(store, rules, year).await?;
     store.snapshot_clearings(year, &items, None).await?;
     let err = |r: cl::Refusal| anyhow!("demo clearing step refused: {r:?}");

@@ -427,6 +427,29 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
                 (e, s)
             })
             .collect();
+        // The year before, imported first (as a bureau loads its history): revenue and main
+        // revenue a tenth lower, a certificate issued later not yet held — so that the year's
+        // transitions, movements and re-entries have something to show.
+        let before: Vec<_> = rows
+            .iter()
+            .map(|(e, _)| {
+                let mut b = e.clone();
+                let year = today.year() - 2;
+                b.year = Some(year);
+                let cut = |w: Option<zjtx_core::num::Wan>| {
+                    w.and_then(|v| zjtx_core::num::Wan::from_units(v.units() / 10 * 9))
+                };
+                b.revenue = cut(b.revenue);
+                b.main_revenue = cut(b.main_revenue);
+                b.high_tech_issued_on = b.high_tech_issued_on.filter(|d| d.year() <= year);
+                let s = zjtx_core::evaluate(&b, rs, today);
+                (b, s)
+            })
+            .collect();
+        store
+            .import(&before, None, today)
+            .await
+            .context("failed to import the demo city's year before")?;
         store
             .import(&rows, None, today)
             .await
