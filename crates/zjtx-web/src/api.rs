@@ -295,6 +295,12 @@ pub async fn openapi() -> Json<Value> {
                 "summary": "The approved (and superseded) awards of a call the caller may see: the city all, a district its firms', a firm its own",
                 "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
                 "responses": { "200": { "description": "{\"programme\", \"items\": [{\"id\", \"uscc\", \"enterprise\", \"project\", \"code\", \"status\", \"amount_wan\", \"city_wan\", \"district_wan\", \"paid_wan\", \"recovered_wan\", \"decided_on\"}]}" }, "401": err, "403": err, "404": err } } },
+            "/api/v1/bulletin": { "get": {
+                "summary": "The yearly bulletin's figures for the city or a district, each with its unit and the page or API path of the records it counts",
+                "parameters": [
+                    { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } },
+                    { "name": "region", "in": "query", "required": false, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "{\"year\", \"region\", \"figures\": [{\"id\", \"value\", \"unit\", \"list\"}]}" }, "400": err, "401": err, "403": err, "404": err } } },
             "/api/v1/monitoring/clearings": { "get": {
                 "summary": "The two clearings (两清零) of a year's figures: each list's listed, cleared and re-entered firms and its rate, and the firms, within the caller's districts",
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],

@@ -1522,4 +1522,52 @@ pub static PHRASES: &[(&str, &str)] = &[
         "Title holders recognised under 2022 who would not meet 2026 at their next review",
     ),
     ("未满足的条件", "Conditions missed"),
+    ("梯度培育", "Tiers"),
+    (
+        "本年度尚未生成两清零名单。",
+        "The two clearings have not been listed for this year.",
+    ),
+    ("产业链协同", "Chain cooperation"),
+    (
+        "本年度尚无产业链对接活动和优质产品目录记录。",
+        "No chain event or catalogue record for this year.",
+    ),
+    (
+        "本年度尚无专项资金申报通知。",
+        "No funding call for this year.",
+    ),
+    (
+        "本年度尚未公布数字工程服务商遴选结果。",
+        "No provider selection published for this year.",
+    ),
+    (
+        "截至 {}，有效期内的国家级专精特新“小巨人”企业 {} 家、省级专精特新中小企业 {} 家、创新型中小企业 {} 家；按最新数据已达标准但尚未获得称号的培育对象分别为 {} 家、{} 家、{} 家。",
+        "On {}, {} little giants, {} SRDI SMEs and {} innovative SMEs held a valid title; by the latest figures {}, {} and {} firms meet each tier without its title.",
+    ),
+    (
+        "营业收入1亿元以上无研发活动的制造业企业 {} 家，已销号 {} 家（{}）；5亿元以上无研发机构的 {} 家，已销号 {} 家（{}）。",
+        "{} manufacturers with revenue of 100 million yuan or more and no R&D activity, {} cleared ({}); {} with 500 million or more and no R&D institution, {} cleared ({}).",
+    ),
+    (
+        "高新技术企业中新晋规模以上的 {} 家，规模以上工业企业中新认定高新技术企业的 {} 家。",
+        "{} high-tech firms became above-scale; {} above-scale firms became high-tech.",
+    ),
+    (
+        "举办产业链“百场万企”对接活动 {} 场，{} 家企业参与，签约订单 {} 万元、融资 {} 万元、项目 {} 个；{} 个产品、{} 家企业入选年度优质产品推荐目录。",
+        "{} chain matchmaking events with {} firms, orders of {} and financing of {} (10k yuan), {} projects; {} products of {} firms in the year's catalogue.",
+    ),
+    (
+        "批准专项资金项目 {} 个、补助 {} 万元，已拨付 {} 万元，追回 {} 万元。",
+        "{} funded projects awarded {} (10k yuan), {} paid, {} recovered.",
+    ),
+    (
+        "遴选数字工程服务商 {} 家，奖励 {} 万元。",
+        "{} digital service providers selected, awarded {} (10k yuan).",
+    ),
+    ("年度培育工作报告", "Yearly cultivation report"),
+    ("区域", "Region"),
+    (
+        "每个数字均由平台记录计算，点击可查看其对应的企业或记录清单。",
+        "Every figure is counted from the platform's records; each links to the firms or records behind it.",
+    ),
 ];

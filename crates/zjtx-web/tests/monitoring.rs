@@ -260,6 +260,70 @@ async fn two_clearings_from_listing_to_clearance() {
     );
     assert_eq!(v["items"].as_array().map(Vec::len), Some(2), "{v}");
 
+    // The bulletin of 2019: each figure equals the records behind it — the clearings' lists,
+    // the titled firms' list in the API — and a section without records says so.
+    let b = json(
+        &send(
+            &w,
+            json_req("GET", "/api/v1/bulletin?year=2019", Some(&token), None),
+        )
+        .await,
+    );
+    let figure = |id: &str| {
+        b["figures"]
+            .as_array()
+            .and_then(|v| v.iter().find(|f| f["id"] == id))
+            .cloned()
+            .unwrap_or_default()
+    };
+    assert_eq!(figure("clearing_no_rd")["value"], "2", "{b}");
+    assert_eq!(figure("clearing_no_rd_cleared")["value"], "1", "{b}");
+    assert_eq!(figure("clearing_no_institution")["value"], "2", "{b}");
+    for id in ["titled_srdi", "titled_giant", "candidates_srdi"] {
+        let f = figure(id);
+        let list = f["list"]
+            .as_str()
+            .unwrap_or_default()
+            .replace("/enterprises?", "/api/v1/enterprises?");
+        let total =
+            json(&send(&w, json_req("GET", &list, Some(&token), None)).await)["total"].clone();
+        assert_eq!(
+            f["value"].as_str().map(str::to_owned),
+            Some(total.to_string()),
+            "{id}: {list}"
+        );
+    }
+    let page = send(&w, get("/monitoring/bulletin?year=2019", Some(&city))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("本年度尚无专项资金申报通知"),
+        "{}",
+        page.body
+    );
+    // A district's bulletin is its own; another district is absent.
+    let mine = json(
+        &send(
+            &w,
+            json_req("GET", "/api/v1/bulletin?year=2019", Some(&t), None),
+        )
+        .await,
+    );
+    assert_eq!(mine["region"], "330106");
+    assert_eq!(
+        send(
+            &w,
+            json_req(
+                "GET",
+                "/api/v1/bulletin?year=2019&region=330108",
+                Some(&t),
+                None
+            )
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+
     // 2020: firm 0 again without R&D — listed again, flagged; firm 1 now has an institution.
     for e in firms.iter_mut() {
         e.year = Some(2020);

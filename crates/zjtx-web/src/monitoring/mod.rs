@@ -21,6 +21,8 @@ use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 
+pub mod bulletin;
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct YearQuery {

@@ -1,0 +1,451 @@
+//! The yearly bulletin (issue 14), first part: for a year and a region (the city or a district),
+//! the paragraphs a bureau writes, every figure counted from the records and linked to the list
+//! behind it — titled firms by tier, candidates, the two clearings, 两化, chain events and the
+//! catalogue, funding programmes, providers — a section whose records do not exist saying so;
+//! and the same figures in the API.
+
+use super::*;
+
+/// One figure: its id, value, unit and the page (or API path) of the records it counts.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct Figure {
+    pub id: &'static str,
+    pub value: String,
+    pub unit: &'static str,
+    pub list: String,
+}
+
+pub struct Section {
+    pub id: &'static str,
+    pub title: &'static str,
+    /// The paragraph, or why there is none.
+    pub text: String,
+    pub figures: Vec<Figure>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct BulletinQuery {
+    pub year: String,
+    pub region: String,
+}
+
+/// The region asked for, within the reader's scope: `None` for the whole city (the city only).
+async fn region_of(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &BulletinQuery,
+) -> Result<Option<String>, AppError> {
+    let scope = user.scope(&st.store).await?;
+    let asked = Some(q.region.trim().to_owned()).filter(|r| !r.is_empty());
+    match (user.user.role, asked) {
+        (Role::City, None) => Ok(None),
+        (Role::City, Some(r))
+            if zjtx_core::enterprise::DISTRICTS
+                .iter()
+                .any(|(c, _)| *c == r) =>
+        {
+            Ok(Some(r))
+        }
+        (Role::District, r) => {
+            let own = scope.regions.unwrap_or_default();
+            match r {
+                Some(r) if own.contains(&r) => Ok(Some(r)),
+                None => own.first().cloned().map(Some).ok_or(AppError::Forbidden),
+                _ => Err(AppError::NotFound),
+            }
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+fn fig(id: &'static str, value: impl ToString, unit: &'static str, list: String) -> Figure {
+    Figure {
+        id,
+        value: value.to_string(),
+        unit,
+        list,
+    }
+}
+
+/// Every section of a year's bulletin for a region.
+pub async fn sections(
+    st: &AppState,
+    user: &CurrentUser,
+    year: i32,
+    region: Option<&str>,
+) -> Result<Vec<Section>, AppError> {
+    let mut out = Vec::new();
+    let scope = match region {
+        Some(r) => zjtx_store::Scope {
+            regions: Some(vec![r.to_owned()]),
+            uscc: None,
+        },
+        None => zjtx_store::Scope::all(),
+    };
+    let rq = region.map(|r| format!("&region={r}")).unwrap_or_default();
+    let dq = region.map(|r| format!("&district={r}")).unwrap_or_default();
+
+    // Titled firms by tier at the year's end, and the candidates today.
+    let mut titled = Vec::new();
+    for (tier, id, cid) in [
+        ("giant", "titled_giant", "candidates_giant"),
+        ("srdi", "titled_srdi", "candidates_srdi"),
+        ("innovative", "titled_innovative", "candidates_innovative"),
+    ] {
+        let count = |title: Option<&str>, candidate: Option<&str>, today: chrono::NaiveDate| {
+            let (st, scope) = (st.clone(), scope.clone());
+            let (title, candidate) = (title.map(str::to_owned), candidate.map(str::to_owned));
+            async move {
+                st.store
+                    .list(
+                        &zjtx_store::Filter {
+                            title,
+                            candidate,
+                            per_page: 1,
+                            today,
+                            ..Default::default()
+                        },
+                        &scope,
+                    )
+                    .await
+                    .map(|p| p.total)
+            }
+        };
+        // Titles are held as they stand today (their list's meaning): a past year's holders are
+        // not kept apart.
+        titled.push(fig(
+            id,
+            count(Some(tier), None, st.today()).await?,
+            "家",
+            format!("/enterprises?title={tier}{rq}"),
+        ));
+        titled.push(fig(
+            cid,
+            count(None, Some(tier), st.today()).await?,
+            "家",
+            format!("/enterprises?candidate={tier}{rq}"),
+        ));
+    }
+    out.push(Section {
+        id: "titles",
+        title: i18n::t("梯度培育"),
+        text: i18n::f(
+            "截至 {}，有效期内的国家级专精特新“小巨人”企业 {} 家、省级专精特新中小企业 {} 家、创新型中小企业 {} 家；按最新数据已达标准但尚未获得称号的培育对象分别为 {} 家、{} 家、{} 家。",
+            &[
+                &st.today(),
+                &titled[0].value,
+                &titled[2].value,
+                &titled[4].value,
+                &titled[1].value,
+                &titled[3].value,
+                &titled[5].value,
+            ],
+        ),
+        figures: titled,
+    });
+
+    // The two clearings.
+    let only: Option<Vec<String>> = region.map(|r| vec![r.to_owned()]);
+    let items = st.store.clearing_items(year, only.as_deref()).await?;
+    let list = format!("/monitoring/clearings?year={year}");
+    if items.is_empty() {
+        out.push(Section {
+            id: "clearings",
+            title: i18n::t("两清零"),
+            text: i18n::t("本年度尚未生成两清零名单。").into(),
+            figures: Vec::new(),
+        });
+    } else {
+        let n = |l: List, cleared: bool| {
+            items
+                .iter()
+                .filter(|i| i.list == l && (!cleared || i.status == Status::Cleared))
+                .count()
+        };
+        let f = vec![
+            fig("clearing_no_rd", n(List::NoRd, false), "家", list.clone()),
+            fig(
+                "clearing_no_rd_cleared",
+                n(List::NoRd, true),
+                "家",
+                list.clone(),
+            ),
+            fig(
+                "clearing_no_institution",
+                n(List::NoInstitution, false),
+                "家",
+                list.clone(),
+            ),
+            fig(
+                "clearing_no_institution_cleared",
+                n(List::NoInstitution, true),
+                "家",
+                list.clone(),
+            ),
+        ];
+        out.push(Section {
+            id: "clearings",
+            title: i18n::t("两清零"),
+            text: i18n::f(
+                "营业收入1亿元以上无研发活动的制造业企业 {} 家，已销号 {} 家（{}）；5亿元以上无研发机构的 {} 家，已销号 {} 家（{}）。",
+                &[
+                    &f[0].value,
+                    &f[1].value,
+                    &pct(n(List::NoRd, true), n(List::NoRd, false)),
+                    &f[2].value,
+                    &f[3].value,
+                    &pct(n(List::NoInstitution, true), n(List::NoInstitution, false)),
+                ],
+            ),
+            figures: f,
+        });
+    }
+
+    // 两化, within the region.
+    let (became, new_ht) = two_ways_in(st, user, year, region).await?;
+    let list = format!("/monitoring/two-ways?year={year}");
+    out.push(Section {
+        id: "two_ways",
+        title: i18n::t("高企规上化与规上高企化"),
+        text: i18n::f(
+            "高新技术企业中新晋规模以上的 {} 家，规模以上工业企业中新认定高新技术企业的 {} 家。",
+            &[&became, &new_ht],
+        ),
+        figures: vec![
+            fig("high_tech_became_above_scale", became, "家", list.clone()),
+            fig("above_scale_became_high_tech", new_ht, "家", list),
+        ],
+    });
+
+    // Chain events and the catalogue.
+    let cf = zjtx_store::ChainFilter {
+        year: Some(year),
+        region: region.map(str::to_owned),
+        ..Default::default()
+    };
+    let s = st.store.chain_summary(&cf).await?;
+    let more = st.store.chain_line_more(&cf, year).await?;
+    let events = format!("/chains/events?year={year}{dq}");
+    if s.events == 0 && more.catalogue_products == 0 {
+        out.push(Section {
+            id: "chains",
+            title: i18n::t("产业链协同"),
+            text: i18n::t("本年度尚无产业链对接活动和优质产品目录记录。").into(),
+            figures: Vec::new(),
+        });
+    } else {
+        let f = vec![
+            fig("chain_events", s.events, "场", events.clone()),
+            fig(
+                "chain_firms",
+                s.firms,
+                "家",
+                format!("/chains/records?year={year}{dq}&what=firms"),
+            ),
+            fig(
+                "chain_orders",
+                wan(Some(s.orders)),
+                "万元",
+                format!("/chains/records?year={year}{dq}&what=order"),
+            ),
+            fig(
+                "chain_financing",
+                wan(Some(s.financing)),
+                "万元",
+                format!("/chains/records?year={year}{dq}&what=financing"),
+            ),
+            fig(
+                "chain_projects",
+                s.projects,
+                "个",
+                format!("/chains/records?year={year}{dq}&what=project"),
+            ),
+            fig(
+                "catalogue_products",
+                more.catalogue_products,
+                "个",
+                format!("/catalogue?year={year}"),
+            ),
+            fig(
+                "catalogue_firms",
+                more.catalogue_firms,
+                "家",
+                format!("/catalogue?year={year}"),
+            ),
+        ];
+        out.push(Section {
+            id: "chains",
+            title: i18n::t("产业链协同"),
+            text: i18n::f(
+                "举办产业链“百场万企”对接活动 {} 场，{} 家企业参与，签约订单 {} 万元、融资 {} 万元、项目 {} 个；{} 个产品、{} 家企业入选年度优质产品推荐目录。",
+                &[
+                    &f[0].value, &f[1].value, &f[2].value, &f[3].value, &f[4].value, &f[5].value,
+                    &f[6].value,
+                ],
+            ),
+            figures: f,
+        });
+    }
+
+    // Funding programmes of the year: awards, paid and recovered (a district: its firms').
+    let calls: Vec<FundCallRef> = st
+        .store
+        .calls()
+        .await?
+        .into_iter()
+        .filter(|c| c.year == i64::from(year))
+        .map(|c| FundCallRef { id: c.id })
+        .collect();
+    if calls.is_empty() {
+        out.push(Section {
+            id: "funds",
+            title: i18n::t("专项资金"),
+            text: i18n::t("本年度尚无专项资金申报通知。").into(),
+            figures: Vec::new(),
+        });
+    } else {
+        let (mut n, mut amount, mut paid, mut recovered) = (0usize, 0i64, 0i64, 0i64);
+        for c in &calls {
+            for a in st
+                .store
+                .fund_applications(&zjtx_store::FundFilter {
+                    call_id: Some(c.id),
+                    regions: region.map(|r| vec![r.to_owned()]),
+                    statuses: vec![zjtx_core::workflow::fund::Status::Approved],
+                    ..Default::default()
+                })
+                .await?
+            {
+                n += 1;
+                amount += a.amount.unwrap_or(0);
+                paid += a.paid_city + a.paid_district;
+                recovered += a.recovered_city + a.recovered_district;
+            }
+        }
+        let f = vec![
+            fig("fund_awards", n, "个", "/funds".into()),
+            fig("fund_amount", wan(Some(amount)), "万元", "/funds".into()),
+            fig("fund_paid", wan(Some(paid)), "万元", "/funds".into()),
+            fig(
+                "fund_recovered",
+                wan(Some(recovered)),
+                "万元",
+                "/funds".into(),
+            ),
+        ];
+        out.push(Section {
+            id: "funds",
+            title: i18n::t("专项资金"),
+            text: i18n::f(
+                "批准专项资金项目 {} 个、补助 {} 万元，已拨付 {} 万元，追回 {} 万元。",
+                &[&f[0].value, &f[1].value, &f[2].value, &f[3].value],
+            ),
+            figures: f,
+        });
+    }
+
+    // Digital service providers (the city's selection).
+    let sel = st.store.selections(year).await?;
+    let list = format!("/providers/selected?year={year}");
+    out.push(if sel.is_empty() {
+        Section {
+            id: "providers",
+            title: i18n::t("数字工程服务商"),
+            text: i18n::t("本年度尚未公布数字工程服务商遴选结果。").into(),
+            figures: Vec::new(),
+        }
+    } else {
+        let award: i64 = sel.iter().map(|s| s.award).sum();
+        let f = vec![
+            fig("providers_selected", sel.len(), "家", list.clone()),
+            fig("providers_award", wan(Some(award)), "万元", list),
+        ];
+        Section {
+            id: "providers",
+            title: i18n::t("数字工程服务商"),
+            text: i18n::f(
+                "遴选数字工程服务商 {} 家，奖励 {} 万元。",
+                &[&f[0].value, &f[1].value],
+            ),
+            figures: f,
+        }
+    });
+    Ok(out)
+}
+
+struct FundCallRef {
+    id: i64,
+}
+
+/// 两化 counts within a region (the city's whole or a district).
+async fn two_ways_in(
+    st: &AppState,
+    user: &CurrentUser,
+    year: i32,
+    region: Option<&str>,
+) -> Result<(usize, usize), AppError> {
+    let (became, new_ht) = two_ways(st, user, year).await?;
+    let name = region.map(|r| district_name(Some(r)));
+    let inside = |r: &&TwoWaysRow| name.as_ref().is_none_or(|n| &r.district == n);
+    Ok((
+        became.iter().filter(inside).count(),
+        new_ht.iter().filter(inside).count(),
+    ))
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bulletin.html")]
+pub struct BulletinPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    pub region: String,
+    pub region_name: String,
+    pub sections: Vec<Section>,
+    pub districts: Vec<(&'static str, &'static str)>,
+    pub is_city: bool,
+}
+
+/// `GET /monitoring/bulletin?year=&region=`.
+pub async fn page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<BulletinQuery>,
+) -> Result<BulletinPage, AppError> {
+    let year = year_of(&st, &q.year)?;
+    let region = region_of(&st, &user, &q).await?;
+    let sections = sections(&st, &user, year, region.as_deref()).await?;
+    Ok(BulletinPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        region_name: region
+            .as_deref()
+            .map_or_else(|| i18n::t("全市").to_owned(), |r| district_name(Some(r))),
+        region: region.unwrap_or_default(),
+        sections,
+        districts: zjtx_core::enterprise::DISTRICTS.to_vec(),
+        is_city: user.user.role == Role::City,
+    })
+}
+
+/// `GET /api/v1/bulletin?year=&region=`: every figure with its unit and the list behind it.
+pub async fn api(
+    State(st): State<AppState>,
+    crate::api::ApiUser(user): crate::api::ApiUser,
+    Query(q): Query<BulletinQuery>,
+) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+    let year = year_of(&st, &q.year)?;
+    let region = region_of(&st, &user, &q).await?;
+    let figures: Vec<Figure> = sections(&st, &user, year, region.as_deref())
+        .await?
+        .into_iter()
+        .flat_map(|s| s.figures)
+        .collect();
+    Ok(axum::Json(serde_json::json!({
+        "year": year,
+        "region": region,
+        "figures": figures,
+    })))
+}
