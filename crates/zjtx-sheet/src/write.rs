@@ -222,33 +222,47 @@ impl Default for XlsxResults {
     }
 }
 
-/// A table (a bold header row, then text cells) as an XLSX file in memory, on one sheet.
+/// A one-sheet workbook: a bold, frozen header row and the rows as text.
 pub fn table_xlsx(
     sheet: &str,
     headers: &[&str],
     rows: impl IntoIterator<Item = Vec<String>>,
 ) -> Result<Vec<u8>, SheetError> {
+    sheets_xlsx(vec![(
+        sheet.to_owned(),
+        headers.to_vec(),
+        rows.into_iter().collect(),
+    )])
+}
+
+/// One sheet of a workbook: its name, header and rows.
+pub type Sheet<'a> = (String, Vec<&'a str>, Vec<Vec<String>>);
+
+/// A workbook of several sheets, each with a bold, frozen header row and its rows as text.
+pub fn sheets_xlsx(sheets: Vec<Sheet<'_>>) -> Result<Vec<u8>, SheetError> {
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold();
-    let ws = wb.add_worksheet();
-    ws.set_name(sheet).map_err(SheetError::xlsx)?;
-    ws.set_freeze_panes(1, 0).map_err(SheetError::xlsx)?;
-    for (c, h) in headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(SheetError::xlsx)?;
-        ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).clamp(10.0, 40.0))
-            .map_err(SheetError::xlsx)?;
-    }
-    for (r, row) in rows.into_iter().enumerate() {
-        if r >= XLSX_MAX_ROWS {
-            return Err(SheetError::Format(format!(
-                "an XLSX sheet holds at most {XLSX_MAX_ROWS} rows"
-            )));
+    for (sheet, headers, rows) in sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(&sheet).map_err(SheetError::xlsx)?;
+        ws.set_freeze_panes(1, 0).map_err(SheetError::xlsx)?;
+        for (c, h) in headers.iter().enumerate() {
+            ws.write_string_with_format(0, c as u16, *h, &bold)
+                .map_err(SheetError::xlsx)?;
+            ws.set_column_width(c as u16, (h.chars().count() as f64 * 2.2).clamp(10.0, 40.0))
+                .map_err(SheetError::xlsx)?;
         }
-        for (c, v) in row.iter().enumerate() {
-            if !v.is_empty() {
-                ws.write_string(r as u32 + 1, c as u16, v)
-                    .map_err(SheetError::xlsx)?;
+        for (r, row) in rows.into_iter().enumerate() {
+            if r >= XLSX_MAX_ROWS {
+                return Err(SheetError::Format(format!(
+                    "an XLSX sheet holds at most {XLSX_MAX_ROWS} rows"
+                )));
+            }
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    ws.write_string(r as u32 + 1, c as u16, v)
+                        .map_err(SheetError::xlsx)?;
+                }
             }
         }
     }

@@ -198,6 +198,7 @@ pub const TABLE: &[Access] = &[
     a("GET", "/monitoring/rates", Roles(BUREAU), "city: all; district: its firms"),
     a("GET", "/monitoring/rule-change", Roles(BUREAU), "city: all; district: its firms"),
     a("GET", "/monitoring/bulletin", Roles(BUREAU), "city: the city or any district; district: its own"),
+    a("GET", "/monitoring/bulletin.xlsx", Roles(BUREAU), "as the bulletin"),
     a("POST", "/monitoring/clearings/snapshot", Roles(CITY), "—"),
     a("POST", "/monitoring/clearings/{id}/actions", Roles(BUREAU), "district: its firms"),
     a("POST", "/monitoring/clearings/{id}/request", Roles(DISTRICT), "its firms"),

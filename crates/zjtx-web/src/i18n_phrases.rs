@@ -1570,4 +1570,6 @@ pub static PHRASES: &[(&str, &str)] = &[
         "每个数字均由平台记录计算，点击可查看其对应的企业或记录清单。",
         "Every figure is counted from the platform's records; each links to the firms or records behind it.",
     ),
+    ("单位", "Unit"),
+    ("清单", "List"),
 ];

@@ -377,6 +377,7 @@ pub fn router(state: AppState) -> Router {
         .route("/monitoring/rates", get(monitoring::rates_page))
         .route("/monitoring/rule-change", get(monitoring::rule_change))
         .route("/monitoring/bulletin", get(monitoring::bulletin::page))
+        .route("/monitoring/bulletin.xlsx", get(monitoring::bulletin::xlsx))
         .route("/api/v1/bulletin", get(monitoring::bulletin::api))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))

@@ -300,6 +300,29 @@ async fn two_clearings_from_listing_to_clearance() {
         "{}",
         page.body
     );
+    // The workbook: a sheet per section, the figures read back as the API gives them.
+    let wb = send(&w, get("/monitoring/bulletin.xlsx?year=2019", Some(&city))).await;
+    assert_eq!(wb.status, StatusCode::OK);
+    let bytes = wb.bytes.clone();
+    let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes))
+        .unwrap_or_else(|e| panic!("{e}"));
+    use calamine::Reader as _;
+    let names = book.sheet_names();
+    assert_eq!(names.len(), 6, "{names:?}");
+    let mut found = std::collections::HashMap::new();
+    for n in names {
+        let range = book.worksheet_range(&n).unwrap_or_else(|e| panic!("{e}"));
+        for row in range.rows().skip(2) {
+            found.insert(row[0].to_string(), row[1].to_string());
+        }
+    }
+    for id in ["clearing_no_rd", "clearing_no_rd_cleared", "titled_srdi"] {
+        assert_eq!(
+            found.get(id).map(String::as_str),
+            figure(id)["value"].as_str(),
+            "{id}"
+        );
+    }
     // A district's bulletin is its own; another district is absent.
     let mine = json(
         &send(

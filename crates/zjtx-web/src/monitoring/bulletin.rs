@@ -449,3 +449,46 @@ pub async fn api(
         "figures": figures,
     })))
 }
+
+/// `GET /monitoring/bulletin.xlsx?year=&region=`: the bulletin as a workbook, a sheet per section
+/// (its paragraph, then each figure with its unit and list).
+pub async fn xlsx(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<BulletinQuery>,
+) -> Result<axum::response::Response, AppError> {
+    let year = year_of(&st, &q.year)?;
+    let region = region_of(&st, &user, &q).await?;
+    let sections = sections(&st, &user, year, region.as_deref()).await?;
+    let headers = vec![
+        i18n::t("指标"),
+        i18n::t("数值"),
+        i18n::t("单位"),
+        i18n::t("清单"),
+    ];
+    let sheets: Vec<zjtx_sheet::write::Sheet<'static>> = sections
+        .into_iter()
+        .map(|s| {
+            let mut rows = vec![vec![
+                i18n::t("说明").to_owned(),
+                s.text,
+                String::new(),
+                String::new(),
+            ]];
+            rows.extend(
+                s.figures
+                    .into_iter()
+                    .map(|f| vec![f.id.to_owned(), f.value, f.unit.to_owned(), f.list]),
+            );
+            (s.title.to_owned(), headers.clone(), rows)
+        })
+        .collect();
+    let body = tokio::task::spawn_blocking(move || zjtx_sheet::write::sheets_xlsx(sheets))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::common::xlsx_download(
+        &format!("bulletin-{year}.xlsx"),
+        body,
+    ))
+}

@@ -86,6 +86,8 @@ pub struct Resp {
     pub location: String,
     pub cookies: Vec<String>,
     pub body: String,
+    /// The body as sent (a workbook, a file).
+    pub bytes: Vec<u8>,
 }
 
 pub async fn send(w: &World, req: Request<Body>) -> Resp {
@@ -115,6 +117,7 @@ pub async fn send(w: &World, req: Request<Body>) -> Resp {
         location,
         cookies,
         body: String::from_utf8_lossy(&bytes).into_owned(),
+        bytes: bytes.to_vec(),
     }
 }
 
