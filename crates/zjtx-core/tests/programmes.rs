@@ -530,3 +530,82 @@ fn a_projects_row_reads_back_as_written() {
         assert_eq!(back, (f, p), "row {}", i + 2);
     }
 }
+
+#[test]
+fn digital_breakthrough_and_5g_by_hand() {
+    let as_of = day("2026-06-01");
+    let cases = [
+        // Digital breakthrough: from 2024, at least 500, 20% capped at 500, halves.
+        (
+            "digital-breakthrough-2026",
+            "digital_breakthrough",
+            "2024-02-01",
+            "1000",
+            (Verdict::Pass, "200", "100", "100"),
+        ),
+        (
+            "digital-breakthrough-2026",
+            "digital_breakthrough",
+            "2024-02-01",
+            "4000",
+            (Verdict::Pass, "500", "250", "250"),
+        ),
+        (
+            "digital-breakthrough-2026",
+            "digital_breakthrough",
+            "2023-12-31",
+            "4000",
+            (Verdict::Fail, "0", "0", "0"),
+        ),
+        (
+            "digital-breakthrough-2026",
+            "digital_breakthrough",
+            "2024-02-01",
+            "499",
+            (Verdict::Fail, "0", "0", "0"),
+        ),
+        // 5G: at least 200, 15% capped at 300, halves.
+        (
+            "5g-2026",
+            "g5",
+            "2020-01-01",
+            "1000",
+            (Verdict::Pass, "150", "75", "75"),
+        ),
+        (
+            "5g-2026",
+            "g5",
+            "2020-01-01",
+            "2500",
+            (Verdict::Pass, "300", "150", "150"),
+        ),
+        (
+            "5g-2026",
+            "g5",
+            "2020-01-01",
+            "199.9999",
+            (Verdict::Fail, "0", "0", "0"),
+        ),
+        (
+            "5g-2026",
+            "tech_upgrade",
+            "2020-01-01",
+            "1000",
+            (Verdict::Fail, "0", "0", "0"),
+        ),
+    ];
+    for (id, category, on, eq, (v, amount, city, district)) in cases {
+        let p = programme(id);
+        let a = evaluate(
+            &p,
+            &firm("C3981", None),
+            &project(category, on, Some(eq), Some("0"), Some("0")),
+            as_of,
+        );
+        assert_eq!(
+            brief(&a),
+            (v, amount.to_owned(), city.to_owned(), district.to_owned()),
+            "{id} {category} {on} {eq}"
+        );
+    }
+}
