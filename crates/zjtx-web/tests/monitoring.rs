@@ -300,6 +300,19 @@ async fn two_clearings_from_listing_to_clearance() {
         "{}",
         page.body
     );
+    // The clearings' chart, drawn on the server: a bar per figure, 2 listed (full length) and 1
+    // cleared (half).
+    let chart = page
+        .body
+        .split("id=\"clearings\"")
+        .nth(1)
+        .and_then(|s| s.split("</svg>").next())
+        .unwrap_or_default();
+    assert_eq!(chart.matches("<rect").count(), 4, "{chart}");
+    assert!(
+        chart.contains("width=\"360\"") && chart.contains("width=\"180\""),
+        "{chart}"
+    );
     // The workbook: a sheet per section, the figures read back as the API gives them.
     let wb = send(&w, get("/monitoring/bulletin.xlsx?year=2019", Some(&city))).await;
     assert_eq!(wb.status, StatusCode::OK);

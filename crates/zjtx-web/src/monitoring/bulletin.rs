@@ -23,6 +23,56 @@ pub struct Section {
     pub figures: Vec<Figure>,
 }
 
+/// A bar of a section's chart, drawn on the server (SVG, no script): scaled to the section's
+/// largest figure of the same unit as its first.
+pub struct Bar {
+    pub label: &'static str,
+    pub value: String,
+    pub y: u32,
+    pub text_y: u32,
+    pub width: u32,
+    pub href: String,
+}
+
+/// The bars of a section: its figures of the first figure's unit (money and counts are not
+/// drawn on one scale).
+pub fn bars(s: &Section) -> (Vec<Bar>, u32) {
+    let Some(unit) = s.figures.first().map(|f| f.unit) else {
+        return (Vec::new(), 0);
+    };
+    let same: Vec<&Figure> = s.figures.iter().filter(|f| f.unit == unit).collect();
+    let num = |f: &Figure| f.value.parse::<f64>().unwrap_or(0.0);
+    let max = same.iter().map(|f| num(f)).fold(0.0_f64, f64::max);
+    let out: Vec<Bar> = same
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let y = u32::try_from(i).unwrap_or(0) * 26;
+            Bar {
+                label: f.id,
+                value: f.value.clone(),
+                y,
+                text_y: y + 14,
+                width: if max > 0.0 {
+                    ((num(f) / max) * 360.0).round().clamp(0.0, 360.0) as u32
+                } else {
+                    0
+                },
+                href: f.list.clone(),
+            }
+        })
+        .collect();
+    let height = u32::try_from(out.len()).unwrap_or(0) * 26;
+    (out, height)
+}
+
+/// A section as the page draws it.
+pub struct SectionView {
+    pub s: Section,
+    pub bars: Vec<Bar>,
+    pub height: u32,
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct BulletinQuery {
@@ -402,7 +452,7 @@ pub struct BulletinPage {
     pub year: i32,
     pub region: String,
     pub region_name: String,
-    pub sections: Vec<Section>,
+    pub sections: Vec<SectionView>,
     pub districts: Vec<(&'static str, &'static str)>,
     pub is_city: bool,
 }
@@ -424,7 +474,13 @@ pub async fn page(
             .as_deref()
             .map_or_else(|| i18n::t("全市").to_owned(), |r| district_name(Some(r))),
         region: region.unwrap_or_default(),
-        sections,
+        sections: sections
+            .into_iter()
+            .map(|s| {
+                let (bars, height) = bars(&s);
+                SectionView { s, bars, height }
+            })
+            .collect(),
         districts: zjtx_core::enterprise::DISTRICTS.to_vec(),
         is_city: user.user.role == Role::City,
     })
