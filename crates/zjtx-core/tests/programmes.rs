@@ -29,7 +29,7 @@ fn programme(id: &str) -> Programme {
 
 fn firm(industry: &str, ecosystem: Option<&str>) -> FirmFacts {
     FirmFacts {
-        uscc: "91330106MA2XXXXXX0".into(),
+        uscc: "91350100M000100Y43".into(),
         district: Some("330106".into()),
         industry_code: Some(industry.into()),
         ecosystem: ecosystem.map(str::to_owned),

@@ -34,6 +34,8 @@ pub struct FundApplication {
     pub id: i64,
     pub call_id: i64,
     pub programme_id: String,
+    /// The call's title, as people read it.
+    pub call_title: String,
     pub uscc: String,
     pub firm: String,
     pub region_code: Option<String>,
@@ -81,7 +83,7 @@ pub struct FundFilter {
 
 const MOVED: &str = "the application has moved on";
 
-const APP_SELECT: &str = "SELECT a.*, c.programme_id, e.name AS firm, \
+const APP_SELECT: &str = "SELECT a.*, c.programme_id, c.title AS call_title, e.name AS firm, \
     (SELECT CAST(COALESCE(SUM(m.amount), 0) AS BIGINT) FROM fund_money m WHERE m.application_id = a.id AND m.kind = 'payment' AND m.level = 'city') AS paid_city, \
     (SELECT CAST(COALESCE(SUM(m.amount), 0) AS BIGINT) FROM fund_money m WHERE m.application_id = a.id AND m.kind = 'payment' AND m.level = 'district') AS paid_district, \
     (SELECT CAST(COALESCE(SUM(m.amount), 0) AS BIGINT) FROM fund_money m WHERE m.application_id = a.id AND m.kind = 'recovery' AND m.level = 'city') AS recovered_city, \
@@ -514,6 +516,7 @@ impl Store {
                     id: r.try_get("id")?,
                     call_id: r.try_get("call_id")?,
                     programme_id: r.try_get("programme_id")?,
+                    call_title: r.try_get("call_title")?,
                     uscc: r.try_get("uscc")?,
                     firm: r.try_get("firm")?,
                     region_code: r.try_get("region_code")?,

@@ -329,9 +329,14 @@ async fn two_clearings_from_listing_to_clearance() {
             found.insert(row[0].to_string(), row[1].to_string());
         }
     }
-    for id in ["clearing_no_rd", "clearing_no_rd_cleared", "titled_srdi"] {
+    // Rows named by what they count (the API keeps the ids).
+    for (label, id) in [
+        ("无研发活动企业", "clearing_no_rd"),
+        ("无研发活动已销号", "clearing_no_rd_cleared"),
+        ("专精特新中小企业", "titled_srdi"),
+    ] {
         assert_eq!(
-            found.get(id).map(String::as_str),
+            found.get(label).map(String::as_str),
             figure(id)["value"].as_str(),
             "{id}"
         );

@@ -955,6 +955,20 @@ impl From<StoredAward> for Award {
     }
 }
 
+/// A tier's name in the call's programme (the key itself if the programme has no such tier).
+fn tier_name(call: &FundCall, key: &str) -> String {
+    let en = i18n::lang() == i18n::Lang::En;
+    match programme_of(call).map(|p| p.amount) {
+        Ok(programme::Formula::Tiered { tiers, .. }) => {
+            tiers.iter().find(|t| t.key == key).map_or_else(
+                || key.to_owned(),
+                |t| if en { t.en.clone() } else { t.zh.clone() },
+            )
+        }
+        _ => key.to_owned(),
+    }
+}
+
 /// `GET /funds/applications/{id}`.
 pub async fn application(
     State(st): State<AppState>,
@@ -990,7 +1004,10 @@ pub async fn application(
             i18n::t("数字化水平"),
             opt(p.digital_level.map(|v| v.to_string())),
         ),
-        (i18n::t("认定层级"), opt(p.tier.clone())),
+        (
+            i18n::t("认定层级"),
+            opt(p.tier.as_deref().map(|t| tier_name(&call, t))),
+        ),
         (
             i18n::t("首年保费（万元）"),
             opt(p.premium.map(|v| v.to_string())),
@@ -1030,7 +1047,7 @@ pub async fn application(
         .into_iter()
         .map(|o| {
             (
-                o.programme_id,
+                o.call_title,
                 o.amount.map(w).unwrap_or_default(),
                 status_label(o.status),
             )

@@ -10,6 +10,9 @@ use super::*;
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Figure {
     pub id: &'static str,
+    /// What it counts, in the reader's language (the id stays the API's key).
+    #[serde(skip)]
+    pub label: &'static str,
     pub value: String,
     pub unit: &'static str,
     pub list: String,
@@ -49,7 +52,7 @@ pub fn bars(s: &Section) -> (Vec<Bar>, u32) {
         .map(|(i, f)| {
             let y = u32::try_from(i).unwrap_or(0) * 26;
             Bar {
-                label: f.id,
+                label: f.label,
                 value: f.value.clone(),
                 y,
                 text_y: y + 14,
@@ -112,9 +115,42 @@ async fn region_of(
 fn fig(id: &'static str, value: impl ToString, unit: &'static str, list: String) -> Figure {
     Figure {
         id,
+        label: figure_label(id),
         value: value.to_string(),
         unit,
         list,
+    }
+}
+
+/// A figure's name as a page or a workbook shows it.
+fn figure_label(id: &str) -> &'static str {
+    match id {
+        "titled_giant" => i18n::t("“小巨人”企业"),
+        "candidates_giant" => i18n::t("“小巨人”培育对象"),
+        "titled_srdi" => i18n::t("专精特新中小企业"),
+        "candidates_srdi" => i18n::t("专精特新培育对象"),
+        "titled_innovative" => i18n::t("创新型中小企业"),
+        "candidates_innovative" => i18n::t("创新型培育对象"),
+        "clearing_no_rd" => i18n::t("无研发活动企业"),
+        "clearing_no_rd_cleared" => i18n::t("无研发活动已销号"),
+        "clearing_no_institution" => i18n::t("无研发机构企业"),
+        "clearing_no_institution_cleared" => i18n::t("无研发机构已销号"),
+        "high_tech_became_above_scale" => i18n::t("高企新晋规上"),
+        "above_scale_became_high_tech" => i18n::t("规上新认定高企"),
+        "chain_events" => i18n::t("对接活动场次"),
+        "chain_firms" => i18n::t("参与企业"),
+        "chain_orders" => i18n::t("订单（万元）"),
+        "chain_financing" => i18n::t("融资（万元）"),
+        "chain_projects" => i18n::t("项目"),
+        "catalogue_products" => i18n::t("入选目录产品"),
+        "catalogue_firms" => i18n::t("入选目录企业"),
+        "fund_awards" => i18n::t("获批项目"),
+        "fund_amount" => i18n::t("补助（万元）"),
+        "fund_paid" => i18n::t("已拨付（万元）"),
+        "fund_recovered" => i18n::t("已追回（万元）"),
+        "providers_selected" => i18n::t("入选服务商"),
+        "providers_award" => i18n::t("奖励（万元）"),
+        _ => i18n::t("指标"),
     }
 }
 
@@ -534,7 +570,7 @@ pub async fn xlsx(
             rows.extend(
                 s.figures
                     .into_iter()
-                    .map(|f| vec![f.id.to_owned(), f.value, f.unit.to_owned(), f.list]),
+                    .map(|f| vec![f.label.to_owned(), f.value, f.unit.to_owned(), f.list]),
             );
             (s.title.to_owned(), headers.clone(), rows)
         })
