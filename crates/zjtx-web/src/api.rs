@@ -301,6 +301,13 @@ pub async fn openapi() -> Json<Value> {
                     { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } },
                     { "name": "region", "in": "query", "required": false, "schema": { "type": "string" } }],
                 "responses": { "200": { "description": "{\"year\", \"region\", \"figures\": [{\"id\", \"value\", \"unit\", \"list\"}]}" }, "400": err, "401": err, "403": err, "404": err } } },
+            "/api/v1/bulletin/list": { "get": {
+                "summary": "The records behind one bulletin figure that has no list of its own (programme awards, future factories, bank–enterprise events and credit, the listing pipeline): the figure is their count, or the sum of their amounts",
+                "parameters": [
+                    { "name": "id", "in": "query", "required": true, "schema": { "type": "string" } },
+                    { "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } },
+                    { "name": "region", "in": "query", "required": false, "schema": { "type": "string" } }],
+                "responses": { "200": { "description": "{\"id\", \"year\", \"region\", \"unit\", \"value\", \"rows\": [{\"uscc\", \"name\", \"what\", \"date\", \"amount_wan\"}]}" }, "400": err, "401": err, "403": err, "404": err } } },
             "/api/v1/monitoring/clearings": { "get": {
                 "summary": "The two clearings (两清零) of a year's figures: each list's listed, cleared and re-entered firms and its rate, and the firms, within the caller's districts",
                 "parameters": [{ "name": "year", "in": "query", "required": false, "schema": { "type": "integer" } }],

@@ -379,6 +379,13 @@ pub fn router(state: AppState) -> Router {
         .route("/monitoring/bulletin", get(monitoring::bulletin::page))
         .route("/monitoring/bulletin.xlsx", get(monitoring::bulletin::xlsx))
         .route("/api/v1/bulletin", get(monitoring::bulletin::api))
+        .route("/monitoring/projected", get(monitoring::outlook::projected))
+        .route("/monitoring/cohorts", get(monitoring::outlook::cohorts))
+        .route(
+            "/monitoring/bulletin/list",
+            get(monitoring::bulletin::list_page),
+        )
+        .route("/api/v1/bulletin/list", get(monitoring::bulletin::list_api))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))
         .route(

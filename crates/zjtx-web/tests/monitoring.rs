@@ -321,7 +321,7 @@ async fn two_clearings_from_listing_to_clearance() {
         .unwrap_or_else(|e| panic!("{e}"));
     use calamine::Reader as _;
     let names = book.sheet_names();
-    assert_eq!(names.len(), 6, "{names:?}");
+    assert_eq!(names.len(), 9, "{names:?}");
     let mut found = std::collections::HashMap::new();
     for n in names {
         let range = book.worksheet_range(&n).unwrap_or_else(|e| panic!("{e}"));
@@ -626,4 +626,419 @@ async fn the_rule_change_comparison_agrees_with_the_engine() {
             );
         }
     }
+}
+
+/// The bulletin's finance, future-factory and listing sections counted by hand on a year (2019)
+/// no other record of the world has: events and their firms and amounts (a district's own event
+/// only in its bulletin), loans granted and disbursed by their dates, the pipeline by stage, the
+/// future-factory awards by tier — and every figure equal to the count, or the sum, of the list
+/// it links to.
+#[tokio::test]
+async fn bulletin_sections_count_their_records() {
+    let w = world("bulletin-sections").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let token = api_token(&w, "city").await;
+    let xihu_token = api_token(&w, "xihu").await;
+    // Firms A and B of 西湖区, C of another district.
+    let page = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 200,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let of = |xihu: bool| -> Vec<String> {
+        page.items
+            .iter()
+            .filter(|e| {
+                e.region_code.is_some() && (e.region_code.as_deref() == Some("330106")) == xihu
+            })
+            .map(|e| e.uscc.clone())
+            .collect()
+    };
+    let (a, b, cc) = (
+        of(true)[0].clone(),
+        of(true)[1].clone(),
+        of(false)[0].clone(),
+    );
+
+    // Events through the bureau's forms.
+    let event = |title: &str, held_on: &str, region: &str| {
+        let (title, held_on, region) = (title.to_owned(), held_on.to_owned(), region.to_owned());
+        let (w, city, c) = (&w, city.clone(), c.clone());
+        async move {
+            let r = send(
+                w,
+                post(
+                    "/finance/events",
+                    Some(&city),
+                    &format!("csrf={c}&title={title}&held_on={held_on}&region={region}"),
+                ),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+        }
+    };
+    event("春季银企对接会", "2019-04-01", "").await;
+    event("西湖区科技金融路演", "2019-09-01", "330106").await;
+    event("次年对接会", "2020-03-01", "").await;
+    let ids: std::collections::HashMap<String, i64> = store
+        .fin_events(None)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|e| (e.title, e.id))
+        .collect();
+    let bank = store
+        .create_institution("测试银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (title, who, amount) in [
+        ("春季银企对接会", a.clone(), "100"),
+        ("春季银企对接会", cc.clone(), "50.5"),
+        ("春季银企对接会", bank.to_string(), ""),
+        ("西湖区科技金融路演", a.clone(), ""),
+        ("西湖区科技金融路演", b.clone(), "20"),
+        ("次年对接会", a.clone(), "999"),
+    ] {
+        let r = send(
+            &w,
+            post(
+                &format!("/finance/events/{}/participants", ids[title]),
+                Some(&city),
+                &format!("csrf={c}&who={who}&outcome=签约&amount={amount}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
+    // Loans on the bank's dates.
+    let product = store
+        .create_product(
+            &zjtx_store::NewProduct {
+                institution_id: bank,
+                name: "测试贷".into(),
+                kind: "loan".into(),
+                min_amount: 10_000,
+                max_amount: 100_000_000,
+                term_min: 6,
+                term_max: 36,
+                rate_kind: "lpr".into(),
+                rate_bp: 30,
+                collateral: "credit".into(),
+                repayment: "按月付息".into(),
+                channel: "线上".into(),
+                eligibility: "{}".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .review_product(product, true, "", None, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    use zjtx_store::ApplicationStatus as S;
+    for (who, amount, granted, disbursed) in [
+        (&a, 300, "2019-05-10", Some("2019-05-20")),
+        (&cc, 200, "2019-11-01", Some("2020-01-05")),
+        (&b, 700, "2020-02-01", None),
+    ] {
+        let units = Wan::whole(amount).units();
+        let id = store
+            .apply(who, product, None, units, "2019-03-01", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut steps = vec![
+            (S::Applied, S::Accepted, None, None),
+            (S::Accepted, S::Granted, Some(units), Some(granted)),
+        ];
+        if let Some(d) = disbursed {
+            steps.push((S::Granted, S::Disbursed, None, Some(d)));
+        }
+        for (from, to, amt, on) in steps {
+            store
+                .application_step(id, bank, from, to, amt, on, "", None, &[])
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    // The pipeline through the bureau's form: A at tutoring, C listed.
+    for (who, stage) in [(&a, "tutoring"), (&cc, "ipo")] {
+        let r = send(
+            &w,
+            post(
+                "/finance/listing",
+                Some(&city),
+                &format!("csrf={c}&uscc={who}&stage={stage}&note="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+
+    // Future factories of 2019: A a smart factory (150), C a digital workshop (60), B only
+    // recommended.
+    let text = zjtx_core::programme::EMBEDDED_PROGRAMMES
+        .iter()
+        .map(|(_, t)| *t)
+        .find(|t| t.contains("category = \"future_factory\""))
+        .unwrap_or_default()
+        .replace("2026", "2019")
+        .replace("2027-01-01", "2020-01-01");
+    let call = store
+        .open_call(
+            "future-factory-2019",
+            2019,
+            "future_factory",
+            "未来工厂培育奖励（2019年度）",
+            ("2019-03-01", "2019-06-30"),
+            &text,
+            &[("city".to_owned(), Wan::whole(5000).units())],
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for (i, (who, tier, award)) in [
+        (&a, "smart_factory", Some(150)),
+        (&cc, "digital_workshop", Some(60)),
+        (&b, "chain_leader", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let cells = zjtx_core::programme::project_cells(
+            &zjtx_core::programme::FirmFacts {
+                uscc: who.clone(),
+                ..Default::default()
+            },
+            &zjtx_core::programme::ProjectFacts {
+                name: format!("工厂{i}"),
+                category: Some("future_factory".into()),
+                tier: Some(tier.into()),
+                ..Default::default()
+            },
+        );
+        let id = store
+            .apply_fund(
+                call,
+                who,
+                &format!("WF-{i}"),
+                &format!("工厂{i}"),
+                &cells,
+                "",
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        use zjtx_core::workflow::fund::Status as F;
+        store
+            .fund_step(
+                id,
+                F::Submitted,
+                F::Recommended,
+                "",
+                "fund.review.recommended",
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if let Some(amount) = award {
+            let app = store
+                .fund_application(id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .unwrap_or_else(|| panic!("gone"));
+            let u = Wan::whole(amount).units();
+            store
+                .approve_fund(&app, (u, u, 0), "{}", "2019-08-01", None, None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+
+    let bulletin = |path: &str, token: &str| {
+        let (path, token) = (path.to_owned(), token.to_owned());
+        let w = &w;
+        async move { json(&send(w, json_req("GET", &path, Some(&token), None)).await) }
+    };
+    let value = |b: &serde_json::Value, id: &str| -> String {
+        b["figures"]
+            .as_array()
+            .and_then(|v| v.iter().find(|f| f["id"] == id))
+            .and_then(|f| f["value"].as_str())
+            .unwrap_or("absent")
+            .to_owned()
+    };
+    let whole = bulletin("/api/v1/bulletin?year=2019", &token).await;
+    let mine = bulletin("/api/v1/bulletin?year=2019", &xihu_token).await;
+    let want = [
+        ("fin_events", "2", "1"),
+        ("fin_event_firms", "3", "2"),
+        ("fin_event_amount", "170.5", "20"),
+        ("fin_granted", "500", "300"),
+        ("fin_disbursed", "300", "300"),
+        ("fin_served", "2", "1"),
+        ("listing_grooming", "0", "0"),
+        ("listing_tutoring", "1", "1"),
+        ("listing_ipo", "1", "0"),
+        ("ff_awards", "2", "1"),
+        ("ff_chain_leader", "0", "0"),
+        ("ff_smart_factory", "1", "1"),
+        ("ff_digital_workshop", "1", "0"),
+        ("ff_amount", "210", "150"),
+        ("fund_awards", "2", "1"),
+        ("fund_amount", "210", "150"),
+        ("fund_paid", "0", "0"),
+    ];
+    for (id, city_value, xihu_value) in want {
+        assert_eq!(value(&whole, id), city_value, "city {id}: {whole}");
+        assert_eq!(value(&mine, id), xihu_value, "西湖区 {id}: {mine}");
+    }
+    // Every figure with a list of its own equals its count or its sum.
+    for (b, t) in [(&whole, &token), (&mine, &xihu_token)] {
+        let mut checked = 0;
+        for f in b["figures"].as_array().cloned().unwrap_or_default() {
+            let list = f["list"].as_str().unwrap_or_default();
+            let Some(q) = list.strip_prefix("/monitoring/bulletin/list?") else {
+                continue;
+            };
+            let l = bulletin(&format!("/api/v1/bulletin/list?{q}"), t).await;
+            let rows = l["rows"].as_array().cloned().unwrap_or_default();
+            let got = if f["unit"] == "万元" {
+                let sum: i64 = rows
+                    .iter()
+                    .filter_map(|r| r["amount_wan"].as_str())
+                    .map(|a| Wan::parse(a).map(|w| w.units()).unwrap_or(i64::MIN))
+                    .sum();
+                Wan::from_units(sum)
+                    .map(|w| w.to_string())
+                    .unwrap_or_default()
+            } else {
+                rows.len().to_string()
+            };
+            let expected = Wan::parse(f["value"].as_str().unwrap_or_default())
+                .map(|w| w.to_string())
+                .unwrap_or_default();
+            let got = Wan::parse(&got).map(|w| w.to_string()).unwrap_or_default();
+            assert_eq!(got, expected, "{}: {l}", f["id"]);
+            checked += 1;
+        }
+        assert!(checked >= 17, "{checked} lists checked");
+    }
+    // The list page, and a district kept to its own.
+    let p = send(
+        &w,
+        get(
+            "/monitoring/bulletin/list?year=2019&id=fin_granted",
+            Some(&city),
+        ),
+    )
+    .await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert_eq!(p.body.matches("<tr><td>").count(), 2, "{}", p.body);
+    let xihu = login(&w, "xihu").await;
+    assert_eq!(
+        send(
+            &w,
+            get(
+                "/monitoring/bulletin/list?year=2019&id=fin_granted&region=330108",
+                Some(&xihu)
+            )
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        send(
+            &w,
+            get(
+                "/monitoring/bulletin/list?year=2019&id=nothing",
+                Some(&city)
+            )
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    // A year without any of those records says so instead of printing zeros.
+    let empty = send(&w, get("/monitoring/bulletin?year=2018", Some(&city))).await;
+    for said in [
+        "本年度尚无银企对接活动和授信记录",
+        "本年度尚无未来工厂培育通知",
+    ] {
+        assert!(empty.body.contains(said), "{said}");
+    }
+    // The cohorts of 2019: both recipients lack a record of 2018, so none is compared.
+    let cohorts = send(&w, get("/monitoring/cohorts?year=2019", Some(&city))).await;
+    assert_eq!(cohorts.status, StatusCode::OK);
+    assert!(
+        cohorts.body.contains("2019 年获批专项资金的企业中，0 家")
+            && cohorts.body.contains("2 家因缺少"),
+        "{}",
+        cohorts.body
+    );
+}
+
+/// The projection page's claims hold: a firm said to qualify in N years passes its next tier on
+/// its record carried N years ahead (and, for two years, not at one), under the rules then.
+#[tokio::test]
+async fn projected_firms_qualify_at_their_own_rate() {
+    let w = world("projected").await;
+    let today = day("2026-06-15");
+    w.state.set_today(Some(today));
+    let rules = w.state.rules.clone();
+    let firms = w
+        .state
+        .store
+        .latest_cells(None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut seen = 0;
+    for (_, _, _, cells) in &firms {
+        let e = zjtx_store::enterprise_from_cells(cells).unwrap_or_else(|e| panic!("{e}"));
+        let Some((tier, years, qualifies, _, missing)) =
+            zjtx_web::monitoring::outlook::project_firm(&rules, &e, today)
+        else {
+            continue;
+        };
+        let at = |y: u32| {
+            let p = zjtx_core::monitor::project(&e, y).unwrap_or_else(|| panic!("no rate"));
+            let on = today
+                .checked_add_months(chrono::Months::new(12 * y))
+                .unwrap_or(today);
+            let rs = zjtx_core::rule_set_for(&rules, on).unwrap_or_else(|| panic!("no set"));
+            let s = zjtx_core::evaluate(&p, rs, on);
+            if tier == "srdi" { s.srdi } else { s.giant }
+        };
+        if qualifies {
+            seen += 1;
+            assert_eq!(at(years), zjtx_core::Verdict::Pass, "{}", e.uscc);
+            if years == 2 {
+                assert_ne!(at(1), zjtx_core::Verdict::Pass, "{}", e.uscc);
+            }
+            assert!(missing.is_empty());
+        } else {
+            assert!(!missing.is_empty());
+        }
+    }
+    assert!(seen > 0, "no firm of the world projected to qualify");
+    let city = login(&w, "city").await;
+    let page = send(&w, get("/monitoring/projected", Some(&city))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(
+        page.body.matches("class=\"qualifies\"").count(),
+        seen,
+        "{}",
+        page.body
+    );
 }

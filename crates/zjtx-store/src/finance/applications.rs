@@ -69,6 +69,30 @@ impl Store {
         ))
     }
 
+    /// Applications granted or disbursed on a date of `from..=to` (ISO dates), within some
+    /// districts (all when `None`), oldest first: the records behind the period's credit figures.
+    pub async fn credit_records(
+        &self,
+        from: &str,
+        to: &str,
+        regions: Option<&[String]>,
+    ) -> Result<Vec<Application>> {
+        let sql = format!(
+            "SELECT {APPLICATION_COLS} WHERE (a.granted_on >= ? AND a.granted_on <= ?) \
+             OR (a.disbursed_on >= ? AND a.disbursed_on <= ?) ORDER BY a.granted_on, a.id"
+        );
+        let mut all: Vec<Application> = rows!(
+            self,
+            &sql,
+            [Bind::S(from), Bind::S(to), Bind::S(from), Bind::S(to)],
+            |r| application_row!(r)
+        );
+        if let Some(rs) = regions {
+            all.retain(|a| a.region_code.as_ref().is_some_and(|c| rs.contains(c)));
+        }
+        Ok(all)
+    }
+
     pub async fn application_steps(&self, id: i64) -> Result<Vec<Step>> {
         Ok(rows!(
             self,

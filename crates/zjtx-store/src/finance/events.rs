@@ -155,11 +155,12 @@ impl Store {
     pub async fn listing_pipeline(&self) -> Result<Vec<Listing>> {
         Ok(rows!(
             self,
-            "SELECT l.*, e.name FROM listing_pipeline l JOIN enterprises e ON e.uscc = l.uscc ORDER BY l.stage, l.uscc",
+            "SELECT l.*, e.name, e.region_code FROM listing_pipeline l JOIN enterprises e ON e.uscc = l.uscc ORDER BY l.stage, l.uscc",
             [],
             |r| Listing {
                 uscc: r.try_get("uscc")?,
                 name: r.try_get("name")?,
+                region_code: r.try_get("region_code")?,
                 stage: r.try_get("stage")?,
                 updated_at: r.try_get("updated_at")?,
             }

@@ -152,6 +152,8 @@ pub struct Application {
     pub disbursed_on: Option<String>,
     pub decline_reason: Option<String>,
     pub created_on: String,
+    /// The firm's district when it applied.
+    pub region_code: Option<String>,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -175,6 +177,7 @@ pub struct FinEvent {
 pub struct Listing {
     pub uscc: String,
     pub name: String,
+    pub region_code: Option<String>,
     pub stage: String,
     pub updated_at: i64,
 }
@@ -254,6 +257,7 @@ macro_rules! application_row {
             disbursed_on: r.try_get("disbursed_on")?,
             decline_reason: r.try_get("decline_reason")?,
             created_on: r.try_get("created_on")?,
+            region_code: r.try_get("region_code")?,
         }
     }};
 }

@@ -15,7 +15,21 @@ pub struct Figure {
     pub label: &'static str,
     pub value: String,
     pub unit: &'static str,
+    /// The unit in the reader's language.
+    #[serde(skip)]
+    pub unit_text: &'static str,
     pub list: String,
+}
+
+/// A unit as the reader reads it.
+fn unit_label(unit: &str) -> &'static str {
+    match unit {
+        "家" => i18n::t("家"),
+        "个" => i18n::t("个"),
+        "场" => i18n::t("场"),
+        "万元" => i18n::t("万元"),
+        _ => "",
+    }
 }
 
 pub struct Section {
@@ -118,6 +132,7 @@ fn fig(id: &'static str, value: impl ToString, unit: &'static str, list: String)
         label: figure_label(id),
         value: value.to_string(),
         unit,
+        unit_text: unit_label(unit),
         list,
     }
 }
@@ -150,7 +165,61 @@ fn figure_label(id: &str) -> &'static str {
         "fund_recovered" => i18n::t("已追回（万元）"),
         "providers_selected" => i18n::t("入选服务商"),
         "providers_award" => i18n::t("奖励（万元）"),
+        "ff_awards" => i18n::t("获奖企业"),
+        "ff_chain_leader" => i18n::t("未来工厂（链主工厂）"),
+        "ff_smart_factory" => i18n::t("智能工厂"),
+        "ff_digital_workshop" => i18n::t("数字化车间"),
+        "ff_amount" => i18n::t("奖励（万元）"),
+        "fin_events" => i18n::t("银企对接活动"),
+        "fin_event_firms" => i18n::t("参加企业"),
+        "fin_event_amount" => i18n::t("现场签约融资（万元）"),
+        "fin_granted" => i18n::t("新增授信（万元）"),
+        "fin_disbursed" => i18n::t("放款（万元）"),
+        "fin_served" => i18n::t("服务企业"),
+        "listing_grooming" => i18n::t("培育"),
+        "listing_shareholding" => i18n::t("股改"),
+        "listing_tutoring" => i18n::t("辅导"),
+        "listing_filing" => i18n::t("申报"),
+        "listing_board" => i18n::t("挂牌"),
+        "listing_ipo" => i18n::t("上市"),
         _ => i18n::t("指标"),
+    }
+}
+
+/// A section made of record lists (`records`): its paragraph written from its figures, or why
+/// there is none when the year has no such records.
+fn of_records(
+    (year, region): (i32, Option<&str>),
+    id: &'static str,
+    title: &'static str,
+    none: &'static str,
+    family: Option<Vec<(&'static str, records::Records)>>,
+    text: impl FnOnce(&[Figure]) -> String,
+) -> Section {
+    let Some(family) = family else {
+        return Section {
+            id,
+            title,
+            text: none.into(),
+            figures: Vec::new(),
+        };
+    };
+    let figures: Vec<Figure> = family
+        .into_iter()
+        .map(|(id, r)| {
+            fig(
+                id,
+                r.value(),
+                r.unit(id),
+                records::list_url(year, region, id),
+            )
+        })
+        .collect();
+    Section {
+        id,
+        title,
+        text: text(&figures),
+        figures,
     }
 }
 
@@ -374,62 +443,32 @@ pub async fn sections(
         });
     }
 
-    // Funding programmes of the year: awards, paid and recovered (a district: its firms').
-    let calls: Vec<FundCallRef> = st
-        .store
-        .calls()
-        .await?
-        .into_iter()
-        .filter(|c| c.year == i64::from(year))
-        .map(|c| FundCallRef { id: c.id })
-        .collect();
-    if calls.is_empty() {
-        out.push(Section {
-            id: "funds",
-            title: i18n::t("专项资金"),
-            text: i18n::t("本年度尚无专项资金申报通知。").into(),
-            figures: Vec::new(),
-        });
-    } else {
-        let (mut n, mut amount, mut paid, mut recovered) = (0usize, 0i64, 0i64, 0i64);
-        for c in &calls {
-            for a in st
-                .store
-                .fund_applications(&zjtx_store::FundFilter {
-                    call_id: Some(c.id),
-                    regions: region.map(|r| vec![r.to_owned()]),
-                    statuses: vec![zjtx_core::workflow::fund::Status::Approved],
-                    ..Default::default()
-                })
-                .await?
-            {
-                n += 1;
-                amount += a.amount.unwrap_or(0);
-                paid += a.paid_city + a.paid_district;
-                recovered += a.recovered_city + a.recovered_district;
-            }
-        }
-        let f = vec![
-            fig("fund_awards", n, "个", "/funds".into()),
-            fig("fund_amount", wan(Some(amount)), "万元", "/funds".into()),
-            fig("fund_paid", wan(Some(paid)), "万元", "/funds".into()),
-            fig(
-                "fund_recovered",
-                wan(Some(recovered)),
-                "万元",
-                "/funds".into(),
-            ),
-        ];
-        out.push(Section {
-            id: "funds",
-            title: i18n::t("专项资金"),
-            text: i18n::f(
+    // Funding programmes of the year: awards, paid and recovered (a district: its firms'); then
+    // the future factories among them, by tier.
+    out.push(of_records(
+        (year, region),
+        "funds",
+        i18n::t("专项资金"),
+        i18n::t("本年度尚无专项资金申报通知。"),
+        records::funds(st, year, region).await?,
+        |f| {
+            i18n::f(
                 "批准专项资金项目 {} 个、补助 {} 万元，已拨付 {} 万元，追回 {} 万元。",
                 &[&f[0].value, &f[1].value, &f[2].value, &f[3].value],
+            )
+        },
+    ));
+    out.push(of_records(
+        (year, region),
+        "future_factories",
+        i18n::t("未来工厂"),
+        i18n::t("本年度尚无未来工厂培育通知。"),
+        records::future_factories(st, year, region).await?,
+        |f| i18n::f(
+                "获得未来工厂培育奖励的企业 {} 家，其中未来工厂（链主工厂）{} 家、智能工厂 {} 家、数字化车间 {} 家，奖励 {} 万元。",
+                &[&f[0].value, &f[1].value, &f[2].value, &f[3].value, &f[4].value],
             ),
-            figures: f,
-        });
-    }
+    ));
 
     // Digital service providers (the city's selection).
     let sel = st.store.selections(year).await?;
@@ -457,11 +496,29 @@ pub async fn sections(
             figures: f,
         }
     });
+    out.push(of_records(
+        (year, region),
+        "finance",
+        i18n::t("金融服务"),
+        i18n::t("本年度尚无银企对接活动和授信记录。"),
+        records::finance(st, year, region).await?,
+        |f| i18n::f(
+                "举办银企对接活动 {} 场，{} 家企业参加，现场签约融资 {} 万元；金融机构通过平台新增授信 {} 万元、放款 {} 万元，服务企业 {} 家。",
+                &[&f[0].value, &f[1].value, &f[2].value, &f[3].value, &f[4].value, &f[5].value],
+            ),
+    ));
+    out.push(of_records(
+        (year, region),
+        "listing",
+        i18n::t("上市培育"),
+        i18n::t("上市培育库尚无企业。"),
+        records::listing(st, region).await?,
+        |f| i18n::f(
+                "截至 {}，上市培育库中处于培育阶段的企业 {} 家、股改 {} 家、辅导 {} 家、申报 {} 家、挂牌 {} 家，已上市 {} 家。",
+                &[&st.today(), &f[0].value, &f[1].value, &f[2].value, &f[3].value, &f[4].value, &f[5].value],
+            ),
+    ));
     Ok(out)
-}
-
-struct FundCallRef {
-    id: i64,
 }
 
 /// 两化 counts within a region (the city's whole or a district).
@@ -570,7 +627,7 @@ pub async fn xlsx(
             rows.extend(
                 s.figures
                     .into_iter()
-                    .map(|f| vec![f.label.to_owned(), f.value, f.unit.to_owned(), f.list]),
+                    .map(|f| vec![f.label.to_owned(), f.value, f.unit_text.to_owned(), f.list]),
             );
             (s.title.to_owned(), headers.clone(), rows)
         })
@@ -583,4 +640,117 @@ pub async fn xlsx(
         &format!("bulletin-{year}.xlsx"),
         body,
     ))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ListQuery {
+    pub year: String,
+    pub region: String,
+    pub id: String,
+}
+
+/// A record as the list page shows it.
+pub struct RecordView {
+    pub r: records::Record,
+    pub amount: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "bulletin_list.html")]
+pub struct ListPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    pub region: String,
+    pub region_name: String,
+    pub label: &'static str,
+    pub unit: &'static str,
+    pub value: String,
+    pub sum: bool,
+    pub rows: Vec<RecordView>,
+}
+
+async fn list_of(
+    st: &AppState,
+    user: &CurrentUser,
+    q: &ListQuery,
+) -> Result<(i32, Option<String>, records::Records), AppError> {
+    let year = year_of(st, &q.year)?;
+    let region = region_of(
+        st,
+        user,
+        &BulletinQuery {
+            year: q.year.clone(),
+            region: q.region.clone(),
+        },
+    )
+    .await?;
+    let r = records::of(st, year, region.as_deref(), q.id.trim())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    Ok((year, region, r))
+}
+
+/// `GET /monitoring/bulletin/list?year=&region=&id=`: the records behind a figure that has no
+/// list page of its own, with their count or total.
+pub async fn list_page(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ListQuery>,
+) -> Result<ListPage, AppError> {
+    let (year, region, r) = list_of(&st, &user, &q).await?;
+    let id = q.id.trim();
+    Ok(ListPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        region_name: region
+            .as_deref()
+            .map_or_else(|| i18n::t("全市").to_owned(), |r| district_name(Some(r))),
+        region: region.unwrap_or_default(),
+        label: figure_label(id),
+        unit: r.unit(id),
+        value: r.value(),
+        sum: r.sum,
+        rows: r
+            .rows
+            .into_iter()
+            .map(|r| RecordView {
+                amount: wan(r.units),
+                r,
+            })
+            .collect(),
+    })
+}
+
+/// `GET /api/v1/bulletin/list?year=&region=&id=`: the same records, amounts exact in 万元.
+pub async fn list_api(
+    State(st): State<AppState>,
+    crate::api::ApiUser(user): crate::api::ApiUser,
+    Query(q): Query<ListQuery>,
+) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+    let (year, region, r) = list_of(&st, &user, &q).await?;
+    let id = q.id.trim();
+    let rows: Vec<serde_json::Value> = r
+        .rows
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "uscc": x.uscc,
+                "name": x.name,
+                "what": x.what,
+                "date": x.date,
+                "amount_wan": x.units.and_then(Wan::from_units).map(|w| w.to_string()),
+            })
+        })
+        .collect();
+    Ok(axum::Json(serde_json::json!({
+        "id": id,
+        "year": year,
+        "region": region,
+        "unit": r.unit(id),
+        "value": r.value(),
+        "rows": rows,
+    })))
 }

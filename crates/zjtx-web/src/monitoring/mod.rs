@@ -22,6 +22,8 @@ use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 
 pub mod bulletin;
+pub mod outlook;
+pub mod records;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -572,6 +574,9 @@ pub struct RatesPage {
     pub giants: RateView,
     /// Above-scale firms with a digital level assessed (1 or more).
     pub digital: RateView,
+    /// SRDI firms and little giants (titles held at the year's end) in the future-factory lists
+    /// (an approved future-factory award decided by then).
+    pub factories: RateView,
     /// Tier movements from the year before: (from, to, firms).
     pub moves: Vec<(&'static str, &'static str, usize)>,
     /// Totals by movement: held, rose, fell, lost.
@@ -610,6 +615,13 @@ pub async fn rates_page(
         .await?
         .into_iter()
         .collect();
+    let mut titled = giants.clone();
+    titled.extend(
+        st.store
+            .title_holders_on("srdi", &end.to_string(), &until.to_string())
+            .await?,
+    );
+    let factories = future_factory_firms(&st, &end.to_string(), regions.as_deref()).await?;
     // The figures of a year are judged by the rule set in force in the middle of the next.
     let as_of = chrono::NaiveDate::from_ymd_opt(year + 1, 6, 30).unwrap_or(end);
     let before_as_of = chrono::NaiveDate::from_ymd_opt(year, 6, 30).unwrap_or(end);
@@ -620,6 +632,7 @@ pub async fn rates_page(
     };
     let (mut g_part, mut g_whole, mut g_missing) = (0, 0, Vec::new());
     let (mut d_part, mut d_whole, mut d_missing) = (0, 0, Vec::new());
+    let (mut f_part, mut f_whole, mut f_missing) = (0, 0, Vec::new());
     let mut moves: std::collections::BTreeMap<(u8, u8), usize> = std::collections::BTreeMap::new();
     let mut totals: std::collections::BTreeMap<Movement, usize> = std::collections::BTreeMap::new();
     let order = [
@@ -643,6 +656,14 @@ pub async fn rates_page(
                 g_part += 1;
             } else {
                 g_missing.push((uscc.clone(), name.clone()));
+            }
+        }
+        if titled.contains(uscc) {
+            f_whole += 1;
+            if factories.contains(uscc) {
+                f_part += 1;
+            } else {
+                f_missing.push((uscc.clone(), name.clone()));
             }
         }
         if above_scale(&common.above_scale, &f) {
@@ -677,6 +698,7 @@ pub async fn rates_page(
         year,
         giants: view(g_part, g_whole, g_missing),
         digital: view(d_part, d_whole, d_missing),
+        factories: view(f_part, f_whole, f_missing),
         moves: moves
             .into_iter()
             .map(|((b, n), k)| {
@@ -697,6 +719,36 @@ pub async fn rates_page(
         .map(|(m, l)| (l, totals.get(&m).copied().unwrap_or(0)))
         .collect(),
     })
+}
+
+/// The firms in the future-factory lists on `day`: an approved future-factory award decided on or
+/// before it, within some districts (all when `None`).
+pub async fn future_factory_firms(
+    st: &AppState,
+    day: &str,
+    regions: Option<&[String]>,
+) -> Result<std::collections::HashSet<String>, AppError> {
+    let mut out = std::collections::HashSet::new();
+    for c in st.store.calls().await? {
+        if c.category != "future_factory" {
+            continue;
+        }
+        for a in st
+            .store
+            .fund_applications(&zjtx_store::FundFilter {
+                call_id: Some(c.id),
+                regions: regions.map(<[String]>::to_vec),
+                statuses: vec![zjtx_core::workflow::fund::Status::Approved],
+                ..Default::default()
+            })
+            .await?
+        {
+            if a.decided_on.as_deref().is_some_and(|d| d <= day) {
+                out.insert(a.uscc);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// A firm qualifying under one rule set only, with the conditions it fails under the other.

@@ -1,0 +1,310 @@
+//! Looking ahead and looking back (issue 14): firms projected to qualify for their next tier at
+//! their own recent growth, and programme recipients against similar non-recipients in the years
+//! after their award. Both read the registry's yearly records; the arithmetic is
+//! `zjtx_core::monitor` (`project`, `compare`).
+
+use super::*;
+use zjtx_core::trace::IdSet;
+
+/// A firm the projection reaches.
+pub struct ProjectedRow {
+    pub uscc: String,
+    pub name: String,
+    pub district: String,
+    pub tier: &'static str,
+    /// 1 or 2 years.
+    pub years: u32,
+    /// Meets every condition of the tier then (rather than some of those it misses today).
+    pub qualifies: bool,
+    /// The conditions growth would meet.
+    pub met: String,
+    /// The conditions it would still miss.
+    pub missing: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "projected.html")]
+pub struct ProjectedPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub today: String,
+    pub rows: Vec<ProjectedRow>,
+    /// (tier, within one year, within two years) of those qualifying outright.
+    pub counts: Vec<(&'static str, usize, usize)>,
+}
+
+fn ids(set: IdSet) -> String {
+    set.iter()
+        .map(|r| r.as_str().to_owned())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn minus(a: IdSet, b: IdSet) -> IdSet {
+    let mut out = IdSet::default();
+    for id in a.iter().filter(|id| !b.contains(*id)) {
+        out.insert(id);
+    }
+    out
+}
+
+/// Where the projection takes one firm: its next tier with thresholds (SRDI, else the little
+/// giant), and the first of one or two years in which it qualifies, or else the nearest it gets
+/// — only when growth meets some of the conditions it misses today and breaks none it meets.
+pub fn project_firm(
+    rules: &[zjtx_core::rules::RuleSet],
+    e: &zjtx_core::enterprise::Enterprise,
+    today: chrono::NaiveDate,
+) -> Option<(&'static str, u32, bool, IdSet, IdSet)> {
+    use zjtx_core::Verdict::Pass;
+    let rs = zjtx_core::rule_set_for(rules, today)?;
+    let now = zjtx_core::evaluate(e, rs, today);
+    let (tier, failed_now) = if now.srdi != Pass {
+        ("srdi", now.srdi_failed)
+    } else if now.giant != Pass {
+        ("giant", now.giant_failed)
+    } else {
+        return None;
+    };
+    let mut nearest = None;
+    for years in 1..=2u32 {
+        let p = zjtx_core::monitor::project(e, years)?;
+        let on = today.checked_add_months(chrono::Months::new(12 * years))?;
+        let rs = zjtx_core::rule_set_for(rules, on)?;
+        let s = zjtx_core::evaluate(&p, rs, on);
+        let (v, failed) = if tier == "srdi" {
+            (s.srdi, s.srdi_failed)
+        } else {
+            (s.giant, s.giant_failed)
+        };
+        if v == Pass {
+            return Some((tier, years, true, failed_now, IdSet::default()));
+        }
+        let subset = failed.iter().all(|id| failed_now.contains(id));
+        if subset
+            && failed.len() < failed_now.len()
+            && nearest.is_none_or(|(_, f): (u32, IdSet)| failed.len() < f.len())
+        {
+            nearest = Some((years, failed));
+        }
+    }
+    nearest.map(|(years, failed)| (tier, years, false, minus(failed_now, failed), failed))
+}
+
+/// `GET /monitoring/projected`: firms whose own recent growth would carry them to their next
+/// tier's thresholds within one or two years, with what they would still miss.
+pub async fn projected(
+    State(st): State<AppState>,
+    user: CurrentUser,
+) -> Result<ProjectedPage, AppError> {
+    let today = st.today();
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let firms = st.store.latest_cells(regions.as_deref()).await?;
+    let rules = st.rules.clone();
+    let rows = tokio::task::spawn_blocking(move || {
+        let mut rows = Vec::new();
+        for (uscc, name, region, cells) in firms {
+            let Ok(e) = zjtx_store::enterprise_from_cells(&cells) else {
+                continue;
+            };
+            if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today) {
+                rows.push((uscc, name, region, tier, years, qualifies, met, missing));
+            }
+        }
+        rows
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))?;
+    let mut out: Vec<ProjectedRow> = rows
+        .into_iter()
+        .map(
+            |(uscc, name, region, tier, years, qualifies, met, missing)| ProjectedRow {
+                uscc,
+                name,
+                district: district_name(region.as_deref()),
+                tier: zjtx_core::glossary::tier_short(tier, i18n::lang()),
+                years,
+                qualifies,
+                met: ids(met),
+                missing: ids(missing),
+            },
+        )
+        .collect();
+    out.sort_by(|a, b| {
+        (b.qualifies, a.years, a.missing.len(), &a.uscc).cmp(&(
+            a.qualifies,
+            b.years,
+            b.missing.len(),
+            &b.uscc,
+        ))
+    });
+    let counts = ["srdi", "giant"]
+        .into_iter()
+        .map(|t| {
+            let label = zjtx_core::glossary::tier_short(t, i18n::lang());
+            let n = |y: u32| {
+                out.iter()
+                    .filter(|r| r.tier == label && r.qualifies && r.years <= y)
+                    .count()
+            };
+            (label, n(1), n(2))
+        })
+        .collect();
+    Ok(ProjectedPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        today: today.to_string(),
+        rows: out,
+        counts,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CohortQuery {
+    pub year: String,
+}
+
+/// One later year of the comparison, as the page shows it.
+pub struct CohortLine {
+    pub year: i32,
+    pub r_firms: usize,
+    pub r_growth: String,
+    pub r_rose: usize,
+    pub p_firms: usize,
+    pub p_growth: String,
+    pub p_rose: usize,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "cohorts.html")]
+pub struct CohortsPage {
+    pub tr: Tr,
+    pub nav: Nav,
+    pub year: i32,
+    pub recipients: usize,
+    pub peers: usize,
+    /// Recipients without a record of the year before, or without a peer.
+    pub unmatched: usize,
+    pub summary: String,
+    pub lines: Vec<CohortLine>,
+}
+
+fn growth(ppm: Option<i64>) -> String {
+    ppm.map(|p| {
+        let tenths = p / 1000;
+        format!(
+            "{}{}.{}%",
+            if p < 0 { "-" } else { "" },
+            (tenths / 10).abs(),
+            (tenths % 10).abs()
+        )
+    })
+    .unwrap_or_else(|| "—".into())
+}
+
+/// `GET /monitoring/cohorts?year=`: the firms awarded by a programme of `year` (any call of that
+/// year, approved) against firms not awarded that were alike the year before — same top tier,
+/// size and chain — in each later year with records: their median revenue growth since then and
+/// how many rose a tier.
+pub async fn cohorts(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<CohortQuery>,
+) -> Result<CohortsPage, AppError> {
+    let year = year_of(&st, &q.year)?;
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let mut awarded = std::collections::HashSet::new();
+    for c in st.store.calls().await? {
+        if c.year != i64::from(year) {
+            continue;
+        }
+        for a in st
+            .store
+            .fund_applications(&zjtx_store::FundFilter {
+                call_id: Some(c.id),
+                regions: regions.clone(),
+                statuses: vec![zjtx_core::workflow::fund::Status::Approved],
+                ..Default::default()
+            })
+            .await?
+        {
+            awarded.insert(a.uscc);
+        }
+    }
+    // The chain a firm is on: its first tag (tags are kept as they stand, not by year).
+    let mut chains: std::collections::HashMap<String, String> = Default::default();
+    for (uscc, chain) in st.store.chain_tags().await? {
+        chains.entry(uscc).or_insert(chain);
+    }
+    // A year's figures are judged by the rules in force in the middle of the next year.
+    let judge = |cells: &str, y: i32| {
+        let e = zjtx_store::enterprise_from_cells(cells).ok()?;
+        let on = chrono::NaiveDate::from_ymd_opt(y + 1, 6, 30)?;
+        let rs = zjtx_core::rule_set_for(&st.rules, on)?;
+        let s = zjtx_core::evaluate(&e, rs, on);
+        Some((e.revenue, s.top_tier, s.size))
+    };
+    let start = st.store.two_years(year - 1, regions.as_deref()).await?;
+    let mut members: std::collections::BTreeMap<String, zjtx_core::monitor::Member> =
+        Default::default();
+    for (uscc, _, _, _, cells, _) in &start {
+        let Some((revenue, tier, size)) = judge(cells, year - 1) else {
+            continue;
+        };
+        members.insert(
+            uscc.clone(),
+            zjtx_core::monitor::Member {
+                recipient: awarded.contains(uscc),
+                tier,
+                size,
+                chain: chains.get(uscc).cloned().unwrap_or_default(),
+                revenue,
+                later: Vec::new(),
+            },
+        );
+    }
+    let last = st.today().year();
+    for y in year..=last {
+        for (uscc, _, _, _, cells, _) in st.store.two_years(y, regions.as_deref()).await? {
+            if let Some(m) = members.get_mut(&uscc)
+                && let Some((revenue, tier, _)) = judge(&cells, y)
+            {
+                m.later.push((y, revenue, tier));
+            }
+        }
+    }
+    let all: Vec<zjtx_core::monitor::Member> = members.into_values().collect();
+    let (recipients, peers, years) = zjtx_core::monitor::compare(&all);
+    Ok(CohortsPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        recipients,
+        peers,
+        unmatched: awarded.len().saturating_sub(recipients),
+        summary: i18n::f(
+            "{} 年获批专项资金的企业中，{} 家与上一年度梯度、规模、产业链相同的 {} 家未获支持企业对比；{} 家因缺少上一年度数据或没有可比企业未计入。",
+            &[
+                &year,
+                &recipients,
+                &peers,
+                &awarded.len().saturating_sub(recipients),
+            ],
+        ),
+        lines: years
+            .into_iter()
+            .map(|c| CohortLine {
+                year: c.year,
+                r_firms: c.recipients.firms,
+                r_growth: growth(c.recipients.median_growth_ppm),
+                r_rose: c.recipients.rose,
+                p_firms: c.peers.firms,
+                p_growth: growth(c.peers.median_growth_ppm),
+                p_rose: c.peers.rose,
+            })
+            .collect(),
+    })
+}
