@@ -39,6 +39,9 @@ struct Step {
     technology: u32,
     software: u32,
     registered: NaiveDate,
+    /// A future factory's digital level and the tier it is recognised at (blank for others).
+    digital: &'static str,
+    tier: &'static str,
 }
 
 /// Once: the calls and their applications.
@@ -101,6 +104,8 @@ pub async fn demo_funds(store: &Store, today: NaiveDate, firm: &str) -> Result<(
             technology: 50 + (k * 97) % 400,
             software: 30 + (k * 53) % 300,
             registered: day(year - 2 - i32::try_from(k % 4).unwrap_or(0), 1 + k % 12, 10),
+            digital: "",
+            tier: "",
         };
         let a = file(
             store,
@@ -206,6 +211,57 @@ pub async fn demo_funds(store: &Store, today: NaiveDate, firm: &str) -> Result<(
         }
     }
 
+    // Last year's future factories: one of each tier, recommended and approved at the engine's
+    // award.
+    let (text, ff) = for_year("future-factory-2026", year - 1)?;
+    let window = (day(year - 1, 4, 1), day(year - 1, 6, 30));
+    let (ff_call, ff) = open(text, ff, window).await?;
+    for (i, (uscc, digital, tier, eq, sw)) in [
+        (&firms[15], "3", "chain_leader", 3800, 2600),
+        (&firms[16], "2", "smart_factory", 3100, 1500),
+        (&firms[17], "2", "digital_workshop", 1600, 700),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let s = Step {
+            equipment: eq,
+            technology: 300,
+            software: sw,
+            registered: day(year - 3, 5, 1),
+            digital,
+            tier,
+        };
+        let a = file(
+            store,
+            ff_call,
+            &ff,
+            uscc,
+            &format!("WF-{}-{:04}", year - 1, i + 1),
+            &s,
+            window.0,
+            i,
+        )
+        .await?;
+        let to =
+            flow::review(Seat::District, Status::Submitted, Review::Recommend, "").map_err(err)?;
+        store
+            .fund_step(
+                a,
+                Status::Submitted,
+                to,
+                "",
+                "fund.review.recommended",
+                None,
+            )
+            .await?;
+        let facts = store
+            .firm_facts(uscc, &window.1.to_string())
+            .await?
+            .ok_or_else(|| anyhow!("demo firm {uscc} gone"))?;
+        approve(store, ff_call, a, &ff, &facts, window.1).await?;
+    }
+
     // This year's calls, open until the year's end: technical upgrade and future factories.
     let (text, p) = for_year("tech-upgrade-2026", year)?;
     let window = (day(year, 3, 1), day(year, 12, 31));
@@ -223,6 +279,8 @@ pub async fn demo_funds(store: &Store, today: NaiveDate, firm: &str) -> Result<(
             technology: 120,
             software: 80 + k * 40,
             registered: day(year - 1, 6 + k, 1),
+            digital: "",
+            tier: "",
         };
         let a = file(
             store,
@@ -297,6 +355,8 @@ async fn file(
             equipment: &eq,
             technology: &te,
             software: &sw,
+            digital_level: s.digital,
+            tier: s.tier,
             invoices: "发票 No.00012345 设备款；No.00012377 软件许可",
             ..Default::default()
         },

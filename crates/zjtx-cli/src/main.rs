@@ -4,6 +4,7 @@
 mod demo_catalogue;
 mod demo_chains;
 mod demo_challenges;
+mod demo_finance;
 mod demo_funds;
 mod explain;
 mod forecast;

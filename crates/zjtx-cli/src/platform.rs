@@ -428,16 +428,19 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
             })
             .collect();
         // The year before, imported first (as a bureau loads its history): revenue and main
-        // revenue a tenth lower, a certificate issued later not yet held — so that the year's
-        // transitions, movements and re-entries have something to show.
+        // revenue lower by 0–30% (varying by firm, so that growth differs), a certificate issued
+        // later not yet held — so that the year's transitions, movements, cohorts and re-entries
+        // have something to show.
         let before: Vec<_> = rows
             .iter()
-            .map(|(e, _)| {
+            .enumerate()
+            .map(|(i, (e, _))| {
                 let mut b = e.clone();
                 let year = today.year() - 2;
                 b.year = Some(year);
+                let keep = 70 + i64::try_from((i * 37) % 31).unwrap_or(0);
                 let cut = |w: Option<zjtx_core::num::Wan>| {
-                    w.and_then(|v| zjtx_core::num::Wan::from_units(v.units() / 10 * 9))
+                    w.and_then(|v| zjtx_core::num::Wan::from_units(v.units() / 100 * keep))
                 };
                 b.revenue = cut(b.revenue);
                 b.main_revenue = cut(b.main_revenue);
@@ -529,6 +532,7 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
     }
     demo_declarations(&store, &hash, &firm.uscc, today).await?;
     demo_finance(&store).await?;
+    crate::demo_finance::demo_finance_activity(&store, today, &firm.uscc).await?;
     crate::demo_chains::demo_chains(&store, today).await?;
     crate::demo_chains::demo_segments(&store).await?;
     crate::demo_catalogue::demo_catalogue(&store, today, rs.common.catalogue.notice_working_days)
