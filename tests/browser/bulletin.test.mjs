@@ -62,7 +62,7 @@ test('the bulletin: figures traced to their records, printed to a clean PDF', as
   }
   const text = pages.map((p) => p.text).join('\n');
   for (const [label, value] of [['银企对接活动', events], ['新增授信（万元）', granted]]) {
-    assert.ok(text.includes(label) && text.includes(value), `${label} ${value} in the PDF`);
+    assert.ok(text.includes(label.normalize('NFKC')) && text.includes(value), `${label} ${value} in the PDF`);
   }
   // The navigation and the filter form are not printed.
   assert.ok(!text.includes('退出'), 'no navigation in print');

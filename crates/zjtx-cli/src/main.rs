@@ -154,10 +154,31 @@ enum Command {
         #[command(flatten)]
         db: platform::DbArgs,
     },
+    /// Import a template file (CSV or XLSX) into the database, as the web's import does: every
+    /// cell checked first (any error refuses the whole file, nothing written), each firm
+    /// evaluated, then one transaction; --district keeps it to one district's firms as a district
+    /// office's upload is.
+    Import {
+        #[command(flatten)]
+        db: platform::DbArgs,
+        /// The file.
+        file: PathBuf,
+        /// The day the firms are evaluated on. Default: today.
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<NaiveDate>,
+        /// Refuse the file unless every firm is of this district (a code such as 330106), and
+        /// refuse moving a registered firm to another district.
+        #[arg(long)]
+        district: Option<String>,
+    },
     /// Create a demo database with a generated city and one account per role, print the logins, serve it.
     Demo {
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: String,
+        /// How many firms the generated city has (the first run only), e.g. 1000000 for a load
+        /// test; written in imports of 100,000.
+        #[arg(long, default_value_t = 3000)]
+        firms: usize,
         #[arg(long, default_value = "./zjtx-demo")]
         data: PathBuf,
         /// The password of every demo account (default: a random one, printed).
@@ -272,12 +293,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate { db } => runtime()?
             .block_on(platform::migrate(&db))
             .map(|_| ExitCode::SUCCESS),
+        Command::Import {
+            db,
+            file,
+            as_of,
+            district,
+        } => runtime()?.block_on(platform::import(
+            &db,
+            &file,
+            as_of.unwrap_or_else(zjtx_store::Clock::system_today),
+            district,
+        )),
         Command::Demo {
             listen,
+            firms,
             data,
             demo_password,
         } => runtime()?
-            .block_on(platform::demo(&data, &listen, demo_password))
+            .block_on(platform::demo(&data, &listen, demo_password, firms))
             .map(|_| ExitCode::SUCCESS),
         Command::AuditVerify { db } => runtime()?.block_on(platform::audit_verify(&db)),
         Command::User { db, cmd } => runtime()?

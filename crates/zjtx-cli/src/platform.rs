@@ -287,7 +287,10 @@ async fn run_server(
 }
 
 /// Enterprises in the demo city.
-const DEMO_ENTERPRISES: usize = 3000;
+/// The smallest demo city: enough firms for every district and workflow of the demo.
+const DEMO_MIN_ENTERPRISES: usize = 3000;
+/// Firms generated and imported at a time.
+const DEMO_BATCH: usize = 100_000;
 /// Experts in the demo pool.
 const DEMO_EXPERTS: usize = 5;
 
@@ -340,6 +343,89 @@ async fn demo_finance(store: &Store) -> Result<()> {
             .await?;
     }
     Ok(())
+}
+
+/// `zjtx import FILE`: the web import's checks, scope and transaction from the command line.
+pub async fn import(
+    db: &DbArgs,
+    file: &Path,
+    as_of: chrono::NaiveDate,
+    district: Option<String>,
+) -> Result<ExitCode> {
+    let store = db.open().await?;
+    if let Some(d) = &district
+        && !zjtx_core::enterprise::DISTRICTS.iter().any(|(c, _)| c == d)
+    {
+        anyhow::bail!("--district {d}: not a district code of the city (e.g. 330106)");
+    }
+    let started = std::time::Instant::now();
+    let path = file.to_path_buf();
+    let (rows, errors, unknown) = tokio::task::spawn_blocking(move || {
+        let mut reader = zjtx_sheet::read::TemplateReader::open(&path)?;
+        let unknown = reader.unknown_columns();
+        let mut dedup = zjtx_sheet::read::Dedup::inline();
+        let (mut rows, mut errors) = (Vec::new(), Vec::new());
+        while let Some(parsed) = reader.next_parsed(16_384)? {
+            for (row, r) in parsed {
+                match r {
+                    Ok(e) => match dedup.check(row, &e.uscc) {
+                        Ok(()) => rows.push(e),
+                        Err(err) => errors.push(err),
+                    },
+                    Err(mut errs) => errors.append(&mut errs),
+                }
+            }
+        }
+        Ok::<_, zjtx_sheet::SheetError>((rows, errors, unknown))
+    })
+    .await?
+    .with_context(|| format!("failed to read {}", file.display()))?;
+    for u in &unknown {
+        eprintln!("ignored: {u} (not a template column)");
+    }
+    if !errors.is_empty() {
+        for e in errors.iter().take(20) {
+            eprintln!("{e}");
+        }
+        eprintln!(
+            "{} errors in {}: nothing imported",
+            errors.len(),
+            file.display()
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let read = started.elapsed();
+    let rules = load_all(&Embedded).context("failed to load the rule files")?;
+    let rs = zjtx_core::rule_set_for(&rules, as_of)
+        .with_context(|| format!("no rule set applies on {as_of}"))?
+        .clone();
+    let evaluated: Vec<_> = tokio::task::spawn_blocking(move || {
+        rows.into_iter()
+            .map(|e| {
+                let s = zjtx_core::evaluate(&e, &rs, as_of);
+                (e, s)
+            })
+            .collect()
+    })
+    .await?;
+    let guard = zjtx_store::ImportGuard {
+        regions: district.map(|d| vec![d]),
+        moves: false,
+    };
+    let summary = store.import_as(&evaluated, None, as_of, &guard).await?;
+    let committed = started.elapsed();
+    store.refresh_statistics().await?;
+    println!(
+        "imported {} enterprises ({} new, {} yearly records) from {}: read and checked in {:.2} s, committed at {:.2} s, statistics refreshed at {:.2} s",
+        summary.enterprises,
+        summary.created,
+        summary.years,
+        file.display(),
+        read.as_secs_f64(),
+        committed.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// The demo's declaration season: an expert pool (accounts `expert1`…, every field, the first one
@@ -400,7 +486,7 @@ async fn demo_declarations(
 
 /// Creates (or reopens) the demo database with a generated city and one account per role, prints
 /// the logins, and serves it.
-pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result<()> {
+pub async fn demo(data: &Path, listen: &str, password: Option<String>, firms: usize) -> Result<()> {
     let db = DbArgs {
         database_url: None,
         data: data.to_path_buf(),
@@ -420,50 +506,61 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>) -> Result
         .await?
         .total;
     if existing == 0 {
-        let rows: Vec<_> = zjtx_core::synth::Generator::new(2026, today.year() - 1)
-            .take(DEMO_ENTERPRISES)
-            .map(|e| {
-                let s = zjtx_core::evaluate(&e, rs, today);
-                (e, s)
-            })
-            .collect();
-        // The year before, imported first (as a bureau loads its history): revenue and main
-        // revenue lower by 0–30% (varying by firm, so that growth differs), a certificate issued
-        // later not yet held — so that the year's transitions, movements, cohorts and re-entries
-        // have something to show.
-        let before: Vec<_> = rows
-            .iter()
-            .enumerate()
-            .map(|(i, (e, _))| {
-                let mut b = e.clone();
-                let year = today.year() - 2;
-                b.year = Some(year);
-                let keep = 70 + i64::try_from((i * 37) % 31).unwrap_or(0);
-                let cut = |w: Option<zjtx_core::num::Wan>| {
-                    w.and_then(|v| zjtx_core::num::Wan::from_units(v.units() / 100 * keep))
-                };
-                b.revenue = cut(b.revenue);
-                b.main_revenue = cut(b.main_revenue);
-                b.high_tech_issued_on = b.high_tech_issued_on.filter(|d| d.year() <= year);
-                let s = zjtx_core::evaluate(&b, rs, today);
-                (b, s)
-            })
-            .collect();
-        store
-            .import(&before, None, today)
-            .await
-            .context("failed to import the demo city's year before")?;
-        store
-            .import(&rows, None, today)
-            .await
-            .context("failed to import the demo city")?;
+        let mut generator = zjtx_core::synth::Generator::new(2026, today.year() - 1);
+        let mut tags = Vec::new();
+        let mut left = firms.max(DEMO_MIN_ENTERPRISES);
+        while left > 0 {
+            let n = left.min(DEMO_BATCH);
+            left -= n;
+            let rows: Vec<_> = generator
+                .by_ref()
+                .take(n)
+                .map(|e| {
+                    let s = zjtx_core::evaluate(&e, rs, today);
+                    (e, s)
+                })
+                .collect();
+            // The year before, imported first (as a bureau loads its history): revenue and main
+            // revenue lower by 0–30% (varying by firm, so that growth differs), a certificate
+            // issued later not yet held — so that the year's transitions, movements, cohorts and
+            // re-entries have something to show.
+            let before: Vec<_> = rows
+                .iter()
+                .enumerate()
+                .map(|(i, (e, _))| {
+                    let mut b = e.clone();
+                    let year = today.year() - 2;
+                    b.year = Some(year);
+                    let keep = 70 + i64::try_from((i * 37) % 31).unwrap_or(0);
+                    let cut = |w: Option<zjtx_core::num::Wan>| {
+                        w.and_then(|v| zjtx_core::num::Wan::from_units(v.units() / 100 * keep))
+                    };
+                    b.revenue = cut(b.revenue);
+                    b.main_revenue = cut(b.main_revenue);
+                    b.high_tech_issued_on = b.high_tech_issued_on.filter(|d| d.year() <= year);
+                    let s = zjtx_core::evaluate(&b, rs, today);
+                    (b, s)
+                })
+                .collect();
+            store
+                .import(&before, None, today)
+                .await
+                .context("failed to import the demo city's year before")?;
+            store
+                .import(&rows, None, today)
+                .await
+                .context("failed to import the demo city")?;
+            tags.extend(zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e)));
+        }
         store.refresh_statistics().await?;
-        let tags = zjtx_core::synth::chain_tags(rows.iter().map(|(e, _)| e));
         store
             .set_chains(&tags, None)
             .await
             .context("failed to tag the demo city's chains")?;
-        eprintln!("generated a demo city of {DEMO_ENTERPRISES} enterprises");
+        eprintln!(
+            "generated a demo city of {} enterprises",
+            firms.max(DEMO_MIN_ENTERPRISES)
+        );
     }
     // The demo firm (西湖区) and the poster of the demo's open challenges (滨江区).
     let firm = first_firm_in(&store, "330106").await?;

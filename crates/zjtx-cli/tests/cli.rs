@@ -430,3 +430,50 @@ fn zjtx_core_programme_text() -> String {
     )
     .unwrap_or_else(|e| panic!("{e}"))
 }
+
+/// Issue 15: `zjtx import FILE` stores a file as the web's import does — a file with an error is
+/// refused whole (located — the file's line 6 —, exit 1, nothing stored); a clean one is stored in
+/// one go, and again without creating anything; `--district` refuses a file with other districts' firms.
+#[test]
+fn import_a_file_into_the_database() {
+    let d = tmpdir("import");
+    let data = p(&d);
+    let file = d.join("city.csv");
+    let o = zjtx(&["generate", "--rows", "300", "--seed", "5", "-o", p(&file)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    // A broken copy: one revenue is not a number.
+    let good = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{e}"));
+    let header: Vec<&str> = good.lines().next().unwrap_or_default().split(',').collect();
+    let col = header
+        .iter()
+        .position(|h| *h == "revenue")
+        .unwrap_or_else(|| panic!("revenue"));
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    let mut cells: Vec<String> = lines[5].split(',').map(str::to_owned).collect();
+    cells[col] = "一千万".into();
+    lines[5] = cells.join(",");
+    let bad = d.join("bad.csv");
+    std::fs::write(&bad, lines.join("\n")).unwrap_or_else(|e| panic!("{e}"));
+    let o = zjtx(&["import", "--data", data, p(&bad)]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stdout));
+    let err = text(&o.stderr);
+    assert!(
+        err.contains("row 6") && err.contains("revenue") && err.contains("nothing imported"),
+        "{err}"
+    );
+    // The district guard: a city-wide file is refused for one district, nothing stored.
+    let o = zjtx(&["import", "--data", data, "--district", "330106", p(&file)]);
+    assert!(!o.status.success(), "{}", text(&o.stdout));
+    // The clean file.
+    let o = zjtx(&["import", "--data", data, "--as-of", "2026-06-01", p(&file)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(out.contains("imported 300 enterprises (300 new"), "{out}");
+    // Imported again: nothing new, the same firms.
+    let o = zjtx(&["import", "--data", data, "--as-of", "2026-06-01", p(&file)]);
+    assert!(
+        text(&o.stdout).contains("imported 300 enterprises (0 new"),
+        "{}",
+        text(&o.stdout)
+    );
+}

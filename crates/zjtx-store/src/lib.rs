@@ -20,6 +20,7 @@ use zjtx_core::Enterprise;
 use zjtx_core::enterprise::{COLUMNS, DISTRICTS, HeaderMap};
 
 mod model;
+pub mod search;
 pub use model::*;
 
 #[derive(Debug, thiserror::Error)]
@@ -34,6 +35,10 @@ pub enum StoreError {
     Conflict(String),
     #[error("stored data could not be read back: {0}")]
     Corrupt(String),
+    /// An expensive query (a search) found no free share of the database, or ran too long: the
+    /// request may be tried again; other requests were not held up by it.
+    #[error("busy: {0}")]
+    Busy(&'static str),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -50,7 +55,19 @@ pub enum Db {
 pub struct Store {
     db: Db,
     reads: std::sync::Arc<std::sync::Mutex<Vec<audit::PendingRead>>>,
+    /// The share of the pool that expensive queries (searches) may hold at once: a quarter of
+    /// its connections, so that no number of searches can starve the other requests.
+    expensive: std::sync::Arc<tokio::sync::Semaphore>,
 }
+
+/// The connections of each pool (SQLite, PostgreSQL).
+const POOL_SQLITE: u32 = 8;
+const POOL_POSTGRES: u32 = 16;
+/// How long an expensive query waits for its share of the pool, and how long it may run.
+pub const EXPENSIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+pub const EXPENSIVE_RUN: std::time::Duration = std::time::Duration::from_secs(5);
+/// PostgreSQL's bound on any one statement (a backstop: pages' queries take milliseconds).
+const STATEMENT_TIMEOUT: &str = "30s";
 
 /// Reads a `users` row (any backend's row type).
 macro_rules! user_row {
@@ -230,26 +247,53 @@ impl Store {
                 // are then found in memory.
                 .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new()
-                .max_connections(8)
+                .max_connections(POOL_SQLITE)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Db::Sqlite(pool)))
+            Ok(Store::new(Db::Sqlite(pool), POOL_SQLITE))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = sqlx::postgres::PgConnectOptions::from_str(url)?
+                .options([("statement_timeout", STATEMENT_TIMEOUT)]);
             let pool = PgPoolOptions::new()
-                .max_connections(16)
-                .connect(url)
+                .max_connections(POOL_POSTGRES)
+                .connect_with(opts)
                 .await?;
-            Ok(Store::new(Db::Postgres(pool)))
+            Ok(Store::new(Db::Postgres(pool), POOL_POSTGRES))
         } else {
             Err(StoreError::Url(url.to_owned()))
         }
     }
 
-    fn new(db: Db) -> Store {
+    fn new(db: Db, pool: u32) -> Store {
         Store {
             db,
             reads: Default::default(),
+            expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(
+                usize::try_from(pool / 4).unwrap_or(1).max(1),
+            )),
         }
+    }
+
+    /// The expensive queries' share of the pool (for tests that take it whole).
+    #[doc(hidden)]
+    pub fn expensive_share(&self) -> std::sync::Arc<tokio::sync::Semaphore> {
+        self.expensive.clone()
+    }
+
+    /// Runs an expensive query within its share of the pool and its time: `Busy` when no share
+    /// frees up within `EXPENSIVE_WAIT` or it runs past `EXPENSIVE_RUN` (dropped then: its
+    /// connection goes back to the pool).
+    pub(crate) async fn expensive<T>(
+        &self,
+        work: impl std::future::Future<Output = Result<T>>,
+    ) -> Result<T> {
+        let _permit = tokio::time::timeout(EXPENSIVE_WAIT, self.expensive.acquire())
+            .await
+            .map_err(|_| StoreError::Busy("too many searches at once"))?
+            .map_err(|_| StoreError::Busy("closed"))?;
+        tokio::time::timeout(EXPENSIVE_RUN, work)
+            .await
+            .map_err(|_| StoreError::Busy("the search took too long"))?
     }
 
     /// The pool, for what the store does not offer (tests, maintenance).
@@ -277,6 +321,66 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
             Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        self.index_search_if_empty().await
+    }
+
+    /// Builds the search index of a registry that has none (a database from before the index):
+    /// once, in one transaction, in pages of enterprises in code order.
+    async fn index_search_if_empty(&self) -> Result<()> {
+        let probe = self.sql(
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM enterprise_grams LIMIT 1) g) AS grams, \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM enterprises LIMIT 1) e) AS firms",
+        );
+        let (grams, firms): (i64, i64) = on_pool!(self, p => {
+            let r = sqlx::query(safe(&probe)).fetch_one(p).await?;
+            (r.try_get("grams")?, r.try_get("firms")?)
+        });
+        if grams > 0 || firms == 0 {
+            return Ok(());
+        }
+        let page = self.sql(
+            "SELECT uscc, name, main_products FROM enterprises WHERE uscc > ? ORDER BY uscc LIMIT 5000",
+        );
+        macro_rules! run {
+            ($p:ident, $db:ty) => {{
+                let mut tx = $p.begin().await?;
+                let mut after = String::new();
+                loop {
+                    let rows = sqlx::query(safe(&page))
+                        .bind(&after)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.try_get("uscc")?;
+                    let mut all: Vec<(i64, String)> = Vec::new();
+                    for r in &rows {
+                        let uscc: String = r.try_get("uscc")?;
+                        let name: String = r.try_get("name")?;
+                        let products: Option<String> = r.try_get("main_products")?;
+                        all.extend(
+                            search::grams(&name, products.as_deref())
+                                .into_iter()
+                                .map(|g| (g, uscc.clone())),
+                        );
+                    }
+                    for part in all.chunks(8000) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new(
+                            "INSERT INTO enterprise_grams (gram, uscc) ",
+                        );
+                        qb.push_values(part, |mut b, (g, u)| {
+                            b.push_bind(*g).push_bind(u.clone());
+                        });
+                        qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                }
+                tx.commit().await?;
+            }};
+        }
+        match &self.db {
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
+            Db::Postgres(p) => run!(p, sqlx::Postgres),
         }
         Ok(())
     }
@@ -604,6 +708,9 @@ impl Store {
         guard: &ImportGuard,
     ) -> Result<ImportSummary> {
         const BATCH: usize = 1000;
+        // Rows of the search index per statement (two parameters each, under both backends'
+        // limits on parameters).
+        const GRAM_BATCH: usize = 8000;
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         if let Some((e, _)) = rows.iter().find(|(e, _)| !seen.insert(e.uscc.key())) {
             return Err(StoreError::Conflict(format!(
@@ -632,12 +739,17 @@ impl Store {
                 let mut tx = $p.begin().await?;
                 for chunk in rows.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
-                        "SELECT uscc, region_code FROM enterprises WHERE uscc IN (",
+                        "SELECT uscc, region_code, name, main_products, latest_year FROM enterprises WHERE uscc IN (",
                         chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()),
                     );
                     let mut stored = std::collections::HashMap::new();
+                    // What the search index holds of each stored enterprise: its text, and the
+                    // year the upsert below must reach to replace it.
+                    let mut indexed: std::collections::HashMap<String, (String, Option<String>, i64)> = std::collections::HashMap::new();
                     for r in qb.build().fetch_all(&mut *tx).await? {
-                        stored.insert(r.try_get::<String, _>("uscc")?, r.try_get::<Option<String>, _>("region_code")?);
+                        let uscc: String = r.try_get("uscc")?;
+                        indexed.insert(uscc.clone(), (r.try_get("name")?, r.try_get("main_products")?, r.try_get("latest_year")?));
+                        stored.insert(uscc, r.try_get::<Option<String>, _>("region_code")?);
                     }
                     summary.created += chunk.len() - stored.len();
                     for (e, _) in chunk {
@@ -685,6 +797,44 @@ impl Store {
                          WHERE excluded.latest_year >= enterprises.latest_year",
                     );
                     qb.build().execute(&mut *tx).await?;
+
+                    // The search index follows the text the upsert kept: a new enterprise's grams
+                    // added; a changed name or product list, the grams it lost removed and those it
+                    // gained added; an older year than the one stored changes nothing.
+                    let (mut gone, mut added): (Vec<(i64, String)>, Vec<(i64, String)>) = (Vec::new(), Vec::new());
+                    for (e, _) in chunk {
+                        let uscc = e.uscc.as_str();
+                        let new = search::grams(&e.name, e.main_products.as_deref());
+                        match indexed.get(uscc) {
+                            None => added.extend(new.into_iter().map(|g| (g, uscc.to_owned()))),
+                            Some((name, products, year)) => {
+                                let replaced = i64::from(e.reference_year(as_of)) >= *year;
+                                if !replaced || (name == &e.name && products == &e.main_products) {
+                                    continue;
+                                }
+                                let old = search::grams(name, products.as_deref());
+                                gone.extend(old.iter().filter(|g| new.binary_search(g).is_err()).map(|g| (*g, uscc.to_owned())));
+                                added.extend(new.iter().filter(|g| old.binary_search(g).is_err()).map(|g| (*g, uscc.to_owned())));
+                            }
+                        }
+                    }
+                    for part in gone.chunks(GRAM_BATCH) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM enterprise_grams WHERE (gram, uscc) IN (VALUES ");
+                        let mut sep = qb.separated(", ");
+                        for (g, u) in part {
+                            sep.push("(").push_bind_unseparated(*g).push_unseparated(", ").push_bind_unseparated(u.clone()).push_unseparated(")");
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *tx).await?;
+                    }
+                    for part in added.chunks(GRAM_BATCH) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO enterprise_grams (gram, uscc) ");
+                        qb.push_values(part, |mut b, (g, u)| {
+                            b.push_bind(*g).push_bind(u.clone());
+                        });
+                        qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
+                        qb.build().execute(&mut *tx).await?;
+                    }
 
                     // An enterprise that moved district takes its chain tags along.
                     let mut qb = in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));

@@ -3,6 +3,10 @@
 use super::*;
 use zjtx_core::{Size, TopTier, Verdict};
 
+/// The columns of a list row (`e` the enterprise, `r` its region).
+const ROW_COLS: &str = "e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
+     e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees";
+
 impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
     /// paging, which stays fast however deep the page), with the total count.
@@ -84,20 +88,162 @@ impl Store {
             binds.push(tier.to_owned());
             binds.push(f.today.format("%Y-%m-%d").to_string());
         }
+        // A search: a code matches exactly (by the primary key); anything else goes through the
+        // gram index (`search.rs`), the list then driven from one gram's entries in code order.
+        let mut search = None;
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
-            // A code matches exactly (by the primary key); anything else is a substring of the
-            // name (or of the products), so that a two-character query such as 西湖 finds every name containing it.
             if let Ok(code) = zjtx_core::ids::Uscc::parse(q) {
                 wh.push("e.uscc = ?".into());
                 binds.push(code.to_string());
             } else {
-                // Or of its main products: 伺服电机 finds the firms that make servo motors.
-                wh.push("(e.name LIKE ? OR e.main_products LIKE ?)".into());
-                let pattern = format!("%{}%", q.replace(['%', '_'], ""));
-                binds.push(pattern.clone());
-                binds.push(pattern);
+                match crate::search::query(q) {
+                    Some(sq) => search = Some(sq),
+                    // Nothing a name could contain (only punctuation): nothing matches.
+                    None => wh.push("1 = 0".into()),
+                }
             }
         }
+        let Some(sq) = search else {
+            return self
+                .list_by_key(from, key, wh, binds, chain.is_some(), f)
+                .await;
+        };
+        self.expensive(self.search_page(sq, chain.is_some(), wh, binds, f))
+            .await
+    }
+
+    /// A search's page and capped count (see `list`).
+    async fn search_page(
+        &self,
+        sq: crate::search::Query,
+        by_chain: bool,
+        wh: Vec<String>,
+        binds: Vec<String>,
+        f: &Filter,
+    ) -> Result<ListPage> {
+        let chain = by_chain.then_some(());
+        let from = if chain.is_some() {
+            "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc JOIN enterprise_chains ch ON ch.uscc = g.uscc"
+        } else {
+            "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc"
+        };
+        // Every gram but the driving one, and each long run as a substring.
+        let matching = |drive: i64| {
+            let mut w: Vec<String> = vec!["g.gram = CAST(? AS BIGINT)".into()];
+            let mut b = vec![drive.to_string()];
+            for g in sq.grams.iter().filter(|g| **g != drive) {
+                w.push("EXISTS (SELECT 1 FROM enterprise_grams g2 WHERE g2.gram = CAST(? AS BIGINT) AND g2.uscc = g.uscc)".into());
+                b.push(g.to_string());
+            }
+            for run in &sq.confirm {
+                w.push("(LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.main_products, '')) LIKE ? ESCAPE '\\')".into());
+                let pattern = format!("%{}%", crate::search::like_escape(run));
+                b.push(pattern.clone());
+                b.push(pattern);
+            }
+            (w, b)
+        };
+        let drive = sq.grams[0];
+        let (mw, mb) = matching(drive);
+        let all_w: Vec<String> = wh.iter().cloned().chain(mw).collect();
+        let all_b: Vec<String> = binds.iter().cloned().chain(mb).collect();
+        let count_sql = self
+            .sql(&format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
+                all_w.join(" AND "),
+                COUNT_CAP + 1
+            ))
+            .into_owned();
+        let total: i64 = on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&count_sql));
+            for b in &all_b {
+                q = q.bind(b);
+            }
+            q.fetch_one(p).await?.try_get("n")?
+        });
+        // Ranked: names starting with the query, then names containing it, then the rest (a
+        // match in the main products only) — each rank in code order, read from its own driving
+        // gram (the name-start marker for the first), so that a page costs what it shows.
+        let first = crate::search::like_escape(&sq.first);
+        let (starts, contains) = (format!("{first}%"), format!("%{first}%"));
+        let (mut rank, mut after) = match f.after.as_deref().and_then(|a| a.split_once(':')) {
+            Some((r, u)) => (r.parse::<u8>().unwrap_or(0).min(2), u.to_owned()),
+            None => (0, String::new()),
+        };
+        let limit = i64::from(f.per_page.clamp(1, 200));
+        let mut items: Vec<EnterpriseRow> = Vec::new();
+        let mut last_rank = rank;
+        while rank <= 2 && (items.len() as i64) < limit {
+            let (drive, extra, extra_b): (i64, &str, Vec<String>) = match (rank, sq.marker) {
+                (0, Some(m)) => (m, "LOWER(e.name) LIKE ? ESCAPE '\\'", vec![starts.clone()]),
+                (0, None) => {
+                    rank = 1;
+                    continue;
+                }
+                (1, Some(_)) => (
+                    drive,
+                    "LOWER(e.name) LIKE ? ESCAPE '\\' AND NOT LOWER(e.name) LIKE ? ESCAPE '\\'",
+                    vec![contains.clone(), starts.clone()],
+                ),
+                (1, None) => (
+                    drive,
+                    "LOWER(e.name) LIKE ? ESCAPE '\\'",
+                    vec![contains.clone()],
+                ),
+                _ => (
+                    drive,
+                    "NOT LOWER(e.name) LIKE ? ESCAPE '\\'",
+                    vec![contains.clone()],
+                ),
+            };
+            let (mut w, mut b) = matching(drive);
+            if drive != sq.grams[0] {
+                // The marker drives: the query's first gram is then one to hold as well.
+                w.push("EXISTS (SELECT 1 FROM enterprise_grams g2 WHERE g2.gram = CAST(? AS BIGINT) AND g2.uscc = g.uscc)".into());
+                b.push(sq.grams[0].to_string());
+            }
+            w.push(extra.into());
+            b.extend(extra_b);
+            w.push("g.uscc > ?".into());
+            b.push(after.clone());
+            let w: Vec<String> = wh.iter().cloned().chain(w).collect();
+            let b: Vec<String> = binds.iter().cloned().chain(b).collect();
+            let sql = self
+                .sql(&format!(
+                    "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {} ORDER BY g.uscc LIMIT ?",
+                    w.join(" AND ")
+                ))
+                .into_owned();
+            let want = limit - items.len() as i64;
+            let rows = self.rows_page(&sql, &b, want).await?;
+            if !rows.is_empty() {
+                last_rank = rank;
+            }
+            items.extend(rows);
+            rank += 1;
+            after.clear();
+        }
+        let next = (items.len() as i64 == limit)
+            .then(|| items.last().map(|i| format!("{last_rank}:{}", i.uscc)))
+            .flatten();
+        Ok(ListPage {
+            total: total.min(COUNT_CAP),
+            total_capped: total > COUNT_CAP,
+            items,
+            next,
+        })
+    }
+
+    /// A page and its capped count in key order (no search, or a search by code).
+    async fn list_by_key(
+        &self,
+        from: &str,
+        key: &str,
+        wh: Vec<String>,
+        binds: Vec<String>,
+        by_chain: bool,
+        f: &Filter,
+    ) -> Result<ListPage> {
         let cond = if wh.is_empty() {
             String::new()
         } else {
@@ -108,7 +254,7 @@ impl Store {
         // When every condition is on the tag (a chain, with or without a district), the tags alone
         // are counted: each names an existing enterprise, so the count is the same, read from the
         // index without a lookup per row (2,001 lookups cost ~4 ms on 1,000,000 enterprises).
-        let count_from = if chain.is_some() && wh.iter().all(|c| c.starts_with("ch.")) {
+        let count_from = if by_chain && wh.iter().all(|c| c.starts_with("ch.")) {
             "enterprise_chains ch"
         } else {
             from
@@ -128,25 +274,45 @@ impl Store {
         };
         let page_sql = self
             .sql(&format!(
-                "SELECT e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
-                 e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees \
-                 FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} LIMIT ?"
+                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} LIMIT ?"
             ))
             .into_owned();
-        let after = f.after.clone().unwrap_or_default();
         let limit = i64::from(f.per_page.clamp(1, 200));
-        Ok(on_pool!(self, p => {
+        let total: i64 = on_pool!(self, p => {
             let mut q = sqlx::query(safe(&count_sql));
             for b in &binds {
                 q = q.bind(b);
             }
-            let total: i64 = q.fetch_one(p).await?.try_get("n")?;
-            let mut q = sqlx::query(safe(&page_sql));
-            for b in &binds {
+            q.fetch_one(p).await?.try_get("n")?
+        });
+        let mut b = binds;
+        b.push(f.after.clone().unwrap_or_default());
+        let items = self.rows_page(&page_sql, &b, limit).await?;
+        let next = (items.len() as i64 == limit)
+            .then(|| items.last().map(|i| i.uscc.clone()))
+            .flatten();
+        Ok(ListPage {
+            total: total.min(COUNT_CAP),
+            total_capped: total > COUNT_CAP,
+            items,
+            next,
+        })
+    }
+
+    /// The rows of a page query whose last parameter is its limit.
+    async fn rows_page(
+        &self,
+        sql: &str,
+        binds: &[String],
+        limit: i64,
+    ) -> Result<Vec<EnterpriseRow>> {
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(sql));
+            for b in binds {
                 q = q.bind(b);
             }
-            let rows = q.bind(&after).bind(limit).fetch_all(p).await?;
-            let items = rows.iter().map(|r| Ok(EnterpriseRow {
+            let rows = q.bind(limit).fetch_all(p).await?;
+            rows.iter().map(|r| Ok(EnterpriseRow {
                 uscc: r.try_get("uscc")?,
                 name: r.try_get("name")?,
                 region_code: r.try_get("region_code")?,
@@ -163,9 +329,7 @@ impl Store {
                 top_tier: decoded("top_tier", r.try_get("top_tier")?, TopTier::from_key)?,
                 revenue: r.try_get("revenue")?,
                 employees: r.try_get("employees")?,
-            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?;
-            let next = (items.len() as i64 == limit).then(|| items.last().map(|i: &EnterpriseRow| i.uscc.clone())).flatten();
-            ListPage { total: total.min(COUNT_CAP), total_capped: total > COUNT_CAP, items, next }
+            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
     }
 

@@ -199,6 +199,170 @@ async fn imported_enterprises_are_listed_filtered_and_paged_without_gaps() {
     }
 }
 
+/// Searches cannot starve the other requests (issue 15): with their whole share of the pool
+/// taken, a search is turned away as busy while a plain list and an enterprise read go on.
+#[tokio::test]
+async fn searches_have_a_bounded_share_of_the_pool() {
+    for s in stores("search-share").await {
+        let rows = city(20);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let share = s.expensive_share();
+        let held = share
+            .clone()
+            .acquire_many_owned(u32::try_from(share.available_permits()).unwrap_or(1))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let search = Filter {
+            q: Some("有限".into()),
+            ..Filter::default()
+        };
+        match s.list(&search, &Scope::all()).await {
+            Err(zjtx_store::StoreError::Busy(_)) => {}
+            other => panic!("{}: {other:?}", s.backend()),
+        }
+        let plain = s
+            .list(&Filter::default(), &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(plain.total, 20, "{}", s.backend());
+        assert!(
+            s.enterprise(rows[3].uscc.as_str())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .is_some()
+        );
+        drop(held);
+        assert!(
+            s.list(&search, &Scope::all()).await.is_ok(),
+            "{}",
+            s.backend()
+        );
+    }
+}
+
+/// The search index ranks and pages (issue 15): names starting with the query first, then names
+/// containing it, then firms whose products alone match, each rank in code order; pages walk
+/// across ranks without repeating or losing a firm; one character works; a query combines with
+/// the other filters; an older year's file leaves the index as the newer year had it.
+#[tokio::test]
+async fn search_ranks_pages_and_combines() {
+    for s in stores("search-rank").await {
+        let mut rows = city(40);
+        for r in rows.iter_mut() {
+            r.name = format!("杭州普通制造有限公司{}", &r.uscc.as_str()[10..]);
+            r.main_products = Some("通用零件".into());
+        }
+        // Names starting with 光电 (2), containing it (3), products only (2).
+        for (i, name) in [(5, "光电仪器有限公司"), (30, "光电科技股份有限公司")] {
+            rows[i].name = name.into();
+        }
+        for (i, name) in [
+            (2, "杭州光电有限公司"),
+            (17, "西湖光电研究院"),
+            (25, "富阳光电厂"),
+        ] {
+            rows[i].name = name.into();
+        }
+        for i in [8, 21] {
+            rows[i].main_products = Some("光电传感器".into());
+        }
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let page = |q: &str, per_page: u32, after: Option<String>| {
+            let f = Filter {
+                q: Some(q.into()),
+                per_page,
+                after,
+                ..Filter::default()
+            };
+            let s = s.clone();
+            async move {
+                s.list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let code = |i: usize| rows[i].uscc.to_string();
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v
+        };
+        let want: Vec<String> = [
+            sorted(vec![code(5), code(30)]),
+            sorted(vec![code(2), code(17), code(25)]),
+            sorted(vec![code(8), code(21)]),
+        ]
+        .concat();
+        let all = page("光电", 50, None).await;
+        assert_eq!(all.total, 7, "{}", s.backend());
+        let got: Vec<String> = all.items.iter().map(|e| e.uscc.clone()).collect();
+        assert_eq!(got, want, "{}", s.backend());
+        // Pages of 2: the same order, each firm once.
+        let mut walked = Vec::new();
+        let mut after = None;
+        for _ in 0..10 {
+            let p = page("光电", 2, after.clone()).await;
+            walked.extend(p.items.iter().map(|e| e.uscc.clone()));
+            after = p.next;
+            if after.is_none() {
+                break;
+            }
+        }
+        assert_eq!(walked, want, "{}", s.backend());
+        // One character; a character and a pair apart; a run longer than two confirmed whole.
+        assert_eq!(page("研", 50, None).await.total, 1, "{}", s.backend());
+        assert_eq!(
+            page("富阳 光电", 50, None).await.total,
+            1,
+            "{}",
+            s.backend()
+        );
+        assert_eq!(
+            page("光电传感器", 50, None).await.total,
+            2,
+            "{}",
+            s.backend()
+        );
+        assert_eq!(page("电传感光", 50, None).await.total, 0, "{}", s.backend());
+        assert_eq!(page("（）", 50, None).await.total, 0, "{}", s.backend());
+        // With another filter: the district of one of them.
+        let region = s
+            .enterprise(&code(17))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .and_then(|r| r.region_code)
+            .unwrap_or_default();
+        let f = Filter {
+            q: Some("光电".into()),
+            region: Some(region.clone()),
+            ..Filter::default()
+        };
+        let within = s
+            .list(&f, &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(within.items.iter().any(|e| e.uscc == code(17)));
+        assert!(
+            within
+                .items
+                .iter()
+                .all(|e| e.region_code.as_deref() == Some(region.as_str()))
+        );
+        // An older year's file does not replace the newer name, nor what finds it.
+        let mut old = rows[17].clone();
+        old.year = old.year.map(|y| y - 3);
+        old.name = "旧名称公司".into();
+        s.import(&evaluated(vec![old]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page("旧名", 50, None).await.total, 0, "{}", s.backend());
+        assert_eq!(page("光电", 50, None).await.total, 7, "{}", s.backend());
+    }
+}
+
 #[tokio::test]
 async fn a_two_character_chinese_query_finds_names_containing_it() {
     for s in stores("search").await {

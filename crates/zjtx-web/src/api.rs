@@ -34,12 +34,21 @@ impl IntoResponse for ApiError {
             AppError::NotFound => "not found".to_owned(),
             AppError::BadRequest(m) => m.clone(),
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => m.clone(),
+            AppError::Store(zjtx_store::StoreError::Busy(why)) => format!("busy: {why}; retry"),
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self.0, "api request failed");
                 "internal error".to_owned()
             }
         };
         let body = json!({ "error": msg, "code": self.0.code() });
+        if self.0.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+            return (
+                self.0.status(),
+                [(axum::http::header::RETRY_AFTER, "2")],
+                Json(body),
+            )
+                .into_response();
+        }
         (self.0.status(), Json(body)).into_response()
     }
 }

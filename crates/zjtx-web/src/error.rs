@@ -34,6 +34,7 @@ impl AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
+            AppError::Store(zjtx_store::StoreError::Busy(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -47,6 +48,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => "conflict",
+            AppError::Store(zjtx_store::StoreError::Busy(_)) => "busy",
             AppError::Internal(_) | AppError::Store(_) => "internal",
         }
     }
@@ -82,6 +84,14 @@ impl IntoResponse for AppError {
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
                 (crate::i18n::t("冲突"), m.clone())
             }
+            AppError::Store(zjtx_store::StoreError::Busy(why)) => {
+                tracing::warn!(why, "an expensive query was turned away");
+                (
+                    crate::i18n::t("系统繁忙"),
+                    crate::i18n::t("搜索请求较多，请几秒后重试；可加上区县、梯度等条件缩小范围。")
+                        .to_owned(),
+                )
+            }
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
@@ -97,6 +107,9 @@ impl IntoResponse for AppError {
             message: &message,
         };
         let body = page.render().unwrap_or_else(|_| message.clone());
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            return (status, [(axum::http::header::RETRY_AFTER, "2")], Html(body)).into_response();
+        }
         (status, Html(body)).into_response()
     }
 }

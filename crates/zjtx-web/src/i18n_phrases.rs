@@ -1676,4 +1676,9 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("家", "firms"),
     ("个", "items"),
     ("场", "events"),
+    ("系统繁忙", "Busy"),
+    (
+        "搜索请求较多，请几秒后重试；可加上区县、梯度等条件缩小范围。",
+        "Many searches are running: please try again in a few seconds, or narrow the search by district, tier and the like.",
+    ),
 ];
