@@ -711,6 +711,23 @@ impl Store {
         // Rows of the search index per statement (two parameters each, under both backends'
         // limits on parameters).
         const GRAM_BATCH: usize = 8000;
+        const GRAMS_HELD: usize = 4_000_000;
+        macro_rules! insert_grams {
+            ($tx:ident, $db:ty, $grams:ident) => {{
+                $grams.sort_unstable();
+                for part in $grams.chunks(GRAM_BATCH) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO enterprise_grams (gram, uscc) ",
+                    );
+                    qb.push_values(part, |mut b, (g, u)| {
+                        b.push_bind(*g).push_bind(u.clone());
+                    });
+                    qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
+                    qb.build().execute(&mut *$tx).await?;
+                }
+                $grams.clear();
+            }};
+        }
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         if let Some((e, _)) = rows.iter().find(|(e, _)| !seen.insert(e.uscc.key())) {
             return Err(StoreError::Conflict(format!(
@@ -737,6 +754,9 @@ impl Store {
         macro_rules! run {
             ($p:ident, $db:ty) => {{
                 let mut tx = $p.begin().await?;
+                // The grams to add, held and written in key order (the index's pages then fill in
+                // sequence rather than at random): at the end, or whenever this many are held.
+                let mut grams_added: Vec<(i64, String)> = Vec::new();
                 for chunk in rows.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
                         "SELECT uscc, region_code, name, main_products, latest_year FROM enterprises WHERE uscc IN (",
@@ -801,7 +821,8 @@ impl Store {
                     // The search index follows the text the upsert kept: a new enterprise's grams
                     // added; a changed name or product list, the grams it lost removed and those it
                     // gained added; an older year than the one stored changes nothing.
-                    let (mut gone, mut added): (Vec<(i64, String)>, Vec<(i64, String)>) = (Vec::new(), Vec::new());
+                    let mut gone: Vec<(i64, String)> = Vec::new();
+                    let added = &mut grams_added;
                     for (e, _) in chunk {
                         let uscc = e.uscc.as_str();
                         let new = search::grams(&e.name, e.main_products.as_deref());
@@ -827,13 +848,8 @@ impl Store {
                         qb.push(")");
                         qb.build().execute(&mut *tx).await?;
                     }
-                    for part in added.chunks(GRAM_BATCH) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO enterprise_grams (gram, uscc) ");
-                        qb.push_values(part, |mut b, (g, u)| {
-                            b.push_bind(*g).push_bind(u.clone());
-                        });
-                        qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
-                        qb.build().execute(&mut *tx).await?;
+                    if grams_added.len() >= GRAMS_HELD {
+                        insert_grams!(tx, $db, grams_added);
                     }
 
                     // An enterprise that moved district takes its chain tags along.
@@ -868,6 +884,7 @@ impl Store {
                         qb.build().execute(&mut *tx).await?;
                     }
                 }
+                insert_grams!(tx, $db, grams_added);
                 let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
                 qb.push_bind(t).push(", ").push_bind(actor).push(", 'import', NULL, ").push_bind(format!("{} enterprises", rows.len())).push(")");
                 qb.build().execute(&mut *tx).await?;

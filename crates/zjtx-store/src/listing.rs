@@ -108,11 +108,28 @@ impl Store {
                 .list_by_key(from, key, wh, binds, chain.is_some(), f)
                 .await;
         };
+        if sq.grams.is_empty() {
+            // Single characters only: a substring scan in key order, within the searches' share.
+            for run in &sq.confirm {
+                wh.push("(LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.main_products, '')) LIKE ? ESCAPE '\\')".into());
+                let pattern = format!("%{}%", crate::search::like_escape(run));
+                binds.push(pattern.clone());
+                binds.push(pattern);
+            }
+            return self
+                .expensive(self.list_by_key(from, key, wh, binds, chain.is_some(), f))
+                .await;
+        }
         self.expensive(self.search_page(sq, chain.is_some(), wh, binds, f))
             .await
     }
 
-    /// A search's page and capped count (see `list`).
+    /// A search's page and capped count (see `list`). A match holds every pair of the query in
+    /// its name or its products (and each confirmed run as a substring of either). Ranked: names
+    /// starting with the query (read from the name-start markers), then firms whose name holds the
+    /// query's first pair (read from that pair's name entries), then the others (read from its
+    /// product entries, skipping those found by the name) — each rank in code order, so that a
+    /// page and a capped count read about as many index entries as they show.
     async fn search_page(
         &self,
         sq: crate::search::Query,
@@ -121,51 +138,114 @@ impl Store {
         binds: Vec<String>,
         f: &Filter,
     ) -> Result<ListPage> {
-        let chain = by_chain.then_some(());
-        let from = if chain.is_some() {
+        use crate::search::{NAME, like_escape};
+        let from = if by_chain {
             "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc JOIN enterprise_chains ch ON ch.uscc = g.uscc"
         } else {
             "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc"
         };
-        // Every gram but the driving one, and each long run as a substring.
-        let matching = |drive: i64| {
-            let mut w: Vec<String> = vec!["g.gram = CAST(? AS BIGINT)".into()];
-            let mut b = vec![drive.to_string()];
-            for g in sq.grams.iter().filter(|g| **g != drive) {
-                w.push("EXISTS (SELECT 1 FROM enterprise_grams g2 WHERE g2.gram = CAST(? AS BIGINT) AND g2.uscc = g.uscc)".into());
+        let has = |space: &str| {
+            format!(
+                "EXISTS (SELECT 1 FROM enterprise_grams {space} WHERE {space}.gram = CAST(? AS BIGINT) AND {space}.uscc = g.uscc)"
+            )
+        };
+        let lead = sq.grams[0];
+        let starts = format!("{}%", like_escape(&sq.first));
+        // What every match holds beyond its driving entry: the other pairs (name or products), the
+        // long runs; and, for ranks 1 and 2, not being of rank 0.
+        let common = |rank: u8| {
+            let mut w: Vec<String> = Vec::new();
+            let mut b: Vec<String> = Vec::new();
+            for g in sq.grams.iter().filter(|g| rank == 0 || **g != lead) {
+                w.push(format!("({} OR {})", has("gn"), has("gp")));
+                b.push((NAME | g).to_string());
                 b.push(g.to_string());
             }
             for run in &sq.confirm {
                 w.push("(LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.main_products, '')) LIKE ? ESCAPE '\\')".into());
-                let pattern = format!("%{}%", crate::search::like_escape(run));
+                let pattern = format!("%{}%", like_escape(run));
                 b.push(pattern.clone());
                 b.push(pattern);
             }
+            if rank > 0
+                && let Some(m) = sq.marker
+            {
+                w.push(format!(
+                    "NOT ({} AND LOWER(e.name) LIKE ? ESCAPE '\\')",
+                    has("gm")
+                ));
+                b.push(m.to_string());
+                b.push(starts.clone());
+            }
             (w, b)
         };
-        let drive = sq.grams[0];
-        let (mw, mb) = matching(drive);
-        let all_w: Vec<String> = wh.iter().cloned().chain(mw).collect();
-        let all_b: Vec<String> = binds.iter().cloned().chain(mb).collect();
-        let count_sql = self
-            .sql(&format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
-                all_w.join(" AND "),
-                COUNT_CAP + 1
-            ))
-            .into_owned();
-        let total: i64 = on_pool!(self, p => {
-            let mut q = sqlx::query(safe(&count_sql));
-            for b in &all_b {
-                q = q.bind(b);
+        // A rank's driving entries and conditions.
+        let rank_of = |rank: u8| -> Option<(Vec<String>, Vec<String>)> {
+            let (mut w, mut b) = (vec!["g.gram = CAST(? AS BIGINT)".to_owned()], Vec::new());
+            match rank {
+                0 => {
+                    b.push(sq.marker?.to_string());
+                    w.push("LOWER(e.name) LIKE ? ESCAPE '\\'".into());
+                    b.push(starts.clone());
+                }
+                1 => b.push((NAME | lead).to_string()),
+                _ => {
+                    b.push(lead.to_string());
+                    w.push(format!("NOT {}", has("gx")));
+                    b.push((NAME | lead).to_string());
+                }
             }
-            q.fetch_one(p).await?.try_get("n")?
-        });
-        // Ranked: names starting with the query, then names containing it, then the rest (a
-        // match in the main products only) — each rank in code order, read from its own driving
-        // gram (the name-start marker for the first), so that a page costs what it shows.
-        let first = crate::search::like_escape(&sq.first);
-        let (starts, contains) = (format!("{first}%"), format!("%{first}%"));
+            let (cw, cb) = common(rank);
+            w.extend(cw);
+            b.extend(cb);
+            let w: Vec<String> = wh.iter().cloned().chain(w).collect();
+            let b: Vec<String> = binds.iter().cloned().chain(b).collect();
+            Some((w, b))
+        };
+        // The count: ranks 1 and 2 together are every match (rank 0 is within them).
+        let mut total = 0i64;
+        for rank in [1u8, 2] {
+            let Some((w, b)) = rank_of(rank) else {
+                continue;
+            };
+            let sql = self
+                .sql(&format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
+                    w.join(" AND "),
+                    COUNT_CAP + 1 - total.min(COUNT_CAP)
+                ))
+                .into_owned();
+            total += on_pool!(self, p => {
+                let mut q = sqlx::query(safe(&sql));
+                for v in &b {
+                    q = q.bind(v);
+                }
+                q.fetch_one(p).await?.try_get::<i64, _>("n")?
+            });
+            if total > COUNT_CAP {
+                break;
+            }
+        }
+        // Ranks 1 and 2 count rank 0's members where they are: they were left out of both above,
+        // so count them in too.
+        if let Some((w, b)) = rank_of(0)
+            && total <= COUNT_CAP
+        {
+            let sql = self
+                .sql(&format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
+                    w.join(" AND "),
+                    COUNT_CAP + 1 - total
+                ))
+                .into_owned();
+            total += on_pool!(self, p => {
+                let mut q = sqlx::query(safe(&sql));
+                for v in &b {
+                    q = q.bind(v);
+                }
+                q.fetch_one(p).await?.try_get::<i64, _>("n")?
+            });
+        }
         let (mut rank, mut after) = match f.after.as_deref().and_then(|a| a.split_once(':')) {
             Some((r, u)) => (r.parse::<u8>().unwrap_or(0).min(2), u.to_owned()),
             None => (0, String::new()),
@@ -174,52 +254,21 @@ impl Store {
         let mut items: Vec<EnterpriseRow> = Vec::new();
         let mut last_rank = rank;
         while rank <= 2 && (items.len() as i64) < limit {
-            let (drive, extra, extra_b): (i64, &str, Vec<String>) = match (rank, sq.marker) {
-                (0, Some(m)) => (m, "LOWER(e.name) LIKE ? ESCAPE '\\'", vec![starts.clone()]),
-                (0, None) => {
-                    rank = 1;
-                    continue;
+            if let Some((mut w, mut b)) = rank_of(rank) {
+                w.push("g.uscc > ?".into());
+                b.push(after.clone());
+                let sql = self
+                    .sql(&format!(
+                        "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {} ORDER BY g.uscc LIMIT ?",
+                        w.join(" AND ")
+                    ))
+                    .into_owned();
+                let rows = self.rows_page(&sql, &b, limit - items.len() as i64).await?;
+                if !rows.is_empty() {
+                    last_rank = rank;
                 }
-                (1, Some(_)) => (
-                    drive,
-                    "LOWER(e.name) LIKE ? ESCAPE '\\' AND NOT LOWER(e.name) LIKE ? ESCAPE '\\'",
-                    vec![contains.clone(), starts.clone()],
-                ),
-                (1, None) => (
-                    drive,
-                    "LOWER(e.name) LIKE ? ESCAPE '\\'",
-                    vec![contains.clone()],
-                ),
-                _ => (
-                    drive,
-                    "NOT LOWER(e.name) LIKE ? ESCAPE '\\'",
-                    vec![contains.clone()],
-                ),
-            };
-            let (mut w, mut b) = matching(drive);
-            if drive != sq.grams[0] {
-                // The marker drives: the query's first gram is then one to hold as well.
-                w.push("EXISTS (SELECT 1 FROM enterprise_grams g2 WHERE g2.gram = CAST(? AS BIGINT) AND g2.uscc = g.uscc)".into());
-                b.push(sq.grams[0].to_string());
+                items.extend(rows);
             }
-            w.push(extra.into());
-            b.extend(extra_b);
-            w.push("g.uscc > ?".into());
-            b.push(after.clone());
-            let w: Vec<String> = wh.iter().cloned().chain(w).collect();
-            let b: Vec<String> = binds.iter().cloned().chain(b).collect();
-            let sql = self
-                .sql(&format!(
-                    "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {} ORDER BY g.uscc LIMIT ?",
-                    w.join(" AND ")
-                ))
-                .into_owned();
-            let want = limit - items.len() as i64;
-            let rows = self.rows_page(&sql, &b, want).await?;
-            if !rows.is_empty() {
-                last_rank = rank;
-            }
-            items.extend(rows);
             rank += 1;
             after.clear();
         }
@@ -231,6 +280,7 @@ impl Store {
             total_capped: total > COUNT_CAP,
             items,
             next,
+            prev: None,
         })
     }
 
@@ -267,14 +317,22 @@ impl Store {
                 COUNT_CAP + 1
             ))
             .into_owned();
-        let page_cond = if wh.is_empty() {
-            format!("WHERE {key} > ?")
+        // A page forwards (`after`) or backwards (`before`): one row more than shown says whether
+        // there is another page that way.
+        let before = f.before.clone().filter(|b| !b.is_empty());
+        let (op, order) = if before.is_some() {
+            ("<", "DESC")
         } else {
-            format!("{cond} AND {key} > ?")
+            (">", "ASC")
+        };
+        let page_cond = if wh.is_empty() {
+            format!("WHERE {key} {op} ?")
+        } else {
+            format!("{cond} AND {key} {op} ?")
         };
         let page_sql = self
             .sql(&format!(
-                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} LIMIT ?"
+                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code {page_cond} ORDER BY {key} {order} LIMIT ?"
             ))
             .into_owned();
         let limit = i64::from(f.per_page.clamp(1, 200));
@@ -286,16 +344,32 @@ impl Store {
             q.fetch_one(p).await?.try_get("n")?
         });
         let mut b = binds;
-        b.push(f.after.clone().unwrap_or_default());
-        let items = self.rows_page(&page_sql, &b, limit).await?;
-        let next = (items.len() as i64 == limit)
-            .then(|| items.last().map(|i| i.uscc.clone()))
-            .flatten();
+        let after = f.after.clone().unwrap_or_default();
+        b.push(before.clone().unwrap_or_else(|| after.clone()));
+        let mut items = self.rows_page(&page_sql, &b, limit + 1).await?;
+        let more = items.len() as i64 > limit;
+        items.truncate(usize::try_from(limit).unwrap_or(0));
+        let (next, prev) = if before.is_some() {
+            items.reverse();
+            (
+                items.last().map(|i| i.uscc.clone()),
+                more.then(|| items.first().map(|i| i.uscc.clone()))
+                    .flatten(),
+            )
+        } else {
+            (
+                more.then(|| items.last().map(|i| i.uscc.clone())).flatten(),
+                (!after.is_empty())
+                    .then(|| items.first().map(|i| i.uscc.clone()))
+                    .flatten(),
+            )
+        };
         Ok(ListPage {
             total: total.min(COUNT_CAP),
             total_capped: total > COUNT_CAP,
             items,
             next,
+            prev,
         })
     }
 

@@ -74,6 +74,9 @@ pub struct Filter {
     pub q: Option<String>,
     /// Keyset paging: the last USCC of the previous page.
     pub after: Option<String>,
+    /// Keyset paging backwards: the first USCC of the page after (a list, not a search: a
+    /// search's ranked pages go forward only).
+    pub before: Option<String>,
     pub per_page: u32,
     pub today: NaiveDate,
     /// "Expiring" means within this many months of `today` (the rules' re-review window).
@@ -97,6 +100,7 @@ impl Default for Filter {
             revenue_max: None,
             q: None,
             after: None,
+            before: None,
             per_page: 50,
             // The local calendar, as the platform's clock keeps it; the web passes its own.
             today: crate::Clock::system_today(),
@@ -175,6 +179,8 @@ pub struct ListPage {
     pub items: Vec<EnterpriseRow>,
     /// The `after` of the next page, if there is one.
     pub next: Option<String>,
+    /// The `before` of the previous page, if there is one.
+    pub prev: Option<String>,
 }
 
 /// The kinds of users.

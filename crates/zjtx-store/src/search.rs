@@ -2,17 +2,26 @@
 //! grams kept in `enterprise_grams (gram, uscc)`, written by the import in its own transaction.
 //!
 //! Text is read as runs of letters and digits (a CJK character is a letter; ASCII is lowercased;
-//! anything else separates runs). A run gives each of its characters (a unigram) and each pair of
-//! neighbours (a bigram); a name also gives a marker of its first pair (or its only character),
-//! so that names starting with a query are found without reading the others. A query's grams are
-//! the same cut of its own runs: a run of one or two characters is found exactly by its gram; a
-//! longer run by all its pairs, confirmed by a substring match on the candidates.
+//! anything else separates runs); a name's legal form at its end (有限公司, 有限责任公司) is not
+//! indexed — every name has it. A run gives each pair of neighbours (a bigram), a run of one
+//! character that character; a name also gives a marker of its first pair, so that names starting
+//! with a query are found without reading the others. A query's grams are the same cut of its own
+//! runs: a run of two characters is found exactly by its pair; a longer run by all its pairs,
+//! confirmed by a substring match on the candidates. A query of single characters only has no
+//! pair to look up: it is a substring scan in code order, bounded as every search is (a page stops
+//! as soon as it is full; a rare character reads further).
 //!
-//! Grams are integers: a character's code point (21 bits); a pair `first << 21 | second`; a marker
-//! `1 << 42 | pair-or-character`.
+//! Each row is ~27 bytes; characters on their own are not indexed, which keeps the index at about a
+//! dozen rows per enterprise (a 100,000-row import writes ~1.2 million) — see PERFORMANCE.md.
+//!
+//! Grams are integers: a pair `first << 21 | second` (a character's code point is 21 bits); a
+//! lone character its code point; a name's with `NAME` (1 << 43) set; a marker `1 << 42 | pair`.
 
 /// The bit of a name-start marker.
 const MARKER: i64 = 1 << 42;
+/// The bit of a name's grams (a product's have none): the two are read apart, so that names rank
+/// before products without reading every firm.
+pub const NAME: i64 = 1 << 43;
 
 fn norm(c: char) -> char {
     c.to_ascii_lowercase()
@@ -51,20 +60,46 @@ fn head(run: &[char]) -> Option<i64> {
     }
 }
 
+/// The legal forms a name ends with, not indexed (longest first).
+const LEGAL_FORMS: &[&str] = &["有限责任公司", "有限公司"];
+
+/// A name without its legal form (unless that is all it is).
+fn without_legal_form(name: &str) -> &str {
+    let t = name.trim();
+    LEGAL_FORMS
+        .iter()
+        .find_map(|f| t.strip_suffix(f).filter(|r| !r.trim().is_empty()))
+        .unwrap_or(t)
+}
+
+/// A run's grams: its pairs, or its only character.
+fn cut(run: &[char], out: &mut Vec<i64>) {
+    match run {
+        [] => {}
+        [a] => out.push(uni(*a)),
+        _ => out.extend(run.windows(2).map(|w| pair(w[0], w[1]))),
+    }
+}
+
 /// The grams an enterprise is found by: of its name (with the marker of its start) and of its
 /// main products, each once, sorted.
 pub fn grams(name: &str, products: Option<&str>) -> Vec<i64> {
     let mut out = Vec::new();
-    let name_runs = runs(name);
-    if let Some(h) = name_runs.first().and_then(|r| head(r)) {
+    let name_runs = runs(without_legal_form(name));
+    if let Some(h) = name_runs
+        .first()
+        .filter(|r| r.len() >= 2)
+        .and_then(|r| head(r))
+    {
         out.push(MARKER | h);
     }
-    for run in name_runs
-        .iter()
-        .chain(runs(products.unwrap_or_default()).iter())
-    {
-        out.extend(run.iter().map(|c| uni(*c)));
-        out.extend(run.windows(2).map(|w| pair(w[0], w[1])));
+    let mut named = Vec::new();
+    for run in &name_runs {
+        cut(run, &mut named);
+    }
+    out.extend(named.into_iter().map(|g| NAME | g));
+    for run in &runs(products.unwrap_or_default()) {
+        cut(run, &mut out);
     }
     out.sort_unstable();
     out.dedup();
@@ -74,10 +109,12 @@ pub fn grams(name: &str, products: Option<&str>) -> Vec<i64> {
 /// What a query asks of the index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
-    /// Grams every match holds (the first drives the search: the rarest kind, a pair, first).
+    /// Pairs every match holds (the first drives the search); empty when the query is single
+    /// characters only.
     pub grams: Vec<i64>,
-    /// Runs longer than two characters: confirmed as substrings of the name or of the products
-    /// (lowercased), since their pairs may be found apart.
+    /// Runs of one character or more than two: confirmed as substrings of the name or of the
+    /// products (lowercased) — a character has no gram of its own when it stands in a longer run,
+    /// and a long run's pairs may be found apart.
     pub confirm: Vec<String>,
     /// The first run, lowercased, as the name's possible start or content (for the ranking).
     pub first: String,
@@ -87,22 +124,19 @@ pub struct Query {
 
 /// The index's reading of a query; `None` when it has no letter or digit.
 pub fn query(q: &str) -> Option<Query> {
-    let rs = runs(q);
+    let rs = runs(without_legal_form(q));
     let first: String = rs.first()?.iter().collect();
     let mut grams = Vec::new();
     let mut confirm = Vec::new();
     for run in &rs {
-        if run.len() == 1 {
-            grams.push(uni(run[0]));
-        } else {
+        if run.len() >= 2 {
             grams.extend(run.windows(2).map(|w| pair(w[0], w[1])));
         }
-        if run.len() > 2 {
+        if run.len() != 2 {
             confirm.push(run.iter().collect());
         }
     }
-    // Pairs are rarer than characters: one of them drives.
-    grams.sort_by_key(|g| (*g < (1 << 21), *g));
+    grams.sort_unstable();
     grams.dedup();
     let marker = rs
         .first()
@@ -143,7 +177,7 @@ mod tests {
     }
 
     #[test]
-    fn an_enterprise_is_found_by_each_character_and_pair_once() {
+    fn an_enterprise_is_found_by_each_pair_once() {
         let g = grams("西湖光电", Some("光电传感器；西湖"));
         let want = |s: &str| {
             let c: Vec<char> = s.chars().collect();
@@ -153,16 +187,27 @@ mod tests {
                 _ => panic!("{s}"),
             }
         };
-        for s in [
-            "西", "湖", "光", "电", "传", "感", "器", "西湖", "湖光", "光电", "电传", "传感",
-            "感器",
-        ] {
+        // The name's pairs apart from the products'.
+        for s in ["西湖", "湖光", "光电"] {
+            assert!(g.contains(&(NAME | want(s))), "{s}");
+        }
+        for s in ["光电", "电传", "传感", "感器", "西湖"] {
             assert!(g.contains(&want(s)), "{s}");
         }
-        // Not across a separator, not across the name and the products.
-        for s in ["器西", "电光"] {
-            assert!(!g.contains(&want(s)), "{s}");
+        assert!(!g.contains(&want("湖光")) && !g.contains(&(NAME | want("传感"))));
+        // Not across a separator, not across the name and the products; no lone character of a
+        // longer run.
+        for s in ["器西", "电光", "西", "光"] {
+            assert!(
+                !g.contains(&want(s)) && !g.contains(&(NAME | want(s))),
+                "{s}"
+            );
         }
+        // The legal form is not indexed (unless it is the whole name); a lone character is.
+        let h = grams("卓智光电有限公司", Some("泵；阀"));
+        assert!(!h.contains(&(NAME | want("公司"))) && !h.contains(&(NAME | want("有限"))));
+        assert!(h.contains(&want("泵")) && h.contains(&want("阀")));
+        assert!(grams("有限公司", None).contains(&(NAME | want("公司"))));
         assert!(g.contains(&(MARKER | want("西湖"))));
         assert!(!g.contains(&(MARKER | want("光电"))));
         let mut sorted = g.clone();
@@ -180,11 +225,19 @@ mod tests {
         assert_eq!(q.grams.len(), 3);
         assert_eq!(q.confirm, ["伺服电机"]);
         let q = query("光").unwrap_or_else(|| panic!("a query"));
-        assert_eq!((q.grams, q.marker), (vec![uni('光')], None));
-        // Two runs: both must match; a character and a pair — the pair drives.
+        assert_eq!(
+            (q.grams, q.marker, q.confirm),
+            (vec![], None, vec!["光".to_owned()])
+        );
+        // Two runs: both must match; the pair looked up, the character confirmed.
         let q = query("光 AB").unwrap_or_else(|| panic!("a query"));
-        assert_eq!(q.grams, vec![pair('a', 'b'), uni('光')]);
+        assert_eq!(
+            (q.grams, q.confirm),
+            (vec![pair('a', 'b')], vec!["光".to_owned()])
+        );
         assert_eq!(q.first, "光");
+        // The legal form of a query is dropped as it is from names.
+        assert_eq!(query("卓智光电有限公司"), query("卓智光电"));
         assert!(query("%%_ ").is_none());
         assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
     }

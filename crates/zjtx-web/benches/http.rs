@@ -104,6 +104,17 @@ async fn load(
     (all, errors)
 }
 
+fn report(what: &str, lat: &[Duration], secs: u64, errors: usize) {
+    println!(
+        "{what:<36} {:>7} requests, {:>6.0}/s, p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms, errors {errors}",
+        lat.len(),
+        lat.len() as f64 / secs as f64,
+        percentile(lat, 0.50),
+        percentile(lat, 0.99),
+        percentile(lat, 1.0),
+    );
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let n = env("ZJTX_BENCH_ENTERPRISES", 1_000_000);
@@ -288,32 +299,50 @@ async fn main() {
             codes.get(i * 37).cloned().unwrap_or_default()
         ));
     }
-    // Name search (科技, 西湖, 精密): a substring of the name, with no index yet (a full scan).
+    // Searches through the gram index: two-character queries (common and rare), a longer one, one
+    // that matches nothing, and one within a district.
     let searches: Vec<String> = [
-        "%E7%A7%91%E6%8A%80",
-        "%E8%A5%BF%E6%B9%96",
-        "%E7%B2%BE%E5%AF%86",
+        "科技",
+        "西湖",
+        "精密",
+        "光电",
+        "伺服",
+        "医疗",
+        "伺服电机",
+        "鲸鱼",
+        "科技&region=330106",
     ]
     .iter()
-    .map(|q| format!("/enterprises?q={q}"))
+    .map(|q| {
+        let (q, rest) = q.split_once('&').map_or((*q, ""), |(a, b)| (a, b));
+        let sep = if rest.is_empty() { "" } else { "&" };
+        format!(
+            "/enterprises?q={}{sep}{rest}",
+            zjtx_web::common::urlencode(q)
+        )
+    })
     .collect();
 
     for (what, paths) in [
         ("enterprise list (filtered, paged)", &lists),
         ("enterprise page (scorecard)", &pages),
         ("list by chain (filtered, paged)", &chain_lists),
-        ("name search (substring, unindexed)", &searches),
+        ("search (gram index, 2-4 characters)", &searches),
     ] {
         let (lat, errors) = load(addr, &cookie, clients, secs, paths).await;
-        println!(
-            "{what:<36} {:>7} requests, {:>6.0}/s, p50 {:>6.1} ms, p99 {:>6.1} ms, max {:>6.1} ms, errors {errors}",
-            lat.len(),
-            lat.len() as f64 / secs as f64,
-            percentile(&lat, 0.50),
-            percentile(&lat, 0.99),
-            percentile(&lat, 1.0),
-        );
+        report(what, &lat, secs, errors);
     }
+    // Mixed: half the clients search while the other half read lists and enterprise pages — the
+    // searches must not starve the rest.
+    let mut plain = lists.clone();
+    plain.extend(pages.iter().take(50).cloned());
+    let half = (clients / 2).max(1);
+    let ((s_lat, s_err), (p_lat, p_err)) = tokio::join!(
+        load(addr, &cookie, half, secs, &searches),
+        load(addr, &cookie, half, secs, &plain),
+    );
+    report("mixed: searches", &s_lat, secs, s_err);
+    report("mixed: lists and pages meanwhile", &p_lat, secs, p_err);
     let _ = stop_tx.send(());
     let _ = server.await;
     // ZJTX_BENCH_KEEP=1 keeps the SQLite file, to look at query plans on the loaded data.

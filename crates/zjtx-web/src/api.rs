@@ -244,7 +244,7 @@ pub async fn evaluation(
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
     let list_params: Vec<Value> = [
-        "region", "ecosystem", "chain", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "per_page",
+        "region", "ecosystem", "chain", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "before", "per_page",
     ]
         .iter()
         .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": if *n == "per_page" { "integer" } else { "string" } } }))
@@ -284,10 +284,10 @@ pub async fn openapi() -> Json<Value> {
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
                 "responses": { "200": { "description": "a token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } }, "401": err, "429": err } } },
             "/api/v1/enterprises": { "get": {
-                "summary": "One page of the enterprises in the caller's scope (keyset paging: pass `next` as `after`)",
+                "summary": "One page of the enterprises in the caller's scope (keyset paging: pass `next` as `after`, or `prev` as `before`; a search's ranked pages go forward only)",
                 "parameters": list_params,
                 "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
-                    "total": { "type": "integer" }, "next": { "type": ["string", "null"] }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } } } } } } }, "401": err, "403": err } } },
+                    "total": { "type": "integer" }, "next": { "type": ["string", "null"] }, "prev": { "type": ["string", "null"] }, "items": { "type": "array", "items": { "$ref": "#/components/schemas/Enterprise" } } } } } } }, "401": err, "403": err } } },
             "/api/v1/catalogue": { "get": {
                 "summary": "The published quality-product catalogue of a year (public): each product with its enterprise's unified social credit code and name",
                 "security": [],

@@ -1681,4 +1681,5 @@ pub static PHRASES: &[(&str, &str)] = &[
         "搜索请求较多，请几秒后重试；可加上区县、梯度等条件缩小范围。",
         "Many searches are running: please try again in a few seconds, or narrow the search by district, tier and the like.",
     ),
+    ("上一页", "Previous page"),
 ];

@@ -359,7 +359,12 @@ pub async fn export(
 ) -> Result<Response, AppError> {
     let scope = user.scope(&st.store).await?;
     // Every page of the list, from the start.
-    let mut f = ListQuery { after: None, ..q }.filter(200, &st)?;
+    let mut f = ListQuery {
+        after: None,
+        before: None,
+        ..q
+    }
+    .filter(200, &st)?;
     let mut rows = Vec::new();
     loop {
         let page = st.store.list(&f, &scope).await?;

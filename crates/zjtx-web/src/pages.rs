@@ -249,6 +249,7 @@ pub struct ListQuery {
     pub section: Option<String>,
     pub q: Option<String>,
     pub after: Option<String>,
+    pub before: Option<String>,
 }
 
 impl ListQuery {
@@ -285,6 +286,7 @@ impl ListQuery {
             expiring: self.expiring.clone(),
             q: self.q.clone(),
             after: self.after.clone(),
+            before: self.before.clone(),
             per_page,
             today,
             expiring_months: st.rereview_window(),
@@ -320,6 +322,7 @@ pub struct ListPageView {
     pub capped: bool,
     pub items: Vec<ListItem>,
     pub next_link: Option<String>,
+    pub prev_link: Option<String>,
     pub export_link: String,
     pub q: String,
     /// The segment filtered on (kept through the filter form).
@@ -386,6 +389,10 @@ pub async fn enterprises(
         let sep = if filters.is_empty() { "" } else { "&" };
         format!("/enterprises?{filters}{sep}after={}", urlencode(after))
     });
+    let prev_link = page.prev.as_ref().map(|before| {
+        let sep = if filters.is_empty() { "" } else { "&" };
+        format!("/enterprises?{filters}{sep}before={}", urlencode(before))
+    });
     let export_link = format!("/enterprises/export.xlsx?{filters}");
     let items = page
         .items
@@ -417,6 +424,7 @@ pub async fn enterprises(
         capped: page.total_capped,
         items,
         next_link,
+        prev_link,
         export_link,
         q: q.q.clone().unwrap_or_default(),
         segment: q.segment.clone().unwrap_or_default(),
