@@ -153,7 +153,7 @@ impl Store {
         let starts = format!("{}%", like_escape(&sq.first));
         // What every match holds beyond its driving entry: the other pairs (name or products), the
         // long runs; and, for ranks 1 and 2, not being of rank 0.
-        let common = |rank: u8| {
+        let common = |rank: u8, exclude_first_rank: bool| {
             let mut w: Vec<String> = Vec::new();
             let mut b: Vec<String> = Vec::new();
             for g in sq.grams.iter().filter(|g| rank == 0 || **g != lead) {
@@ -168,6 +168,7 @@ impl Store {
                 b.push(pattern);
             }
             if rank > 0
+                && exclude_first_rank
                 && let Some(m) = sq.marker
             {
                 w.push(format!(
@@ -179,8 +180,8 @@ impl Store {
             }
             (w, b)
         };
-        // A rank's driving entries and conditions.
-        let rank_of = |rank: u8| -> Option<(Vec<String>, Vec<String>)> {
+        // A rank's driving entries and conditions (for a count, without keeping rank 0 apart).
+        let rank_of = |rank: u8, for_count: bool| -> Option<(Vec<String>, Vec<String>)> {
             let (mut w, mut b) = (vec!["g.gram = CAST(? AS BIGINT)".to_owned()], Vec::new());
             match rank {
                 0 => {
@@ -195,24 +196,30 @@ impl Store {
                     b.push((NAME | lead).to_string());
                 }
             }
-            let (cw, cb) = common(rank);
+            let (cw, cb) = common(rank, !for_count);
             w.extend(cw);
             b.extend(cb);
             let w: Vec<String> = wh.iter().cloned().chain(w).collect();
             let b: Vec<String> = binds.iter().cloned().chain(b).collect();
             Some((w, b))
         };
-        // The count: ranks 1 and 2 together are every match (rank 0 is within them).
+        // The count: the firms whose name holds the first pair and those whose products alone
+        // do are every match. Without a filter or a run to confirm, the index alone answers it.
+        let count_from = if wh.is_empty() && sq.confirm.is_empty() {
+            "enterprise_grams g"
+        } else {
+            from
+        };
         let mut total = 0i64;
         for rank in [1u8, 2] {
-            let Some((w, b)) = rank_of(rank) else {
+            let Some((w, b)) = rank_of(rank, true) else {
                 continue;
             };
             let sql = self
                 .sql(&format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
                     w.join(" AND "),
-                    COUNT_CAP + 1 - total.min(COUNT_CAP)
+                    COUNT_CAP + 1 - total
                 ))
                 .into_owned();
             total += on_pool!(self, p => {
@@ -226,26 +233,6 @@ impl Store {
                 break;
             }
         }
-        // Ranks 1 and 2 count rank 0's members where they are: they were left out of both above,
-        // so count them in too.
-        if let Some((w, b)) = rank_of(0)
-            && total <= COUNT_CAP
-        {
-            let sql = self
-                .sql(&format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
-                    w.join(" AND "),
-                    COUNT_CAP + 1 - total
-                ))
-                .into_owned();
-            total += on_pool!(self, p => {
-                let mut q = sqlx::query(safe(&sql));
-                for v in &b {
-                    q = q.bind(v);
-                }
-                q.fetch_one(p).await?.try_get::<i64, _>("n")?
-            });
-        }
         let (mut rank, mut after) = match f.after.as_deref().and_then(|a| a.split_once(':')) {
             Some((r, u)) => (r.parse::<u8>().unwrap_or(0).min(2), u.to_owned()),
             None => (0, String::new()),
@@ -254,7 +241,7 @@ impl Store {
         let mut items: Vec<EnterpriseRow> = Vec::new();
         let mut last_rank = rank;
         while rank <= 2 && (items.len() as i64) < limit {
-            if let Some((mut w, mut b)) = rank_of(rank) {
+            if let Some((mut w, mut b)) = rank_of(rank, false) {
                 w.push("g.uscc > ?".into());
                 b.push(after.clone());
                 let sql = self
