@@ -139,11 +139,23 @@ impl Store {
         f: &Filter,
     ) -> Result<ListPage> {
         use crate::search::{NAME, like_escape};
-        let from = if by_chain {
-            "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc JOIN enterprise_chains ch ON ch.uscc = g.uscc"
-        } else {
-            "enterprise_grams g JOIN enterprises e ON e.uscc = g.uscc"
+        // The gram's entries drive, each firm looked up in turn. With a substring to confirm,
+        // PostgreSQL misjudges how many names it matches and would rather scan every firm and
+        // probe the grams: the lookup is then fenced (`OFFSET 0`) so that it stays a lookup.
+        // (Without one it may join a district's firms from their own index, which is faster.)
+        let firm = match (&self.db, sq.confirm.is_empty()) {
+            (Db::Postgres(_), false) => {
+                "CROSS JOIN LATERAL (SELECT * FROM enterprises e0 WHERE e0.uscc = g.uscc OFFSET 0) e"
+            }
+            _ => "JOIN enterprises e ON e.uscc = g.uscc",
         };
+        let chain_join = if by_chain {
+            " JOIN enterprise_chains ch ON ch.uscc = g.uscc"
+        } else {
+            ""
+        };
+        let from = format!("enterprise_grams g {firm}{chain_join}");
+        let from = from.as_str();
         let has = |space: &str| {
             format!(
                 "EXISTS (SELECT 1 FROM enterprise_grams {space} WHERE {space}.gram = CAST(? AS BIGINT) AND {space}.uscc = g.uscc)"
@@ -192,7 +204,9 @@ impl Store {
                 1 => b.push((NAME | lead).to_string()),
                 _ => {
                     b.push(lead.to_string());
-                    w.push(format!("NOT {}", has("gx")));
+                    // A probe per entry, as a scalar subquery: PostgreSQL would turn a top-level
+                    // NOT EXISTS into an anti-join hashing every name entry of the pair first.
+                    w.push("(SELECT 1 FROM enterprise_grams gx WHERE gx.gram = CAST(? AS BIGINT) AND gx.uscc = g.uscc) IS NULL".into());
                     b.push((NAME | lead).to_string());
                 }
             }
