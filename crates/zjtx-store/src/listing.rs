@@ -237,7 +237,7 @@ impl Store {
                 ))
                 .into_owned();
             total += on_pool!(self, p => {
-                let mut q = sqlx::query(safe(&sql));
+                let mut q = sqlx::query(safe(&sql)).persistent(false);
                 for v in &b {
                     q = q.bind(v);
                 }
@@ -264,7 +264,9 @@ impl Store {
                         w.join(" AND ")
                     ))
                     .into_owned();
-                let rows = self.rows_page(&sql, &b, limit - items.len() as i64).await?;
+                let rows = self
+                    .rows_page(&sql, &b, limit - items.len() as i64, false)
+                    .await?;
                 if !rows.is_empty() {
                     last_rank = rank;
                 }
@@ -347,7 +349,7 @@ impl Store {
         let mut b = binds;
         let after = f.after.clone().unwrap_or_default();
         b.push(before.clone().unwrap_or_else(|| after.clone()));
-        let mut items = self.rows_page(&page_sql, &b, limit + 1).await?;
+        let mut items = self.rows_page(&page_sql, &b, limit + 1, true).await?;
         let more = items.len() as i64 > limit;
         items.truncate(usize::try_from(limit).unwrap_or(0));
         let (next, prev) = if before.is_some() {
@@ -375,14 +377,18 @@ impl Store {
     }
 
     /// The rows of a page query whose last parameter is its limit.
+    /// `persistent: false` plans it anew for its parameters each time (a search: PostgreSQL's
+    /// generic plan for "this gram", chosen after a few runs of a prepared statement, assumes an
+    /// average gram).
     async fn rows_page(
         &self,
         sql: &str,
         binds: &[String],
         limit: i64,
+        persistent: bool,
     ) -> Result<Vec<EnterpriseRow>> {
         Ok(on_pool!(self, p => {
-            let mut q = sqlx::query(safe(sql));
+            let mut q = sqlx::query(safe(sql)).persistent(persistent);
             for b in binds {
                 q = q.bind(b);
             }
