@@ -252,8 +252,13 @@ impl Store {
                 .await?;
             Ok(Store::new(Db::Sqlite(pool), POOL_SQLITE))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            let opts = sqlx::postgres::PgConnectOptions::from_str(url)?
-                .options([("statement_timeout", STATEMENT_TIMEOUT)]);
+            // No parallel workers per query: the platform serves many small queries at once, and
+            // a plan that spreads one of them over every core starves the others (measured with
+            // 50 clients on 2 cores, PERFORMANCE.md §3).
+            let opts = sqlx::postgres::PgConnectOptions::from_str(url)?.options([
+                ("statement_timeout", STATEMENT_TIMEOUT),
+                ("max_parallel_workers_per_gather", "0"),
+            ]);
             let pool = PgPoolOptions::new()
                 .max_connections(POOL_POSTGRES)
                 .connect_with(opts)
