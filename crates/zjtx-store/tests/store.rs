@@ -412,6 +412,27 @@ async fn search_ranks_pages_and_combines() {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page("旧名", 50, None).await.total, 0, "{}", s.backend());
         assert_eq!(page("光电", 50, None).await.total, 7, "{}", s.backend());
+        // A registry from before the index: migrating builds it, and the same firms are found.
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query("DELETE FROM enterprise_grams")
+                .execute(p)
+                .await
+                .map(|_| ()),
+            Db::Postgres(p) => sqlx::query("DELETE FROM enterprise_grams")
+                .execute(p)
+                .await
+                .map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(page("光电", 50, None).await.total, 0, "{}", s.backend());
+        s.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        let rebuilt: Vec<String> = page("光电", 50, None)
+            .await
+            .items
+            .iter()
+            .map(|e| e.uscc.clone())
+            .collect();
+        assert_eq!(rebuilt, want, "{}", s.backend());
     }
 }
 

@@ -337,6 +337,8 @@ pub struct ListPageView {
     pub sizes: Vec<Choice>,
     pub tiers: Vec<Choice>,
     pub titles: Vec<Choice>,
+    /// The search was turned away (too many at once): the form keeps what was typed.
+    pub busy: bool,
 }
 
 fn choices(options: &[(&str, &str)], current: &Option<String>) -> Vec<Choice> {
@@ -362,10 +364,19 @@ pub async fn enterprises(
     State(st): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ListQuery>,
-) -> Result<ListPageView, AppError> {
+) -> Result<Response, AppError> {
     let scope = user.scope(&st.store).await?;
     let filter = q.filter(50, &st)?;
-    let page = st.store.list(&filter, &scope).await?;
+    // A search turned away (its share of the database taken) answers 503 with the form as typed
+    // and a message, not a bare error page.
+    let (page, busy) = match st.store.list(&filter, &scope).await {
+        Ok(p) => (p, false),
+        Err(zjtx_store::StoreError::Busy(why)) => {
+            tracing::warn!(why, "a search was turned away");
+            (zjtx_store::ListPage::default(), true)
+        }
+        Err(e) => return Err(e.into()),
+    };
     auth::audit_list(
         &st,
         &user,
@@ -417,7 +428,7 @@ pub async fn enterprises(
             name: e.name,
         })
         .collect();
-    Ok(ListPageView {
+    let view = ListPageView {
         tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         total: page.total,
@@ -470,7 +481,17 @@ pub async fn enterprises(
                 .map(|k| (k, glossary::tier_short(k, lang()))),
             &q.title,
         ),
-    })
+        busy,
+    };
+    if busy {
+        return Ok((
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(axum::http::header::RETRY_AFTER, "2")],
+            view,
+        )
+            .into_response());
+    }
+    Ok(view.into_response())
 }
 
 /// Chains as choices grouped by ecosystem, in the store's order.

@@ -1834,3 +1834,50 @@ async fn the_access_table_is_what_the_router_enforces() {
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A search turned away (issue 15): with the searches' share of the database taken, the page
+/// answers 503 with the form as typed and a message saying to retry, the API `busy`; a plain list
+/// still answers; once the share is free the search answers again.
+#[tokio::test]
+async fn a_busy_search_keeps_the_form_and_leaves_lists_alone() {
+    let w = world("busy-search").await;
+    let city = login(&w, "city").await;
+    let token = api_token(&w, "city").await;
+    let share = w.state.store.expensive_share();
+    let held = share
+        .clone()
+        .acquire_many_owned(u32::try_from(share.available_permits()).unwrap_or(1))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let q = "/enterprises?q=%E5%85%89%E7%94%B5&region=330106";
+    let r = send(&w, get(q, Some(&city))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("id=\"busy\"") && r.body.contains("请几秒后重试"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"光电\""), "the query is kept");
+    assert!(
+        r.body.contains("value=\"330106\" selected"),
+        "the filter is kept"
+    );
+    let api = send(
+        &w,
+        json_req(
+            "GET",
+            "/api/v1/enterprises?q=%E5%85%89%E7%94%B5",
+            Some(&token),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(api.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(json(&api)["code"], "busy");
+    assert_eq!(
+        send(&w, get("/enterprises", Some(&city))).await.status,
+        StatusCode::OK
+    );
+    drop(held);
+    assert_eq!(send(&w, get(q, Some(&city))).await.status, StatusCode::OK);
+}

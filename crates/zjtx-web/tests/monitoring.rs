@@ -787,26 +787,7 @@ async fn bulletin_sections_count_their_records() {
 
     // Future factories of 2019: A a smart factory (150), C a digital workshop (60), B only
     // recommended.
-    let text = zjtx_core::programme::EMBEDDED_PROGRAMMES
-        .iter()
-        .map(|(_, t)| *t)
-        .find(|t| t.contains("category = \"future_factory\""))
-        .unwrap_or_default()
-        .replace("2026", "2019")
-        .replace("2027-01-01", "2020-01-01");
-    let call = store
-        .open_call(
-            "future-factory-2019",
-            2019,
-            "future_factory",
-            "未来工厂培育奖励（2019年度）",
-            ("2019-03-01", "2019-06-30"),
-            &text,
-            &[("city".to_owned(), Wan::whole(5000).units())],
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let call = future_factory_call(&store, 2019).await;
     for (i, (who, tier, award)) in [
         (&a, "smart_factory", Some(150)),
         (&cc, "digital_workshop", Some(60)),
@@ -815,54 +796,7 @@ async fn bulletin_sections_count_their_records() {
     .into_iter()
     .enumerate()
     {
-        let cells = zjtx_core::programme::project_cells(
-            &zjtx_core::programme::FirmFacts {
-                uscc: who.clone(),
-                ..Default::default()
-            },
-            &zjtx_core::programme::ProjectFacts {
-                name: format!("工厂{i}"),
-                category: Some("future_factory".into()),
-                tier: Some(tier.into()),
-                ..Default::default()
-            },
-        );
-        let id = store
-            .apply_fund(
-                call,
-                who,
-                &format!("WF-{i}"),
-                &format!("工厂{i}"),
-                &cells,
-                "",
-                None,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        use zjtx_core::workflow::fund::Status as F;
-        store
-            .fund_step(
-                id,
-                F::Submitted,
-                F::Recommended,
-                "",
-                "fund.review.recommended",
-                None,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
-        if let Some(amount) = award {
-            let app = store
-                .fund_application(id)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"))
-                .unwrap_or_else(|| panic!("gone"));
-            let u = Wan::whole(amount).units();
-            store
-                .approve_fund(&app, (u, u, 0), "{}", "2019-08-01", None, None)
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-        }
+        future_factory(&store, call, who, i, tier, award, "2019-08-01").await;
     }
 
     let bulletin = |path: &str, token: &str| {
@@ -1040,5 +974,178 @@ async fn projected_firms_qualify_at_their_own_rate() {
         seen,
         "{}",
         page.body
+    );
+}
+
+/// A future-factory call of `year` (the shipped programme moved to that year), opened by the store
+/// as the city's form does.
+async fn future_factory_call(store: &zjtx_store::Store, year: i32) -> i64 {
+    let text = zjtx_core::programme::EMBEDDED_PROGRAMMES
+        .iter()
+        .map(|(_, t)| *t)
+        .find(|t| t.contains("category = \"future_factory\""))
+        .unwrap_or_default()
+        .replace("2026", &year.to_string())
+        .replace("2027-01-01", &format!("{}-01-01", year + 1));
+    store
+        .open_call(
+            &format!("future-factory-{year}"),
+            year,
+            "future_factory",
+            &format!("未来工厂培育奖励（{year}年度）"),
+            (&format!("{year}-03-01"), &format!("{year}-06-30")),
+            &text,
+            &[("city".to_owned(), Wan::whole(5000).units())],
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A firm's future-factory project at `tier`, recommended, and approved at `award` (万元) on `day`
+/// when one is given.
+async fn future_factory(
+    store: &zjtx_store::Store,
+    call: i64,
+    who: &str,
+    i: usize,
+    tier: &str,
+    award: Option<i64>,
+    day: &str,
+) {
+    let cells = zjtx_core::programme::project_cells(
+        &zjtx_core::programme::FirmFacts {
+            uscc: who.to_owned(),
+            ..Default::default()
+        },
+        &zjtx_core::programme::ProjectFacts {
+            name: format!("工厂{i}"),
+            category: Some("future_factory".into()),
+            tier: Some(tier.into()),
+            ..Default::default()
+        },
+    );
+    let id = store
+        .apply_fund(
+            call,
+            who,
+            &format!("WF-{call}-{i}"),
+            &format!("工厂{i}"),
+            &cells,
+            "",
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    use zjtx_core::workflow::fund::Status as F;
+    store
+        .fund_step(
+            id,
+            F::Submitted,
+            F::Recommended,
+            "",
+            "fund.review.recommended",
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    if let Some(amount) = award {
+        let app = store
+            .fund_application(id)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .unwrap_or_else(|| panic!("gone"));
+        let u = Wan::whole(amount).units();
+        store
+            .approve_fund(&app, (u, u, 0), "{}", day, None, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+/// The rates page's future factories among titled firms (issue 14): of the firms holding the SRDI
+/// or little-giant title at the end of 2025, those with a future-factory award decided by then —
+/// one titled firm awarded, one untitled firm awarded (not counted), one titled firm awarded only
+/// after the year (not counted).
+#[tokio::test]
+async fn titled_firms_among_the_future_factories() {
+    let w = world("rates-factories").await;
+    let store = w.state.store.clone();
+    w.state.set_today(Some(day("2026-06-15")));
+    let holders = |tier: &'static str| {
+        let store = store.clone();
+        async move {
+            store
+                .title_holders_on(tier, "2025-12-31", "2028-12-31")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+        }
+    };
+    let mut titled = holders("srdi").await;
+    titled.extend(holders("giant").await);
+    titled.sort();
+    titled.dedup();
+    assert!(
+        titled.len() >= 2,
+        "the world needs two titled firms: {titled:?}"
+    );
+    let untitled = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 200,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .items
+        .into_iter()
+        .map(|e| e.uscc)
+        .find(|u| !titled.contains(u))
+        .unwrap_or_else(|| panic!("an untitled firm"));
+    let call = future_factory_call(&store, 2025).await;
+    future_factory(
+        &store,
+        call,
+        &titled[0],
+        0,
+        "smart_factory",
+        Some(100),
+        "2025-08-01",
+    )
+    .await;
+    future_factory(
+        &store,
+        call,
+        &untitled,
+        1,
+        "digital_workshop",
+        Some(50),
+        "2025-08-01",
+    )
+    .await;
+    future_factory(
+        &store,
+        call,
+        &titled[1],
+        2,
+        "digital_workshop",
+        Some(50),
+        "2026-02-01",
+    )
+    .await;
+    let city = login(&w, "city").await;
+    let page = send(&w, get("/monitoring/rates?year=2025", Some(&city))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let rate = page
+        .body
+        .split("id=\"factories-rate\"")
+        .nth(1)
+        .and_then(|s| s.split("</p>").next())
+        .unwrap_or_default();
+    assert!(
+        rate.contains(&format!("<strong>1</strong> / {}", titled.len())),
+        "{rate}"
     );
 }

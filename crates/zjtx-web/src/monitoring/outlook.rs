@@ -16,10 +16,10 @@ pub struct ProjectedRow {
     pub years: u32,
     /// Meets every condition of the tier then (rather than some of those it misses today).
     pub qualifies: bool,
-    /// The conditions growth would meet.
-    pub met: String,
+    /// The conditions growth would meet: (id, the clause's words).
+    pub met: Vec<(String, String)>,
     /// The conditions it would still miss.
-    pub missing: String,
+    pub missing: Vec<(String, String)>,
 }
 
 #[derive(Template, WebTemplate)]
@@ -33,11 +33,23 @@ pub struct ProjectedPage {
     pub counts: Vec<(&'static str, usize, usize)>,
 }
 
-fn ids(set: IdSet) -> String {
+/// Conditions as people read them: each id with its clause from the firm's own trace (the part
+/// after the document reference, "上年度营业收入1500万元以上…"), the id alone if the trace lacks it.
+fn conditions(ev: &zjtx_core::Evaluation, set: IdSet) -> Vec<(String, String)> {
     set.iter()
-        .map(|r| r.as_str().to_owned())
-        .collect::<Vec<_>>()
-        .join(", ")
+        .map(|id| {
+            let words = ev
+                .entry(id)
+                .map(|t| {
+                    t.clause
+                        .rsplit_once('：')
+                        .map_or(t.clause.as_str(), |(_, w)| w)
+                        .to_owned()
+                })
+                .unwrap_or_else(|| id.as_str().to_owned());
+            (id.as_str().to_owned(), words)
+        })
+        .collect()
 }
 
 fn minus(a: IdSet, b: IdSet) -> IdSet {
@@ -108,7 +120,12 @@ pub async fn projected(
             let Ok(e) = zjtx_store::enterprise_from_cells(&cells) else {
                 continue;
             };
-            if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today) {
+            if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today)
+                && let Some(rs) = zjtx_core::rule_set_for(&rules, today)
+            {
+                // The trace only for the firms listed: it names the conditions.
+                let ev = zjtx_core::explain(&e, rs, today);
+                let (met, missing) = (conditions(&ev, met), conditions(&ev, missing));
                 rows.push((uscc, name, region, tier, years, qualifies, met, missing));
             }
         }
@@ -126,8 +143,8 @@ pub async fn projected(
                 tier: zjtx_core::glossary::tier_short(tier, i18n::lang()),
                 years,
                 qualifies,
-                met: ids(met),
-                missing: ids(missing),
+                met,
+                missing,
             },
         )
         .collect();
