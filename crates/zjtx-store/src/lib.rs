@@ -58,6 +58,9 @@ pub struct Store {
     /// The share of the pool that expensive queries (searches) may hold at once: a quarter of
     /// its connections, so that no number of searches can starve the other requests.
     expensive: std::sync::Arc<tokio::sync::Semaphore>,
+    /// The listed products, kept for the pages that match a firm against all of them
+    /// (`listed_products`).
+    listed: std::sync::Arc<std::sync::Mutex<Option<finance::ListedCache>>>,
 }
 
 /// The connections of each pool (SQLite, PostgreSQL).
@@ -273,6 +276,7 @@ impl Store {
         Store {
             db,
             reads: Default::default(),
+            listed: Default::default(),
             expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 usize::try_from(pool / 4).unwrap_or(1).max(1),
             )),
@@ -960,6 +964,32 @@ impl Store {
                 Ok((year, e))
             })
             .collect()
+    }
+
+    /// The titles in force on `today` of each of `usccs` (at most a page of firms): (uscc, tier),
+    /// one query for a page instead of one per firm.
+    pub async fn titles_in_force(
+        &self,
+        usccs: &[String],
+        today: &str,
+    ) -> Result<Vec<(String, String)>> {
+        if usccs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT uscc, tier FROM titles WHERE valid_until >= ? AND uscc IN ({}) ORDER BY uscc, tier",
+            vec!["?"; usccs.len()].join(", ")
+        );
+        let sql = self.sql(&sql).into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql)).bind(today);
+            for u in usccs {
+                q = q.bind(u);
+            }
+            q.fetch_all(p).await?.iter()
+                .map(|r| Ok((r.try_get("uscc")?, r.try_get("tier")?)))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
     }
 
     /// Titles held by an enterprise with their validity.

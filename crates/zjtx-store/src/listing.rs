@@ -4,8 +4,33 @@ use super::*;
 use zjtx_core::{Size, TopTier, Verdict};
 
 /// The columns of a list row (`e` the enterprise, `r` its region).
-const ROW_COLS: &str = "e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
+pub(crate) const ROW_COLS: &str = "e.uscc, e.name, e.region_code, r.name AS region_name, e.industry_code, e.ecosystem, e.latest_year, \
      e.rules, e.size, e.innovative, e.tech_sme, e.srdi, e.giant, e.top_tier, e.revenue, e.employees";
+
+/// An `EnterpriseRow` from a row holding `ROW_COLS`.
+macro_rules! enterprise_row {
+    ($r:ident) => {
+        EnterpriseRow {
+            uscc: $r.try_get("uscc")?,
+            name: $r.try_get("name")?,
+            region_code: $r.try_get("region_code")?,
+            region_name: $r.try_get("region_name")?,
+            industry_code: $r.try_get("industry_code")?,
+            ecosystem: $r.try_get("ecosystem")?,
+            latest_year: $r.try_get("latest_year")?,
+            rules: $r.try_get("rules")?,
+            size: decoded("size", $r.try_get("size")?, Size::from_key)?,
+            innovative: decoded("innovative", $r.try_get("innovative")?, Verdict::from_key)?,
+            tech_sme: decoded("tech_sme", $r.try_get("tech_sme")?, Verdict::from_key)?,
+            srdi: decoded("srdi", $r.try_get("srdi")?, Verdict::from_key)?,
+            giant: decoded("giant", $r.try_get("giant")?, Verdict::from_key)?,
+            top_tier: decoded("top_tier", $r.try_get("top_tier")?, TopTier::from_key)?,
+            revenue: $r.try_get("revenue")?,
+            employees: $r.try_get("employees")?,
+        }
+    };
+}
+pub(crate) use enterprise_row;
 
 impl Store {
     /// One page of enterprises matching a filter, in USCC order after `filter.after` (keyset
@@ -393,24 +418,7 @@ impl Store {
                 q = q.bind(b);
             }
             let rows = q.bind(limit).fetch_all(p).await?;
-            rows.iter().map(|r| Ok(EnterpriseRow {
-                uscc: r.try_get("uscc")?,
-                name: r.try_get("name")?,
-                region_code: r.try_get("region_code")?,
-                region_name: r.try_get("region_name")?,
-                industry_code: r.try_get("industry_code")?,
-                ecosystem: r.try_get("ecosystem")?,
-                latest_year: r.try_get("latest_year")?,
-                rules: r.try_get("rules")?,
-                size: decoded("size", r.try_get("size")?, Size::from_key)?,
-                innovative: decoded("innovative", r.try_get("innovative")?, Verdict::from_key)?,
-                tech_sme: decoded("tech_sme", r.try_get("tech_sme")?, Verdict::from_key)?,
-                srdi: decoded("srdi", r.try_get("srdi")?, Verdict::from_key)?,
-                giant: decoded("giant", r.try_get("giant")?, Verdict::from_key)?,
-                top_tier: decoded("top_tier", r.try_get("top_tier")?, TopTier::from_key)?,
-                revenue: r.try_get("revenue")?,
-                employees: r.try_get("employees")?,
-            })).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+            rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
     }
 

@@ -79,6 +79,25 @@ async fn stores(name: &str) -> Vec<Store> {
     out
 }
 
+/// A credit loan of institution `bank`, open to every firm.
+fn loan(bank: i64) -> zjtx_store::NewProduct {
+    zjtx_store::NewProduct {
+        institution_id: bank,
+        name: "贷".into(),
+        kind: "loan".into(),
+        min_amount: 1,
+        max_amount: 10_000_000,
+        term_min: 1,
+        term_max: 36,
+        rate_kind: "lpr".into(),
+        rate_bp: 30,
+        collateral: "credit".into(),
+        repayment: String::new(),
+        channel: String::new(),
+        eligibility: "{}".into(),
+    }
+}
+
 fn city(n: usize) -> Vec<Enterprise> {
     Generator::new(3, 2025).take(n).collect()
 }
@@ -1369,7 +1388,6 @@ fn again_batch() -> zjtx_store::NewBatch {
 
 #[tokio::test]
 async fn finance_consents_applications_and_statistics_on_both_backends() {
-    use zjtx_store::NewProduct;
     for s in stores("finance").await {
         let b = s.backend();
         let rows = city(6);
@@ -1389,24 +1407,7 @@ async fn finance_consents_applications_and_statistics_on_both_backends() {
             "{b}"
         );
         let product = s
-            .create_product(
-                &NewProduct {
-                    institution_id: bank,
-                    name: "贷".into(),
-                    kind: "loan".into(),
-                    min_amount: 1,
-                    max_amount: 10_000_000,
-                    term_min: 1,
-                    term_max: 36,
-                    rate_kind: "lpr".into(),
-                    rate_bp: 30,
-                    collateral: "credit".into(),
-                    repayment: String::new(),
-                    channel: String::new(),
-                    eligibility: "{}".into(),
-                },
-                None,
-            )
+            .create_product(&loan(bank), None)
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         // Not listed yet: no application.
@@ -3160,5 +3161,179 @@ async fn clearings_snapshot_follow_up_and_reentry() {
             cands.iter().all(|(_, _, code, _)| code.starts_with('C')),
             "{b}"
         );
+    }
+}
+
+/// Matching reads its firms in one query (`subjects`): each firm once, with every title it holds
+/// and every consent in force for the institution (a firm with two consents and two titles is not
+/// four firms), only firms of the sets asked for; the reads logged in one batch; and the listed
+/// products' kept copy follows a review and a withdrawal at once.
+#[tokio::test]
+async fn matching_reads_its_firms_in_one_query_on_both_backends() {
+    use zjtx_store::{AccessRead, SubjectSet};
+    for s in stores("subjects").await {
+        let b = s.backend();
+        let mut rows = city(8);
+        rows[0].innovative_until = NaiveDate::from_ymd_opt(2027, 6, 1);
+        rows[0].srdi_until = NaiveDate::from_ymd_opt(2027, 6, 1);
+        rows[1].innovative_until = NaiveDate::from_ymd_opt(2026, 1, 1);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let code = |i: usize| rows[i].uscc.to_string();
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let other = s
+            .create_institution("别家", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let today = "2026-11-26";
+        let grant = |u: String, inst: i64, cats: &'static str, until: &'static str| {
+            let s = s.clone();
+            async move {
+                s.grant_consent(&u, inst, cats, false, "p", "2026-11-01", until, None)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let c1 = grant(code(0), bank, "profile", "2026-12-31").await;
+        let c2 = grant(code(0), bank, "financials", "2026-12-31").await;
+        grant(code(1), bank, "profile", "2026-12-31").await;
+        // Not in force on the day, or given to another institution: not the bank's subjects.
+        grant(code(2), bank, "profile", "2026-11-20").await;
+        grant(code(3), other, "profile", "2026-12-31").await;
+        s.post_need(&code(4), 1_000_000, "p", 12, "credit", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let consenting = SubjectSet {
+            consenting: true,
+            ..Default::default()
+        };
+        let got = s
+            .subjects(bank, today, consenting)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let mut want = vec![code(0), code(1)];
+        want.sort();
+        let codes: Vec<&str> = got.iter().map(|x| x.row.uscc.as_str()).collect();
+        assert_eq!(codes, want, "{b}");
+        let first = got
+            .iter()
+            .find(|x| x.row.uscc == code(0))
+            .unwrap_or_else(|| panic!("{b}"));
+        let ids: Vec<i64> = first.consents.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![c2, c1], "{b}: newest first, each once");
+        let mut held = first.held.clone();
+        held.sort();
+        let mut want_held: Vec<String> = s
+            .titles(&code(0))
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|(_, until)| until.as_str() >= today)
+            .map(|(t, _)| t)
+            .collect();
+        want_held.sort();
+        assert!(want_held.len() >= 2, "{b}: {want_held:?}");
+        assert_eq!(held, want_held, "{b}");
+        assert!(
+            first.public.is_empty(),
+            "{b}: imported titles are not the public list"
+        );
+        // An expired title is not held.
+        let second = got
+            .iter()
+            .find(|x| x.row.uscc == code(1))
+            .unwrap_or_else(|| panic!("{b}"));
+        assert!(!second.held.contains(&"innovative".to_owned()), "{b}");
+        // Open needs, and one firm only.
+        let needs = s
+            .subjects(
+                bank,
+                today,
+                SubjectSet {
+                    open_needs: true,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_default();
+        assert_eq!(
+            needs.iter().map(|x| x.row.uscc.clone()).collect::<Vec<_>>(),
+            vec![code(4)],
+            "{b}"
+        );
+        assert!(needs[0].consents.is_empty(), "{b}");
+        let only = s
+            .subjects(
+                bank,
+                today,
+                SubjectSet {
+                    consenting: true,
+                    only: Some(&code(1)),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap_or_default();
+        assert_eq!(only.len(), 1, "{b}");
+        assert_eq!(only[0].row.uscc, code(1), "{b}");
+        // A batch of reads larger than one statement's rows: every one logged, under its firm.
+        let (u0, u1) = (code(0), code(1));
+        let before = s.access_log(&u0).await.map(|v| v.len()).unwrap_or(0);
+        let reads: Vec<AccessRead> = (0..1_203)
+            .map(|i| AccessRead {
+                uscc: if i % 3 == 0 { &u1 } else { &u0 },
+                categories: "profile".into(),
+                consent: c1,
+            })
+            .collect();
+        let user = s
+            .add_user(&zjtx_store::NewUser {
+                username: "bank-staff".into(),
+                password_hash: "x".into(),
+                role: zjtx_store::Role::Institution,
+                region_code: None,
+                uscc: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.log_accesses(&reads, bank, user, "screening")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let log0 = s.access_log(&u0).await.unwrap_or_default();
+        let log1 = s.access_log(&u1).await.unwrap_or_default();
+        assert_eq!(log0.len() - before, 802, "{b}");
+        assert_eq!(log1.len(), 401, "{b}");
+        assert!(
+            log1.iter()
+                .all(|a| a.route == "screening" && a.consent_id == Some(c1)),
+            "{b}"
+        );
+        // The listed products' kept copy: a review lists at once, a withdrawal unlists at once.
+        let product = s
+            .create_product(&loan(bank), None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let listed = || {
+            let s = s.clone();
+            async move {
+                s.listed_products()
+                    .await
+                    .map(|p| p.iter().map(|p| p.id).collect::<Vec<_>>())
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        assert!(listed().await.is_empty(), "{b}");
+        s.review_product(product, true, "", None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(listed().await, vec![product], "{b}");
+        s.withdraw_product(product, bank, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(listed().await.is_empty(), "{b}");
     }
 }

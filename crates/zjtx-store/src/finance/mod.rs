@@ -293,5 +293,8 @@ mod events;
 mod institutions;
 mod needs;
 mod products;
+pub use products::ListedCache;
 mod screenings;
 mod stats;
+mod subjects;
+pub use subjects::{AccessRead, Subject, SubjectSet};

@@ -1,6 +1,18 @@
 //! Products.
 
 use super::*;
+use std::sync::Arc;
+
+/// How long a kept copy of the listed products is used before it is checked again.
+const LISTED_RECHECK: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The kept copy of the listed products (`Store::listed_products`).
+#[derive(Clone, Debug)]
+pub struct ListedCache {
+    checked: std::time::Instant,
+    stamp: (i64, i64, i64),
+    products: Arc<Vec<Product>>,
+}
 
 impl Store {
     /// Submits a product for the bureau's review.
@@ -93,7 +105,9 @@ impl Store {
         ];
         stmts.extend(messages(msgs));
         self.exec_tx(stmts, Some("the product is not awaiting review"))
-            .await
+            .await?;
+        self.forget_listed();
+        Ok(())
     }
 
     /// The institution withdraws one of its products.
@@ -115,6 +129,47 @@ impl Store {
             ],
             Some("the product cannot be withdrawn"),
         )
-        .await
+        .await?;
+        self.forget_listed();
+        Ok(())
+    }
+
+    /// The listed products, from a copy kept in memory: dropped when this instance reviews or
+    /// withdraws a product, and checked against the database (a count, a sum of ids and the
+    /// latest change of the listed set) at most every `LISTED_RECHECK`, so that another instance's
+    /// review shows here within that time.
+    pub async fn listed_products(&self) -> Result<Arc<Vec<Product>>> {
+        let kept = self.listed.lock().map(|g| g.clone()).unwrap_or(None);
+        if let Some(k) = &kept
+            && k.checked.elapsed() < LISTED_RECHECK
+        {
+            return Ok(k.products.clone());
+        }
+        let stamp: Vec<(i64, i64, i64)> = rows!(
+            self,
+            "SELECT COUNT(*) AS n, CAST(COALESCE(SUM(id), 0) AS BIGINT) AS ids, COALESCE(MAX(updated_at), 0) AS latest \
+             FROM products WHERE status = 'listed'",
+            [],
+            |r| (r.try_get("n")?, r.try_get("ids")?, r.try_get("latest")?)
+        );
+        let stamp = stamp.first().copied().unwrap_or_default();
+        let products = match kept {
+            Some(k) if k.stamp == stamp => k.products,
+            _ => Arc::new(self.products(Some("listed"), None).await?),
+        };
+        if let Ok(mut g) = self.listed.lock() {
+            *g = Some(ListedCache {
+                checked: std::time::Instant::now(),
+                stamp,
+                products: products.clone(),
+            });
+        }
+        Ok(products)
+    }
+
+    fn forget_listed(&self) {
+        if let Ok(mut g) = self.listed.lock() {
+            *g = None;
+        }
     }
 }

@@ -76,22 +76,75 @@ pub async fn consented_facts(
 ) -> Result<Consented, AppError> {
     let today = st.today().to_string();
     let consents = st.store.consents_in_force(&row.uscc, inst, &today).await?;
-    let rules = disclosure_rules(st)?;
-    // How each category is shown decides what the institution may know (`consent::shown`).
-    let covers = |c: &str| consent::shown(&consents, c).map(consent::Shown::consent);
-    let titles = held_titles(st, &row.uscc).await?;
-    let all = facts_from(row, titles.clone());
-    let mut tiers: Vec<String> = st
+    let held = held_titles(st, &row.uscc).await?;
+    let public: Vec<String> = st
         .store
         .titled(&today, Some(&row.uscc))
         .await?
         .into_iter()
         .map(|t| t.tier)
         .collect();
+    let (c, used) = consented(row, held, &public, &consents, disclosure_rules(st)?);
+    if let Some((cats, first)) = used {
+        st.store
+            .log_access(&row.uscc, inst, user_id, &cats, route, Some(first))
+            .await?;
+    }
+    Ok(c)
+}
+
+/// `consented_facts` for many firms at once: the firms of `set`, read in one query, each with
+/// what the institution may use of it; every read a consent allowed logged in one transaction.
+pub(super) async fn consented_many(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    set: zjtx_store::SubjectSet<'_>,
+    route: &str,
+) -> Result<Vec<(zjtx_store::Subject, Consented)>, AppError> {
+    let today = st.today().to_string();
+    let rules = disclosure_rules(st)?;
+    let subjects = st.store.subjects(inst, &today, set).await?;
+    let mut out = Vec::with_capacity(subjects.len());
+    let mut used = Vec::new();
+    for s in subjects {
+        let (c, u) = consented(&s.row, s.held.clone(), &s.public, &s.consents, rules);
+        used.push(u);
+        out.push((s, c));
+    }
+    let reads: Vec<zjtx_store::AccessRead> = out
+        .iter()
+        .zip(used)
+        .filter_map(|((s, _), u)| {
+            u.map(|(categories, consent)| zjtx_store::AccessRead {
+                uscc: &s.row.uscc,
+                categories,
+                consent,
+            })
+        })
+        .collect();
+    st.store.log_accesses(&reads, inst, user_id, route).await?;
+    Ok(out)
+}
+
+/// What an institution may use of a firm (see `consented_facts`), from the firm's row, the tiers
+/// whose title it holds, its public titles and the institution's consents in force; with the
+/// categories used and the first consent that allowed them, for the access log (`None` when no
+/// consent was used).
+pub(super) fn consented(
+    row: &EnterpriseRow,
+    held: Vec<String>,
+    public: &[String],
+    consents: &[Consent],
+    rules: &fin::Disclosure,
+) -> (Consented, Option<(String, i64)>) {
+    // How each category is shown decides what the institution may know (`consent::shown`).
+    let covers = |c: &str| consent::shown(consents, c).map(consent::Shown::consent);
+    let all = facts_from(row, held.clone());
+    let mut tiers: Vec<String> = public.to_vec();
     let mut used: Vec<(&str, i64)> = Vec::new();
     for t in &all.tiers {
-        let held = titles.contains(t);
-        let source = if held {
+        let source = if held.contains(t) {
             covers("titles").map(|k| ("titles", k))
         } else {
             covers("evaluations").map(|k| ("evaluations", k))
@@ -104,7 +157,7 @@ pub async fn consented_facts(
         }
     }
     let profile = covers("profile");
-    let financials = consent::shown(&consents, "financials");
+    let financials = consent::shown(consents, "financials");
     let money = financials.filter(|s| !s.predicates_only());
     let banded = financials.filter(|s| s.predicates_only());
     used.extend(profile.map(|k| ("profile", k)));
@@ -121,20 +174,11 @@ pub async fn consented_facts(
     }
     used.sort_unstable();
     used.dedup_by_key(|(c, _)| *c);
-    if let Some((_, first)) = used.first() {
+    let logged = used.first().map(|(_, first)| {
         let cats: Vec<&str> = used.iter().map(|(c, _)| *c).collect();
-        st.store
-            .log_access(
-                &row.uscc,
-                inst,
-                user_id,
-                &cats.join(","),
-                route,
-                Some(*first),
-            )
-            .await?;
-    }
-    Ok(Consented {
+        (cats.join(","), *first)
+    });
+    let c = Consented {
         facts: Facts {
             tiers,
             size: if profile.is_some() {
@@ -155,7 +199,8 @@ pub async fn consented_facts(
             },
         },
         undecided,
-    })
+    };
+    (c, logged)
 }
 
 /// A posted need's terms, for matching.
@@ -244,7 +289,7 @@ pub(super) async fn matches(
     need: Option<&fin::Need>,
 ) -> Result<Vec<MatchView>, AppError> {
     let f = facts(st, row).await?;
-    let products = st.store.products(Some("listed"), None).await?;
+    let products = st.store.listed_products().await?;
     let mut items: Vec<(i64, Match, i64)> = products
         .iter()
         .map(|p| {
@@ -294,7 +339,7 @@ pub async fn opened_by_next_tier(
     up.tiers.push(next.to_owned());
     let n = st
         .store
-        .products(Some("listed"), None)
+        .listed_products()
         .await?
         .iter()
         .filter(|p| {

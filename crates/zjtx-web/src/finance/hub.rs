@@ -260,13 +260,23 @@ pub async fn hub(
                 .iter()
                 .filter(|v| v.p.status == zjtx_store::ProductStatus::Listed)
                 .collect();
+            // Every firm with an open need, read in one query; the reads logged as "needs".
+            let set = zjtx_store::SubjectSet {
+                open_needs: true,
+                ..Default::default()
+            };
+            let firms: std::collections::HashMap<String, Consented> =
+                consented_many(&st, user.user.id, inst, set, "needs")
+                    .await?
+                    .into_iter()
+                    .map(|(s, c)| (s.row.uscc, c))
+                    .collect();
             for n in st.store.needs(None).await? {
-                let Some(row) = st.store.enterprise(&n.uscc).await? else {
-                    continue;
-                };
                 // Routed on what the consents let this institution know: a rule they leave
                 // undecided does not hold the need back, so routing tells nothing more.
-                let c = consented_facts(&st, user.user.id, inst, &row, "needs").await?;
+                let Some(c) = firms.get(&n.uscc) else {
+                    continue;
+                };
                 let need = need_terms(&n);
                 let matched = listed.iter().any(|v| {
                     c.possible(&fin::check(

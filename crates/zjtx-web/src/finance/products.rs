@@ -297,32 +297,47 @@ pub async fn product_page(
                 .collect();
         }
         Role::Institution if owner => {
-            let today = st.today().to_string();
             // Eligible on what the consents show: a firm whose consents leave a rule undecided
             // is not listed, and the decision uses nothing the firm has not shown this bank.
             let route = format!("product:{}", p.id);
-            for u in st.store.consenting(p.institution_id, &today).await? {
-                if let Some(row) = st.store.enterprise(&u).await? {
-                    let c =
-                        consented_facts(&st, user.user.id, p.institution_id, &row, &route).await?;
-                    if fin::check(&el_spec, &t, &c.facts, None).eligible {
-                        eligible.push((row.uscc, row.name));
-                    }
+            let set = zjtx_store::SubjectSet {
+                consenting: true,
+                ..Default::default()
+            };
+            for (s, c) in consented_many(&st, user.user.id, p.institution_id, set, &route).await? {
+                if fin::check(&el_spec, &t, &c.facts, None).eligible {
+                    eligible.push((s.row.uscc, s.row.name));
                 }
             }
         }
         Role::City => {
             // The bureau sees the whole registry; the first 200 eligible enterprises.
+            let today = st.today().to_string();
+            // What the list can decide exactly narrows it: the revenue floor, and a district, a
+            // size or an ecosystem when the product names only one; the rest is checked per row.
+            let one = |v: &[String]| (v.len() == 1).then(|| v[0].clone());
             let mut f = zjtx_store::Filter {
                 per_page: 200,
                 today: st.today(),
+                revenue_min: el_spec.revenue_min,
+                region: one(&el_spec.districts),
+                size: one(&el_spec.sizes),
+                ecosystem: one(&el_spec.ecosystems),
                 ..Default::default()
             };
             loop {
                 let page = st.store.list(&f, &zjtx_store::Scope::all()).await?;
+                // The page's titles in one query.
+                let codes: Vec<String> = page.items.iter().map(|r| r.uscc.clone()).collect();
+                let titles = st.store.titles_in_force(&codes, &today).await?;
                 for row in &page.items {
+                    let held = titles
+                        .iter()
+                        .filter(|(u, _)| *u == row.uscc)
+                        .map(|(_, t)| t.clone())
+                        .collect();
                     if eligible.len() < 200
-                        && fin::check(&el_spec, &t, &facts(&st, row).await?, None).eligible
+                        && fin::check(&el_spec, &t, &facts_from(row, held), None).eligible
                     {
                         eligible.push((row.uscc.clone(), row.name.clone()));
                     }

@@ -40,29 +40,19 @@ pub(super) async fn screen_rows(
     q: &ScreenQuery,
     only: Option<&str>,
 ) -> Result<Vec<ScreenRow>, AppError> {
-    let today = st.today().to_string();
     let min = match q.revenue_min.trim() {
         "" => None,
         v => Some(amount(v, i18n::t("营业收入下限"))?),
     };
-    let titled = st.store.titled(&today, None).await?;
-    let consenting = st.store.consenting(inst, &today).await?;
-    let mut candidates = consenting.clone();
-    for t in &titled {
-        if !candidates.contains(&t.uscc) {
-            candidates.push(t.uscc.clone());
-        }
-    }
+    let route = if only.is_some() { "alert" } else { "screening" };
+    let set = zjtx_store::SubjectSet {
+        consenting: true,
+        titled: true,
+        only,
+        ..Default::default()
+    };
     let mut out = Vec::new();
-    for u in candidates {
-        if only.is_some_and(|o| o != u) {
-            continue;
-        }
-        let Some(row) = st.store.enterprise(&u).await? else {
-            continue;
-        };
-        let route = if only.is_some() { "alert" } else { "screening" };
-        let c = consented_facts(st, user_id, inst, &row, route).await?;
+    for (s, c) in consented_many(st, user_id, inst, set, route).await? {
         let f = &c.facts;
         let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
         let ok_size = q.size.is_empty() || f.size == q.size;
@@ -71,14 +61,14 @@ pub(super) async fn screen_rows(
         let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
         if ok_tier && ok_size && ok_eco && ok_region && ok_rev {
             out.push(ScreenRow {
-                basis: if consenting.contains(&u) {
-                    i18n::t("已授权")
-                } else {
+                basis: if s.consents.is_empty() {
                     i18n::t("公开名单")
+                } else {
+                    i18n::t("已授权")
                 },
-                district: row.region_name.clone().unwrap_or_default(),
-                uscc: row.uscc,
-                name: row.name,
+                district: s.row.region_name.clone().unwrap_or_default(),
+                uscc: s.row.uscc,
+                name: s.row.name,
             });
         }
     }

@@ -1,0 +1,212 @@
+//! What an institution's matching reads of many firms at once: screening, a product's eligible
+//! list and need routing each read their firms in one joined query — the firm, the titles it
+//! holds, its public titles and this institution's consents in force — instead of a handful of
+//! queries per firm; and the reads are logged in one transaction.
+
+use super::*;
+use crate::listing::{ROW_COLS, enterprise_row};
+use crate::{EnterpriseRow, decoded};
+use zjtx_core::{Size, TopTier, Verdict};
+
+/// Which firms a matching reads.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SubjectSet<'a> {
+    /// Firms with a consent in force for the institution.
+    pub consenting: bool,
+    /// Firms on the public titled list (a decision's title in force).
+    pub titled: bool,
+    /// Firms with an open financing need.
+    pub open_needs: bool,
+    /// Only this firm (still only if it is in one of the sets above).
+    pub only: Option<&'a str>,
+}
+
+/// A firm as a matching sees it, before consent decides what of it may be used.
+#[derive(Clone, Debug)]
+pub struct Subject {
+    pub row: EnterpriseRow,
+    /// Tiers whose title the firm holds today (whatever its source).
+    pub held: Vec<String>,
+    /// Tiers of the public titled list: a decision's title in force today.
+    pub public: Vec<String>,
+    /// The institution's consents from this firm in force today.
+    pub consents: Vec<Consent>,
+}
+
+/// One read of a firm's data by an institution, for the access log.
+pub struct AccessRead<'a> {
+    pub uscc: &'a str,
+    pub categories: String,
+    pub consent: i64,
+}
+
+/// Rows per statement of the access log's batch insert (7 parameters each, well within both
+/// backends' limits).
+const LOG_CHUNK: usize = 500;
+
+impl Store {
+    /// The firms of `set` for institution `inst` on `today`, in code order, each with its titles
+    /// and the institution's consents in force: one query, whatever the number of firms.
+    pub async fn subjects(
+        &self,
+        inst: i64,
+        today: &str,
+        set: SubjectSet<'_>,
+    ) -> Result<Vec<Subject>> {
+        let only = set.only.unwrap_or("");
+        let mut parts: Vec<&str> = Vec::new();
+        let mut binds: Vec<Bind> = Vec::new();
+        if set.consenting {
+            parts.push(
+                "SELECT uscc FROM consents WHERE institution_id = ? AND revoked_at IS NULL \
+                 AND valid_from <= ? AND valid_until >= ? AND (? = '' OR uscc = ?)",
+            );
+            binds.extend([
+                Bind::I(inst),
+                Bind::S(today),
+                Bind::S(today),
+                Bind::S(only),
+                Bind::S(only),
+            ]);
+        }
+        if set.titled {
+            parts.push(
+                "SELECT uscc FROM titles WHERE source = 'decision' AND valid_until >= ? \
+                 AND (? = '' OR uscc = ?)",
+            );
+            binds.extend([Bind::S(today), Bind::S(only), Bind::S(only)]);
+        }
+        if set.open_needs {
+            parts.push("SELECT uscc FROM needs WHERE status = 'open' AND (? = '' OR uscc = ?)");
+            binds.extend([Bind::S(only), Bind::S(only)]);
+        }
+        if parts.is_empty() {
+            return Ok(Vec::new());
+        }
+        // A firm with k titles and m consents comes as k × m rows (both are a handful); they are
+        // folded back into one subject below.
+        let sql = format!(
+            "WITH s AS ({}) \
+             SELECT {ROW_COLS}, t.tier AS t_tier, t.source AS t_source, \
+                    c.id AS c_id, c.categories AS c_categories, c.predicates_only AS c_predicates, \
+                    c.purpose AS c_purpose, c.valid_from AS c_from, c.valid_until AS c_until, \
+                    (SELECT name FROM institutions WHERE id = c.institution_id) AS c_institution \
+             FROM s JOIN enterprises e ON e.uscc = s.uscc \
+             LEFT JOIN regions r ON r.code = e.region_code \
+             LEFT JOIN titles t ON t.uscc = e.uscc AND t.valid_until >= ? \
+             LEFT JOIN consents c ON c.uscc = e.uscc AND c.institution_id = ? AND c.revoked_at IS NULL \
+                  AND c.valid_from <= ? AND c.valid_until >= ? \
+             ORDER BY e.uscc, t.tier, c.id",
+            parts.join(" UNION ")
+        );
+        binds.extend([
+            Bind::S(today),
+            Bind::I(inst),
+            Bind::S(today),
+            Bind::S(today),
+        ]);
+        type Part = (EnterpriseRow, Option<(String, String)>, Option<Consent>);
+        let sql = self.sql(&sql).into_owned();
+        let parts: Vec<Part> = on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = b.bind_to(q);
+            }
+            let rows = q.fetch_all(p).await?;
+            let mut out = Vec::with_capacity(rows.len());
+            for r in &rows {
+                let row = enterprise_row!(r);
+                let title = match r.try_get::<Option<String>, _>("t_tier")? {
+                    Some(t) => Some((t, r.try_get::<Option<String>, _>("t_source")?.unwrap_or_default())),
+                    None => None,
+                };
+                let consent = match r.try_get::<Option<i64>, _>("c_id")? {
+                    Some(id) => Some(Consent {
+                        id,
+                        uscc: row.uscc.clone(),
+                        institution_id: inst,
+                        institution: r.try_get::<Option<String>, _>("c_institution")?.unwrap_or_default(),
+                        categories: r.try_get::<Option<String>, _>("c_categories")?.unwrap_or_default(),
+                        predicates_only: r.try_get::<Option<i64>, _>("c_predicates")?.unwrap_or(0) != 0,
+                        purpose: r.try_get::<Option<String>, _>("c_purpose")?.unwrap_or_default(),
+                        valid_from: r.try_get::<Option<String>, _>("c_from")?.unwrap_or_default(),
+                        valid_until: r.try_get::<Option<String>, _>("c_until")?.unwrap_or_default(),
+                        revoked: false,
+                    }),
+                    None => None,
+                };
+                out.push((row, title, consent));
+            }
+            out
+        });
+        let mut subjects: Vec<Subject> = Vec::new();
+        for (row, title, consent) in parts {
+            if subjects.last().is_none_or(|s| s.row.uscc != row.uscc) {
+                subjects.push(Subject {
+                    row,
+                    held: Vec::new(),
+                    public: Vec::new(),
+                    consents: Vec::new(),
+                });
+            }
+            let Some(s) = subjects.last_mut() else {
+                continue;
+            };
+            if let Some((tier, source)) = title {
+                if !s.held.contains(&tier) {
+                    s.held.push(tier.clone());
+                }
+                if source == "decision" && !s.public.contains(&tier) {
+                    s.public.push(tier);
+                }
+            }
+            if let Some(c) = consent
+                && !s.consents.iter().any(|k| k.id == c.id)
+            {
+                s.consents.push(c);
+            }
+        }
+        // Newest consent first, as `consents` gives them.
+        for s in &mut subjects {
+            s.consents.sort_by_key(|c| std::cmp::Reverse(c.id));
+        }
+        Ok(subjects)
+    }
+
+    /// Logs an institution's reads of many firms' data in one transaction (`log_access` for each).
+    pub async fn log_accesses(
+        &self,
+        reads: &[AccessRead<'_>],
+        institution: i64,
+        user_id: i64,
+        route: &str,
+    ) -> Result<()> {
+        if reads.is_empty() {
+            return Ok(());
+        }
+        let at = now();
+        let mut stmts = Vec::new();
+        for chunk in reads.chunks(LOG_CHUNK) {
+            let values = vec!["(?, ?, ?, ?, ?, ?, ?)"; chunk.len()].join(", ");
+            let mut binds = Vec::with_capacity(chunk.len() * 7);
+            for a in chunk {
+                binds.extend([
+                    Bind::S(a.uscc),
+                    Bind::I(institution),
+                    Bind::I(user_id),
+                    Bind::S(&a.categories),
+                    Bind::S(route),
+                    Bind::I(a.consent),
+                    Bind::I(at),
+                ]);
+            }
+            stmts.push(stmt(
+                format!(
+                    "INSERT INTO data_access (uscc, institution_id, user_id, categories, route, consent_id, at) VALUES {values}"
+                ),
+                binds,
+            ));
+        }
+        self.exec_tx(stmts, None).await
+    }
+}
