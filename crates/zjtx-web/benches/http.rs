@@ -61,7 +61,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 }
 
 async fn load(
-    addr: std::net::SocketAddr,
+    addrs: &[std::net::SocketAddr],
     cookie: &str,
     clients: usize,
     secs: u64,
@@ -72,6 +72,8 @@ async fn load(
     for c in 0..clients {
         let cookie = cookie.to_owned();
         let paths = paths.to_vec();
+        // Clients spread over the instances in turn (a round-robin balancer's placement).
+        let addr = addrs[c % addrs.len()];
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut errors = 0;
@@ -329,7 +331,7 @@ async fn main() {
         ("list by chain (filtered, paged)", &chain_lists),
         ("search (gram index, 2-4 characters)", &searches),
     ] {
-        let (lat, errors) = load(addr, &cookie, clients, secs, paths).await;
+        let (lat, errors) = load(&[addr], &cookie, clients, secs, paths).await;
         report(what, &lat, secs, errors);
     }
     // Mixed: half the clients search while the other half read lists and enterprise pages — the
@@ -337,14 +339,151 @@ async fn main() {
     let mut plain = lists.clone();
     plain.extend(pages.iter().take(50).cloned());
     let half = (clients / 2).max(1);
+    let one = [addr];
     let ((s_lat, s_err), (p_lat, p_err)) = tokio::join!(
-        load(addr, &cookie, half, secs, &searches),
-        load(addr, &cookie, half, secs, &plain),
+        load(&one, &cookie, half, secs, &searches),
+        load(&one, &cookie, half, secs, &plain),
     );
     report("mixed: searches", &s_lat, secs, s_err);
     report("mixed: lists and pages meanwhile", &p_lat, secs, p_err);
+
+    // Screening by a bank to which `ZJTX_BENCH_CONSENTS` firms (default 10,000) consented: every
+    // request reads all of them (one joined query), decides what each consent shows, logs every
+    // read, and renders a page of 200.
+    let consents = env("ZJTX_BENCH_CONSENTS", 10_000);
+    let t = Instant::now();
+    let bank = store
+        .create_institution("基准银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bank_user = store
+        .add_user(&NewUser {
+            username: "bench-bank".into(),
+            password_hash: auth::hash_password("bench-password-123")
+                .unwrap_or_else(|e| panic!("{e}")),
+            role: Role::Institution,
+            region_code: None,
+            uscc: None,
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_institution("bench-bank", bank, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let today = chrono::Local::now().date_naive();
+    let (from, until) = (
+        today.to_string(),
+        (today + chrono::Days::new(365)).to_string(),
+    );
+    let mut f = zjtx_store::Filter {
+        per_page: 200,
+        ..Default::default()
+    };
+    let mut granted = 0;
+    while granted < consents {
+        let page = store
+            .list(&f, &zjtx_store::Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for e in page.items.iter().take(consents - granted) {
+            store
+                .grant_consent(
+                    &e.uscc,
+                    bank,
+                    "titles,evaluations,profile,financials",
+                    granted % 4 == 0,
+                    "授信",
+                    &from,
+                    &until,
+                    None,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            granted += 1;
+        }
+        match page.next {
+            Some(n) => f.after = Some(n),
+            None => break,
+        }
+    }
+    println!(
+        "{granted} consents granted to one bank in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let token = auth::random_token().unwrap_or_else(|e| panic!("{e}"));
+    store
+        .create_session(&auth::token_hash(&token), bank_user, "csrf", 3600)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bank_cookie = format!("{}={token}", auth::SESSION_COOKIE);
+    let screenings: Vec<String> = [
+        "",
+        "?tier=srdi",
+        "?region=330106",
+        "?size=small",
+        "?revenue_min=1000",
+    ]
+    .iter()
+    .map(|q| format!("/finance/screen{q}"))
+    .collect();
+    let (lat, errors) = load(&[addr], &bank_cookie, clients, secs, &screenings).await;
+    report(
+        &format!("screening ({granted} consenting)"),
+        &lat,
+        secs,
+        errors,
+    );
     let _ = stop_tx.send(());
     let _ = server.await;
+
+    // Scale-out (`ZJTX_BENCH_INSTANCES`, e.g. "1,2,4"): that many servers on the same database,
+    // each with its own pool and state as a separate `zjtx serve` would have, the clients spread
+    // over them in turn. (They share this process and its cores, as instances on one machine
+    // share its cores.)
+    let counts: Vec<usize> = std::env::var("ZJTX_BENCH_INSTANCES")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|v| v.trim().parse().ok())
+        .filter(|n| *n > 0)
+        .collect();
+    let mut plain_pages: Vec<String> = lists.clone();
+    plain_pages.extend(pages.iter().take(50).cloned());
+    for k in counts {
+        let mut addrs = Vec::new();
+        let mut stops = Vec::new();
+        let mut servers = Vec::new();
+        for _ in 0..k {
+            let s = Store::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}"));
+            let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+            let state = AppState::new(s, rules, false).unwrap_or_else(|e| panic!("{e}"));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            addrs.push(listener.local_addr().unwrap_or_else(|e| panic!("{e}")));
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            stops.push(tx);
+            servers.push(tokio::spawn(zjtx_web::serve(listener, state, async move {
+                let _ = rx.await;
+            })));
+        }
+        for (what, paths, who) in [
+            ("lists and enterprise pages", &plain_pages, &cookie),
+            ("search", &searches, &cookie),
+            ("screening", &screenings, &bank_cookie),
+        ] {
+            let (lat, errors) = load(&addrs, who, clients, secs, paths).await;
+            report(&format!("{k} instance(s): {what}"), &lat, secs, errors);
+        }
+        for tx in stops {
+            let _ = tx.send(());
+        }
+        for s in servers {
+            let _ = s.await;
+        }
+    }
     // ZJTX_BENCH_KEEP=1 keeps the SQLite file, to look at query plans on the loaded data.
     if std::env::var("ZJTX_BENCH_KEEP").is_ok_and(|v| v == "1") {
         println!("kept {}", dir.display());

@@ -976,6 +976,7 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("下一页", "Next page"),
     ("共 {}+ 家", "{}+ in all"),
     ("共 {} 家", "{} in all"),
+    ("共 {} 家符合条件", "{} firms match"),
     ("{} 年度数据", "figures of {}"),
     ("返回首页", "Back to the home page"),
     ("导入数据", "Import"),

@@ -1068,3 +1068,107 @@ async fn finance_routes_by_role() {
     .await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A screening of many consenting firms comes in pages of 200 in code order: the total said, the
+/// pages together every firm once, and each firm's read logged once per request, under the
+/// screening (the reads of every firm, not only of the page shown, since the filter used them).
+#[tokio::test]
+async fn a_large_screening_is_paged_and_every_read_is_logged() {
+    let w = world("screen-pages").await;
+    let store = w.state.store.clone();
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+    let more: Vec<_> = zjtx_core::synth::Generator::new(10, 2025)
+        .take(200)
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, today);
+            (e, s)
+        })
+        .collect();
+    store
+        .import(&more, None, today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bank = store
+        .create_institution("示范银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_institution("bank", bank, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut all: Vec<String> = Vec::new();
+    let mut f = zjtx_store::Filter {
+        per_page: 200,
+        today,
+        ..Default::default()
+    };
+    loop {
+        let page = store
+            .list(&f, &zjtx_store::Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        all.extend(page.items.iter().map(|e| e.uscc.clone()));
+        match page.next {
+            Some(n) => f.after = Some(n),
+            None => break,
+        }
+    }
+    assert!(all.len() > 300, "{}", all.len());
+    let (from, until) = (today.to_string(), (today + Days::new(30)).to_string());
+    for u in &all {
+        store
+            .grant_consent(u, bank, "profile", false, "授信", &from, &until, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+    }
+    let s = login(&w, "bank").await;
+    let links = |body: &str| -> Vec<String> {
+        body.split("href=\"/finance/enterprises/")
+            .skip(1)
+            .filter_map(|p| p.split('"').next().map(str::to_owned))
+            .collect()
+    };
+    let first = send(&w, get("/finance/screen", Some(&s))).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(
+        first.body.contains(&format!("共 {} 家符合条件", all.len())),
+        "the total over every page"
+    );
+    let mut seen = links(&first.body);
+    assert_eq!(seen.len(), 200);
+    let next = first
+        .body
+        .split("<a href=\"/finance/screen?")
+        .nth(1)
+        .and_then(|p| p.split('"').next())
+        .map(|q| {
+            format!(
+                "/finance/screen?{}",
+                q.replace("&#38;", "&").replace("&amp;", "&")
+            )
+        })
+        .unwrap_or_else(|| panic!("no next page"));
+    let second = send(&w, get(&next, Some(&s))).await;
+    let rest = links(&second.body);
+    assert_eq!(rest.len(), all.len() - 200);
+    assert!(
+        !second.body.contains("<a href=\"/finance/screen?"),
+        "no page after the last"
+    );
+    seen.extend(rest);
+    let mut want = all.clone();
+    want.sort();
+    assert_eq!(seen, want, "every firm once, in code order");
+    for u in [&all[0], &all[all.len() - 1]] {
+        let log = store.access_log(u).await.unwrap_or_default();
+        assert_eq!(
+            log.iter().filter(|a| a.route == "screening").count(),
+            2,
+            "{u}: read by each of the two requests"
+        );
+    }
+}

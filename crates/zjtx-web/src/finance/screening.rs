@@ -75,6 +75,16 @@ pub(super) async fn screen_rows(
     Ok(out)
 }
 
+/// Rows shown per page of a screening.
+const SCREEN_PAGE: usize = 200;
+
+#[derive(Deserialize, Default)]
+pub struct ScreenPaging {
+    /// The last code of the page before (rows come in code order).
+    #[serde(default)]
+    pub after: String,
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "fin_screen.html")]
 pub struct ScreenPage {
@@ -82,6 +92,10 @@ pub struct ScreenPage {
     pub nav: Nav,
     pub q: ScreenQuery,
     pub rows: Vec<ScreenRow>,
+    /// How many firms pass, over every page.
+    pub total: usize,
+    /// The link to the next page, when there is one.
+    pub next: Option<String>,
     pub query: String,
     pub ch: Choices,
     pub searches: Vec<zjtx_store::SavedSearch>,
@@ -91,14 +105,30 @@ pub async fn screen(
     State(st): State<AppState>,
     user: CurrentUser,
     Query(q): Query<ScreenQuery>,
+    Query(paging): Query<ScreenPaging>,
 ) -> Result<ScreenPage, AppError> {
     let inst = institution_of(&user)?;
-    let rows = screen_rows(&st, user.user.id, inst, &q, None).await?;
+    let all = screen_rows(&st, user.user.id, inst, &q, None).await?;
+    let total = all.len();
+    let mut rows: Vec<ScreenRow> = all
+        .into_iter()
+        .filter(|r| paging.after.is_empty() || r.uscc.as_str() > paging.after.as_str())
+        .take(SCREEN_PAGE + 1)
+        .collect();
+    let more = rows.len() > SCREEN_PAGE;
+    rows.truncate(SCREEN_PAGE);
+    let query = q.query_string();
+    let next = rows
+        .last()
+        .filter(|_| more)
+        .map(|r| format!("/finance/screen?{query}&after={}", r.uscc));
     Ok(ScreenPage {
         tr: Tr,
         nav: Nav::of(&user),
-        query: q.query_string(),
+        query,
         rows,
+        total,
+        next,
         ch: Choices::new(&st).await?,
         searches: st.store.saved_searches(inst).await?,
         q,
