@@ -1077,6 +1077,8 @@ impl Bind<'_> {
 }
 
 mod accounts;
+mod api_keys;
+pub use api_keys::*;
 mod audit_log;
 mod clock;
 pub use clock::Clock;

@@ -3337,3 +3337,111 @@ async fn matching_reads_its_firms_in_one_query_on_both_backends() {
         assert!(listed().await.is_empty(), "{b}");
     }
 }
+
+/// Keys for systems on both backends: a key signs in as an account copying its creator's seat,
+/// only while in force; one name per seat; its seat lists and revokes it, another seat cannot;
+/// revoking disables the key's account.
+#[tokio::test]
+async fn api_keys_on_both_backends() {
+    use zjtx_store::{NewApiKey, NewUser, Role};
+    for s in stores("api_keys").await {
+        let b = s.backend();
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let mut staff = Vec::new();
+        for name in ["staff-a", "staff-b", "firm-user"] {
+            let id = s
+                .add_user(&NewUser {
+                    username: name.into(),
+                    password_hash: "x".into(),
+                    role: if name == "firm-user" {
+                        Role::Enterprise
+                    } else {
+                        Role::Institution
+                    },
+                    region_code: None,
+                    uscc: None,
+                })
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+            staff.push(id);
+        }
+        s.set_institution("staff-a", bank, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let key = |owner: i64, name: &'static str, hash: &'static str| NewApiKey {
+            owner,
+            name,
+            prefix: "zjtx_abc",
+            key_hash: hash,
+            scopes: "read",
+            expires_on: "2027-01-31",
+        };
+        let id = s
+            .create_api_key(&key(staff[0], "core", "h1"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            matches!(
+                s.create_api_key(&key(staff[0], "core", "h2")).await,
+                Err(StoreError::Conflict(_))
+            ),
+            "{b}: one name per seat"
+        );
+        assert!(
+            s.create_api_key(&key(staff[2], "mine", "h3"))
+                .await
+                .is_err(),
+            "{b}: a firm holds no keys"
+        );
+        let (k, u) = s
+            .api_key("h1", "2027-01-31")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{b}: in force on its last day"));
+        assert_eq!((k.id, k.name.as_str()), (id, "core"), "{b}");
+        assert_eq!(
+            (u.role, u.institution_id),
+            (Role::Institution, Some(bank)),
+            "{b}"
+        );
+        assert!(
+            s.api_key("h1", "2027-02-01").await.ok().flatten().is_none(),
+            "{b}: expired"
+        );
+        assert_eq!(
+            s.api_keys(staff[0]).await.map(|v| v.len()).ok(),
+            Some(1),
+            "{b}"
+        );
+        // staff-b has no institution: another seat.
+        assert_eq!(
+            s.api_keys(staff[1]).await.map(|v| v.len()).ok(),
+            Some(0),
+            "{b}"
+        );
+        assert!(s.revoke_api_key(id, staff[1]).await.is_err(), "{b}");
+        s.touch_api_key(id)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.revoke_api_key(id, staff[0])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.api_key("h1", "2026-12-04").await.ok().flatten().is_none(),
+            "{b}"
+        );
+        let listed = s.api_keys(staff[0]).await.unwrap_or_default();
+        assert!(listed[0].revoked && listed[0].last_used_at.is_some(), "{b}");
+        let account = s
+            .user_by_name(&format!("api:{}:core", staff[0]))
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("{b}"));
+        assert!(account.disabled, "{b}");
+    }
+}

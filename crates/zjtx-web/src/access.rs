@@ -43,6 +43,8 @@ const CITY_OR_FIRM: &[Role] = &[City, Enterprise];
 const CITY_OR_PROVIDER: &[Role] = &[City, Provider];
 const PROVIDER: &[Role] = &[Provider];
 const LENDER: &[Role] = &[Institution];
+/// The seats that may create keys for their systems.
+const KEY_HOLDERS: &[Role] = &[City, District, Institution];
 /// The finance zone: everyone but providers and experts.
 const FINANCE: &[Role] = &[City, District, Enterprise, Institution];
 
@@ -68,6 +70,9 @@ pub const TABLE: &[Access] = &[
     a("GET", "/", Roles(ALL), "own start page"),
     a("GET", "/account", Roles(ALL), "own account"),
     a("POST", "/account/password", Roles(ALL), "own account"),
+    a("GET", "/account/keys", Roles(KEY_HOLDERS), "its institution's, district's or the bureau's keys"),
+    a("POST", "/account/keys", Roles(KEY_HOLDERS), "a key of its own seat, copying its role and scope"),
+    a("POST", "/account/keys/{id}/revoke", Roles(KEY_HOLDERS), "a key of its own seat"),
     a("GET", "/messages", Roles(ALL), "own messages"),
     a("GET", "/dashboard", Roles(BUREAU), "city: all; district: its own"),
     a("GET", "/enterprises", Roles(REGISTRY), "city: all; district: its own; enterprise: itself"),
@@ -222,6 +227,10 @@ pub const TABLE: &[Access] = &[
     a("GET", "/api/v1/enterprises/{uscc}", Roles(REGISTRY), "as the list"),
     a("GET", "/api/v1/enterprises/{uscc}/evaluation", Roles(REGISTRY), "as the list"),
     a("GET", "/api/v1/finance/enterprises/{uscc}", Roles(LENDER), "what the firm's consents in force cover, logged"),
+    a("GET", "/api/v1/finance/products", Roles(FINANCE), "institution: its own; others: the listed"),
+    a("GET", "/api/v1/finance/needs", Roles(LENDER), "open needs its listed products match, on consented facts, logged"),
+    a("GET", "/api/v1/finance/applications", Roles(LENDER), "applications to its own products"),
+    a("POST", "/api/v1/finance/applications/{id}/step", Roles(LENDER), "its own products' applications; bearer only"),
 ];
 
 /// The line of a route, by method and the path as routed (`/batches/{id}`).

@@ -33,6 +33,9 @@ impl IntoResponse for ApiError {
             AppError::Forbidden => "not allowed for this account".to_owned(),
             AppError::NotFound => "not found".to_owned(),
             AppError::BadRequest(m) => m.clone(),
+            AppError::TooMany(secs) => {
+                format!("too many calls with this key; retry after {secs} s")
+            }
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => m.clone(),
             AppError::Store(zjtx_store::StoreError::Busy(why)) => format!("busy: {why}; retry"),
             AppError::Internal(_) | AppError::Store(_) => {
@@ -41,6 +44,14 @@ impl IntoResponse for ApiError {
             }
         };
         let body = json!({ "error": msg, "code": self.0.code() });
+        if let AppError::TooMany(secs) = self.0 {
+            return (
+                self.0.status(),
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                Json(body),
+            )
+                .into_response();
+        }
         if self.0.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE {
             return (
                 self.0.status(),
@@ -253,13 +264,13 @@ pub async fn openapi() -> Json<Value> {
     let err = json!({ "description": "error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     Json(json!({
         "openapi": "3.1.0",
-        "info": { "title": "ZJTX API", "version": "1", "description": "The enterprise registry and tier evaluations of the ZJTX 专精特新 platform. Every call but /auth/token and this document needs `Authorization: Bearer TOKEN`; what a caller sees follows its role and scope." },
+        "info": { "title": "ZJTX API", "version": "1", "description": "The enterprise registry and tier evaluations of the ZJTX 专精特新 platform. Every call but /auth/token and this document needs `Authorization: Bearer TOKEN`: a session token from /auth/token, or a system key (`zjtx_…`) created at /account/keys, which reaches /api/ only, is read-only unless given the write scope, is held to a rate (429 with Retry-After), and is audited under its own name. What a caller sees follows its role and scope." },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
                 "Error": { "type": "object", "properties": {
                     "error": { "type": "string", "description": "what went wrong, in words" },
-                    "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "bad_request", "conflict", "internal"] } },
+                    "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "bad_request", "rate_limited", "conflict", "busy", "internal"] } },
                     "required": ["error", "code"] },
                 "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
                 "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
@@ -356,6 +367,24 @@ pub async fn openapi() -> Json<Value> {
                 "summary": "An enterprise as the calling institution may read it under the firm's consents in force (logged in the firm's access log)",
                 "parameters": [uscc],
                 "responses": { "200": { "description": "the disclosure", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Disclosure" } } } }, "401": err, "403": err, "404": err } } },
+            "/api/v1/finance/products": { "get": {
+                "summary": "An institution's own products (every status); for anyone else in the finance zone, the listed products. Amounts in exact 万元",
+                "responses": { "200": { "description": "{\"products\": [{\"id\", \"name\", \"kind\", \"status\", \"min_amount_wan\", \"max_amount_wan\", \"term_min_months\", \"term_max_months\", \"rate_kind\", \"rate_bp\", \"collateral\", \"eligibility\"}]}" }, "401": err, "403": err, "429": err } } },
+            "/api/v1/finance/needs": { "get": {
+                "summary": "The open financing needs a listed product of the calling institution matches, judged on what each firm's consents let it know (each read logged for the firm)",
+                "responses": { "200": { "description": "{\"needs\": [{\"id\", \"uscc\", \"name\", \"amount_wan\", \"purpose\", \"term_months\", \"collateral\", \"created_at\"}]}" }, "401": err, "403": err, "429": err } } },
+            "/api/v1/finance/applications": { "get": {
+                "summary": "The applications to the calling institution's products",
+                "responses": { "200": { "description": "{\"applications\": [application]}" }, "401": err, "403": err, "429": err } } },
+            "/api/v1/finance/applications/{id}/step": { "post": {
+                "summary": "Move an application on as its lender: accepted → granted (amount, date) → disbursed (date), or declined with a reason. Bearer token or key only; a key needs the write scope",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["to"], "properties": {
+                    "to": { "type": "string", "enum": ["accepted", "granted", "disbursed", "declined"] },
+                    "amount": { "type": "string", "description": "万元, for granted" },
+                    "date": { "type": "string", "format": "date", "description": "for granted and disbursed; today when empty" },
+                    "reason": { "type": "string", "description": "for declined" } } } } } },
+                "responses": { "200": { "description": "the application after the step" }, "400": err, "401": err, "403": err, "404": err, "409": err, "429": err } } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         }
     }))

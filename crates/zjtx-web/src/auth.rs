@@ -72,6 +72,10 @@ pub struct CurrentUser {
     pub user: User,
     pub session: Session,
     pub token_hash: String,
+    /// Signed in by an `Authorization: Bearer` header (a machine client), not a cookie.
+    pub bearer: bool,
+    /// The system key the call came with, if any (`keys`).
+    pub key: Option<zjtx_store::ApiKey>,
 }
 
 /// A page open to everyone that adds to what a signed-in user sees: no session is `None`.
@@ -105,6 +109,9 @@ impl FromRequestParts<AppState> for CurrentUser {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim);
+        if let Some(key) = bearer.filter(|t| t.starts_with(crate::keys::KEY_PREFIX)) {
+            return key_user(parts, state, key).await;
+        }
         let Some(token) = bearer.or_else(|| cookie(parts, SESSION_COOKIE)) else {
             return Err(AppError::Login);
         };
@@ -114,10 +121,50 @@ impl FromRequestParts<AppState> for CurrentUser {
                 user,
                 session,
                 token_hash,
+                bearer: bearer.is_some(),
+                key: None,
             }),
             None => Err(AppError::Login),
         }
     }
+}
+
+/// A call with a system key: the key in force on the workflow's date, under `/api/` only, a
+/// read-only key for reading only, within its rate; the call audited under the key's account.
+async fn key_user(parts: &Parts, state: &AppState, key: &str) -> Result<CurrentUser, AppError> {
+    let hash = token_hash(key);
+    let today = state.today().to_string();
+    let Some((k, user)) = state.store.api_key(&hash, &today).await? else {
+        return Err(AppError::Login);
+    };
+    let path = parts.uri.path();
+    let reads = matches!(
+        parts.method,
+        axum::http::Method::GET | axum::http::Method::HEAD
+    );
+    if !path.starts_with("/api/") || (!reads && !k.allows("write")) {
+        return Err(AppError::Forbidden);
+    }
+    let touch = state.key_limits.take(k.id).map_err(AppError::TooMany)?;
+    if touch {
+        state.store.touch_api_key(k.id).await?;
+    }
+    let call = format!("{} {path}", parts.method);
+    state
+        .store
+        .audit_read(Some(user.id), "api.call", Some(&call), &k.name)
+        .await?;
+    Ok(CurrentUser {
+        user,
+        // A key has no form to post: a CSRF token no one knows.
+        session: Session {
+            csrf: random_token()?,
+            expires_at: 0,
+        },
+        token_hash: hash,
+        bearer: true,
+        key: Some(k),
+    })
 }
 
 impl CurrentUser {

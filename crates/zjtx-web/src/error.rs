@@ -18,6 +18,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     BadRequest(String),
+    /// Too many calls of a system key: retry after this many seconds.
+    #[error("too many requests")]
+    TooMany(u64),
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -33,6 +36,7 @@ impl AppError {
             AppError::Csrf | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
             AppError::Store(zjtx_store::StoreError::Busy(_)) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -47,6 +51,7 @@ impl AppError {
             AppError::Forbidden => "forbidden",
             AppError::NotFound => "not_found",
             AppError::BadRequest(_) => "bad_request",
+            AppError::TooMany(_) => "rate_limited",
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => "conflict",
             AppError::Store(zjtx_store::StoreError::Busy(_)) => "busy",
             AppError::Internal(_) | AppError::Store(_) => "internal",
@@ -81,6 +86,10 @@ impl IntoResponse for AppError {
                 crate::i18n::t("页面或企业不存在，或不在您的管辖范围内。").to_owned(),
             ),
             AppError::BadRequest(m) => (crate::i18n::t("请求有误"), m.clone()),
+            AppError::TooMany(_) => (
+                crate::i18n::t("请求过多"),
+                crate::i18n::t("调用过于频繁，请稍后再试。").to_owned(),
+            ),
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
                 (crate::i18n::t("冲突"), m.clone())
             }
@@ -109,6 +118,14 @@ impl IntoResponse for AppError {
         let body = page.render().unwrap_or_else(|_| message.clone());
         if status == StatusCode::SERVICE_UNAVAILABLE {
             return (status, [(axum::http::header::RETRY_AFTER, "2")], Html(body)).into_response();
+        }
+        if let AppError::TooMany(secs) = self {
+            return (
+                status,
+                [(axum::http::header::RETRY_AFTER, secs.to_string())],
+                Html(body),
+            )
+                .into_response();
         }
         (status, Html(body)).into_response()
     }

@@ -1,6 +1,8 @@
 //! ZJTX web application: the server-rendered pages and the accounts. It is the only crate that
 //! knows HTTP and HTML; rules come from `zjtx-core`, data from `zjtx-store`.
 #![forbid(unsafe_code)]
+// The OpenAPI document is one `serde_json::json!` literal, deeper than the default limit.
+#![recursion_limit = "256"]
 
 use std::sync::Arc;
 
@@ -25,6 +27,7 @@ pub mod finance;
 pub mod funds;
 pub mod i18n;
 pub mod import;
+pub mod keys;
 pub mod mail;
 pub mod monitoring;
 pub mod nav;
@@ -54,6 +57,8 @@ pub struct AppState {
     clock: zjtx_store::Clock,
     /// E-mail, when a relay is configured (off by default).
     pub mailer: Option<Arc<mail::Mailer>>,
+    /// System keys' rates (`keys`), per instance.
+    pub key_limits: keys::Limits,
 }
 
 impl AppState {
@@ -73,6 +78,7 @@ impl AppState {
                 .map_or_else(|| "zjtx-evidence".into(), Into::into),
             clock: zjtx_store::Clock::default(),
             mailer: None,
+            key_limits: keys::Limits::default(),
         })
     }
 
@@ -167,6 +173,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
+        .route("/account/keys", get(keys::keys).post(keys::create_key))
+        .route("/account/keys/{id}/revoke", post(keys::revoke_key))
         .route("/dashboard", get(dashboard::dashboard))
         .route("/enterprises", get(pages::enterprises))
         .route("/enterprises/export.xlsx", get(import::export))
@@ -251,6 +259,16 @@ pub fn router(state: AppState) -> Router {
             get(api::finance_enterprise),
         )
         .route("/lang/{code}", get(i18n::switch))
+        .route("/api/v1/finance/products", get(finance::api_products))
+        .route("/api/v1/finance/needs", get(finance::api_needs))
+        .route(
+            "/api/v1/finance/applications",
+            get(finance::api_applications),
+        )
+        .route(
+            "/api/v1/finance/applications/{id}/step",
+            post(finance::api_step),
+        )
         .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api/v1/auth/token", post(api::token))
         .route(

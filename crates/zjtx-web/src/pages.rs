@@ -142,6 +142,15 @@ pub struct AccountPage {
     /// The field of the password form in error ("current", "new", "confirm") and why.
     pub error: Option<(&'static str, String)>,
     pub changed: bool,
+    /// The account may create keys for its organisation's systems.
+    pub keys: bool,
+}
+
+fn holds_keys(user: &CurrentUser) -> bool {
+    matches!(
+        user.user.role,
+        Role::City | Role::District | Role::Institution
+    )
 }
 
 pub async fn account(user: CurrentUser, Query(q): Query<ChangedQuery>) -> AccountPage {
@@ -150,6 +159,7 @@ pub async fn account(user: CurrentUser, Query(q): Query<ChangedQuery>) -> Accoun
         nav: Nav::of(&user),
         error: None,
         changed: q.changed.is_some(),
+        keys: holds_keys(&user),
     }
 }
 
@@ -186,6 +196,7 @@ pub async fn change_password(
                 nav: Nav::of(&user),
                 error: Some((field, msg)),
                 changed: false,
+                keys: holds_keys(&user),
             },
         )
             .into_response())

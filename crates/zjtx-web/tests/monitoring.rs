@@ -720,31 +720,7 @@ async fn bulletin_sections_count_their_records() {
     }
 
     // Loans on the bank's dates.
-    let product = store
-        .create_product(
-            &zjtx_store::NewProduct {
-                institution_id: bank,
-                name: "测试贷".into(),
-                kind: "loan".into(),
-                min_amount: 10_000,
-                max_amount: 100_000_000,
-                term_min: 6,
-                term_max: 36,
-                rate_kind: "lpr".into(),
-                rate_bp: 30,
-                collateral: "credit".into(),
-                repayment: "按月付息".into(),
-                channel: "线上".into(),
-                eligibility: "{}".into(),
-            },
-            None,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .review_product(product, true, "", None, &[])
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let product = listed_loan(&w, bank, "测试贷").await;
     use zjtx_store::ApplicationStatus as S;
     for (who, amount, granted, disbursed) in [
         (&a, 300, "2019-05-10", Some("2019-05-20")),

@@ -253,42 +253,14 @@ pub async fn hub(
                 .into_iter()
                 .map(product_view)
                 .collect();
-            // An open need is shown to the institutions with a listed product it matches
-            // (the enterprise's eligibility and the need's amount, term and collateral).
-            let listed: Vec<&ProductView> = page
+            let listed: Vec<Product> = page
                 .products
                 .iter()
                 .filter(|v| v.p.status == zjtx_store::ProductStatus::Listed)
+                .map(|v| v.p.clone())
                 .collect();
-            // Every firm with an open need, read in one query; the reads logged as "needs".
-            let set = zjtx_store::SubjectSet {
-                open_needs: true,
-                ..Default::default()
-            };
-            let firms: std::collections::HashMap<String, Consented> =
-                consented_many(&st, user.user.id, inst, set, "needs")
-                    .await?
-                    .into_iter()
-                    .map(|(s, c)| (s.row.uscc, c))
-                    .collect();
-            for n in st.store.needs(None).await? {
-                // Routed on what the consents let this institution know: a rule they leave
-                // undecided does not hold the need back, so routing tells nothing more.
-                let Some(c) = firms.get(&n.uscc) else {
-                    continue;
-                };
-                let need = need_terms(&n);
-                let matched = listed.iter().any(|v| {
-                    c.possible(&fin::check(
-                        &eligibility(&v.p),
-                        &terms(&v.p),
-                        &c.facts,
-                        Some(&need),
-                    ))
-                });
-                if matched {
-                    page.open_needs.push(need_view(&st, n).await?);
-                }
+            for n in routed_needs(&st, user.user.id, inst, &listed).await? {
+                page.open_needs.push(need_view(&st, n).await?);
             }
             for a in st.store.applications(None, Some(inst)).await? {
                 page.applications.push(app_view(&st, a).await?);
@@ -341,4 +313,46 @@ pub async fn hub(
         _ => return Err(AppError::Forbidden),
     }
     Ok(page)
+}
+
+/// The open needs shown to institution `inst`: those a listed product of it (`listed`) matches —
+/// the firm's eligibility and the need's amount, term and collateral — judged on what the firm's
+/// consents let the institution know (a rule they leave undecided does not hold the need back,
+/// so routing tells nothing more). Every firm with an open need is read in one query, the reads
+/// logged as "needs".
+pub(super) async fn routed_needs(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    listed: &[Product],
+) -> Result<Vec<zjtx_store::Need>, AppError> {
+    let set = zjtx_store::SubjectSet {
+        open_needs: true,
+        ..Default::default()
+    };
+    let firms: std::collections::HashMap<String, Consented> =
+        consented_many(st, user_id, inst, set, "needs")
+            .await?
+            .into_iter()
+            .map(|(s, c)| (s.row.uscc, c))
+            .collect();
+    let mut out = Vec::new();
+    for n in st.store.needs(None).await? {
+        let Some(c) = firms.get(&n.uscc) else {
+            continue;
+        };
+        let need = need_terms(&n);
+        let matched = listed.iter().any(|p| {
+            c.possible(&fin::check(
+                &eligibility(p),
+                &terms(p),
+                &c.facts,
+                Some(&need),
+            ))
+        });
+        if matched {
+            out.push(n);
+        }
+    }
+    Ok(out)
 }

@@ -31,6 +31,7 @@ use crate::error::AppError;
 use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 
+mod api;
 mod bureau;
 mod disclosure;
 mod facts;
@@ -38,6 +39,7 @@ mod hub;
 mod needs;
 mod products;
 mod screening;
+pub use api::*;
 pub use bureau::*;
 pub use disclosure::*;
 pub use facts::*;

@@ -291,13 +291,8 @@ pub async fn apply(
 #[derive(Deserialize)]
 pub struct StepForm {
     pub csrf: String,
-    pub to: String,
-    #[serde(default)]
-    pub amount: String,
-    #[serde(default)]
-    pub date: String,
-    #[serde(default)]
-    pub reason: String,
+    #[serde(flatten)]
+    pub step: StepInput,
 }
 
 /// The institution moves an application on: accepted → granted (amount, date) → disbursed (date),
@@ -309,7 +304,35 @@ pub async fn step(
     Form(f): Form<StepForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let inst = institution_of(&user)?;
+    move_application(&st, &user, id, &f.step).await?;
+    Ok(Redirect::to("/finance#applications"))
+}
+
+/// A step of an application, as the page's form or the API's JSON gives it.
+#[derive(Deserialize, Serialize, Default)]
+pub struct StepInput {
+    /// accepted, granted, disbursed or declined.
+    pub to: String,
+    /// 万元, for granted.
+    #[serde(default)]
+    pub amount: String,
+    /// YYYY-MM-DD, for granted and disbursed (today when empty).
+    #[serde(default)]
+    pub date: String,
+    /// For declined.
+    #[serde(default)]
+    pub reason: String,
+}
+
+/// Moves an application of the user's institution on (`app_flow::step` as the lender), with its
+/// messages to the firm: the one path of the page and the API.
+pub async fn move_application(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    f: &StepInput,
+) -> Result<(), AppError> {
+    let inst = institution_of(user)?;
     let a = st
         .store
         .application(id)
@@ -378,6 +401,6 @@ pub async fn step(
             &msgs,
         )
         .await?;
-    crate::mail::deliver(&st, &msgs);
-    Ok(Redirect::to("/finance#applications"))
+    crate::mail::deliver(st, &msgs);
+    Ok(())
 }

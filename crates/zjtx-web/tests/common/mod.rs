@@ -398,3 +398,34 @@ pub async fn api_token(w: &World, user: &str) -> String {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     json(&r)["token"].as_str().unwrap_or_default().to_owned()
 }
+
+/// A credit loan of institution `bank` open to every firm (up to 1 亿), listed by the bureau.
+pub async fn listed_loan(w: &World, bank: i64, name: &str) -> i64 {
+    let store = &w.state.store;
+    let id = store
+        .create_product(
+            &zjtx_store::NewProduct {
+                institution_id: bank,
+                name: name.into(),
+                kind: "loan".into(),
+                min_amount: 100_000,
+                max_amount: 100_000_000,
+                term_min: 6,
+                term_max: 36,
+                rate_kind: "lpr".into(),
+                rate_bp: 30,
+                collateral: "credit".into(),
+                repayment: "按月付息".into(),
+                channel: "线上".into(),
+                eligibility: "{}".into(),
+            },
+            None,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .review_product(id, true, "", None, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    id
+}
