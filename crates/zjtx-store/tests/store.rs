@@ -79,6 +79,19 @@ async fn stores(name: &str) -> Vec<Store> {
     out
 }
 
+/// A staff account of an institution (not linked to it).
+async fn staff(s: &Store, name: &str) -> i64 {
+    s.add_user(&zjtx_store::NewUser {
+        username: name.into(),
+        password_hash: "x".into(),
+        role: zjtx_store::Role::Institution,
+        region_code: None,
+        uscc: None,
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
 /// A credit loan of institution `bank`, open to every firm.
 fn loan(bank: i64) -> zjtx_store::NewProduct {
     zjtx_store::NewProduct {
@@ -3290,16 +3303,7 @@ async fn matching_reads_its_firms_in_one_query_on_both_backends() {
                 consent: c1,
             })
             .collect();
-        let user = s
-            .add_user(&zjtx_store::NewUser {
-                username: "bank-staff".into(),
-                password_hash: "x".into(),
-                role: zjtx_store::Role::Institution,
-                region_code: None,
-                uscc: None,
-            })
-            .await
-            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let user = staff(&s, "bank-staff").await;
         s.log_accesses(&reads, bank, user, "screening")
             .await
             .unwrap_or_else(|e| panic!("{b}: {e}"));
@@ -3443,5 +3447,99 @@ async fn api_keys_on_both_backends() {
             .flatten()
             .unwrap_or_else(|| panic!("{b}"));
         assert!(account.disabled, "{b}");
+    }
+}
+
+/// A read of every consenting firm at once is one row, shown in each firm's access log for each
+/// of its consents to that institution in force at that moment: not before the consent, not
+/// after its revocation, not on a day outside its dates, not for another institution's read.
+#[tokio::test]
+async fn a_read_of_every_consenting_firm_shows_in_each_firms_log() {
+    use std::time::Duration;
+    for s in stores("access_sets").await {
+        let b = s.backend();
+        let rows = city(3);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let (u0, u1) = (rows[0].uscc.to_string(), rows[1].uscc.to_string());
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let other = s
+            .create_institution("别家", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let user = staff(&s, "staff").await;
+        // Consents in force through November.
+        let grant = |u: String, cats: &'static str, predicates: bool| {
+            let s = s.clone();
+            async move {
+                s.grant_consent(
+                    &u,
+                    bank,
+                    cats,
+                    predicates,
+                    "p",
+                    "2026-11-01",
+                    "2026-11-30",
+                    None,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let count = |u: String| {
+            let s = s.clone();
+            async move { s.access_log(&u).await.map(|l| l.len()).unwrap_or(99) }
+        };
+        // A read before any consent: no one's.
+        s.log_access_set(bank, user, "screening", "2026-11-26")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        let c0 = grant(u0.clone(), "profile", false).await;
+        grant(u0.clone(), "financials", true).await;
+        let c1 = grant(u1.clone(), "profile", false).await;
+        assert_eq!(
+            count(u0.clone()).await,
+            0,
+            "{b}: the read came before the consent"
+        );
+        s.log_access_set(bank, user, "screening", "2026-11-26")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        // Another institution's read, and a read on a day outside the consents' dates.
+        s.log_access_set(other, user, "screening", "2026-11-26")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.log_access_set(bank, user, "screening", "2026-12-01")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let log0 = s.access_log(&u0).await.unwrap_or_default();
+        assert_eq!(log0.len(), 2, "{b}: once per consent in force: {log0:?}");
+        assert!(
+            log0.iter()
+                .any(|a| a.consent_id == Some(c0) && a.categories == "profile")
+        );
+        assert_eq!(count(u1.clone()).await, 1, "{b}");
+        assert_eq!(
+            count(rows[2].uscc.to_string()).await,
+            0,
+            "{b}: no consent, no read"
+        );
+        // Revoked: later reads are not its.
+        s.revoke_consent(c1, &u1, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        tokio::time::sleep(Duration::from_millis(1_100)).await;
+        s.log_access_set(bank, user, "product:1", "2026-11-27")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(count(u1).await, 1, "{b}: not after the revocation");
+        let log0 = s.access_log(&u0).await.unwrap_or_default();
+        assert_eq!(log0.len(), 4, "{b}");
+        assert_eq!(log0[0].route, "product:1", "{b}: newest first");
     }
 }

@@ -1163,12 +1163,52 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
     let mut want = all.clone();
     want.sort();
     assert_eq!(seen, want, "every firm once, in code order");
+    // Filtered: the database narrows, consent decides. Every firm consented to its profile
+    // only, so a size or a district finds exactly the firms of that size or district, and a tier
+    // or a revenue floor (titles, evaluations, financials not consented) finds none.
+    let rows = store
+        .subjects(
+            bank,
+            &from,
+            zjtx_store::SubjectSet {
+                consenting: true,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_default();
+    let total_of = |body: &str| -> usize {
+        body.split("共 ")
+            .nth(1)
+            .and_then(|p| p.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    };
+    for (query, want) in [
+        (
+            "size=small",
+            rows.iter().filter(|s| s.row.size.key() == "small").count(),
+        ),
+        (
+            "region=330106",
+            rows.iter()
+                .filter(|s| s.row.region_code.as_deref() == Some("330106"))
+                .count(),
+        ),
+        ("tier=srdi", 0),
+        ("revenue_min=1", 0),
+    ] {
+        let r = send(&w, get(&format!("/finance/screen?{query}"), Some(&s))).await;
+        assert!(want > 0 || query.starts_with("tier") || query.starts_with("revenue"));
+        assert_eq!(total_of(&r.body), want, "{query}");
+        assert_eq!(links(&r.body).len(), want.min(200), "{query}");
+    }
     for u in [&all[0], &all[all.len() - 1]] {
         let log = store.access_log(u).await.unwrap_or_default();
         assert_eq!(
             log.iter().filter(|a| a.route == "screening").count(),
-            2,
-            "{u}: read by each of the two requests"
+            6,
+            "{u}: read by each of the six requests"
         );
     }
 }

@@ -135,14 +135,26 @@ impl Store {
         Ok(())
     }
 
-    /// Who read an enterprise's data, newest first.
+    /// Who read an enterprise's data, newest first: the reads of it alone, and the reads of
+    /// every consenting firm at once (`log_access_set`) shown once for each of its consents to
+    /// that institution in force at that moment — granted before (or in the same second), not
+    /// revoked before, the day within its dates — under that consent and its categories.
     pub async fn access_log(&self, uscc: &str) -> Result<Vec<Access>> {
         Ok(rows!(
             self,
-            "SELECT a.*, i.name AS institution, u.username FROM data_access a \
-             JOIN institutions i ON i.id = a.institution_id JOIN users u ON u.id = a.user_id \
-             WHERE a.uscc = ? ORDER BY a.at DESC, a.id DESC",
-            [Bind::S(uscc)],
+            "SELECT x.* FROM ( \
+               SELECT a.at, a.id AS n, a.categories, a.route, a.consent_id, i.name AS institution, u.username \
+               FROM data_access a JOIN institutions i ON i.id = a.institution_id JOIN users u ON u.id = a.user_id \
+               WHERE a.uscc = ? \
+               UNION ALL \
+               SELECT s.at, s.id AS n, c.categories, s.route, c.id AS consent_id, i.name AS institution, u.username \
+               FROM consents c JOIN data_access_sets s ON s.institution_id = c.institution_id \
+                 AND s.at >= c.created_at AND (c.revoked_at IS NULL OR c.revoked_at >= s.at) \
+                 AND s.day >= c.valid_from AND s.day <= c.valid_until \
+               JOIN institutions i ON i.id = s.institution_id JOIN users u ON u.id = s.user_id \
+               WHERE c.uscc = ? \
+             ) x ORDER BY x.at DESC, x.n DESC",
+            [Bind::S(uscc), Bind::S(uscc)],
             |r| Access {
                 institution: r.try_get("institution")?,
                 username: r.try_get("username")?,
@@ -152,5 +164,28 @@ impl Store {
                 at: r.try_get("at")?,
             }
         ))
+    }
+
+    /// Logs a read of every firm with a consent in force for `institution` on `day` (a
+    /// screening, a product's eligible list): one row, which each such firm's access log shows.
+    pub async fn log_access_set(
+        &self,
+        institution: i64,
+        user_id: i64,
+        route: &str,
+        day: &str,
+    ) -> Result<()> {
+        self.exec(
+            "INSERT INTO data_access_sets (institution_id, user_id, route, day, at) VALUES (?, ?, ?, ?, ?)",
+            &[
+                Bind::I(institution),
+                Bind::I(user_id),
+                Bind::S(route),
+                Bind::S(day),
+                Bind::I(now()),
+            ],
+        )
+        .await?;
+        Ok(())
     }
 }

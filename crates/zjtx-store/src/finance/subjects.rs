@@ -19,6 +19,26 @@ pub struct SubjectSet<'a> {
     pub open_needs: bool,
     /// Only this firm (still only if it is in one of the sets above).
     pub only: Option<&'a str>,
+    /// Conditions on the firm's own record that every firm returned meets: a superset of what
+    /// the caller then decides on what consent shows (`Narrow`).
+    pub narrow: Narrow<'a>,
+    /// A page of firms in code order: after this code, at most `limit` firms.
+    pub after: Option<&'a str>,
+    pub limit: Option<i64>,
+}
+
+/// Conditions a matching can put to the database before consent decides: each holds for every
+/// firm the exact check could pass (a district is public; a tier is held or met; a size, an
+/// ecosystem or a revenue floor is what the record says, and a banded revenue is never above the
+/// figure), so narrowing by them loses no firm.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Narrow<'a> {
+    pub region: Option<&'a str>,
+    pub tier: Option<&'a str>,
+    pub size: Option<&'a str>,
+    pub ecosystem: Option<&'a str>,
+    /// Units of 1/10000 万元.
+    pub revenue_min: Option<i64>,
 }
 
 /// A firm as a matching sees it, before consent decides what of it may be used.
@@ -53,40 +73,13 @@ impl Store {
         today: &str,
         set: SubjectSet<'_>,
     ) -> Result<Vec<Subject>> {
-        let only = set.only.unwrap_or("");
-        let mut parts: Vec<&str> = Vec::new();
-        let mut binds: Vec<Bind> = Vec::new();
-        if set.consenting {
-            parts.push(
-                "SELECT uscc FROM consents WHERE institution_id = ? AND revoked_at IS NULL \
-                 AND valid_from <= ? AND valid_until >= ? AND (? = '' OR uscc = ?)",
-            );
-            binds.extend([
-                Bind::I(inst),
-                Bind::S(today),
-                Bind::S(today),
-                Bind::S(only),
-                Bind::S(only),
-            ]);
-        }
-        if set.titled {
-            parts.push(
-                "SELECT uscc FROM titles WHERE source = 'decision' AND valid_until >= ? \
-                 AND (? = '' OR uscc = ?)",
-            );
-            binds.extend([Bind::S(today), Bind::S(only), Bind::S(only)]);
-        }
-        if set.open_needs {
-            parts.push("SELECT uscc FROM needs WHERE status = 'open' AND (? = '' OR uscc = ?)");
-            binds.extend([Bind::S(only), Bind::S(only)]);
-        }
-        if parts.is_empty() {
+        let Some((firms, mut binds)) = candidates(inst, today, &set) else {
             return Ok(Vec::new());
-        }
+        };
         // A firm with k titles and m consents comes as k × m rows (both are a handful); they are
         // folded back into one subject below.
         let sql = format!(
-            "WITH s AS ({}) \
+            "WITH s AS ({firms}) \
              SELECT {ROW_COLS}, t.tier AS t_tier, t.source AS t_source, \
                     c.id AS c_id, c.categories AS c_categories, c.predicates_only AS c_predicates, \
                     c.purpose AS c_purpose, c.valid_from AS c_from, c.valid_until AS c_until, \
@@ -96,8 +89,7 @@ impl Store {
              LEFT JOIN titles t ON t.uscc = e.uscc AND t.valid_until >= ? \
              LEFT JOIN consents c ON c.uscc = e.uscc AND c.institution_id = ? AND c.revoked_at IS NULL \
                   AND c.valid_from <= ? AND c.valid_until >= ? \
-             ORDER BY e.uscc, t.tier, c.id",
-            parts.join(" UNION ")
+             ORDER BY e.uscc, t.tier, c.id"
         );
         binds.extend([
             Bind::S(today),
@@ -173,6 +165,28 @@ impl Store {
         Ok(subjects)
     }
 
+    /// How many firms `subjects` would give without its page (`after`, `limit`).
+    pub async fn subjects_count(&self, inst: i64, today: &str, set: SubjectSet<'_>) -> Result<i64> {
+        let whole = SubjectSet {
+            after: None,
+            limit: None,
+            ..set
+        };
+        let Some((firms, binds)) = candidates(inst, today, &whole) else {
+            return Ok(0);
+        };
+        let sql = self
+            .sql(&format!("SELECT COUNT(*) AS n FROM ({firms}) s"))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = b.bind_to(q);
+            }
+            q.fetch_one(p).await?.try_get::<i64, _>("n")?
+        }))
+    }
+
     /// Logs an institution's reads of many firms' data in one transaction (`log_access` for each).
     pub async fn log_accesses(
         &self,
@@ -209,4 +223,91 @@ impl Store {
         }
         self.exec_tx(stmts, None).await
     }
+}
+
+/// The codes of the firms of `set`, narrowed and paged, as a query with its parameters; `None`
+/// when the set is empty.
+fn candidates<'a>(
+    inst: i64,
+    today: &'a str,
+    set: &SubjectSet<'a>,
+) -> Option<(String, Vec<Bind<'a>>)> {
+    let only = set.only.unwrap_or("");
+    let mut parts: Vec<&str> = Vec::new();
+    let mut binds: Vec<Bind> = Vec::new();
+    if set.consenting {
+        parts.push(
+            "SELECT uscc FROM consents WHERE institution_id = ? AND revoked_at IS NULL \
+             AND valid_from <= ? AND valid_until >= ? AND (? = '' OR uscc = ?)",
+        );
+        binds.extend([
+            Bind::I(inst),
+            Bind::S(today),
+            Bind::S(today),
+            Bind::S(only),
+            Bind::S(only),
+        ]);
+    }
+    if set.titled {
+        parts.push(
+            "SELECT uscc FROM titles WHERE source = 'decision' AND valid_until >= ? \
+             AND (? = '' OR uscc = ?)",
+        );
+        binds.extend([Bind::S(today), Bind::S(only), Bind::S(only)]);
+    }
+    if set.open_needs {
+        parts.push("SELECT uscc FROM needs WHERE status = 'open' AND (? = '' OR uscc = ?)");
+        binds.extend([Bind::S(only), Bind::S(only)]);
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let n = &set.narrow;
+    let mut wh: Vec<String> = Vec::new();
+    for (col, v) in [
+        ("region_code", n.region),
+        ("size", n.size),
+        ("ecosystem", n.ecosystem),
+    ] {
+        if let Some(v) = v {
+            wh.push(format!("e.{col} = ?"));
+            binds.push(Bind::S(v));
+        }
+    }
+    if let Some(min) = n.revenue_min {
+        wh.push("e.revenue >= ?".into());
+        binds.push(Bind::I(min));
+    }
+    if let Some(t) = n.tier {
+        match crate::tier_column(t) {
+            Some(col) => {
+                wh.push(format!(
+                    "(e.{col} = 'pass' OR EXISTS (SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ?))"
+                ));
+                binds.push(Bind::S(col));
+                binds.push(Bind::S(today));
+            }
+            None => wh.push("1 = 0".into()),
+        }
+    }
+    if let Some(a) = set.after {
+        wh.push("u.uscc > ?".into());
+        binds.push(Bind::S(a));
+    }
+    let cond = if wh.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", wh.join(" AND "))
+    };
+    let limit = set
+        .limit
+        .map(|l| format!(" ORDER BY u.uscc LIMIT {l}"))
+        .unwrap_or_default();
+    Some((
+        format!(
+            "SELECT u.uscc FROM ({}) u JOIN enterprises e ON e.uscc = u.uscc {cond}{limit}",
+            parts.join(" UNION ")
+        ),
+        binds,
+    ))
 }

@@ -93,14 +93,27 @@ pub async fn consented_facts(
     Ok(c)
 }
 
+/// How a read of many firms is logged.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum LogAs {
+    /// A row per firm read, with the categories used.
+    Each,
+    /// One row for the read of every firm consenting to the institution today (`set` must be
+    /// those firms, with or without the public titled list): each firm's log shows it under its
+    /// consents in force (`Store::access_log`).
+    Consenting,
+}
+
 /// `consented_facts` for many firms at once: the firms of `set`, read in one query, each with
-/// what the institution may use of it; every read a consent allowed logged in one transaction.
+/// what the institution may use of it; the reads logged (`LogAs`) in one statement or
+/// transaction.
 pub(super) async fn consented_many(
     st: &AppState,
     user_id: i64,
     inst: i64,
     set: zjtx_store::SubjectSet<'_>,
     route: &str,
+    log: LogAs,
 ) -> Result<Vec<(zjtx_store::Subject, Consented)>, AppError> {
     let today = st.today().to_string();
     let rules = disclosure_rules(st)?;
@@ -112,18 +125,27 @@ pub(super) async fn consented_many(
         used.push(u);
         out.push((s, c));
     }
-    let reads: Vec<zjtx_store::AccessRead> = out
-        .iter()
-        .zip(used)
-        .filter_map(|((s, _), u)| {
-            u.map(|(categories, consent)| zjtx_store::AccessRead {
-                uscc: &s.row.uscc,
-                categories,
-                consent,
-            })
-        })
-        .collect();
-    st.store.log_accesses(&reads, inst, user_id, route).await?;
+    match log {
+        LogAs::Consenting => {
+            st.store
+                .log_access_set(inst, user_id, route, &today)
+                .await?;
+        }
+        LogAs::Each => {
+            let reads: Vec<zjtx_store::AccessRead> = out
+                .iter()
+                .zip(used)
+                .filter_map(|((s, _), u)| {
+                    u.map(|(categories, consent)| zjtx_store::AccessRead {
+                        uscc: &s.row.uscc,
+                        categories,
+                        consent,
+                    })
+                })
+                .collect();
+            st.store.log_accesses(&reads, inst, user_id, route).await?;
+        }
+    }
     Ok(out)
 }
 

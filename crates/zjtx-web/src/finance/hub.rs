@@ -331,7 +331,7 @@ pub(super) async fn routed_needs(
         ..Default::default()
     };
     let firms: std::collections::HashMap<String, Consented> =
-        consented_many(st, user_id, inst, set, "needs")
+        consented_many(st, user_id, inst, set, "needs", LogAs::Each)
             .await?
             .into_iter()
             .map(|(s, c)| (s.row.uscc, c))

@@ -304,7 +304,16 @@ pub async fn product_page(
                 consenting: true,
                 ..Default::default()
             };
-            for (s, c) in consented_many(&st, user.user.id, p.institution_id, set, &route).await? {
+            for (s, c) in consented_many(
+                &st,
+                user.user.id,
+                p.institution_id,
+                set,
+                &route,
+                LogAs::Consenting,
+            )
+            .await?
+            {
                 if fin::check(&el_spec, &t, &c.facts, None).eligible {
                     eligible.push((s.row.uscc, s.row.name));
                 }

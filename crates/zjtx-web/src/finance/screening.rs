@@ -32,7 +32,9 @@ pub struct ScreenRow {
 
 /// The enterprises an institution may screen today that pass a screening: those with a consent
 /// in force (on the categories the consent covers) and those on the public titled list (on their
-/// public titles and district only).
+/// public titles and district only). The database narrows the firms by their own records first
+/// (`Narrow`: it loses none the exact check below could pass); the read is logged once for every
+/// consenting firm (`LogAs::Consenting`), or for the one firm of an alert.
 pub(super) async fn screen_rows(
     st: &AppState,
     user_id: i64,
@@ -44,15 +46,32 @@ pub(super) async fn screen_rows(
         "" => None,
         v => Some(amount(v, i18n::t("营业收入下限"))?),
     };
-    let route = if only.is_some() { "alert" } else { "screening" };
+    let (route, log) = match only {
+        Some(_) => ("alert", LogAs::Each),
+        None => ("screening", LogAs::Consenting),
+    };
+    let given = |v: &str| Some(v).filter(|v| !v.is_empty()).map(str::to_owned);
+    let (region, tier, size, ecosystem) = (
+        given(&q.region),
+        given(&q.tier),
+        given(&q.size),
+        given(&q.ecosystem),
+    );
     let set = zjtx_store::SubjectSet {
         consenting: true,
         titled: true,
         only,
+        narrow: zjtx_store::Narrow {
+            region: region.as_deref(),
+            tier: tier.as_deref(),
+            size: size.as_deref(),
+            ecosystem: ecosystem.as_deref(),
+            revenue_min: min,
+        },
         ..Default::default()
     };
     let mut out = Vec::new();
-    for (s, c) in consented_many(st, user_id, inst, set, route).await? {
+    for (s, c) in consented_many(st, user_id, inst, set, route, log).await? {
         let f = &c.facts;
         let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
         let ok_size = q.size.is_empty() || f.size == q.size;
@@ -60,19 +79,80 @@ pub(super) async fn screen_rows(
         let ok_region = q.region.is_empty() || f.district.as_deref() == Some(q.region.as_str());
         let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
         if ok_tier && ok_size && ok_eco && ok_region && ok_rev {
-            out.push(ScreenRow {
-                basis: if s.consents.is_empty() {
-                    i18n::t("公开名单")
-                } else {
-                    i18n::t("已授权")
-                },
-                district: s.row.region_name.clone().unwrap_or_default(),
-                uscc: s.row.uscc,
-                name: s.row.name,
-            });
+            out.push(screen_row(s));
         }
     }
     Ok(out)
+}
+
+fn screen_row(s: zjtx_store::Subject) -> ScreenRow {
+    ScreenRow {
+        basis: if s.consents.is_empty() {
+            i18n::t("公开名单")
+        } else {
+            i18n::t("已授权")
+        },
+        district: s.row.region_name.clone().unwrap_or_default(),
+        uscc: s.row.uscc,
+        name: s.row.name,
+    }
+}
+
+impl ScreenQuery {
+    fn is_empty(&self) -> bool {
+        [
+            &self.tier,
+            &self.size,
+            &self.region,
+            &self.ecosystem,
+            &self.revenue_min,
+        ]
+        .iter()
+        .all(|v| v.trim().is_empty())
+    }
+}
+
+/// One page of a screening and how many firms pass. Without a condition every firm the bank may
+/// screen passes, so the page is read as a page and the total counted; with one, every firm the
+/// database keeps is checked and the page cut from them.
+async fn screen_page(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    q: &ScreenQuery,
+    after: &str,
+) -> Result<(Vec<ScreenRow>, usize, bool), AppError> {
+    let after = Some(after).filter(|a| !a.is_empty());
+    if q.is_empty() {
+        let set = zjtx_store::SubjectSet {
+            consenting: true,
+            titled: true,
+            after,
+            limit: Some(SCREEN_PAGE as i64 + 1),
+            ..Default::default()
+        };
+        let today = st.today().to_string();
+        let total = st.store.subjects_count(inst, &today, set).await?;
+        let mut rows: Vec<ScreenRow> =
+            consented_many(st, user_id, inst, set, "screening", LogAs::Consenting)
+                .await?
+                .into_iter()
+                .map(|(s, _)| screen_row(s))
+                .collect();
+        let more = rows.len() > SCREEN_PAGE;
+        rows.truncate(SCREEN_PAGE);
+        return Ok((rows, usize::try_from(total).unwrap_or(0), more));
+    }
+    let all = screen_rows(st, user_id, inst, q, None).await?;
+    let total = all.len();
+    let mut rows: Vec<ScreenRow> = all
+        .into_iter()
+        .filter(|r| after.is_none_or(|a| r.uscc.as_str() > a))
+        .take(SCREEN_PAGE + 1)
+        .collect();
+    let more = rows.len() > SCREEN_PAGE;
+    rows.truncate(SCREEN_PAGE);
+    Ok((rows, total, more))
 }
 
 /// Rows shown per page of a screening.
@@ -108,15 +188,7 @@ pub async fn screen(
     Query(paging): Query<ScreenPaging>,
 ) -> Result<ScreenPage, AppError> {
     let inst = institution_of(&user)?;
-    let all = screen_rows(&st, user.user.id, inst, &q, None).await?;
-    let total = all.len();
-    let mut rows: Vec<ScreenRow> = all
-        .into_iter()
-        .filter(|r| paging.after.is_empty() || r.uscc.as_str() > paging.after.as_str())
-        .take(SCREEN_PAGE + 1)
-        .collect();
-    let more = rows.len() > SCREEN_PAGE;
-    rows.truncate(SCREEN_PAGE);
+    let (rows, total, more) = screen_page(&st, user.user.id, inst, &q, &paging.after).await?;
     let query = q.query_string();
     let next = rows
         .last()
