@@ -1,5 +1,5 @@
 //! The JSON API under `/api/v1`: the same data, evaluations and authorisation as the pages, with
-//! bearer tokens for machine clients. Errors are JSON `{"error": "..."}` with the status code.
+//! bearer tokens for machine clients. Errors are RFC 9457 problem details (`problem`).
 
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, Query, State};
@@ -24,12 +24,55 @@ impl<E: Into<AppError>> From<E> for ApiError {
     }
 }
 
+/// A fixed English title per kind of problem (RFC 9457 `title`).
+fn problem_title(code: &str) -> &'static str {
+    match code {
+        "unauthenticated" => "Authentication required",
+        "csrf" => "Form token missing or wrong",
+        "forbidden" => "Not allowed",
+        "not_found" => "Not found",
+        "bad_request" => "Bad request",
+        "rate_limited" => "Too many requests",
+        "conflict" => "Conflict with the current state",
+        "busy" => "Busy",
+        _ => "Internal error",
+    }
+}
+
+/// An error as RFC 9457 problem details (`application/problem+json`): a stable `type` per kind
+/// (`urn:zjtx:problem:{code}`), its `title`, the `status`, the `detail` in words; `code` and
+/// `error` repeat the kind and the detail for clients written before.
+pub fn problem(status: StatusCode, code: &str, detail: &str, retry_after: Option<u64>) -> Response {
+    let body = json!({
+        "type": format!("urn:zjtx:problem:{code}"),
+        "title": problem_title(code),
+        "status": status.as_u16(),
+        "detail": detail,
+        "code": code,
+        "error": detail,
+    });
+    let mut res = (status, Json(body)).into_response();
+    res.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static("application/problem+json"),
+    );
+    if let Some(secs) = retry_after
+        && let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string())
+    {
+        res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+    }
+    res
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         // The status is the pages' (`AppError::status`); the body a fixed code and a message.
         let msg = match &self.0 {
             AppError::Login => "authentication required: Authorization: Bearer TOKEN".to_owned(),
-            AppError::Csrf => self.0.to_string(),
+            AppError::Csrf => {
+                "this call needs a bearer token or key (a browser's cookie cannot make it)"
+                    .to_owned()
+            }
             AppError::Forbidden => "not allowed for this account".to_owned(),
             AppError::NotFound => "not found".to_owned(),
             AppError::BadRequest(m) => m.clone(),
@@ -43,24 +86,30 @@ impl IntoResponse for ApiError {
                 "internal error".to_owned()
             }
         };
-        let body = json!({ "error": msg, "code": self.0.code() });
-        if let AppError::TooMany(secs) = self.0 {
-            return (
-                self.0.status(),
-                [(axum::http::header::RETRY_AFTER, secs.to_string())],
-                Json(body),
-            )
-                .into_response();
+        let retry = match &self.0 {
+            AppError::TooMany(secs) => Some(*secs),
+            AppError::Store(zjtx_store::StoreError::Busy(_)) => Some(2),
+            _ => None,
+        };
+        problem(self.0.status(), self.0.code(), &msg, retry)
+    }
+}
+
+/// A JSON body of the API: a malformed one is a problem like any other (not axum's plain text).
+pub struct ApiJson<T>(pub T);
+
+impl<T, S> axum::extract::FromRequest<S> for ApiJson<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(v)) => Ok(ApiJson(v)),
+            Err(r) => Err(AppError::BadRequest(r.body_text()).into()),
         }
-        if self.0.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE {
-            return (
-                self.0.status(),
-                [(axum::http::header::RETRY_AFTER, "2")],
-                Json(body),
-            )
-                .into_response();
-        }
-        (self.0.status(), Json(body)).into_response()
     }
 }
 
@@ -91,7 +140,7 @@ pub struct TokenResponse {
 pub async fn token(
     State(st): State<AppState>,
     parts: axum::http::request::Parts,
-    Json(req): Json<TokenRequest>,
+    ApiJson(req): ApiJson<TokenRequest>,
 ) -> Result<Response, ApiError> {
     let source = auth::client_addr(&parts);
     match auth::authenticate(&st, &source, &req.username, &req.password).await? {
@@ -99,22 +148,18 @@ pub async fn token(
             let token = auth::open_session(&st, &user, &format!("api {source}")).await?;
             Ok((StatusCode::OK, Json(TokenResponse { token })).into_response())
         }
-        auth::LoginOutcome::Invalid => Ok((
+        auth::LoginOutcome::Invalid => Ok(problem(
             StatusCode::UNAUTHORIZED,
-            Json(json!({ "error": "invalid user name or password" })),
-        )
-            .into_response()),
-        auth::LoginOutcome::Throttled => Ok((
+            "unauthenticated",
+            "invalid user name or password",
+            None,
+        )),
+        auth::LoginOutcome::Throttled => Ok(problem(
             StatusCode::TOO_MANY_REQUESTS,
-            [(
-                axum::http::header::RETRY_AFTER,
-                auth::THROTTLE_SECS.to_string(),
-            )],
-            Json(
-                json!({ "error": "too many sign-in attempts from this address; try again later" }),
-            ),
-        )
-            .into_response()),
+            "rate_limited",
+            "too many sign-in attempts from this address; try again later",
+            u64::try_from(auth::THROTTLE_SECS).ok(),
+        )),
     }
 }
 
@@ -261,17 +306,20 @@ pub async fn openapi() -> Json<Value> {
         .map(|n| json!({ "name": n, "in": "query", "required": false, "schema": { "type": if *n == "per_page" { "integer" } else { "string" } } }))
         .collect();
     let uscc = json!({ "name": "uscc", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$" } });
-    let err = json!({ "description": "error", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    let err = json!({ "description": "error", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
     Json(json!({
         "openapi": "3.1.0",
         "info": { "title": "ZJTX API", "version": "1", "description": "The enterprise registry and tier evaluations of the ZJTX 专精特新 platform. Every call but /auth/token and this document needs `Authorization: Bearer TOKEN`: a session token from /auth/token, or a system key (`zjtx_…`) created at /account/keys, which reaches /api/ only, is read-only unless given the write scope, is held to a rate (429 with Retry-After), and is audited under its own name. What a caller sees follows its role and scope." },
         "components": {
             "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } },
             "schemas": {
-                "Error": { "type": "object", "properties": {
-                    "error": { "type": "string", "description": "what went wrong, in words" },
+                "Error": { "type": "object", "description": "RFC 9457 problem details, served as application/problem+json", "properties": {
+                    "type": { "type": "string", "description": "urn:zjtx:problem:{code}" },
+                    "title": { "type": "string" }, "status": { "type": "integer" },
+                    "detail": { "type": "string", "description": "what went wrong, in words" },
+                    "error": { "type": "string", "description": "the detail again (clients written before)" },
                     "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "bad_request", "rate_limited", "conflict", "busy", "internal"] } },
-                    "required": ["error", "code"] },
+                    "required": ["type", "title", "status", "detail", "code"] },
                 "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
                 "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
                     "uscc": { "type": "string" }, "name": { "type": "string" }, "district": { "type": "string" },

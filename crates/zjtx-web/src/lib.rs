@@ -153,6 +153,17 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+/// A path no route serves: the API's problem details, or the pages' "not found" page (in the
+/// reader's language, with the way back), never an empty answer.
+async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if uri.path().starts_with("/api/") {
+        api::ApiError::from(error::AppError::NotFound).into_response()
+    } else {
+        error::AppError::NotFound.into_response()
+    }
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -441,6 +452,7 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             access::enforce,
         ))
+        .fallback(no_route)
         .layer(axum::middleware::from_fn(i18n::scope))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(

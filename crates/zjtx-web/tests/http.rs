@@ -1881,3 +1881,16 @@ async fn a_busy_search_keeps_the_form_and_leaves_lists_alone() {
     drop(held);
     assert_eq!(send(&w, get(q, Some(&city))).await.status, StatusCode::OK);
 }
+
+/// A path no route serves answers a page saying so (not an empty 404), and under /api/ problem
+/// details.
+#[tokio::test]
+async fn an_unknown_path_says_not_found() {
+    let w = world("no-route").await;
+    let r = send(&w, get("/no-such-page", None)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(r.body.contains("未找到"), "{}", r.body);
+    let r = send(&w, get("/api/v1/no-such-thing", None)).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(json(&r)["type"], "urn:zjtx:problem:not_found");
+}

@@ -260,6 +260,45 @@ async fn a_banks_system_works_with_its_own_key() {
         "the step recorded as the key's: {steps:?}"
     );
 
+    // Refusals are RFC 9457 problem details, a malformed body included.
+    let mut bad = step(json!({}), &key);
+    *bad.body_mut() = axum::body::Body::from("{\"to\": ");
+    for (req, status, kind) in [
+        (bad, StatusCode::BAD_REQUEST, "bad_request"),
+        (
+            json_req("GET", "/api/v1/finance/applications/0/x", Some(&key), None),
+            StatusCode::NOT_FOUND,
+            "not_found",
+        ),
+        (
+            step(json!({ "to": "accepted" }), &key),
+            StatusCode::CONFLICT,
+            "conflict",
+        ),
+    ] {
+        let res = zjtx_web::router(w.state.clone())
+            .oneshot(req)
+            .await
+            .unwrap_or_else(|e| match e {});
+        assert_eq!(res.status(), status, "{kind}");
+        let ct = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+            .await
+            .unwrap_or_default();
+        let p: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+        {
+            assert_eq!(ct, "application/problem+json", "{kind}");
+            assert_eq!(p["type"], json!(format!("urn:zjtx:problem:{kind}")), "{p}");
+            assert_eq!(p["status"], json!(status.as_u16()));
+            assert!(p["title"].is_string() && p["detail"].is_string(), "{p}");
+        }
+    }
+
     // A key reaches the API only; a browser's cookie cannot post to it.
     let r = send(&w, json_req("GET", "/finance", Some(&key), None)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);

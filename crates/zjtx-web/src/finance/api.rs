@@ -6,7 +6,7 @@
 use axum::Json;
 
 use super::*;
-use crate::api::{ApiError, ApiUser};
+use crate::api::{ApiError, ApiJson, ApiUser};
 
 fn exact_wan(yuan: i64) -> String {
     zjtx_core::num::Dec4::from_units(yuan)
@@ -111,7 +111,7 @@ pub async fn api_step(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
     Path(id): Path<i64>,
-    Json(input): Json<StepInput>,
+    ApiJson(input): ApiJson<StepInput>,
 ) -> Result<Json<Value>, ApiError> {
     if !user.bearer {
         return Err(AppError::Csrf.into());
