@@ -992,6 +992,37 @@ impl Store {
         }))
     }
 
+    /// Every title in force on `today` of the enterprises within `scope`, by code and tier.
+    pub async fn titles_in_scope(&self, scope: &Scope, today: &str) -> Result<Vec<ScopedTitle>> {
+        let Some((mut wh, binds)) = scope_cond(scope, "e.region_code") else {
+            return Ok(Vec::new());
+        };
+        wh.push("t.valid_until >= ?".into());
+        let sql = self
+            .sql(&format!(
+                "SELECT t.uscc, e.name, e.region_code, t.tier, t.valid_until, t.source FROM titles t \
+                 JOIN enterprises e ON e.uscc = t.uscc WHERE {} ORDER BY t.uscc, t.tier",
+                wh.join(" AND ")
+            ))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.bind(today).fetch_all(p).await?.iter()
+                .map(|r| Ok(ScopedTitle {
+                    uscc: r.try_get("uscc")?,
+                    name: r.try_get("name")?,
+                    region_code: r.try_get("region_code")?,
+                    tier: r.try_get("tier")?,
+                    valid_until: r.try_get("valid_until")?,
+                    source: r.try_get("source")?,
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
     /// Titles held by an enterprise with their validity.
     pub async fn titles(&self, uscc: &str) -> Result<Vec<(String, String)>> {
         let sql = self.sql("SELECT tier, valid_until FROM titles WHERE uscc = ? ORDER BY tier");

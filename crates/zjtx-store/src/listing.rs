@@ -401,6 +401,52 @@ impl Store {
         })
     }
 
+    /// The registry's changes for an incremental exchange: the enterprises within `scope` last
+    /// changed after the cursor `since` (a change time and a code; `None` from the start) and no
+    /// later than `until`, in change order, at most `limit`, each with its change time. A change
+    /// is an import of the firm's row or a move between districts.
+    pub async fn changed_since(
+        &self,
+        scope: &Scope,
+        since: Option<(i64, &str)>,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<(EnterpriseRow, i64)>> {
+        let Some((mut wh, binds)) = scope_cond(scope, "e.region_code") else {
+            return Ok(Vec::new());
+        };
+        wh.push("e.updated_at <= CAST(? AS BIGINT)".into());
+        wh.push(
+            "(e.updated_at > CAST(? AS BIGINT) OR (e.updated_at = CAST(? AS BIGINT) AND e.uscc > ?))"
+                .into(),
+        );
+        let (at, code) = since.unwrap_or((i64::MIN, ""));
+        let sql = self
+            .sql(&format!(
+                "SELECT {ROW_COLS}, e.updated_at AS changed FROM enterprises e LEFT JOIN regions r ON r.code = e.region_code \
+                 WHERE {} ORDER BY e.updated_at, e.uscc LIMIT ?",
+                wh.join(" AND ")
+            ))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            let rows = q
+                .bind(until.to_string())
+                .bind(at.to_string())
+                .bind(at.to_string())
+                .bind(code)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
+            rows.iter()
+                .map(|r| Ok((enterprise_row!(r), r.try_get::<i64, _>("changed")?)))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
     /// The rows of a page query whose last parameter is its limit.
     /// `persistent: false` plans it anew for its parameters each time (a search: PostgreSQL's
     /// generic plan for "this gram", chosen after a few runs of a prepared statement, assumes an

@@ -277,3 +277,15 @@ pub struct AuditRecord {
     pub target: Option<String>,
     pub detail: Option<String>,
 }
+
+/// A title in force with its enterprise, for the bulk exchange.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ScopedTitle {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    pub tier: String,
+    pub valid_until: String,
+    /// `decision` (granted on the platform) or `import` (came with a file).
+    pub source: String,
+}

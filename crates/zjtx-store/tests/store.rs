@@ -3543,3 +3543,67 @@ async fn a_read_of_every_consenting_firm_shows_in_each_firms_log() {
         assert_eq!(log0[0].route, "product:1", "{b}: newest first");
     }
 }
+
+/// The registry's changes by cursor on both backends: every firm once in change order, pages
+/// continuing after a (time, code) cursor, nothing after `until`; the titles in force in a scope.
+#[tokio::test]
+async fn changes_since_a_cursor_on_both_backends() {
+    for s in stores("changes").await {
+        let b = s.backend();
+        let rows = city(30);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let all = Scope::all();
+        let mut seen = Vec::new();
+        let mut since: Option<(i64, String)> = None;
+        loop {
+            let page = s
+                .changed_since(
+                    &all,
+                    since.as_ref().map(|(a, c)| (*a, c.as_str())),
+                    i64::MAX,
+                    7,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+            let Some((last, at)) = page.last() else {
+                break;
+            };
+            since = Some((*at, last.uscc.clone()));
+            seen.extend(page.into_iter().map(|(e, _)| e.uscc));
+        }
+        let mut want: Vec<String> = rows.iter().map(|e| e.uscc.to_string()).collect();
+        want.sort();
+        let mut got = seen.clone();
+        got.sort();
+        got.dedup();
+        assert_eq!(seen.len(), want.len(), "{b}: each once");
+        assert_eq!(got, want, "{b}");
+        assert!(
+            s.changed_since(&all, None, 0, 10)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{b}: nothing changed before `until`"
+        );
+        let titles = s
+            .titles_in_scope(&all, "2026-06-01")
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let held: usize = {
+            let mut n = 0;
+            for e in &rows {
+                n += s
+                    .titles(&e.uscc.to_string())
+                    .await
+                    .unwrap_or_default()
+                    .iter()
+                    .filter(|(_, until)| until.as_str() >= "2026-06-01")
+                    .count();
+            }
+            n
+        };
+        assert_eq!(titles.len(), held, "{b}");
+    }
+}

@@ -228,6 +228,8 @@ pub const TABLE: &[Access] = &[
     a("GET", "/api/v1/enterprises/{uscc}/evaluation", Roles(REGISTRY), "as the list"),
     a("GET", "/api/v1/finance/enterprises/{uscc}", Roles(LENDER), "what the firm's consents in force cover, logged"),
     a("GET", "/api/v1/finance/products", Roles(FINANCE), "institution: its own; others: the listed"),
+    a("GET", "/api/v1/exchange/enterprises", Roles(BUREAU), "city: all; district: its own; audited as an export"),
+    a("GET", "/api/v1/exchange/titles", Roles(BUREAU), "city: all; district: its own; audited as an export"),
     a("GET", "/api/v1/finance/needs", Roles(LENDER), "open needs its listed products match, on consented facts, logged"),
     a("GET", "/api/v1/finance/applications", Roles(LENDER), "applications to its own products"),
     a("POST", "/api/v1/finance/applications/{id}/step", Roles(LENDER), "its own products' applications; bearer only"),

@@ -415,6 +415,17 @@ pub async fn openapi() -> Json<Value> {
                 "summary": "An enterprise as the calling institution may read it under the firm's consents in force (logged in the firm's access log)",
                 "parameters": [uscc],
                 "responses": { "200": { "description": "the disclosure", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Disclosure" } } } }, "401": err, "403": err, "404": err } } },
+            "/api/v1/exchange/enterprises": { "get": {
+                "summary": "The registry's changes in the caller's scope since a cursor, oldest first, as NDJSON (default) or CSV, for incremental sync: pass the `X-Next-Cursor` of a page as `since`; `X-More: true` when another page is ready. A change (an import of the firm's row, a move between districts) is handed out 10 minutes after it was made, so that none can commit behind a cursor",
+                "parameters": [
+                    { "name": "since", "in": "query", "required": false, "schema": { "type": "string" } },
+                    { "name": "format", "in": "query", "required": false, "schema": { "type": "string", "enum": ["ndjson", "csv"] } },
+                    { "name": "limit", "in": "query", "required": false, "schema": { "type": "integer", "minimum": 1, "maximum": 10000 } }],
+                "responses": { "200": { "description": "one line per enterprise: uscc, name, region_code, region_name, industry_code, ecosystem, latest_year, rules, size, innovative, tech_sme, srdi, giant, top_tier, revenue_wan, employees, changed_at, cursor",
+                    "headers": { "X-Next-Cursor": { "schema": { "type": "string" } }, "X-More": { "schema": { "type": "string", "enum": ["true", "false"] } } } }, "400": err, "401": err, "403": err, "429": err } } },
+            "/api/v1/exchange/titles": { "get": {
+                "summary": "Every title in force today in the caller's scope, as NDJSON: uscc, name, region_code, tier, valid_until, source (decision or import)",
+                "responses": { "200": { "description": "one line per title" }, "401": err, "403": err, "429": err } } },
             "/api/v1/finance/products": { "get": {
                 "summary": "An institution's own products (every status); for anyone else in the finance zone, the listed products. Amounts in exact 万元",
                 "responses": { "200": { "description": "{\"products\": [{\"id\", \"name\", \"kind\", \"status\", \"min_amount_wan\", \"max_amount_wan\", \"term_min_months\", \"term_max_months\", \"rate_kind\", \"rate_bp\", \"collateral\", \"eligibility\"}]}" }, "401": err, "403": err, "429": err } } },

@@ -23,6 +23,7 @@ pub mod common;
 pub mod dashboard;
 pub mod declare;
 pub mod error;
+pub mod exchange;
 pub mod finance;
 pub mod funds;
 pub mod i18n;
@@ -59,6 +60,8 @@ pub struct AppState {
     pub mailer: Option<Arc<mail::Mailer>>,
     /// System keys' rates (`keys`), per instance.
     pub key_limits: keys::Limits,
+    /// How long after a change the bulk exchange hands it out (`exchange`), in seconds.
+    pub exchange_settle_secs: i64,
 }
 
 impl AppState {
@@ -79,6 +82,7 @@ impl AppState {
             clock: zjtx_store::Clock::default(),
             mailer: None,
             key_limits: keys::Limits::default(),
+            exchange_settle_secs: 600,
         })
     }
 
@@ -270,6 +274,8 @@ pub fn router(state: AppState) -> Router {
             get(api::finance_enterprise),
         )
         .route("/lang/{code}", get(i18n::switch))
+        .route("/api/v1/exchange/enterprises", get(exchange::enterprises))
+        .route("/api/v1/exchange/titles", get(exchange::titles))
         .route("/api/v1/finance/products", get(finance::api_products))
         .route("/api/v1/finance/needs", get(finance::api_needs))
         .route(
