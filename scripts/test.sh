@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: every crate on SQLite; the storage suite and the two-instances test on
 # PostgreSQL when a server answers (ZJTX_TEST_DATABASE_URL, default
-# postgres://postgres@127.0.0.1:5432/test); the browser tests when Debian's Chromium is installed.
+# postgres://postgres@127.0.0.1:5432/test); the browser tests when Debian's Chromium is installed;
+# the API's contract fuzzing (Schemathesis, from PyPI) when Python 3 is.
 # Each leg that cannot run here says that it was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,4 +26,10 @@ if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
   tests/browser/run.sh
 else
   echo "== browser tests SKIPPED: they need /usr/bin/chromium (apt-get install chromium) and node"
+fi
+if command -v python3 >/dev/null && python3 -c 'import venv' 2>/dev/null; then
+  echo "== API contract fuzzing (Schemathesis against /api/v1/openapi.json, as each role)"
+  tests/api/run.sh
+else
+  echo "== API contract fuzzing SKIPPED: it needs python3 with venv (Schemathesis comes from PyPI)"
 fi

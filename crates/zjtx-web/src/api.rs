@@ -35,6 +35,9 @@ fn problem_title(code: &str) -> &'static str {
         "rate_limited" => "Too many requests",
         "conflict" => "Conflict with the current state",
         "busy" => "Busy",
+        "method_not_allowed" => "Method not allowed",
+        "too_large" => "Body too large",
+        "unsupported_media_type" => "Unsupported media type",
         _ => "Internal error",
     }
 }
@@ -93,6 +96,51 @@ impl IntoResponse for ApiError {
         };
         problem(self.0.status(), self.0.code(), &msg, retry)
     }
+}
+
+/// Every error answer under `/api/` as problem details: what axum's extractors answer themselves
+/// (a query string, a path segment or a body that does not parse, a method not allowed) comes as
+/// plain text; it is wrapped, its text as the detail.
+pub async fn problems(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if !api || is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return res;
+    }
+    let code = match status.as_u16() {
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        405 => "method_not_allowed",
+        409 => "conflict",
+        413 => "too_large",
+        415 => "unsupported_media_type",
+        429 => "rate_limited",
+        503 => "busy",
+        500..=599 => "internal",
+        _ => "bad_request",
+    };
+    let retry = res
+        .headers()
+        .get(axum::http::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let text = axum::body::to_bytes(res.into_body(), 64 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    let detail = if text.trim().is_empty() || code == "internal" {
+        problem_title(code).to_owned()
+    } else {
+        text
+    };
+    problem(status, code, &detail, retry)
 }
 
 /// A JSON body of the API: a malformed one is a problem like any other (not axum's plain text).
@@ -297,6 +345,41 @@ pub async fn evaluation(
     Ok(Json(zjtx_core::explain(&e, rs, as_of)))
 }
 
+/// The answers every operation can give beyond its own: 400 where it takes parameters or a
+/// body, 401, 403 and 429 where it needs a token or key, 503 where it searches.
+fn complete_responses(doc: &mut Value, err: &Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, ops) in paths.iter_mut() {
+        let Some(ops) = ops.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let public = op["security"].as_array().is_some_and(Vec::is_empty);
+            let takes_input = op["parameters"].as_array().is_some_and(|p| !p.is_empty())
+                || op.get("requestBody").is_some();
+            let Some(responses) = op["responses"].as_object_mut() else {
+                continue;
+            };
+            let mut add = |code: &str| {
+                responses.entry(code).or_insert_with(|| err.clone());
+            };
+            if takes_input {
+                add("400");
+            }
+            if !public {
+                for code in ["401", "403", "429"] {
+                    add(code);
+                }
+            }
+            if path == "/api/v1/enterprises" {
+                add("503");
+            }
+        }
+    }
+}
+
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
     let list_params: Vec<Value> = [
@@ -307,7 +390,7 @@ pub async fn openapi() -> Json<Value> {
         .collect();
     let uscc = json!({ "name": "uscc", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$" } });
     let err = json!({ "description": "error", "content": { "application/problem+json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
-    Json(json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": { "title": "ZJTX API", "version": "1", "description": "The enterprise registry and tier evaluations of the ZJTX 专精特新 platform. Every call but /auth/token and this document needs `Authorization: Bearer TOKEN`: a session token from /auth/token, or a system key (`zjtx_…`) created at /account/keys, which reaches /api/ only, is read-only unless given the write scope, is held to a rate (429 with Retry-After), and is audited under its own name. What a caller sees follows its role and scope." },
         "components": {
@@ -318,7 +401,7 @@ pub async fn openapi() -> Json<Value> {
                     "title": { "type": "string" }, "status": { "type": "integer" },
                     "detail": { "type": "string", "description": "what went wrong, in words" },
                     "error": { "type": "string", "description": "the detail again (clients written before)" },
-                    "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "bad_request", "rate_limited", "conflict", "busy", "internal"] } },
+                    "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "method_not_allowed", "bad_request", "too_large", "unsupported_media_type", "rate_limited", "conflict", "busy", "internal"] } },
                     "required": ["type", "title", "status", "detail", "code"] },
                 "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
                 "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
@@ -446,7 +529,9 @@ pub async fn openapi() -> Json<Value> {
                 "responses": { "200": { "description": "the application after the step" }, "400": err, "401": err, "403": err, "404": err, "409": err, "429": err } } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         }
-    }))
+    });
+    complete_responses(&mut doc, &err);
+    Json(doc)
 }
 
 /// `GET /api/v1/finance/enterprises/{uscc}`: an enterprise as an institution may see it
