@@ -1,6 +1,7 @@
 //! `zjtx`: the command line of the ZJTX platform.
 #![forbid(unsafe_code)]
 
+mod backup;
 mod demo_catalogue;
 mod demo_chains;
 mod demo_challenges;
@@ -192,6 +193,32 @@ enum Command {
         #[command(subcommand)]
         cmd: platform::UserCommand,
     },
+    /// Back up the database (SQLite: a consistent copy taken while the server runs; PostgreSQL:
+    /// pg_dump) and the evidence files into a new directory, with a manifest of every file's
+    /// SHA-256.
+    Backup {
+        #[command(flatten)]
+        db: platform::DbArgs,
+        /// The evidence directory (default: DATA/evidence if it exists, else ./zjtx-evidence).
+        #[arg(long, env = "ZJTX_EVIDENCE_DIR")]
+        evidence: Option<PathBuf>,
+        /// The new directory to write the backup into.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new data directory, every file checked against the manifest
+    /// first (PostgreSQL: the evidence files, and the pg_restore command to run).
+    Restore {
+        /// The backup's directory.
+        #[arg(long)]
+        from: PathBuf,
+        /// The new data directory.
+        #[arg(long)]
+        data: PathBuf,
+        /// Where the evidence files go (default: DATA/evidence).
+        #[arg(long)]
+        evidence: Option<PathBuf>,
+    },
     /// Seal the audit log into its hash chain and verify the whole chain; exits 1 if a sealed
     /// record was changed, removed or reordered. Prints the chain's head hash to note.
     AuditVerify {
@@ -312,6 +339,22 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => runtime()?
             .block_on(platform::demo(&data, &listen, demo_password, firms))
             .map(|_| ExitCode::SUCCESS),
+        Command::Backup { db, evidence, to } => {
+            let dir = backup::evidence_dir(evidence, &db.data);
+            runtime()?
+                .block_on(backup::backup(&db, &dir, &to))
+                .map(|_| ExitCode::SUCCESS)
+        }
+        Command::Restore {
+            from,
+            data,
+            evidence,
+        } => {
+            let dir = evidence.unwrap_or_else(|| data.join("evidence"));
+            runtime()?
+                .block_on(backup::restore(&from, &data, &dir))
+                .map(|_| ExitCode::SUCCESS)
+        }
         Command::AuditVerify { db } => runtime()?.block_on(platform::audit_verify(&db)),
         Command::User { db, cmd } => runtime()?
             .block_on(platform::user(&db, cmd))

@@ -477,3 +477,104 @@ fn import_a_file_into_the_database() {
         text(&o.stdout)
     );
 }
+
+/// `zjtx backup` then `zjtx restore`: the database and the evidence files come back as they were
+/// (the audit chain's head the same, every evidence file's content its name); a backup never
+/// goes into a directory that holds something; a restore checks every file first and restores
+/// nothing from a damaged backup, and never overwrites a database.
+#[test]
+fn backup_and_restore() {
+    let d = tmpdir("backup");
+    let data = d.join("data");
+    let evidence = d.join("ev");
+    std::fs::create_dir_all(&evidence).unwrap_or_else(|e| panic!("{e}"));
+    let file = d.join("city.csv");
+    let o = zjtx(&["generate", "--rows", "50", "--seed", "3", "-o", p(&file)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let o = zjtx(&[
+        "import",
+        "--data",
+        p(&data),
+        "--as-of",
+        "2026-06-01",
+        p(&file),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut names = Vec::new();
+    for content in ["营业执照扫描件", "研发费用专项审计报告"] {
+        use sha2::Digest;
+        let name = hex::encode(sha2::Sha256::digest(content.as_bytes()));
+        std::fs::write(evidence.join(&name), content).unwrap_or_else(|e| panic!("{e}"));
+        names.push(name);
+    }
+    std::fs::write(evidence.join("x.part"), "half").unwrap_or_else(|e| panic!("{e}"));
+    let head = |dir: &Path| {
+        let o = zjtx(&["audit-verify", "--data", p(dir)]);
+        assert!(o.status.success(), "{}", text(&o.stdout));
+        text(&o.stdout)
+            .lines()
+            .find(|l| l.contains("head"))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let before = head(&data);
+    let b1 = d.join("b1");
+    let backup = || {
+        zjtx(&[
+            "backup",
+            "--data",
+            p(&data),
+            "--evidence",
+            p(&evidence),
+            "--to",
+            p(&b1),
+        ])
+    };
+    let o = backup();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(b1.join("MANIFEST.json")).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        manifest["files"].as_array().map(Vec::len),
+        Some(3),
+        "the database and two evidence files (not the half-written one): {manifest}"
+    );
+    let o = backup();
+    assert!(
+        !o.status.success(),
+        "never into a directory that holds something"
+    );
+
+    // A damaged backup restores nothing.
+    let b2 = d.join("b2");
+    std::fs::create_dir_all(b2.join("evidence")).unwrap_or_else(|e| panic!("{e}"));
+    for rel in ["MANIFEST.json", "zjtx.db"] {
+        std::fs::copy(b1.join(rel), b2.join(rel)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    for n in &names {
+        let rel = format!("evidence/{n}");
+        std::fs::copy(b1.join(&rel), b2.join(&rel)).unwrap_or_else(|e| panic!("{e}"));
+    }
+    std::fs::write(b2.join(format!("evidence/{}", names[1])), "篡改")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let r2 = d.join("r2");
+    let o = zjtx(&["restore", "--from", p(&b2), "--data", p(&r2)]);
+    assert!(!o.status.success());
+    assert!(text(&o.stderr).contains(&names[1]), "{}", text(&o.stderr));
+    assert!(!r2.join("zjtx.db").exists(), "nothing restored");
+
+    // The backup restores: the same records, every evidence file intact.
+    let r1 = d.join("r1");
+    let o = zjtx(&["restore", "--from", p(&b1), "--data", p(&r1)]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(head(&r1), before, "the audit chain ends in the same record");
+    for n in &names {
+        use sha2::Digest;
+        let bytes = std::fs::read(r1.join("evidence").join(n)).unwrap_or_default();
+        assert_eq!(&hex::encode(sha2::Sha256::digest(&bytes)), n);
+    }
+    let o = zjtx(&["restore", "--from", p(&b1), "--data", p(&r1)]);
+    assert!(!o.status.success(), "never over a database");
+}

@@ -1023,6 +1023,29 @@ impl Store {
         }))
     }
 
+    /// Writes a consistent copy of a SQLite database to `file` while it stays in use (`VACUUM
+    /// INTO`: one read transaction, so the copy is the database as of one moment, whatever is
+    /// written meanwhile — not a copy of the file, which a concurrent write could tear). The file
+    /// must not exist. PostgreSQL is copied with its own tools (`pg_dump`).
+    pub async fn backup_into(&self, file: &std::path::Path) -> Result<()> {
+        let Db::Sqlite(p) = &self.db else {
+            return Err(StoreError::Conflict(
+                "a PostgreSQL database is backed up with pg_dump (see the README)".into(),
+            ));
+        };
+        if file.exists() {
+            return Err(StoreError::Conflict(format!(
+                "{} exists: a backup never overwrites",
+                file.display()
+            )));
+        }
+        let path = file
+            .to_str()
+            .ok_or_else(|| StoreError::Conflict("the backup path is not UTF-8".into()))?;
+        sqlx::query("VACUUM INTO ?").bind(path).execute(p).await?;
+        Ok(())
+    }
+
     /// Titles held by an enterprise with their validity.
     pub async fn titles(&self, uscc: &str) -> Result<Vec<(String, String)>> {
         let sql = self.sql("SELECT tier, valid_until FROM titles WHERE uscc = ? ORDER BY tier");
