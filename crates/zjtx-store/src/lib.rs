@@ -1023,6 +1023,22 @@ impl Store {
         }))
     }
 
+    /// Whether the database answers a trivial query.
+    pub async fn ping(&self) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("SELECT 1").execute(p).await?;
+        });
+        Ok(())
+    }
+
+    /// The pool's open connections and how many of them are idle.
+    pub fn pool_state(&self) -> (u32, usize) {
+        match &self.db {
+            Db::Sqlite(p) => (p.size(), p.num_idle()),
+            Db::Postgres(p) => (p.size(), p.num_idle()),
+        }
+    }
+
     /// Writes a consistent copy of a SQLite database to `file` while it stays in use (`VACUUM
     /// INTO`: one read transaction, so the copy is the database as of one moment, whatever is
     /// written meanwhile — not a copy of the file, which a concurrent write could tear). The file

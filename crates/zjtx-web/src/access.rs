@@ -21,6 +21,8 @@ pub enum Who {
     Public,
     /// These roles, signed in by session cookie or bearer token.
     Roles(&'static [Role]),
+    /// No account: the local machine, or a caller with the operators' token (`metrics`).
+    Operator,
 }
 
 /// One line of the table.
@@ -56,12 +58,14 @@ const fn a(method: &'static str, path: &'static str, who: Who, scope: &'static s
         scope,
     }
 }
-use Who::{Public, Roles};
+use Who::{Operator, Public, Roles};
 
 /// Every route of the application.
 #[rustfmt::skip]
 pub const TABLE: &[Access] = &[
     a("GET", "/healthz", Public, "—"),
+    a("GET", "/readyz", Public, "— (the database answers)"),
+    a("GET", "/metrics", Operator, "local callers, or the ZJTX_METRICS_TOKEN bearer"),
     a("GET", "/static/app.css", Public, "—"),
     a("GET", "/login", Public, "—"),
     a("POST", "/login", Public, "counted per address and name"),
@@ -265,7 +269,8 @@ pub async fn enforce(State(st): State<AppState>, req: Request, next: Next) -> Re
     let line =
         rule(&method, &path).or_else(|| (method == "HEAD").then(|| rule("GET", &path)).flatten());
     let roles = match line.map(|l| l.who) {
-        Some(Who::Public) => return next.run(req).await,
+        // The handler decides an operator's call (`metrics::metrics`).
+        Some(Who::Public | Who::Operator) => return next.run(req).await,
         Some(Who::Roles(roles)) => roles,
         None => {
             tracing::error!(%method, %path, "a route without a line in the access table");

@@ -30,6 +30,7 @@ pub mod i18n;
 pub mod import;
 pub mod keys;
 pub mod mail;
+pub mod metrics;
 pub mod monitoring;
 pub mod nav;
 pub mod pages;
@@ -62,6 +63,8 @@ pub struct AppState {
     pub key_limits: keys::Limits,
     /// How long after a change the bulk exchange hands it out (`exchange`), in seconds.
     pub exchange_settle_secs: i64,
+    /// This instance's request counters (`metrics`).
+    pub metrics: metrics::Metrics,
 }
 
 impl AppState {
@@ -83,6 +86,7 @@ impl AppState {
             mailer: None,
             key_limits: keys::Limits::default(),
             exchange_settle_secs: 600,
+            metrics: metrics::Metrics::default(),
         })
     }
 
@@ -182,6 +186,8 @@ pub const MAX_FORM: usize = 256 << 10;
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/readyz", get(metrics::readyz))
+        .route("/metrics", get(metrics::metrics))
         .route("/static/app.css", get(css))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
@@ -457,6 +463,11 @@ pub fn router(state: AppState) -> Router {
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             access::enforce,
+        ))
+        // Outside the access check, so that refusals are counted too.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
         ))
         .fallback(no_route)
         .layer(axum::middleware::from_fn(api::problems))

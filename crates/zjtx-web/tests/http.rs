@@ -1797,6 +1797,17 @@ async fn the_access_table_is_what_the_router_enforces() {
                 post(&path, cookie, "csrf=not-this-one")
             }
         };
+        if matches!(line.who, Who::Operator) {
+            // Without the local address or the token: refused, whoever signs in.
+            let r = send(&w, call(None)).await;
+            if r.status != StatusCode::FORBIDDEN {
+                wrong.push(format!(
+                    "{} {path}: an operator's, yet {}",
+                    line.method, r.status
+                ));
+            }
+            continue;
+        }
         let Who::Roles(allowed) = line.who else {
             let r = send(&w, call(None)).await;
             if r.status == StatusCode::FORBIDDEN || r.location == "/login" {
@@ -1893,4 +1904,92 @@ async fn an_unknown_path_says_not_found() {
     let r = send(&w, get("/api/v1/no-such-thing", None)).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert_eq!(json(&r)["type"], "urn:zjtx:problem:not_found");
+}
+
+/// `/readyz` answers when the database does; `/metrics` counts requests under their route's
+/// pattern (never a firm's code) with a latency histogram that agrees with the counts, and
+/// answers the local machine only (a remote caller, also through a local proxy, is refused).
+#[tokio::test]
+async fn readiness_and_metrics() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let w = world("metrics").await;
+    let r = send(&w, get("/readyz", None)).await;
+    assert_eq!((r.status, r.body.as_str()), (StatusCode::OK, "ready"));
+    let city = login(&w, "city").await;
+    for _ in 0..3 {
+        assert_eq!(
+            send(&w, get("/enterprises", Some(&city))).await.status,
+            StatusCode::OK
+        );
+    }
+    let page = format!("/enterprises/{}", w.xihu_firm);
+    assert_eq!(
+        send(&w, get(&page, Some(&city))).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        send(&w, get("/dashboard", None)).await.status,
+        StatusCode::SEE_OTHER
+    );
+    let from = |ip: [u8; 4], forwarded: Option<&str>| {
+        let mut req = get("/metrics", None);
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((ip, 40_000))));
+        if let Some(f) = forwarded {
+            req.headers_mut().insert(
+                "x-forwarded-for",
+                f.parse().unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        req
+    };
+    assert_eq!(
+        send(&w, from([10, 0, 0, 5], None)).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&w, from([127, 0, 0, 1], Some("203.0.113.9")))
+            .await
+            .status,
+        StatusCode::FORBIDDEN,
+        "a remote caller through a local proxy"
+    );
+    let r = send(&w, from([127, 0, 0, 1], None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let value = |series: &str| -> f64 {
+        r.body
+            .lines()
+            .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(-1.0)
+    };
+    assert_eq!(
+        value("zjtx_http_requests_total{method=\"GET\",route=\"/enterprises\",status=\"200\"}"),
+        3.0,
+        "{}",
+        r.body
+    );
+    assert_eq!(
+        value(
+            "zjtx_http_requests_total{method=\"GET\",route=\"/enterprises/{uscc}\",status=\"200\"}"
+        ),
+        1.0
+    );
+    assert_eq!(
+        value("zjtx_http_requests_total{method=\"GET\",route=\"/dashboard\",status=\"303\"}"),
+        1.0,
+        "refused requests are counted"
+    );
+    assert!(!r.body.contains(&w.xihu_firm), "no firm's code in a label");
+    assert_eq!(
+        value("zjtx_http_request_duration_seconds_count{route=\"/enterprises\"}"),
+        3.0
+    );
+    assert_eq!(
+        value("zjtx_http_request_duration_seconds_bucket{route=\"/enterprises\",le=\"+Inf\"}"),
+        3.0
+    );
+    assert!(value("zjtx_db_connections{state=\"open\"}") >= 1.0);
 }
