@@ -252,7 +252,22 @@ pub async fn migrate(db: &DbArgs) -> Result<()> {
     Ok(())
 }
 
-async fn shutdown() {
+/// How long the requests in flight may take to finish once the server is told to stop.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Ctrl-C, or SIGTERM (what systemd and container runtimes send).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
     let _ = tokio::signal::ctrl_c().await;
 }
 
@@ -281,9 +296,34 @@ async fn run_server(
         .await
         .with_context(|| format!("failed to listen on {listen}"))?;
     eprintln!("ZJTX listening on http://{}", listener.local_addr()?);
-    zjtx_web::serve(listener, state, shutdown())
-        .await
-        .context("the server failed")
+    // On a stop signal the server takes no new connection and lets the requests in flight finish,
+    // for at most SHUTDOWN_GRACE.
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let server = zjtx_web::serve(listener, state, async move {
+        let mut stopped = stopped;
+        let _ = stopped.changed().await;
+    });
+    tokio::pin!(server);
+    tokio::select! {
+        r = &mut server => return r.context("the server failed"),
+        () = stop_signal() => {
+            eprintln!("stopping: requests in flight have up to {} s to finish", SHUTDOWN_GRACE.as_secs());
+            let _ = stop.send(true);
+        }
+    }
+    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+        Ok(r) => {
+            eprintln!("stopped");
+            r.context("the server failed")
+        }
+        Err(_) => {
+            eprintln!(
+                "stopped with requests still running after {} s",
+                SHUTDOWN_GRACE.as_secs()
+            );
+            Ok(())
+        }
+    }
 }
 
 /// Enterprises in the demo city.

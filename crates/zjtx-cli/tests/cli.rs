@@ -578,3 +578,91 @@ fn backup_and_restore() {
     let o = zjtx(&["restore", "--from", p(&b1), "--data", p(&r1)]);
     assert!(!o.status.success(), "never over a database");
 }
+
+/// `zjtx serve` stopped by SIGTERM while a request is in flight (its body not yet sent): the
+/// request is answered, then the server exits cleanly; it takes no new connection meanwhile.
+#[cfg(unix)]
+#[test]
+fn a_stop_signal_lets_the_request_in_flight_finish() {
+    use std::io::{Read, Write};
+    use std::net::{TcpListener, TcpStream};
+    use std::time::{Duration, Instant};
+    let d = tmpdir("sigterm");
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addr = format!("127.0.0.1:{port}");
+    let mut server = Command::new(env!("CARGO_BIN_EXE_zjtx"))
+        .args([
+            "serve",
+            "--data",
+            p(&d),
+            "--listen",
+            &addr,
+            "--insecure-cookies",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let start = Instant::now();
+    let mut conn = loop {
+        if let Ok(c) = TcpStream::connect(&addr) {
+            break c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the server did not start"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    // A sign-in whose body is still to come: the handler is waiting for it.
+    let body = "username=nobody&password=wrong-password-1";
+    write!(
+        conn,
+        "POST /login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.id().to_string();
+    let killed = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(killed.success());
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        server.try_wait().ok().flatten().is_none(),
+        "it waits for the request in flight"
+    );
+    assert!(
+        TcpStream::connect(&addr).is_err(),
+        "no new connection once stopping"
+    );
+    conn.write_all(body.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}"));
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut head = [0u8; 12];
+    conn.read_exact(&mut head).unwrap_or_else(|e| panic!("{e}"));
+    assert!(text(&head).starts_with("HTTP/1.1 "), "{}", text(&head));
+    drop(conn);
+    let status = loop {
+        if let Some(s) = server.try_wait().unwrap_or_else(|e| panic!("{e}")) {
+            break s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the server did not stop"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = server.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    assert!(status.success(), "{err}");
+    assert!(err.contains("stopping") && err.contains("stopped"), "{err}");
+}
