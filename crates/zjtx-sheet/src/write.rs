@@ -223,25 +223,45 @@ impl Default for XlsxResults {
 }
 
 /// A one-sheet workbook: a bold, frozen header row and the rows as text.
-pub fn table_xlsx(
+pub fn table_xlsx<C: Into<Cell>>(
     sheet: &str,
     headers: &[&str],
-    rows: impl IntoIterator<Item = Vec<String>>,
+    rows: impl IntoIterator<Item = Vec<C>>,
 ) -> Result<Vec<u8>, SheetError> {
     sheets_xlsx(vec![(
         sheet.to_owned(),
         headers.to_vec(),
-        rows.into_iter().collect(),
+        rows.into_iter()
+            .map(|r| r.into_iter().map(Into::into).collect())
+            .collect(),
     )])
 }
 
-/// One sheet of a workbook: its name, header and rows.
-pub type Sheet<'a> = (String, Vec<&'a str>, Vec<Vec<String>>);
+/// A cell of an exported sheet: text, or a number Excel can sum and sort.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Text(String),
+    /// A whole number (a year, a head count), shown as is.
+    Int(i64),
+    /// An exact decimal given as text (an amount in 万元), written as a number shown with two
+    /// decimals and thousands separators; an empty text is an empty cell.
+    Amount(String),
+}
 
-/// A workbook of several sheets, each with a bold, frozen header row and its rows as text.
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+/// One sheet of a workbook: its name, header and rows.
+pub type Sheet<'a> = (String, Vec<&'a str>, Vec<Vec<Cell>>);
+
+/// A workbook of several sheets, each with a bold, frozen header row and its rows.
 pub fn sheets_xlsx(sheets: Vec<Sheet<'_>>) -> Result<Vec<u8>, SheetError> {
     let mut wb = Workbook::new();
     let bold = XFormat::new().set_bold();
+    let amount = XFormat::new().set_num_format("#,##0.00");
     for (sheet, headers, rows) in sheets {
         let ws = wb.add_worksheet();
         ws.set_name(&sheet).map_err(SheetError::xlsx)?;
@@ -258,10 +278,28 @@ pub fn sheets_xlsx(sheets: Vec<Sheet<'_>>) -> Result<Vec<u8>, SheetError> {
                     "an XLSX sheet holds at most {XLSX_MAX_ROWS} rows"
                 )));
             }
+            let at = r as u32 + 1;
             for (c, v) in row.iter().enumerate() {
-                if !v.is_empty() {
-                    ws.write_string(r as u32 + 1, c as u16, v)
-                        .map_err(SheetError::xlsx)?;
+                let c = c as u16;
+                match v {
+                    Cell::Text(t) if t.is_empty() => {}
+                    Cell::Text(t) => {
+                        ws.write_string(at, c, t).map_err(SheetError::xlsx)?;
+                    }
+                    Cell::Int(n) => {
+                        ws.write_number(at, c, *n as f64)
+                            .map_err(SheetError::xlsx)?;
+                    }
+                    Cell::Amount(t) => match t.trim().parse::<f64>() {
+                        Ok(x) => {
+                            ws.write_number_with_format(at, c, x, &amount)
+                                .map_err(SheetError::xlsx)?;
+                        }
+                        Err(_) if t.trim().is_empty() => {}
+                        Err(_) => {
+                            ws.write_string(at, c, t).map_err(SheetError::xlsx)?;
+                        }
+                    },
                 }
             }
         }

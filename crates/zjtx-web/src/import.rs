@@ -399,27 +399,41 @@ pub async fn export(
         crate::i18n::t("最高梯度"),
         crate::i18n::t("规则"),
     ];
+    // Codes as the reader's words (the task below runs outside the request's language scope).
+    let lang = crate::i18n::lang();
+    let (r2022, r2026) = (crate::i18n::t("2022 年标准"), crate::i18n::t("2026 年标准"));
+    let rules_name = move |key: &str| match key {
+        "miit-2022" => r2022.to_owned(),
+        "miit-2026" => r2026.to_owned(),
+        other => other.to_owned(),
+    };
     let body = tokio::task::spawn_blocking(move || {
         zjtx_sheet::write::table_xlsx(
             crate::i18n::t("企业名单"),
             &headers,
-            rows.into_iter().map(|e| {
+            rows.into_iter().map(move |e| {
+                use zjtx_core::glossary;
+                use zjtx_sheet::write::Cell;
+                let t = |s: &str| Cell::Text(s.to_owned());
                 vec![
-                    e.uscc,
-                    e.name,
-                    e.region_name.unwrap_or_default(),
-                    e.industry_code,
-                    e.ecosystem.unwrap_or_default(),
-                    e.latest_year.to_string(),
-                    crate::common::wan(e.revenue),
-                    e.employees.map(|n| n.to_string()).unwrap_or_default(),
-                    e.size.key().to_owned(),
-                    e.innovative.key().to_owned(),
-                    e.tech_sme.key().to_owned(),
-                    e.srdi.key().to_owned(),
-                    e.giant.key().to_owned(),
-                    e.top_tier.key().to_owned(),
-                    e.rules,
+                    Cell::Text(e.uscc),
+                    Cell::Text(e.name),
+                    Cell::Text(e.region_name.unwrap_or_default()),
+                    Cell::Text(e.industry_code),
+                    t(e.ecosystem
+                        .as_deref()
+                        .map(|x| glossary::ecosystem(x, lang))
+                        .unwrap_or_default()),
+                    Cell::Int(e.latest_year),
+                    Cell::Amount(crate::common::wan(e.revenue)),
+                    e.employees.map_or(Cell::Text(String::new()), Cell::Int),
+                    t(glossary::size(e.size, lang)),
+                    t(glossary::verdict(e.innovative, lang)),
+                    t(glossary::verdict(e.tech_sme, lang)),
+                    t(glossary::verdict(e.srdi, lang)),
+                    t(glossary::verdict(e.giant, lang)),
+                    t(glossary::top_tier(e.top_tier, lang)),
+                    t(&rules_name(&e.rules)),
                 ]
             }),
         )

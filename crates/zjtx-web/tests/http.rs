@@ -884,6 +884,27 @@ async fn a_filtered_list_exports_to_excel_with_its_evaluations() {
     );
     assert_eq!(rows[0][0], "统一社会信用代码");
     assert!(rows.iter().skip(1).all(|r| r[2] == "西湖区"));
+    // Numbers are numbers (a year, an amount, a head count), and codes are words: size, the four
+    // verdicts, the top tier and the rule set carry no Latin key (`small`, `pass`, `miit-2026`).
+    for r in range.rows().skip(1) {
+        assert!(
+            matches!(r[5], calamine::Data::Float(_) | calamine::Data::Int(_)),
+            "{:?}",
+            r[5]
+        );
+        assert!(
+            matches!(r[6], calamine::Data::Float(_) | calamine::Data::Empty),
+            "revenue {:?}",
+            r[6]
+        );
+        for c in &r[8..=14] {
+            let t = c.to_string();
+            assert!(
+                !t.is_empty() && !t.chars().any(|ch| ch.is_ascii_alphabetic()),
+                "{t}"
+            );
+        }
+    }
 }
 
 #[tokio::test]

@@ -618,17 +618,27 @@ pub async fn xlsx(
     let sheets: Vec<zjtx_sheet::write::Sheet<'static>> = sections
         .into_iter()
         .map(|s| {
+            use zjtx_sheet::write::Cell;
             let mut rows = vec![vec![
-                i18n::t("说明").to_owned(),
-                s.text,
-                String::new(),
-                String::new(),
+                Cell::Text(i18n::t("说明").to_owned()),
+                Cell::Text(s.text),
+                Cell::Text(String::new()),
+                Cell::Text(String::new()),
             ]];
-            rows.extend(
-                s.figures
-                    .into_iter()
-                    .map(|f| vec![f.label.to_owned(), f.value, f.unit_text.to_owned(), f.list]),
-            );
+            // A figure is a number Excel can sum: a count as a whole number, an amount or a
+            // rate as a decimal (text only if it is not a number).
+            rows.extend(s.figures.into_iter().map(|f| {
+                let value = match f.value.parse::<i64>() {
+                    Ok(n) => Cell::Int(n),
+                    Err(_) => Cell::Amount(f.value),
+                };
+                vec![
+                    Cell::Text(f.label.to_owned()),
+                    value,
+                    Cell::Text(f.unit_text.to_owned()),
+                    Cell::Text(f.list),
+                ]
+            }));
             (s.title.to_owned(), headers.clone(), rows)
         })
         .collect();
