@@ -374,6 +374,17 @@ fn kind_text(k: Kind) -> String {
 /// Writes the empty template: Chinese headers with data validation on the first sheet, and a second
 /// sheet explaining every column.
 pub fn write_template(path: &Path) -> Result<(), SheetError> {
+    template_workbook()?.save(path).map_err(SheetError::xlsx)
+}
+
+/// The empty template as the bytes of a workbook (a download).
+pub fn template_bytes() -> Result<Vec<u8>, SheetError> {
+    template_workbook()?
+        .save_to_buffer()
+        .map_err(SheetError::xlsx)
+}
+
+fn template_workbook() -> Result<Workbook, SheetError> {
     let mut wb = Workbook::new();
     let head = XFormat::new()
         .set_bold()
@@ -492,7 +503,7 @@ pub fn write_template(path: &Path) -> Result<(), SheetError> {
     for (c, w) in [(0u16, 36.0), (1, 26.0), (2, 30.0), (3, 6.0), (4, 70.0)] {
         help.set_column_width(c, w).map_err(SheetError::xlsx)?;
     }
-    wb.save(path).map_err(SheetError::xlsx)
+    Ok(wb)
 }
 
 fn choice_labels(col: zjtx_core::enterprise::Col) -> Vec<&'static str> {

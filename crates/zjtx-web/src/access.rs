@@ -86,6 +86,7 @@ pub const TABLE: &[Access] = &[
     a("POST", "/enterprises/{uscc}/district", Roles(CITY), "any firm"),
     a("GET", "/import", Roles(BUREAU), "—"),
     a("POST", "/import", Roles(BUREAU), "own upload"),
+    a("GET", "/import/template.xlsx", Roles(BUREAU), "— (the empty template)"),
     a("POST", "/import/{id}/commit", Roles(BUREAU), "own upload; rows within the scope, judged on the stored register"),
     a("GET", "/batches", Roles(REGISTRY), "every batch"),
     a("POST", "/batches", Roles(CITY), "—"),

@@ -1555,6 +1555,10 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("两套标准均达标", "Both"),
     ("仅 2022 年标准达标", "2022 only"),
     ("2022 年标准", "2022 rules"),
+    (
+        "下载空白模板（Excel，含填写说明）",
+        "Download the empty template (Excel, with notes on each column)",
+    ),
     ("2026 年标准", "2026 rules"),
     ("仅 2026 年标准达标", "2026 only"),
     ("均不达标", "Neither"),

@@ -443,3 +443,13 @@ pub async fn export(
     .map_err(|e| AppError::Internal(e.to_string()))?;
     Ok(crate::common::xlsx_download("enterprises.xlsx", body))
 }
+
+/// `GET /import/template.xlsx`: the empty template to fill in (Chinese headers, validation, a
+/// sheet explaining each column) — the same file as `zjtx template`.
+pub async fn template() -> Result<Response, AppError> {
+    let body = tokio::task::spawn_blocking(zjtx_sheet::write::template_bytes)
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))?;
+    Ok(crate::common::xlsx_download("zjtx-template.xlsx", body))
+}

@@ -209,6 +209,7 @@ pub fn router(state: AppState) -> Router {
                 .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
         )
         .route("/import/{id}/commit", post(import::commit))
+        .route("/import/template.xlsx", get(import::template))
         .route(
             "/batches",
             get(declare::batches).post(declare::create_batch),

@@ -2014,3 +2014,38 @@ async fn readiness_and_metrics() {
     );
     assert!(value("zjtx_db_connections{state=\"open\"}") >= 1.0);
 }
+
+/// The import page offers the empty template: the same workbook as `zjtx template`, its first
+/// sheet headed by the template's Chinese column labels.
+#[tokio::test]
+async fn the_import_page_offers_the_template() {
+    use calamine::Reader;
+    let w = world("template").await;
+    let city = login(&w, "city").await;
+    let page = send(&w, get("/import", Some(&city))).await;
+    assert!(page.body.contains("href=\"/import/template.xlsx\""));
+    let r = send(&w, get("/import/template.xlsx", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.bytes))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let range = wb
+        .worksheet_range("企业数据")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let headers: Vec<String> = range
+        .rows()
+        .next()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .unwrap_or_default();
+    let want: Vec<String> = zjtx_core::enterprise::COLUMNS
+        .iter()
+        .map(|c| c.header_zh().to_owned())
+        .collect();
+    assert_eq!(headers, want);
+    let firm = login(&w, "firm").await;
+    assert_eq!(
+        send(&w, get("/import/template.xlsx", Some(&firm)))
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
