@@ -130,3 +130,48 @@ impl IntoResponse for AppError {
         (status, Html(body)).into_response()
     }
 }
+
+/// A page's request refused by an extractor before any handler (a path segment, a query string or
+/// a form that does not parse: axum answers those in English plain text): the error page in the
+/// reader's language instead — a path that does not parse names nothing, so "not found"; a query
+/// or form, "bad request" saying how to go on. The API has its own (`api::problems`).
+pub async fn plain_rejections(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let res = next.run(req).await;
+    let plain = res
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    // What extractors answer: 400 (a path, query or form that does not parse), 413, 415, 422.
+    let rejected = matches!(res.status().as_u16(), 400 | 413 | 415 | 422);
+    if api || !plain || !rejected {
+        return res;
+    }
+    let status = res.status();
+    let text = axum::body::to_bytes(res.into_body(), 16 << 10)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    tracing::debug!(%status, text, "a request refused before its handler");
+    let e = if text.starts_with("Invalid URL") {
+        AppError::NotFound
+    } else if status == StatusCode::PAYLOAD_TOO_LARGE {
+        AppError::BadRequest(crate::i18n::t("提交的内容过大，请缩小后重试。").to_owned())
+    } else {
+        AppError::BadRequest(
+            crate::i18n::t(
+                "网址或表单中的内容无法识别，请返回上一页，从页面上的链接或表单重新操作。",
+            )
+            .to_owned(),
+        )
+    };
+    let mut out = e.into_response();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        *out.status_mut() = status;
+    }
+    out
+}

@@ -1556,6 +1556,14 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("仅 2022 年标准达标", "2022 only"),
     ("2022 年标准", "2022 rules"),
     (
+        "提交的内容过大，请缩小后重试。",
+        "What was sent is too large; make it smaller and try again.",
+    ),
+    (
+        "网址或表单中的内容无法识别，请返回上一页，从页面上的链接或表单重新操作。",
+        "Something in the address or the form could not be read; go back and use the page's links or form again.",
+    ),
+    (
         "下载空白模板（Excel，含填写说明）",
         "Download the empty template (Excel, with notes on each column)",
     ),

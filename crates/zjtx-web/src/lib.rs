@@ -472,6 +472,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .fallback(no_route)
         .layer(axum::middleware::from_fn(api::problems))
+        .layer(axum::middleware::from_fn(error::plain_rejections))
         .layer(axum::middleware::from_fn(i18n::scope))
         .layer(axum::middleware::from_fn(security_headers))
         .layer(axum::middleware::from_fn_with_state(

@@ -2049,3 +2049,33 @@ async fn the_import_page_offers_the_template() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// A page address or form that does not parse answers the error page in the reader's language,
+/// not axum's English plain text: a path that names nothing is "not found", a bad query or form
+/// says how to go on.
+#[tokio::test]
+async fn unreadable_addresses_and_forms_answer_in_chinese() {
+    let w = world("rejections").await;
+    let city = login(&w, "city").await;
+    let r = send(&w, get("/declarations/abc", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert!(
+        r.body.contains("未找到") && !r.body.contains("Invalid URL"),
+        "{}",
+        r.body
+    );
+    let r = send(
+        &w,
+        get("/monitoring/clearings?year=2025&year=2026", Some(&city)),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("无法识别") && !r.body.contains("Failed to deserialize"),
+        "{}",
+        r.body
+    );
+    let r = send(&w, post("/batches", Some(&city), "year=x&=&&")).await;
+    assert!(r.status.is_client_error());
+    assert!(!r.body.contains("Failed to deserialize"), "{}", r.body);
+}
