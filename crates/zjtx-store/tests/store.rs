@@ -3447,6 +3447,28 @@ async fn api_keys_on_both_backends() {
             .flatten()
             .unwrap_or_else(|| panic!("{b}"));
         assert!(account.disabled, "{b}");
+        // A district's key is not one of the district's people: it is told nothing.
+        s.seed_reference()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let officer = s
+            .add_user(&NewUser {
+                username: "xihu-officer".into(),
+                password_hash: "x".into(),
+                role: Role::District,
+                region_code: Some("330106".into()),
+                uscc: None,
+            })
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.create_api_key(&key(officer, "exchange", "h9"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let (_, district) = s
+            .recipients("91330106MA2AAAAA0X", Some("330106"))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(district, vec![officer], "{b}");
     }
 }
 

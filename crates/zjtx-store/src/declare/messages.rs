@@ -11,7 +11,8 @@ impl Store {
     ) -> Result<(Vec<i64>, Vec<i64>)> {
         let sql = self.sql(
             "SELECT id, role FROM users WHERE disabled = 0 AND ((role = 'enterprise' AND uscc = ?) \
-             OR (role = 'district' AND region_code = ?))",
+             OR (role = 'district' AND region_code = ?)) \
+             AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = users.id)",
         );
         let rows: Vec<(i64, String)> = on_pool!(self, p => {
             sqlx::query(safe(&sql)).bind(uscc).bind(region).fetch_all(p).await?.iter()
