@@ -10,18 +10,7 @@ if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
   "$venv/bin/pip" install -q --disable-pip-version-check -r tests/api/requirements.txt
 fi
-data=$(mktemp -d)
-port=$((20000 + RANDOM % 20000))
-password=api-test-$RANDOM$RANDOM
-target/debug/zjtx demo --data "$data" --listen "127.0.0.1:$port" --demo-password "$password" > "$data/server.log" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
-for _ in $(seq 1 120); do
-  curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break
-  kill -0 $server 2>/dev/null || { cat "$data/server.log"; exit 1; }
-  sleep 0.5
-done
-base="http://127.0.0.1:$port"
+. tests/demo-server.sh
 for user in city xihu firm bank provider; do
   token=$(curl -sf -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
     -d "{\"username\":\"$user\",\"password\":\"$password\"}" |
