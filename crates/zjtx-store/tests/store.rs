@@ -3731,3 +3731,40 @@ async fn a_sqlite_backup_under_writes_holds_every_committed_record() {
         assert!(check.broken.is_none(), "{check:?}");
     }
 }
+
+/// The listed products kept by one instance follow another instance's review within the recheck
+/// time (the stamp of the listed set), though nothing told this one.
+#[tokio::test]
+async fn another_instances_review_reaches_the_kept_listed_products() {
+    let s = stores("listed-two").await.remove(0);
+    let file = std::env::temp_dir()
+        .join(format!("zjtx-store-test-{}-listed-two", std::process::id()))
+        .join("t.db");
+    let other = Store::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bank = s
+        .create_institution("银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let product = s
+        .create_product(&loan(bank), None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let ids = |st: Store| async move {
+        st.listed_products()
+            .await
+            .map(|p| p.iter().map(|p| p.id).collect::<Vec<_>>())
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    assert!(ids(other.clone()).await.is_empty(), "kept: nothing listed");
+    s.review_product(product, true, "", None, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(std::time::Duration::from_millis(5_200)).await;
+    assert_eq!(
+        ids(other).await,
+        vec![product],
+        "re-checked, the review shows"
+    );
+}
