@@ -38,10 +38,15 @@ test('from a financing need to a disbursed loan', async () => {
   await firm.click('#match button[type=submit]');
   assert.match(await firm.textContent('#applications'), /已申请/);
 
-  // The bank reads the firm as consented, then moves the application to disbursement.
+  // The firm's code, from its own registry list (it sees itself only).
+  await firm.goto(`${base}/enterprises`);
+  const own = (await firm.getAttribute('main table a[href^="/enterprises/"]', 'href')).split('/').pop();
+
+  // The bank reads the firm as consented (among the demo's other consenting firms), then moves
+  // the application to disbursement.
   const bank = await signIn('bank');
   await bank.goto(`${base}/finance/screen`);
-  await bank.click('#results a');
+  await bank.click(`#results a[href="/finance/enterprises/${own}"]`);
   assert.match(await bank.textContent('main'), /财务数据/);
   // The consented profile is worded for the reader, not shown by its API keys.
   const seen = await bank.textContent('main');

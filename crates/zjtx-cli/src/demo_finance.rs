@@ -231,8 +231,48 @@ pub async fn demo_finance_activity(store: &Store, today: NaiveDate, firm: &str) 
             current = Some(*stage);
         }
     }
+    // Consents to the bank, as the firms' "grant access" form gives them (`workflow::consent`):
+    // some with figures, some with answers and bands only, so that the bank's screening and its
+    // view of a firm show both.
+    let rules = zjtx_core::rules::load_all(&zjtx_core::rules::Embedded)?;
+    let max_days = zjtx_core::rule_set_for(&rules, today)
+        .or(rules.first())
+        .map_or(365, |r| r.common.disclosure.consent_max_days);
+    let kinds: [(&[&str], bool); 3] = [
+        (&["profile", "financials", "titles", "evaluations"], false),
+        (&["profile", "financials"], true),
+        (&["titles", "evaluations"], false),
+    ];
+    for (i, (uscc, _)) in firms.iter().take(30).enumerate() {
+        let (cats, predicates_only) = kinds[i % kinds.len()];
+        let categories: Vec<String> = cats.iter().map(|c| (*c).to_owned()).collect();
+        let request = zjtx_core::workflow::consent::Request {
+            categories: &categories,
+            purpose: "授信审查",
+            days: 180,
+        };
+        let (from, until) = zjtx_core::workflow::consent::grant(
+            zjtx_core::workflow::consent::Seat::Holder,
+            &request,
+            max_days,
+            today,
+        )
+        .map_err(refused)?;
+        store
+            .grant_consent(
+                uscc,
+                bank.id,
+                &categories.join(","),
+                predicates_only,
+                "授信审查",
+                &from.to_string(),
+                &until.to_string(),
+                None,
+            )
+            .await?;
+    }
     println!(
-        "  and finance: bank–enterprise events, loans granted and disbursed, a listing pipeline"
+        "  and finance: bank–enterprise events, loans granted and disbursed, a listing pipeline, consents to the bank"
     );
     Ok(())
 }

@@ -86,9 +86,7 @@ pub struct KeyView {
 }
 
 fn day_of(t: i64) -> String {
-    chrono::DateTime::from_timestamp(t, 0)
-        .map(|d| d.format("%Y-%m-%d %H:%M").to_string())
-        .unwrap_or_default()
+    crate::common::local_time(t, "%Y-%m-%d %H:%M")
 }
 
 #[derive(Deserialize, Default)]
