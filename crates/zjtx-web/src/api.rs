@@ -406,8 +406,8 @@ pub async fn openapi() -> Json<Value> {
                 "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
                 "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
                     "uscc": { "type": "string" }, "name": { "type": "string" }, "district": { "type": "string" },
-                    "public_titles": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string", "description": "tier key" }, { "type": "string", "format": "date" }] } },
-                    "categories": { "type": "array", "items": { "type": "array", "prefixItems": [{ "type": "string" }, { "type": "boolean", "description": "predicates only" }] } },
+                    "public_titles": { "type": "array", "items": { "type": "array", "description": "[tier key, valid until (a date)]", "items": { "type": "string" }, "minItems": 2, "maxItems": 2 } },
+                    "categories": { "type": "array", "items": { "type": "array", "description": "[category, predicates only]", "items": { "type": ["string", "boolean"] }, "minItems": 2, "maxItems": 2 } },
                     "profile": { "type": ["object", "null"] }, "financials": { "type": ["object", "array", "null"], "description": "figures: one object a year; predicates: `revenue_band_wan` (a Band) and the answers" },
                     "ip": { "type": ["object", "null"] }, "titles": { "type": ["array", "null"] }, "evaluations": { "type": ["object", "null"] } } },
                 "Enterprise": { "type": "object", "properties": {
