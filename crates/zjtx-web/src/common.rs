@@ -46,8 +46,8 @@ pub fn local_day(at: i64) -> String {
 
 /// A stored timestamp (seconds) in local time, in `format`.
 pub fn local_time(at: i64, format: &str) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| t.with_timezone(&chrono::Local).format(format).to_string())
+    zjtx_store::Clock::local_at(at)
+        .map(|t| t.format(format).to_string())
         .unwrap_or_default()
 }
 

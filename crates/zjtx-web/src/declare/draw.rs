@@ -290,13 +290,7 @@ pub struct DrawPage {
 }
 
 pub(super) fn day_of(at: i64) -> String {
-    chrono::DateTime::from_timestamp(at, 0)
-        .map(|t| {
-            t.with_timezone(&chrono::Local)
-                .format("%Y-%m-%d %H:%M")
-                .to_string()
-        })
-        .unwrap_or_default()
+    crate::common::local_time(at, "%Y-%m-%d %H:%M")
 }
 
 /// Recomputes a round from its seed and inputs and compares it with the stored result.
