@@ -179,6 +179,7 @@ pub async fn restore(from: &Path, data: &Path, evidence: &Path) -> Result<()> {
     let db = DbArgs {
         database_url: None,
         data: data.to_path_buf(),
+        pool: None,
     };
     db.open()
         .await

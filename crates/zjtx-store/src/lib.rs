@@ -234,7 +234,13 @@ pub fn now() -> i64 {
 impl Store {
     /// Connects by URL: `sqlite://PATH` (created if missing, WAL) or `postgres://…`.
     pub async fn connect(url: &str) -> Result<Store> {
+        Store::connect_sized(url, None).await
+    }
+
+    /// As `connect`, with `pool` connections (default: 8 for SQLite, 16 for PostgreSQL).
+    pub async fn connect_sized(url: &str, pool: Option<u32>) -> Result<Store> {
         if url.starts_with("sqlite:") {
+            let size = pool.unwrap_or(POOL_SQLITE);
             let opts = SqliteConnectOptions::from_str(url)?
                 .create_if_missing(true)
                 .journal_mode(SqliteJournalMode::Wal)
@@ -250,10 +256,10 @@ impl Store {
                 // are then found in memory.
                 .pragma("cache_size", "-65536");
             let pool = SqlitePoolOptions::new()
-                .max_connections(POOL_SQLITE)
+                .max_connections(size)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Db::Sqlite(pool), POOL_SQLITE))
+            Ok(Store::new(Db::Sqlite(pool), size))
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             // No parallel workers per query: the platform serves many small queries at once, and
             // a plan that spreads one of them over every core starves the others (measured with
@@ -262,11 +268,12 @@ impl Store {
                 ("statement_timeout", STATEMENT_TIMEOUT),
                 ("max_parallel_workers_per_gather", "0"),
             ]);
+            let size = pool.unwrap_or(POOL_POSTGRES);
             let pool = PgPoolOptions::new()
-                .max_connections(POOL_POSTGRES)
+                .max_connections(size)
                 .connect_with(opts)
                 .await?;
-            Ok(Store::new(Db::Postgres(pool), POOL_POSTGRES))
+            Ok(Store::new(Db::Postgres(pool), size))
         } else {
             Err(StoreError::Url(url.to_owned()))
         }
@@ -328,10 +335,41 @@ impl Store {
     /// Runs the backend's pending migrations.
     pub async fn migrate(&self) -> Result<()> {
         match &self.db {
-            Db::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
-            Db::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+            Db::Sqlite(p) => {
+                sqlx::migrate!("./migrations/sqlite").run(p).await?;
+                self.index_search_if_empty().await
+            }
+            // Several instances starting together (an upgrade): one takes the lock, migrates and
+            // builds what a migration leaves to build; the others wait for it, then find nothing
+            // to do. The wait is not bounded by the statement time limit, a migration of a large
+            // registry may take longer.
+            Db::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                sqlx::query("SET statement_timeout = 0")
+                    .execute(&mut *conn)
+                    .await?;
+                sqlx::query("SELECT pg_advisory_lock(7347352002)")
+                    .execute(&mut *conn)
+                    .await?;
+                let done = async {
+                    sqlx::migrate!("./migrations/postgres")
+                        .run(&mut *conn)
+                        .await?;
+                    self.index_search_if_empty().await
+                }
+                .await;
+                let unlocked = sqlx::query("SELECT pg_advisory_unlock(7347352002)")
+                    .execute(&mut *conn)
+                    .await;
+                let reset = sqlx::query("RESET statement_timeout")
+                    .execute(&mut *conn)
+                    .await;
+                done?;
+                unlocked?;
+                reset?;
+                Ok(())
+            }
         }
-        self.index_search_if_empty().await
     }
 
     /// Builds the search index of a registry that has none (a database from before the index):

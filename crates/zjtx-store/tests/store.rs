@@ -3768,3 +3768,68 @@ async fn another_instances_review_reaches_the_kept_listed_products() {
         "re-checked, the review shows"
     );
 }
+
+/// Several instances started at once on one PostgreSQL database (an upgrade of every instance):
+/// every instance starts, each migration is applied once, and the search index's first build is
+/// whole and not doubled (the build takes the start lock, so one instance builds while the others
+/// wait, rather than all three building the same index). SQLite has one process by design; the test runs where ZJTX_TEST_DATABASE_URL is set.
+#[tokio::test]
+async fn instances_starting_together_migrate_once() {
+    let Ok(base) = std::env::var("ZJTX_TEST_DATABASE_URL") else {
+        eprintln!("skipped: no ZJTX_TEST_DATABASE_URL");
+        return;
+    };
+    let url = zjtx_store::fresh_database(&base, &format!("zjtx_t_{}_together", std::process::id()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut instances = Vec::new();
+    for _ in 0..3 {
+        instances.push(Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}")));
+    }
+    let start_all = || async {
+        let start = |s: Store| async move {
+            s.migrate().await?;
+            s.seed_reference().await
+        };
+        let (a, b, c) = tokio::join!(
+            start(instances[0].clone()),
+            start(instances[1].clone()),
+            start(instances[2].clone())
+        );
+        for r in [a, b, c] {
+            r.unwrap_or_else(|e| panic!("an instance failed to start: {e}"));
+        }
+    };
+    start_all().await;
+    let s = &instances[0];
+    let Db::Postgres(p) = s.db() else {
+        panic!("not PostgreSQL")
+    };
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(p)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/postgres"))
+        .map(|d| d.count())
+        .unwrap_or_default();
+    assert_eq!(applied as usize, files, "each migration applied once");
+
+    // A registry from before the search index: the instances build it once between them.
+    s.import(&evaluated(city(500)), None, as_of())
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let grams = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM enterprise_grams")
+            .fetch_one(p)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let built = grams().await;
+    assert!(built > 0);
+    sqlx::query("DELETE FROM enterprise_grams")
+        .execute(p)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    start_all().await;
+    assert_eq!(grams().await, built, "the index built once, whole");
+}
