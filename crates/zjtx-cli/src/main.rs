@@ -130,17 +130,31 @@ enum Command {
         #[arg(short, long)]
         output: PathBuf,
     },
-    /// Serve the platform (DATABASE_URL, or the SQLite database in --data).
+    /// Serve the platform, configured by --config FILE (TOML), the environment and these flags,
+    /// in that order of precedence from lowest; `zjtx config check` shows the result.
     Serve {
-        #[command(flatten)]
-        db: platform::DbArgs,
-        #[arg(long, env = "ZJTX_LISTEN", default_value = "127.0.0.1:8080")]
-        listen: String,
-        /// Send cookies without the Secure flag: only to try the platform over plain HTTP. By
-        /// default cookies are Secure (the platform is served behind HTTPS); the demo, on the
-        /// loopback address, is the exception.
-        #[arg(long, env = "ZJTX_INSECURE_COOKIES")]
+        /// The configuration file (`zjtx config example` writes one with every setting).
+        #[arg(long, env = "ZJTX_CONFIG")]
+        config: Option<PathBuf>,
+        /// database.url: sqlite://PATH or postgres://… (also DATABASE_URL).
+        #[arg(long)]
+        database_url: Option<String>,
+        /// database.data_dir: the embedded SQLite database's directory.
+        #[arg(long)]
+        data: Option<PathBuf>,
+        /// server.listen (also ZJTX_LISTEN).
+        #[arg(long)]
+        listen: Option<String>,
+        /// server.secure_cookies = false: only to try the platform over plain HTTP. By default
+        /// cookies are Secure (the platform is served behind HTTPS); the demo, on the loopback
+        /// address, is the exception.
+        #[arg(long)]
         insecure_cookies: bool,
+    },
+    /// The configuration: check a file with the environment, or print an example.
+    Config {
+        #[command(subcommand)]
+        cmd: ConfigCommand,
     },
     /// Send the reviewers' daily digest (in-app, and by e-mail when ZJTX_SMTP is set).
     Digest {
@@ -227,6 +241,18 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Read the file (if any) and the environment as `serve` would, report every mistake with
+    /// where it is, and print the effective settings with secrets masked; exits 1 if invalid.
+    Check {
+        #[arg(long, env = "ZJTX_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Print a configuration file with every setting, its default, its variable and its use.
+    Example,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum LangArg {
     Zh,
@@ -295,25 +321,98 @@ fn main() -> ExitCode {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .try_init()
-        .ok();
+    init_logs(
+        false,
+        &std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+    );
     tokio::runtime::Runtime::new().context("failed to start the async runtime")
+}
+
+/// Logs to standard error: text, or one JSON object a line (with the request's span: its id,
+/// method and path) for a log collector.
+fn init_logs(json: bool, filter: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_else(|_| "info".into());
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        fmt.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .try_init()
+            .ok();
+    } else {
+        fmt.try_init().ok();
+    }
+}
+
+/// `serve`'s configuration: the file, the environment, then the flags.
+fn serve_config(
+    file: Option<&Path>,
+    database_url: Option<String>,
+    data: Option<PathBuf>,
+    listen: Option<String>,
+    insecure_cookies: bool,
+) -> Result<zjtx_web::config::Config> {
+    let env = |k: &str| std::env::var(k).ok();
+    let mut c = zjtx_web::config::Config::load(file, &env)?;
+    if let Some(u) = database_url {
+        c.set_flag("database.url", &u)?;
+    }
+    if let Some(d) = data {
+        c.set_flag("database.data_dir", &d.display().to_string())?;
+    }
+    if let Some(l) = listen {
+        c.set_flag("server.listen", &l)?;
+    }
+    if insecure_cookies {
+        c.set_flag("server.secure_cookies", "false")?;
+    }
+    Ok(c)
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve {
-            db,
+            config,
+            database_url,
+            data,
             listen,
             insecure_cookies,
-        } => runtime()?
-            .block_on(platform::serve(&db, &listen, !insecure_cookies))
-            .map(|_| ExitCode::SUCCESS),
+        } => {
+            let c = serve_config(
+                config.as_deref(),
+                database_url,
+                data,
+                listen,
+                insecure_cookies,
+            )?;
+            init_logs(c.get("log.format") == "json", c.get("log.level"));
+            tokio::runtime::Runtime::new()
+                .context("failed to start the async runtime")?
+                .block_on(platform::serve(&c))
+                .map(|_| ExitCode::SUCCESS)
+        }
+        Command::Config { cmd } => match cmd {
+            ConfigCommand::Check { config } => {
+                let env = |k: &str| std::env::var(k).ok();
+                match zjtx_web::config::Config::load(config.as_deref(), &env) {
+                    Ok(c) => {
+                        print!("{}", c.describe());
+                        eprintln!("configuration valid");
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Err(e) => {
+                        eprintln!("configuration invalid:\n{e}");
+                        Ok(ExitCode::from(1))
+                    }
+                }
+            }
+            ConfigCommand::Example => {
+                print!("{}", zjtx_web::config::example());
+                Ok(ExitCode::SUCCESS)
+            }
+        },
         Command::Digest { db, base_url } => runtime()?
             .block_on(platform::digest(&db, &base_url))
             .map(|_| ExitCode::SUCCESS),

@@ -20,6 +20,9 @@ pub struct DbArgs {
     /// Data directory of the embedded SQLite database.
     #[arg(long, default_value = "./zjtx-demo")]
     pub data: PathBuf,
+    /// Connections in the pool (`database.pool_size`; default: the backend's).
+    #[arg(skip)]
+    pub pool: Option<u32>,
 }
 
 impl DbArgs {
@@ -34,7 +37,7 @@ impl DbArgs {
 
     pub async fn open(&self) -> Result<Store> {
         let url = self.url()?;
-        let store = Store::connect(&url)
+        let store = Store::connect_sized(&url, self.pool)
             .await
             .context("failed to open the database")?;
         store
@@ -252,7 +255,8 @@ pub async fn migrate(db: &DbArgs) -> Result<()> {
     Ok(())
 }
 
-/// How long the requests in flight may take to finish once the server is told to stop.
+/// How long the requests in flight may take to finish once the server is told to stop (the
+/// demo's; `serve` takes `limits.shutdown_grace_secs`).
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(20);
 
 /// Ctrl-C, or SIGTERM (what systemd and container runtimes send).
@@ -271,27 +275,33 @@ async fn stop_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
-pub async fn serve(db: &DbArgs, listen: &str, secure: bool) -> Result<()> {
+/// `zjtx serve`, as configured.
+pub async fn serve(c: &zjtx_web::config::Config) -> Result<()> {
+    zjtx_store::Clock::set_zone(c.zone());
+    let db = DbArgs {
+        database_url: c.opt("database.url").map(str::to_owned),
+        data: c.get("database.data_dir").into(),
+        pool: u32::try_from(c.int("database.pool_size"))
+            .ok()
+            .filter(|n| *n > 0),
+    };
     let store = db.open().await?;
-    run_server(store, listen, secure, None).await
-}
-
-/// Serves; evidence files go to `evidence` (default: `ZJTX_EVIDENCE_DIR`, else ./zjtx-evidence).
-async fn run_server(
-    store: Store,
-    listen: &str,
-    secure: bool,
-    evidence: Option<std::path::PathBuf>,
-) -> Result<()> {
     let rules = load_all(&Embedded).context("failed to load the rule files")?;
-    let mut state = AppState::new(store, rules, secure).map_err(|e| anyhow::anyhow!("{e}"))?;
-    if let Some(m) = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))? {
-        eprintln!("e-mail on (ZJTX_SMTP)");
+    let mut state = AppState::new(store, rules, c.flag("server.secure_cookies"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .configure(c);
+    if let Some(relay) = c.opt("mail.smtp") {
+        let m = zjtx_web::mail::Mailer::new(relay, c.get("mail.from"))
+            .map_err(|e| anyhow::anyhow!(e))?;
+        eprintln!("e-mail on (mail.smtp)");
         state.mailer = Some(std::sync::Arc::new(m));
     }
-    if let Some(dir) = evidence {
-        state = state.with_evidence_dir(dir);
-    }
+    let grace = std::time::Duration::from_secs(c.int("limits.shutdown_grace_secs") as u64);
+    run_server(state, c.get("server.listen"), grace).await
+}
+
+/// Serves until a stop signal, then lets requests finish for at most `grace`.
+async fn run_server(state: AppState, listen: &str, grace: std::time::Duration) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("failed to listen on {listen}"))?;
@@ -307,11 +317,11 @@ async fn run_server(
     tokio::select! {
         r = &mut server => return r.context("the server failed"),
         () = stop_signal() => {
-            eprintln!("stopping: requests in flight have up to {} s to finish", SHUTDOWN_GRACE.as_secs());
+            eprintln!("stopping: requests in flight have up to {} s to finish", grace.as_secs());
             let _ = stop.send(true);
         }
     }
-    match tokio::time::timeout(SHUTDOWN_GRACE, server).await {
+    match tokio::time::timeout(grace, server).await {
         Ok(r) => {
             eprintln!("stopped");
             r.context("the server failed")
@@ -319,7 +329,7 @@ async fn run_server(
         Err(_) => {
             eprintln!(
                 "stopped with requests still running after {} s",
-                SHUTDOWN_GRACE.as_secs()
+                grace.as_secs()
             );
             Ok(())
         }
@@ -527,9 +537,15 @@ async fn demo_declarations(
 /// Creates (or reopens) the demo database with a generated city and one account per role, prints
 /// the logins, and serves it.
 pub async fn demo(data: &Path, listen: &str, password: Option<String>, firms: usize) -> Result<()> {
+    // The environment's settings apply (the zone of deadlines, limits); the database, the
+    // evidence directory and plain-HTTP cookies are the demo's own.
+    let env = |k: &str| std::env::var(k).ok();
+    let config = zjtx_web::config::Config::load(None, &env)?;
+    zjtx_store::Clock::set_zone(config.zone());
     let db = DbArgs {
         database_url: None,
         data: data.to_path_buf(),
+        pool: None,
     };
     let store = db.open().await?;
     let today = zjtx_store::Clock::system_today();
@@ -689,7 +705,12 @@ pub async fn demo(data: &Path, listen: &str, password: Option<String>, firms: us
     println!(
         "  expert1 … expert{DEMO_EXPERTS}  评审专家 (expert1 works for the firm: never drawn for it)"
     );
-    run_server(store, listen, false, Some(data.join("evidence"))).await
+    let rules = load_all(&Embedded).context("failed to load the rule files")?;
+    let state = AppState::new(store, rules, false)
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .configure(&config)
+        .with_evidence_dir(data.join("evidence"));
+    run_server(state, listen, SHUTDOWN_GRACE).await
 }
 
 /// The first enterprise (in code order) of a district of the demo city.

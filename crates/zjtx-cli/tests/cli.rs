@@ -579,6 +579,69 @@ fn backup_and_restore() {
     assert!(!o.status.success(), "never over a database");
 }
 
+/// `zjtx config example` is the repository's example file (so the file cannot drift from the
+/// settings there are), and `zjtx config check` reports every mistake of a file and the
+/// environment with where it is, or prints the effective settings with secrets masked.
+#[test]
+fn config_example_and_check() {
+    let example = zjtx(&["config", "example"]);
+    assert!(example.status.success());
+    let kept = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/zjtx.example.toml"),
+    )
+    .unwrap_or_default();
+    assert_eq!(
+        text(&example.stdout),
+        kept,
+        "deploy/zjtx.example.toml is stale: write it with `zjtx config example`"
+    );
+    let d = tmpdir("config");
+    let bad = d.join("bad.toml");
+    std::fs::write(
+        &bad,
+        "[server]\nlisten = \"nowhere\"\n[limits]\nimport_mb = 0\n[mail]\nsmpt = \"x\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(env!("CARGO_BIN_EXE_zjtx"))
+        .args(["config", "check", "--config", p(&bad)])
+        .env("ZJTX_TIME_ZONE", "Asia/Nowhere")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    for want in [
+        "`server.listen` = \"nowhere\": expected host:port",
+        "`limits.import_mb` = \"0\": expected a whole number from 1 to 1024",
+        "`mail.smpt` is not a setting",
+        "ZJTX_TIME_ZONE: `time.zone` = \"Asia/Nowhere\"",
+    ] {
+        assert!(err.contains(want), "{want:?} not in:\n{err}");
+    }
+    let good = d.join("good.toml");
+    std::fs::write(&good, "[server]\nlisten = \"0.0.0.0:8443\"\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let o = Command::new(env!("CARGO_BIN_EXE_zjtx"))
+        .args(["config", "check", "--config", p(&good)])
+        .env(
+            "DATABASE_URL",
+            "postgres://zjtx:hunter2-secret@db:5432/zjtx",
+        )
+        .env("ZJTX_SMTP", "smtp.example.gov.cn:25")
+        .output()
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("server.listen = \"0.0.0.0:8443\"  # file"),
+        "{out}"
+    );
+    assert!(
+        out.contains("database.url = \"postgres://zjtx:****@db:5432/zjtx\"  # environment"),
+        "{out}"
+    );
+    assert!(!out.contains("hunter2"), "{out}");
+}
+
 /// `zjtx serve` stopped by SIGTERM while a request is in flight (its body not yet sent): the
 /// request is answered, then the server exits cleanly; it takes no new connection meanwhile.
 #[cfg(unix)]
@@ -602,6 +665,7 @@ fn a_stop_signal_lets_the_request_in_flight_finish() {
             &addr,
             "--insecure-cookies",
         ])
+        .env("ZJTX_LOG_FORMAT", "json")
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
@@ -617,6 +681,19 @@ fn a_stop_signal_lets_the_request_in_flight_finish() {
         );
         std::thread::sleep(Duration::from_millis(100));
     };
+    // A request with the proxy's id: its log line (JSON) carries it.
+    write!(
+        conn,
+        "GET /readyz HTTP/1.1\r\nHost: x\r\nX-Request-Id: cli-test-req-0042\r\n\r\n"
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let mut answer = [0u8; 512];
+    let n = conn.read(&mut answer).unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        text(&answer[..n]).contains("x-request-id: cli-test-req-0042"),
+        "{}",
+        text(&answer[..n])
+    );
     // A sign-in whose body is still to come: the handler is waiting for it.
     let body = "username=nobody&password=wrong-password-1";
     write!(
@@ -665,4 +742,12 @@ fn a_stop_signal_lets_the_request_in_flight_finish() {
     }
     assert!(status.success(), "{err}");
     assert!(err.contains("stopping") && err.contains("stopped"), "{err}");
+    let line = err
+        .lines()
+        .find(|l| l.contains("cli-test-req-0042"))
+        .unwrap_or_else(|| panic!("no log line of the request:\n{err}"));
+    let v: serde_json::Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(v["span"]["id"], "cli-test-req-0042", "{line}");
+    assert_eq!(v["span"]["path"], "/readyz", "{line}");
+    assert_eq!(v["fields"]["status"], 200, "{line}");
 }

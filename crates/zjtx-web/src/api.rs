@@ -16,7 +16,7 @@ use crate::auth::{self, CurrentUser};
 use crate::error::AppError;
 
 /// An error of the API, rendered as JSON.
-pub struct ApiError(AppError);
+pub struct ApiError(pub AppError);
 
 impl<E: Into<AppError>> From<E> for ApiError {
     fn from(e: E) -> ApiError {
@@ -84,6 +84,9 @@ impl IntoResponse for ApiError {
             }
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => m.clone(),
             AppError::Store(zjtx_store::StoreError::Busy(why)) => format!("busy: {why}; retry"),
+            AppError::Timeout => {
+                "the request ran past the time limit and was stopped; retry".to_owned()
+            }
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self.0, "api request failed");
                 "internal error".to_owned()
@@ -91,7 +94,7 @@ impl IntoResponse for ApiError {
         };
         let retry = match &self.0 {
             AppError::TooMany(secs) => Some(*secs),
-            AppError::Store(zjtx_store::StoreError::Busy(_)) => Some(2),
+            AppError::Store(zjtx_store::StoreError::Busy(_)) | AppError::Timeout => Some(2),
             _ => None,
         };
         problem(self.0.status(), self.0.code(), &msg, retry)

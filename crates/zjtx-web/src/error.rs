@@ -21,6 +21,9 @@ pub enum AppError {
     /// Too many calls of a system key: retry after this many seconds.
     #[error("too many requests")]
     TooMany(u64),
+    /// The request ran past the configured time limit and was stopped.
+    #[error("the request took too long")]
+    Timeout,
     #[error("internal error: {0}")]
     Internal(String),
     #[error(transparent)]
@@ -38,7 +41,9 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => StatusCode::CONFLICT,
-            AppError::Store(zjtx_store::StoreError::Busy(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Store(zjtx_store::StoreError::Busy(_)) | AppError::Timeout => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) | AppError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -53,7 +58,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad_request",
             AppError::TooMany(_) => "rate_limited",
             AppError::Store(zjtx_store::StoreError::Conflict(_)) => "conflict",
-            AppError::Store(zjtx_store::StoreError::Busy(_)) => "busy",
+            AppError::Store(zjtx_store::StoreError::Busy(_)) | AppError::Timeout => "busy",
             AppError::Internal(_) | AppError::Store(_) => "internal",
         }
     }
@@ -66,6 +71,8 @@ struct ErrorPage<'a> {
     status: u16,
     title: &'a str,
     message: &'a str,
+    /// The request's id, to quote to the administrator (`requests`).
+    request_id: Option<String>,
 }
 
 impl IntoResponse for AppError {
@@ -101,6 +108,11 @@ impl IntoResponse for AppError {
                         .to_owned(),
                 )
             }
+            AppError::Timeout => (
+                crate::i18n::t("处理超时"),
+                crate::i18n::t("请求处理时间过长，已停止，未完成的修改不会保存。请稍后重试；如反复出现，请把下方的请求编号告知管理员。")
+                    .to_owned(),
+            ),
             AppError::Internal(_) | AppError::Store(_) => {
                 tracing::error!(error = %self, "request failed");
                 (
@@ -114,6 +126,7 @@ impl IntoResponse for AppError {
             status: status.as_u16(),
             title,
             message: &message,
+            request_id: crate::requests::id(),
         };
         let body = page.render().unwrap_or_else(|_| message.clone());
         if status == StatusCode::SERVICE_UNAVAILABLE {

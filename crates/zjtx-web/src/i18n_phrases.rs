@@ -1075,6 +1075,12 @@ pub static PHRASES: &[(&str, &str)] = &[
         "The page or enterprise does not exist, or is outside your scope.",
     ),
     ("请求有误", "Bad request"),
+    ("处理超时", "Timed out"),
+    (
+        "请求处理时间过长，已停止，未完成的修改不会保存。请稍后重试；如反复出现，请把下方的请求编号告知管理员。",
+        "The request took too long and was stopped; unfinished changes were not saved. Try again later; if it happens again, give the administrator the request id below.",
+    ),
+    ("请求编号：", "Request id: "),
     ("冲突", "Conflict"),
     ("服务器错误", "Server error"),
     (

@@ -231,7 +231,7 @@ pub async fn upload(
                 let bytes = field.bytes().await.map_err(|_| {
                     AppError::BadRequest(crate::i18n::f(
                         "上传的文件不完整或超过 {} MB 的上限。",
-                        &[&(MAX_UPLOAD >> 20)],
+                        &[&(st.limits.import >> 20)],
                     ))
                 })?;
                 file = Some((name, bytes.to_vec()));

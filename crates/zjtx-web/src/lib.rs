@@ -20,6 +20,7 @@ pub mod catalogue;
 pub mod chains;
 pub mod challenges;
 pub mod common;
+pub mod config;
 pub mod dashboard;
 pub mod declare;
 pub mod error;
@@ -36,6 +37,7 @@ pub mod nav;
 pub mod pages;
 pub mod password;
 pub mod providers;
+pub mod requests;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -65,6 +67,10 @@ pub struct AppState {
     pub exchange_settle_secs: i64,
     /// This instance's request counters (`metrics`).
     pub metrics: metrics::Metrics,
+    /// Body, header and time limits (`config`).
+    pub limits: config::Limits,
+    /// The token that opens `/metrics` to other hosts (`metrics.token`).
+    pub metrics_token: Option<String>,
 }
 
 impl AppState {
@@ -87,7 +93,19 @@ impl AppState {
             key_limits: keys::Limits::default(),
             exchange_settle_secs: 600,
             metrics: metrics::Metrics::default(),
+            limits: config::Limits::default(),
+            metrics_token: std::env::var("ZJTX_METRICS_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
         })
+    }
+
+    /// Takes the configured evidence directory, limits and metrics token.
+    pub fn configure(mut self, c: &config::Config) -> AppState {
+        self.evidence_dir = c.get("evidence.dir").into();
+        self.limits = c.limits();
+        self.metrics_token = c.opt("metrics.token").map(str::to_owned);
+        self
     }
 
     /// Keeps evidence files under `dir`.
@@ -206,7 +224,7 @@ pub fn router(state: AppState) -> Router {
             "/import",
             get(import::form)
                 .post(import::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(import::MAX_UPLOAD)),
+                .layer(axum::extract::DefaultBodyLimit::max(state.limits.import)),
         )
         .route("/import/{id}/commit", post(import::commit))
         .route("/import/template.xlsx", get(import::template))
@@ -479,8 +497,14 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             audit_refusals,
         ))
-        // Forms and JSON: 256 KB at most (the import and the evidence routes set their own).
-        .layer(axum::extract::DefaultBodyLimit::max(MAX_FORM))
+        // Forms and JSON: `limits.form_kb` at most (the import and the evidence routes set their
+        // own).
+        .layer(axum::extract::DefaultBodyLimit::max(state.limits.form))
+        // Outermost: the request's id, header and time limits, its log line.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            requests::observe,
+        ))
         .with_state(state)
 }
 

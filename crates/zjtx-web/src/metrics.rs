@@ -139,9 +139,7 @@ pub async fn readyz(State(st): State<AppState>) -> Response {
 
 /// `GET /metrics`: the counters, for Prometheus.
 pub async fn metrics(State(st): State<AppState>, parts: axum::http::request::Parts) -> Response {
-    let token = std::env::var("ZJTX_METRICS_TOKEN")
-        .ok()
-        .filter(|t| !t.is_empty());
+    let token = st.metrics_token.clone();
     let sent = parts
         .headers
         .get(header::AUTHORIZATION)

@@ -2015,6 +2015,135 @@ async fn readiness_and_metrics() {
     assert!(value("zjtx_db_connections{state=\"open\"}") >= 1.0);
 }
 
+/// `/metrics` opens to another host with the configured token (`metrics.token`), and to no one
+/// else from there.
+#[tokio::test]
+async fn the_metrics_token_opens_metrics_to_other_hosts() {
+    use axum::extract::ConnectInfo;
+    use std::net::SocketAddr;
+    let mut w = world("metrics-token").await;
+    let c = zjtx_web::config::Config::from_parts(
+        Some(("zjtx.toml", "[metrics]\ntoken = \"scrape-7Qm2-token\"\n")),
+        &|_| None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.state = w.state.clone().configure(&c);
+    let from = |bearer: Option<&str>| {
+        let mut req = get("/metrics", None);
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 5], 40_000))));
+        if let Some(b) = bearer {
+            req.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {b}")
+                    .parse()
+                    .unwrap_or_else(|e| panic!("{e}")),
+            );
+        }
+        req
+    };
+    assert_eq!(send(&w, from(None)).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&w, from(Some("scrape-7Qm2-tokem"))).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(&w, from(Some("scrape-7Qm2-token"))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.body.contains("zjtx_http_requests_total"), "{}", r.body);
+}
+
+/// Every answer carries its request's id (the proxy's when it sent a plain one), an error page
+/// shows it; headers beyond the configured size are refused with 431, and a request past the
+/// time limit is stopped with 503 — a page in the reader's language, a problem on the API.
+#[tokio::test]
+async fn request_ids_and_the_configured_limits() {
+    let mut w = world("limits").await;
+    let id_of = |res: &axum::response::Response| {
+        res.headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let res = router(w.state.clone())
+        .oneshot(get("/login", None))
+        .await
+        .unwrap_or_else(|e| match e {});
+    let first = id_of(&res);
+    assert_eq!(first.len(), 16, "a new id: {first:?}");
+    let mut req = get("/no-such-page", None);
+    req.headers_mut().insert(
+        "x-request-id",
+        "proxy-id-4711abcd"
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let res = router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert_eq!(id_of(&res), "proxy-id-4711abcd");
+    let body = axum::body::to_bytes(res.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    assert!(
+        String::from_utf8_lossy(&body).contains("<code>proxy-id-4711abcd</code>"),
+        "the error page names the request"
+    );
+    let mut req = get("/login", None);
+    req.headers_mut().insert(
+        "x-request-id",
+        "bad id\u{7f}"
+            .parse()
+            .unwrap_or_else(|_| "x".parse().unwrap_or_else(|e| panic!("{e}"))),
+    );
+    let res = router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(id_of(&res).len(), 16, "an unusable id is replaced");
+
+    let c = zjtx_web::config::Config::from_parts(
+        Some(("zjtx.toml", "[limits]\nheader_kb = 4\n")),
+        &|_| None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.state = w.state.clone().configure(&c);
+    let mut req = get("/login", None);
+    req.headers_mut().insert(
+        "x-padding",
+        "a".repeat(5000).parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(
+        send(&w, req).await.status,
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE
+    );
+    assert_eq!(send(&w, get("/login", None)).await.status, StatusCode::OK);
+
+    // A limit already past when the request first waits for the database.
+    let city = login(&w, "city").await;
+    let token = api_token(&w, "city").await;
+    w.state.limits.request_timeout = std::time::Duration::ZERO;
+    let r = send(&w, get("/dashboard", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        r.body.contains("处理超时") && r.body.contains("请求编号"),
+        "{}",
+        r.body
+    );
+    let mut req = get("/api/v1/enterprises", None);
+    req.headers_mut().insert(
+        header::AUTHORIZATION,
+        format!("Bearer {token}")
+            .parse()
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let r = send(&w, req).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.body);
+    assert_eq!(json(&r)["type"], "urn:zjtx:problem:busy");
+}
+
 /// The import page offers the empty template: the same workbook as `zjtx template`, its first
 /// sheet headed by the template's Chinese column labels.
 #[tokio::test]
