@@ -2,7 +2,8 @@
 # The whole test suite: every crate on SQLite; the storage suite and the two-instances test on
 # PostgreSQL when a server answers (ZJTX_TEST_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/test); the browser tests when Debian's Chromium is installed;
-# the API's contract fuzzing (Schemathesis, from PyPI) when Python 3 is.
+# the API's contract fuzzing (Schemathesis, from PyPI) when Python 3 is; the deployment files
+# (tests/deploy/run.sh: nginx and PostgreSQL when present, the container where Docker runs).
 # Each leg that cannot run here says that it was skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,8 @@ if (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
 else
   echo "== PostgreSQL leg SKIPPED: no server at 127.0.0.1:5432 (the storage suite ran on SQLite only)"
 fi
+echo "== deployment files (systemd unit, nginx with TLS over two instances, container file)"
+tests/deploy/run.sh
 if [ -x /usr/bin/chromium ] && command -v node >/dev/null; then
   echo "== browser tests (Debian's Chromium driven by playwright-core)"
   tests/browser/run.sh
