@@ -25,6 +25,9 @@ pub const SEAL_BATCH: usize = 1000;
 pub const READS_HELD: usize = 4000;
 /// Rows in one multi-row insert of read records (5 parameters each).
 const READS_PER_INSERT: usize = 400;
+/// Audit records younger than this are never removed (等保 level 3: six months; the database's
+/// trigger refuses it too).
+pub const KEEP_AT_LEAST_SECS: i64 = 180 * 86_400;
 const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 /// What checking the chain found.
@@ -38,6 +41,9 @@ pub struct AuditCheck {
     pub broken: Option<(i64, i64)>,
     /// The time of the oldest record kept.
     pub oldest_at: Option<i64>,
+    /// Where the kept chain begins when its start was removed by retention: the last removed
+    /// record's position and hash, and how many records were removed in all.
+    pub anchor: Option<(i64, String, i64)>,
 }
 
 /// A read's audit record waiting to be written.
@@ -295,16 +301,40 @@ impl Store {
             head: None,
             broken: None,
             oldest_at: None,
+            anchor: None,
         };
         let (mut last, mut prev) = (0i64, GENESIS.to_owned());
+        let anchor_sql = "SELECT seq, hash, removed FROM audit_anchor WHERE id = 1";
+        // The anchor is only believed when a kept record of the chain, written by the removal,
+        // names it: an anchor moved by hand to hide removed records breaks the check.
+        let named_sql = self.sql(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE action = 'audit_retention' AND target = ?",
+        );
         macro_rules! run {
             ($p:ident) => {{
+                if let Some(a) = sqlx::query(anchor_sql).fetch_optional($p).await? {
+                    let (seq, hash, removed): (i64, String, i64) =
+                        (a.try_get("seq")?, a.try_get("hash")?, a.try_get("removed")?);
+                    let named: i64 = sqlx::query(safe(&named_sql))
+                        .bind(format!("{seq}:{hash}"))
+                        .fetch_one($p)
+                        .await?
+                        .try_get("n")?;
+                    if named == 0 {
+                        check.broken = Some((seq, 0));
+                    }
+                    (last, prev) = (seq, hash.clone());
+                    check.anchor = Some((seq, hash, removed));
+                }
                 let r = sqlx::query(safe(&counts)).fetch_one($p).await?;
                 let total: i64 = r.try_get("n")?;
                 check.unsealed = r.try_get::<i64, _>("unsealed")?;
                 check.oldest_at = r.try_get("oldest")?;
                 check.sealed = total - check.unsealed;
                 'pages: loop {
+                    if check.broken.is_some() {
+                        break;
+                    }
                     let rows = sqlx::query(safe(&sql)).bind(last).fetch_all($p).await?;
                     if rows.is_empty() {
                         break;
@@ -330,5 +360,80 @@ impl Store {
         }
         check.head = (last > 0).then_some(prev);
         Ok(check)
+    }
+
+    /// Retention: removes from the start of the chain the sealed records written before `cutoff`
+    /// (seconds; the database refuses any younger than 180 days). The kept chain's start is
+    /// noted (`audit_anchor`), and the removal is itself a record of the chain naming it, so
+    /// `verify_audit` checks the kept records link by link from there. Returns how many went.
+    pub async fn retire_audit(&self, cutoff: i64) -> Result<u64> {
+        if cutoff > now() - KEEP_AT_LEAST_SECS {
+            return Err(crate::StoreError::Conflict(
+                "audit records are kept at least 180 days".into(),
+            ));
+        }
+        self.seal_audit().await?;
+        let first_kept =
+            self.sql("SELECT MIN(seq) AS s FROM audit_log WHERE seq IS NOT NULL AND at >= ?");
+        let last_gone = self.sql(
+            "SELECT seq, hash FROM audit_log WHERE seq IS NOT NULL AND at < ? AND seq < ? \
+             ORDER BY seq DESC LIMIT 1",
+        );
+        let delete = self.sql("DELETE FROM audit_log WHERE seq IS NOT NULL AND seq <= ?");
+        let anchor = self.sql(
+            "INSERT INTO audit_anchor (id, seq, hash, removed, at) VALUES (1, ?, ?, ?, ?) \
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, \
+             removed = audit_anchor.removed + excluded.removed, at = excluded.at",
+        );
+        let named = self.sql(
+            "INSERT INTO audit_log (at, user_id, action, target, detail) \
+             VALUES (?, NULL, 'audit_retention', ?, ?)",
+        );
+        macro_rules! run {
+            ($p:ident, $lock:expr) => {{
+                let mut tx = $p.begin().await?;
+                if let Some(lock) = $lock {
+                    sqlx::query(lock).execute(&mut *tx).await?;
+                }
+                let kept: Option<i64> = sqlx::query(safe(&first_kept))
+                    .bind(cutoff)
+                    .fetch_one(&mut *tx)
+                    .await?
+                    .try_get("s")?;
+                let Some(r) = sqlx::query(safe(&last_gone))
+                    .bind(cutoff)
+                    .bind(kept.unwrap_or(i64::MAX))
+                    .fetch_optional(&mut *tx)
+                    .await?
+                else {
+                    return Ok(0);
+                };
+                let (seq, hash): (i64, String) = (r.try_get("seq")?, r.try_get("hash")?);
+                let n = sqlx::query(safe(&delete))
+                    .bind(seq)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                sqlx::query(safe(&anchor))
+                    .bind(seq)
+                    .bind(&hash)
+                    .bind(n as i64)
+                    .bind(now())
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(safe(&named))
+                    .bind(now())
+                    .bind(format!("{seq}:{hash}"))
+                    .bind(format!("removed {n} records written before {cutoff}"))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                n
+            }};
+        }
+        Ok(match &self.db {
+            Db::Sqlite(p) => run!(p, None::<&str>),
+            Db::Postgres(p) => run!(p, Some("SELECT pg_advisory_xact_lock(7347352001)")),
+        })
     }
 }

@@ -3833,3 +3833,117 @@ async fn instances_starting_together_migrate_once() {
     start_all().await;
     assert_eq!(grams().await, built, "the index built once, whole");
 }
+
+/// Retention removes the oldest sealed records from the start of the chain — never one younger
+/// than 180 days — and the kept chain still verifies from its noted start; an anchor moved by
+/// hand is found.
+#[tokio::test]
+async fn audit_retention_keeps_a_verifiable_chain() {
+    for s in stores("retention").await {
+        let b = s.backend();
+        let day = 86_400;
+        let t = zjtx_store::now();
+        let insert = match s.db() {
+            Db::Sqlite(_) => {
+                "INSERT INTO audit_log (at, action, target, detail) VALUES (?1, 'old', 'x', '')"
+            }
+            Db::Postgres(_) => {
+                "INSERT INTO audit_log (at, action, target, detail) VALUES ($1, 'old', 'x', '')"
+            }
+        };
+        for age in [400, 300, 250, 200, 195] {
+            match s.db() {
+                Db::Sqlite(p) => sqlx::query(insert)
+                    .bind(t - age * day)
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+                Db::Postgres(p) => sqlx::query(insert)
+                    .bind(t - age * day)
+                    .execute(p)
+                    .await
+                    .map(|_| ()),
+            }
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        for i in 0..3 {
+            s.audit(None, "recent", Some(&i.to_string()), "")
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        s.seal_audit_until(t + 10)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let before = s.verify_audit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((before.sealed, before.broken), (8, None), "{b}");
+
+        // Younger than the law's six months: refused, nothing removed.
+        assert!(s.retire_audit(t - 100 * day).await.is_err(), "{b}");
+        assert_eq!(
+            s.verify_audit()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .sealed,
+            8,
+            "{b}"
+        );
+
+        assert_eq!(
+            s.retire_audit(t - 240 * day)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            3,
+            "{b}"
+        );
+        assert_eq!(
+            s.retire_audit(t - 240 * day)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            0,
+            "{b}"
+        );
+        let after = s.verify_audit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(after.broken, None, "{b}: {after:?}");
+        assert_eq!(
+            after.head, before.head,
+            "{b}: the chain still ends where it did"
+        );
+        assert_eq!(
+            after.anchor.as_ref().map(|a| (a.0, a.2)),
+            Some((3, 3)),
+            "{b}"
+        );
+        s.seal_audit_until(zjtx_store::now() + 10)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.retire_audit(t - 190 * day)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+            2,
+            "{b}"
+        );
+        let after = s.verify_audit().await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (after.broken, after.anchor.as_ref().map(|a| a.2)),
+            (None, Some(5)),
+            "{b}"
+        );
+
+        // An anchor moved by hand (to hide a removal) breaks the check.
+        let moved = "UPDATE audit_anchor SET hash = 'f00d'";
+        match s.db() {
+            Db::Sqlite(p) => sqlx::query(moved).execute(p).await.map(|_| ()),
+            Db::Postgres(p) => sqlx::query(moved).execute(p).await.map(|_| ()),
+        }
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.verify_audit()
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .broken
+                .is_some(),
+            "{b}"
+        );
+    }
+}
