@@ -217,6 +217,11 @@ pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
         "sealed now: {sealed}; in the chain: {}; not yet sealed: {}; oldest record: {oldest}",
         check.sealed, check.unsealed
     );
+    if let Some((seq, hash, removed)) = &check.anchor {
+        println!(
+            "retention removed {removed} records from the chain's start; it begins after position {seq} (hash {hash})"
+        );
+    }
     match check.broken {
         Some((seq, id)) => {
             println!(
@@ -295,6 +300,15 @@ pub async fn serve(c: &zjtx_web::config::Config) -> Result<()> {
             .map_err(|e| anyhow::anyhow!(e))?;
         eprintln!("e-mail on (mail.smtp)");
         state.mailer = Some(std::sync::Arc::new(m));
+    }
+    if c.flag("schedule.enabled") {
+        let sched = zjtx_web::schedule::Schedule::from_config(c);
+        eprintln!(
+            "daily work at {} ({}), one instance a day",
+            sched.daily_at.format("%H:%M"),
+            c.zone()
+        );
+        zjtx_web::schedule::spawn(state.clone(), sched);
     }
     let grace = std::time::Duration::from_secs(c.int("limits.shutdown_grace_secs") as u64);
     run_server(state, c.get("server.listen"), grace).await

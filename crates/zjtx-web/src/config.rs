@@ -434,9 +434,10 @@ impl Config {
     /// Rules between settings.
     fn cross_check(&self, errors: &mut Vec<String>) {
         let days = self.int("retention.audit_days");
-        if days != 0 && days < 180 {
+        let least = zjtx_store::KEEP_AT_LEAST_SECS / 86_400;
+        if days != 0 && days < least {
             errors.push(format!(
-                "`retention.audit_days` = {days}: at least 180 (logs are kept six months by law), or 0 to keep all"
+                "`retention.audit_days` = {days}: at least {least} (logs are kept six months by law), or 0 to keep all"
             ));
         }
         if self.int("database.pool_size") == 1 {

@@ -1077,6 +1077,18 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("请求有误", "Bad request"),
     ("处理超时", "Timed out"),
     (
+        "您对“{}”的数据授权已于 {} 到期，机构已不能查看您的数据；如需继续对接，请重新授权",
+        "Your consent to “{}” ended on {}: the institution can no longer see your data; grant it again to go on",
+    ),
+    (
+        "“{}”对本机构的数据授权已于 {} 到期",
+        "The consent of “{}” to your institution ended on {}",
+    ),
+    (
+        "{}称号将于 {} 到期；有效期最后 {} 个月内可申请复核",
+        "The {} title ends on {}; a re-review may be requested in its last {} months",
+    ),
+    (
         "请求处理时间过长，已停止，未完成的修改不会保存。请稍后重试；如反复出现，请把下方的请求编号告知管理员。",
         "The request took too long and was stopped; unfinished changes were not saved. Try again later; if it happens again, give the administrator the request id below.",
     ),

@@ -38,6 +38,7 @@ pub mod pages;
 pub mod password;
 pub mod providers;
 pub mod requests;
+pub mod schedule;
 
 /// What every handler shares.
 #[derive(Clone)]
