@@ -180,6 +180,9 @@ impl FromRequestParts<AppState> for ApiUser {
 pub struct TokenRequest {
     pub username: String,
     pub password: String,
+    /// The authenticator's current code, for an account that signs in with a second factor.
+    #[serde(default)]
+    pub totp: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -196,6 +199,29 @@ pub async fn token(
     let source = auth::client_addr(&parts);
     match auth::authenticate(&st, &source, &req.username, &req.password).await? {
         auth::LoginOutcome::Ok(user) => {
+            let code = match crate::totp::applies(&st, &user).await? {
+                false => crate::totp::Verdict::Right,
+                true => crate::totp::verify(&st, &user, req.totp.as_deref().unwrap_or("")).await?,
+            };
+            if code == crate::totp::Verdict::Throttled {
+                return Ok(problem(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "rate_limited",
+                    "too many wrong codes for this account; try again later",
+                    u64::try_from(auth::THROTTLE_SECS).ok(),
+                ));
+            }
+            if code == crate::totp::Verdict::Wrong {
+                st.store
+                    .audit(Some(user.id), "login_failed", None, "api: second factor")
+                    .await?;
+                return Ok(problem(
+                    StatusCode::UNAUTHORIZED,
+                    "unauthenticated",
+                    "this account signs in with a second factor: send the authenticator's current code as `totp` (a system should use an API key instead)",
+                    None,
+                ));
+            }
             let token = auth::open_session(&st, &user, &format!("api {source}")).await?;
             Ok((StatusCode::OK, Json(TokenResponse { token })).into_response())
         }
@@ -426,7 +452,7 @@ pub async fn openapi() -> Json<Value> {
         "paths": {
             "/api/v1/auth/token": { "post": {
                 "summary": "Exchange a user name and password for a bearer token", "security": [],
-                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+                "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" }, "totp": { "type": ["string", "null"], "description": "the authenticator's current six-digit code, for an account with a second factor" } } } } } },
                 "responses": { "200": { "description": "a token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" } } } } } }, "401": err, "429": err } } },
             "/api/v1/enterprises": { "get": {
                 "summary": "One page of the enterprises in the caller's scope (keyset paging: pass `next` as `after`, or `prev` as `before`; a search's ranked pages go forward only)",

@@ -1077,6 +1077,62 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("请求有误", "Bad request"),
     ("处理超时", "Timed out"),
     (
+        "验证码错误次数过多，请15分钟后重新登录",
+        "Too many wrong codes: sign in again in 15 minutes",
+    ),
+    (
+        "验证码不正确或已使用，请输入验证器当前显示的 6 位数字",
+        "The code is wrong or was already used: enter the 6 digits your authenticator shows now",
+    ),
+    (
+        "验证码错误次数过多，请15分钟后再试",
+        "Too many wrong codes: try again in 15 minutes",
+    ),
+    (
+        "您的角色必须使用两步验证，不能关闭。",
+        "Your role must use two-step verification; it cannot be turned off.",
+    ),
+    ("两步验证", "Two-step verification"),
+    (
+        "第一步：在手机的验证器应用（支持 TOTP 的身份验证器）中添加账户，输入下面的密钥（基于时间，6 位，30 秒）：",
+        "Step 1: in your phone's authenticator app (any TOTP authenticator), add an account with this key (time-based, 6 digits, 30 seconds):",
+    ),
+    (
+        "或把此地址交给能识别它的应用：",
+        "Or give this address to an app that reads it:",
+    ),
+    (
+        "第二步：输入应用显示的 6 位验证码完成设置。密钥只在设置时显示，请勿告诉他人。",
+        "Step 2: enter the 6-digit code the app shows to finish. The key is shown only now; tell no one.",
+    ),
+    (
+        "请输入验证器应用中显示的 6 位验证码。",
+        "Enter the 6-digit code your authenticator app shows.",
+    ),
+    ("验证码", "Code"),
+    ("确认", "Confirm"),
+    ("返回登录", "Back to sign-in"),
+    (
+        "两步验证已开启，今后登录时需输入验证器中的验证码。",
+        "Two-step verification is on: from now on, signing in asks for your authenticator's code.",
+    ),
+    ("两步验证已关闭。", "Two-step verification is off."),
+    (
+        "已开启：登录时需输入验证器（如身份验证器应用）中的 6 位验证码。",
+        "On: signing in asks for the 6-digit code of your authenticator app.",
+    ),
+    ("当前验证码", "Current code"),
+    ("关闭两步验证", "Turn two-step verification off"),
+    (
+        "未开启。开启后，登录时除密码外还需输入手机验证器应用中的一次性验证码。",
+        "Off. When on, signing in asks for a one-time code from an authenticator app on your phone as well as the password.",
+    ),
+    (
+        "您的角色必须使用两步验证：下次登录时将引导您设置。",
+        "Your role must use two-step verification: the next sign-in will guide you through setting it up.",
+    ),
+    ("开启两步验证", "Turn two-step verification on"),
+    (
         "您对“{}”的数据授权已于 {} 到期，机构已不能查看您的数据；如需继续对接，请重新授权",
         "Your consent to “{}” ended on {}: the institution can no longer see your data; grant it again to go on",
     ),

@@ -39,6 +39,7 @@ pub mod password;
 pub mod providers;
 pub mod requests;
 pub mod schedule;
+pub mod totp;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -72,6 +73,8 @@ pub struct AppState {
     pub limits: config::Limits,
     /// The token that opens `/metrics` to other hosts (`metrics.token`).
     pub metrics_token: Option<String>,
+    /// Roles that must sign in with a second factor (`security.totp_roles`).
+    pub totp_roles: Vec<zjtx_store::Role>,
 }
 
 impl AppState {
@@ -98,6 +101,7 @@ impl AppState {
             metrics_token: std::env::var("ZJTX_METRICS_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),
+            totp_roles: Vec::new(),
         })
     }
 
@@ -106,6 +110,11 @@ impl AppState {
         self.evidence_dir = c.get("evidence.dir").into();
         self.limits = c.limits();
         self.metrics_token = c.opt("metrics.token").map(str::to_owned);
+        self.totp_roles = c
+            .list("security.totp_roles")
+            .iter()
+            .filter_map(|r| zjtx_store::Role::parse(r))
+            .collect();
         self
     }
 
@@ -213,6 +222,10 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(pages::home))
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
+        .route("/login/totp", get(totp::form).post(totp::login_code))
+        .route("/account/totp/start", post(totp::start))
+        .route("/account/totp/confirm", post(totp::confirm))
+        .route("/account/totp/remove", post(totp::remove))
         .route("/account/keys", get(keys::keys).post(keys::create_key))
         .route("/account/keys/{id}/revoke", post(keys::revoke_key))
         .route("/dashboard", get(dashboard::dashboard))

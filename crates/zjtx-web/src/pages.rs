@@ -70,23 +70,7 @@ pub async fn login(
     if pre.is_empty() || !auth::same(pre, &f.csrf) {
         return Err(AppError::Csrf);
     }
-    let again = |msg: &str| -> Result<Response, AppError> {
-        let csrf = auth::random_token()?;
-        let page = LoginPage {
-            tr: crate::i18n::Tr,
-            csrf: csrf.clone(),
-            error: Some(msg.to_owned()),
-            username: f.username.clone(),
-        };
-        Ok((
-            [(
-                SET_COOKIE,
-                auth::pre_cookie(&csrf, st.secure_cookies, "/login"),
-            )],
-            page,
-        )
-            .into_response())
-    };
+    let again = |msg: &str| login_again(&st, &f.username, msg);
     let source = auth::client_addr(&parts);
     let user = match auth::authenticate(&st, &source, &f.username, &f.password).await? {
         auth::LoginOutcome::Ok(u) => u,
@@ -95,10 +79,32 @@ pub async fn login(
             return again(crate::i18n::t("登录尝试次数过多，请15分钟后再试"));
         }
     };
+    if let Some(code_page) = crate::totp::after_password(&st, &user).await? {
+        return Ok(code_page);
+    }
     let token = auth::open_session(&st, &user, &format!("form {source}")).await?;
     Ok((
         [(SET_COOKIE, auth::session_cookie(&token, st.secure_cookies))],
         Redirect::to("/"),
+    )
+        .into_response())
+}
+
+/// The login form again, with the name kept, a message and a fresh form token.
+pub fn login_again(st: &AppState, username: &str, msg: &str) -> Result<Response, AppError> {
+    let csrf = auth::random_token()?;
+    let page = LoginPage {
+        tr: crate::i18n::Tr,
+        csrf: csrf.clone(),
+        error: Some(msg.to_owned()),
+        username: username.to_owned(),
+    };
+    Ok((
+        [(
+            SET_COOKIE,
+            auth::pre_cookie(&csrf, st.secure_cookies, "/login"),
+        )],
+        page,
     )
         .into_response())
 }
@@ -144,6 +150,10 @@ pub struct AccountPage {
     pub changed: bool,
     /// The account may create keys for its organisation's systems.
     pub keys: bool,
+    /// The second factor: on, and whether the role requires it; what just changed ("on", "off").
+    pub totp_on: bool,
+    pub totp_required: bool,
+    pub totp_changed: Option<String>,
 }
 
 fn holds_keys(user: &CurrentUser) -> bool {
@@ -153,19 +163,31 @@ fn holds_keys(user: &CurrentUser) -> bool {
     )
 }
 
-pub async fn account(user: CurrentUser, Query(q): Query<ChangedQuery>) -> AccountPage {
-    AccountPage {
+pub async fn account(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Query(q): Query<ChangedQuery>,
+) -> Result<AccountPage, AppError> {
+    Ok(AccountPage {
         tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         error: None,
         changed: q.changed.is_some(),
         keys: holds_keys(&user),
-    }
+        totp_on: st
+            .store
+            .totp_of(user.user.id)
+            .await?
+            .is_some_and(|t| t.confirmed),
+        totp_required: crate::totp::required(&st, &user.user),
+        totp_changed: q.totp.filter(|v| v == "on" || v == "off"),
+    })
 }
 
 #[derive(Deserialize)]
 pub struct ChangedQuery {
     pub changed: Option<String>,
+    pub totp: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -188,6 +210,11 @@ pub async fn change_password(
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&f.csrf)?;
+    let totp_on = st
+        .store
+        .totp_of(user.user.id)
+        .await?
+        .is_some_and(|t| t.confirmed);
     let again = |field: &'static str, msg: String| -> Result<Response, AppError> {
         Ok((
             axum::http::StatusCode::BAD_REQUEST,
@@ -197,6 +224,9 @@ pub async fn change_password(
                 error: Some((field, msg)),
                 changed: false,
                 keys: holds_keys(&user),
+                totp_on,
+                totp_required: crate::totp::required(&st, &user.user),
+                totp_changed: None,
             },
         )
             .into_response())

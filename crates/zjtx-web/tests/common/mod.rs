@@ -429,3 +429,11 @@ pub async fn listed_loan(w: &World, bank: i64, name: &str) -> i64 {
         .unwrap_or_else(|e| panic!("{e}"));
     id
 }
+
+/// Applies a configuration file's text to the world's state, as `zjtx serve --config` does.
+#[allow(dead_code)]
+pub fn configure(w: &mut World, toml: &str) {
+    let c = zjtx_web::config::Config::from_parts(Some(("zjtx.toml", toml)), &|_| None)
+        .unwrap_or_else(|e| panic!("{e}"));
+    w.state = w.state.clone().configure(&c);
+}

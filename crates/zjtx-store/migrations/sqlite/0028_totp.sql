@@ -1,0 +1,15 @@
+-- The second factor (issue 18): an account's TOTP secret (RFC 6238), confirmed once its owner
+-- entered a first code; the last time step accepted, so that a code is used once.
+CREATE TABLE totp (
+    user_id      INTEGER PRIMARY KEY REFERENCES users(id),
+    secret       TEXT NOT NULL,
+    confirmed_at INTEGER,
+    last_step    INTEGER NOT NULL DEFAULT 0
+);
+
+-- A sign-in whose password was right and whose second factor is still to come.
+CREATE TABLE pending_logins (
+    token_hash TEXT PRIMARY KEY,
+    user_id    INTEGER NOT NULL REFERENCES users(id),
+    expires_at INTEGER NOT NULL
+);
