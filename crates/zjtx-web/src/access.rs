@@ -74,6 +74,8 @@ pub const TABLE: &[Access] = &[
     a("GET", "/", Roles(ALL), "own start page"),
     a("GET", "/account", Roles(ALL), "own account"),
     a("POST", "/account/password", Roles(ALL), "own account"),
+    a("GET", "/login/oidc", Public, "— (to the configured provider)"),
+    a("GET", "/login/oidc/callback", Public, "this browser's sign-in at the provider (state, nonce, PKCE)"),
     a("GET", "/login/totp", Public, "a sign-in whose password was right (its cookie)"),
     a("POST", "/login/totp", Public, "that sign-in; wrong codes counted per account"),
     a("POST", "/account/totp/start", Roles(ALL), "own account"),

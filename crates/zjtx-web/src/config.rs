@@ -230,6 +230,46 @@ pub const SETTINGS: &[Setting] = &[
         "delete audit records older than this many days (0: keep all; at least 180 when set, the legal minimum for logs)",
     ),
     s(
+        "oidc.issuer",
+        "ZJTX_OIDC_ISSUER",
+        "",
+        Kind::Text,
+        false,
+        "single sign-on: the OpenID Connect provider's issuer URL (https; http only on the loopback address); empty: passwords only",
+    ),
+    s(
+        "oidc.client_id",
+        "ZJTX_OIDC_CLIENT_ID",
+        "",
+        Kind::Text,
+        false,
+        "this platform's client id at the provider (redirect URI: server.base_url + /login/oidc/callback)",
+    ),
+    s(
+        "oidc.client_secret",
+        "ZJTX_OIDC_CLIENT_SECRET",
+        "",
+        Kind::Text,
+        true,
+        "the client's secret",
+    ),
+    s(
+        "oidc.claim",
+        "ZJTX_OIDC_CLAIM",
+        "preferred_username",
+        Kind::Text,
+        false,
+        "the verified ID-token claim whose value is the user name of the ZJTX account signed in",
+    ),
+    s(
+        "oidc.label",
+        "ZJTX_OIDC_LABEL",
+        "统一身份认证登录",
+        Kind::Text,
+        false,
+        "the sign-in button's text",
+    ),
+    s(
         "security.totp_roles",
         "ZJTX_TOTP_ROLES",
         "",
@@ -374,7 +414,7 @@ impl Config {
                             let key = format!("{section}.{k}");
                             match (setting(&key), scalar(v)) {
                                 (None, _) => errors.push(format!(
-                                    "{name}: `{key}` is not a setting (see `zjtx config check --list`)"
+                                    "{name}: `{key}` is not a setting (`zjtx config example` lists them)"
                                 )),
                                 (Some(_), None) => errors.push(format!(
                                     "{name}: `{key}` must be a string, a number or a boolean"
@@ -445,6 +485,19 @@ impl Config {
                 "`database.pool_size` = 1: at least 2 (starting needs a second connection), or 0 for the default"
                     .into(),
             );
+        }
+        if let Some(issuer) = self.opt("oidc.issuer") {
+            let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|p| issuer.starts_with(p));
+            if !issuer.starts_with("https://") && !loopback {
+                errors.push(format!(
+                    "`oidc.issuer` = {issuer:?}: an https:// address (http only on the loopback address, for a test)"
+                ));
+            }
+            if self.opt("oidc.client_id").is_none() {
+                errors.push("`oidc.client_id`: required with oidc.issuer".into());
+            }
         }
         for role in self.list("security.totp_roles") {
             if zjtx_store::Role::parse(&role).is_none() {
@@ -650,6 +703,26 @@ mod tests {
         assert_eq!(e.len(), 6, "{all}");
         let e = Config::from_parts(Some(("z.toml", "[server\n")), &no_env).expect_err("not toml");
         assert!(e.0[0].starts_with("z.toml: not TOML"), "{e}");
+    }
+
+    #[test]
+    fn single_sign_on_needs_https_and_a_client() {
+        let e = Config::from_parts(
+            Some(("z.toml", "[oidc]\nissuer = \"http://idp.example\"\n")),
+            &no_env,
+        )
+        .expect_err("plain http, no client")
+        .0
+        .join("\n");
+        assert!(
+            e.contains("an https:// address") && e.contains("`oidc.client_id`: required"),
+            "{e}"
+        );
+        let ok = "[oidc]\nissuer = \"http://127.0.0.1:9000\"\nclient_id = \"zjtx\"\n";
+        assert!(
+            Config::from_parts(Some(("z.toml", ok)), &no_env).is_ok(),
+            "loopback, for a test"
+        );
     }
 
     #[test]

@@ -1076,6 +1076,11 @@ pub static PHRASES: &[(&str, &str)] = &[
     ),
     ("请求有误", "Bad request"),
     ("处理超时", "Timed out"),
+    ("或", "or"),
+    (
+        "统一身份认证登录未成功，请重试，或使用本平台的用户名和密码登录。",
+        "Single sign-on did not succeed: try again, or sign in with this platform's user name and password.",
+    ),
     (
         "验证码错误次数过多，请15分钟后重新登录",
         "Too many wrong codes: sign in again in 15 minutes",

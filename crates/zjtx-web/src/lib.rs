@@ -34,6 +34,7 @@ pub mod mail;
 pub mod metrics;
 pub mod monitoring;
 pub mod nav;
+pub mod oidc;
 pub mod pages;
 pub mod password;
 pub mod providers;
@@ -75,6 +76,8 @@ pub struct AppState {
     pub metrics_token: Option<String>,
     /// Roles that must sign in with a second factor (`security.totp_roles`).
     pub totp_roles: Vec<zjtx_store::Role>,
+    /// Single sign-on, when configured (`oidc.*`).
+    pub oidc: Option<Arc<oidc::Provider>>,
 }
 
 impl AppState {
@@ -102,6 +105,7 @@ impl AppState {
                 .ok()
                 .filter(|t| !t.is_empty()),
             totp_roles: Vec::new(),
+            oidc: None,
         })
     }
 
@@ -115,6 +119,13 @@ impl AppState {
             .iter()
             .filter_map(|r| zjtx_store::Role::parse(r))
             .collect();
+        self.oidc = match oidc::Provider::from_config(c) {
+            Ok(p) => p.map(Arc::new),
+            Err(e) => {
+                tracing::error!(error = %e, "single sign-on is off");
+                None
+            }
+        };
         self
     }
 
@@ -223,6 +234,8 @@ pub fn router(state: AppState) -> Router {
         .route("/account", get(pages::account))
         .route("/account/password", post(pages::change_password))
         .route("/login/totp", get(totp::form).post(totp::login_code))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/oidc/callback", get(oidc::callback))
         .route("/account/totp/start", post(totp::start))
         .route("/account/totp/confirm", post(totp::confirm))
         .route("/account/totp/remove", post(totp::remove))

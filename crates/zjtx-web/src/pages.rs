@@ -33,6 +33,8 @@ pub struct LoginPage {
     pub csrf: String,
     pub error: Option<String>,
     pub username: String,
+    /// The single sign-on button's text, when a provider is configured.
+    pub oidc: Option<String>,
 }
 
 /// The login form, with a fresh pre-login CSRF token in a cookie.
@@ -43,6 +45,7 @@ pub async fn login_form(State(st): State<AppState>) -> Result<Response, AppError
         csrf: csrf.clone(),
         error: None,
         username: String::new(),
+        oidc: st.oidc.as_ref().map(|p| p.label.clone()),
     };
     Ok((
         [(
@@ -98,6 +101,7 @@ pub fn login_again(st: &AppState, username: &str, msg: &str) -> Result<Response,
         csrf: csrf.clone(),
         error: Some(msg.to_owned()),
         username: username.to_owned(),
+        oidc: st.oidc.as_ref().map(|p| p.label.clone()),
     };
     Ok((
         [(
