@@ -77,6 +77,9 @@ pub enum UserCommand {
     },
     /// Disable an account and end its sessions.
     Disable { username: String },
+    /// Remove an account's second factor (a lost phone): its next sign-in enrols again where its
+    /// role requires one.
+    TotpReset { username: String },
     /// Set an account's e-mail address (messages also go there when ZJTX_SMTP is set); an empty
     /// address removes it.
     Email { username: String, address: String },
@@ -170,6 +173,15 @@ pub async fn user(db: &DbArgs, cmd: UserCommand) -> Result<()> {
                 .audit(None, "user_disable", Some(&username), "")
                 .await?;
             eprintln!("{username} disabled");
+        }
+        UserCommand::TotpReset { username } => {
+            let Some(u) = store.user_by_name(&username).await? else {
+                bail!("no user {username:?}");
+            };
+            store.remove_totp(u.id).await?;
+            store.end_sessions(u.id, None).await?;
+            store.audit(None, "totp_reset", Some(&username), "").await?;
+            eprintln!("second factor of {username} removed; its sessions ended");
         }
         UserCommand::Email { username, address } => {
             let address = address.trim();

@@ -876,3 +876,67 @@ fn a_stop_signal_lets_the_request_in_flight_finish() {
     assert_eq!(v["span"]["path"], "/readyz", "{line}");
     assert_eq!(v["fields"]["status"], 200, "{line}");
 }
+
+/// `zjtx user totp-reset NAME` removes a lost second factor (audited), and refuses a name that
+/// is not an account.
+#[test]
+fn an_administrator_resets_a_lost_second_factor() {
+    let d = tmpdir("totp-reset");
+    let o = zjtx(&[
+        "user",
+        "--data",
+        p(&d),
+        "add",
+        "bob",
+        "--role",
+        "city",
+        "--password",
+        "Qx7-walnut-Rv92",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let rt = tokio::runtime::Runtime::new().unwrap_or_else(|e| panic!("{e}"));
+    let url = format!("sqlite://{}", d.join("zjtx.db").display());
+    let has = |url: &str| {
+        rt.block_on(async {
+            let s = zjtx_store::Store::connect(url)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let u = s
+                .user_by_name("bob")
+                .await
+                .ok()
+                .flatten()
+                .unwrap_or_else(|| panic!("no bob"));
+            s.totp_of(u.id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .map(|t| t.confirmed)
+        })
+    };
+    rt.block_on(async {
+        let s = zjtx_store::Store::connect(&url)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let u = s
+            .user_by_name("bob")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| panic!("no bob"));
+        assert!(
+            s.start_totp(u.id, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+                .await
+                .unwrap_or(false)
+        );
+        assert!(s.use_totp_step(u.id, 1).await.unwrap_or(false));
+    });
+    assert_eq!(has(&url), Some(true));
+    let o = zjtx(&["user", "--data", p(&d), "totp-reset", "bob"]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(has(&url), None);
+    assert!(
+        !zjtx(&["user", "--data", p(&d), "totp-reset", "nobody"])
+            .status
+            .success()
+    );
+}
