@@ -254,6 +254,9 @@ pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
 /// The daily digest (run it once a day, e.g. from cron): every reviewer with declarations waiting
 /// gets an in-app message, and an e-mail when ZJTX_SMTP is set and the account has an address.
 pub async fn digest(db: &DbArgs, base_url: &str) -> Result<()> {
+    // The deadlines' zone, as the server has it (ZJTX_TIME_ZONE, Asia/Shanghai by default).
+    let env = |k: &str| std::env::var(k).ok();
+    zjtx_store::Clock::set_zone(zjtx_web::config::Config::load(None, &env)?.zone());
     let store = db.open().await?;
     let mailer = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let today = zjtx_store::Clock::system_today();
