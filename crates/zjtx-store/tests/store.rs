@@ -3947,3 +3947,115 @@ async fn audit_retention_keeps_a_verifiable_chain() {
         );
     }
 }
+
+/// Webhook subscriptions and deliveries: an event reaches the subscriptions to it only; a due
+/// delivery is claimed by one worker; a failed attempt waits for its retry; a removed
+/// subscription's pending deliveries fail.
+#[tokio::test]
+async fn webhook_deliveries_are_queued_claimed_and_retried() {
+    for s in stores("webhooks").await {
+        let b = s.backend();
+        let staff = staff(&s, "hooks").await;
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let other = s
+            .create_institution("他行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let a = s
+            .create_webhook(
+                bank,
+                "https://a.example/h",
+                "k1",
+                "consent.granted,need.matched",
+                staff,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.create_webhook(bank, "https://b.example/h", "k2", "application.step", staff)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.create_webhook(other, "https://c.example/h", "k3", "consent.granted", staff)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            s.subscribers("consent.granted").await.unwrap_or_default(),
+            vec![(bank, staff), (other, staff)],
+            "{b}"
+        );
+        assert_eq!(
+            s.enqueue_event(bank, "consent.granted", "{}")
+                .await
+                .unwrap_or(0),
+            1,
+            "{b}"
+        );
+        assert_eq!(
+            s.enqueue_event(bank, "consent", "{}").await.unwrap_or(9),
+            0,
+            "{b}: whole keys only"
+        );
+        let t = zjtx_store::now();
+        let due = s.claim_deliveries(t, 10, 60).await.unwrap_or_default();
+        assert_eq!(due.len(), 1, "{b}");
+        assert_eq!(
+            (due[0].url.as_str(), due[0].secret.as_str()),
+            ("https://a.example/h", "k1")
+        );
+        assert!(
+            s.claim_deliveries(t, 10, 60)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{b}: leased"
+        );
+        let id = due[0].delivery.id;
+        s.record_attempt(id, Some(500), Some("500"), false, Some(t + 30))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            s.claim_deliveries(t + 29, 10, 60)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{b}"
+        );
+        let again = s.claim_deliveries(t + 30, 10, 60).await.unwrap_or_default();
+        assert_eq!(again.len(), 1, "{b}");
+        s.record_attempt(id, Some(200), None, true, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let log = s.deliveries(bank, 10).await.unwrap_or_default();
+        assert_eq!(
+            (log[0].status.as_str(), log[0].attempts, log[0].last_status),
+            ("delivered", 2, Some(200)),
+            "{b}"
+        );
+        s.enqueue_event(bank, "need.matched", "{}")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            !s.remove_webhook(other, a, staff).await.unwrap_or(true),
+            "{b}: not its own"
+        );
+        assert!(
+            s.remove_webhook(bank, a, staff).await.unwrap_or(false),
+            "{b}"
+        );
+        assert_eq!(
+            s.deliveries(bank, 10).await.unwrap_or_default()[0].status,
+            "failed",
+            "{b}"
+        );
+        assert!(
+            s.claim_deliveries(t + 999, 10, 60)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{b}"
+        );
+        assert_eq!(s.webhooks(bank).await.unwrap_or_default().len(), 1, "{b}");
+    }
+}

@@ -312,6 +312,14 @@ pub fn router(state: AppState) -> Router {
         .route("/finance/enterprises/{uscc}", get(finance::enterprise_page))
         .route("/finance/screen", get(finance::screen))
         .route("/finance/searches", post(finance::save_search))
+        .route(
+            "/finance/webhooks",
+            get(finance::webhooks::webhooks_page).post(finance::webhooks::create_webhook),
+        )
+        .route(
+            "/finance/webhooks/{id}/remove",
+            post(finance::webhooks::remove_webhook),
+        )
         .route("/finance/institutions", post(finance::create_institution))
         .route("/finance/events", post(finance::create_event))
         .route(
@@ -611,6 +619,7 @@ pub async fn serve(
             }
         }
     });
+    finance::webhooks::spawn_worker(state.clone());
     let store = state.store.clone();
     axum::serve(
         listener,

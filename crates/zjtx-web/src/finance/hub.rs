@@ -341,18 +341,22 @@ pub(super) async fn routed_needs(
         let Some(c) = firms.get(&n.uscc) else {
             continue;
         };
-        let need = need_terms(&n);
-        let matched = listed.iter().any(|p| {
-            c.possible(&fin::check(
-                &eligibility(p),
-                &terms(p),
-                &c.facts,
-                Some(&need),
-            ))
-        });
-        if matched {
+        if need_matched(listed, c, &n) {
             out.push(n);
         }
     }
     Ok(out)
+}
+
+/// Whether a listed product of the institution matches the need, on what consent shows it.
+pub(super) fn need_matched(listed: &[Product], c: &Consented, n: &zjtx_store::Need) -> bool {
+    let need = need_terms(n);
+    listed.iter().any(|p| {
+        c.possible(&fin::check(
+            &eligibility(p),
+            &terms(p),
+            &c.facts,
+            Some(&need),
+        ))
+    })
 }

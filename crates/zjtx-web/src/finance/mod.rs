@@ -39,6 +39,7 @@ mod hub;
 mod needs;
 mod products;
 mod screening;
+pub mod webhooks;
 pub use api::*;
 pub use bureau::*;
 pub use disclosure::*;

@@ -32,7 +32,8 @@ pub async fn post_need(
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("用途")])));
     }
     let collateral = picks(&form.collateral, "collateral", fin::COLLATERAL)?;
-    st.store
+    let id = st
+        .store
         .post_need(
             &uscc,
             amt,
@@ -42,6 +43,7 @@ pub async fn post_need(
             Some(user.user.id),
         )
         .await?;
+    super::webhooks::need_posted(&st, id, &uscc).await?;
     Ok(Redirect::to("/finance"))
 }
 
@@ -186,6 +188,14 @@ pub async fn grant(
         )
         .await?;
     tell_saved_searches(&st, inst, &uscc).await?;
+    super::webhooks::emit(
+        &st,
+        inst,
+        "consent.granted",
+        json!({ "uscc": uscc, "categories": categories, "predicates_only": predicates,
+                "valid_from": from.to_string(), "valid_until": until.to_string() }),
+    )
+    .await?;
     Ok(Redirect::to("/finance#consents"))
 }
 
@@ -197,9 +207,24 @@ pub async fn revoke(
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
     let uscc = own_uscc(&user)?.to_owned();
+    let consent = st
+        .store
+        .consents(&uscc, None)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id && !c.revoked);
     st.store
         .revoke_consent(id, &uscc, Some(user.user.id))
         .await?;
+    if let Some(c) = consent {
+        super::webhooks::emit(
+            &st,
+            c.institution_id,
+            "consent.revoked",
+            json!({ "consent_id": id, "uscc": uscc }),
+        )
+        .await?;
+    }
     Ok(Redirect::to("/finance#consents"))
 }
 
@@ -275,16 +300,27 @@ pub async fn apply(
             &[&missed.join("；")],
         )));
     }
-    st.store
+    let need_id = need.map(|n| n.id);
+    let application = st
+        .store
         .apply(
             &uscc,
             id,
-            need.map(|n| n.id),
+            need_id,
             amt,
             &st.today().to_string(),
             Some(user.user.id),
         )
         .await?;
+    // The firm applied to this institution: the application and its amount are its to know.
+    super::webhooks::emit(
+        &st,
+        p.institution_id,
+        "application.step",
+        json!({ "application_id": application, "product": p.name, "uscc": uscc,
+                "from": null, "to": app_flow::Status::Applied.as_str(), "amount_yuan": amt, "need_id": need_id }),
+    )
+    .await?;
     Ok(Redirect::to("/finance#applications"))
 }
 
@@ -402,5 +438,13 @@ pub async fn move_application(
         )
         .await?;
     crate::mail::deliver(st, &msgs);
+    super::webhooks::emit(
+        st,
+        inst,
+        "application.step",
+        json!({ "application_id": id, "product": a.product, "uscc": a.uscc,
+                "from": a.status.as_str(), "to": to.as_str(), "amount_yuan": amt, "on": on }),
+    )
+    .await?;
     Ok(())
 }

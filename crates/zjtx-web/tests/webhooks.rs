@@ -1,0 +1,326 @@
+//! Webhooks (issue 17): a bank's system hears, at an address of its own and signed with its
+//! subscription's secret, of a consent to it, a need its product matches (as its own list of
+//! needs shows it), an application to it and its steps; a delivery not answered 2xx is retried;
+//! another institution hears nothing of the consents and applications that are not its own.
+
+mod common;
+use common::*;
+
+use std::sync::{Arc, Mutex};
+
+use axum::http::{HeaderMap, StatusCode};
+use zjtx_store::Role;
+use zjtx_web::finance::webhooks::{deliver_due, signature};
+
+#[derive(Default)]
+struct Receiver {
+    /// (path, event, signature, body) of each request.
+    got: Mutex<Vec<(String, String, String, String)>>,
+    /// Answers to give, first first; then 200.
+    answers: Mutex<Vec<u16>>,
+}
+
+async fn start_receiver() -> (Arc<Receiver>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let base = format!(
+        "http://{}",
+        listener.local_addr().unwrap_or_else(|e| panic!("{e}"))
+    );
+    let rx = Arc::new(Receiver::default());
+    let state = rx.clone();
+    let app = axum::Router::new().fallback(
+        move |uri: axum::http::Uri, headers: HeaderMap, body: String| {
+            let rx = state.clone();
+            async move {
+                let h = |k: &str| {
+                    headers
+                        .get(k)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned()
+                };
+                if let Ok(mut g) = rx.got.lock() {
+                    g.push((
+                        uri.path().to_owned(),
+                        h("zjtx-event"),
+                        h("zjtx-signature"),
+                        body,
+                    ));
+                }
+                let code = rx
+                    .answers
+                    .lock()
+                    .ok()
+                    .and_then(|mut a| (!a.is_empty()).then(|| a.remove(0)))
+                    .unwrap_or(200);
+                StatusCode::from_u16(code).unwrap_or(StatusCode::OK)
+            }
+        },
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (rx, base)
+}
+
+fn secret_in(body: &str) -> String {
+    body.split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|r| r.split('<').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
+    let w = world("webhooks").await;
+    let store = &w.state.store;
+    let http = reqwest::Client::new();
+    let (rx, base) = start_receiver().await;
+    let bank_id = store
+        .create_institution("甲银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_institution("bank", bank_id, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    add_user(&w, "bank2", Role::Institution, None, None).await;
+    let other = store
+        .create_institution("乙银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_institution("bank2", other, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let product = listed_loan(&w, bank_id, "科创贷").await;
+    listed_loan(&w, other, "乙贷").await;
+
+    // Each bank subscribes its own address; a bad address or no event is refused in place.
+    let bank = login(&w, "bank").await;
+    let b = csrf_of(&w, &bank).await;
+    let bad = send(
+        &w,
+        post(
+            "/finance/webhooks",
+            Some(&bank),
+            &format!("csrf={b}&url=http://example.com/x&events=consent.granted"),
+        ),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.body.contains("https://") && bad.body.contains("http://example.com/x"),
+        "the input kept"
+    );
+    let all = "&events=need.matched&events=application.step&events=consent.granted&events=consent.revoked";
+    let page = send(
+        &w,
+        post(
+            "/finance/webhooks",
+            Some(&bank),
+            &format!("csrf={b}&url={base}/bank{all}"),
+        ),
+    )
+    .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    let secret = secret_in(&page.body);
+    assert!(secret.starts_with("whsec_"), "{}", page.body);
+    let bank2 = login(&w, "bank2").await;
+    let b2 = csrf_of(&w, &bank2).await;
+    send(
+        &w,
+        post(
+            "/finance/webhooks",
+            Some(&bank2),
+            &format!("csrf={b2}&url={base}/other{all}"),
+        ),
+    )
+    .await;
+
+    // A need: both banks' listed loans match it (as both their lists of needs show), both told.
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    let need = |amount: u32| {
+        format!("csrf={e}&amount={amount}&term_months=12&purpose=扩产&collateral=credit")
+    };
+    send(&w, post("/finance/needs", Some(&ent), &need(500))).await;
+    assert_eq!(
+        deliver_due(&w.state, &http, zjtx_store::now())
+            .await
+            .unwrap_or(9),
+        2
+    );
+    let first: Vec<String> = rx
+        .got
+        .lock()
+        .map(|g| g.iter().map(|x| x.0.clone()).collect())
+        .unwrap_or_default();
+    assert!(
+        first.contains(&"/bank".to_owned()) && first.contains(&"/other".to_owned()),
+        "{first:?}"
+    );
+
+    // The firm consents to the first bank: it hears of the consent, and of the next need.
+    let r = send(
+        &w,
+        post(
+            "/finance/consents",
+            Some(&ent),
+            &format!("csrf={e}&institution={bank_id}&categories=profile&categories=financials&purpose=授信审查&days=30"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    send(&w, post("/finance/needs", Some(&ent), &need(800))).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/products/{product}/apply"),
+            Some(&ent),
+            &format!("csrf={e}&amount=300"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The first attempt of the first delivery is answered 500: tried again later.
+    if let Ok(mut a) = rx.answers.lock() {
+        a.push(500);
+    }
+    let now = zjtx_store::now();
+    // The bank: the consent (500), the need, the application; the other bank: the need.
+    assert_eq!(deliver_due(&w.state, &http, now).await.unwrap_or(0), 3);
+    let log = send(&w, get("/finance/webhooks", Some(&bank))).await;
+    assert!(
+        log.body.contains("HTTP 500") && log.body.contains("待重试"),
+        "{}",
+        log.body
+    );
+    assert_eq!(
+        deliver_due(&w.state, &http, now).await.unwrap_or(9),
+        0,
+        "not before its time"
+    );
+    assert_eq!(deliver_due(&w.state, &http, now + 31).await.unwrap_or(0), 1);
+
+    let all_got = rx.got.lock().map(|g| g.clone()).unwrap_or_default();
+    assert!(
+        all_got
+            .iter()
+            .all(|(path, e, ..)| path == "/bank" || e == "need.matched"),
+        "the other bank heard of no consent or application not its own: {all_got:?}"
+    );
+    let got: Vec<_> = all_got.into_iter().filter(|(p, ..)| p == "/bank").collect();
+    let events: Vec<&str> = got.iter().map(|(_, e, ..)| e.as_str()).collect();
+    assert_eq!(
+        events.iter().filter(|e| **e == "consent.granted").count(),
+        2,
+        "once failed, once delivered"
+    );
+    assert!(
+        events.contains(&"need.matched") && events.contains(&"application.step"),
+        "{events:?}"
+    );
+    for (_, event, sig, body) in &got {
+        let t: i64 = sig
+            .strip_prefix("t=")
+            .and_then(|r| r.split(',').next())
+            .and_then(|t| t.parse().ok())
+            .unwrap_or_default();
+        assert_eq!(
+            *sig,
+            signature(&secret, t, body),
+            "signed with the subscription's secret"
+        );
+        let v: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        assert_eq!(v["event"], event.as_str());
+    }
+    let amounts: Vec<i64> = got
+        .iter()
+        .filter(|(_, e, ..)| e == "need.matched")
+        .filter_map(|(.., body)| serde_json::from_str::<serde_json::Value>(body).ok())
+        .filter_map(|v| v["data"]["amount_yuan"].as_i64())
+        .collect();
+    assert_eq!(amounts, vec![5_000_000, 8_000_000]);
+    let log = send(&w, get("/finance/webhooks", Some(&bank))).await;
+    assert!(log.body.contains("已送达"));
+    let other_log = send(&w, get("/finance/webhooks", Some(&bank2))).await;
+    assert!(
+        !other_log
+            .body
+            .contains("<td><code>consent.granted</code></td>"),
+        "its log holds no delivery of the other's"
+    );
+
+    // The bank's own step of the application is an event too.
+    let app = store.applications(None, None).await.unwrap_or_default()[0].id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/applications/{app}/step"),
+            Some(&bank),
+            &format!("csrf={b}&to=accepted&amount=&date=&reason="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(deliver_due(&w.state, &http, now + 60).await.unwrap_or(0), 1);
+    let last = rx
+        .got
+        .lock()
+        .ok()
+        .and_then(|g| g.last().cloned())
+        .unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(&last.3).unwrap_or_default();
+    assert_eq!(
+        (
+            v["event"].as_str(),
+            v["data"]["from"].as_str(),
+            v["data"]["to"].as_str()
+        ),
+        (Some("application.step"), Some("applied"), Some("accepted"))
+    );
+
+    // Removing the subscription: nothing more is sent.
+    let id = store.webhooks(bank_id).await.unwrap_or_default()[0].id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/webhooks/{id}/remove"),
+            Some(&bank),
+            &format!("csrf={b}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/webhooks/{id}/remove"),
+            Some(&bank2),
+            &format!("csrf={b2}"),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r.status,
+        StatusCode::NOT_FOUND,
+        "not another institution's to remove"
+    );
+    let before = rx.got.lock().map(|g| g.len()).unwrap_or_default();
+    send(&w, post("/finance/needs", Some(&ent), &need(900))).await;
+    assert_eq!(
+        deliver_due(&w.state, &http, now + 3600).await.unwrap_or(9),
+        1,
+        "the other bank's"
+    );
+    let after = rx
+        .got
+        .lock()
+        .map(|g| g[before..].to_vec())
+        .unwrap_or_default();
+    assert!(after.iter().all(|(p, ..)| p == "/other"), "{after:?}");
+}
