@@ -227,6 +227,7 @@ pub const TABLE: &[Access] = &[
     a("POST", "/monitoring/clearings/{id}/request", Roles(DISTRICT), "its firms"),
     a("POST", "/monitoring/clearings/{id}/decide", Roles(CITY), "—"),
     a("GET", "/api/v1/openapi.json", Public, "—"),
+    a("GET", "/api-docs", Public, "— (the document as a page)"),
     a("POST", "/api/v1/auth/token", Public, "counted per address and name"),
     a("GET", "/api/v1/catalogue", Public, "published entries only"),
     a("GET", "/api/v1/challenges", Public, "published challenges only; no anonymous poster"),

@@ -411,6 +411,11 @@ fn complete_responses(doc: &mut Value, err: &Value) {
 
 /// `GET /api/v1/openapi.json`: the OpenAPI 3.1 document of this API.
 pub async fn openapi() -> Json<Value> {
+    Json(document())
+}
+
+/// The OpenAPI 3.1 document of this API.
+pub fn document() -> Value {
     let list_params: Vec<Value> = [
         "region", "ecosystem", "chain", "section", "size", "top_tier", "title", "candidate", "expiring", "revenue_min", "revenue_max", "q", "after", "before", "per_page",
     ]
@@ -560,7 +565,152 @@ pub async fn openapi() -> Json<Value> {
         }
     });
     complete_responses(&mut doc, &err);
-    Json(doc)
+    doc
+}
+
+/// A field of a body or schema: name, type, description.
+pub type DocField = (String, String, String);
+
+/// One operation of the document, as the browsable page shows it.
+pub struct DocOp {
+    pub method: String,
+    pub path: String,
+    pub summary: String,
+    pub description: String,
+    /// name, where, required, type.
+    pub params: Vec<(String, String, bool, String)>,
+    /// The request body's fields.
+    pub body: Vec<DocField>,
+    /// code, description.
+    pub responses: Vec<(String, String)>,
+    pub public: bool,
+}
+
+#[derive(askama::Template, askama_web::WebTemplate)]
+#[template(path = "api_docs.html")]
+pub struct DocsPage {
+    pub tr: crate::i18n::Tr,
+    pub intro: String,
+    pub ops: Vec<DocOp>,
+    /// Schema name, its fields (name, type, description).
+    pub schemas: Vec<(String, Vec<DocField>)>,
+}
+
+fn type_of(schema: &Value) -> String {
+    if let Some(r) = schema.get("$ref").and_then(Value::as_str) {
+        return r.rsplit('/').next().unwrap_or(r).to_owned();
+    }
+    match schema.get("type") {
+        Some(Value::String(t)) if t == "array" => {
+            format!(
+                "array of {}",
+                type_of(schema.get("items").unwrap_or(&Value::Null))
+            )
+        }
+        Some(Value::String(t)) => t.clone(),
+        Some(Value::Array(ts)) => ts
+            .iter()
+            .filter_map(Value::as_str)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        _ => "object".into(),
+    }
+}
+
+fn fields_of(schema: &Value) -> Vec<DocField> {
+    schema
+        .get("properties")
+        .and_then(Value::as_object)
+        .map(|props| {
+            props
+                .iter()
+                .map(|(k, v)| {
+                    let d = v
+                        .get("description")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default();
+                    (k.clone(), type_of(v), d.to_owned())
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `GET /api-docs`: the OpenAPI document as a page — every operation with its parameters, body
+/// and answers, and the schemas — served by the platform itself (no script, nothing from a CDN),
+/// so it reads the same on a network without the internet.
+pub async fn docs_page() -> DocsPage {
+    let doc = document();
+    let str_of = |v: &Value, k: &str| {
+        v.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut ops = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(Value::as_object) {
+        for (path, item) in paths {
+            let Some(item) = item.as_object() else {
+                continue;
+            };
+            for (method, op) in item {
+                let params = op
+                    .get("parameters")
+                    .and_then(Value::as_array)
+                    .map(|ps| {
+                        ps.iter()
+                            .map(|p| {
+                                (
+                                    str_of(p, "name"),
+                                    str_of(p, "in"),
+                                    p.get("required").and_then(Value::as_bool).unwrap_or(false),
+                                    type_of(p.get("schema").unwrap_or(&Value::Null)),
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let body = op
+                    .pointer("/requestBody/content/application~1json/schema")
+                    .map(fields_of)
+                    .unwrap_or_default();
+                let mut responses: Vec<(String, String)> = op
+                    .get("responses")
+                    .and_then(Value::as_object)
+                    .map(|rs| {
+                        rs.iter()
+                            .map(|(c, r)| (c.clone(), str_of(r, "description")))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                responses.sort();
+                ops.push(DocOp {
+                    method: method.to_uppercase(),
+                    path: path.clone(),
+                    summary: str_of(op, "summary"),
+                    description: str_of(op, "description"),
+                    params,
+                    body,
+                    responses,
+                    public: op
+                        .get("security")
+                        .and_then(Value::as_array)
+                        .is_some_and(Vec::is_empty),
+                });
+            }
+        }
+    }
+    let schemas = doc
+        .pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|s| s.iter().map(|(k, v)| (k.clone(), fields_of(v))).collect())
+        .unwrap_or_default();
+    DocsPage {
+        tr: crate::i18n::Tr,
+        intro: str_of(doc.get("info").unwrap_or(&Value::Null), "description"),
+        ops,
+        schemas,
+    }
 }
 
 /// `GET /api/v1/finance/enterprises/{uscc}`: an enterprise as an institution may see it

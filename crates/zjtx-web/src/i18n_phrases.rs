@@ -1076,6 +1076,18 @@ pub static PHRASES: &[(&str, &str)] = &[
     ),
     ("请求有误", "Bad request"),
     ("处理超时", "Timed out"),
+    ("接口文档", "API documentation"),
+    (
+        "接口说明以英文书写，字段名即接口中的键。",
+        "The API is described in English; field names are the keys in the calls.",
+    ),
+    ("目录", "Contents"),
+    ("无需令牌", "no token needed"),
+    ("参数", "Parameters"),
+    ("必填", "required"),
+    ("请求体", "Request body"),
+    ("应答", "Responses"),
+    ("数据结构", "Schemas"),
     (
         "接收地址须以 https:// 开头（仅本机地址可用 http://）",
         "The address must start with https:// (http:// only for this machine)",

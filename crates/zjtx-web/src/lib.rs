@@ -347,6 +347,7 @@ pub fn router(state: AppState) -> Router {
             post(finance::api_step),
         )
         .route("/api/v1/openapi.json", get(api::openapi))
+        .route("/api-docs", get(api::docs_page))
         .route("/api/v1/auth/token", post(api::token))
         .route(
             "/chains/events",

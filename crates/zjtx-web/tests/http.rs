@@ -2202,3 +2202,30 @@ async fn unreadable_addresses_and_forms_answer_in_chinese() {
     assert!(r.status.is_client_error());
     assert!(!r.body.contains("Failed to deserialize"), "{}", r.body);
 }
+
+/// The API's document as a page anyone can read offline: every operation of the OpenAPI
+/// document, with nothing loaded from elsewhere and no script.
+#[tokio::test]
+async fn the_api_document_reads_as_a_page() {
+    let w = world("api-docs").await;
+    let r = send(&w, get("/api-docs", None)).await;
+    assert_eq!(r.status, StatusCode::OK);
+    let doc = zjtx_web::api::document();
+    let mut n = 0;
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m) {
+            let shown = format!("<code>{} {}</code>", method.to_uppercase(), path);
+            assert!(r.body.contains(&shown), "{shown} missing");
+            n += 1;
+        }
+    }
+    assert!(n > 20, "{n} operations");
+    assert!(
+        r.body.contains("<code>Disclosure</code>"),
+        "the schemas too"
+    );
+    assert!(
+        !r.body.contains("<script") && !r.body.contains("src=\"http"),
+        "self-contained"
+    );
+}
