@@ -249,6 +249,9 @@ pub const TABLE: &[Access] = &[
     a("GET", "/api/v1/finance/needs", Roles(LENDER), "open needs its listed products match, on consented facts, logged"),
     a("GET", "/api/v1/finance/applications", Roles(LENDER), "applications to its own products"),
     a("POST", "/api/v1/finance/applications/{id}/step", Roles(LENDER), "its own products' applications; bearer only"),
+    a("GET", "/api/v1/finance/consents", Roles(FIRM), "its own consents"),
+    a("POST", "/api/v1/finance/consents", Roles(FIRM), "a consent of its own, by the consent rules; bearer only"),
+    a("POST", "/api/v1/finance/consents/{id}/revoke", Roles(FIRM), "its own consent; bearer only"),
 ];
 
 /// The line of a route, by method and the path as routed (`/batches/{id}`).

@@ -437,6 +437,10 @@ pub fn document() -> Value {
                     "error": { "type": "string", "description": "the detail again (clients written before)" },
                     "code": { "type": "string", "enum": ["unauthenticated", "csrf", "forbidden", "not_found", "method_not_allowed", "bad_request", "too_large", "unsupported_media_type", "rate_limited", "conflict", "busy", "internal"] } },
                     "required": ["type", "title", "status", "detail", "code"] },
+                "Consent": { "type": "object", "required": ["id", "institution_id", "institution", "categories", "predicates_only", "purpose", "valid_from", "valid_until", "revoked"], "properties": {
+                    "id": { "type": "integer" }, "institution_id": { "type": "integer" }, "institution": { "type": "string" },
+                    "categories": { "type": "array", "items": { "type": "string" } }, "predicates_only": { "type": "boolean" },
+                    "purpose": { "type": "string" }, "valid_from": { "type": "string" }, "valid_until": { "type": "string" }, "revoked": { "type": "boolean" } } },
                 "Band": { "type": "object", "properties": { "from": { "type": "integer" }, "below": { "type": ["integer", "null"] } } },
                 "Disclosure": { "type": "object", "description": "What an institution may read of an enterprise: the categories its consents in force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).", "properties": {
                     "uscc": { "type": "string" }, "name": { "type": "string" }, "district": { "type": "string" },
@@ -561,6 +565,23 @@ pub fn document() -> Value {
                     "date": { "type": "string", "format": "date", "description": "for granted and disbursed; today when empty" },
                     "reason": { "type": "string", "description": "for declined" } } } } } },
                 "responses": { "200": { "description": "the application after the step" }, "400": err, "401": err, "403": err, "404": err, "409": err, "429": err } } },
+            "/api/v1/finance/consents": {
+                "get": {
+                    "summary": "The calling enterprise's consents, in force or not",
+                    "responses": { "200": { "description": "its consents", "content": { "application/json": { "schema": { "type": "object", "properties": { "consents": { "type": "array", "items": { "$ref": "#/components/schemas/Consent" } } } } } } }, "401": err, "403": err, "429": err } },
+                "post": {
+                    "summary": "Grant a consent as the calling enterprise: an institution may read the named categories (as figures, or predicates only) for a purpose, for a number of days within the rules' maximum. Bearer token or key only; a key needs the write scope",
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["institution", "categories", "purpose", "days"], "properties": {
+                        "institution": { "type": "integer" },
+                        "categories": { "type": "array", "items": { "type": "string" }, "description": "profile, financials, ip, titles, evaluations" },
+                        "purpose": { "type": "string" },
+                        "days": { "type": "integer", "minimum": 0 },
+                        "predicates_only": { "type": "boolean" } } } } } },
+                    "responses": { "200": { "description": "the consent", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Consent" } } } }, "400": err, "401": err, "403": err, "409": err, "429": err } } },
+            "/api/v1/finance/consents/{id}/revoke": { "post": {
+                "summary": "Revoke a consent of the calling enterprise. Bearer token or key only",
+                "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } }],
+                "responses": { "200": { "description": "the consent", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Consent" } } } }, "401": err, "403": err, "404": err, "409": err, "429": err } } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "security": [], "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         }
     });

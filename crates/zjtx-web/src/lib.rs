@@ -343,6 +343,14 @@ pub fn router(state: AppState) -> Router {
             get(finance::api_applications),
         )
         .route(
+            "/api/v1/finance/consents",
+            get(finance::api_consents).post(finance::api_grant),
+        )
+        .route(
+            "/api/v1/finance/consents/{id}/revoke",
+            post(finance::api_revoke),
+        )
+        .route(
             "/api/v1/finance/applications/{id}/step",
             post(finance::api_step),
         )

@@ -1212,3 +1212,104 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
         );
     }
 }
+
+/// An enterprise's system grants and revokes consents over the API, as the page does: the
+/// consent rules, the store, the institution's subscriptions alike; a cookie cannot post there,
+/// another firm cannot revoke it.
+#[tokio::test]
+async fn consents_over_the_api() {
+    let w = world("consent-api").await;
+    let store = &w.state.store;
+    let bank = store
+        .create_institution("甲银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let token = api_token(&w, "firm").await;
+    let grant = |body: serde_json::Value| {
+        json_req("POST", "/api/v1/finance/consents", Some(&token), Some(body))
+    };
+    let bad = send(
+        &w,
+        grant(serde_json::json!({ "institution": bank, "categories": ["secrets"], "purpose": "授信", "days": 30 })),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{}", bad.body);
+    let too_long = send(
+        &w,
+        grant(serde_json::json!({ "institution": bank, "categories": ["profile"], "purpose": "授信", "days": 100000 })),
+    )
+    .await;
+    assert_eq!(
+        too_long.status,
+        StatusCode::BAD_REQUEST,
+        "beyond the rules' maximum"
+    );
+    let r = send(
+        &w,
+        grant(serde_json::json!({ "institution": bank, "categories": ["profile", "financials"], "purpose": "授信审查", "days": 30, "predicates_only": true })),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let c = json(&r);
+    assert_eq!(
+        (
+            c["institution"].as_str(),
+            c["predicates_only"].as_bool(),
+            c["revoked"].as_bool()
+        ),
+        (Some("甲银行"), Some(true), Some(false))
+    );
+    let id = c["id"].as_i64().unwrap_or_default();
+    let list = send(
+        &w,
+        json_req("GET", "/api/v1/finance/consents", Some(&token), None),
+    )
+    .await;
+    assert_eq!(json(&list)["consents"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        store
+            .consents(&w.xihu_firm, Some(bank))
+            .await
+            .unwrap_or_default()
+            .len(),
+        1
+    );
+
+    // A browser's cookie cannot post here.
+    let session = login(&w, "firm").await;
+    let mut req = json_req(
+        "POST",
+        &format!("/api/v1/finance/consents/{id}/revoke"),
+        None,
+        None,
+    );
+    req.headers_mut().insert(
+        axum::http::header::COOKIE,
+        session.parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(send(&w, req).await.status, StatusCode::FORBIDDEN);
+    let revoke = || {
+        json_req(
+            "POST",
+            &format!("/api/v1/finance/consents/{id}/revoke"),
+            Some(&token),
+            None,
+        )
+    };
+    let r = send(&w, revoke()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["revoked"], true);
+    assert_eq!(
+        send(&w, revoke()).await.status,
+        StatusCode::CONFLICT,
+        "once"
+    );
+    // A bank's token is not a firm's.
+    let bank_token = api_token(&w, "bank").await;
+    let r = send(
+        &w,
+        json_req("GET", "/api/v1/finance/consents", Some(&bank_token), None),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+}

@@ -120,3 +120,90 @@ pub async fn api_step(
     let a = st.store.application(id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(application_json(&a)))
 }
+
+fn consent_json(c: &Consent) -> Value {
+    json!({
+        "id": c.id,
+        "institution_id": c.institution_id,
+        "institution": c.institution,
+        "categories": c.categories.split(',').filter(|c| !c.is_empty()).collect::<Vec<_>>(),
+        "predicates_only": c.predicates_only,
+        "purpose": c.purpose,
+        "valid_from": c.valid_from,
+        "valid_until": c.valid_until,
+        "revoked": c.revoked,
+    })
+}
+
+/// `GET /api/v1/finance/consents`: the calling enterprise's consents, in force or not.
+pub async fn api_consents(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+) -> Result<Json<Value>, ApiError> {
+    let uscc = own_uscc(&user)?.to_owned();
+    let consents = st.store.consents(&uscc, None).await?;
+    Ok(Json(json!({
+        "consents": consents.iter().map(consent_json).collect::<Vec<_>>(),
+    })))
+}
+
+/// A consent as the API takes it.
+#[derive(Deserialize)]
+pub struct ConsentRequest {
+    pub institution: i64,
+    pub categories: Vec<String>,
+    pub purpose: String,
+    pub days: u32,
+    #[serde(default)]
+    pub predicates_only: bool,
+}
+
+async fn one_consent(st: &AppState, uscc: &str, id: i64) -> Result<Json<Value>, ApiError> {
+    let c = st
+        .store
+        .consents(uscc, None)
+        .await?
+        .into_iter()
+        .find(|c| c.id == id)
+        .ok_or(AppError::NotFound)?;
+    Ok(Json(consent_json(&c)))
+}
+
+/// `POST /api/v1/finance/consents`: the calling enterprise grants a consent, as on its page.
+/// Bearer token or key only.
+pub async fn api_grant(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    ApiJson(req): ApiJson<ConsentRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if !user.bearer {
+        return Err(AppError::Csrf.into());
+    }
+    let form = GrantForm {
+        csrf: String::new(),
+        institution: req.institution.to_string(),
+        categories: req.categories,
+        purpose: req.purpose,
+        days: req.days.to_string(),
+        predicates_only: if req.predicates_only {
+            "yes".into()
+        } else {
+            String::new()
+        },
+    };
+    let id = grant_consent(&st, &user, &form).await?;
+    one_consent(&st, own_uscc(&user)?, id).await
+}
+
+/// `POST /api/v1/finance/consents/{id}/revoke`: the calling enterprise revokes its consent.
+pub async fn api_revoke(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, ApiError> {
+    if !user.bearer {
+        return Err(AppError::Csrf.into());
+    }
+    revoke_consent(&st, &user, id).await?;
+    one_consent(&st, own_uscc(&user)?, id).await
+}

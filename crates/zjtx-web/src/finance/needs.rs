@@ -151,7 +151,18 @@ pub async fn grant(
     Fields(form): Fields<GrantForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&form.csrf)?;
-    let uscc = own_uscc(&user)?.to_owned();
+    grant_consent(&st, &user, &form).await?;
+    Ok(Redirect::to("/finance#consents"))
+}
+
+/// The enterprise grants a consent (the page's form and the API's body alike): checked by the
+/// consent rules, stored, the institution's saved searches and subscriptions told. Returns its id.
+pub async fn grant_consent(
+    st: &AppState,
+    user: &CurrentUser,
+    form: &GrantForm,
+) -> Result<i64, AppError> {
+    let uscc = own_uscc(user)?.to_owned();
     let inst: i64 = form
         .institution
         .trim()
@@ -159,7 +170,7 @@ pub async fn grant(
         .map_err(|_| bad(i18n::f("{}：格式有误", &[&i18n::t("机构")])))?;
     let categories = picks(&form.categories, "categories", fin::CATEGORIES)?;
     let purpose = form.purpose.trim();
-    let max_days = disclosure_rules(&st)?.consent_max_days;
+    let max_days = disclosure_rules(st)?.consent_max_days;
     let days = int(&form.days, i18n::t("有效天数"), 1, max_days)?;
     let request = consent::Request {
         categories: &categories,
@@ -175,7 +186,8 @@ pub async fn grant(
             consent::Refusal::Days(_) => bad(i18n::f("{}：格式有误", &[&i18n::t("有效天数")])),
         })?;
     let predicates = form.predicates_only == "yes";
-    st.store
+    let id = st
+        .store
         .grant_consent(
             &uscc,
             inst,
@@ -187,16 +199,16 @@ pub async fn grant(
             Some(user.user.id),
         )
         .await?;
-    tell_saved_searches(&st, inst, &uscc).await?;
+    tell_saved_searches(st, inst, &uscc).await?;
     super::webhooks::emit(
-        &st,
+        st,
         inst,
         "consent.granted",
-        json!({ "uscc": uscc, "categories": categories, "predicates_only": predicates,
+        json!({ "consent_id": id, "uscc": uscc, "categories": categories, "predicates_only": predicates,
                 "valid_from": from.to_string(), "valid_until": until.to_string() }),
     )
     .await?;
-    Ok(Redirect::to("/finance#consents"))
+    Ok(id)
 }
 
 pub async fn revoke(
@@ -206,7 +218,14 @@ pub async fn revoke(
     Form(f): Form<crate::common::CsrfOnly>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let uscc = own_uscc(&user)?.to_owned();
+    revoke_consent(&st, &user, id).await?;
+    Ok(Redirect::to("/finance#consents"))
+}
+
+/// The enterprise revokes a consent of its own (page and API); the institution's subscriptions
+/// told. Another's consent, or one already revoked, is refused by the store (409).
+pub async fn revoke_consent(st: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
+    let uscc = own_uscc(user)?.to_owned();
     let consent = st
         .store
         .consents(&uscc, None)
@@ -216,16 +235,16 @@ pub async fn revoke(
     st.store
         .revoke_consent(id, &uscc, Some(user.user.id))
         .await?;
-    if let Some(c) = consent {
+    if let Some(consent) = consent {
         super::webhooks::emit(
-            &st,
-            c.institution_id,
+            st,
+            consent.institution_id,
             "consent.revoked",
             json!({ "consent_id": id, "uscc": uscc }),
         )
         .await?;
     }
-    Ok(Redirect::to("/finance#consents"))
+    Ok(())
 }
 
 #[derive(Deserialize)]
