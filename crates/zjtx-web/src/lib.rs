@@ -109,7 +109,8 @@ impl AppState {
         })
     }
 
-    /// Takes the configured evidence directory, limits and metrics token.
+    /// Takes the configured evidence directory, limits, metrics token, second-factor roles and
+    /// single sign-on.
     pub fn configure(mut self, c: &config::Config) -> AppState {
         self.evidence_dir = c.get("evidence.dir").into();
         self.limits = c.limits();

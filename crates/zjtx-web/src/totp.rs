@@ -138,8 +138,9 @@ async fn code_page(
     Ok(res)
 }
 
-/// After the right password: `None` when no code is asked (open the session), else the code
-/// page (enrolling first an account whose role requires a code and which has none).
+/// After the right password (or single sign-on): `None` when no code is asked (open the
+/// session), else the code page (enrolling first an account whose role requires a code and
+/// which has none).
 pub async fn after_password(st: &AppState, user: &User) -> Result<Option<Response>, AppError> {
     if !applies(st, user).await? {
         return Ok(None);
@@ -159,9 +160,9 @@ pub async fn after_password(st: &AppState, user: &User) -> Result<Option<Respons
     st.store
         .audit(
             Some(user.id),
-            "login_password_ok",
+            "login_first_factor",
             None,
-            "waiting for the code",
+            "password or single sign-on right; waiting for the code",
         )
         .await?;
     code_page(st, user, None, Some(&token)).await.map(Some)
