@@ -354,8 +354,7 @@ fn serve_config(
     listen: Option<String>,
     insecure_cookies: bool,
 ) -> Result<zjtx_web::config::Config> {
-    let env = |k: &str| std::env::var(k).ok();
-    let mut c = zjtx_web::config::Config::load(file, &env)?;
+    let mut c = zjtx_web::config::Config::from_env(file)?;
     if let Some(u) = database_url {
         c.set_flag("database.url", &u)?;
     }
@@ -395,8 +394,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Config { cmd } => match cmd {
             ConfigCommand::Check { config } => {
-                let env = |k: &str| std::env::var(k).ok();
-                match zjtx_web::config::Config::load(config.as_deref(), &env) {
+                match zjtx_web::config::Config::from_env(config.as_deref()) {
                     Ok(c) => {
                         print!("{}", c.describe());
                         eprintln!("configuration valid");

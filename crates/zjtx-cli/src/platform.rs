@@ -255,8 +255,7 @@ pub async fn audit_verify(db: &DbArgs) -> Result<ExitCode> {
 /// gets an in-app message, and an e-mail when ZJTX_SMTP is set and the account has an address.
 pub async fn digest(db: &DbArgs, base_url: &str) -> Result<()> {
     // The deadlines' zone, as the server has it (ZJTX_TIME_ZONE, Asia/Shanghai by default).
-    let env = |k: &str| std::env::var(k).ok();
-    zjtx_store::Clock::set_zone(zjtx_web::config::Config::load(None, &env)?.zone());
+    zjtx_store::Clock::set_zone(zjtx_web::config::Config::from_env(None)?.zone());
     let store = db.open().await?;
     let mailer = zjtx_web::mail::Mailer::from_env().map_err(|e| anyhow::anyhow!(e))?;
     let today = zjtx_store::Clock::system_today();
@@ -568,8 +567,7 @@ async fn demo_declarations(
 pub async fn demo(data: &Path, listen: &str, password: Option<String>, firms: usize) -> Result<()> {
     // The environment's settings apply (the zone of deadlines, limits); the database, the
     // evidence directory and plain-HTTP cookies are the demo's own.
-    let env = |k: &str| std::env::var(k).ok();
-    let config = zjtx_web::config::Config::load(None, &env)?;
+    let config = zjtx_web::config::Config::from_env(None)?;
     zjtx_store::Clock::set_zone(config.zone());
     let db = DbArgs {
         database_url: None,

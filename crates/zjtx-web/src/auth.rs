@@ -350,18 +350,30 @@ pub fn can_see(scope: &Scope, row: &zjtx_store::EnterpriseRow) -> bool {
             .is_none_or(|rs| row.region_code.as_ref().is_some_and(|r| rs.contains(r)))
 }
 
+/// A `Set-Cookie` value: HttpOnly, sent back only to `path` and below, kept `max_age` seconds —
+/// or removed, when `value` is empty.
+pub fn set_cookie(
+    name: &str,
+    value: &str,
+    path: &str,
+    same_site: &str,
+    max_age: i64,
+    secure: bool,
+) -> String {
+    let age = if value.is_empty() { 0 } else { max_age };
+    let secure = if secure { "; Secure" } else { "" };
+    format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}; Max-Age={age}{secure}")
+}
+
 /// `Set-Cookie` value for a session token (or its removal with an empty token).
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    let max_age = if token.is_empty() { 0 } else { SESSION_SECS };
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    set_cookie(SESSION_COOKIE, token, "/", "Lax", SESSION_SECS, secure)
 }
 
 /// `Set-Cookie` value for the token of a form shown before login, sent back only to `path` and
 /// below it (the form's own page and its action must both lie there).
 pub fn pre_cookie(token: &str, secure: bool, path: &str) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!("{PRE_COOKIE}={token}; Path={path}; HttpOnly; SameSite=Strict; Max-Age=3600{secure}")
+    set_cookie(PRE_COOKIE, token, path, "Strict", 3600, secure)
 }
 
 #[cfg(test)]

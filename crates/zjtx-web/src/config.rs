@@ -270,6 +270,14 @@ pub const SETTINGS: &[Setting] = &[
         "the sign-in button's text",
     ),
     s(
+        "webhooks.allow_local",
+        "ZJTX_WEBHOOKS_ALLOW_LOCAL",
+        "false",
+        Kind::Bool,
+        false,
+        "let institutions subscribe http:// addresses on this machine (a test; otherwise https only)",
+    ),
+    s(
         "security.totp_roles",
         "ZJTX_TOTP_ROLES",
         "",
@@ -373,6 +381,11 @@ impl Config {
                 .map(|s| (s.key, (s.default.to_owned(), Source::Default)))
                 .collect(),
         }
+    }
+
+    /// `load` with the process's environment.
+    pub fn from_env(file: Option<&Path>) -> Result<Config, ConfigError> {
+        Config::load(file, &|k| std::env::var(k).ok())
     }
 
     /// Reads `file` (if any), then the environment (`env` returns a variable's value), checking

@@ -1089,8 +1089,8 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("应答", "Responses"),
     ("数据结构", "Schemas"),
     (
-        "接收地址须以 https:// 开头（仅本机地址可用 http://）",
-        "The address must start with https:// (http:// only for this machine)",
+        "接收地址须以 https:// 开头",
+        "The address must start with https://",
     ),
     ("请选择至少一种事件", "Choose at least one event"),
     ("事件推送", "Webhooks"),

@@ -78,6 +78,8 @@ pub struct AppState {
     pub totp_roles: Vec<zjtx_store::Role>,
     /// Single sign-on, when configured (`oidc.*`).
     pub oidc: Option<Arc<oidc::Provider>>,
+    /// Webhooks may go to http:// on this machine (`webhooks.allow_local`; tests).
+    pub webhooks_allow_local: bool,
 }
 
 impl AppState {
@@ -106,6 +108,7 @@ impl AppState {
                 .filter(|t| !t.is_empty()),
             totp_roles: Vec::new(),
             oidc: None,
+            webhooks_allow_local: false,
         })
     }
 
@@ -120,6 +123,7 @@ impl AppState {
             .iter()
             .filter_map(|r| zjtx_store::Role::parse(r))
             .collect();
+        self.webhooks_allow_local = c.flag("webhooks.allow_local");
         self.oidc = match oidc::Provider::from_config(c) {
             Ok(p) => p.map(Arc::new),
             Err(e) => {

@@ -173,10 +173,8 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 fn flow_cookie(value: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    let age = if value.is_empty() { 0 } else { FLOW_SECS };
     // Lax: the provider sends the browser back by a top-level GET from its own site.
-    format!("{COOKIE}={value}; Path=/login/oidc; HttpOnly; SameSite=Lax; Max-Age={age}{secure}")
+    auth::set_cookie(COOKIE, value, "/login/oidc", "Lax", FLOW_SECS, secure)
 }
 
 /// `GET /login/oidc`: to the provider, with a new state, nonce and PKCE verifier.

@@ -95,10 +95,13 @@ pub struct TotpPage {
 }
 
 fn pending_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    let age = if token.is_empty() { 0 } else { PENDING_SECS };
-    format!(
-        "{PENDING_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={age}{secure}"
+    auth::set_cookie(
+        PENDING_COOKIE,
+        token,
+        "/login",
+        "Strict",
+        PENDING_SECS,
+        secure,
     )
 }
 

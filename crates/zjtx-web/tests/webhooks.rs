@@ -75,10 +75,10 @@ fn secret_in(body: &str) -> String {
 
 #[tokio::test]
 async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
-    let w = world("webhooks").await;
-    let store = &w.state.store;
+    let mut w = world("webhooks").await;
     let http = reqwest::Client::new();
     let (rx, base) = start_receiver().await;
+    let store = &w.state.store.clone();
     let bank_id = store
         .create_institution("甲银行", "bank", None)
         .await
@@ -117,6 +117,18 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
         "the input kept"
     );
     let all = "&events=need.matched&events=application.step&events=consent.granted&events=consent.revoked";
+    // A plain address on this machine only where the configuration allows it (this test).
+    let local = send(
+        &w,
+        post(
+            "/finance/webhooks",
+            Some(&bank),
+            &format!("csrf={b}&url={base}/bank{all}"),
+        ),
+    )
+    .await;
+    assert_eq!(local.status, StatusCode::BAD_REQUEST);
+    configure(&mut w, "[webhooks]\nallow_local = true\n");
     let page = send(
         &w,
         post(

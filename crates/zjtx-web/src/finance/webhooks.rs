@@ -236,13 +236,14 @@ pub struct WebhookForm {
     pub events: Vec<String>,
 }
 
-/// Where deliveries may go: https, or http on the loopback address (a system beside the platform,
-/// or a test).
-fn valid_url(u: &str) -> bool {
+/// Where deliveries may go: https; http on the loopback address only where the configuration
+/// allows it (a test) — otherwise an institution could make the platform post to services on its
+/// own machine.
+fn valid_url(u: &str, allow_local: bool) -> bool {
     let plain_local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
         .iter()
         .any(|p| u.starts_with(p));
-    (u.starts_with("https://") || plain_local)
+    (u.starts_with("https://") || (allow_local && plain_local))
         && u.len() <= 500
         && !u.chars().any(char::is_whitespace)
 }
@@ -261,10 +262,8 @@ pub async fn create_webhook(
         .copied()
         .filter(|k| f.events.iter().any(|e| e == k))
         .collect();
-    let error = if !valid_url(&url) {
-        Some(i18n::t(
-            "接收地址须以 https:// 开头（仅本机地址可用 http://）",
-        ))
+    let error = if !valid_url(&url, st.webhooks_allow_local) {
+        Some(i18n::t("接收地址须以 https:// 开头"))
     } else if events.is_empty() || events.len() != f.events.len() {
         Some(i18n::t("请选择至少一种事件"))
     } else {
