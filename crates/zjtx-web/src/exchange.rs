@@ -78,6 +78,17 @@ const COLUMNS: [&str; 18] = [
 /// `GET /api/v1/exchange/enterprises?since=&format=&limit=`: the enterprises in the caller's
 /// scope changed after the cursor, oldest change first; `X-Next-Cursor` continues after the last
 /// row (the same cursor when there was none), `X-More: true` when another page is ready.
+#[utoipa::path(get, path = "/api/v1/exchange/enterprises",
+    summary = "The registry's changes in the caller's scope since a cursor, oldest first, as NDJSON (default) or CSV, for incremental sync",
+    description = "Pass the `X-Next-Cursor` of a page as `since`; `X-More: true` when another page is ready. A change (an import of the firm's row, a move between districts) is handed out 10 minutes after it was made, so that none can commit behind a cursor. One line per enterprise: uscc, name, region_code, region_name, industry_code, ecosystem, latest_year, rules, size, innovative, tech_sme, srdi, giant, top_tier, revenue_wan, employees, changed_at, cursor.",
+    params(
+        ("since" = Option<String>, Query, description = "the cursor of the page before"),
+        ("format" = Option<String>, Query, description = "`ndjson` (default) or `csv`"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000)),
+    responses((status = 200, description = "one line per enterprise",
+        content((String = "application/x-ndjson"), (String = "text/csv")),
+        headers(("X-Next-Cursor" = String, description = "the cursor after this page"),
+            ("X-More" = String, description = "`true` when another page is ready")))))]
 pub async fn enterprises(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
@@ -199,6 +210,9 @@ pub async fn enterprises(
 /// `GET /api/v1/exchange/titles`: every title in force today within the caller's scope (a
 /// decision's or an imported one), as NDJSON: `{"uscc", "name", "region_code", "tier",
 /// "valid_until", "source"}`. A snapshot, not incremental: titles are thousands, not millions.
+#[utoipa::path(get, path = "/api/v1/exchange/titles",
+    summary = "Every title in force today in the caller's scope, as NDJSON: uscc, name, region_code, tier, valid_until, source (decision or import)",
+    responses((status = 200, description = "one line per title", content((String = "application/x-ndjson")))))]
 pub async fn titles(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,

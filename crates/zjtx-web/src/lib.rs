@@ -334,34 +334,8 @@ pub fn router(state: AppState) -> Router {
         .route("/finance/listing", post(finance::set_stage))
         .route("/finance/stats", get(finance::stats))
         .route("/finance/stats.xlsx", get(finance::stats_xlsx))
-        .route(
-            "/api/v1/finance/enterprises/{uscc}",
-            get(api::finance_enterprise),
-        )
         .route("/lang/{code}", get(i18n::switch))
-        .route("/api/v1/exchange/enterprises", get(exchange::enterprises))
-        .route("/api/v1/exchange/titles", get(exchange::titles))
-        .route("/api/v1/finance/products", get(finance::api_products))
-        .route("/api/v1/finance/needs", get(finance::api_needs))
-        .route(
-            "/api/v1/finance/applications",
-            get(finance::api_applications),
-        )
-        .route(
-            "/api/v1/finance/consents",
-            get(finance::api_consents).post(finance::api_grant),
-        )
-        .route(
-            "/api/v1/finance/consents/{id}/revoke",
-            post(finance::api_revoke),
-        )
-        .route(
-            "/api/v1/finance/applications/{id}/step",
-            post(finance::api_step),
-        )
-        .route("/api/v1/openapi.json", get(api::openapi))
         .route("/api-docs", get(api::docs_page))
-        .route("/api/v1/auth/token", post(api::token))
         .route(
             "/chains/events",
             get(chains::events).post(chains::create_event),
@@ -487,14 +461,12 @@ pub fn router(state: AppState) -> Router {
         .route("/monitoring/rule-change", get(monitoring::rule_change))
         .route("/monitoring/bulletin", get(monitoring::bulletin::page))
         .route("/monitoring/bulletin.xlsx", get(monitoring::bulletin::xlsx))
-        .route("/api/v1/bulletin", get(monitoring::bulletin::api))
         .route("/monitoring/projected", get(monitoring::outlook::projected))
         .route("/monitoring/cohorts", get(monitoring::outlook::cohorts))
         .route(
             "/monitoring/bulletin/list",
             get(monitoring::bulletin::list_page),
         )
-        .route("/api/v1/bulletin/list", get(monitoring::bulletin::list_api))
         .route("/monitoring/clearings/snapshot", post(monitoring::snapshot))
         .route("/monitoring/clearings/{id}/actions", post(monitoring::act))
         .route(
@@ -505,28 +477,13 @@ pub fn router(state: AppState) -> Router {
             "/monitoring/clearings/{id}/decide",
             post(monitoring::decide),
         )
-        .route(
-            "/api/v1/monitoring/clearings",
-            get(monitoring::api_clearings),
-        )
         .route("/providers", get(providers::page))
         .route("/providers/profile", post(providers::profile))
         .route("/providers/records", post(providers::add_record))
         .route("/providers/selection", post(providers::publish))
         .route("/providers/selected", get(providers::selected))
-        .route("/api/v1/programmes", get(funds::api_programmes))
-        .route("/api/v1/programmes/{id}/awards", get(funds::api_awards))
-        .route("/api/v1/challenges", get(challenges::api_list))
-        .route("/api/v1/catalogue", get(api::catalogue))
-        .route("/api/v1/chains", get(api::chains))
-        .route("/api/v1/chain-events", get(api::chain_events))
-        .route("/api/v1/chain-events/summary", get(api::chain_summary))
-        .route("/api/v1/enterprises", get(api::enterprises))
-        .route("/api/v1/enterprises/{uscc}", get(api::enterprise))
-        .route(
-            "/api/v1/enterprises/{uscc}/evaluation",
-            get(api::evaluation),
-        )
+        // The API: every route registered with its documentation (`api::router`).
+        .merge(api::router().0)
         // Who may use each route: `access::TABLE`, applied before any handler.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

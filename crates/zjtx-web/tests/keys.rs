@@ -13,7 +13,6 @@ use axum::http::{StatusCode, header};
 use chrono::Days;
 use serde_json::json;
 use tower::ServiceExt;
-use zjtx_store::Role;
 
 /// The key shown on the page just after it was created.
 fn secret(body: &str) -> String {
@@ -31,23 +30,7 @@ async fn a_banks_system_works_with_its_own_key() {
     let firm = w.xihu_firm.clone();
     let today = chrono::Local::now().date_naive();
     w.state.set_today(Some(today));
-    let bank_id = store
-        .create_institution("示范银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank", bank_id, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    add_user(&w, "bank2", Role::Institution, None, None).await;
-    let other_bank = store
-        .create_institution("另一银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank2", other_bank, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (bank_id, _) = two_banks(&w, "示范银行", "另一银行").await;
 
     // A listed product of the bank, the firm's consent and need, and its application.
     let product = listed_loan(&w, bank_id, "科创贷").await;

@@ -9,7 +9,6 @@ use common::*;
 use std::sync::{Arc, Mutex};
 
 use axum::http::{HeaderMap, StatusCode};
-use zjtx_store::Role;
 use zjtx_web::finance::webhooks::{deliver_due, signature};
 
 #[derive(Default)]
@@ -79,23 +78,7 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
     let http = reqwest::Client::new();
     let (rx, base) = start_receiver().await;
     let store = &w.state.store.clone();
-    let bank_id = store
-        .create_institution("甲银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank", bank_id, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    add_user(&w, "bank2", Role::Institution, None, None).await;
-    let other = store
-        .create_institution("乙银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank2", other, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let (bank_id, other) = two_banks(&w, "甲银行", "乙银行").await;
     let product = listed_loan(&w, bank_id, "科创贷").await;
     listed_loan(&w, other, "乙贷").await;
 

@@ -468,9 +468,13 @@ async fn candidates(st: &AppState, c: &ChallengeRow) -> Result<Vec<CandidateView
 
 /// `GET /api/v1/challenges`: the published challenges open for applications (public), an
 /// anonymous one without its poster.
+#[utoipa::path(get, path = "/api/v1/challenges",
+    summary = "The published open challenges (揭榜挂帅) taking applications (public); an anonymous challenge has no poster",
+    responses((status = 200, description = "the challenges", body = crate::api::types::ChallengeList)))]
 pub async fn api_list(
     State(st): State<AppState>,
-) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+) -> Result<axum::Json<crate::api::types::ChallengeList>, crate::api::ApiError> {
+    use crate::api::types as t;
     let rows = st
         .store
         .challenges(&ChallengeFilter {
@@ -478,26 +482,33 @@ pub async fn api_list(
             ..Default::default()
         })
         .await?;
-    let items: Vec<serde_json::Value> = rows
+    let items = rows
         .into_iter()
         .map(|c| {
             let v = view(c, Seat::Other);
-            serde_json::json!({
-                "id": v.c.id,
-                "chain": v.c.chain,
-                "title": v.c.title,
-                "description": v.c.description,
-                "indicators": v.c.indicators,
-                "deadline": v.c.deadline,
-                "budget_wan": v.c.budget.and_then(zjtx_core::num::Wan::from_units).map(|w| w.to_string()),
-                "reward": v.c.reward,
-                "mode": v.c.mode,
-                "anonymous": v.c.anonymous,
-                "poster": if v.c.anonymous { None } else { Some(serde_json::json!({ "uscc": v.c.poster_uscc, "name": v.c.poster_name })) },
-                "city_subsidy": v.c.subsidy,
-                "published_on": v.c.published_on,
-            })
+            let c = v.c;
+            t::Challenge {
+                budget_wan: c
+                    .budget
+                    .and_then(zjtx_core::num::Wan::from_units)
+                    .map(|w| w.to_string()),
+                mode: t::key(&c.mode),
+                poster: (!c.anonymous).then(|| t::Poster {
+                    uscc: c.poster_uscc.clone(),
+                    name: c.poster_name.clone(),
+                }),
+                id: c.id,
+                chain: c.chain,
+                title: c.title,
+                description: c.description,
+                indicators: c.indicators,
+                deadline: c.deadline,
+                reward: c.reward,
+                anonymous: c.anonymous,
+                city_subsidy: c.subsidy,
+                published_on: c.published_on,
+            }
         })
         .collect();
-    Ok(axum::Json(serde_json::json!({ "items": items })))
+    Ok(axum::Json(t::ChallengeList { items }))
 }

@@ -179,19 +179,8 @@ pub async fn batch(
             .unwrap_or_default()
     };
     let decls = match user.user.role {
-        Role::City => {
-            let sees: Vec<Status> = Status::ALL.into_iter().filter(|s| s.city_sees()).collect();
-            st.store.declarations(id, &sees, None).await?
-        }
-        Role::District => {
-            let scope = user.scope(&st.store).await?;
-            let regions = scope.regions.unwrap_or_default();
-            let all = st.store.declarations(id, &[], Some(&regions)).await?;
-            all.into_iter()
-                .filter(|d| d.status != Status::Draft)
-                .collect()
-        }
-        _ => Vec::new(),
+        Role::Enterprise => Vec::new(),
+        _ => batch_declarations(&st, &user, id).await?,
     };
     let deadline = |s: Status| match s {
         Status::Submitted => date(&b.district_until),
@@ -243,6 +232,40 @@ pub async fn batch(
         own,
         items,
         b,
+    })
+}
+
+/// The declarations of a batch a seat may see: the city those it reviews (recommended on), a
+/// district its firms' once submitted, an enterprise its own; nobody else any.
+pub(crate) async fn batch_declarations(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<Vec<Declaration>, AppError> {
+    Ok(match user.user.role {
+        Role::City => {
+            let sees: Vec<Status> = Status::ALL.into_iter().filter(|s| s.city_sees()).collect();
+            st.store.declarations(id, &sees, None).await?
+        }
+        Role::District => {
+            let scope = user.scope(&st.store).await?;
+            let regions = scope.regions.unwrap_or_default();
+            let all = st.store.declarations(id, &[], Some(&regions)).await?;
+            all.into_iter()
+                .filter(|d| d.status != Status::Draft)
+                .collect()
+        }
+        Role::Enterprise => match &user.user.uscc {
+            Some(u) => st
+                .store
+                .declarations_of(u)
+                .await?
+                .into_iter()
+                .filter(|d| d.batch_id == id)
+                .collect(),
+            None => Vec::new(),
+        },
+        _ => Vec::new(),
     })
 }
 

@@ -31,6 +31,7 @@ use crate::i18n::{self, Tr};
 use crate::nav::Nav;
 use crate::pages::{self, RuleRow, WhatIfField};
 
+mod api;
 mod batches;
 mod declaration;
 mod draw;
@@ -40,6 +41,7 @@ mod notice;
 mod recognition;
 mod review;
 mod titles;
+pub use api::*;
 pub use batches::*;
 pub use declaration::*;
 pub use draw::*;

@@ -18,15 +18,27 @@ pub async fn submit(
     Form(f): Form<SubmitForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let d = declaration_or_404(&st, id).await?;
-    let seat = seat(&st, &user, &d).await?;
-    let b = batch_or_404(&st, d.batch_id).await?;
+    submit_declaration(&st, &user, id, f.pledge == "yes").await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// The submission behind the page's form and the API: the workflow's step, the district told,
+/// one transaction.
+pub(crate) async fn submit_declaration(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    pledge: bool,
+) -> Result<(), AppError> {
+    let d = declaration_or_404(st, id).await?;
+    let seat = seat(st, user, &d).await?;
+    let b = batch_or_404(st, d.batch_id).await?;
     let today = st.today();
     let ban = st.store.ban(&d.uscc, &today.to_string()).await?;
     let to = flow::submit(
         d.status,
         seat.flow(),
-        f.pledge == "yes",
+        pledge,
         ban.is_some(),
         &batch_dates(&b)?,
         today,
@@ -54,8 +66,8 @@ pub async fn submit(
             &msgs,
         )
         .await?;
-    crate::mail::deliver(&st, &msgs);
-    Ok(Redirect::to(&link))
+    crate::mail::deliver(st, &msgs);
+    Ok(())
 }
 
 /// A refusal, with a ban worded by its end and reason.
@@ -137,16 +149,28 @@ pub async fn review(
     Path(id): Path<i64>,
     Fields(form): Fields<ReviewForm>,
 ) -> Result<Redirect, AppError> {
-    let field = |k: &str| form.per_rule.get(k).map_or("", |v| v.trim());
     user.check_csrf(&form.csrf)?;
-    let d = declaration_or_404(&st, id).await?;
-    let seat = seat(&st, &user, &d).await?;
-    not_own_firm(&user, &d)?;
-    let b = batch_or_404(&st, d.batch_id).await?;
+    review_declaration(&st, &user, id, &form).await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// The review behind the page's form and the API: the workflow's step with an opinion on every
+/// rule of the tier, the firm (and after the city, the district) told, one transaction.
+pub(crate) async fn review_declaration(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    form: &ReviewForm,
+) -> Result<(), AppError> {
+    let field = |k: &str| form.per_rule.get(k).map_or("", |v| v.trim());
+    let d = declaration_or_404(st, id).await?;
+    let seat = seat(st, user, &d).await?;
+    not_own_firm(user, &d)?;
+    let b = batch_or_404(st, d.batch_id).await?;
     let today = st.today();
     let decision = Decision::parse(form.decision.trim());
     let tier = tier_of(&b.tier).ok_or_else(|| AppError::Internal("batch tier".into()))?;
-    let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(&st, &b.rules)?, today);
+    let ev = zjtx_core::explain(&parse_cells(&d.cells)?, rule_set(st, &b.rules)?, today);
     let verdict = tier_verdict(&ev.summary, &b.tier);
     let approving = decision == Some(Decision::Approve);
     let ban = if decision.is_some_and(Decision::favourable) {
@@ -169,7 +193,7 @@ pub async fn review(
         barred: ban.is_some(),
         quota_taken,
         unscored: if approving {
-            unscored(&st, id).await?
+            unscored(st, id).await?
         } else {
             Some(0)
         },
@@ -264,8 +288,8 @@ pub async fn review(
             &msgs,
         )
         .await?;
-    crate::mail::deliver(&st, &msgs);
-    Ok(Redirect::to(&link))
+    crate::mail::deliver(st, &msgs);
+    Ok(())
 }
 
 #[derive(Deserialize)]

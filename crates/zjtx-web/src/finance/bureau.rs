@@ -220,9 +220,9 @@ pub struct StatsQuery {
 }
 
 pub(super) struct StatsInput {
-    from: String,
-    to: String,
-    regions: Option<Vec<String>>,
+    pub(super) from: String,
+    pub(super) to: String,
+    pub(super) regions: Option<Vec<String>>,
 }
 
 pub(super) async fn stats_input(

@@ -2,17 +2,22 @@
 
 use super::*;
 
-/// What an institution sees of an enterprise on this request.
-#[derive(Serialize, Default)]
+/// What an institution sees of an enterprise on this request: the categories its consents in
+/// force cover, as figures or (predicates only) as bands and yes/no answers keyed by the rule
+/// file's predicate keys (`revenue_ge_10000`, …; null when a figure is blank).
+#[derive(Serialize, Default, utoipa::ToSchema)]
 pub struct Disclosure {
     pub uscc: String,
     pub name: String,
     pub district: String,
-    /// Titles on the public list (always shown).
+    /// Titles on the public list (always shown): `[tier key, valid until]` each.
+    #[schema(value_type = Vec<Vec<String>>)]
     pub public_titles: Vec<(String, String)>,
-    /// The categories shown, and whether each is shown as predicates only.
+    /// The categories shown: `[category, predicates only]` each.
+    #[schema(value_type = Vec<Vec<Value>>)]
     pub categories: Vec<(String, bool)>,
     pub profile: Option<Value>,
+    /// Figures: one object a year; predicates: `revenue_band_wan` (a band) and the answers.
     pub financials: Option<Value>,
     pub ip: Option<Value>,
     pub titles: Option<Value>,

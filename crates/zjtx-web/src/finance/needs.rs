@@ -21,7 +21,18 @@ pub async fn post_need(
     Fields(form): Fields<NeedForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&form.csrf)?;
-    let uscc = own_uscc(&user)?.to_owned();
+    post_need_as(&st, &user, &form).await?;
+    Ok(Redirect::to("/finance"))
+}
+
+/// The need behind the page's form and the API: checked, stored, announced to the institutions
+/// whose listed products match it. Its id.
+pub(crate) async fn post_need_as(
+    st: &AppState,
+    user: &CurrentUser,
+    form: &NeedForm,
+) -> Result<i64, AppError> {
+    let uscc = own_uscc(user)?.to_owned();
     let amt = amount(&form.amount, i18n::t("金额"))?;
     if amt <= 0 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("金额")])));
@@ -43,8 +54,8 @@ pub async fn post_need(
             Some(user.user.id),
         )
         .await?;
-    super::webhooks::need_posted(&st, id, &uscc).await?;
-    Ok(Redirect::to("/finance"))
+    super::webhooks::need_posted(st, id, &uscc).await?;
+    Ok(id)
 }
 
 #[derive(Deserialize)]
@@ -63,7 +74,19 @@ pub async fn respond_need(
     Form(f): Form<RespondForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let inst = institution_of(&user)?;
+    respond_as(&st, &user, id, &f).await?;
+    Ok(Redirect::to("/finance"))
+}
+
+/// The answer behind the page's form and the API: only to a need the institution's listed
+/// products match on what the firm's consents let it know; the firm told.
+pub(crate) async fn respond_as(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    f: &RespondForm,
+) -> Result<(), AppError> {
+    let inst = institution_of(user)?;
     let text = f.text.trim();
     if text.is_empty() || text.chars().count() > 1000 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("回复")])));
@@ -96,7 +119,7 @@ pub async fn respond_need(
         .enterprise(&need.uscc)
         .await?
         .ok_or(AppError::NotFound)?;
-    let c = consented_facts(&st, user.user.id, inst, &row, "needs").await?;
+    let c = consented_facts(st, user.user.id, inst, &row, "needs").await?;
     let terms_need = need_terms(&need);
     let matches_need = st
         .store
@@ -126,8 +149,8 @@ pub async fn respond_need(
     st.store
         .respond_need(id, inst, product, text, Some(user.user.id), &msgs)
         .await?;
-    crate::mail::deliver(&st, &msgs);
-    Ok(Redirect::to("/finance"))
+    crate::mail::deliver(st, &msgs);
+    Ok(())
 }
 
 /// A consent as the enterprise grants it.
@@ -364,7 +387,7 @@ pub async fn step(
 }
 
 /// A step of an application, as the page's form or the API's JSON gives it.
-#[derive(Deserialize, Serialize, Default)]
+#[derive(Deserialize, Serialize, Default, utoipa::ToSchema)]
 pub struct StepInput {
     /// accepted, granted, disbursed or declined.
     pub to: String,

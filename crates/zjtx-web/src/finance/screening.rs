@@ -28,6 +28,8 @@ pub struct ScreenRow {
     pub name: String,
     pub district: String,
     pub basis: &'static str,
+    /// Read under a consent in force (otherwise from the public titled list).
+    pub consented: bool,
 }
 
 /// The enterprises an institution may screen today that pass a screening: those with a consent
@@ -87,6 +89,7 @@ pub(super) async fn screen_rows(
 
 fn screen_row(s: zjtx_store::Subject) -> ScreenRow {
     ScreenRow {
+        consented: !s.consents.is_empty(),
         basis: if s.consents.is_empty() {
             i18n::t("公开名单")
         } else {
@@ -115,7 +118,7 @@ impl ScreenQuery {
 /// One page of a screening and how many firms pass. Without a condition every firm the bank may
 /// screen passes, so the page is read as a page and the total counted; with one, every firm the
 /// database keeps is checked and the page cut from them.
-async fn screen_page(
+pub(super) async fn screen_page(
     st: &AppState,
     user_id: i64,
     inst: i64,
@@ -156,7 +159,7 @@ async fn screen_page(
 }
 
 /// Rows shown per page of a screening.
-const SCREEN_PAGE: usize = 200;
+pub(super) const SCREEN_PAGE: usize = 200;
 
 #[derive(Deserialize, Default)]
 pub struct ScreenPaging {

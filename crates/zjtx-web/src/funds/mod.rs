@@ -25,7 +25,7 @@ use crate::nav::Nav;
 
 pub mod api;
 pub mod steps;
-pub use api::{api_awards, api_programmes};
+pub use api::*;
 pub use steps::{approve, invoice_file, pay, recover, reject, resubmit, review, upload_invoice};
 
 /// The largest projects file a forecast reads.

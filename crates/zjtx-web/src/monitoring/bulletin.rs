@@ -580,23 +580,34 @@ pub async fn page(
 }
 
 /// `GET /api/v1/bulletin?year=&region=`: every figure with its unit and the list behind it.
+#[utoipa::path(get, path = "/api/v1/bulletin",
+    summary = "The yearly bulletin's figures for the city or a district, each with its unit and the page or API path of the records it counts",
+    params(("year" = Option<i64>, Query), ("region" = Option<String>, Query, description = "a district's code; the city when empty")),
+    responses((status = 200, description = "the figures", body = crate::api::types::Bulletin),
+        (status = 404, description = "no such district", body = crate::api::Problem)))]
 pub async fn api(
     State(st): State<AppState>,
     crate::api::ApiUser(user): crate::api::ApiUser,
     Query(q): Query<BulletinQuery>,
-) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+) -> Result<axum::Json<crate::api::types::Bulletin>, crate::api::ApiError> {
     let year = year_of(&st, &q.year)?;
     let region = region_of(&st, &user, &q).await?;
-    let figures: Vec<Figure> = sections(&st, &user, year, region.as_deref())
+    let figures = sections(&st, &user, year, region.as_deref())
         .await?
         .into_iter()
         .flat_map(|s| s.figures)
+        .map(|f| crate::api::types::BulletinFigure {
+            id: f.id.to_owned(),
+            value: f.value,
+            unit: f.unit.to_owned(),
+            list: f.list,
+        })
         .collect();
-    Ok(axum::Json(serde_json::json!({
-        "year": year,
-        "region": region,
-        "figures": figures,
-    })))
+    Ok(axum::Json(crate::api::types::Bulletin {
+        year: year.into(),
+        region,
+        figures,
+    }))
 }
 
 /// `GET /monitoring/bulletin.xlsx?year=&region=`: the bulletin as a workbook, a sheet per section
@@ -735,32 +746,36 @@ pub async fn list_page(
 }
 
 /// `GET /api/v1/bulletin/list?year=&region=&id=`: the same records, amounts exact in 万元.
+#[utoipa::path(get, path = "/api/v1/bulletin/list",
+    summary = "The records behind one bulletin figure that has no list of its own (programme awards, future factories, bank–enterprise events and credit, the listing pipeline): the figure is their count, or the sum of their amounts",
+    params(("id" = String, Query, description = "the figure's id"), ("year" = Option<i64>, Query),
+        ("region" = Option<String>, Query)),
+    responses((status = 200, description = "the records", body = crate::api::types::BulletinList),
+        (status = 404, description = "no such figure or district", body = crate::api::Problem)))]
 pub async fn list_api(
     State(st): State<AppState>,
     crate::api::ApiUser(user): crate::api::ApiUser,
     Query(q): Query<ListQuery>,
-) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+) -> Result<axum::Json<crate::api::types::BulletinList>, crate::api::ApiError> {
     let (year, region, r) = list_of(&st, &user, &q).await?;
     let id = q.id.trim();
-    let rows: Vec<serde_json::Value> = r
+    let rows = r
         .rows
         .iter()
-        .map(|x| {
-            serde_json::json!({
-                "uscc": x.uscc,
-                "name": x.name,
-                "what": x.what,
-                "date": x.date,
-                "amount_wan": x.units.and_then(Wan::from_units).map(|w| w.to_string()),
-            })
+        .map(|x| crate::api::types::BulletinRecord {
+            uscc: x.uscc.clone(),
+            name: x.name.clone(),
+            what: x.what.clone(),
+            date: x.date.clone(),
+            amount_wan: x.units.and_then(Wan::from_units).map(|w| w.to_string()),
         })
         .collect();
-    Ok(axum::Json(serde_json::json!({
-        "id": id,
-        "year": year,
-        "region": region,
-        "unit": r.unit(id),
-        "value": r.value(),
-        "rows": rows,
-    })))
+    Ok(axum::Json(crate::api::types::BulletinList {
+        id: id.to_owned(),
+        year: year.into(),
+        region,
+        unit: r.unit(id).to_owned(),
+        value: r.value(),
+        rows,
+    }))
 }

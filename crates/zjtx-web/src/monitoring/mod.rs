@@ -401,46 +401,53 @@ pub async fn decide(
 
 /// `GET /api/v1/monitoring/clearings?year=`: each list's totals and its firms, within the
 /// caller's districts.
+#[utoipa::path(get, path = "/api/v1/monitoring/clearings",
+    summary = "The two clearings (两清零) of a year's figures: each list's listed, cleared and re-entered firms and its rate, and the firms, within the caller's districts",
+    params(("year" = Option<i64>, Query)),
+    responses((status = 200, description = "the lists and their firms", body = crate::api::types::Clearings)))]
 pub async fn api_clearings(
     State(st): State<AppState>,
     crate::api::ApiUser(user): crate::api::ApiUser,
     Query(q): Query<YearQuery>,
-) -> Result<axum::Json<serde_json::Value>, crate::api::ApiError> {
+) -> Result<axum::Json<crate::api::types::Clearings>, crate::api::ApiError> {
+    use crate::api::types::{self as t, key};
     let year = year_of(&st, &q.year)?;
     let items = visible_items(&st, &user, year).await?;
-    let mut lists = serde_json::Map::new();
+    let mut lists = std::collections::BTreeMap::new();
     for l in List::ALL {
         let of: Vec<&ClearingItem> = items.iter().filter(|i| i.list == *l).collect();
         let cleared = of.iter().filter(|i| i.status == Status::Cleared).count();
         lists.insert(
             l.key().to_owned(),
-            serde_json::json!({
-                "listed": of.len(),
-                "cleared": cleared,
-                "reentries": of.iter().filter(|i| i.reentry).count(),
-                "rate": pct(cleared, of.len()),
-            }),
+            t::ClearingTotals {
+                listed: of.len(),
+                cleared,
+                reentries: of.iter().filter(|i| i.reentry).count(),
+                rate: pct(cleared, of.len()),
+            },
         );
     }
-    let rows: Vec<serde_json::Value> = items
+    let rows = items
         .iter()
-        .map(|i| {
-            serde_json::json!({
-                "list": i.list,
-                "uscc": i.uscc,
-                "enterprise": i.firm,
-                "district": i.region_code,
-                "revenue_wan": Wan::from_units(i.revenue).map(|w| w.to_string()).unwrap_or_default(),
-                "status": i.status,
-                "reentry": i.reentry,
-                "actions": i.actions,
-                "cleared_on": i.cleared_on,
-            })
+        .map(|i| t::ClearingItem {
+            list: key(&i.list),
+            uscc: i.uscc.clone(),
+            enterprise: i.firm.clone(),
+            district: i.region_code.clone(),
+            revenue_wan: Wan::from_units(i.revenue)
+                .map(|w| w.to_string())
+                .unwrap_or_default(),
+            status: key(&i.status),
+            reentry: i.reentry,
+            actions: i.actions,
+            cleared_on: i.cleared_on.clone(),
         })
         .collect();
-    Ok(axum::Json(
-        serde_json::json!({ "year": year, "lists": lists, "items": rows }),
-    ))
+    Ok(axum::Json(t::Clearings {
+        year: year.into(),
+        lists,
+        items: rows,
+    }))
 }
 
 /// A firm counted by 两化: code, name, district, main revenue (万元), certificate day.

@@ -399,6 +399,27 @@ pub async fn api_token(w: &World, user: &str) -> String {
     json(&r)["token"].as_str().unwrap_or_default().to_owned()
 }
 
+/// Two banks: the demo's `bank` account staffs the first, a new `bank2` account the second.
+/// Their ids.
+#[allow(dead_code)]
+pub async fn two_banks(w: &World, first: &str, second: &str) -> (i64, i64) {
+    let store = &w.state.store;
+    add_user(w, "bank2", Role::Institution, None, None).await;
+    let mut ids = Vec::new();
+    for (user, name) in [("bank", first), ("bank2", second)] {
+        let id = store
+            .create_institution(name, "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        store
+            .set_institution(user, id, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        ids.push(id);
+    }
+    (ids[0], ids[1])
+}
+
 /// A credit loan of institution `bank` open to every firm (up to 1 亿), listed by the bureau.
 pub async fn listed_loan(w: &World, bank: i64, name: &str) -> i64 {
     let store = &w.state.store;

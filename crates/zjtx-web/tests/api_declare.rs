@@ -1,0 +1,285 @@
+//! Declarations over the API: an enterprise's system submits, a district's system reviews, each
+//! with its own token and within its seat — the same workflow steps, refusals, messages and audit
+//! as the pages, and what the API answers agrees with the store.
+
+mod common;
+use common::*;
+
+use axum::http::StatusCode;
+use chrono::Days;
+use serde_json::json;
+use zjtx_store::Role;
+
+#[tokio::test]
+async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
+    let w = world("api-declare").await;
+    let today = w.state.today();
+    let store = w.state.store.clone();
+    add_user(&w, "binjiang", Role::District, Some("330108"), None).await;
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+
+    // The bureau opens a batch and the firm starts its declaration on the pages.
+    let city = login(&w, "city").await;
+    let city_csrf = csrf_of(&w, &city).await;
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let r = send(
+        &w,
+        post(
+            "/batches",
+            Some(&city),
+            &format!(
+                "csrf={city_csrf}&tier=srdi&year=2026&rules={}&title=SRDI&declare_until={}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=2",
+                rs.id,
+                d(10),
+                d(20),
+                d(30)
+            ),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let batch = id_after(&r.location, "/batches/");
+    let ent = login(&w, "firm").await;
+    let ent_csrf = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={ent_csrf}"),
+        ),
+    )
+    .await;
+    let decl = id_after(&r.location, "/declarations/");
+
+    let firm = api_token(&w, "firm").await;
+    let xihu = api_token(&w, "xihu").await;
+    let binjiang = api_token(&w, "binjiang").await;
+    let get_json = |path: String, token: String| {
+        let w = &w;
+        async move { send(w, json_req("GET", &path, Some(&token), None)).await }
+    };
+
+    // Batches for every registry role; the firm sees its own draft, the district nothing yet.
+    let r = get_json("/api/v1/batches".into(), firm.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let listed = json(&r);
+    assert!(
+        listed["batches"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|b| b["id"] == batch && b["tier"] == "srdi"),
+        "{listed}"
+    );
+    let path = format!("/api/v1/batches/{batch}/declarations");
+    let mine = json(&get_json(path.clone(), firm.clone()).await);
+    assert_eq!(mine["declarations"][0]["id"], decl);
+    assert_eq!(mine["declarations"][0]["status"], "draft");
+    let theirs = json(&get_json(path.clone(), xihu.clone()).await);
+    assert_eq!(
+        theirs["declarations"],
+        json!([]),
+        "a draft is the firm's alone"
+    );
+    let one = format!("/api/v1/declarations/{decl}");
+    assert_eq!(
+        get_json(one.clone(), xihu.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Submitting: the pledge is required; a browser's cookie cannot post here; then submitted.
+    let submit = format!("/api/v1/declarations/{decl}/submit");
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &submit,
+            Some(&firm),
+            Some(json!({ "pledge": false })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert_eq!(json(&r)["code"], "bad_request");
+    let mut cookie = json_req("POST", &submit, None, Some(json!({ "pledge": true })));
+    cookie.headers_mut().insert(
+        axum::http::header::COOKIE,
+        ent.parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    assert_eq!(send(&w, cookie).await.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(
+            &w,
+            json_req(
+                "POST",
+                &submit,
+                Some(&xihu),
+                Some(json!({ "pledge": true }))
+            )
+        )
+        .await
+        .status,
+        StatusCode::FORBIDDEN,
+        "a district does not submit"
+    );
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &submit,
+            Some(&firm),
+            Some(json!({ "pledge": true })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["status"], "submitted");
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &submit,
+            Some(&firm),
+            Some(json!({ "pledge": true })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "once: {}", r.body);
+
+    // The district reads it with every rule of the tier; another district cannot.
+    assert_eq!(
+        get_json(one.clone(), binjiang.clone()).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let r = get_json(one.clone(), xihu.clone()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let detail = json(&r);
+    assert_eq!(detail["status"], "submitted");
+    let ids: Vec<String> = detail["rules"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["id"].as_str().map(str::to_owned))
+        .collect();
+    assert!(ids.len() > 3, "{detail}");
+
+    // A review missing one rule's opinion changes nothing; a disagreement needs its reason.
+    let review = format!("/api/v1/declarations/{decl}/review");
+    let opinions = |skip: usize| -> serde_json::Value {
+        ids.iter()
+            .skip(skip)
+            .map(|id| (id.clone(), json!({ "agree": true })))
+            .collect::<serde_json::Map<_, _>>()
+            .into()
+    };
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &review,
+            Some(&xihu),
+            Some(json!({ "decision": "recommend", "opinions": opinions(1) })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(
+        json(&r)["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&ids[0]),
+        "the missing rule is named: {}",
+        r.body
+    );
+    let mut bad = opinions(0);
+    bad[&ids[0]] = json!({ "agree": false });
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &review,
+            Some(&xihu),
+            Some(json!({ "decision": "recommend", "opinions": bad })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    let status = |id| {
+        let store = store.clone();
+        async move {
+            store
+                .declaration(id)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .map(|d| d.status.as_str().to_owned())
+        }
+    };
+    assert_eq!(status(decl).await.as_deref(), Some("submitted"));
+    assert_eq!(
+        send(
+            &w,
+            json_req(
+                "POST",
+                &review,
+                Some(&binjiang),
+                Some(json!({ "decision": "recommend", "opinions": opinions(0) })),
+            ),
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND,
+        "another district has no seat"
+    );
+    let mut one_no = opinions(0);
+    one_no[&ids[0]] = json!({ "agree": false, "reason": "研发费用口径待核" });
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &review,
+            Some(&xihu),
+            Some(json!({ "decision": "recommend", "opinions": one_no })),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["status"], "recommended");
+    assert_eq!(status(decl).await.as_deref(), Some("recommended"));
+
+    // What the firm now reads: the district's review with its one disagreement; the city sees
+    // the declaration in its batch list.
+    let detail = json(&get_json(one.clone(), firm.clone()).await);
+    assert_eq!(detail["reviews"][0]["level"], "district");
+    assert_eq!(detail["reviews"][0]["decision"], "recommend");
+    assert_eq!(
+        detail["reviews"][0]["disagreements"][&ids[0]],
+        "研发费用口径待核"
+    );
+    let city_token = api_token(&w, "city").await;
+    let city_list = json(&get_json(path, city_token).await);
+    assert_eq!(city_list["declarations"][0]["id"], decl);
+
+    // The step is audited as the page's is, and the firm was told.
+    let audit = store
+        .audit_by_action("declaration.district.recommend")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(audit.len(), 1, "{audit:?}");
+    assert!(
+        store
+            .audit_by_action("read")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .iter()
+            .any(|a| a.detail.as_deref() == Some("api declaration")),
+        "the reads are audited"
+    );
+
+    // The public notice answers without a token (nothing on notice yet).
+    let r = send(&w, json_req("GET", "/api/v1/notices", None, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(json(&r)["items"], json!([]));
+}
