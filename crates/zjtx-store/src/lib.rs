@@ -1061,6 +1061,77 @@ impl Store {
         }))
     }
 
+    /// The titles changed after a `(changed_at, uscc, tier)` cursor and at or before `until`, in
+    /// the scope, oldest change first: the bulk exchange's incremental sync (`title_changes`,
+    /// kept by triggers).
+    pub async fn title_changes_since(
+        &self,
+        scope: &Scope,
+        since: Option<(i64, &str, &str)>,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<TitleChange>> {
+        let Some((mut wh, binds)) = scope_cond(scope, "e.region_code") else {
+            return Ok(Vec::new());
+        };
+        wh.push("c.changed_at <= CAST(? AS BIGINT)".into());
+        wh.push(
+            "(c.changed_at > CAST(? AS BIGINT) OR (c.changed_at = CAST(? AS BIGINT) AND \
+             (c.uscc > ? OR (c.uscc = ? AND c.tier > ?))))"
+                .into(),
+        );
+        let (at, code, tier) = since.unwrap_or((i64::MIN, "", ""));
+        let sql = self
+            .sql(&format!(
+                "SELECT c.uscc, e.name, e.region_code, c.tier, c.valid_until, c.source, c.changed_at \
+                 FROM title_changes c JOIN enterprises e ON e.uscc = c.uscc \
+                 WHERE {} ORDER BY c.changed_at, c.uscc, c.tier LIMIT ?",
+                wh.join(" AND ")
+            ))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.bind(until.to_string())
+                .bind(at.to_string())
+                .bind(at.to_string())
+                .bind(code)
+                .bind(code)
+                .bind(tier)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+                .iter()
+                .map(|r| Ok(TitleChange {
+                    uscc: r.try_get("uscc")?,
+                    name: r.try_get("name")?,
+                    region_code: r.try_get("region_code")?,
+                    tier: r.try_get("tier")?,
+                    valid_until: r.try_get("valid_until")?,
+                    source: r.try_get("source")?,
+                    changed_at: r.try_get("changed_at")?,
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// The cursor of the latest title change at or before `until` (where a snapshot of the
+    /// titles leaves off), if any.
+    pub async fn title_cursor(&self, until: i64) -> Result<Option<(i64, String, String)>> {
+        let sql = self.sql(
+            "SELECT changed_at, uscc, tier FROM title_changes WHERE changed_at <= CAST(? AS BIGINT) \
+             ORDER BY changed_at DESC, uscc DESC, tier DESC LIMIT 1",
+        );
+        Ok(on_pool!(self, p => {
+            match sqlx::query(safe(&sql)).bind(until.to_string()).fetch_optional(p).await? {
+                Some(r) => Some((r.try_get("changed_at")?, r.try_get("uscc")?, r.try_get("tier")?)),
+                None => None,
+            }
+        }))
+    }
+
     /// Whether the database answers a trivial query.
     pub async fn ping(&self) -> Result<()> {
         on_pool!(self, p => {
@@ -1202,7 +1273,7 @@ mod totp;
 mod webhooks;
 pub use audit::{AuditCheck, KEEP_AT_LEAST_SECS, READS_HELD, SEAL_BATCH, SETTLE_SECS};
 pub use totp::TotpRow;
-pub use webhooks::{Delivery, DueDelivery, Webhook};
+pub use webhooks::{Delivery, DueDelivery, OutboxEvent, Webhook};
 mod finance;
 pub use finance::*;
 mod chains;

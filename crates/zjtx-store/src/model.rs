@@ -278,6 +278,19 @@ pub struct AuditRecord {
     pub detail: Option<String>,
 }
 
+/// A title's latest change, for the bulk exchange's incremental sync.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TitleChange {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    pub tier: String,
+    /// None: the title was removed (revoked, or gone from an import).
+    pub valid_until: Option<String>,
+    pub source: String,
+    pub changed_at: i64,
+}
+
 /// A title in force with its enterprise, for the bulk exchange.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ScopedTitle {

@@ -15,6 +15,19 @@ pub struct Webhook {
     pub created_at: i64,
 }
 
+/// An event a step wrote in its own transaction, before it becomes deliveries.
+#[derive(Clone, Debug)]
+pub struct OutboxEvent {
+    pub id: i64,
+    /// `need.posted`, `consent.granted`, `consent.revoked`, `application.step`.
+    pub event: String,
+    /// The need, consent or application.
+    pub ref_id: i64,
+    /// For an application's step: `from>to` (the first: `applied`).
+    pub detail: String,
+    pub created_at: i64,
+}
+
 /// One event to one subscription.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct Delivery {
@@ -151,6 +164,54 @@ impl Store {
                 .map(|r| Ok((r.try_get("institution_id")?, r.try_get("by_user")?)))
                 .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
         }))
+    }
+
+    /// The oldest events of the outbox, written by the steps they announce.
+    pub async fn outbox_pending(&self, limit: i64) -> Result<Vec<OutboxEvent>> {
+        let sql = self.sql("SELECT * FROM webhook_outbox ORDER BY id LIMIT ?");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&sql)).bind(limit).fetch_all(p).await?.iter()
+                .map(|r| Ok(OutboxEvent {
+                    id: r.try_get("id")?,
+                    event: r.try_get("event")?,
+                    ref_id: r.try_get("ref_id")?,
+                    detail: r.try_get("detail")?,
+                    created_at: r.try_get("created_at")?,
+                }))
+                .collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+        }))
+    }
+
+    /// Turns an outbox event into deliveries — each `(institution, event, payload)` to every
+    /// subscription of that institution to that event — and removes it, in one transaction. False
+    /// (and nothing written) when another instance took it first.
+    pub async fn expand_outbox(&self, id: i64, events: &[(i64, String, String)]) -> Result<bool> {
+        let t = now();
+        let mut stmts = vec![stmt(
+            "DELETE FROM webhook_outbox WHERE id = ?",
+            vec![Bind::I(id)],
+        )];
+        let patterns: Vec<String> = events.iter().map(|(_, e, _)| format!("%,{e},%")).collect();
+        for ((inst, event, payload), pattern) in events.iter().zip(&patterns) {
+            stmts.push(stmt(
+                "INSERT INTO webhook_deliveries (webhook_id, event, payload, status, next_at, created_at) \
+                 SELECT id, ?, ?, 'pending', ?, ? FROM webhooks \
+                 WHERE institution_id = ? AND removed_at IS NULL AND ',' || events || ',' LIKE ?",
+                vec![
+                    Bind::S(event),
+                    Bind::S(payload),
+                    Bind::I(t),
+                    Bind::I(t),
+                    Bind::I(*inst),
+                    Bind::S(pattern),
+                ],
+            ));
+        }
+        match self.exec_tx(stmts, Some("taken")).await {
+            Ok(()) => Ok(true),
+            Err(StoreError::Conflict(_)) => Ok(false),
+            Err(e) => Err(e),
+        }
     }
 
     /// Queues `event` for every subscription of `inst` to it; returns how many.

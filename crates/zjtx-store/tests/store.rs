@@ -4059,3 +4059,249 @@ async fn webhook_deliveries_are_queued_claimed_and_retried() {
         assert_eq!(s.webhooks(bank).await.unwrap_or_default().len(), 1, "{b}");
     }
 }
+
+/// A step's webhook event is written in the step's own transaction (the outbox): a consent, its
+/// revocation, a need and an application each leave one event; a refused step (a consent revoked
+/// twice, an application to an unlisted product) leaves none. An event becomes deliveries once:
+/// the second instance to take it writes nothing.
+#[tokio::test]
+async fn a_steps_webhook_event_is_written_with_the_step_on_both_backends() {
+    for s in stores("outbox").await {
+        let b = s.backend();
+        let rows = city(3);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let firm = rows[0].uscc.to_string();
+        let staff = staff(&s, "outbox").await;
+        let bank = s
+            .create_institution("银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.create_webhook(bank, "https://a.example/h", "k", "consent.granted", staff)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let events = |s: Store| async move {
+            s.outbox_pending(100)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"))
+                .into_iter()
+                .map(|e| (e.event, e.ref_id, e.detail))
+                .collect::<Vec<_>>()
+        };
+        let consent = s
+            .grant_consent(
+                &firm,
+                bank,
+                "profile",
+                false,
+                "p",
+                "2026-11-01",
+                "2026-12-31",
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.revoke_consent(consent, &firm, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(s.revoke_consent(consent, &firm, None).await.is_err(), "{b}");
+        let need = s
+            .post_need(&firm, 1_000_000, "p", 12, "credit", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let product = s
+            .create_product(
+                &zjtx_store::NewProduct {
+                    institution_id: bank,
+                    name: "贷".into(),
+                    kind: "loan".into(),
+                    min_amount: 1,
+                    max_amount: 100_000_000,
+                    term_min: 1,
+                    term_max: 36,
+                    rate_kind: "lpr".into(),
+                    rate_bp: 0,
+                    collateral: "credit".into(),
+                    repayment: "x".into(),
+                    channel: "x".into(),
+                    eligibility: "{}".into(),
+                },
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.apply(&firm, product, None, 100, "2026-11-02", None)
+                .await
+                .is_err(),
+            "{b}: not listed yet"
+        );
+        s.review_product(product, true, "", None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let app = s
+            .apply(&firm, product, Some(need), 100, "2026-11-02", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(
+            s.application_steps(app).await.unwrap_or_default().len(),
+            1,
+            "{b}: the first step with the application"
+        );
+        s.application_step(
+            app,
+            bank,
+            zjtx_store::ApplicationStatus::Applied,
+            zjtx_store::ApplicationStatus::Accepted,
+            None,
+            None,
+            "",
+            None,
+            &[],
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert!(
+            s.application_step(
+                app,
+                bank,
+                zjtx_store::ApplicationStatus::Applied,
+                zjtx_store::ApplicationStatus::Accepted,
+                None,
+                None,
+                "",
+                None,
+                &[],
+            )
+            .await
+            .is_err(),
+            "{b}: not twice"
+        );
+        let got = events(s.clone()).await;
+        assert_eq!(
+            got,
+            vec![
+                ("consent.granted".to_owned(), consent, String::new()),
+                ("consent.revoked".to_owned(), consent, String::new()),
+                ("need.posted".to_owned(), need, String::new()),
+                ("application.step".to_owned(), app, "applied".to_owned()),
+                (
+                    "application.step".to_owned(),
+                    app,
+                    "applied>accepted".to_owned()
+                ),
+            ],
+            "{b}"
+        );
+        // Turned into deliveries once: the subscription to consent.granted gets one.
+        let first = s
+            .outbox_pending(1)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("{b}"));
+        let one = vec![(bank, "consent.granted".to_owned(), "{}".to_owned())];
+        assert!(
+            s.expand_outbox(first.id, &one).await.unwrap_or(false),
+            "{b}"
+        );
+        assert!(
+            !s.expand_outbox(first.id, &one).await.unwrap_or(true),
+            "{b}: taken already"
+        );
+        assert_eq!(events(s.clone()).await.len(), 4, "{b}");
+        assert_eq!(
+            s.claim_deliveries(zjtx_store::now() + 1, 10, 60)
+                .await
+                .unwrap_or_default()
+                .len(),
+            1,
+            "{b}"
+        );
+    }
+}
+
+/// The database notes every change of a title (triggers): an import's titles, a revocation as
+/// removals, a re-import as present again — read after a cursor in order, on both backends.
+#[tokio::test]
+async fn title_changes_are_noted_by_the_database_on_both_backends() {
+    for s in stores("title-changes").await {
+        let b = s.backend();
+        let rows = evaluated(city(40));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let all = zjtx_store::Scope::all();
+        let noted = s
+            .title_changes_since(&all, None, i64::MAX, 10_000)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let mut held: Vec<(String, String)> = s
+            .titles_in_scope(&all, "1900-01-01")
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|t| (t.uscc, t.tier))
+            .collect();
+        held.sort();
+        let mut got: Vec<(String, String)> = noted
+            .iter()
+            .map(|t| (t.uscc.clone(), t.tier.clone()))
+            .collect();
+        got.sort();
+        assert!(!held.is_empty(), "{b}");
+        assert_eq!(got, held, "{b}");
+        let last = noted
+            .last()
+            .map(|t| (t.changed_at, t.uscc.clone(), t.tier.clone()));
+        let cursor = last.clone().unwrap_or_default();
+        assert_eq!(
+            s.title_cursor(i64::MAX).await.unwrap_or_default(),
+            last,
+            "{b}"
+        );
+        // Nothing after the last.
+        let since = Some((cursor.0, cursor.1.as_str(), cursor.2.as_str()));
+        assert!(
+            s.title_changes_since(&all, since, i64::MAX, 10)
+                .await
+                .unwrap_or_default()
+                .is_empty(),
+            "{b}"
+        );
+        // Revoked: the firm's titles noted as removed.
+        let firm = held[0].0.clone();
+        std::thread::sleep(std::time::Duration::from_millis(1_100));
+        s.revoke(&firm, "x", "2030-01-01", None, &[])
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let after = s
+            .title_changes_since(&all, since, i64::MAX, 100)
+            .await
+            .unwrap_or_default();
+        assert!(!after.is_empty(), "{b}");
+        assert!(
+            after
+                .iter()
+                .all(|t| t.uscc == firm && t.valid_until.is_none()),
+            "{b}: {after:?}"
+        );
+        // Imported again: present again.
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let again = s
+            .title_changes_since(&all, since, i64::MAX, 10_000)
+            .await
+            .unwrap_or_default();
+        assert!(
+            again
+                .iter()
+                .filter(|t| t.uscc == firm)
+                .all(|t| t.valid_until.is_some()),
+            "{b}: {again:?}"
+        );
+    }
+}

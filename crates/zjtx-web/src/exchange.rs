@@ -45,6 +45,35 @@ fn cursor(v: &str) -> Result<Option<(i64, String)>, AppError> {
     Ok(Some((at, code.to_owned())))
 }
 
+/// A page's size: at most `EXCHANGE_PAGE_MAX`, that many when not given.
+fn limit_of(v: &str) -> Result<i64, AppError> {
+    match v.trim() {
+        "" => Ok(EXCHANGE_PAGE_MAX),
+        v => v
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=EXCHANGE_PAGE_MAX).contains(n))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!("limit: {v:?} (1 to {EXCHANGE_PAGE_MAX})"))
+            }),
+    }
+}
+
+/// A page of the exchange: its body, type, the cursor after it and whether another is ready.
+fn paged(body: String, content_type: &'static str, next: &str, more: bool) -> Response {
+    let mut res = (StatusCode::OK, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(next) {
+        h.insert("x-next-cursor", v);
+    }
+    h.insert(
+        "x-more",
+        HeaderValue::from_static(if more { "true" } else { "false" }),
+    );
+    res
+}
+
 /// A CSV field, quoted when it must be.
 fn field(v: &str) -> String {
     if v.contains([',', '"', '\n', '\r']) {
@@ -101,16 +130,7 @@ pub async fn enterprises(
             return Err(AppError::BadRequest(format!("format: {other:?} (ndjson or csv)")).into());
         }
     };
-    let limit = match q.limit.trim() {
-        "" => EXCHANGE_PAGE_MAX,
-        v => v
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=EXCHANGE_PAGE_MAX).contains(n))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!("limit: {v:?} (1 to {EXCHANGE_PAGE_MAX})"))
-            })?,
-    };
+    let limit = limit_of(&q.limit)?;
     let since = cursor(&q.since)?;
     let scope = user.scope(&st.store).await?;
     let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
@@ -187,38 +207,40 @@ pub async fn enterprises(
         }
         body.push('\n');
     }
-    let mut res = (StatusCode::OK, body).into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(if csv {
+    Ok(paged(
+        body,
+        if csv {
             "text/csv; charset=utf-8"
         } else {
             "application/x-ndjson"
-        }),
-    );
-    if let Ok(v) = HeaderValue::from_str(&next) {
-        h.insert("x-next-cursor", v);
-    }
-    h.insert(
-        "x-more",
-        HeaderValue::from_static(if more { "true" } else { "false" }),
-    );
-    Ok(res)
+        },
+        &next,
+        more,
+    ))
 }
 
 /// `GET /api/v1/exchange/titles`: every title in force today within the caller's scope (a
 /// decision's or an imported one), as NDJSON: `{"uscc", "name", "region_code", "tier",
-/// "valid_until", "source"}`. A snapshot, not incremental: titles are thousands, not millions.
+/// "valid_until", "source"}` — a snapshot, with the cursor of title changes it leaves off at
+/// (`X-Next-Cursor`), from which `title-changes` continues.
 #[utoipa::path(get, path = "/api/v1/exchange/titles",
-    summary = "Every title in force today in the caller's scope, as NDJSON: uscc, name, region_code, tier, valid_until, source (decision or import)",
-    responses((status = 200, description = "one line per title", content((String = "application/x-ndjson")))))]
+    summary = "Every title in force today in the caller's scope, as NDJSON: uscc, name, region_code, tier, valid_until, source (decision or import); X-Next-Cursor is where /exchange/title-changes continues from",
+    responses((status = 200, description = "one line per title", content((String = "application/x-ndjson")),
+        headers(("X-Next-Cursor" = String, description = "the title changes' cursor this snapshot includes")))))]
 pub async fn titles(
     State(st): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> Result<Response, ApiError> {
     let scope = user.scope(&st.store).await?;
     let today = st.today().to_string();
+    // The cursor first: every change at or before it is in the titles read after it.
+    let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
+    let next = st
+        .store
+        .title_cursor(until)
+        .await?
+        .map(|(at, u, t)| format!("{at}.{u}.{t}"))
+        .unwrap_or_default();
     let rows = st.store.titles_in_scope(&scope, &today).await?;
     auth::audit_list(
         &st,
@@ -244,5 +266,90 @@ pub async fn titles(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/x-ndjson"),
     );
+    if let Ok(v) = HeaderValue::from_str(&next) {
+        res.headers_mut().insert("x-next-cursor", v);
+    }
     Ok(res)
+}
+
+/// A title changes' cursor: `{changed_at}.{uscc}.{tier}`.
+fn title_cursor(v: &str) -> Result<Option<(i64, String, String)>, AppError> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    let bad = || AppError::BadRequest(format!("since: {v:?} is not a cursor this API gave"));
+    let mut parts = v.splitn(3, '.');
+    let (Some(at), Some(code), Some(tier)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(bad());
+    };
+    let at: i64 = at.parse().map_err(|_| bad())?;
+    zjtx_core::ids::Uscc::parse(code).map_err(|_| bad())?;
+    if !["innovative", "srdi", "giant", "tech_sme"].contains(&tier) {
+        return Err(bad());
+    }
+    Ok(Some((at, code.to_owned(), tier.to_owned())))
+}
+
+/// `GET /api/v1/exchange/title-changes?since=&limit=`: the titles changed after the cursor in
+/// the caller's scope, oldest change first, as NDJSON — granted, extended or re-imported (with
+/// `valid_until`) or removed (`"removed": true`); each change handed out once it has settled, as
+/// the registry's.
+#[utoipa::path(get, path = "/api/v1/exchange/title-changes",
+    summary = "The titles changed in the caller's scope since a cursor (from /exchange/titles or a page before), oldest first, as NDJSON: uscc, name, region_code, tier, valid_until, source, removed, changed_at, cursor. A change is handed out 10 minutes after it was made, so that none can commit behind a cursor",
+    params(
+        ("since" = Option<String>, Query, description = "the cursor of the snapshot or the page before; from the start when empty"),
+        ("limit" = Option<i64>, Query, minimum = 1, maximum = 10000)),
+    responses((status = 200, description = "one line per changed title",
+        content((String = "application/x-ndjson")),
+        headers(("X-Next-Cursor" = String, description = "the cursor after this page"),
+            ("X-More" = String, description = "`true` when another page is ready")))))]
+pub async fn title_changes(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Query(q): Query<ExchangeQuery>,
+) -> Result<Response, ApiError> {
+    let limit = limit_of(&q.limit)?;
+    if !q.format.is_empty() && q.format != "ndjson" {
+        return Err(AppError::BadRequest(format!("format: {:?} (ndjson)", q.format)).into());
+    }
+    let since = title_cursor(&q.since)?;
+    let scope = user.scope(&st.store).await?;
+    let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
+    let mut rows = st
+        .store
+        .title_changes_since(
+            &scope,
+            since.as_ref().map(|(a, c, t)| (*a, c.as_str(), t.as_str())),
+            until,
+            limit + 1,
+        )
+        .await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    auth::audit_list(
+        &st,
+        &user,
+        "exchange",
+        "title changes",
+        rows.iter().map(|t| t.uscc.as_str()),
+    )
+    .await?;
+    let cursor_of = |t: &zjtx_store::TitleChange| format!("{}.{}.{}", t.changed_at, t.uscc, t.tier);
+    let next = rows
+        .last()
+        .map(cursor_of)
+        .unwrap_or_else(|| q.since.clone());
+    let mut body = String::new();
+    for t in &rows {
+        body.push_str(
+            &json!({
+                "uscc": t.uscc, "name": t.name, "region_code": t.region_code, "tier": t.tier,
+                "valid_until": t.valid_until, "source": t.source, "removed": t.valid_until.is_none(),
+                "changed_at": t.changed_at, "cursor": cursor_of(t),
+            })
+            .to_string(),
+        );
+        body.push('\n');
+    }
+    Ok(paged(body, "application/x-ndjson", &next, more))
 }

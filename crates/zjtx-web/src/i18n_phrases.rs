@@ -707,6 +707,17 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    (
+        "接收地址指向内部网络，不能接收推送",
+        "The address is on an internal network and cannot receive deliveries",
+    ),
+    (
+        "有效期内的全部称号：本平台认定的（可查看认定决定），以及随企业名录导入的此前认定。",
+        "Every title in force: those recognised here (with their decision), and those recognised before and imported with the registry.",
+    ),
+    ("共 {} 项称号", "{} titles"),
+    ("本平台认定", "Recognised here"),
+    ("此前认定（导入）", "Recognised before (imported)"),
     ("暂无批次。", "No batches yet."),
     ("暂无消息。", "No messages."),
     ("有效期", "Validity"),

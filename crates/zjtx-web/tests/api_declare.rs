@@ -283,3 +283,54 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
     assert_eq!(json(&r)["items"], json!([]));
 }
+
+/// The public titled list, on the page and over the API, holds every title in force: those
+/// imported with the registry as well as those granted here.
+#[tokio::test]
+async fn the_titled_list_holds_every_title_in_force() {
+    let w = world("api-titles").await;
+    let today = w.state.today().to_string();
+    let held = w
+        .state
+        .store
+        .titles_in_scope(&zjtx_store::Scope::all(), &today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(
+        held.iter().any(|t| t.source == "import"),
+        "the world imports titles"
+    );
+    let page = send(&w, get("/titled", None)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains(&format!("共 {} 项称号", held.len())),
+        "{}",
+        page.body
+    );
+    for t in &held {
+        assert!(page.body.contains(&t.uscc), "{} missing", t.uscc);
+    }
+    let r = send(&w, json_req("GET", "/api/v1/titles", None, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let mut listed: Vec<(String, String)> = json(&r)["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|t| {
+            (
+                t["uscc"].as_str().unwrap_or_default().to_owned(),
+                t["tier"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let mut expected: Vec<(String, String)> = held
+        .iter()
+        .map(|t| (t.uscc.clone(), t.tier.clone()))
+        .collect();
+    listed.sort();
+    expected.sort();
+    assert_eq!(listed, expected);
+    let giants = held.iter().filter(|t| t.tier == "giant").count();
+    let r = send(&w, json_req("GET", "/api/v1/titles?tier=giant", None, None)).await;
+    assert_eq!(json(&r)["items"].as_array().map_or(0, Vec::len), giants);
+}

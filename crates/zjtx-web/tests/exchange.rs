@@ -180,3 +180,96 @@ async fn the_registry_is_exchanged_by_cursor_within_scope() {
         assert_eq!(p.status, StatusCode::FORBIDDEN, "{who}");
     }
 }
+
+/// Titles: a snapshot with the cursor it leaves off at, then only what changed after it — a
+/// revoked firm's titles as removed — within the caller's scope; bad cursors refused.
+#[tokio::test]
+async fn titles_are_exchanged_as_a_snapshot_then_by_their_changes() {
+    let mut w = world("exchange-titles").await;
+    w.state.exchange_settle_secs = 1;
+    let store = w.state.store.clone();
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let city = api_token(&w, "city").await;
+    let today = w.state.today().to_string();
+    let held = store
+        .titles_in_scope(&Scope::all(), &today)
+        .await
+        .unwrap_or_default();
+    assert!(!held.is_empty());
+
+    // The snapshot, and nothing after its cursor yet.
+    let snap = page(&w, "/api/v1/exchange/titles", &city).await;
+    assert_eq!(snap.lines.len(), held.len());
+    assert!(!snap.next.is_empty(), "a cursor");
+    let after = format!("/api/v1/exchange/title-changes?since={}", snap.next);
+    let p = page(&w, &after, &city).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.lines.is_empty() && !p.more, "{:?}", p.lines);
+    assert_eq!(p.next, snap.next);
+
+    // From the start, by pages: every title held, each once.
+    let mut seen = Vec::new();
+    let mut since = String::new();
+    loop {
+        let p = page(
+            &w,
+            &format!("/api/v1/exchange/title-changes?limit=7&since={since}"),
+            &city,
+        )
+        .await;
+        assert_eq!(p.content_type, "application/x-ndjson");
+        for l in &p.lines {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+            seen.push((code(l), v["tier"].as_str().unwrap_or_default().to_owned()));
+        }
+        since = p.next;
+        if !p.more {
+            break;
+        }
+    }
+    // Every title the registry holds, expired ones too (each with its date).
+    let mut want: Vec<(String, String)> = store
+        .titles_in_scope(&Scope::all(), "1900-01-01")
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|t| (t.uscc, t.tier))
+        .collect();
+    assert!(want.len() > held.len());
+    want.sort();
+    seen.sort();
+    assert_eq!(seen, want);
+
+    // A firm's titles revoked: after the snapshot's cursor, exactly its titles, as removed.
+    let firm = held[0].uscc.clone();
+    let its: usize = held.iter().filter(|t| t.uscc == firm).count();
+    store
+        .revoke(&firm, "弄虚作假", "2029-12-31", None, &[])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let p = page(&w, &after, &city).await;
+    assert_eq!(p.lines.len(), its, "{:?}", p.lines);
+    for l in &p.lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+        assert_eq!(v["uscc"], firm.as_str());
+        assert_eq!(v["removed"], true);
+        assert!(v["valid_until"].is_null());
+    }
+
+    // A district reads its own firms' changes only.
+    let xihu = api_token(&w, "xihu").await;
+    let p = page(&w, "/api/v1/exchange/title-changes", &xihu).await;
+    let firms = store
+        .region_and_below("330106")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    for l in &p.lines {
+        let v: serde_json::Value = serde_json::from_str(l).unwrap_or_default();
+        assert!(firms.iter().any(|r| v["region_code"] == r.as_str()), "{l}");
+    }
+    for q in ["since=1.x.srdi", "since=garbage", "limit=0", "format=csv"] {
+        let p = page(&w, &format!("/api/v1/exchange/title-changes?{q}"), &city).await;
+        assert_eq!(p.status, StatusCode::BAD_REQUEST, "{q}");
+    }
+}

@@ -111,6 +111,28 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
     )
     .await;
     assert_eq!(local.status, StatusCode::BAD_REQUEST);
+    // Nor an https address on an internal network (the cloud's metadata service, a private
+    // range), said beside the field.
+    for internal in [
+        "https://169.254.169.254/latest",
+        "https://10.0.0.8/hook",
+        "https://[fd00::1]/h",
+    ] {
+        let r = send(
+            &w,
+            post(
+                "/finance/webhooks",
+                Some(&bank),
+                &format!(
+                    "csrf={b}&url={}{all}",
+                    zjtx_web::common::urlencode(internal)
+                ),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{internal}");
+        assert!(r.body.contains("内部网络"), "{}", r.body);
+    }
     configure(&mut w, "[webhooks]\nallow_local = true\n");
     let page = send(
         &w,

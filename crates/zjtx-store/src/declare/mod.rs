@@ -283,6 +283,21 @@ pub(crate) fn stmt<'a>(sql: impl Into<String>, binds: Vec<Bind<'a>>) -> Stmt<'a>
     }
 }
 
+/// A webhook event into the outbox, in the step's transaction (`webhooks.rs`): `ref_id` given,
+/// or (None) the new row's id as the first parameter of `insert_id_then`.
+pub(crate) fn outbox<'a>(event: &'a str, ref_id: Option<i64>, detail: &'a str) -> Stmt<'a> {
+    match ref_id {
+        Some(id) => stmt(
+            "INSERT INTO webhook_outbox (ref_id, event, detail, created_at) VALUES (?, ?, ?, ?)",
+            vec![Bind::I(id), Bind::S(event), Bind::S(detail), Bind::I(now())],
+        ),
+        None => stmt(
+            "INSERT INTO webhook_outbox (ref_id, event, detail, created_at) VALUES (?, ?, ?, ?)",
+            vec![Bind::S(event), Bind::S(detail), Bind::I(now())],
+        ),
+    }
+}
+
 pub(crate) fn audit<'a>(
     actor: Option<i64>,
     action: &'a str,
@@ -353,7 +368,28 @@ impl Store {
         actor: Option<i64>,
         taken: &str,
     ) -> Result<Option<i64>> {
+        self.insert_id_then(insert, action, kind, detail, actor, taken, Vec::new())
+            .await
+    }
+
+    /// `insert_id`, then `then` in the same transaction, each given the new id as its first
+    /// parameter (the rest after it).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_id_then(
+        &self,
+        insert: Stmt<'_>,
+        action: &str,
+        kind: &str,
+        detail: &str,
+        actor: Option<i64>,
+        taken: &str,
+        then: Vec<Stmt<'_>>,
+    ) -> Result<Option<i64>> {
         let sql = self.sql(&insert.sql).into_owned();
+        let then: Vec<(String, &Stmt<'_>)> = then
+            .iter()
+            .map(|s| (self.sql(&s.sql).into_owned(), s))
+            .collect();
         let audit_sql = self.sql(
             "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, ?, ?, ?)",
         );
@@ -370,6 +406,13 @@ impl Store {
                 let id: i64 = row.try_get("id")?;
                 sqlx::query(safe(&audit_sql)).bind(now()).bind(actor).bind(action)
                     .bind(format!("{kind}:{id}")).bind(detail).execute(&mut *tx).await?;
+                for (sql, s) in &then {
+                    let mut q = sqlx::query(safe(sql)).bind(id);
+                    for b in &s.binds {
+                        q = b.bind_to(q);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 Ok(Some(id))
             }.await

@@ -13,8 +13,9 @@ impl Store {
         today: &str,
         actor: Option<i64>,
     ) -> Result<i64> {
+        // The first step and the event with the application, in one transaction.
         let id = self
-            .insert_id(
+            .insert_id_then(
                 stmt(
                     "INSERT INTO applications (uscc, product_id, institution_id, need_id, amount, status, region_code, created_on, updated_at) \
                      SELECT e.uscc, p.id, p.institution_id, ?, ?, 'applied', e.region_code, ?, ? \
@@ -33,14 +34,16 @@ impl Store {
                 uscc,
                 actor,
                 "",
+                vec![
+                    stmt(
+                        "INSERT INTO application_steps (application_id, status, detail, at, by_user) VALUES (?, 'applied', '', ?, ?)",
+                        vec![Bind::I(now()), Bind::OI(actor)],
+                    ),
+                    outbox("application.step", None, "applied"),
+                ],
             )
             .await?
             .ok_or_else(|| StoreError::Conflict("the product is not listed".into()))?;
-        self.exec(
-            "INSERT INTO application_steps (application_id, status, detail, at, by_user) VALUES (?, 'applied', '', ?, ?)",
-            &[Bind::I(id), Bind::I(now()), Bind::OI(actor)],
-        )
-        .await?;
         Ok(id)
     }
 
@@ -149,6 +152,8 @@ impl Store {
         );
         let target = format!("application:{id}");
         let action = format!("application.{to_name}");
+        // The event's detail: where the application came from (what the rows no longer say).
+        let step = format!("{}>{to_name}", from.as_str());
         let mut stmts = vec![
             stmt(sql, binds),
             stmt(
@@ -162,6 +167,7 @@ impl Store {
                 ],
             ),
             audit(actor, &action, &target, detail),
+            outbox("application.step", Some(id), &step),
         ];
         if to == S::Disbursed {
             stmts.push(stmt(

@@ -15,7 +15,7 @@ impl Store {
         until: &str,
         actor: Option<i64>,
     ) -> Result<i64> {
-        self.insert_id(
+        self.insert_id_then(
             stmt(
                 "INSERT INTO consents (uscc, institution_id, categories, predicates_only, purpose, valid_from, valid_until, created_at) \
                  SELECT ?, id, ?, ?, ?, ?, ?, ? FROM institutions WHERE id = ? RETURNING id",
@@ -35,6 +35,7 @@ impl Store {
             categories,
             actor,
             "",
+            vec![outbox("consent.granted", None, "")],
         )
         .await?
         .ok_or_else(|| StoreError::Conflict("no such institution".into()))
@@ -50,10 +51,24 @@ impl Store {
                     vec![Bind::I(now()), Bind::I(id), Bind::S(uscc)],
                 ),
                 audit(actor, "consent.revoke", &target, ""),
+                outbox("consent.revoked", Some(id), ""),
             ],
             Some("no such consent in force"),
         )
         .await
+    }
+
+    /// One consent by its id.
+    pub async fn consent(&self, id: i64) -> Result<Option<Consent>> {
+        Ok(rows!(
+            self,
+            "SELECT c.*, i.name AS institution FROM consents c JOIN institutions i ON i.id = c.institution_id \
+             WHERE c.id = ?",
+            [Bind::I(id)],
+            |r| consent_row!(r)
+        )
+        .into_iter()
+        .next())
     }
 
     /// An enterprise's consents (`institution` None) or those it gave one institution, newest first.
@@ -64,21 +79,32 @@ impl Store {
             "SELECT c.*, i.name AS institution FROM consents c JOIN institutions i ON i.id = c.institution_id \
              WHERE c.uscc = ? AND (? = 0 OR c.institution_id = ?) ORDER BY c.id DESC",
             [Bind::S(uscc), Bind::I(i), Bind::I(i)],
-            |r| Consent {
-                id: r.try_get("id")?,
-                uscc: r.try_get("uscc")?,
-                institution_id: r.try_get("institution_id")?,
-                institution: r.try_get("institution")?,
-                categories: r.try_get("categories")?,
-                predicates_only: r.try_get::<i64, _>("predicates_only")? != 0,
-                purpose: r.try_get("purpose")?,
-                valid_from: r.try_get("valid_from")?,
-                valid_until: r.try_get("valid_until")?,
-                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            }
+            |r| consent_row!(r)
         ))
     }
+}
 
+/// Reads a consent joined with its institution's name (any backend's row).
+macro_rules! consent_row {
+    ($r:expr) => {{
+        let r = $r;
+        Consent {
+            id: r.try_get("id")?,
+            uscc: r.try_get("uscc")?,
+            institution_id: r.try_get("institution_id")?,
+            institution: r.try_get("institution")?,
+            categories: r.try_get("categories")?,
+            predicates_only: r.try_get::<i64, _>("predicates_only")? != 0,
+            purpose: r.try_get("purpose")?,
+            valid_from: r.try_get("valid_from")?,
+            valid_until: r.try_get("valid_until")?,
+            revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+        }
+    }};
+}
+use consent_row;
+
+impl Store {
     /// The consents in force on `today` that an enterprise gave an institution (read afresh on
     /// every request: a revocation takes effect on the very next one).
     pub async fn consents_in_force(

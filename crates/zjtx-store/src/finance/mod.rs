@@ -10,7 +10,7 @@ use sqlx::Row;
 pub use zjtx_core::workflow::application::Status as ApplicationStatus;
 pub use zjtx_core::workflow::product::Status as ProductStatus;
 
-use super::declare::{audit, messages, stmt};
+use super::declare::{audit, messages, outbox, stmt};
 use super::{Bind, Message, Result, Store, StoreError, now, safe};
 
 #[derive(Clone, Debug, Serialize)]

@@ -12,7 +12,7 @@ impl Store {
         collateral: &str,
         actor: Option<i64>,
     ) -> Result<i64> {
-        self.insert_id(
+        self.insert_id_then(
             stmt(
                 "INSERT INTO needs (uscc, amount, purpose, term_months, collateral, status, created_at) \
                  VALUES (?, ?, ?, ?, ?, 'open', ?) RETURNING id",
@@ -30,6 +30,7 @@ impl Store {
             purpose,
             actor,
             "",
+            vec![outbox("need.posted", None, "")],
         )
         .await?
         .ok_or_else(|| StoreError::Conflict("not posted".into()))

@@ -64,6 +64,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(openapi))
         .routes(routes!(crate::exchange::enterprises))
         .routes(routes!(crate::exchange::titles))
+        .routes(routes!(crate::exchange::title_changes))
         .routes(routes!(crate::finance::api_products))
         .routes(routes!(
             crate::finance::api_needs,
@@ -91,6 +92,7 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(crate::declare::api_submit))
         .routes(routes!(crate::declare::api_review))
         .routes(routes!(crate::declare::api_notices))
+        .routes(routes!(crate::declare::api_titles))
         .split_for_parts()
 }
 

@@ -613,3 +613,23 @@ pub struct TierServed {
     pub enterprises: i64,
     pub granted_wan: String,
 }
+
+/// A title in force on the public list.
+#[derive(Serialize, ToSchema)]
+pub struct PublicTitle {
+    pub uscc: String,
+    pub name: String,
+    pub region_code: Option<String>,
+    /// `innovative`, `srdi` or `giant`.
+    pub tier: String,
+    pub valid_until: String,
+    /// `decision` (recognised here; `decision_id` is its decision) or `import` (recognised
+    /// before, imported with the registry).
+    pub source: String,
+    pub decision_id: Option<i64>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct TitleList {
+    pub items: Vec<PublicTitle>,
+}

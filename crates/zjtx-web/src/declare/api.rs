@@ -238,3 +238,30 @@ pub async fn api_notices(State(st): State<AppState>) -> Result<Json<t::NoticeLis
     }
     Ok(Json(t::NoticeList { items }))
 }
+
+/// `GET /api/v1/titles?tier=`: every title in force (public, as `/titled`).
+#[utoipa::path(get, path = "/api/v1/titles",
+    summary = "Every title in force today (public, as the titled list): recognised here, with its decision, or recognised before and imported with the registry",
+    params(("tier" = Option<String>, Query, description = "`innovative`, `srdi` or `giant`")),
+    responses((status = 200, description = "the titles", body = t::TitleList)))]
+pub async fn api_titles(
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<TitledQuery>,
+) -> Result<Json<t::TitleList>, ApiError> {
+    let tier = q.tier.trim();
+    let items = titles_in_force(&st)
+        .await?
+        .into_iter()
+        .filter(|(t, _)| tier.is_empty() || t.tier == tier)
+        .map(|(t, decision_id)| t::PublicTitle {
+            uscc: t.uscc,
+            name: t.name,
+            region_code: t.region_code,
+            tier: t.tier,
+            valid_until: t.valid_until,
+            source: t.source,
+            decision_id,
+        })
+        .collect();
+    Ok(Json(t::TitleList { items }))
+}

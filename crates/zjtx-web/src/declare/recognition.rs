@@ -270,27 +270,100 @@ pub async fn certificate(
 #[template(path = "titled.html")]
 pub struct TitledPage {
     pub tr: Tr,
-    pub rows: Vec<(zjtx_store::TitledRow, &'static str, String)>,
+    pub rows: Vec<TitledLine>,
+    /// The tier shown (empty: every tier) and each tier's count.
+    pub tier: String,
+    pub tiers: Vec<(&'static str, &'static str, usize)>,
+    pub total: usize,
 }
 
-/// `GET /titled`: the public list of enterprises holding a title granted here.
-pub async fn titled(State(st): State<AppState>) -> Result<TitledPage, AppError> {
-    let regions = st.regions().await?;
-    let rows = st
+/// A title in force on the public list.
+pub struct TitledLine {
+    pub t: zjtx_store::ScopedTitle,
+    pub tier: &'static str,
+    pub district: String,
+    /// The decision behind a title granted here (its certificate), none for an imported one.
+    pub decision_id: Option<i64>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct TitledQuery {
+    #[serde(default)]
+    pub tier: String,
+}
+
+/// Every title in force today: granted here (with the decision) or imported with the registry.
+pub(crate) async fn titles_in_force(
+    st: &AppState,
+) -> Result<Vec<(zjtx_store::ScopedTitle, Option<i64>)>, AppError> {
+    let today = st.today().to_string();
+    let decided: HashMap<(String, String), i64> = st
         .store
-        .titled(&st.today().to_string(), None)
+        .titled(&today, None)
+        .await?
+        .into_iter()
+        .filter_map(|t| Some(((t.uscc, t.tier), t.decision_id?)))
+        .collect();
+    Ok(st
+        .store
+        .titles_in_scope(&zjtx_store::Scope::all(), &today)
         .await?
         .into_iter()
         .map(|t| {
-            let tier = glossary::tier_by_key(&t.tier, lang());
-            let district = t
+            let d = decided.get(&(t.uscc.clone(), t.tier.clone())).copied();
+            (t, d)
+        })
+        .collect())
+}
+
+/// `GET /titled?tier=`: the public list of every title in force — granted here (linked to its
+/// certificate) or held before and imported with the registry — by tier.
+pub async fn titled(
+    State(st): State<AppState>,
+    axum::extract::Query(q): axum::extract::Query<TitledQuery>,
+) -> Result<TitledPage, AppError> {
+    let regions = st.regions().await?;
+    let all = titles_in_force(&st).await?;
+    let keys = ["giant", "srdi", "innovative"];
+    let tiers = keys
+        .iter()
+        .map(|k| {
+            (
+                *k,
+                glossary::tier_by_key(k, lang()),
+                all.iter().filter(|(t, _)| t.tier == *k).count(),
+            )
+        })
+        .collect();
+    let tier = q.tier.trim().to_owned();
+    let mut rows: Vec<TitledLine> = all
+        .into_iter()
+        .filter(|(t, _)| tier.is_empty() || t.tier == tier)
+        .map(|(t, decision_id)| TitledLine {
+            tier: glossary::tier_by_key(&t.tier, lang()),
+            district: t
                 .region_code
                 .as_ref()
                 .and_then(|c| regions.iter().find(|r| r.code == *c))
                 .map(|r| r.name.clone())
-                .unwrap_or_default();
-            (t, tier, district)
+                .unwrap_or_default(),
+            decision_id,
+            t,
         })
         .collect();
-    Ok(TitledPage { tr: Tr, rows })
+    rows.sort_by(|a, b| {
+        let rank = |k: &str| keys.iter().position(|x| *x == k).unwrap_or(keys.len());
+        (rank(&a.t.tier), &a.t.region_code, &a.t.uscc).cmp(&(
+            rank(&b.t.tier),
+            &b.t.region_code,
+            &b.t.uscc,
+        ))
+    });
+    Ok(TitledPage {
+        tr: Tr,
+        total: rows.len(),
+        rows,
+        tier,
+        tiers,
+    })
 }

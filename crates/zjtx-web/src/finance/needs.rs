@@ -54,7 +54,6 @@ pub(crate) async fn post_need_as(
             Some(user.user.id),
         )
         .await?;
-    super::webhooks::need_posted(st, id, &uscc).await?;
     Ok(id)
 }
 
@@ -223,14 +222,6 @@ pub async fn grant_consent(
         )
         .await?;
     tell_saved_searches(st, inst, &uscc).await?;
-    super::webhooks::emit(
-        st,
-        inst,
-        "consent.granted",
-        json!({ "consent_id": id, "uscc": uscc, "categories": categories, "predicates_only": predicates,
-                "valid_from": from.to_string(), "valid_until": until.to_string() }),
-    )
-    .await?;
     Ok(id)
 }
 
@@ -249,24 +240,9 @@ pub async fn revoke(
 /// told. Another's consent, or one already revoked, is refused by the store (409).
 pub async fn revoke_consent(st: &AppState, user: &CurrentUser, id: i64) -> Result<(), AppError> {
     let uscc = own_uscc(user)?.to_owned();
-    let consent = st
-        .store
-        .consents(&uscc, None)
-        .await?
-        .into_iter()
-        .find(|c| c.id == id && !c.revoked);
     st.store
         .revoke_consent(id, &uscc, Some(user.user.id))
         .await?;
-    if let Some(consent) = consent {
-        super::webhooks::emit(
-            st,
-            consent.institution_id,
-            "consent.revoked",
-            json!({ "consent_id": id, "uscc": uscc }),
-        )
-        .await?;
-    }
     Ok(())
 }
 
@@ -343,8 +319,7 @@ pub async fn apply(
         )));
     }
     let need_id = need.map(|n| n.id);
-    let application = st
-        .store
+    st.store
         .apply(
             &uscc,
             id,
@@ -354,15 +329,6 @@ pub async fn apply(
             Some(user.user.id),
         )
         .await?;
-    // The firm applied to this institution: the application and its amount are its to know.
-    super::webhooks::emit(
-        &st,
-        p.institution_id,
-        "application.step",
-        json!({ "application_id": application, "product": p.name, "uscc": uscc,
-                "from": null, "to": app_flow::Status::Applied.as_str(), "amount_yuan": amt, "need_id": need_id }),
-    )
-    .await?;
     Ok(Redirect::to("/finance#applications"))
 }
 
@@ -480,13 +446,5 @@ pub async fn move_application(
         )
         .await?;
     crate::mail::deliver(st, &msgs);
-    super::webhooks::emit(
-        st,
-        inst,
-        "application.step",
-        json!({ "application_id": id, "product": a.product, "uscc": a.uscc,
-                "from": a.status.as_str(), "to": to.as_str(), "amount_yuan": amt, "on": on }),
-    )
-    .await?;
     Ok(())
 }

@@ -51,28 +51,92 @@ pub fn retry_after(attempts: i64, now: i64) -> Option<i64> {
     (attempts < MAX_ATTEMPTS).then(|| now + FIRST_RETRY_SECS * (1 << (attempts - 1).clamp(0, 16)))
 }
 
-/// Queues an event for the institution's subscriptions to it.
-pub async fn emit(st: &AppState, inst: i64, event: &str, data: Value) -> Result<(), AppError> {
-    let payload = json!({ "event": event, "at": zjtx_store::now(), "data": data }).to_string();
-    st.store.enqueue_event(inst, event, &payload).await?;
-    Ok(())
+/// An event's body: its name, when it happened, what it concerns.
+fn payload(event: &str, at: i64, data: Value) -> String {
+    json!({ "event": event, "at": at, "data": data }).to_string()
+}
+
+/// What an outbox event becomes: `(institution, event, payload)` for each institution to tell.
+/// A step wrote the event in its own transaction; this reads the records it names as they are
+/// now.
+pub async fn events_of(
+    st: &AppState,
+    ev: &zjtx_store::OutboxEvent,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let at = ev.created_at;
+    let one = |inst: i64, event: &str, data: Value| {
+        vec![(inst, event.to_owned(), payload(event, at, data))]
+    };
+    Ok(match ev.event.as_str() {
+        "need.posted" => need_posted(st, ev.ref_id, at).await?,
+        "consent.granted" => match st.store.consent(ev.ref_id).await? {
+            Some(c) => one(
+                c.institution_id,
+                "consent.granted",
+                json!({ "consent_id": c.id, "uscc": c.uscc,
+                        "categories": c.categories.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(),
+                        "predicates_only": c.predicates_only,
+                        "valid_from": c.valid_from, "valid_until": c.valid_until }),
+            ),
+            None => Vec::new(),
+        },
+        "consent.revoked" => match st.store.consent(ev.ref_id).await? {
+            Some(c) => one(
+                c.institution_id,
+                "consent.revoked",
+                json!({ "consent_id": c.id, "uscc": c.uscc }),
+            ),
+            None => Vec::new(),
+        },
+        "application.step" => match st.store.application(ev.ref_id).await? {
+            Some(a) => {
+                let (from, to) = match ev.detail.split_once('>') {
+                    Some((f, t)) => (Some(f.to_owned()), t.to_owned()),
+                    None => (None, ev.detail.clone()),
+                };
+                let (amount, on) = match to.as_str() {
+                    "applied" => (Some(a.amount), None),
+                    "granted" => (a.granted_amount, a.granted_on.clone()),
+                    "disbursed" => (None, a.disbursed_on.clone()),
+                    _ => (None, None),
+                };
+                one(
+                    a.institution_id,
+                    "application.step",
+                    json!({ "application_id": a.id, "product": a.product, "uscc": a.uscc,
+                            "from": from, "to": to, "amount_yuan": amount, "on": on,
+                            "need_id": a.need_id }),
+                )
+            }
+            None => Vec::new(),
+        },
+        other => {
+            tracing::warn!(event = other, "webhooks: an outbox event of no known kind");
+            Vec::new()
+        }
+    })
 }
 
 /// A new need: to each subscribed institution whose listed products match it on what the firm's
 /// consents show that institution.
-pub async fn need_posted(st: &AppState, need_id: i64, uscc: &str) -> Result<(), AppError> {
+async fn need_posted(
+    st: &AppState,
+    need_id: i64,
+    at: i64,
+) -> Result<Vec<(i64, String, String)>, AppError> {
+    let mut out = Vec::new();
     let subscribers = st.store.subscribers("need.matched").await?;
     if subscribers.is_empty() {
-        return Ok(());
+        return Ok(out);
     }
     let Some(n) = st
         .store
-        .needs(Some(uscc))
+        .needs(None)
         .await?
         .into_iter()
         .find(|n| n.id == need_id)
     else {
-        return Ok(());
+        return Ok(out);
     };
     for (inst, reader) in subscribers {
         let listed = st.store.products(Some("listed"), Some(inst)).await?;
@@ -81,7 +145,7 @@ pub async fn need_posted(st: &AppState, need_id: i64, uscc: &str) -> Result<(), 
         }
         let set = zjtx_store::SubjectSet {
             open_needs: true,
-            only: Some(uscc),
+            only: Some(&n.uscc),
             ..Default::default()
         };
         let seen =
@@ -90,20 +154,100 @@ pub async fn need_posted(st: &AppState, need_id: i64, uscc: &str) -> Result<(), 
             continue;
         };
         if need_matched(&listed, c, &n) {
-            emit(
-                st,
+            let data = json!({
+                "need_id": n.id, "uscc": n.uscc, "name": n.name,
+                "amount_yuan": n.amount, "term_months": n.term_months,
+                "purpose": n.purpose, "collateral": n.collateral,
+            });
+            out.push((
                 inst,
-                "need.matched",
-                json!({
-                    "need_id": n.id, "uscc": n.uscc, "name": n.name,
-                    "amount_yuan": n.amount, "term_months": n.term_months,
-                    "purpose": n.purpose, "collateral": n.collateral,
-                }),
-            )
-            .await?;
+                "need.matched".to_owned(),
+                payload("need.matched", at, data),
+            ));
         }
     }
-    Ok(())
+    Ok(out)
+}
+
+/// Turns the outbox's events into deliveries (each event once, whichever instance takes it);
+/// returns how many events were turned.
+pub async fn expand_outbox(st: &AppState) -> Result<usize, AppError> {
+    let mut n = 0;
+    for ev in st.store.outbox_pending(50).await? {
+        let events = events_of(st, &ev).await?;
+        n += usize::from(st.store.expand_outbox(ev.id, &events).await?);
+    }
+    Ok(n)
+}
+
+/// Whether an address is on the public internet: not the machine itself, a private, shared
+/// (carrier-grade), link-local, documentation, benchmarking, multicast or reserved network — where
+/// a delivery must not go, lest an institution make the platform call services behind its
+/// firewall.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v) => {
+            let [a, b, ..] = v.octets();
+            !(v.is_loopback()
+                || v.is_private()
+                || v.is_link_local()
+                || v.is_unspecified()
+                || v.is_broadcast()
+                || v.is_documentation()
+                || v.is_multicast()
+                || a == 0
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 198 && (18..20).contains(&b))
+                || a >= 240)
+        }
+        IpAddr::V6(v) => {
+            if let Some(v4) = v.to_ipv4_mapped() {
+                return is_public(IpAddr::V4(v4));
+            }
+            let first = v.segments()[0];
+            !(v.is_loopback()
+                || v.is_unspecified()
+                || v.is_multicast()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first == 0x2001 && v.segments()[1] == 0x0db8))
+        }
+    }
+}
+
+/// Where a delivery goes: the host resolved once, every address it names public, and the client
+/// held to that address (so a second lookup cannot turn it to a private one). `None` with the
+/// shared client where the configuration allows local addresses (tests).
+async fn pinned(url: &str, allow_local: bool) -> Result<Option<reqwest::Client>, String> {
+    if allow_local {
+        return Ok(None);
+    }
+    let u = reqwest::Url::parse(url).map_err(|e| e.to_string())?;
+    let host = u.host_str().ok_or("no host")?.to_owned();
+    let port = u.port_or_known_default().unwrap_or(443);
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<std::net::SocketAddr> = match bare.parse::<std::net::IpAddr>() {
+        Ok(ip) => vec![std::net::SocketAddr::new(ip, port)],
+        Err(_) => tokio::net::lookup_host((bare, port))
+            .await
+            .map_err(|e| format!("{host}: {e}"))?
+            .collect(),
+    };
+    let first = *addrs.first().ok_or_else(|| format!("{host}: no address"))?;
+    if let Some(a) = addrs.iter().find(|a| !is_public(a.ip())) {
+        return Err(format!(
+            "refused: {host} resolves to {} (not a public address)",
+            a.ip()
+        ));
+    }
+    reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .resolve(bare, first)
+        .build()
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 /// Sends what is due at `now`; returns how many were delivered.
@@ -112,10 +256,29 @@ pub async fn deliver_due(
     http: &reqwest::Client,
     now: i64,
 ) -> Result<usize, AppError> {
+    expand_outbox(st).await?;
     let mut delivered = 0;
     for d in st.store.claim_deliveries(now, 20, LEASE_SECS).await? {
         let body = d.delivery.payload.clone();
-        let sent = http
+        let client = match pinned(&d.url, st.webhooks_allow_local).await {
+            Ok(c) => c,
+            Err(why) => {
+                let attempts = d.delivery.attempts + 1;
+                st.store
+                    .record_attempt(
+                        d.delivery.id,
+                        None,
+                        Some(&why),
+                        false,
+                        retry_after(attempts, now),
+                    )
+                    .await?;
+                continue;
+            }
+        };
+        let sent = client
+            .as_ref()
+            .unwrap_or(http)
             .post(&d.url)
             .header("content-type", "application/json")
             .header("zjtx-event", &d.delivery.event)
@@ -262,8 +425,14 @@ pub async fn create_webhook(
         .copied()
         .filter(|k| f.events.iter().any(|e| e == k))
         .collect();
+    let private = valid_url(&url, st.webhooks_allow_local)
+        && pinned(&url, st.webhooks_allow_local)
+            .await
+            .is_err_and(|e| e.starts_with("refused"));
     let error = if !valid_url(&url, st.webhooks_allow_local) {
         Some(i18n::t("接收地址须以 https:// 开头"))
+    } else if private {
+        Some(i18n::t("接收地址指向内部网络，不能接收推送"))
     } else if events.is_empty() || events.len() != f.events.len() {
         Some(i18n::t("请选择至少一种事件"))
     } else {
@@ -303,6 +472,63 @@ pub async fn remove_webhook(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_public_addresses_receive_deliveries() {
+        for private in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "198.18.0.1",
+            "240.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "2001:db8::1",
+            "224.0.0.1",
+        ] {
+            let ip: std::net::IpAddr = private.parse().unwrap_or_else(|e| panic!("{e}"));
+            assert!(!is_public(ip), "{private}");
+        }
+        for public in [
+            "8.8.8.8",
+            "120.55.1.1",
+            "100.128.0.1",
+            "2400:3200::1",
+            "::ffff:8.8.4.4",
+        ] {
+            let ip: std::net::IpAddr = public.parse().unwrap_or_else(|e| panic!("{e}"));
+            assert!(is_public(ip), "{public}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_host_naming_a_private_address_is_refused() {
+        for url in [
+            "https://127.0.0.1/hook",
+            "https://[::1]:8443/hook",
+            "https://localhost/hook",
+            "https://10.0.0.5/x",
+        ] {
+            let r = pinned(url, false).await;
+            assert!(
+                r.as_ref().is_err_and(|e| e.starts_with("refused")),
+                "{url}: {:?}",
+                r.map(|c| c.is_some())
+            );
+        }
+        assert!(matches!(
+            pinned("https://127.0.0.1/x", true).await,
+            Ok(None)
+        ));
+    }
 
     #[test]
     fn signatures_and_backoff() {

@@ -1,0 +1,11 @@
+-- Webhook events written in the transaction of the step they announce (a transactional outbox:
+-- a step that commits always has its event, one that rolls back never does). The webhook worker
+-- turns each into deliveries for the subscriptions it concerns, and removes it in the same
+-- transaction.
+CREATE TABLE webhook_outbox (
+    id         INTEGER PRIMARY KEY,
+    event      TEXT NOT NULL,
+    ref_id     INTEGER NOT NULL,
+    detail     TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
