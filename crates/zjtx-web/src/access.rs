@@ -259,6 +259,8 @@ pub const TABLE: &[Access] = &[
     a("GET", "/api/v1/declarations/{id}", Roles(ALL), "a seat, as the declaration page"),
     a("POST", "/api/v1/declarations/{id}/submit", Roles(FIRM), "its own; bearer only"),
     a("POST", "/api/v1/declarations/{id}/review", Roles(BUREAU), "a seat, never on one's own firm; bearer only"),
+    a("POST", "/api/v1/declarations/{id}/withdraw", Roles(FIRM), "its own; bearer only"),
+    a("POST", "/api/v1/declarations/{id}/score", Roles(&[Expert]), "drawn for it, once; bearer only"),
     a("GET", "/api/v1/notices", Public, "declarations on notice today"),
     a("GET", "/api/v1/titles", Public, "titles in force"),
     a("GET", "/api/v1/finance/consents", Roles(FIRM), "its own consents"),

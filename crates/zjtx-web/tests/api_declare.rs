@@ -278,6 +278,78 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
         "the reads are audited"
     );
 
+    // Withdrawing is refused once recommended; the experts' stage: the city draws, each drawn
+    // expert's system scores once (a comment required), an expert not drawn has no seat.
+    let r = send(
+        &w,
+        json_req(
+            "POST",
+            &format!("/api/v1/declarations/{decl}/withdraw"),
+            Some(&firm),
+            None,
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.body);
+    for (i, e) in ["ex1", "ex2", "ex3"].iter().enumerate() {
+        add_user(&w, e, Role::Expert, None, None).await;
+        let r = send(
+            &w,
+            post(
+                "/experts",
+                Some(&city),
+                &format!("csrf={city_csrf}&username={e}&name=专家{i}&fields=高端装备,生物医药,智能物联,新材料,绿色能源&employer=&conflicts="),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/draw"),
+            Some(&city),
+            &format!("csrf={city_csrf}&seed=seed-of-the-test"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let drawn = store.experts_of(decl).await.unwrap_or_default();
+    assert_eq!(drawn.len(), 2);
+    let pool = store.experts().await.unwrap_or_default();
+    let score = format!("/api/v1/declarations/{decl}/score");
+    for x in &pool {
+        let t = api_token(&w, &x.username).await;
+        let r = send(
+            &w,
+            json_req(
+                "POST",
+                &score,
+                Some(&t),
+                Some(json!({ "score": 88, "comment": "" })),
+            ),
+        )
+        .await;
+        if !drawn.contains(&x.id) {
+            assert_eq!(r.status, StatusCode::NOT_FOUND, "not drawn: {}", r.body);
+            continue;
+        }
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "a comment: {}", r.body);
+        let good = json!({ "score": 88, "comment": "技术路线清晰" });
+        let r = send(&w, json_req("POST", &score, Some(&t), Some(good.clone()))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        let r = send(&w, json_req("POST", &score, Some(&t), Some(good))).await;
+        assert_eq!(r.status, StatusCode::CONFLICT, "once: {}", r.body);
+    }
+    let scored = store
+        .reviews(decl)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| r.score == Some(88))
+        .count();
+    assert_eq!(scored, 2);
+
     // The public notice answers without a token (nothing on notice yet).
     let r = send(&w, json_req("GET", "/api/v1/notices", None, None)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);

@@ -91,6 +91,8 @@ pub fn router() -> (axum::Router<AppState>, OpenApi) {
         .routes(routes!(crate::declare::api_declaration))
         .routes(routes!(crate::declare::api_submit))
         .routes(routes!(crate::declare::api_review))
+        .routes(routes!(crate::declare::api_withdraw))
+        .routes(routes!(crate::declare::api_score))
         .routes(routes!(crate::declare::api_notices))
         .routes(routes!(crate::declare::api_titles))
         .split_for_parts()

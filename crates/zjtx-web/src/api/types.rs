@@ -633,3 +633,12 @@ pub struct PublicTitle {
 pub struct TitleList {
     pub items: Vec<PublicTitle>,
 }
+
+/// A drawn expert's score of a declaration.
+#[derive(serde::Deserialize, ToSchema)]
+pub struct ScoreRequest {
+    /// 0–100.
+    pub score: i64,
+    /// The expert's opinion (required).
+    pub comment: String,
+}

@@ -208,6 +208,45 @@ pub async fn api_review(
     Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
 }
 
+/// `POST /api/v1/declarations/{id}/withdraw`: the enterprise withdraws its declaration.
+#[utoipa::path(post, path = "/api/v1/declarations/{id}/withdraw",
+    summary = "Withdraw the calling enterprise's declaration (while the workflow allows it). Bearer token or key only",
+    params(IdPath),
+    responses((status = 200, description = "the declaration after the step", body = t::DeclarationItem),
+        (status = 404, description = "no such declaration of this enterprise", body = Problem),
+        (status = 409, description = "not possible in its state", body = Problem)))]
+pub async fn api_withdraw(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+) -> Result<Json<t::DeclarationItem>, ApiError> {
+    if !user.bearer {
+        return Err(AppError::Csrf.into());
+    }
+    withdraw_declaration(&st, &user, id).await?;
+    Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
+}
+
+/// `POST /api/v1/declarations/{id}/score`: a drawn expert's score, once.
+#[utoipa::path(post, path = "/api/v1/declarations/{id}/score",
+    summary = "Score a declaration as an expert drawn for it (0–100, with an opinion), once, while it is recommended. Bearer token only",
+    params(IdPath), request_body = t::ScoreRequest,
+    responses((status = 200, description = "the declaration", body = t::DeclarationItem),
+        (status = 404, description = "no such declaration, or not drawn for it", body = Problem),
+        (status = 409, description = "not in the experts' stage, or scored already", body = Problem)))]
+pub async fn api_score(
+    State(st): State<AppState>,
+    ApiUser(user): ApiUser,
+    Path(id): Path<i64>,
+    ApiJson(req): ApiJson<t::ScoreRequest>,
+) -> Result<Json<t::DeclarationItem>, ApiError> {
+    if !user.bearer {
+        return Err(AppError::Csrf.into());
+    }
+    score_declaration(&st, &user, id, &req.score.to_string(), &req.comment).await?;
+    Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
+}
+
 /// `GET /api/v1/notices`: the declarations on public notice today (public, as `/notice`).
 #[utoipa::path(get, path = "/api/v1/notices",
     summary = "The declarations on public notice today, with their batch, tier and the notice's dates (public)",

@@ -87,8 +87,18 @@ pub async fn withdraw(
     Form(f): Form<CsrfOnly>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let d = declaration_or_404(&st, id).await?;
-    let to = flow::withdraw(d.status, seat(&st, &user, &d).await?.flow()).map_err(refused)?;
+    withdraw_declaration(&st, &user, id).await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// The enterprise withdraws its declaration (page and API).
+pub(crate) async fn withdraw_declaration(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<(), AppError> {
+    let d = declaration_or_404(st, id).await?;
+    let to = flow::withdraw(d.status, seat(st, user, &d).await?.flow()).map_err(refused)?;
     st.store
         .transition(
             id,
@@ -101,7 +111,7 @@ pub async fn withdraw(
             &[],
         )
         .await?;
-    Ok(Redirect::to(&format!("/declarations/{id}")))
+    Ok(())
 }
 
 /// How many of the experts drawn for a declaration have not scored it (None: none drawn).
@@ -307,22 +317,33 @@ pub async fn score(
     Form(f): Form<ScoreForm>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
-    let d = declaration_or_404(&st, id).await?;
-    let Seat::Expert(_) = seat(&st, &user, &d).await? else {
+    score_declaration(&st, &user, id, &f.score, &f.comment).await?;
+    Ok(Redirect::to(&format!("/declarations/{id}")))
+}
+
+/// An expert's score behind the page's form and the API: drawn for it, once, while recommended.
+pub(crate) async fn score_declaration(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+    score: &str,
+    comment: &str,
+) -> Result<(), AppError> {
+    let d = declaration_or_404(st, id).await?;
+    let Seat::Expert(_) = seat(st, user, &d).await? else {
         return Err(AppError::Forbidden);
     };
-    not_own_firm(&user, &d)?;
+    not_own_firm(user, &d)?;
     if d.status != Status::Recommended {
         return Err(conflict(i18n::t("该申报不在专家评审阶段")));
     }
-    let score: i64 = f
-        .score
+    let score: i64 = score
         .trim()
         .parse()
         .ok()
         .filter(|s| (0..=100).contains(s))
         .ok_or_else(|| AppError::BadRequest(i18n::t("评分应为 0–100 的整数").into()))?;
-    let comment = f.comment.trim();
+    let comment = comment.trim();
     if comment.is_empty() {
         return Err(AppError::BadRequest(i18n::t("请填写评审意见").into()));
     }
@@ -341,5 +362,5 @@ pub async fn score(
             Some(user.user.id),
         )
         .await?;
-    Ok(Redirect::to(&format!("/declarations/{id}")))
+    Ok(())
 }
