@@ -40,7 +40,22 @@ test('the firm declares and submits; the district recommends it', async () => {
   const xihu = await signIn('xihu');
   await xihu.goto(url);
   assert.match(await xihu.textContent('#review'), /evidence\.pdf/);
+  // The figures the firm changed are shown against the registry's; no opinion is preselected.
+  assert.match(await xihu.textContent('#changes'), /申报数据与企业库/);
+  assert.equal(await xihu.locator('#review input[type=radio]:checked').count(), 0);
+  // Sent without the opinions: the same page, a summary at the top, the input kept.
   await xihu.selectOption('select[name=decision]', 'recommend');
+  await xihu.fill('#review input[name=reason]', '材料齐全');
+  await xihu.click('#review button[type=submit]');
+  assert.match(await xihu.textContent('.error-summary'), /审核意见未提交/);
+  assert.equal(await xihu.inputValue('#review input[name=reason]'), '材料齐全');
+  assert.equal(await xihu.inputValue('select[name=decision]'), 'recommend');
+  assert.match(await xihu.textContent('#status'), /待区县审核/);
+  await xihu.screenshot({ path: join(out, 'review-refused.png'), fullPage: false });
+  // An opinion on every rule: recommended.
+  for (const radio of await xihu.locator('#review input[type=radio][value=yes]').all()) {
+    await radio.check();
+  }
   await xihu.click('#review button[type=submit]');
   assert.match(await xihu.textContent('#status'), /区县已推荐/);
   await xihu.screenshot({ path: join(out, 'review.png'), fullPage: false });

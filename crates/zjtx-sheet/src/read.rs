@@ -82,8 +82,11 @@ fn parse_fields(
     match header.parse_row(row, cells) {
         Ok(_) if !errors.is_empty() => Err(errors),
         Ok(e) => Ok(e),
-        Err(mut more) => {
-            errors.append(&mut more);
+        Err(more) => {
+            // A cell that is not text was read as blank: what the row says of that blank
+            // ("is required") is not a second error of the same cell.
+            let unreadable: Vec<Option<String>> = errors.iter().map(|e| e.column.clone()).collect();
+            errors.extend(more.into_iter().filter(|e| !unreadable.contains(&e.column)));
             Err(errors)
         }
     }
@@ -395,6 +398,20 @@ fn cell_text(d: &Data) -> String {
     }
 }
 
+/// CSV text as UTF-8: as it is when it is UTF-8 (with or without BOM); otherwise, when the whole
+/// reads as GB18030 (what Excel in China saves as "CSV"; GBK is its subset) without a single
+/// malformed sequence, converted; otherwise as it is, so that each cell that is not text is
+/// reported where it stands.
+pub fn as_utf8(bytes: Vec<u8>) -> Vec<u8> {
+    if std::str::from_utf8(&bytes).is_ok() {
+        return bytes;
+    }
+    match encoding_rs::GB18030.decode_without_bom_handling_and_without_replacement(&bytes) {
+        Some(text) => text.into_owned().into_bytes(),
+        None => bytes,
+    }
+}
+
 /// A whole template file, read: the valid rows, every error, and the columns it did not know.
 #[derive(Debug, Default)]
 pub struct WholeFile {
@@ -407,7 +424,7 @@ pub struct WholeFile {
 /// error of the file, repeated codes included; a workbook within `XlsxLimits::UPLOAD`.
 pub fn read_whole(filename: &str, bytes: Vec<u8>) -> Result<WholeFile, SheetError> {
     let mut reader = match Format::of(Path::new(filename)) {
-        Some(Format::Csv) => TemplateReader::csv(Box::new(std::io::Cursor::new(bytes)))?,
+        Some(Format::Csv) => TemplateReader::csv(Box::new(std::io::Cursor::new(as_utf8(bytes))))?,
         Some(Format::Xlsx) => TemplateReader::xlsx(bytes, &XlsxLimits::UPLOAD)?,
         _ => {
             return Err(SheetError::Format(format!(

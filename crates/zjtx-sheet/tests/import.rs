@@ -192,6 +192,41 @@ fn rows_longer_than_the_header_and_invalid_utf8_are_located_errors() {
             .any(|t| t.starts_with("row 3, column name: is not valid UTF-8")),
         "{text:?}"
     );
+    assert_eq!(
+        text.iter()
+            .filter(|t| t.starts_with("row 3, column name"))
+            .count(),
+        1,
+        "one error for the cell, not also 'is required': {text:?}"
+    );
+}
+
+/// A CSV saved by Excel in China (GBK, a subset of GB18030) reads as its UTF-8 twin does; a file
+/// of neither keeps its bytes, so each cell that is not text is reported where it stands.
+#[test]
+fn a_gbk_csv_reads_as_its_utf8_twin() {
+    let text = format!(
+        "企业名称,统一社会信用代码,国民经济行业代码,上年度营业收入\n杭州甲光电有限公司,{GOOD1},C3981,5000\n"
+    );
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
+    assert!(!unmappable);
+    assert!(std::str::from_utf8(&gbk).is_err(), "not UTF-8");
+    let read = |bytes: Vec<u8>| {
+        zjtx_sheet::read::read_whole("in.csv", bytes).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let from_gbk = read(gbk.into_owned());
+    let from_utf8 = read(text.clone().into_bytes());
+    assert!(from_gbk.errors.is_empty(), "{:?}", from_gbk.errors);
+    assert_eq!(from_gbk.rows.len(), 1);
+    assert_eq!(from_gbk.rows[0].1.name, "杭州甲光电有限公司");
+    assert_eq!(from_gbk.rows, from_utf8.rows);
+    // UTF-8 stays as it is; bytes that are neither stay as they are.
+    assert_eq!(
+        zjtx_sheet::read::as_utf8(text.clone().into_bytes()),
+        text.into_bytes()
+    );
+    let broken = b"uscc,name\n\x81\x20".to_vec();
+    assert_eq!(zjtx_sheet::read::as_utf8(broken.clone()), broken);
 }
 
 fn write_city(d: &Path, n: usize) -> (PathBuf, PathBuf) {

@@ -67,6 +67,8 @@ pub const TABLE: &[Access] = &[
     a("GET", "/readyz", Public, "— (the database answers)"),
     a("GET", "/metrics", Operator, "local callers, or the ZJTX_METRICS_TOKEN bearer"),
     a("GET", "/static/app.css", Public, "—"),
+    a("GET", "/static/favicon.svg", Public, "—"),
+    a("GET", "/favicon.ico", Public, "— (the same icon)"),
     a("GET", "/login", Public, "—"),
     a("POST", "/login", Public, "counted per address and name"),
     a("GET", "/lang/{code}", Public, "—"),

@@ -22,6 +22,13 @@ pub const LANG_COOKIE: &str = "zjtx_lang";
 
 tokio::task_local! {
     static LANG: Lang;
+    static PATH: String;
+}
+
+/// The path of the request being served (empty outside a request): the page header marks where
+/// the reader is.
+pub fn path() -> String {
+    PATH.try_with(Clone::clone).unwrap_or_default()
 }
 
 /// The language of the request being served (Chinese outside a request).
@@ -45,7 +52,8 @@ pub fn from_headers(headers: &HeaderMap) -> Lang {
 /// Middleware: serves the request in the language of its cookie.
 pub async fn scope(req: Request, next: Next) -> Response {
     let lang = from_headers(req.headers());
-    LANG.scope(lang, next.run(req)).await
+    let path = req.uri().path().to_owned();
+    LANG.scope(lang, PATH.scope(path, next.run(req))).await
 }
 
 /// `GET /lang/{zh|en}`: remembers the choice for a year and goes back to the page the link was

@@ -205,6 +205,17 @@ async fn css() -> impl IntoResponse {
     )
 }
 
+/// The site's icon (a small SVG, no request for a missing `favicon.ico` in every log).
+async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "max-age=86400"),
+        ],
+        include_str!("../static/favicon.svg"),
+    )
+}
+
 /// A path no route serves: the API's problem details, or the pages' "not found" page (in the
 /// reader's language, with the way back), never an empty answer.
 async fn no_route(uri: axum::http::Uri) -> axum::response::Response {
@@ -233,6 +244,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(metrics::readyz))
         .route("/metrics", get(metrics::metrics))
         .route("/static/app.css", get(css))
+        .route("/static/favicon.svg", get(favicon))
+        .route("/favicon.ico", get(favicon))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/", get(pages::home))
@@ -511,6 +524,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             requests::observe,
         ))
+        // The answer compressed (gzip or Brotli) when the client accepts it.
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state)
 }
 

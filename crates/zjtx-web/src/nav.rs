@@ -29,6 +29,8 @@ pub struct Nav {
     pub providers: bool,
     /// Monitoring: the two clearings (city, district).
     pub monitoring: bool,
+    /// The path being read, so the header marks its area (`aria-current`).
+    pub path: String,
 }
 
 impl Nav {
@@ -48,6 +50,21 @@ impl Nav {
             funds: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),
             providers: matches!(u.user.role, Role::City | Role::Provider),
             monitoring: matches!(u.user.role, Role::City | Role::District),
+            path: crate::i18n::path(),
         }
+    }
+
+    /// Whether the page read is in the area a header link opens (its first path segment; the
+    /// declarations' area also holds `/declarations`).
+    pub fn at(&self, link: &str) -> bool {
+        let first = |p: &str| {
+            p.trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or("")
+                .to_owned()
+        };
+        let (here, there) = (first(&self.path), first(link));
+        here == there || (there == "batches" && here == "declarations")
     }
 }

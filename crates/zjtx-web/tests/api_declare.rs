@@ -406,3 +406,146 @@ async fn the_titled_list_holds_every_title_in_force() {
     let r = send(&w, json_req("GET", "/api/v1/titles?tier=giant", None, None)).await;
     assert_eq!(json(&r)["items"].as_array().map_or(0, Vec::len), giants);
 }
+
+/// The district's review form (issue 16): every figure the firm declared otherwise than the
+/// registry is shown beside the registry's value and marked; opinions start unchosen; a review
+/// refused for a missing opinion comes back on the same page with a summary at the top, the
+/// message beside the rule, and everything typed kept.
+#[tokio::test]
+async fn a_reviewer_sees_what_changed_and_a_refused_review_keeps_its_input() {
+    let w = world("review-form").await;
+    let today = w.state.today();
+    let rules =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
+    let city = login(&w, "city").await;
+    let city_csrf = csrf_of(&w, &city).await;
+    let d = |n: u64| (today + Days::new(n)).to_string();
+    let r = send(
+        &w,
+        post(
+            "/batches",
+            Some(&city),
+            &format!(
+                "csrf={city_csrf}&tier=srdi&year=2026&rules={}&title=SRDI&declare_until={}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=2",
+                rs.id,
+                d(10),
+                d(20),
+                d(30)
+            ),
+        ),
+    )
+    .await;
+    let batch = id_after(&r.location, "/batches/");
+    let ent = login(&w, "firm").await;
+    let c = csrf_of(&w, &ent).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/declare"),
+            Some(&ent),
+            &format!("csrf={c}"),
+        ),
+    )
+    .await;
+    let decl = id_after(&r.location, "/declarations/");
+    let path = format!("/declarations/{decl}");
+    // The firm changes one figure, then submits.
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/figures"),
+            Some(&ent),
+            &format!("csrf={c}&rd_expense=321.5"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    let r = send(
+        &w,
+        post(
+            &format!("{path}/submit"),
+            Some(&ent),
+            &format!("csrf={c}&pledge=yes"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+
+    let xihu = login(&w, "xihu").await;
+    let x = csrf_of(&w, &xihu).await;
+    let page = send(&w, get(&path, Some(&xihu))).await;
+    assert!(page.body.contains("申报数据与企业库对比"), "{}", page.body);
+    assert!(
+        page.body.contains("企业修改了 1 项数据"),
+        "one figure changed"
+    );
+    assert!(page.body.contains("321.5") && page.body.contains("已修改"));
+    assert!(
+        page.body.contains(&format!("/enterprises/{}", w.xihu_firm)),
+        "the registry record"
+    );
+    assert!(
+        !page.body.contains("value=\"yes\" checked"),
+        "no opinion is chosen for the reviewer"
+    );
+    assert!(page.body.contains("<option value=\"\">请选择</option>"));
+    // The firm itself sees no comparison (it edits its own figures).
+    assert!(
+        !send(&w, get(&path, Some(&ent)))
+            .await
+            .body
+            .contains("申报数据与企业库对比")
+    );
+
+    // A review with the last rule's opinion missing and one disagreement without a reason.
+    let ids = rule_ids(&page.body);
+    assert!(ids.len() > 3);
+    let mut form = format!("csrf={x}&decision=recommend&reason=%E5%8F%AF%E4%BB%A5");
+    for (i, id) in ids.iter().enumerate() {
+        if i == ids.len() - 1 {
+            continue;
+        }
+        if i == 0 {
+            form.push_str(&format!("&agree_{id}=no&reason_{id}="));
+        } else {
+            form.push_str(&format!(
+                "&agree_{id}=yes&reason_{id}=%E6%A0%B8%E5%AE%9E{i}"
+            ));
+        }
+    }
+    let r = send(&w, post(&format!("{path}/review"), Some(&xihu), &form)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
+    assert!(r.body.contains("error-summary"), "{}", r.body);
+    assert!(r.body.contains("审核意见未提交"));
+    let last = &ids[ids.len() - 1];
+    assert!(
+        r.body.contains(&format!("href=\"#rule-{last}\"")),
+        "the summary links the rule"
+    );
+    assert!(r.body.contains("请选择同意或不同意") && r.body.contains("不同意须写明理由"));
+    assert!(
+        r.body.contains("value=\"recommend\" selected"),
+        "the decision kept"
+    );
+    assert!(r.body.contains("value=\"可以\""), "the reason kept");
+    assert!(r.body.contains("value=\"核实2\""), "a rule's reason kept");
+    assert!(
+        r.body
+            .contains(&format!("name=\"agree_{}\" value=\"no\" checked", ids[0])),
+        "a choice kept"
+    );
+    assert!(
+        r.body.contains("<header class=\"top\">"),
+        "with the navigation"
+    );
+    let status = w
+        .state
+        .store
+        .declaration(decl)
+        .await
+        .ok()
+        .flatten()
+        .map(|d| d.status.as_str().to_owned());
+    assert_eq!(status.as_deref(), Some("submitted"), "nothing changed");
+}

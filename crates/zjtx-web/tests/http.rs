@@ -2347,3 +2347,23 @@ async fn every_api_operation_by_every_role_follows_the_access_table() {
     assert!(n > 200, "{n} calls");
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// A CSV saved by Excel in China (GBK) is imported as its UTF-8 twin would be (issue 16).
+#[tokio::test]
+async fn a_gbk_csv_is_imported_like_its_utf8_twin() {
+    let w = world("import-gbk").await;
+    let session = login(&w, "xihu").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&session))).await.body);
+    let mut rows: Vec<_> = zjtx_core::synth::Generator::new(31, 2025).take(5).collect();
+    for e in rows.iter_mut() {
+        e.district = Some("西湖区".into());
+    }
+    let utf8 = String::from_utf8(csv_of(&rows)).unwrap_or_else(|e| panic!("{e}"));
+    let utf8 = utf8.trim_start_matches('\u{feff}').to_owned();
+    let (gbk, _, unmappable) = encoding_rs::GBK.encode(&utf8);
+    assert!(!unmappable);
+    let gbk = gbk.into_owned();
+    assert!(std::str::from_utf8(&gbk).is_err(), "really GBK");
+    let r = send(&w, multipart("/import", &session, &csrf, "gbk.csv", &gbk)).await;
+    assert!(r.body.contains("5 行数据，全部有效"), "{}", r.body);
+}

@@ -150,9 +150,55 @@ pub struct ObjectionRow {
     pub open: bool,
 }
 
+/// A figure the enterprise declared otherwise than the registry holds it.
+pub struct FigureChange {
+    pub label: &'static str,
+    pub registry: String,
+    pub declared: String,
+}
+
+impl DeclarationPage {
+    /// A rule's own message in a refused review (empty when none).
+    pub fn rule_error(&self, rule: &str) -> &str {
+        self.rule_errors
+            .iter()
+            .find(|(r, _)| r == rule)
+            .map_or("", |(_, m)| m.as_str())
+    }
+}
+
+/// What a reviewer entered: kept when the review is refused, so that nothing typed is lost.
+#[derive(Default)]
+pub struct ReviewInput {
+    pub decision: String,
+    pub reason: String,
+    pub override_scores: String,
+    pub override_evaluation: String,
+    /// Rule id → `yes` / `no` (absent: not chosen yet).
+    pub agree: HashMap<String, String>,
+    pub reasons: HashMap<String, String>,
+}
+
+impl ReviewInput {
+    pub fn agrees(&self, rule: &str, v: &str) -> bool {
+        self.agree.get(rule).is_some_and(|x| x == v)
+    }
+    pub fn reason_of(&self, rule: &str) -> &str {
+        self.reasons.get(rule).map_or("", String::as_str)
+    }
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "declaration.html")]
 pub struct DeclarationPage {
+    /// Figures declared otherwise than the registry's latest year (reviewers' seats only), and
+    /// whether the comparison was made.
+    pub changes: Vec<FigureChange>,
+    pub compared: bool,
+    /// A refused review: what to fix (the summary), each rule's own message, the input kept.
+    pub review_errors: Vec<String>,
+    pub rule_errors: Vec<(String, String)>,
+    pub input: ReviewInput,
     pub tr: Tr,
     pub nav: Nav,
     pub d: Declaration,
@@ -183,6 +229,16 @@ pub async fn declaration(
     user: CurrentUser,
     Path(id): Path<i64>,
 ) -> Result<DeclarationPage, AppError> {
+    declaration_page(&st, &user, id).await
+}
+
+/// The declaration page as a seat reads it.
+pub(super) async fn declaration_page(
+    st: &AppState,
+    user: &CurrentUser,
+    id: i64,
+) -> Result<DeclarationPage, AppError> {
+    let (st, user) = (st.clone(), user.clone());
     let d = declaration_or_404(&st, id).await?;
     let seat = seat(&st, &user, &d).await?;
     let b = batch_or_404(&st, d.batch_id).await?;
@@ -266,7 +322,27 @@ pub async fn declaration(
         .into_iter()
         .find(|x| x.declaration_id == id)
         .map(|x| x.id);
+    // A reviewer sees every figure declared otherwise than the registry holds it.
+    let compared = matches!(seat, Seat::District | Seat::City);
+    let mut changes = Vec::new();
+    if compared && let Some((_, registry)) = st.store.years(&d.uscc).await?.into_iter().next() {
+        for c in zjtx_core::enterprise::COLUMNS {
+            let (was, now) = (registry.get(c.col), e.get(c.col));
+            if was != now {
+                changes.push(FigureChange {
+                    label: glossary::field(c.col, lang()),
+                    registry: was,
+                    declared: now,
+                });
+            }
+        }
+    }
     Ok(DeclarationPage {
+        changes,
+        compared,
+        review_errors: Vec::new(),
+        rule_errors: Vec::new(),
+        input: ReviewInput::default(),
         tr: Tr,
         nav: Nav::of(&user),
         tier: glossary::tier(tier, lang()),

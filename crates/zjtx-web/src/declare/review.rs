@@ -158,10 +158,46 @@ pub async fn review(
     user: CurrentUser,
     Path(id): Path<i64>,
     Fields(form): Fields<ReviewForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    review_declaration(&st, &user, id, &form).await?;
-    Ok(Redirect::to(&format!("/declarations/{id}")))
+    let why = match review_declaration(&st, &user, id, &form).await {
+        Ok(()) => return Ok(Redirect::to(&format!("/declarations/{id}")).into_response()),
+        Err(AppError::BadRequest(m)) => (axum::http::StatusCode::BAD_REQUEST, m),
+        Err(AppError::Store(StoreError::Conflict(m))) => (axum::http::StatusCode::CONFLICT, m),
+        Err(e) => return Err(e),
+    };
+    // Refused: the page again, what to fix at the top and beside each rule, nothing typed lost.
+    let mut page = declaration_page(&st, &user, id).await?;
+    let field = |k: String| form.per_rule.get(&k).map_or("", |v| v.trim()).to_owned();
+    let mut input = ReviewInput {
+        decision: form.decision.trim().to_owned(),
+        reason: form.reason.clone(),
+        override_scores: form.override_scores.clone(),
+        override_evaluation: form.override_evaluation.clone(),
+        ..Default::default()
+    };
+    for r in &page.rules {
+        let (agree, reason) = (
+            field(format!("agree_{}", r.id)),
+            field(format!("reason_{}", r.id)),
+        );
+        let error = match agree.as_str() {
+            "yes" => None,
+            "no" if reason.is_empty() => Some(i18n::t("不同意须写明理由")),
+            "no" => None,
+            _ => Some(i18n::t("请选择同意或不同意")),
+        };
+        if let Some(m) = error {
+            page.rule_errors.push((r.id.to_owned(), m.to_owned()));
+        }
+        if !agree.is_empty() {
+            input.agree.insert(r.id.to_owned(), agree);
+        }
+        input.reasons.insert(r.id.to_owned(), reason);
+    }
+    page.review_errors.push(why.1);
+    page.input = input;
+    Ok((why.0, page).into_response())
 }
 
 /// The review behind the page's form and the API: the workflow's step with an opinion on every
