@@ -4,21 +4,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { base, out, launch, password } from './lib.mjs';
+import { base, out, launch, signIn } from './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
 
-async function phone(user) {
-  const page = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
-  await page.goto(`${base}/login`);
-  await page.fill('#username', user);
-  await page.fill('#password', password);
-  await page.click('button[type=submit]');
-  await page.waitForLoadState();
-  return page;
-}
+const phone = (user) => signIn(browser, user, { viewport: { width: 390, height: 844 } });
 
 const pages = {
   city: ['/dashboard', '/enterprises', '/batches', '/finance', '/monitoring/clearings', '/funds', '/chains/events', '/account'],

@@ -16,9 +16,9 @@ export async function launch() {
   });
 }
 
-/** A new page in a fresh context, signed in as `user`. */
-export async function signIn(browser, user) {
-  const page = await (await browser.newContext()).newPage();
+/** A new page in a fresh context (options: a viewport, say), signed in as `user`. */
+export async function signIn(browser, user, options = {}) {
+  const page = await (await browser.newContext(options)).newPage();
   await page.goto(`${base}/login`);
   await page.fill('#username', user);
   await page.fill('#password', password);

@@ -10,22 +10,27 @@ use chrono::Days;
 use serde_json::json;
 use zjtx_store::Role;
 
-#[tokio::test]
-async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
-    let w = world("api-declare").await;
+/// A batch the bureau opened (SRDI, deadlines in 10/20/30 days, two experts per declaration)
+/// and the firm's declaration in it, started on the pages.
+struct Opened {
+    batch: i64,
+    decl: i64,
+    city: String,
+    city_csrf: String,
+    ent: String,
+    ent_csrf: String,
+}
+
+async fn opened(w: &World) -> Opened {
     let today = w.state.today();
-    let store = w.state.store.clone();
-    add_user(&w, "binjiang", Role::District, Some("330108"), None).await;
     let rules =
         zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
     let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
-
-    // The bureau opens a batch and the firm starts its declaration on the pages.
-    let city = login(&w, "city").await;
-    let city_csrf = csrf_of(&w, &city).await;
+    let city = login(w, "city").await;
+    let city_csrf = csrf_of(w, &city).await;
     let d = |n: u64| (today + Days::new(n)).to_string();
     let r = send(
-        &w,
+        w,
         post(
             "/batches",
             Some(&city),
@@ -41,10 +46,10 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     let batch = id_after(&r.location, "/batches/");
-    let ent = login(&w, "firm").await;
-    let ent_csrf = csrf_of(&w, &ent).await;
+    let ent = login(w, "firm").await;
+    let ent_csrf = csrf_of(w, &ent).await;
     let r = send(
-        &w,
+        w,
         post(
             &format!("/batches/{batch}/declare"),
             Some(&ent),
@@ -53,6 +58,24 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
     )
     .await;
     let decl = id_after(&r.location, "/declarations/");
+    Opened {
+        batch,
+        decl,
+        city,
+        city_csrf,
+        ent,
+        ent_csrf,
+    }
+}
+
+#[tokio::test]
+async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
+    let w = world("api-declare").await;
+    let store = w.state.store.clone();
+    add_user(&w, "binjiang", Role::District, Some("330108"), None).await;
+    // The bureau opens a batch and the firm starts its declaration on the pages.
+    let o = opened(&w).await;
+    let (batch, decl, city, city_csrf, ent) = (o.batch, o.decl, o.city, o.city_csrf, o.ent);
 
     let firm = api_token(&w, "firm").await;
     let xihu = api_token(&w, "xihu").await;
@@ -414,41 +437,8 @@ async fn the_titled_list_holds_every_title_in_force() {
 #[tokio::test]
 async fn a_reviewer_sees_what_changed_and_a_refused_review_keeps_its_input() {
     let w = world("review-form").await;
-    let today = w.state.today();
-    let rules =
-        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
-    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
-    let city = login(&w, "city").await;
-    let city_csrf = csrf_of(&w, &city).await;
-    let d = |n: u64| (today + Days::new(n)).to_string();
-    let r = send(
-        &w,
-        post(
-            "/batches",
-            Some(&city),
-            &format!(
-                "csrf={city_csrf}&tier=srdi&year=2026&rules={}&title=SRDI&declare_until={}&district_until={}&city_until={}&notice_days=5&quota=&experts_per=2",
-                rs.id,
-                d(10),
-                d(20),
-                d(30)
-            ),
-        ),
-    )
-    .await;
-    let batch = id_after(&r.location, "/batches/");
-    let ent = login(&w, "firm").await;
-    let c = csrf_of(&w, &ent).await;
-    let r = send(
-        &w,
-        post(
-            &format!("/batches/{batch}/declare"),
-            Some(&ent),
-            &format!("csrf={c}"),
-        ),
-    )
-    .await;
-    let decl = id_after(&r.location, "/declarations/");
+    let o = opened(&w).await;
+    let (decl, ent, c) = (o.decl, o.ent, o.ent_csrf);
     let path = format!("/declarations/{decl}");
     // The firm changes one figure, then submits.
     let r = send(
