@@ -56,6 +56,27 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
+/// The form of an action that cannot be undone (archive a batch, publish a notice, revoke a
+/// title or a key): its check box "I confirm" must be ticked.
+#[derive(Deserialize)]
+pub struct Confirmed {
+    pub csrf: String,
+    #[serde(default)]
+    pub confirm: String,
+}
+
+/// Refuses an irreversible action whose confirmation was not ticked (the page's box is
+/// `required`, so only a crafted request gets here).
+pub fn confirmed(v: &str) -> Result<(), crate::error::AppError> {
+    if v == "yes" {
+        Ok(())
+    } else {
+        Err(crate::error::AppError::BadRequest(
+            crate::i18n::t("此操作不可撤销：请勾选确认后再提交").into(),
+        ))
+    }
+}
+
 /// A submitted form read into a typed struct, where a key given several times (check boxes, a
 /// multiple select) fills a `Vec` field. axum's `Form` reads with `serde_urlencoded`, which
 /// cannot; `serde_html_form` reads the same encoding and can. The body is bounded by the router's

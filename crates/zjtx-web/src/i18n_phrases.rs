@@ -707,6 +707,46 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    (
+        "此操作不可撤销：请勾选确认后再提交",
+        "This cannot be undone: tick the confirmation, then submit",
+    ),
+    (
+        "我已核对名单：公示发布后即向社会公开，不能撤回",
+        "I have checked the list: once published, the notice is public and cannot be withdrawn",
+    ),
+    (
+        "确认归档：归档后本批次不能再申报、审核或公示",
+        "Confirm: once archived, the batch takes no more declarations, reviews or notices",
+    ),
+    (
+        "确认撤销：称号撤销后不能恢复，企业将被告知",
+        "Confirm: a revoked title cannot be restored; the enterprise will be told",
+    ),
+    (
+        "确认吊销（使用此密钥的系统将立即无法调用）",
+        "Confirm (systems using this key stop working at once)",
+    ),
+    ("申报已提交", "Declaration submitted"),
+    ("提交时间：{}", "Submitted at: {}"),
+    ("接下来：", "What happens next: "),
+    (
+        "区县经信局将在 {} 前完成审核并推荐或退回；结果会发送到您的「消息」，也会显示在本页。",
+        "the district office reviews it by {} and recommends or returns it; you will be told in your messages, and on this page.",
+    ),
+    ("查看消息", "Open messages"),
+    ("返回申报与认定", "Back to declarations"),
+    ("申报被退回修改", "The declaration was returned for changes"),
+    ("退回理由：{}", "Why: {}"),
+    (
+        "请修改数据或补充材料后再次提交。",
+        "Change the figures or add evidence, then submit again.",
+    ),
+    ("自评结果为“{}”：", "The self-assessment says “{}”: "),
+    (
+        "可以提交，但不符合的条件很可能使申报不获推荐。请先核对上方的差距，必要时修改数据或补充材料。",
+        "you may submit, but the conditions not met will most likely keep it from being recommended. Check the gaps above first, and change the figures or add evidence where needed.",
+    ),
     ("首页", "Home"),
     ("菜单", "Menu"),
     ("主导航", "Main navigation"),

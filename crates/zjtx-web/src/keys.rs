@@ -249,9 +249,10 @@ pub async fn revoke_key(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfForm>,
+    Form(f): Form<crate::common::Confirmed>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
+    crate::common::confirmed(&f.confirm)?;
     may_hold_keys(&user)?;
     match st.store.revoke_api_key(id, user.user.id).await {
         Ok(()) => Ok(Redirect::to("/account/keys")),

@@ -139,6 +139,11 @@ pub async fn home(user: CurrentUser) -> Result<Redirect, AppError> {
     Ok(match (&user.user.role, &user.user.uscc) {
         (Role::Enterprise, Some(u)) => Redirect::to(&format!("/enterprises/{u}")),
         (Role::City | Role::District, _) => Redirect::to("/dashboard"),
+        // Each role lands where its work is: a bank in the finance zone, a provider on its
+        // page, an expert on its messages (each drawn declaration arrives there, linked).
+        (Role::Institution, _) if user.user.institution_id.is_some() => Redirect::to("/finance"),
+        (Role::Provider, _) => Redirect::to("/providers"),
+        (Role::Expert, _) => Redirect::to("/messages"),
         _ if user.sees_registry() => Redirect::to("/enterprises"),
         _ => Redirect::to("/account"),
     })

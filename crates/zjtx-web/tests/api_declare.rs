@@ -438,7 +438,7 @@ async fn the_titled_list_holds_every_title_in_force() {
 async fn a_reviewer_sees_what_changed_and_a_refused_review_keeps_its_input() {
     let w = world("review-form").await;
     let o = opened(&w).await;
-    let (decl, ent, c) = (o.decl, o.ent, o.ent_csrf);
+    let (decl, ent, c) = (o.decl, o.ent.clone(), o.ent_csrf.clone());
     let path = format!("/declarations/{decl}");
     // The firm changes one figure, then submits.
     let r = send(
@@ -451,6 +451,10 @@ async fn a_reviewer_sees_what_changed_and_a_refused_review_keeps_its_input() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Before submitting: a self-assessment that fails is warned about beside the pledge.
+    let before = send(&w, get(&path, Some(&ent))).await;
+    let passes = before.body.contains("badge pass");
+    assert_eq!(before.body.contains("id=\"submit-warning\""), !passes);
     let r = send(
         &w,
         post(
@@ -461,6 +465,26 @@ async fn a_reviewer_sees_what_changed_and_a_refused_review_keeps_its_input() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // The receipt: sent, when, and by when the district answers.
+    assert!(r.location.contains("sent=1"), "{}", r.location);
+    let receipt = send(&w, get(&r.location, Some(&ent))).await;
+    assert!(receipt.body.contains("申报已提交"), "{}", receipt.body);
+    let batch = w
+        .state
+        .store
+        .batch(o.batch)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("batch"));
+    assert!(receipt.body.contains(&batch.district_until));
+    assert!(
+        !send(&w, get(&path, Some(&ent)))
+            .await
+            .body
+            .contains("申报已提交"),
+        "once"
+    );
 
     let xihu = login(&w, "xihu").await;
     let x = csrf_of(&w, &xihu).await;

@@ -383,6 +383,13 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     // The enterprise sees why, answers, and resubmits.
     let page = send(&w, get(&path, Some(&ent))).await;
     assert!(page.body.contains("材料不清晰") && page.body.contains("请补充材料"));
+    // The reason at the top of the page, before anything else.
+    let top = page.body.find("申报被退回修改").unwrap_or(usize::MAX);
+    assert!(
+        top < page.body.find("自评").unwrap_or(0),
+        "the return reason leads the page"
+    );
+    assert!(page.body.contains("退回理由：请补充材料"));
     let (ct, body) = multipart_evidence(&ent_csrf, &rule, "补充.pdf", PDF);
     assert_eq!(
         send(&w, upload(&ev_path, &ent, &ct, body)).await.status,
@@ -559,12 +566,25 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(status_of(&w, decl).await, "approved");
+    // Publishing cannot be undone: without its confirmation ticked, nothing is published.
     let r = send(
         &w,
         post(
             &format!("/batches/{batch}/notice"),
             Some(&city),
             &format!("csrf={city_csrf}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("此操作不可撤销"), "{}", r.body);
+    assert_eq!(status_of(&w, decl).await, "approved");
+    let r = send(
+        &w,
+        post(
+            &format!("/batches/{batch}/notice"),
+            Some(&city),
+            &format!("csrf={city_csrf}&confirm=yes"),
         ),
     )
     .await;
@@ -889,7 +909,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         post(
             &format!("{titles_path}/revoke"),
             Some(&city),
-            &format!("csrf={city_csrf}&detail=数据造假"),
+            &format!("csrf={city_csrf}&detail=数据造假&confirm=yes"),
         ),
     )
     .await;
@@ -962,7 +982,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         post(
             &format!("/batches/{batch}/archive"),
             Some(&city),
-            &format!("csrf={city_csrf}"),
+            &format!("csrf={city_csrf}&confirm=yes"),
         ),
     )
     .await;
@@ -972,7 +992,7 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         post(
             &format!("/batches/{batch}/archive"),
             Some(&city),
-            &format!("csrf={city_csrf}"),
+            &format!("csrf={city_csrf}&confirm=yes"),
         ),
     )
     .await;
@@ -1348,7 +1368,7 @@ async fn a_later_recommendation_gets_its_experts_in_a_second_round() {
         post(
             &format!("/batches/{batch}/notice"),
             Some(&city),
-            &format!("csrf={c}"),
+            &format!("csrf={c}&confirm=yes"),
         )
     };
     assert_eq!(send(&w, publish()).await.status, StatusCode::SEE_OTHER);
@@ -1450,7 +1470,7 @@ async fn a_revoked_firm_cannot_carry_on_a_declaration_it_had_started() {
         post(
             &format!("/titles/{firm}/revoke"),
             Some(&city),
-            &format!("csrf={c}&detail=提供虚假材料"),
+            &format!("csrf={c}&detail=提供虚假材料&confirm=yes"),
         ),
     )
     .await;

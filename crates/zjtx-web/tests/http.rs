@@ -2367,3 +2367,42 @@ async fn a_gbk_csv_is_imported_like_its_utf8_twin() {
     let r = send(&w, multipart("/import", &session, &csrf, "gbk.csv", &gbk)).await;
     assert!(r.body.contains("5 行数据，全部有效"), "{}", r.body);
 }
+
+/// Each role lands where its work is (issue 16): the bureau on the dashboard, a firm on its own
+/// record, a bank in the finance zone, a provider on its page, an expert on its messages.
+#[tokio::test]
+async fn each_role_lands_where_its_work_is() {
+    let w = world("landing").await;
+    add_user(&w, "expert", zjtx_store::Role::Expert, None, None).await;
+    // A bank's staff account belongs to its institution (one without goes to its account).
+    let bank = w
+        .state
+        .store
+        .create_institution("示范银行", "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    w.state
+        .store
+        .set_institution("bank", bank, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let firm = format!("/enterprises/{}", w.xihu_firm);
+    for (user, want) in [
+        ("city", "/dashboard"),
+        ("xihu", "/dashboard"),
+        ("firm", firm.as_str()),
+        ("bank", "/finance"),
+        ("provider", "/providers"),
+        ("expert", "/messages"),
+    ] {
+        let s = login(&w, user).await;
+        let r = send(&w, get("/", Some(&s))).await;
+        assert_eq!(r.location, want, "{user}");
+        let page = send(&w, get(want, Some(&s))).await;
+        assert_eq!(
+            page.status,
+            StatusCode::OK,
+            "{user} lands on a page it may read"
+        );
+    }
+}

@@ -334,7 +334,7 @@ async fn a_banks_system_works_with_its_own_key() {
         post(
             &format!("/account/keys/{id}/revoke"),
             Some(&other),
-            &format!("csrf={oc}"),
+            &format!("csrf={oc}&confirm=yes"),
         ),
     )
     .await;
@@ -350,7 +350,7 @@ async fn a_banks_system_works_with_its_own_key() {
         post(
             &format!("/account/keys/{id}/revoke"),
             Some(&bank),
-            &format!("csrf={c}"),
+            &format!("csrf={c}&confirm=yes"),
         ),
     )
     .await;

@@ -273,9 +273,10 @@ pub async fn archive_batch(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<crate::common::Confirmed>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
+    crate::common::confirmed(&f.confirm)?;
     let b = batch_or_404(&st, id).await?;
     let seat = match user.user.role {
         Role::City => batch_flow::Seat::City,

@@ -199,6 +199,14 @@ pub struct DeclarationPage {
     pub review_errors: Vec<String>,
     pub rule_errors: Vec<(String, String)>,
     pub input: ReviewInput,
+    /// Right after submitting: the receipt.
+    pub receipt: Option<Receipt>,
+    /// The enterprise's own seat (it declares and submits).
+    pub editable_seat: bool,
+    /// A returned declaration: the reviewer's reason, shown at the top.
+    pub returned: Option<String>,
+    /// The self-assessment passes the tier (otherwise the submit form warns).
+    pub passes: bool,
     pub tr: Tr,
     pub nav: Nav,
     pub d: Declaration,
@@ -224,12 +232,38 @@ pub struct DeclarationPage {
     pub max_mb: usize,
 }
 
+#[derive(Deserialize, Default)]
+pub struct DeclarationQuery {
+    /// `1` right after the enterprise submitted: the page opens with its receipt.
+    #[serde(default)]
+    pub sent: String,
+}
+
 pub async fn declaration(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
+    axum::extract::Query(q): axum::extract::Query<DeclarationQuery>,
 ) -> Result<DeclarationPage, AppError> {
-    declaration_page(&st, &user, id).await
+    let mut page = declaration_page(&st, &user, id).await?;
+    // The receipt: what was sent, when, and what happens next.
+    if q.sent == "1" && page.d.status == Status::Submitted && page.editable_seat {
+        page.receipt = Some(Receipt {
+            at: page
+                .d
+                .submitted_at
+                .map(|t| crate::common::local_time(t, "%Y-%m-%d %H:%M"))
+                .unwrap_or_default(),
+            district_until: page.b.district_until.clone(),
+        });
+    }
+    Ok(page)
+}
+
+/// What the enterprise reads right after submitting.
+pub struct Receipt {
+    pub at: String,
+    pub district_until: String,
 }
 
 /// The declaration page as a seat reads it.
@@ -337,7 +371,20 @@ pub(super) async fn declaration_page(
             }
         }
     }
+    let returned = (d.status == Status::Returned)
+        .then(|| {
+            raw_reviews
+                .iter()
+                .rev()
+                .find(|r| r.decision.as_str() == "return")
+                .map(|r| r.reason.clone())
+        })
+        .flatten();
     Ok(DeclarationPage {
+        receipt: None,
+        editable_seat: seat == Seat::Owner,
+        returned,
+        passes: verdict == Verdict::Pass,
         changes,
         compared,
         review_errors: Vec::new(),

@@ -6,9 +6,10 @@ pub async fn publish_notice(
     State(st): State<AppState>,
     user: CurrentUser,
     Path(id): Path<i64>,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<crate::common::Confirmed>,
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
+    crate::common::confirmed(&f.confirm)?;
     let b = batch_or_404(&st, id).await?;
     let from = st.today();
     let (from, until) = flow::notice_window(from, u32::try_from(b.notice_days).unwrap_or(0));

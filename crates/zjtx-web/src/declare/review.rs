@@ -19,7 +19,7 @@ pub async fn submit(
 ) -> Result<Redirect, AppError> {
     user.check_csrf(&f.csrf)?;
     submit_declaration(&st, &user, id, f.pledge == "yes").await?;
-    Ok(Redirect::to(&format!("/declarations/{id}")))
+    Ok(Redirect::to(&format!("/declarations/{id}?sent=1#receipt")))
 }
 
 /// The submission behind the page's form and the API: the workflow's step, the district told,

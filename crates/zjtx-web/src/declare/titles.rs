@@ -182,6 +182,9 @@ pub struct TitleForm {
     pub csrf: String,
     #[serde(default)]
     pub detail: String,
+    /// Ticked to revoke (which cannot be undone).
+    #[serde(default)]
+    pub confirm: String,
 }
 
 /// The enterprise's yearly information update for last year: on time it keeps re-review
@@ -333,6 +336,7 @@ pub async fn revoke(
     Form(f): Form<TitleForm>,
 ) -> Result<Redirect, AppError> {
     let row = title_action(&st, &user, &f.csrf, &uscc, Role::City).await?;
+    crate::common::confirmed(&f.confirm)?;
     let reason = f.detail.trim();
     // The ban of the rules in force today.
     let today = st.today();
