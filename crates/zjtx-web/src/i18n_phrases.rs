@@ -707,6 +707,21 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    ("达标但未获称号", "Meets a tier without its title"),
+    ("称号即将到期", "Title ending soon"),
+    ("当前筛选：", "Filters: "),
+    ("清除全部筛选", "Clear all filters"),
+    ("营业收入（万元）≤", "Revenue (10k yuan) ≤"),
+    ("搜索", "Search"),
+    (
+        "搜索只查企业名称、主导产品和统一社会信用代码。要看{}的企业，请用“区县”筛选。",
+        "Search looks at names, main products and credit codes only. For the firms of {}, use the district filter.",
+    ),
+    ("查看{}的全部企业", "Every firm of {}"),
+    (
+        "搜索只查企业名称、主导产品和统一社会信用代码；可换用更短的词，或改用区县、产业链等筛选。",
+        "Search looks at names, main products and credit codes only; try a shorter word, or filter by district, chain and so on.",
+    ),
     (
         "此操作不可撤销：请勾选确认后再提交",
         "This cannot be undone: tick the confirmation, then submit",

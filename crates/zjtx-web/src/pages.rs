@@ -387,6 +387,14 @@ pub struct ListPageView {
     pub sizes: Vec<Choice>,
     pub tiers: Vec<Choice>,
     pub titles: Vec<Choice>,
+    /// Firms that meet a tier without holding it, and titles ending within the re-review window
+    /// (the dashboard's links): shown and kept like every other filter.
+    pub candidates: Vec<Choice>,
+    pub expiring: Vec<Choice>,
+    /// The filters in force, in words (name: value), for the line above the list.
+    pub active: Vec<(String, String)>,
+    /// The search matched nothing: what else to try, and a link that does it.
+    pub hint: Option<(String, Option<(String, String)>)>,
     /// The search was turned away (too many at once): the form keeps what was typed.
     pub busy: bool,
 }
@@ -531,8 +539,83 @@ pub async fn enterprises(
                 .map(|k| (k, glossary::tier_short(k, lang()))),
             &q.title,
         ),
+        candidates: choices(
+            &["giant", "srdi", "innovative", "tech_sme"]
+                .map(|k| (k, glossary::tier_short(k, lang()))),
+            &q.candidate,
+        ),
+        expiring: choices(
+            &["giant", "srdi", "innovative", "tech_sme"]
+                .map(|k| (k, glossary::tier_short(k, lang()))),
+            &q.expiring,
+        ),
+        active: Vec::new(),
+        hint: None,
         busy,
     };
+    // The filters in force, in words, whichever way they came (the form, a dashboard link).
+    let mut page = view;
+    let picked = |cs: &[Choice]| cs.iter().find(|c| c.selected).map(|c| c.label.clone());
+    for (name, v) in [
+        (crate::i18n::t("区县"), picked(&page.regions)),
+        (crate::i18n::t("产业生态圈"), picked(&page.ecosystems)),
+        (
+            crate::i18n::t("产业链"),
+            page.chains.iter().find_map(|(_, cs)| picked(cs)),
+        ),
+        (crate::i18n::t("行业门类"), picked(&page.sections)),
+        (crate::i18n::t("规模"), picked(&page.sizes)),
+        (crate::i18n::t("最高梯度（本次评价）"), picked(&page.tiers)),
+        (crate::i18n::t("已获称号（有效期内）"), picked(&page.titles)),
+        (crate::i18n::t("达标但未获称号"), picked(&page.candidates)),
+        (crate::i18n::t("称号即将到期"), picked(&page.expiring)),
+        (
+            crate::i18n::t("营业收入（万元）≥"),
+            Some(page.revenue_min.clone()).filter(|v| !v.is_empty()),
+        ),
+        (
+            crate::i18n::t("营业收入（万元）≤"),
+            Some(page.revenue_max.clone()).filter(|v| !v.is_empty()),
+        ),
+        (
+            crate::i18n::t("搜索"),
+            Some(page.q.clone()).filter(|v| !v.is_empty()),
+        ),
+    ] {
+        if let Some(v) = v {
+            page.active.push((name.to_owned(), v));
+        }
+    }
+    // A search that found nothing: say what it searches, and offer the district when the words
+    // name one.
+    if page.total == 0 && !page.q.trim().is_empty() {
+        let words = page.q.trim().to_owned();
+        let district = page
+            .regions
+            .iter()
+            .find(|c| {
+                c.label.contains(&words)
+                    || words.contains(c.label.trim_end_matches(['区', '县', '市']))
+            })
+            .map(|c| (c.value.clone(), c.label.clone()));
+        page.hint = Some(match district {
+            Some((code, name)) => (
+                crate::i18n::f(
+                    "搜索只查企业名称、主导产品和统一社会信用代码。要看{}的企业，请用“区县”筛选。",
+                    &[&name],
+                ),
+                Some((
+                    format!("/enterprises?region={}", crate::common::urlencode(&code)),
+                    crate::i18n::f("查看{}的全部企业", &[&name]),
+                )),
+            ),
+            None => (
+                crate::i18n::t("搜索只查企业名称、主导产品和统一社会信用代码；可换用更短的词，或改用区县、产业链等筛选。").to_owned(),
+                None,
+            ),
+        });
+    }
+    let view = page;
     if busy {
         return Ok((
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -2406,3 +2406,56 @@ async fn each_role_lands_where_its_work_is() {
         );
     }
 }
+
+/// The registry list (issue 16, item 7): a dashboard link's filter is shown and kept in the form
+/// like any other, the filters in force are said in words with a way to clear them, and a search
+/// that finds nothing says what it searches and offers the district it names.
+#[tokio::test]
+async fn the_list_shows_and_keeps_every_filter_and_explains_an_empty_search() {
+    let w = world("list-filters").await;
+    let city = login(&w, "city").await;
+    let r = send(&w, get("/enterprises?candidate=innovative", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(
+        r.body.contains("<option value=\"innovative\" selected>"),
+        "the dashboard's filter is in the form, so a change of another keeps it"
+    );
+    let active = r
+        .body
+        .split("id=\"active-filters\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no active filters line"));
+    assert!(active.contains("达标但未获称号"), "{active}");
+    assert!(r.body.contains("清除全部筛选"));
+    let f = zjtx_store::Filter {
+        candidate: Some("innovative".into()),
+        ..Default::default()
+    };
+    let n = w
+        .state
+        .store
+        .list(&f, &zjtx_store::Scope::all())
+        .await
+        .map(|p| p.total)
+        .unwrap_or(-1);
+    assert!(
+        r.body.contains(&format!("共 {n} 家")),
+        "the count is the store's ({n})"
+    );
+    // No filter: no line.
+    let r = send(&w, get("/enterprises", Some(&city))).await;
+    assert!(!r.body.contains("id=\"active-filters\""));
+    // A district's name searched: nothing in names, and the district offered.
+    let r = send(
+        &w,
+        get("/enterprises?q=%E8%A5%BF%E6%B9%96%E5%8C%BA", Some(&city)),
+    )
+    .await;
+    assert!(r.body.contains("共 0 家"), "{}", r.body);
+    let hint = r
+        .body
+        .split("id=\"search-hint\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no hint"));
+    assert!(hint.contains("/enterprises?region=330106"), "{hint}");
+}
