@@ -707,6 +707,7 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    ("单位：万元", "In 10k yuan (万元)"),
     ("达标但未获称号", "Meets a tier without its title"),
     ("称号即将到期", "Title ending soon"),
     ("当前筛选：", "Filters: "),

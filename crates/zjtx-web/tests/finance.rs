@@ -329,6 +329,32 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     assert!(!page.body.contains("知识产权") && !page.body.contains("梯度评价"));
     let j: serde_json::Value =
         serde_json::from_str(&send(&w, api(&ent_api, &bank_token)).await.body).unwrap_or_default();
+    // The figures as a table: a column per year, a row per figure, labelled, in 万元 to two
+    // places; no raw keys or JSON.
+    let table = page
+        .body
+        .split("id=\"financials\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no table: {}", page.body));
+    let years: Vec<i64> = j["financials"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|y| y["year"].as_i64())
+        .collect();
+    assert!(!years.is_empty());
+    for y in &years {
+        assert!(
+            table.contains(&format!("<th class=\"num\">{y} 年</th>")),
+            "{y}"
+        );
+    }
+    assert!(table.contains("营业收入") && table.contains("单位：万元"));
+    if let Some(rev) = j["financials"][0]["revenue"].as_str() {
+        let shown = zjtx_web::common::wan(zjtx_core::num::Wan::parse(rev).ok().map(|w| w.units()));
+        assert!(table.contains(&shown), "{rev} shown as {shown}");
+    }
+    assert!(!page.body.contains("main_revenue") && !page.body.contains("{&quot;"));
     assert!(
         j["financials"].is_array() && j["profile"].is_object(),
         "{j}"

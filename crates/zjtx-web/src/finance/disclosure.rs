@@ -196,6 +196,47 @@ pub async fn disclose(
 /// A category shown: its name, whether as answers only, and its lines.
 pub type Section = (&'static str, bool, Vec<(String, String)>);
 
+/// Figures by year as a table: the years (columns), then each figure's name and its value in
+/// each year (万元, two decimals; "—" where blank).
+pub struct YearTable {
+    pub years: Vec<String>,
+    pub rows: Vec<(String, Vec<String>)>,
+}
+
+/// A year-by-year section (`[{"year": 2025, "revenue": "…", …}, …]`) as a table, if it is one.
+pub(super) fn year_table(v: &Value, rules: &fin::Disclosure) -> Option<YearTable> {
+    let years = v.as_array()?;
+    if years.is_empty() || !years.iter().all(|y| y.get("year").is_some()) {
+        return None;
+    }
+    let mut keys: Vec<String> = Vec::new();
+    for y in years {
+        for k in y.as_object()?.keys() {
+            if k != "year" && !keys.contains(k) {
+                keys.push(k.clone());
+            }
+        }
+    }
+    let cell = |v: &Value| match v.as_str().filter(|s| !s.is_empty()) {
+        Some(s) => zjtx_core::num::Wan::parse(s)
+            .map(|w| crate::common::wan(Some(w.units())))
+            .unwrap_or_else(|_| s.to_owned()),
+        None => "—".to_owned(),
+    };
+    Some(YearTable {
+        years: years.iter().map(|y| y["year"].to_string()).collect(),
+        rows: keys
+            .iter()
+            .map(|k| {
+                (
+                    disclosure_label(k, rules),
+                    years.iter().map(|y| cell(&y[k])).collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
 #[derive(Template, WebTemplate)]
 #[template(path = "fin_enterprise.html")]
 pub struct DisclosurePage {
@@ -203,6 +244,8 @@ pub struct DisclosurePage {
     pub nav: Nav,
     pub d: Disclosure,
     pub sections: Vec<Section>,
+    /// The financial figures by year, as a table (when shown as figures).
+    pub financials: Option<YearTable>,
 }
 
 pub(super) fn yes(b: bool) -> &'static str {
@@ -319,6 +362,7 @@ pub async fn enterprise_page(
         *tier = glossary::tier_by_key(tier, lang()).to_owned();
     }
     let mut sections = Vec::new();
+    let financials = d.financials.as_ref().and_then(|v| year_table(v, rules));
     for (c, v) in [
         ("profile", &d.profile),
         ("financials", &d.financials),
@@ -328,6 +372,10 @@ pub async fn enterprise_page(
     ] {
         if let Some(v) = v {
             let pred = d.categories.iter().any(|(k, p)| k == c && *p);
+            // The figures by year are their own table (below the sections).
+            if c == "financials" && financials.is_some() {
+                continue;
+            }
             sections.push((kind_label(c), pred, flatten(v, rules)));
         }
     }
@@ -336,5 +384,6 @@ pub async fn enterprise_page(
         nav: Nav::of(&user),
         d,
         sections,
+        financials,
     })
 }
