@@ -707,6 +707,17 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    ("下一梯度：{}", "Next tier: {}"),
+    ("按模拟数据", "simulated figures"),
+    (
+        "各项条件均已满足，可关注申报批次。",
+        "Every condition is met; watch for a declaration batch.",
+    ),
+    ("尚有 {} 项条件未满足：", "{} conditions not met yet:"),
+    (
+        "用模拟测算看看改变哪些数据可以达到",
+        "Try the what-if to see which figures would get there",
+    ),
     ("单位：万元", "In 10k yuan (万元)"),
     ("达标但未获称号", "Meets a tier without its title"),
     ("称号即将到期", "Title ending soon"),

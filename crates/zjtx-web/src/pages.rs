@@ -756,6 +756,8 @@ pub struct EnterpriseView {
     pub titles: Vec<TitleRow>,
     pub gates: Vec<RuleRow>,
     pub tiers: Vec<TierBlock>,
+    /// The next tier and what it still misses (the page leads with it).
+    pub lead: Option<Lead>,
     pub whatif_on: bool,
     pub whatif_errors: Vec<String>,
     pub whatif_fields: Vec<WhatIfField>,
@@ -1025,7 +1027,8 @@ pub async fn enterprise(
                 .to_string()
         })
     };
-    Ok(EnterpriseView {
+    let mut view = EnterpriseView {
+        lead: None,
         tr: crate::i18n::Tr,
         nav: Nav::of(&user),
         uscc: row.uscc.clone(),
@@ -1132,7 +1135,41 @@ pub async fn enterprise(
             ),
             tier_block(Tier::Giant, s.giant, String::new()),
         ],
-    })
+    };
+    // The lead: the next tier up from what the figures meet, and what it still misses.
+    let next = if s.giant == Verdict::Pass {
+        None
+    } else if s.srdi == Verdict::Pass {
+        Some(Tier::Giant)
+    } else if s.innovative == Verdict::Pass {
+        Some(Tier::Srdi)
+    } else {
+        Some(Tier::Innovative)
+    };
+    if let Some(t) = next {
+        let name = glossary::tier(t, lang());
+        if let Some(block) = view.tiers.iter().find(|b| b.name == name) {
+            view.lead = Some(Lead {
+                tier: name,
+                simulated: view.whatif_on && view.whatif_errors.is_empty(),
+                missing: block
+                    .rules
+                    .iter()
+                    .filter(|r| matches!(r.class, "fail" | "review"))
+                    .map(|r| (r.title, r.outcome.clone(), r.gap.clone()))
+                    .collect(),
+            });
+        }
+    }
+    Ok(view)
+}
+
+/// What the scorecard leads with: the next tier, and each condition of it not met (its title,
+/// its outcome, the gap in words).
+pub struct Lead {
+    pub tier: &'static str,
+    pub simulated: bool,
+    pub missing: Vec<(&'static str, String, String)>,
 }
 
 // ---- chain tags -----------------------------------------------------------------------------------

@@ -2459,3 +2459,83 @@ async fn the_list_shows_and_keeps_every_filter_and_explains_an_empty_search() {
         .unwrap_or_else(|| panic!("no hint"));
     assert!(hint.contains("/enterprises?region=330106"), "{hint}");
 }
+
+/// The scorecard leads with what matters (issue 16, item 5): the next tier up from what the
+/// figures meet and every condition of it not met — as many as the engine's trace says — and in
+/// what-if mode, that the lead is simulated.
+#[tokio::test]
+async fn the_scorecard_leads_with_the_next_tier_and_what_it_misses() {
+    let w = world("lead").await;
+    let city = login(&w, "city").await;
+    let token = api_token(&w, "city").await;
+    let mut checked = 0;
+    let page = json(
+        &send(
+            &w,
+            json_req("GET", "/api/v1/enterprises?per_page=12", Some(&token), None),
+        )
+        .await,
+    );
+    for e in page["items"].as_array().into_iter().flatten() {
+        let uscc = e["uscc"].as_str().unwrap_or_default();
+        let ev = json(
+            &send(
+                &w,
+                json_req(
+                    "GET",
+                    &format!("/api/v1/enterprises/{uscc}/evaluation"),
+                    Some(&token),
+                    None,
+                ),
+            )
+            .await,
+        );
+        let next = if ev["giant"] == "pass" {
+            continue;
+        } else if ev["srdi"] == "pass" {
+            ("giant", "专精特新“小巨人”企业")
+        } else if ev["innovative"] == "pass" {
+            ("srdi", "专精特新中小企业")
+        } else {
+            ("innovative", "创新型中小企业")
+        };
+        let missing = ev["trace"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["tier"] == next.0 && (t["verdict"] == "fail" || t["verdict"] == "review"))
+            .count();
+        let body = send(&w, get(&format!("/enterprises/{uscc}"), Some(&city)))
+            .await
+            .body;
+        let lead = body
+            .split("id=\"lead\"")
+            .nth(1)
+            .and_then(|s| s.split("</div>").next())
+            .unwrap_or_else(|| panic!("no lead on {uscc}"));
+        assert!(lead.contains(next.1), "{uscc}: {lead}");
+        if missing == 0 {
+            assert!(lead.contains("各项条件均已满足"), "{uscc}: {lead}");
+        } else {
+            assert!(
+                lead.contains(&format!("尚有 {missing} 项条件未满足")),
+                "{uscc} ({missing}): {lead}"
+            );
+        }
+        assert!(!lead.contains("按模拟数据"));
+        checked += 1;
+    }
+    assert!(checked >= 5, "{checked}");
+    // What-if: the lead says it is simulated.
+    let body = send(
+        &w,
+        get(
+            &format!("/enterprises/{}?revenue=99999", w.xihu_firm),
+            Some(&city),
+        ),
+    )
+    .await
+    .body;
+    let lead = body.split("id=\"lead\"").nth(1).unwrap_or_default();
+    assert!(lead.contains("按模拟数据"), "{lead}");
+}
