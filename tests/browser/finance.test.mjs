@@ -16,10 +16,16 @@ const signIn = (user) => signInAs(browser, user);
 test('from a financing need to a disbursed loan', async () => {
   const firm = await signIn('firm');
   await firm.goto(`${base}/finance`);
-  await firm.fill('#needs input[name=amount]', '500');
+  // An amount in words is refused beside the form; what was typed survives.
+  await firm.fill('#needs input[name=amount]', '五百万');
   await firm.fill('#needs input[name=term_months]', '12');
   await firm.fill('#needs input[name=purpose]', '扩大产能');
   await firm.check('#needs input[value=credit]');
+  await firm.click('#needs button[type=submit]');
+  assert.match(await firm.textContent('#need-error'), /需求未发布/);
+  assert.equal(await firm.inputValue('#needs input[name=purpose]'), '扩大产能');
+  assert.equal(await firm.isChecked('#needs input[value=credit]'), true);
+  await firm.fill('#needs input[name=amount]', '500');
   await firm.click('#needs button[type=submit]');
   assert.match(await firm.textContent('#needs'), /扩大产能/);
 

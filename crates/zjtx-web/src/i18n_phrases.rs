@@ -707,6 +707,9 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    ("评分未提交，请修改：", "The score was not sent; fix this:"),
+    ("需求未发布，请修改：", "The need was not posted; fix this:"),
+    ("已填写的内容均已保留。", "Everything you entered is kept."),
     ("下一梯度：{}", "Next tier: {}"),
     ("按模拟数据", "simulated figures"),
     (

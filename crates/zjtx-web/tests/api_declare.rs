@@ -340,6 +340,29 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
     let drawn = store.experts_of(decl).await.unwrap_or_default();
     assert_eq!(drawn.len(), 2);
     let pool = store.experts().await.unwrap_or_default();
+    // On the page, a score out of range comes back beside the form with what was typed.
+    let first = pool
+        .iter()
+        .find(|x| drawn.contains(&x.id))
+        .unwrap_or_else(|| panic!("drawn"));
+    let s = login(&w, &first.username).await;
+    let c = csrf_of(&w, &s).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/declarations/{decl}/score"),
+            Some(&s),
+            &format!("csrf={c}&score=150&comment=%E6%84%8F%E8%A7%81%E4%BF%9D%E7%95%99"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body.contains("id=\"score-error\"") && r.body.contains("0–100"),
+        "{}",
+        r.body
+    );
+    assert!(r.body.contains("value=\"150\"") && r.body.contains("value=\"意见保留\""));
     let score = format!("/api/v1/declarations/{decl}/score");
     for x in &pool {
         let t = api_token(&w, &x.username).await;

@@ -49,6 +49,30 @@ async fn needs_answers_screening_and_statistics_over_the_api() {
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.body);
     }
     assert!(store.needs(None).await.unwrap_or_default().is_empty());
+    // On the page: a refused need comes back beside the form with what was typed.
+    let page_session = login(&w, "firm").await;
+    let c = csrf_of(&w, &page_session).await;
+    let r = send(
+        &w,
+        post(
+            "/finance/needs",
+            Some(&page_session),
+            &format!("csrf={c}&amount=%E4%B8%80%E5%8D%83%E4%B8%87&term_months=12&purpose=%E6%89%A9%E4%BA%A7&collateral=credit"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("id=\"need-error\""), "{}", r.body);
+    assert!(
+        r.body.contains("value=\"一千万\" aria-invalid=\"true\""),
+        "the amount marked"
+    );
+    assert!(r.body.contains("value=\"扩产\"") && r.body.contains("value=\"12\""));
+    assert!(
+        r.body.contains("value=\"credit\" checked"),
+        "the collateral kept"
+    );
+    assert!(store.needs(None).await.unwrap_or_default().is_empty());
     let r = send(
         &w,
         json_req(

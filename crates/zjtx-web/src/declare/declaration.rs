@@ -201,6 +201,9 @@ pub struct DeclarationPage {
     pub input: ReviewInput,
     /// Right after submitting: the receipt.
     pub receipt: Option<Receipt>,
+    /// An expert's refused score: why, and the score and opinion typed (kept).
+    pub score_error: Option<String>,
+    pub score_input: (String, String),
     /// The enterprise's own seat (it declares and submits).
     pub editable_seat: bool,
     /// A returned declaration: the reviewer's reason, shown at the top.
@@ -382,6 +385,8 @@ pub(super) async fn declaration_page(
         .flatten();
     Ok(DeclarationPage {
         receipt: None,
+        score_error: None,
+        score_input: (String::new(), String::new()),
         editable_seat: seat == Seat::Owner,
         returned,
         passes: verdict == Verdict::Pass,

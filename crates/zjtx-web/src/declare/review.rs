@@ -351,10 +351,20 @@ pub async fn score(
     user: CurrentUser,
     Path(id): Path<i64>,
     Form(f): Form<ScoreForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     user.check_csrf(&f.csrf)?;
-    score_declaration(&st, &user, id, &f.score, &f.comment).await?;
-    Ok(Redirect::to(&format!("/declarations/{id}")))
+    match score_declaration(&st, &user, id, &f.score, &f.comment).await {
+        Ok(()) => Ok(Redirect::to(&format!("/declarations/{id}")).into_response()),
+        // Refused (a score out of range, no opinion): the page again, the message beside the
+        // form, the score and opinion typed kept.
+        Err(AppError::BadRequest(why)) => {
+            let mut page = declaration_page(&st, &user, id).await?;
+            page.score_error = Some(why);
+            page.score_input = (f.score, f.comment);
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// An expert's score behind the page's form and the API: drawn for it, once, while recommended.

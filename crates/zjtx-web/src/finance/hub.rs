@@ -50,6 +50,9 @@ pub(super) fn product_view(p: Product) -> ProductView {
 pub struct FinancePage {
     pub tr: Tr,
     pub nav: Nav,
+    /// A refused need: why, the field it names, and what was typed (kept in the form).
+    pub need_error: Option<(String, &'static str)>,
+    pub need_input: NeedForm,
     pub role: &'static str,
     pub today: String,
     // enterprise
@@ -150,6 +153,17 @@ pub(super) async fn need_view(st: &AppState, n: zjtx_store::Need) -> Result<Need
     })
 }
 
+impl FinancePage {
+    /// Whether a refused need names this field.
+    pub fn need_field(&self, f: &str) -> bool {
+        self.need_error.as_ref().is_some_and(|(_, x)| *x == f)
+    }
+    /// Whether the refused need had this collateral ticked.
+    pub fn need_picked(&self, k: &str) -> bool {
+        self.need_input.collateral.iter().any(|c| c == k)
+    }
+}
+
 #[derive(Deserialize, Default)]
 pub struct HubQuery {
     /// For an enterprise: rank the products for this financing need (amount, term, collateral).
@@ -163,8 +177,20 @@ pub async fn hub(
     user: CurrentUser,
     Query(hq): Query<HubQuery>,
 ) -> Result<FinancePage, AppError> {
+    hub_page(&st, &user, hq).await
+}
+
+/// The zone's page as the user's role uses it.
+pub(super) async fn hub_page(
+    st: &AppState,
+    user: &CurrentUser,
+    hq: HubQuery,
+) -> Result<FinancePage, AppError> {
+    let (st, user) = (st.clone(), user.clone());
     let today = st.today();
     let mut page = FinancePage {
+        need_error: None,
+        need_input: NeedForm::default(),
         tr: Tr,
         nav: Nav::of(&user),
         role: user.user.role.key(),

@@ -1,10 +1,11 @@
 //! Needs, consent, applications (the enterprise).
 
 use super::*;
+use axum::response::IntoResponse;
 use zjtx_store::ProductStatus;
 
 /// A financing need as the enterprise posts it.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, Clone)]
 #[serde(default)]
 pub struct NeedForm {
     pub csrf: String,
@@ -19,10 +20,27 @@ pub async fn post_need(
     State(st): State<AppState>,
     user: CurrentUser,
     Fields(form): Fields<NeedForm>,
-) -> Result<Redirect, AppError> {
+) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    post_need_as(&st, &user, &form).await?;
-    Ok(Redirect::to("/finance"))
+    match post_need_as(&st, &user, &form).await {
+        Ok(_) => Ok(Redirect::to("/finance#needs").into_response()),
+        // Refused: the zone's page again, the message beside the form, what was typed kept.
+        Err(AppError::BadRequest(why)) => {
+            let mut page = hub_page(&st, &user, HubQuery::default()).await?;
+            let field = [
+                (i18n::t("金额"), "amount"),
+                (i18n::t("期限（月）"), "term_months"),
+                (i18n::t("用途"), "purpose"),
+            ]
+            .into_iter()
+            .find(|(label, _)| why.starts_with(label))
+            .map_or("", |(_, f)| f);
+            page.need_error = Some((why, field));
+            page.need_input = form;
+            Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 /// The need behind the page's form and the API: checked, stored, announced to the institutions
