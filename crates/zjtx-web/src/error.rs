@@ -98,7 +98,7 @@ impl IntoResponse for AppError {
                 crate::i18n::t("调用过于频繁，请稍后再试。").to_owned(),
             ),
             AppError::Store(zjtx_store::StoreError::Conflict(m)) => {
-                (crate::i18n::t("冲突"), m.clone())
+                (crate::i18n::t("冲突"), store_refusal(m))
             }
             AppError::Store(zjtx_store::StoreError::Busy(why)) => {
                 tracing::warn!(why, "an expensive query was turned away");
@@ -187,4 +187,125 @@ pub async fn plain_rejections(
         *out.status_mut() = status;
     }
     out
+}
+
+/// A refusal of the store (its English words, also the API's detail) as the page's reader reads
+/// it; one the table does not know keeps its words.
+pub fn store_refusal(m: &str) -> String {
+    match m {
+        "no chain in force has that name" => crate::i18n::t("没有这个名称的现行产业链").to_owned(),
+        "no declaration is approved and waiting for the notice" => {
+            crate::i18n::t("没有已通过、等待公示的申报").to_owned()
+        }
+        "no segment in force has that name" => {
+            crate::i18n::t("没有这个名称的现行细分赛道").to_owned()
+        }
+        "no such consent in force" => crate::i18n::t("该授权不存在或已失效").to_owned(),
+        "no such enterprise" => crate::i18n::t("企业库中没有该企业").to_owned(),
+        "no such event" => crate::i18n::t("该活动不存在").to_owned(),
+        "no such institution account, or no such institution" => {
+            crate::i18n::t("该机构或其工作人员账户不存在").to_owned()
+        }
+        "no such key in force" => crate::i18n::t("该密钥不存在或已吊销").to_owned(),
+        "not recorded as qualified" => crate::i18n::t("尚未登记为合格").to_owned(),
+        "the application has moved on" => {
+            crate::i18n::t("该申请已被处理，请刷新后查看当前状态").to_owned()
+        }
+        "the application has moved on, or a budget no longer holds it" => {
+            crate::i18n::t("该申请已被处理，或预算余额已不足").to_owned()
+        }
+        "the application is not in a state that allows this" => {
+            crate::i18n::t("该申请当前的状态不能进行此操作").to_owned()
+        }
+        "the batch has no notice yet" => crate::i18n::t("该批次尚未发布公示").to_owned(),
+        "the batch is already archived" => crate::i18n::t("该批次已归档").to_owned(),
+        "the declaration can no longer be changed" => crate::i18n::t("该申报已不能修改").to_owned(),
+        "the declaration is not on notice, or an objection is still open" => {
+            crate::i18n::t("该申报不在公示中，或尚有未处理的异议").to_owned()
+        }
+        "the declaration is not on public notice" => {
+            crate::i18n::t("该申报不在公示期内").to_owned()
+        }
+        "the enterprise holds no such title granted here" => {
+            crate::i18n::t("该企业没有本平台认定的此项称号").to_owned()
+        }
+        "the enterprise holds no title to revoke" => {
+            crate::i18n::t("该企业没有可撤销的称号").to_owned()
+        }
+        "the entry has moved on" => crate::i18n::t("该条目已被处理，请刷新后查看").to_owned(),
+        "the item has moved on" => crate::i18n::t("该事项已被处理，请刷新后查看").to_owned(),
+        "the milestone has moved on" => crate::i18n::t("该里程碑已被处理，请刷新后查看").to_owned(),
+        "the need is no longer open" => crate::i18n::t("该融资需求已不再开放").to_owned(),
+        "the objection does not exist or is resolved" => {
+            crate::i18n::t("该异议不存在或已处理").to_owned()
+        }
+        "the objection is already resolved" => crate::i18n::t("该异议已处理").to_owned(),
+        "the outcome has moved on" => crate::i18n::t("该成果记录已被处理，请刷新后查看").to_owned(),
+        "the product cannot be withdrawn" => crate::i18n::t("该产品当前不能下架").to_owned(),
+        "the product is not awaiting review" => crate::i18n::t("该产品不在待审核状态").to_owned(),
+        "this account cannot hold keys" => crate::i18n::t("该账户不能持有接口密钥").to_owned(),
+        "this expert has already scored this declaration" => {
+            crate::i18n::t("您已为该申报评过分").to_owned()
+        }
+        "a chain of that name exists" => crate::i18n::t("已有同名产业链").to_owned(),
+        "a segment of that name exists" => crate::i18n::t("已有同名细分赛道").to_owned(),
+        "experts were drawn meanwhile; draw again" => {
+            crate::i18n::t("其间已有专家被抽取，请重新抽取").to_owned()
+        }
+        "no such chain" => crate::i18n::t("该产业链不存在").to_owned(),
+        "no such institution" => crate::i18n::t("该机构不存在").to_owned(),
+        "the application no longer takes files" => {
+            crate::i18n::t("该申请已不能上传文件").to_owned()
+        }
+        "the call was not opened" => crate::i18n::t("该申报通知未能发布").to_owned(),
+        "the client is not in the registry" => crate::i18n::t("该服务对象不在企业库中").to_owned(),
+        "the entry is not on notice" => crate::i18n::t("该条目不在公示中").to_owned(),
+        "the product is not listed" => crate::i18n::t("该产品未上架").to_owned(),
+        "not created" => crate::i18n::t("未能创建，请重试").to_owned(),
+        "not posted" => crate::i18n::t("未能发布，请重试").to_owned(),
+        "not saved" => crate::i18n::t("未能保存，请重试").to_owned(),
+        "the key was not stored" => crate::i18n::t("密钥未能保存，请重试").to_owned(),
+        "the profile was not written" => crate::i18n::t("资料未能保存，请重试").to_owned(),
+        "the subscription was not created" => crate::i18n::t("订阅未能创建，请重试").to_owned(),
+        "the backup path is not UTF-8" => crate::i18n::t("备份路径含有无法识别的字符").to_owned(),
+        other => other.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every refusal the store words (a guard of a transaction, a conflict) has its words for
+    /// the page's reader: a new one without them fails here.
+    #[test]
+    fn every_store_refusal_is_worded_for_the_reader() {
+        let mut missing = Vec::new();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../zjtx-store/src");
+        let mut dirs = vec![std::path::PathBuf::from(root)];
+        while let Some(d) = dirs.pop() {
+            for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&p).unwrap_or_default();
+                for marker in ["Some(\"", "Conflict(\""] {
+                    for part in text.split(marker).skip(1) {
+                        let Some(m) = part.split('"').next() else {
+                            continue;
+                        };
+                        // Refusals are sentences in lower case; column names and keys have no
+                        // space, SQL is in capitals.
+                        let sentence = m.contains(' ')
+                            && m.starts_with(|c: char| c.is_ascii_lowercase())
+                            && !m.contains(['{', '(', '?']);
+                        if sentence && super::store_refusal(m) == m {
+                            missing.push(format!("{}: {m}", p.display()));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "{}", missing.join("\n"));
+    }
 }

@@ -707,6 +707,122 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    ("未能创建，请重试", "Not created; try again"),
+    ("未能发布，请重试", "Not posted; try again"),
+    ("未能保存，请重试", "Not saved; try again"),
+    ("密钥未能保存，请重试", "The key was not stored; try again"),
+    (
+        "资料未能保存，请重试",
+        "The profile was not written; try again",
+    ),
+    (
+        "订阅未能创建，请重试",
+        "The subscription was not created; try again",
+    ),
+    ("备份路径含有无法识别的字符", "The backup path is not UTF-8"),
+    (
+        "没有这个名称的现行产业链",
+        "No chain in force has that name",
+    ),
+    (
+        "没有已通过、等待公示的申报",
+        "No declaration is approved and waiting for the notice",
+    ),
+    (
+        "没有这个名称的现行细分赛道",
+        "No segment in force has that name",
+    ),
+    ("该授权不存在或已失效", "No such consent in force"),
+    ("企业库中没有该企业", "No such enterprise"),
+    ("该活动不存在", "No such event"),
+    (
+        "该机构或其工作人员账户不存在",
+        "No such institution account, or no such institution",
+    ),
+    ("该密钥不存在或已吊销", "No such key in force"),
+    ("尚未登记为合格", "Not recorded as qualified"),
+    (
+        "该申请已被处理，请刷新后查看当前状态",
+        "The application has moved on; reload to see where it stands",
+    ),
+    (
+        "该申请已被处理，或预算余额已不足",
+        "The application has moved on, or a budget no longer holds it",
+    ),
+    (
+        "该申请当前的状态不能进行此操作",
+        "The application is not in a state that allows this",
+    ),
+    ("该批次尚未发布公示", "The batch has no notice yet"),
+    ("该批次已归档", "The batch is already archived"),
+    (
+        "该申报已不能修改",
+        "The declaration can no longer be changed",
+    ),
+    (
+        "该申报不在公示中，或尚有未处理的异议",
+        "The declaration is not on notice, or an objection is still open",
+    ),
+    (
+        "该申报不在公示期内",
+        "The declaration is not on public notice",
+    ),
+    (
+        "该企业没有本平台认定的此项称号",
+        "The enterprise holds no such title granted here",
+    ),
+    (
+        "该企业没有可撤销的称号",
+        "The enterprise holds no title to revoke",
+    ),
+    (
+        "该条目已被处理，请刷新后查看",
+        "The entry has moved on; reload to see it",
+    ),
+    (
+        "该事项已被处理，请刷新后查看",
+        "The item has moved on; reload to see it",
+    ),
+    (
+        "该里程碑已被处理，请刷新后查看",
+        "The milestone has moved on; reload to see it",
+    ),
+    ("该融资需求已不再开放", "The need is no longer open"),
+    (
+        "该异议不存在或已处理",
+        "The objection does not exist or is resolved",
+    ),
+    ("该异议已处理", "The objection is already resolved"),
+    (
+        "该成果记录已被处理，请刷新后查看",
+        "The outcome has moved on; reload to see it",
+    ),
+    ("该产品当前不能下架", "The product cannot be withdrawn"),
+    ("该产品不在待审核状态", "The product is not awaiting review"),
+    ("该账户不能持有接口密钥", "This account cannot hold keys"),
+    (
+        "您已为该申报评过分",
+        "This expert has already scored this declaration",
+    ),
+    ("已有同名产业链", "A chain of that name exists"),
+    ("已有同名细分赛道", "A segment of that name exists"),
+    (
+        "其间已有专家被抽取，请重新抽取",
+        "Experts were drawn meanwhile; draw again",
+    ),
+    ("该产业链不存在", "No such chain"),
+    ("该机构不存在", "No such institution"),
+    (
+        "该申请已不能上传文件",
+        "The application no longer takes files",
+    ),
+    ("该申报通知未能发布", "The call was not opened"),
+    (
+        "该服务对象不在企业库中",
+        "The client is not in the registry",
+    ),
+    ("该条目不在公示中", "The entry is not on notice"),
+    ("该产品未上架", "The product is not listed"),
     ("评分未提交，请修改：", "The score was not sent; fix this:"),
     ("需求未发布，请修改：", "The need was not posted; fix this:"),
     ("已填写的内容均已保留。", "Everything you entered is kept."),

@@ -150,10 +150,13 @@ async fn a_product_goes_from_submission_to_the_published_catalogue() {
         send(&w, review(&xihu, &x, id, "forward", "")).await.status,
         StatusCode::SEE_OTHER
     );
-    // A second click: the entry has moved on.
-    assert_eq!(
-        send(&w, review(&xihu, &x, id, "forward", "")).await.status,
-        StatusCode::CONFLICT
+    // A second click: the entry has moved on, said in the reader's words.
+    let again = send(&w, review(&xihu, &x, id, "forward", "")).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.body.contains("不能进行此操作") && !again.body.contains("moved on"),
+        "{}",
+        again.body
     );
     assert_eq!(
         send(&w, review(&city, &c, id, "forward", "")).await.status,

@@ -490,6 +490,22 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
     )
     .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
+    // Revoked twice (a double click): refused in the reader's words, not the store's.
+    let again = send(
+        &w,
+        post(
+            &format!("/finance/consents/{consent}/revoke"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    assert!(
+        again.body.contains("该授权不存在或已失效") && !again.body.contains("in force"),
+        "{}",
+        again.body
+    );
     assert_eq!(
         send(&w, get(&ent_page, Some(&bank))).await.status,
         StatusCode::NOT_FOUND
