@@ -270,6 +270,14 @@ pub const SETTINGS: &[Setting] = &[
         "the sign-in button's text",
     ),
     s(
+        "notice.contact",
+        "ZJTX_NOTICE_CONTACT",
+        "",
+        Kind::Text,
+        false,
+        "how the public reaches the bureau about a notice (a telephone number, an address), printed on the public notice",
+    ),
+    s(
         "webhooks.allow_local",
         "ZJTX_WEBHOOKS_ALLOW_LOCAL",
         "false",

@@ -707,6 +707,21 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("无冲突专家不足", "not enough unconflicted experts"),
     ("日期", "Date"),
     ("暂无。", "None."),
+    (
+        "发布单位：{}经济和信息化局",
+        "Issued by the {} Bureau of Economy and Information Technology",
+    ),
+    ("联系方式：{}", "contact: {}"),
+    (
+        "对公示名单有异议的，可在公示期内于下方提交，或通过上述方式联系。",
+        "To object to the list, file below while the notice runs, or write to the bureau as above.",
+    ),
+    ("{} 条新消息", "{} new"),
+    ("新", "new"),
+    (
+        "选择文件（CSV 或 Excel .xlsx）",
+        "Choose a file (CSV or Excel .xlsx)",
+    ),
     ("未能创建，请重试", "Not created; try again"),
     ("未能发布，请重试", "Not posted; try again"),
     ("未能保存，请重试", "Not saved; try again"),

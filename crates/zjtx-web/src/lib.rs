@@ -80,6 +80,8 @@ pub struct AppState {
     pub oidc: Option<Arc<oidc::Provider>>,
     /// Webhooks may go to http:// on this machine (`webhooks.allow_local`; tests).
     pub webhooks_allow_local: bool,
+    /// How the public reaches the bureau about a notice (`notice.contact`).
+    pub notice_contact: String,
 }
 
 impl AppState {
@@ -109,6 +111,7 @@ impl AppState {
             totp_roles: Vec::new(),
             oidc: None,
             webhooks_allow_local: false,
+            notice_contact: String::new(),
         })
     }
 
@@ -124,6 +127,7 @@ impl AppState {
             .filter_map(|r| zjtx_store::Role::parse(r))
             .collect();
         self.webhooks_allow_local = c.flag("webhooks.allow_local");
+        self.notice_contact = c.get("notice.contact").to_owned();
         self.oidc = match oidc::Provider::from_config(c) {
             Ok(p) => p.map(Arc::new),
             Err(e) => {

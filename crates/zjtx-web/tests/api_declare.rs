@@ -272,6 +272,17 @@ async fn an_enterprise_submits_and_its_district_reviews_over_the_api() {
     assert_eq!(json(&r)["status"], "recommended");
     assert_eq!(status(decl).await.as_deref(), Some("recommended"));
 
+    // The firm's messages: the news with its date and the count of what is new, read once seen.
+    let msgs = send(&w, get("/messages", Some(&ent))).await.body;
+    assert!(msgs.contains("id=\"unread\""), "{msgs}");
+    let today_text = w.state.today().to_string();
+    assert!(msgs.contains(&today_text), "dated: {msgs}");
+    assert!(
+        !send(&w, get("/messages", Some(&ent)))
+            .await
+            .body
+            .contains("id=\"unread\"")
+    );
     // What the firm now reads: the district's review with its one disagreement; the city sees
     // the declaration in its batch list.
     let detail = json(&get_json(one.clone(), firm.clone()).await);

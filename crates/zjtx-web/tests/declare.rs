@@ -601,6 +601,20 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
     let mut public = Browser::default();
     let notice = public.get(&w, "/notice").await;
     assert!(notice.body.contains(&name));
+    // The notice names who issues it, and how to reach them when configured.
+    assert!(
+        notice.body.contains("发布单位：杭州市经济和信息化局"),
+        "{}",
+        notice.body
+    );
+    assert!(!notice.body.contains("联系方式：0571"));
+    configure(&mut w, "[notice]\ncontact = \"0571-87000000\"\n");
+    assert!(
+        send(&w, get("/notice", None))
+            .await
+            .body
+            .contains("联系方式：0571-87000000")
+    );
 
     // 9. An objection (anyone, no account) holds recognition until it is resolved.
     let token = form_csrf(&notice.body);

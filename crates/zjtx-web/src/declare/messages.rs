@@ -232,7 +232,10 @@ pub async fn digest(
 pub struct MessagesPage {
     pub tr: Tr,
     pub nav: Nav,
-    pub items: Vec<zjtx_store::Notification>,
+    /// Each message with when it was sent (local time).
+    pub items: Vec<(zjtx_store::Notification, String)>,
+    /// How many were unread before this page was opened (they are read now).
+    pub unread: usize,
     pub queue: Vec<QueueItem>,
 }
 
@@ -248,7 +251,14 @@ pub async fn messages(
     Ok(MessagesPage {
         tr: Tr,
         nav: Nav::of(&user),
-        items,
+        unread: items.iter().filter(|m| !m.read).count(),
+        items: items
+            .into_iter()
+            .map(|m| {
+                let at = crate::common::local_time(m.created_at, "%Y-%m-%d %H:%M");
+                (m, at)
+            })
+            .collect(),
         queue,
     })
 }

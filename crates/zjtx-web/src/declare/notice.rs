@@ -35,6 +35,9 @@ pub struct NoticeBatch {
 pub struct NoticePage {
     pub tr: Tr,
     pub csrf: String,
+    /// The city whose bureau issues the notice, and how to reach it (`notice.contact`).
+    pub city: String,
+    pub contact: String,
     pub batches: Vec<NoticeBatch>,
     pub filed: bool,
 }
@@ -92,6 +95,12 @@ pub async fn notice(State(st): State<AppState>, parts: Parts) -> Result<Response
         )],
         NoticePage {
             tr: Tr,
+            city: regions
+                .iter()
+                .find(|r| r.kind == "city")
+                .map(|r| r.name.clone())
+                .unwrap_or_default(),
+            contact: st.notice_contact.clone(),
             csrf,
             batches,
             filed,
