@@ -47,6 +47,36 @@ pub fn random_token() -> Result<String, AppError> {
     Ok(hex::encode(b))
 }
 
+/// The session's form token as a page carries it: a fresh random pad, then the token XOR the pad
+/// (hex), so that no two pages hold the same bytes — compressed pages that also echo what a
+/// request sent (a search) cannot leak the token by their length (BREACH). A token that is not
+/// hex is given as it is.
+pub fn masked_csrf(token: &str) -> String {
+    let Ok(raw) = hex::decode(token) else {
+        return token.to_owned();
+    };
+    let mut pad = vec![0u8; raw.len()];
+    if getrandom::fill(&mut pad).is_err() {
+        return token.to_owned();
+    }
+    let xored: Vec<u8> = raw.iter().zip(&pad).map(|(a, b)| a ^ b).collect();
+    format!("{}{}", hex::encode(pad), hex::encode(xored))
+}
+
+/// A form token as sent back: a masked one unmasked; a plain one as it is.
+pub fn unmask_csrf(sent: &str) -> String {
+    let half = sent.len() / 2;
+    if !sent.len().is_multiple_of(2) || half == 0 || !sent.is_char_boundary(half) {
+        return sent.to_owned();
+    }
+    match (hex::decode(&sent[..half]), hex::decode(&sent[half..])) {
+        (Ok(pad), Ok(x)) if pad.len() == x.len() && pad.len() == 32 => {
+            hex::encode(pad.iter().zip(&x).map(|(a, b)| a ^ b).collect::<Vec<u8>>())
+        }
+        _ => sent.to_owned(),
+    }
+}
+
 /// Only the SHA-256 of a session token is stored, so a copy of the database gives no sessions.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -170,7 +200,7 @@ async fn key_user(parts: &Parts, state: &AppState, key: &str) -> Result<CurrentU
 impl CurrentUser {
     /// Refuses a form whose CSRF token is not this session's.
     pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
-        if same(token, &self.session.csrf) {
+        if same(&unmask_csrf(token), &self.session.csrf) {
             Ok(())
         } else {
             Err(AppError::Csrf)
@@ -378,6 +408,19 @@ pub fn pre_cookie(token: &str, secure: bool, path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_masked_form_token_differs_on_every_page_and_unmasks_to_the_session_token() {
+        let t = hex::encode([7u8; 32]);
+        let (a, b) = (super::masked_csrf(&t), super::masked_csrf(&t));
+        assert_ne!(a, b, "a fresh pad each time");
+        assert_eq!(a.len(), 128);
+        assert_eq!(super::unmask_csrf(&a), t);
+        assert_eq!(super::unmask_csrf(&b), t);
+        assert_eq!(super::unmask_csrf(&t), t, "a plain token as it is");
+        assert_ne!(super::unmask_csrf(&a[..127]), t, "a cut token is no token");
+    }
+
     use super::*;
 
     #[test]

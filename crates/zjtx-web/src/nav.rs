@@ -39,7 +39,8 @@ impl Nav {
         Nav {
             username: u.user.username.clone(),
             role,
-            csrf: u.session.csrf.clone(),
+            // Masked afresh for every page (`auth::masked_csrf`).
+            csrf: crate::auth::masked_csrf(&u.session.csrf),
             registry: u.sees_registry(),
             imports: matches!(u.user.role, Role::City | Role::District),
             declarations: matches!(u.user.role, Role::City | Role::District | Role::Enterprise),

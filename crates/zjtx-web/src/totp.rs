@@ -323,7 +323,7 @@ pub async fn start(
         tr: i18n::Tr,
         nav: Some(Nav::of(&user)),
         action: "/account/totp/confirm",
-        csrf: user.session.csrf.clone(),
+        csrf: crate::auth::masked_csrf(&user.session.csrf),
         enrol: Some((secret.clone(), otpauth_uri(&user.user.username, &secret))),
         error: None,
     }
@@ -349,7 +349,7 @@ pub async fn confirm(
             tr: i18n::Tr,
             nav: Some(Nav::of(&user)),
             action: "/account/totp/confirm",
-            csrf: user.session.csrf.clone(),
+            csrf: crate::auth::masked_csrf(&user.session.csrf),
             enrol: Some((
                 row.secret.clone(),
                 otpauth_uri(&user.user.username, &row.secret),

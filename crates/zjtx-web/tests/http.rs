@@ -2539,3 +2539,45 @@ async fn the_scorecard_leads_with_the_next_tier_and_what_it_misses() {
     let lead = body.split("id=\"lead\"").nth(1).unwrap_or_default();
     assert!(lead.contains("按模拟数据"), "{lead}");
 }
+
+/// Pages are compressed when the client accepts it, and the form token a page carries differs on
+/// every page (masked afresh) while each is accepted — so a compressed page that echoes a search
+/// cannot give the token away by its length.
+#[tokio::test]
+async fn pages_are_compressed_and_their_form_tokens_masked_afresh() {
+    let w = world("compress").await;
+    let city = login(&w, "city").await;
+    let (a, b) = (csrf_of(&w, &city).await, csrf_of(&w, &city).await);
+    assert_ne!(a, b, "a fresh mask on each page");
+    for token in [&a, &b] {
+        let r = send(
+            &w,
+            post(
+                "/account/password",
+                Some(&city),
+                &format!("csrf={token}&current=x&new=y&confirm=z"),
+            ),
+        )
+        .await;
+        assert_ne!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "each masked token is the session's"
+        );
+    }
+    let mut req = get("/enterprises?q=abc", Some(&city));
+    req.headers_mut().insert(
+        header::ACCEPT_ENCODING,
+        "gzip".parse().unwrap_or_else(|e| panic!("{e}")),
+    );
+    let res = router(w.state.clone())
+        .oneshot(req)
+        .await
+        .unwrap_or_else(|e| match e {});
+    assert_eq!(
+        res.headers()
+            .get(header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok()),
+        Some("gzip")
+    );
+}

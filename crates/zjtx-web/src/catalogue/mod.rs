@@ -115,7 +115,9 @@ pub async fn public(
         listed,
         on_notice,
         signed_in: user.is_some(),
-        csrf: user.map(|u| u.session.csrf).unwrap_or_default(),
+        csrf: user
+            .map(|u| crate::auth::masked_csrf(&u.session.csrf))
+            .unwrap_or_default(),
     })
 }
 
