@@ -45,6 +45,12 @@ fn cursor(v: &str) -> Result<Option<(i64, String)>, AppError> {
     Ok(Some((at, code.to_owned())))
 }
 
+/// The latest change a page may hand out: one at least `exchange_settle_secs` old (so none can
+/// still commit behind it).
+fn settled_until(st: &AppState) -> i64 {
+    zjtx_store::now() - st.exchange_settle_secs.max(1)
+}
+
 /// A page's size: at most `EXCHANGE_PAGE_MAX`, that many when not given.
 fn limit_of(v: &str) -> Result<i64, AppError> {
     match v.trim() {
@@ -133,7 +139,7 @@ pub async fn enterprises(
     let limit = limit_of(&q.limit)?;
     let since = cursor(&q.since)?;
     let scope = user.scope(&st.store).await?;
-    let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
+    let until = settled_until(&st);
     let mut rows = st
         .store
         .changed_since(
@@ -234,7 +240,7 @@ pub async fn titles(
     let scope = user.scope(&st.store).await?;
     let today = st.today().to_string();
     // The cursor first: every change at or before it is in the titles read after it.
-    let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
+    let until = settled_until(&st);
     let next = st
         .store
         .title_cursor(until)
@@ -314,7 +320,7 @@ pub async fn title_changes(
     }
     let since = title_cursor(&q.since)?;
     let scope = user.scope(&st.store).await?;
-    let until = chrono::Utc::now().timestamp() - st.exchange_settle_secs.max(1);
+    let until = settled_until(&st);
     let mut rows = st
         .store
         .title_changes_since(

@@ -182,6 +182,22 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The caller of an API write: signed in by a bearer token or key only. A browser's session
+/// cookie is refused (`csrf`): the pages' forms carry their own token, and a cookie alone must
+/// not be able to write.
+pub struct BearerUser(pub CurrentUser);
+
+impl FromRequestParts<AppState> for BearerUser {
+    type Rejection = ApiError;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let user = CurrentUser::from_request_parts(parts, state).await?;
+        if !user.bearer {
+            return Err(AppError::Csrf.into());
+        }
+        Ok(BearerUser(user))
+    }
+}
+
 #[derive(Deserialize, ToSchema)]
 pub struct TokenRequest {
     pub username: String,

@@ -10,7 +10,7 @@ use axum::Json;
 
 use super::*;
 use crate::api::types::{self as t, key};
-use crate::api::{ApiError, ApiJson, ApiUser, IdPath, Problem};
+use crate::api::{ApiError, ApiJson, ApiUser, BearerUser, IdPath, Problem};
 
 fn batch_json(b: Batch) -> t::Batch {
     t::Batch {
@@ -160,13 +160,10 @@ pub async fn api_declaration(
         (status = 409, description = "not possible in its state, past the deadline, or barred", body = Problem)))]
 pub async fn api_submit(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<t::SubmitRequest>,
 ) -> Result<Json<t::DeclarationItem>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     submit_declaration(&st, &user, id, req.pledge).await?;
     Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
 }
@@ -180,13 +177,10 @@ pub async fn api_submit(
         (status = 409, description = "not possible in its state, past the review deadline, or the quota is full", body = Problem)))]
 pub async fn api_review(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<t::ReviewRequest>,
 ) -> Result<Json<t::DeclarationItem>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     // The page's form, field by field: `agree_{rule}` and `reason_{rule}`.
     let mut per_rule = HashMap::new();
     for (rule, o) in &req.opinions {
@@ -217,12 +211,9 @@ pub async fn api_review(
         (status = 409, description = "not possible in its state", body = Problem)))]
 pub async fn api_withdraw(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
 ) -> Result<Json<t::DeclarationItem>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     withdraw_declaration(&st, &user, id).await?;
     Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
 }
@@ -236,13 +227,10 @@ pub async fn api_withdraw(
         (status = 409, description = "not in the experts' stage, or scored already", body = Problem)))]
 pub async fn api_score(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<t::ScoreRequest>,
 ) -> Result<Json<t::DeclarationItem>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     score_declaration(&st, &user, id, &req.score.to_string(), &req.comment).await?;
     Ok(Json(item_json(&declaration_or_404(&st, id).await?)))
 }

@@ -7,7 +7,7 @@ use axum::Json;
 
 use super::*;
 use crate::api::types::{self as t, ConsentList, NeedList, ProductList};
-use crate::api::{ApiError, ApiJson, ApiUser, IdPath, Problem};
+use crate::api::{ApiError, ApiJson, ApiUser, BearerUser, IdPath, Problem};
 
 fn exact_wan(yuan: i64) -> String {
     zjtx_core::num::Dec4::from_units(yuan)
@@ -137,13 +137,10 @@ pub async fn api_applications(
         (status = 409, description = "the step is not possible from the application's state", body = Problem)))]
 pub async fn api_step(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
     ApiJson(input): ApiJson<StepInput>,
 ) -> Result<Json<t::Application>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     move_application(&st, &user, id, &input).await?;
     let a = st.store.application(id).await?.ok_or(AppError::NotFound)?;
     Ok(Json(application_json(&a)))
@@ -213,12 +210,9 @@ async fn one_consent(st: &AppState, uscc: &str, id: i64) -> Result<Json<t::Conse
         (status = 409, description = "refused by the consent rules", body = Problem)))]
 pub async fn api_grant(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     ApiJson(req): ApiJson<ConsentRequest>,
 ) -> Result<Json<t::Consent>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     let form = GrantForm {
         csrf: String::new(),
         institution: req.institution.to_string(),
@@ -244,12 +238,9 @@ pub async fn api_grant(
         (status = 409, description = "already revoked", body = Problem)))]
 pub async fn api_revoke(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
 ) -> Result<Json<t::Consent>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     revoke_consent(&st, &user, id).await?;
     one_consent(&st, own_uscc(&user)?, id).await
 }
@@ -261,12 +252,9 @@ pub async fn api_revoke(
     responses((status = 200, description = "the need", body = t::Need)))]
 pub async fn api_post_need(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     ApiJson(req): ApiJson<t::NeedRequest>,
 ) -> Result<Json<t::Need>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     let form = NeedForm {
         csrf: String::new(),
         amount: req.amount,
@@ -299,13 +287,10 @@ async fn one_need(st: &AppState, id: i64) -> Result<Json<t::Need>, ApiError> {
         (status = 409, description = "the product is not one of its listed products", body = Problem)))]
 pub async fn api_respond(
     State(st): State<AppState>,
-    ApiUser(user): ApiUser,
+    BearerUser(user): BearerUser,
     Path(id): Path<i64>,
     ApiJson(req): ApiJson<t::RespondRequest>,
 ) -> Result<Json<t::Need>, ApiError> {
-    if !user.bearer {
-        return Err(AppError::Csrf.into());
-    }
     let form = RespondForm {
         csrf: String::new(),
         product: req.product.map(|p| p.to_string()).unwrap_or_default(),
