@@ -308,6 +308,20 @@ impl Disclosure {
         band(&self.revenue_bands_wan, units / 10_000)
     }
 
+    /// The least revenue (stored units) whose band's lower bound, in stored units, is at least
+    /// `min`: what a predicates-only consent's band lets a revenue floor find. `None` when no
+    /// band's lower bound reaches the floor; `i64::MIN` (every revenue) when the floor is 0 or
+    /// below, since every band starts at 0 or above.
+    pub fn banded_revenue_min(&self, min: i64) -> Option<i64> {
+        if min <= 0 {
+            return Some(i64::MIN);
+        }
+        self.revenue_bands_wan
+            .iter()
+            .map(|b| b.saturating_mul(10_000))
+            .find(|b| *b >= min)
+    }
+
     pub fn employee_band(&self, n: i64) -> Band {
         band(&self.employee_bands, n)
     }
@@ -501,6 +515,32 @@ mod tests {
         assert_eq!(d.employee_band(20), b(20, Some(100)));
         assert_eq!(d.employee_band(1_000), b(1_000, None));
         assert_eq!(band(&[], 5), b(0, None));
+    }
+
+    /// `banded_revenue_min` agrees with the bands: a revenue at or above it, and only such a
+    /// revenue, has a band whose lower bound reaches the floor.
+    #[test]
+    fn the_banded_floor_is_where_the_bands_reach_it() {
+        let d = disclosure();
+        let revenues = (-20_000i64..700_000_000).step_by(3_333_331);
+        for min in [
+            -5,
+            0,
+            1,
+            9_999_999,
+            10_000_000,
+            10_000_001,
+            123_456_789,
+            500_000_000,
+            500_000_001,
+        ] {
+            let floor = d.banded_revenue_min(min);
+            for r in revenues.clone().chain([9_999_999, 10_000_000, 500_000_000]) {
+                let by_band = d.revenue_band(r).from * 10_000 >= min;
+                let by_floor = floor.is_some_and(|f| r >= f);
+                assert_eq!(by_band, by_floor, "revenue {r}, floor {min}");
+            }
+        }
     }
 
     #[test]

@@ -1134,14 +1134,7 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
         .import(&more, None, today)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    let bank = store
-        .create_institution("示范银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank", bank, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let bank = the_bank(&w, "示范银行").await;
     let mut all: Vec<String> = Vec::new();
     let mut f = zjtx_store::Filter {
         per_page: 200,
@@ -1251,6 +1244,162 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
             log.iter().filter(|a| a.route == "screening").count(),
             6,
             "{u}: read by each of the six requests"
+        );
+    }
+}
+
+/// Screening judged by the database as the bank sees each firm (what the pages read, a page at a
+/// time) finds exactly the firms found by reading every firm its record allows and judging each
+/// on the facts its consents leave: for each kind of condition and their combinations, over
+/// consents of every shape (each set of categories, figures or predicates only, two at once,
+/// revoked, expired, none) and titles held, public or neither.
+#[tokio::test]
+async fn screening_in_the_database_agrees_with_judging_each_firm() {
+    let w = world("screen-exact").await;
+    let store = w.state.store.clone();
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let bank = the_bank(&w, "示范银行").await;
+    let user = store
+        .user_by_name("bank")
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| panic!("no bank user"));
+    let firms = store
+        .list(
+            &zjtx_store::Filter {
+                per_page: 200,
+                today,
+                ..Default::default()
+            },
+            &zjtx_store::Scope::all(),
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .items;
+    assert!(firms.len() >= 100, "{}", firms.len());
+    // Some of the titles the firms hold are on the public list (a decision's title).
+    sql(
+        &store,
+        "UPDATE titles SET source = 'decision' WHERE (LENGTH(uscc) + UNICODE(SUBSTR(uscc, 17, 1))) % 3 = 0",
+    )
+    .await;
+    let cats = ["profile", "titles", "evaluations", "financials"];
+    let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    for (i, f) in firms.iter().enumerate() {
+        let mask = i % 16;
+        if mask == 0 {
+            continue;
+        }
+        let chosen: Vec<&str> = (0..4)
+            .filter(|b| mask & (1 << b) != 0)
+            .map(|b| cats[b])
+            .collect();
+        let predicates_only = (i / 16) % 2 == 1;
+        let (from, until) = if i % 13 == 5 {
+            (day(-40), day(-10))
+        } else {
+            (day(0), day(30))
+        };
+        let id = store
+            .grant_consent(
+                &f.uscc,
+                bank,
+                &chosen.join(","),
+                predicates_only,
+                "授信",
+                &from,
+                &until,
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        if i % 11 == 3 {
+            store
+                .revoke_consent(id, &f.uscc, None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        if i % 7 == 2 {
+            store
+                .grant_consent(
+                    &f.uscc,
+                    bank,
+                    "financials",
+                    !predicates_only,
+                    "授信",
+                    &day(0),
+                    &day(30),
+                    None,
+                )
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+    }
+    let ecosystem = firms
+        .iter()
+        .find_map(|f| f.ecosystem.clone())
+        .unwrap_or_default();
+    let mut queries = Vec::new();
+    for tier in ["", "innovative", "tech_sme", "srdi", "giant"] {
+        for size in ["", "small", "micro"] {
+            for revenue in ["", "0", "500", "1000", "3000", "5000.5", "20000"] {
+                queries.push(format!(
+                    "tier={tier}&size={size}&revenue_min={revenue}&region=&ecosystem="
+                ));
+            }
+        }
+    }
+    // A floor at the revenue of a firm whose only financials consent is predicates-only: its
+    // figure reaches the floor, its band (all the bank may use) does not.
+    let wan = |u: i64| format!("{}.{:04}", u / 10_000, u % 10_000);
+    for (i, f) in firms.iter().enumerate() {
+        if i % 16 >= 8
+            && (i / 16) % 2 == 1
+            && i % 13 != 5
+            && i % 11 != 3
+            && i % 7 != 2
+            && let Some(r) = f.revenue.filter(|r| *r > 0)
+        {
+            queries.push(format!("revenue_min={}", wan(r)));
+        }
+    }
+    queries.push(format!("ecosystem={ecosystem}"));
+    queries.push("region=330106&tier=srdi".into());
+    queries.push("region=330106&revenue_min=1000&size=small".into());
+    let (mut found, mut narrowed) = (0, 0);
+    for q in &queries {
+        let by_db = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, true)
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        let by_each = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, false)
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        assert_eq!(by_db, by_each, "{q}");
+        found += by_db.len();
+        narrowed += usize::from(!by_db.is_empty() && by_db.len() < firms.len());
+    }
+    // Not a comparison of two empty lists: many queries find some firms and not all.
+    assert!(
+        found > 0 && narrowed > queries.len() / 3,
+        "{found} {narrowed}"
+    );
+    // The page and its total agree with the list found.
+    let s = login(&w, "bank").await;
+    for q in [
+        "tier=srdi",
+        "revenue_min=1000",
+        "size=small&tier=innovative",
+    ] {
+        let want = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, false)
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        let r = send(&w, get(&format!("/finance/screen?{q}"), Some(&s))).await;
+        assert!(
+            r.body.contains(&format!("共 {} 家符合条件", want.len())),
+            "{q}: {}",
+            want.len()
         );
     }
 }

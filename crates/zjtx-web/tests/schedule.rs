@@ -5,23 +5,9 @@ mod common;
 use common::*;
 
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use zjtx_store::{Db, Store};
+use zjtx_store::Store;
 use zjtx_web::AppState;
 use zjtx_web::schedule::{Schedule, run_due};
-
-async fn sql(s: &Store, q: &str) {
-    match s.db() {
-        Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(q))
-            .execute(p)
-            .await
-            .map(|_| ()),
-        Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(q))
-            .execute(p)
-            .await
-            .map(|_| ()),
-    }
-    .unwrap_or_else(|e| panic!("{q}: {e}"));
-}
 
 fn at(day: NaiveDate, hh: u32) -> chrono::DateTime<chrono::Utc> {
     // The test binary sets no zone: local time is the host's, as the clock reads it.
@@ -59,14 +45,7 @@ async fn the_daily_work_runs_once_a_day_on_one_instance() {
 
     // What the day has to do: a consent that ended yesterday, a title whose re-review window
     // opens today (its last six months), an upload never confirmed.
-    let bank = store
-        .create_institution("测试银行", "bank", None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    store
-        .set_institution("bank", bank, None)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    let bank = the_bank(&w, "测试银行").await;
     // One ended yesterday; one still runs.
     for until in ["2026-06-09", "2026-12-31"] {
         store

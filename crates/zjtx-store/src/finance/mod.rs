@@ -297,4 +297,4 @@ pub use products::ListedCache;
 mod screenings;
 mod stats;
 mod subjects;
-pub use subjects::{AccessRead, Narrow, Subject, SubjectSet};
+pub use subjects::{AccessRead, AsSeen, Narrow, Subject, SubjectSet};

@@ -39,6 +39,23 @@ pub struct Narrow<'a> {
     pub ecosystem: Option<&'a str>,
     /// Units of 1/10000 万元.
     pub revenue_min: Option<i64>,
+    /// Judge the conditions as the institution may see each firm, not only by its record: the
+    /// set returned is then exactly the firms that pass (see `AsSeen`).
+    pub as_seen: Option<AsSeen>,
+}
+
+/// How an institution sees a firm, for judging conditions in the database exactly as the
+/// screening judges them on the facts consent leaves (`consented` in the web crate): the district
+/// is public; a tier is met when it is on the public titled list, or the firm holds its title and
+/// a consent covers `titles`, or it meets the tier now (without the title) and a consent covers
+/// `evaluations`; size and ecosystem need `profile`; a revenue floor needs `financials` — the
+/// figure under a consent that shows figures, the lower bound of the figure's band under a
+/// predicates-only one.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AsSeen {
+    /// The least revenue (stored units) whose band's lower bound reaches the floor: the lowest
+    /// band bound at or above it (`None` when no band does). Only read with `revenue_min`.
+    pub banded_revenue_min: Option<i64>,
 }
 
 /// A firm as a matching sees it, before consent decides what of it may be used.
@@ -264,6 +281,9 @@ fn candidates<'a>(
     }
     let n = &set.narrow;
     let mut wh: Vec<String> = Vec::new();
+    if let Some(seen) = n.as_seen {
+        as_seen(inst, today, n, seen, &mut wh, &mut binds);
+    }
     for (col, v) in [
         ("region_code", n.region),
         ("size", n.size),
@@ -274,11 +294,11 @@ fn candidates<'a>(
             binds.push(Bind::S(v));
         }
     }
-    if let Some(min) = n.revenue_min {
+    if let Some(min) = n.revenue_min.filter(|_| n.as_seen.is_none()) {
         wh.push("e.revenue >= ?".into());
         binds.push(Bind::I(min));
     }
-    if let Some(t) = n.tier {
+    if let Some(t) = n.tier.filter(|_| n.as_seen.is_none()) {
         match crate::tier_column(t) {
             Some(col) => {
                 wh.push(format!(
@@ -310,4 +330,80 @@ fn candidates<'a>(
         ),
         binds,
     ))
+}
+
+/// The conditions of `n` that consent decides, as the institution sees each firm (`AsSeen`); the
+/// district, size and ecosystem values themselves are compared by the caller.
+fn as_seen<'a>(
+    inst: i64,
+    today: &'a str,
+    n: &Narrow<'a>,
+    seen: AsSeen,
+    wh: &mut Vec<String>,
+    binds: &mut Vec<Bind<'a>>,
+) {
+    // A consent of the institution in force covering a category (`Consent::covers`: one of its
+    // comma-separated categories); `figures` when it must also show figures.
+    let covers = |category: &'static str, figures: bool, binds: &mut Vec<Bind<'a>>| {
+        binds.extend([
+            Bind::I(inst),
+            Bind::S(today),
+            Bind::S(today),
+            Bind::S(category),
+        ]);
+        format!(
+            "EXISTS (SELECT 1 FROM consents k WHERE k.uscc = e.uscc AND k.institution_id = ? \
+             AND k.revoked_at IS NULL AND k.valid_from <= ? AND k.valid_until >= ? \
+             AND (',' || k.categories || ',') LIKE ?{})",
+            if figures {
+                " AND k.predicates_only = 0"
+            } else {
+                ""
+            }
+        )
+    };
+    if n.size.is_some() || n.ecosystem.is_some() {
+        wh.push(covers("%,profile,%", false, binds));
+    }
+    if let Some(min) = n.revenue_min {
+        let figures = covers("%,financials,%", true, binds);
+        binds.push(Bind::I(min));
+        match seen.banded_revenue_min {
+            Some(banded) => {
+                let any = covers("%,financials,%", false, binds);
+                binds.push(Bind::I(banded));
+                wh.push(format!(
+                    "(({figures} AND e.revenue >= ?) OR ({any} AND e.revenue >= ?))"
+                ));
+            }
+            None => wh.push(format!("({figures} AND e.revenue >= ?)")),
+        }
+    }
+    if let Some(t) = n.tier {
+        let Some(col) = crate::tier_column(t) else {
+            wh.push("1 = 0".into());
+            return;
+        };
+        let title = |public: bool| {
+            format!(
+                "EXISTS (SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ?{})",
+                if public {
+                    " AND t2.source = 'decision'"
+                } else {
+                    ""
+                }
+            )
+        };
+        let public = title(true);
+        binds.extend([Bind::S(col), Bind::S(today)]);
+        let held = title(false);
+        binds.extend([Bind::S(col), Bind::S(today)]);
+        let titles = covers("%,titles,%", false, binds);
+        let unheld = title(false);
+        binds.extend([Bind::S(col), Bind::S(today)]);
+        let evaluations = covers("%,evaluations,%", false, binds);
+        wh.push(format!(
+            "({public} OR ({held} AND {titles}) OR (e.{col} = 'pass' AND NOT {unheld} AND {evaluations}))"
+        ));
+    }
 }

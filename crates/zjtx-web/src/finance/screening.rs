@@ -34,54 +34,108 @@ pub struct ScreenRow {
 
 /// The enterprises an institution may screen today that pass a screening: those with a consent
 /// in force (on the categories the consent covers) and those on the public titled list (on their
-/// public titles and district only). The database narrows the firms by their own records first
-/// (`Narrow`: it loses none the exact check below could pass); the read is logged once for every
-/// consenting firm (`LogAs::Consenting`), or for the one firm of an alert.
+/// public titles and district only). The database judges the conditions as the institution sees
+/// each firm (`AsSeen`), so that a page is read as a page and the total counted without the rows;
+/// each firm read is judged once more here on the facts consent leaves (`consented`), the check
+/// the database's must agree with. The read is logged once for every consenting firm
+/// (`LogAs::Consenting`), or for the one firm of an alert. `page`: after this code, at most so
+/// many firms.
 pub(super) async fn screen_rows(
     st: &AppState,
     user_id: i64,
     inst: i64,
     q: &ScreenQuery,
     only: Option<&str>,
+    page: Option<(Option<&str>, i64)>,
 ) -> Result<Vec<ScreenRow>, AppError> {
-    let min = match q.revenue_min.trim() {
-        "" => None,
-        v => Some(amount(v, i18n::t("营业收入下限"))?),
-    };
     let (route, log) = match only {
         Some(_) => ("alert", LogAs::Each),
         None => ("screening", LogAs::Consenting),
     };
-    let given = |v: &str| Some(v).filter(|v| !v.is_empty()).map(str::to_owned);
-    let (region, tier, size, ecosystem) = (
-        given(&q.region),
-        given(&q.tier),
-        given(&q.size),
-        given(&q.ecosystem),
-    );
-    let set = zjtx_store::SubjectSet {
-        consenting: true,
-        titled: true,
-        only,
-        narrow: zjtx_store::Narrow {
-            region: region.as_deref(),
-            tier: tier.as_deref(),
-            size: size.as_deref(),
-            ecosystem: ecosystem.as_deref(),
-            revenue_min: min,
-        },
-        ..Default::default()
-    };
+    let min = revenue_floor(q)?;
+    let mut set = screen_set(st, q, min, true)?;
+    set.only = only;
+    if let Some((after, limit)) = page {
+        set.after = after;
+        set.limit = Some(limit);
+    }
     let mut out = Vec::new();
     for (s, c) in consented_many(st, user_id, inst, set, route, log).await? {
-        let f = &c.facts;
-        let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
-        let ok_size = q.size.is_empty() || f.size == q.size;
-        let ok_eco = q.ecosystem.is_empty() || f.ecosystem.as_deref() == Some(q.ecosystem.as_str());
-        let ok_region = q.region.is_empty() || f.district.as_deref() == Some(q.region.as_str());
-        let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
-        if ok_tier && ok_size && ok_eco && ok_region && ok_rev {
+        if passes(q, min, &c) {
             out.push(screen_row(s));
+        }
+    }
+    Ok(out)
+}
+
+/// The revenue floor of a screening, stored units.
+fn revenue_floor(q: &ScreenQuery) -> Result<Option<i64>, AppError> {
+    Ok(match q.revenue_min.trim() {
+        "" => None,
+        v => Some(amount(v, i18n::t("营业收入下限"))?),
+    })
+}
+
+/// The firms a screening reads: every firm the institution may screen, narrowed by the
+/// database — exactly as the institution sees them (`as_seen`), or only by their records (a
+/// superset; the judgment is then all `passes`').
+fn screen_set<'a>(
+    st: &AppState,
+    q: &'a ScreenQuery,
+    revenue_min: Option<i64>,
+    as_seen: bool,
+) -> Result<zjtx_store::SubjectSet<'a>, AppError> {
+    let given = |v: &'a String| Some(v.as_str()).filter(|v| !v.is_empty());
+    let banded_revenue_min = match revenue_min {
+        Some(m) => disclosure_rules(st)?.banded_revenue_min(m),
+        None => None,
+    };
+    Ok(zjtx_store::SubjectSet {
+        consenting: true,
+        titled: true,
+        narrow: zjtx_store::Narrow {
+            region: given(&q.region),
+            tier: given(&q.tier),
+            size: given(&q.size),
+            ecosystem: given(&q.ecosystem),
+            revenue_min,
+            as_seen: as_seen.then_some(zjtx_store::AsSeen { banded_revenue_min }),
+        },
+        ..Default::default()
+    })
+}
+
+/// Whether a firm passes a screening on what the institution may use of it.
+fn passes(q: &ScreenQuery, min: Option<i64>, c: &Consented) -> bool {
+    let f = &c.facts;
+    let ok_tier = q.tier.is_empty() || f.tiers.contains(&q.tier);
+    let ok_size = q.size.is_empty() || f.size == q.size;
+    let ok_eco = q.ecosystem.is_empty() || f.ecosystem.as_deref() == Some(q.ecosystem.as_str());
+    let ok_region = q.region.is_empty() || f.district.as_deref() == Some(q.region.as_str());
+    let ok_rev = min.is_none_or(|m| f.revenue.is_some_and(|r| r >= m));
+    ok_tier && ok_size && ok_eco && ok_region && ok_rev
+}
+
+/// The codes of the firms passing a screening, found two ways: as the database judges them
+/// (`as_seen`, what the pages' totals count and their pages read — the rows as the database
+/// returns them, not judged again), or by reading every firm the records allow and judging each
+/// on its consented facts (`passes`). The two must agree; tests compare them. The reads are
+/// logged as a screening's.
+#[doc(hidden)]
+pub async fn screened_codes(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    query: &str,
+    as_seen: bool,
+) -> Result<Vec<String>, AppError> {
+    let q: ScreenQuery = serde_urlencoded::from_str(query).map_err(|e| bad(e.to_string()))?;
+    let min = revenue_floor(&q)?;
+    let set = screen_set(st, &q, min, as_seen)?;
+    let mut out = Vec::new();
+    for (s, c) in consented_many(st, user_id, inst, set, "screening", LogAs::Consenting).await? {
+        if as_seen || passes(&q, min, &c) {
+            out.push(s.row.uscc);
         }
     }
     Ok(out)
@@ -101,23 +155,8 @@ fn screen_row(s: zjtx_store::Subject) -> ScreenRow {
     }
 }
 
-impl ScreenQuery {
-    fn is_empty(&self) -> bool {
-        [
-            &self.tier,
-            &self.size,
-            &self.region,
-            &self.ecosystem,
-            &self.revenue_min,
-        ]
-        .iter()
-        .all(|v| v.trim().is_empty())
-    }
-}
-
-/// One page of a screening and how many firms pass. Without a condition every firm the bank may
-/// screen passes, so the page is read as a page and the total counted; with one, every firm the
-/// database keeps is checked and the page cut from them.
+/// One page of a screening and how many firms pass: the page read as a page, the total counted
+/// by the database (both judged as the institution sees each firm, `screen_rows`).
 pub(super) async fn screen_page(
     st: &AppState,
     user_id: i64,
@@ -126,36 +165,22 @@ pub(super) async fn screen_page(
     after: &str,
 ) -> Result<(Vec<ScreenRow>, usize, bool), AppError> {
     let after = Some(after).filter(|a| !a.is_empty());
-    if q.is_empty() {
-        let set = zjtx_store::SubjectSet {
-            consenting: true,
-            titled: true,
-            after,
-            limit: Some(SCREEN_PAGE as i64 + 1),
-            ..Default::default()
-        };
-        let today = st.today().to_string();
-        let total = st.store.subjects_count(inst, &today, set).await?;
-        let mut rows: Vec<ScreenRow> =
-            consented_many(st, user_id, inst, set, "screening", LogAs::Consenting)
-                .await?
-                .into_iter()
-                .map(|(s, _)| screen_row(s))
-                .collect();
-        let more = rows.len() > SCREEN_PAGE;
-        rows.truncate(SCREEN_PAGE);
-        return Ok((rows, usize::try_from(total).unwrap_or(0), more));
-    }
-    let all = screen_rows(st, user_id, inst, q, None).await?;
-    let total = all.len();
-    let mut rows: Vec<ScreenRow> = all
-        .into_iter()
-        .filter(|r| after.is_none_or(|a| r.uscc.as_str() > a))
-        .take(SCREEN_PAGE + 1)
-        .collect();
+    let min = revenue_floor(q)?;
+    let set = screen_set(st, q, min, true)?;
+    let today = st.today().to_string();
+    let total = st.store.subjects_count(inst, &today, set).await?;
+    let mut rows = screen_rows(
+        st,
+        user_id,
+        inst,
+        q,
+        None,
+        Some((after, SCREEN_PAGE as i64 + 1)),
+    )
+    .await?;
     let more = rows.len() > SCREEN_PAGE;
     rows.truncate(SCREEN_PAGE);
-    Ok((rows, total, more))
+    Ok((rows, usize::try_from(total).unwrap_or(0), more))
 }
 
 /// Rows shown per page of a screening.
@@ -230,7 +255,7 @@ pub async fn save_search(
     if name.is_empty() || name.chars().count() > 100 {
         return Err(bad(i18n::f("{}：格式有误", &[&i18n::t("名称")])));
     }
-    let seen: Vec<String> = screen_rows(&st, user.user.id, inst, &q, None)
+    let seen: Vec<String> = screen_rows(&st, user.user.id, inst, &q, None, None)
         .await?
         .into_iter()
         .map(|r| r.uscc)
@@ -257,7 +282,7 @@ pub(super) async fn tell_saved_searches(
             continue;
         }
         let q: ScreenQuery = serde_urlencoded::from_str(&s.filter).unwrap_or_default();
-        let rows = screen_rows(st, s.user_id, inst, &q, Some(uscc)).await?;
+        let rows = screen_rows(st, s.user_id, inst, &q, Some(uscc), None).await?;
         if let Some(r) = rows.iter().find(|r| r.uscc == uscc) {
             let mut all: Vec<String> = seen.iter().map(|x| (*x).to_owned()).collect();
             all.push(uscc.to_owned());

@@ -402,6 +402,20 @@ pub async fn api_token(w: &World, user: &str) -> String {
 /// Two banks: the demo's `bank` account staffs the first, a new `bank2` account the second.
 /// Their ids.
 #[allow(dead_code)]
+/// An institution named `name`, the world's `bank` account its staff.
+pub async fn the_bank(w: &World, name: &str) -> i64 {
+    let store = &w.state.store;
+    let bank = store
+        .create_institution(name, "bank", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    store
+        .set_institution("bank", bank, None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    bank
+}
+
 pub async fn two_banks(w: &World, first: &str, second: &str) -> (i64, i64) {
     let store = &w.state.store;
     add_user(w, "bank2", Role::Institution, None, None).await;
@@ -457,4 +471,20 @@ pub fn configure(w: &mut World, toml: &str) {
     let c = zjtx_web::config::Config::from_parts(Some(("zjtx.toml", toml)), &|_| None)
         .unwrap_or_else(|e| panic!("{e}"));
     w.state = w.state.clone().configure(&c);
+}
+
+/// Runs one statement on the store's database, for a test that must set up what only time or
+/// another workflow would leave.
+pub async fn sql(s: &Store, q: &str) {
+    match s.db() {
+        zjtx_store::Db::Sqlite(p) => sqlx::query(sqlx::AssertSqlSafe(q))
+            .execute(p)
+            .await
+            .map(|_| ()),
+        zjtx_store::Db::Postgres(p) => sqlx::query(sqlx::AssertSqlSafe(q))
+            .execute(p)
+            .await
+            .map(|_| ()),
+    }
+    .unwrap_or_else(|e| panic!("{q}: {e}"));
 }
