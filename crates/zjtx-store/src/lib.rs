@@ -61,7 +61,14 @@ pub struct Store {
     /// The listed products, kept for the pages that match a firm against all of them
     /// (`listed_products`).
     listed: std::sync::Arc<std::sync::Mutex<Option<finance::ListedCache>>>,
+    /// The search index this instance keeps (`listing::Searchable`).
+    search: std::sync::Arc<listing::Searchable>,
 }
+
+/// Takes the next search generation within a writer's transaction, which then holds the row until
+/// it commits: generations commit in order (see migration 0032 and `Store::fresh_search`).
+const SEARCH_GENERATION_NEXT: &str =
+    "UPDATE search_generation SET n = n + 1 WHERE id = 1 RETURNING n";
 
 /// The connections of each pool (SQLite, PostgreSQL).
 const POOL_SQLITE: u32 = 8;
@@ -284,6 +291,7 @@ impl Store {
             db,
             reads: Default::default(),
             listed: Default::default(),
+            search: Default::default(),
             expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(
                 usize::try_from(pool / 4).unwrap_or(1).max(1),
             )),
@@ -337,11 +345,10 @@ impl Store {
         match &self.db {
             Db::Sqlite(p) => {
                 sqlx::migrate!("./migrations/sqlite").run(p).await?;
-                self.index_search_if_empty().await
+                Ok(())
             }
-            // Several instances starting together (an upgrade): one takes the lock, migrates and
-            // builds what a migration leaves to build; the others wait for it, then find nothing
-            // to do. The wait is not bounded by the statement time limit, a migration of a large
+            // Several instances starting together (an upgrade): one takes the lock and migrates;
+            // the others wait for it, then find nothing to do. The wait is not bounded by the statement time limit, a migration of a large
             // registry may take longer.
             Db::Postgres(p) => {
                 let mut conn = p.acquire().await?;
@@ -355,7 +362,7 @@ impl Store {
                     sqlx::migrate!("./migrations/postgres")
                         .run(&mut *conn)
                         .await?;
-                    self.index_search_if_empty().await
+                    Ok::<(), StoreError>(())
                 }
                 .await;
                 let unlocked = sqlx::query("SELECT pg_advisory_unlock(7347352002)")
@@ -370,66 +377,6 @@ impl Store {
                 Ok(())
             }
         }
-    }
-
-    /// Builds the search index of a registry that has none (a database from before the index):
-    /// once, in one transaction, in pages of enterprises in code order.
-    async fn index_search_if_empty(&self) -> Result<()> {
-        let probe = self.sql(
-            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM enterprise_grams LIMIT 1) g) AS grams, \
-             (SELECT COUNT(*) FROM (SELECT 1 FROM enterprises LIMIT 1) e) AS firms",
-        );
-        let (grams, firms): (i64, i64) = on_pool!(self, p => {
-            let r = sqlx::query(safe(&probe)).fetch_one(p).await?;
-            (r.try_get("grams")?, r.try_get("firms")?)
-        });
-        if grams > 0 || firms == 0 {
-            return Ok(());
-        }
-        let page = self.sql(
-            "SELECT uscc, name, main_products FROM enterprises WHERE uscc > ? ORDER BY uscc LIMIT 5000",
-        );
-        macro_rules! run {
-            ($p:ident, $db:ty) => {{
-                let mut tx = $p.begin().await?;
-                let mut after = String::new();
-                loop {
-                    let rows = sqlx::query(safe(&page))
-                        .bind(&after)
-                        .fetch_all(&mut *tx)
-                        .await?;
-                    let Some(last) = rows.last() else { break };
-                    after = last.try_get("uscc")?;
-                    let mut all: Vec<(i64, String)> = Vec::new();
-                    for r in &rows {
-                        let uscc: String = r.try_get("uscc")?;
-                        let name: String = r.try_get("name")?;
-                        let products: Option<String> = r.try_get("main_products")?;
-                        all.extend(
-                            search::grams(&name, products.as_deref())
-                                .into_iter()
-                                .map(|g| (g, uscc.clone())),
-                        );
-                    }
-                    for part in all.chunks(8000) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new(
-                            "INSERT INTO enterprise_grams (gram, uscc) ",
-                        );
-                        qb.push_values(part, |mut b, (g, u)| {
-                            b.push_bind(*g).push_bind(u.clone());
-                        });
-                        qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                }
-                tx.commit().await?;
-            }};
-        }
-        match &self.db {
-            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Db::Postgres(p) => run!(p, sqlx::Postgres),
-        }
-        Ok(())
     }
 
     /// Seeds the reference data, once: the region hierarchy of the model city (Zhejiang → Hangzhou
@@ -692,11 +639,16 @@ impl Store {
                     return Ok(None);
                 };
                 let from: Option<String> = row.try_get("region_code")?;
+                let generation: i64 = sqlx::query_scalar(SEARCH_GENERATION_NEXT)
+                    .fetch_one(&mut *tx)
+                    .await?;
                 let mut qb =
                     sqlx::QueryBuilder::<$db>::new("UPDATE enterprises SET region_code = ");
                 qb.push_bind(to.to_owned())
                     .push(", updated_at = ")
                     .push_bind(t)
+                    .push(", search_seq = ")
+                    .push_bind(generation)
                     .push(" WHERE uscc = ")
                     .push_bind(uscc.to_owned());
                 qb.build().execute(&mut *tx).await?;
@@ -755,26 +707,6 @@ impl Store {
         guard: &ImportGuard,
     ) -> Result<ImportSummary> {
         const BATCH: usize = 1000;
-        // Rows of the search index per statement (two parameters each, under both backends'
-        // limits on parameters).
-        const GRAM_BATCH: usize = 8000;
-        const GRAMS_HELD: usize = 4_000_000;
-        macro_rules! insert_grams {
-            ($tx:ident, $db:ty, $grams:ident) => {{
-                $grams.sort_unstable();
-                for part in $grams.chunks(GRAM_BATCH) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO enterprise_grams (gram, uscc) ",
-                    );
-                    qb.push_values(part, |mut b, (g, u)| {
-                        b.push_bind(*g).push_bind(u.clone());
-                    });
-                    qb.push(" ON CONFLICT (gram, uscc) DO NOTHING");
-                    qb.build().execute(&mut *$tx).await?;
-                }
-                $grams.clear();
-            }};
-        }
         let mut seen = std::collections::HashSet::with_capacity(rows.len());
         if let Some((e, _)) = rows.iter().find(|(e, _)| !seen.insert(e.uscc.key())) {
             return Err(StoreError::Conflict(format!(
@@ -801,21 +733,16 @@ impl Store {
         macro_rules! run {
             ($p:ident, $db:ty) => {{
                 let mut tx = $p.begin().await?;
-                // The grams to add, held and written in key order (the index's pages then fill in
-                // sequence rather than at random): at the end, or whenever this many are held.
-                let mut grams_added: Vec<(i64, String)> = Vec::new();
+                // The search generation of this import (see `next_search_generation`).
+                let generation: i64 = sqlx::query_scalar(SEARCH_GENERATION_NEXT).fetch_one(&mut *tx).await?;
                 for chunk in rows.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
-                        "SELECT uscc, region_code, name, main_products, latest_year FROM enterprises WHERE uscc IN (",
+                        "SELECT uscc, region_code FROM enterprises WHERE uscc IN (",
                         chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()),
                     );
                     let mut stored = std::collections::HashMap::new();
-                    // What the search index holds of each stored enterprise: its text, and the
-                    // year the upsert below must reach to replace it.
-                    let mut indexed: std::collections::HashMap<String, (String, Option<String>, i64)> = std::collections::HashMap::new();
                     for r in qb.build().fetch_all(&mut *tx).await? {
                         let uscc: String = r.try_get("uscc")?;
-                        indexed.insert(uscc.clone(), (r.try_get("name")?, r.try_get("main_products")?, r.try_get("latest_year")?));
                         stored.insert(uscc, r.try_get::<Option<String>, _>("region_code")?);
                     }
                     summary.created += chunk.len() - stored.len();
@@ -834,7 +761,7 @@ impl Store {
                     }
                     let mut qb = sqlx::QueryBuilder::<$db>::new(
                         "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
-                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, main_products) ",
+                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, main_products, search_seq) ",
                     );
                     qb.push_values(chunk, |mut b, (e, s)| {
                         b.push_bind(e.uscc.as_str().to_owned())
@@ -853,51 +780,19 @@ impl Store {
                             .push_bind(e.revenue.map(|w| w.units()))
                             .push_bind(e.employees.map(i64::from))
                             .push_bind(t)
-                            .push_bind(e.main_products.clone());
+                            .push_bind(e.main_products.clone())
+                            .push_bind(generation);
                     });
                     qb.push(
                         " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
                          industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
                          rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
                          srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
-                         employees = excluded.employees, updated_at = excluded.updated_at, main_products = excluded.main_products \
+                         employees = excluded.employees, updated_at = excluded.updated_at, main_products = excluded.main_products, \
+                         search_seq = excluded.search_seq \
                          WHERE excluded.latest_year >= enterprises.latest_year",
                     );
                     qb.build().execute(&mut *tx).await?;
-
-                    // The search index follows the text the upsert kept: a new enterprise's grams
-                    // added; a changed name or product list, the grams it lost removed and those it
-                    // gained added; an older year than the one stored changes nothing.
-                    let mut gone: Vec<(i64, String)> = Vec::new();
-                    let added = &mut grams_added;
-                    for (e, _) in chunk {
-                        let uscc = e.uscc.as_str();
-                        let new = search::grams(&e.name, e.main_products.as_deref());
-                        match indexed.get(uscc) {
-                            None => added.extend(new.into_iter().map(|g| (g, uscc.to_owned()))),
-                            Some((name, products, year)) => {
-                                let replaced = i64::from(e.reference_year(as_of)) >= *year;
-                                if !replaced || (name == &e.name && products == &e.main_products) {
-                                    continue;
-                                }
-                                let old = search::grams(name, products.as_deref());
-                                gone.extend(old.iter().filter(|g| new.binary_search(g).is_err()).map(|g| (*g, uscc.to_owned())));
-                                added.extend(new.iter().filter(|g| old.binary_search(g).is_err()).map(|g| (*g, uscc.to_owned())));
-                            }
-                        }
-                    }
-                    for part in gone.chunks(GRAM_BATCH) {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("DELETE FROM enterprise_grams WHERE (gram, uscc) IN (VALUES ");
-                        let mut sep = qb.separated(", ");
-                        for (g, u) in part {
-                            sep.push("(").push_bind_unseparated(*g).push_unseparated(", ").push_bind_unseparated(u.clone()).push_unseparated(")");
-                        }
-                        qb.push(")");
-                        qb.build().execute(&mut *tx).await?;
-                    }
-                    if grams_added.len() >= GRAMS_HELD {
-                        insert_grams!(tx, $db, grams_added);
-                    }
 
                     // An enterprise that moved district takes its chain tags along.
                     let mut qb = in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
@@ -931,7 +826,6 @@ impl Store {
                         qb.build().execute(&mut *tx).await?;
                     }
                 }
-                insert_grams!(tx, $db, grams_added);
                 let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
                 qb.push_bind(t).push(", ").push_bind(actor).push(", 'import', NULL, ").push_bind(format!("{} enterprises", rows.len())).push(")");
                 qb.build().execute(&mut *tx).await?;

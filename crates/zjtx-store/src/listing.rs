@@ -46,6 +46,13 @@ impl Store {
         let Some((mut wh, mut binds)) = scope_cond(scope, region_col) else {
             return Ok(ListPage::default());
         };
+        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+            wh.push(format!("{region_col} = ?"));
+            binds.push(r.to_owned());
+        }
+        // The conditions so far are where a search's index looks (scope and district); those
+        // after are the database's to decide.
+        let base = wh.len();
         let today = f.today.format("%Y-%m-%d").to_string();
         if let Some(tier) = f.candidate.as_deref().and_then(tier_column) {
             // Passes the tier now but does not hold its title: the proactive-discovery list.
@@ -58,10 +65,6 @@ impl Store {
             binds.push(tier.to_owned());
             binds.push(today.clone());
             binds.push(months_after(f.today, f.expiring_months));
-        }
-        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
-            wh.push(format!("{region_col} = ?"));
-            binds.push(r.to_owned());
         }
         for (col, v) in [
             ("e.size", &f.size),
@@ -114,7 +117,7 @@ impl Store {
             binds.push(f.today.format("%Y-%m-%d").to_string());
         }
         // A search: a code matches exactly (by the primary key); anything else goes through the
-        // gram index (`search.rs`), the list then driven from one gram's entries in code order.
+        // search index this instance keeps in memory (`search.rs`).
         let mut search = None;
         if let Some(q) = f.q.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
             if let Ok(code) = zjtx_core::ids::Uscc::parse(q) {
@@ -133,183 +136,275 @@ impl Store {
                 .list_by_key(from, key, wh, binds, chain.is_some(), f)
                 .await;
         };
-        if sq.grams.is_empty() {
-            // Single characters only: a substring scan in key order, within the searches' share.
-            for run in &sq.confirm {
-                wh.push("(LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.main_products, '')) LIKE ? ESCAPE '\\')".into());
-                let pattern = format!("%{}%", crate::search::like_escape(run));
-                binds.push(pattern.clone());
-                binds.push(pattern);
-            }
-            return self
-                .expensive(self.list_by_key(from, key, wh, binds, chain.is_some(), f))
-                .await;
+        // Where the index looks: the scope and the district filter (the conditions before
+        // `base`); every other condition is the database's.
+        let mut within = crate::search::Within {
+            regions: scope.regions.clone(),
+            code: scope.uscc.clone(),
+        };
+        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
+            within.regions = Some(match within.regions {
+                Some(rs) => rs.into_iter().filter(|x| x == r).collect(),
+                None => vec![r.to_owned()],
+            });
         }
-        self.expensive(self.search_page(sq, chain.is_some(), wh, binds, f))
+        let others = wh.len() > base;
+        self.expensive(self.search_page(sq, within, others, from, key, wh, binds, f))
             .await
     }
 
-    /// A search's page and capped count (see `list`). A match holds every pair of the query in
-    /// its name or its products (and each confirmed run as a substring of either). Ranked: names
-    /// starting with the query (read from the name-start markers), then firms whose name holds the
-    /// query's first pair (read from that pair's name entries), then the others (read from its
-    /// product entries, skipping those found by the name) — each rank in code order, so that a
-    /// page and a capped count read about as many index entries as they show.
+    /// A search's page and its count (see `list`): the index finds, ranks and counts the
+    /// matches; the database reads the page's rows — and, when the list has conditions of its
+    /// own (a chain, a tier, …), decides them on the matches in the index's order, a chunk at a
+    /// time, the count then capped as a list's is. Every page is read with the list's whole
+    /// condition, scope included, so that a firm changed since the index last read it is shown
+    /// only as the database has it.
+    #[allow(clippy::too_many_arguments)]
     async fn search_page(
         &self,
         sq: crate::search::Query,
-        by_chain: bool,
+        within: crate::search::Within,
+        others: bool,
+        from: &str,
+        key: &str,
         wh: Vec<String>,
         binds: Vec<String>,
         f: &Filter,
     ) -> Result<ListPage> {
-        use crate::search::{NAME, like_escape};
-        // The gram's entries drive, each firm looked up in turn. With a substring to confirm,
-        // PostgreSQL misjudges how many names it matches and would rather scan every firm and
-        // probe the grams: the lookup is then fenced (`OFFSET 0`) so that it stays a lookup.
-        // (Without one it may join a district's firms from their own index, which is faster.)
-        let firm = match (&self.db, sq.confirm.is_empty()) {
-            (Db::Postgres(_), false) => {
-                "CROSS JOIN LATERAL (SELECT * FROM enterprises e0 WHERE e0.uscc = g.uscc OFFSET 0) e"
-            }
-            _ => "JOIN enterprises e ON e.uscc = g.uscc",
+        use crate::search::{Key, Want};
+        self.fresh_search().await?;
+        let limit = usize::try_from(f.per_page.clamp(1, 200)).unwrap_or(20);
+        let after = f.after.as_deref().and_then(Key::parse);
+        let before = f.before.as_deref().and_then(Key::parse);
+        let want = match (&before, others) {
+            (Some(b), false) => Want::Before(b.clone(), limit + 1),
+            (None, false) => Want::After(after.clone(), limit + 1),
+            (_, true) => Want::AllAfter(None),
         };
-        let chain_join = if by_chain {
-            " JOIN enterprise_chains ch ON ch.uscc = g.uscc"
+        let state = self.search.clone();
+        let found = tokio::task::spawn_blocking(move || {
+            let ix = state
+                .index
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ix.search(&sq, &within, &want)
+        })
+        .await
+        .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?;
+        let cond = if wh.is_empty() {
+            String::new()
         } else {
-            ""
+            format!("{} AND ", wh.join(" AND "))
         };
-        let from = format!("enterprise_grams g {firm}{chain_join}");
-        let from = from.as_str();
-        let has = |space: &str| {
-            format!(
-                "EXISTS (SELECT 1 FROM enterprise_grams {space} WHERE {space}.gram = CAST(? AS BIGINT) AND {space}.uscc = g.uscc)"
-            )
-        };
-        let lead = sq.grams[0];
-        let starts = format!("{}%", like_escape(&sq.first));
-        // What every match holds beyond its driving entry: the other pairs (name or products), the
-        // long runs; and, for ranks 1 and 2, not being of rank 0.
-        let common = |rank: u8, exclude_first_rank: bool| {
-            let mut w: Vec<String> = Vec::new();
-            let mut b: Vec<String> = Vec::new();
-            for g in sq.grams.iter().filter(|g| rank == 0 || **g != lead) {
-                w.push(format!("({} OR {})", has("gn"), has("gp")));
-                b.push((NAME | g).to_string());
-                b.push(g.to_string());
-            }
-            for run in &sq.confirm {
-                w.push("(LOWER(e.name) LIKE ? ESCAPE '\\' OR LOWER(COALESCE(e.main_products, '')) LIKE ? ESCAPE '\\')".into());
-                let pattern = format!("%{}%", like_escape(run));
-                b.push(pattern.clone());
-                b.push(pattern);
-            }
-            if rank > 0
-                && exclude_first_rank
-                && let Some(m) = sq.marker
-            {
-                w.push(format!(
-                    "NOT ({} AND LOWER(e.name) LIKE ? ESCAPE '\\')",
-                    has("gm")
-                ));
-                b.push(m.to_string());
-                b.push(starts.clone());
-            }
-            (w, b)
-        };
-        // A rank's driving entries and conditions (for a count, without keeping rank 0 apart).
-        let rank_of = |rank: u8, for_count: bool| -> Option<(Vec<String>, Vec<String>)> {
-            let (mut w, mut b) = (vec!["g.gram = CAST(? AS BIGINT)".to_owned()], Vec::new());
-            match rank {
-                0 => {
-                    b.push(sq.marker?.to_string());
-                    w.push("LOWER(e.name) LIKE ? ESCAPE '\\'".into());
-                    b.push(starts.clone());
+        // The rows of some codes that meet the list's conditions, in the order of the codes.
+        let rows_of = |codes: Vec<Key>| {
+            let sql = format!(
+                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {cond}{key} IN ({})",
+                vec!["?"; codes.len()].join(", ")
+            );
+            let mut b = binds.clone();
+            b.extend(codes.iter().map(|k| k.code.clone()));
+            async move {
+                if codes.is_empty() {
+                    return Ok(Vec::new());
                 }
-                1 => b.push((NAME | lead).to_string()),
-                _ => {
-                    b.push(lead.to_string());
-                    // A probe per entry, as a scalar subquery: PostgreSQL would turn a top-level
-                    // NOT EXISTS into an anti-join hashing every name entry of the pair first.
-                    w.push("(SELECT 1 FROM enterprise_grams gx WHERE gx.gram = CAST(? AS BIGINT) AND gx.uscc = g.uscc) IS NULL".into());
-                    b.push((NAME | lead).to_string());
+                let sql = self.sql(&sql).into_owned();
+                let rows: Vec<EnterpriseRow> = on_pool!(self, p => {
+                    let mut q = sqlx::query(safe(&sql)).persistent(false);
+                    for v in &b {
+                        q = q.bind(v);
+                    }
+                    let rows = q.fetch_all(p).await?;
+                    rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+                });
+                let mut by_code: std::collections::HashMap<String, EnterpriseRow> =
+                    rows.into_iter().map(|r| (r.uscc.clone(), r)).collect();
+                Ok::<_, StoreError>(
+                    codes
+                        .into_iter()
+                        .filter_map(|k| by_code.remove(&k.code).map(|r| (k, r)))
+                        .collect::<Vec<_>>(),
+                )
+            }
+        };
+        if !others {
+            let more = found.keys.len() > limit;
+            let mut keys = found.keys;
+            if more {
+                if before.is_some() {
+                    keys.remove(0);
+                } else {
+                    keys.truncate(limit);
                 }
             }
-            let (cw, cb) = common(rank, !for_count);
-            w.extend(cw);
-            b.extend(cb);
-            let w: Vec<String> = wh.iter().cloned().chain(w).collect();
-            let b: Vec<String> = binds.iter().cloned().chain(b).collect();
-            Some((w, b))
-        };
-        // The count: the firms whose name holds the first pair and those whose products alone
-        // do are every match. Without a filter or a run to confirm, the index alone answers it.
-        let count_from = if wh.is_empty() && sq.confirm.is_empty() {
-            "enterprise_grams g"
-        } else {
-            from
-        };
-        let mut total = 0i64;
-        for rank in [1u8, 2] {
-            let Some((w, b)) = rank_of(rank, true) else {
-                continue;
+            let page = rows_of(keys).await?;
+            let first = page.first().map(|(k, _)| k.cursor());
+            let last = page.last().map(|(k, _)| k.cursor());
+            let (next, prev) = if before.is_some() {
+                (last, if more { first } else { None })
+            } else {
+                (if more { last } else { None }, after.as_ref().and(first))
             };
-            let sql = self
-                .sql(&format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {count_from} WHERE {} ORDER BY g.uscc LIMIT {}) t",
-                    w.join(" AND "),
-                    COUNT_CAP + 1 - total
-                ))
-                .into_owned();
-            total += on_pool!(self, p => {
-                let mut q = sqlx::query(safe(&sql)).persistent(false);
-                for v in &b {
-                    q = q.bind(v);
-                }
-                q.fetch_one(p).await?.try_get::<i64, _>("n")?
+            return Ok(ListPage {
+                total: i64::try_from(found.total).unwrap_or(i64::MAX),
+                total_capped: false,
+                items: page.into_iter().map(|(_, r)| r).collect(),
+                next,
+                prev,
             });
-            if total > COUNT_CAP {
+        }
+        // Conditions of the database's: the matches in order, a chunk at a time, until the page
+        // is full and the count reaches its cap (or the matches run out).
+        const CHUNK: usize = 500;
+        let (mut total, mut items, mut more) = (0i64, Vec::new(), false);
+        let mut prev_keys: Vec<(Key, EnterpriseRow)> = Vec::new();
+        for chunk in found.keys.chunks(CHUNK) {
+            // Once the count is past its cap, only the page's chunks are still read.
+            let past_before = before
+                .as_ref()
+                .is_some_and(|b| chunk.first().is_some_and(|k| k >= b));
+            if total > COUNT_CAP && (more || past_before) {
                 break;
             }
-        }
-        let (mut rank, mut after) = match f.after.as_deref().and_then(|a| a.split_once(':')) {
-            Some((r, u)) => (r.parse::<u8>().unwrap_or(0).min(2), u.to_owned()),
-            None => (0, String::new()),
-        };
-        let limit = i64::from(f.per_page.clamp(1, 200));
-        let mut items: Vec<EnterpriseRow> = Vec::new();
-        let mut last_rank = rank;
-        while rank <= 2 && (items.len() as i64) < limit {
-            if let Some((mut w, mut b)) = rank_of(rank, false) {
-                w.push("g.uscc > ?".into());
-                b.push(after.clone());
-                let sql = self
-                    .sql(&format!(
-                        "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {} ORDER BY g.uscc LIMIT ?",
-                        w.join(" AND ")
-                    ))
-                    .into_owned();
-                let rows = self
-                    .rows_page(&sql, &b, limit - items.len() as i64, false)
-                    .await?;
-                if !rows.is_empty() {
-                    last_rank = rank;
+            for (k, r) in rows_of(chunk.to_vec()).await? {
+                total += 1;
+                let is_after = after.as_ref().is_none_or(|a| k > *a);
+                let is_before = before.as_ref().is_some_and(|b| k < *b);
+                if before.is_some() {
+                    if is_before {
+                        prev_keys.push((k, r));
+                    }
+                } else if is_after {
+                    if items.len() < limit {
+                        items.push((k, r));
+                    } else {
+                        more = true;
+                    }
                 }
-                items.extend(rows);
             }
-            rank += 1;
-            after.clear();
         }
-        let next = (items.len() as i64 == limit)
-            .then(|| items.last().map(|i| format!("{last_rank}:{}", i.uscc)))
-            .flatten();
+        let (items, next, prev) = if before.is_some() {
+            let n = prev_keys.len();
+            let page: Vec<(Key, EnterpriseRow)> = prev_keys
+                .into_iter()
+                .skip(n.saturating_sub(limit))
+                .collect();
+            let prev = (n > limit)
+                .then(|| page.first().map(|(k, _)| k.cursor()))
+                .flatten();
+            let next = page.last().map(|(k, _)| k.cursor());
+            (page, next, prev)
+        } else {
+            let next = more
+                .then(|| items.last().map(|(k, _): &(Key, EnterpriseRow)| k.cursor()))
+                .flatten();
+            let prev = after.as_ref().and(items.first().map(|(k, _)| k.cursor()));
+            (items, next, prev)
+        };
         Ok(ListPage {
             total: total.min(COUNT_CAP),
             total_capped: total > COUNT_CAP,
-            items,
+            items: items.into_iter().map(|(_, r)| r).collect(),
             next,
-            prev: None,
+            prev,
         })
+    }
+
+    /// Brings this instance's search index up to the store: built from every enterprise the
+    /// first time, then from those whose search generation is greater than the one it has read.
+    /// A writer takes the next generation in its transaction and holds that row until it commits
+    /// (`SEARCH_GENERATION_NEXT`), so generations commit in order: once the counter reads g,
+    /// every change up to g is committed and is read here — read again if it was read already,
+    /// which changes nothing. One refresh at a time per instance; the others wait for it.
+    pub async fn fresh_search(&self) -> Result<()> {
+        let counter = self.sql("SELECT n FROM search_generation WHERE id = 1");
+        let g: i64 = on_pool!(self, p => {
+            sqlx::query(safe(&counter)).fetch_one(p).await?.try_get::<i64, _>("n")?
+        });
+        if self.search.generation() == Some(g) {
+            return Ok(());
+        }
+        // The refresh runs on its own: a request that gives up waiting (its time limit) leaves
+        // it to finish for the next.
+        let me = self.clone();
+        tokio::spawn(async move { me.refresh_search(g).await })
+            .await
+            .map_err(|e| StoreError::Conflict(format!("the search index failed: {e}")))?
+    }
+
+    /// `fresh_search`'s reading, up to at least generation `g`.
+    async fn refresh_search(&self, g: i64) -> Result<()> {
+        let _one = self.search.refresh.lock().await;
+        let have = self.search.generation();
+        if have.is_some_and(|h| h >= g) {
+            return Ok(());
+        }
+        // Pages of enterprises: all of them in code order, or the changed in generation order.
+        const PAGE: i64 = 20_000;
+        let sql = match have {
+            None => self.sql(
+                "SELECT uscc, name, main_products, region_code, search_seq FROM enterprises \
+                 WHERE uscc > ? ORDER BY uscc LIMIT ?",
+            ),
+            Some(_) => self.sql(
+                "SELECT uscc, name, main_products, region_code, search_seq FROM enterprises \
+                 WHERE search_seq > ? AND (search_seq > ? OR (search_seq = ? AND uscc > ?)) \
+                 ORDER BY search_seq, uscc LIMIT ?",
+            ),
+        }
+        .into_owned();
+        let (mut seq, mut code) = (have.unwrap_or(0), String::new());
+        loop {
+            type Row = (String, String, Option<String>, Option<String>, i64);
+            let rows: Vec<Row> = on_pool!(self, p => {
+                let mut q = sqlx::query(safe(&sql)).persistent(false);
+                q = match have {
+                    None => q.bind(code.clone()),
+                    Some(h) => q.bind(h).bind(seq).bind(seq).bind(code.clone()),
+                };
+                let rows = q.bind(PAGE).fetch_all(p).await?;
+                let mut out = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    out.push((
+                        r.try_get("uscc")?,
+                        r.try_get("name")?,
+                        r.try_get("main_products")?,
+                        r.try_get("region_code")?,
+                        r.try_get("search_seq")?,
+                    ));
+                }
+                out
+            });
+            let Some(last) = rows.last() else { break };
+            (seq, code) = (last.4, last.0.clone());
+            let full = rows.len() as i64 == PAGE;
+            let state = self.search.clone();
+            tokio::task::spawn_blocking(move || {
+                let mut ix = state
+                    .index
+                    .write()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                for (uscc, name, products, region, _) in &rows {
+                    ix.upsert(&crate::search::Entry {
+                        code: uscc,
+                        region: region.as_deref(),
+                        name,
+                        products: products.as_deref(),
+                    });
+                }
+            })
+            .await
+            .map_err(|e| StoreError::Conflict(format!("the search index failed: {e}")))?;
+            if !full {
+                break;
+            }
+        }
+        *self
+            .search
+            .read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(g);
+        Ok(())
     }
 
     /// A page and its capped count in key order (no search, or a search by code).
@@ -531,5 +626,33 @@ impl Store {
             }
             out
         }))
+    }
+}
+
+/// The search index an instance keeps, and what of the store it has read.
+#[derive(Default)]
+pub(crate) struct Searchable {
+    index: std::sync::RwLock<crate::search::Index>,
+    /// The search generation read up to (`None`: not built yet).
+    read: std::sync::Mutex<Option<i64>>,
+    /// Held by the one refresh at a time.
+    refresh: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Searchable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Searchable")
+            .field("generation", &self.generation())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Searchable {
+    /// The search generation the index has read up to.
+    fn generation(&self) -> Option<i64> {
+        *self
+            .read
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

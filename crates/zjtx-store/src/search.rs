@@ -1,27 +1,29 @@
-//! The index behind Chinese search (issue 15): every enterprise's name and main products cut into
-//! grams kept in `enterprise_grams (gram, uscc)`, written by the import in its own transaction.
+//! Chinese search (issue 15): an index of every enterprise's name and main products that each
+//! instance keeps in memory, kept current from the store (`Store::search_index`).
 //!
 //! Text is read as runs of letters and digits (a CJK character is a letter; ASCII is lowercased;
 //! anything else separates runs); a name's legal form at its end (有限公司, 有限责任公司) is not
-//! indexed — every name has it. A run gives each pair of neighbours (a bigram), a run of one
-//! character that character; a name also gives a marker of its first pair, so that names starting
-//! with a query are found without reading the others. A query's grams are the same cut of its own
-//! runs: a run of two characters is found exactly by its pair; a longer run by all its pairs,
-//! confirmed by a substring match on the candidates. A query of single characters only has no
-//! pair to look up: it is a substring scan in code order, bounded as every search is (a page stops
-//! as soon as it is full; a rare character reads further).
+//! searched — every name has it. The index holds, per pair of neighbouring characters of a run (a
+//! bigram), the enterprises whose name holds it, those whose products hold it, and those whose
+//! name's first run starts with it. A query is cut the same way: every run of the query must be
+//! found in the name or in the products (whole: a run is confirmed on the text, so a long run's
+//! pairs found apart do not match); a run of two characters is its pair exactly. A query of single
+//! characters only has no pair: it reads every enterprise's text.
 //!
-//! Each row is ~27 bytes; characters on their own are not indexed, which keeps the index at about a
-//! dozen rows per enterprise (a 100,000-row import writes ~1.2 million) — see PERFORMANCE.md.
+//! Ranked: names starting with the query's first run (rank 0), then names holding every run
+//! (rank 1), then the others (rank 2, found by their products); within a rank in code order.
+//! Counts are exact.
 //!
-//! Grams are integers: a pair `first << 21 | second` (a character's code point is 21 bits); a
-//! lone character its code point; a name's with `NAME` (1 << 43) set; a marker `1 << 42 | pair`.
+//! An enterprise's entry is replaced whole when it changes (the old one marked dead, its postings
+//! dropped when the index is compacted); postings are in entry order, which only grows, so that
+//! adding appends.
+
+use std::collections::{BinaryHeap, HashMap};
 
 /// The bit of a name-start marker.
 const MARKER: i64 = 1 << 42;
-/// The bit of a name's grams (a product's have none): the two are read apart, so that names rank
-/// before products without reading every firm.
-pub const NAME: i64 = 1 << 43;
+/// The bit of a name's pairs (a product's have none).
+const NAME: i64 = 1 << 43;
 
 fn norm(c: char) -> char {
     c.to_ascii_lowercase()
@@ -52,15 +54,7 @@ fn pair(a: char, b: char) -> i64 {
     (uni(a) << 21) | uni(b)
 }
 
-fn head(run: &[char]) -> Option<i64> {
-    match run {
-        [] => None,
-        [a] => Some(uni(*a)),
-        [a, b, ..] => Some(pair(*a, *b)),
-    }
-}
-
-/// The legal forms a name ends with, not indexed (longest first).
+/// The legal forms a name ends with, not searched (longest first).
 const LEGAL_FORMS: &[&str] = &["有限责任公司", "有限公司"];
 
 /// A name without its legal form (unless that is all it is).
@@ -72,34 +66,30 @@ fn without_legal_form(name: &str) -> &str {
         .unwrap_or(t)
 }
 
-/// A run's grams: its pairs, or its only character.
-fn cut(run: &[char], out: &mut Vec<i64>) {
-    match run {
-        [] => {}
-        [a] => out.push(uni(*a)),
-        _ => out.extend(run.windows(2).map(|w| pair(w[0], w[1]))),
+/// A text as searched: its runs, separated by a space (so that no run is found across two).
+fn searched(runs: &[Vec<char>]) -> String {
+    let mut out = String::new();
+    for (i, r) in runs.iter().enumerate() {
+        if i > 0 {
+            out.push(' ');
+        }
+        out.extend(r.iter());
     }
+    out
 }
 
-/// The grams an enterprise is found by: of its name (with the marker of its start) and of its
-/// main products, each once, sorted.
-pub fn grams(name: &str, products: Option<&str>) -> Vec<i64> {
+/// The keys an enterprise is found by: its name's pairs, the marker of its name's first pair and
+/// its products' pairs, each once, sorted.
+fn keys(name: &[Vec<char>], products: &[Vec<char>]) -> Vec<i64> {
     let mut out = Vec::new();
-    let name_runs = runs(without_legal_form(name));
-    if let Some(h) = name_runs
-        .first()
-        .filter(|r| r.len() >= 2)
-        .and_then(|r| head(r))
-    {
-        out.push(MARKER | h);
+    if let Some([a, b, ..]) = name.first().map(Vec::as_slice) {
+        out.push(MARKER | pair(*a, *b));
     }
-    let mut named = Vec::new();
-    for run in &name_runs {
-        cut(run, &mut named);
+    for r in name {
+        out.extend(r.windows(2).map(|w| NAME | pair(w[0], w[1])));
     }
-    out.extend(named.into_iter().map(|g| NAME | g));
-    for run in &runs(products.unwrap_or_default()) {
-        cut(run, &mut out);
+    for r in products {
+        out.extend(r.windows(2).map(|w| pair(w[0], w[1])));
     }
     out.sort_unstable();
     out.dedup();
@@ -109,63 +99,446 @@ pub fn grams(name: &str, products: Option<&str>) -> Vec<i64> {
 /// What a query asks of the index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Query {
-    /// Pairs every match holds (the first drives the search); empty when the query is single
-    /// characters only.
-    pub grams: Vec<i64>,
-    /// Runs of one character or more than two: confirmed as substrings of the name or of the
-    /// products (lowercased) — a character has no gram of its own when it stands in a longer run,
-    /// and a long run's pairs may be found apart.
-    pub confirm: Vec<String>,
-    /// The first run, lowercased, as the name's possible start or content (for the ranking).
-    pub first: String,
-    /// The marker of a name starting with the first run, when it has two characters or more.
-    pub marker: Option<i64>,
+    /// Every run, lowercased: each must be found in the name or in the products.
+    pub runs: Vec<String>,
+    /// The pairs of the runs of two characters or more (sorted, each once); empty when the query
+    /// is single characters only.
+    pub pairs: Vec<i64>,
+}
+
+impl Query {
+    fn first(&self) -> &str {
+        self.runs.first().map(String::as_str).unwrap_or_default()
+    }
 }
 
 /// The index's reading of a query; `None` when it has no letter or digit.
 pub fn query(q: &str) -> Option<Query> {
     let rs = runs(without_legal_form(q));
-    let first: String = rs.first()?.iter().collect();
-    let mut grams = Vec::new();
-    let mut confirm = Vec::new();
-    for run in &rs {
-        if run.len() >= 2 {
-            grams.extend(run.windows(2).map(|w| pair(w[0], w[1])));
-        }
-        if run.len() != 2 {
-            confirm.push(run.iter().collect());
-        }
-    }
-    grams.sort_unstable();
-    grams.dedup();
-    let marker = rs
-        .first()
-        .filter(|r| r.len() >= 2)
-        .and_then(|r| head(r))
-        .map(|h| MARKER | h);
+    rs.first()?;
+    let mut pairs: Vec<i64> = rs
+        .iter()
+        .flat_map(|r| r.windows(2).map(|w| pair(w[0], w[1])))
+        .collect();
+    pairs.sort_unstable();
+    pairs.dedup();
     Some(Query {
-        grams,
-        confirm,
-        first,
-        marker,
+        runs: rs.iter().map(|r| r.iter().collect()).collect(),
+        pairs,
     })
 }
 
-/// Escapes `%`, `_` and the escape character for a `LIKE … ESCAPE '\'` pattern.
-pub fn like_escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
+/// What the index keeps of an enterprise.
+struct Doc {
+    code: [u8; 18],
+    /// Index into `Index::regions` (0: none).
+    region: u16,
+    alive: bool,
+    /// The searched name and products: ranges of `Index::text`.
+    name: (u32, u32),
+    products: (u32, u32),
+}
+
+/// An enterprise as the index reads it from the store.
+pub struct Entry<'a> {
+    pub code: &'a str,
+    pub region: Option<&'a str>,
+    pub name: &'a str,
+    pub products: Option<&'a str>,
+}
+
+/// A position in a search's order: a rank, then a code.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    pub rank: u8,
+    pub code: String,
+}
+
+impl Key {
+    /// The cursor of a page link (`rank:code`).
+    pub fn cursor(&self) -> String {
+        format!("{}:{}", self.rank, self.code)
     }
-    out
+
+    /// A cursor read back; `None` when it is not one.
+    pub fn parse(s: &str) -> Option<Key> {
+        let (r, c) = s.split_once(':')?;
+        Some(Key {
+            rank: r.parse().ok()?,
+            code: c.to_owned(),
+        })
+    }
+}
+
+/// Where a search looks: the districts (`None`: all) and one enterprise (`None`: any).
+#[derive(Clone, Debug, Default)]
+pub struct Within {
+    pub regions: Option<Vec<String>>,
+    pub code: Option<String>,
+}
+
+/// Which part of a search's order is wanted.
+#[derive(Clone, Debug)]
+pub enum Want {
+    /// The first `n` keys after the cursor (from the start without one).
+    After(Option<Key>, usize),
+    /// The last `n` keys before the cursor.
+    Before(Key, usize),
+    /// Every key after the cursor, in order (for a search combined with filters the database
+    /// decides).
+    AllAfter(Option<Key>),
+}
+
+/// A search's answer: how many enterprises match (exactly) and the keys wanted, in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Found {
+    pub total: usize,
+    pub keys: Vec<Key>,
+}
+
+/// The index (see the module's documentation).
+#[derive(Default)]
+pub struct Index {
+    docs: Vec<Doc>,
+    text: String,
+    by_code: HashMap<[u8; 18], u32>,
+    postings: HashMap<i64, Vec<u32>>,
+    regions: Vec<String>,
+    dead: usize,
+}
+
+fn code_bytes(code: &str) -> Option<[u8; 18]> {
+    code.as_bytes().try_into().ok()
+}
+
+impl Index {
+    /// How many enterprises it holds.
+    pub fn len(&self) -> usize {
+        self.docs.len() - self.dead
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Adds an enterprise, or replaces what it held of one already there.
+    pub fn upsert(&mut self, e: &Entry<'_>) {
+        let name = runs(without_legal_form(e.name));
+        let products = runs(e.products.unwrap_or_default());
+        self.put(e.code, e.region, &name, &products);
+    }
+
+    /// `upsert` of an enterprise's runs.
+    fn put(
+        &mut self,
+        code: &str,
+        region: Option<&str>,
+        name: &[Vec<char>],
+        products: &[Vec<char>],
+    ) {
+        let Some(code) = code_bytes(code) else {
+            return;
+        };
+        if let Some(old) = self.by_code.get(&code).copied()
+            && let Some(d) = self.docs.get_mut(old as usize)
+        {
+            d.alive = false;
+            self.dead += 1;
+        }
+        let region = match region {
+            None => 0,
+            Some(r) => match self.regions.iter().position(|x| x == r) {
+                Some(i) => i + 1,
+                None => {
+                    self.regions.push(r.to_owned());
+                    self.regions.len()
+                }
+            },
+        };
+        let id = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
+        let mut text = |s: String| {
+            let from = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
+            self.text.push_str(&s);
+            (from, u32::try_from(self.text.len()).unwrap_or(u32::MAX))
+        };
+        let (n, p) = (text(searched(name)), text(searched(products)));
+        self.docs.push(Doc {
+            code,
+            region: u16::try_from(region).unwrap_or(u16::MAX),
+            alive: true,
+            name: n,
+            products: p,
+        });
+        self.by_code.insert(code, id);
+        for k in keys(name, products) {
+            self.postings.entry(k).or_default().push(id);
+        }
+        if self.dead > 1000 && self.dead * 2 > self.docs.len() {
+            self.compact();
+        }
+    }
+
+    /// Rebuilds the index from its live entries, dropping the dead.
+    fn compact(&mut self) {
+        let old = std::mem::take(self);
+        let split = |t: &str| -> Vec<Vec<char>> {
+            t.split(' ')
+                .filter(|r| !r.is_empty())
+                .map(|r| r.chars().collect())
+                .collect()
+        };
+        for d in old.docs.iter().filter(|d| d.alive) {
+            let region = (d.region > 0).then(|| old.regions[usize::from(d.region) - 1].as_str());
+            let code = std::str::from_utf8(&d.code).unwrap_or_default();
+            // The texts are kept as searched: their runs are read back as they were written.
+            let name = split(old.name_of(d));
+            let products = split(old.products_of(d));
+            self.put(code, region, &name, &products);
+        }
+    }
+
+    fn name_of(&self, d: &Doc) -> &str {
+        &self.text[d.name.0 as usize..d.name.1 as usize]
+    }
+
+    fn products_of(&self, d: &Doc) -> &str {
+        &self.text[d.products.0 as usize..d.products.1 as usize]
+    }
+
+    fn posting(&self, k: i64) -> &[u32] {
+        self.postings.get(&k).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// The rank of an entry for a query, when it matches (see the module's documentation).
+    fn rank(&self, d: &Doc, q: &Query) -> Option<u8> {
+        let name = self.name_of(d);
+        let products = self.products_of(d);
+        let mut in_name = true;
+        for r in &q.runs {
+            if name.contains(r.as_str()) {
+                continue;
+            }
+            if !products.contains(r.as_str()) {
+                return None;
+            }
+            in_name = false;
+        }
+        Some(if name.starts_with(q.first()) {
+            0
+        } else if in_name {
+            1
+        } else {
+            2
+        })
+    }
+
+    /// Searches (see the module's documentation).
+    pub fn search(&self, q: &Query, within: &Within, want: &Want) -> Found {
+        let allowed: Option<Vec<bool>> = within.regions.as_ref().map(|rs| {
+            std::iter::once(false)
+                .chain(self.regions.iter().map(|r| rs.contains(r)))
+                .collect()
+        });
+        let only = within.code.as_deref().and_then(code_bytes);
+        let ok = |d: &Doc| {
+            d.alive
+                && allowed
+                    .as_ref()
+                    .is_none_or(|a| a.get(usize::from(d.region)).copied().unwrap_or(false))
+                && only.is_none_or(|c| c == d.code)
+        };
+        let mut pick = Picker::new(want);
+        let mut total = 0;
+        let mut each = |id: u32, rank: u8, pick: &mut Picker| {
+            total += 1;
+            pick.offer(rank, &self.docs[id as usize].code);
+        };
+        match q.pairs.as_slice() {
+            // Single characters only: every entry's text.
+            [] => {
+                for (id, d) in self.docs.iter().enumerate() {
+                    if ok(d)
+                        && let Some(rank) = self.rank(d, q)
+                    {
+                        each(id as u32, rank, &mut pick);
+                    }
+                }
+            }
+            // One run of two characters (most queries): the pair's lists say everything — its
+            // name-start markers rank 0, its names rank 1, its products the rest.
+            [g] if q.runs.len() == 1 && q.runs[0].chars().count() == 2 => {
+                let marker = self.posting(MARKER | g);
+                let (mut m, mut n, mut p) = (0, 0, 0);
+                let names = self.posting(NAME | g);
+                let products = self.posting(*g);
+                while n < names.len() || p < products.len() {
+                    let next_n = names.get(n).copied().unwrap_or(u32::MAX);
+                    let next_p = products.get(p).copied().unwrap_or(u32::MAX);
+                    let id = next_n.min(next_p);
+                    let in_name = next_n == id;
+                    n += usize::from(in_name);
+                    p += usize::from(next_p == id);
+                    while marker.get(m).is_some_and(|x| *x < id) {
+                        m += 1;
+                    }
+                    let d = &self.docs[id as usize];
+                    if !ok(d) {
+                        continue;
+                    }
+                    let rank = if marker.get(m) == Some(&id) {
+                        0
+                    } else if in_name {
+                        1
+                    } else {
+                        2
+                    };
+                    each(id, rank, &mut pick);
+                }
+            }
+            // Otherwise the entries holding the rarest pair, each confirmed on its text.
+            pairs => {
+                let size = |g: &i64| self.posting(NAME | g).len() + self.posting(*g).len();
+                let g = pairs.iter().min_by_key(|g| size(g)).copied().unwrap_or(0);
+                let (names, products) = (self.posting(NAME | g), self.posting(g));
+                let (mut n, mut p) = (0, 0);
+                while n < names.len() || p < products.len() {
+                    let next_n = names.get(n).copied().unwrap_or(u32::MAX);
+                    let next_p = products.get(p).copied().unwrap_or(u32::MAX);
+                    let id = next_n.min(next_p);
+                    n += usize::from(next_n == id);
+                    p += usize::from(next_p == id);
+                    let d = &self.docs[id as usize];
+                    if ok(d)
+                        && let Some(rank) = self.rank(d, q)
+                    {
+                        each(id, rank, &mut pick);
+                    }
+                }
+            }
+        }
+        Found {
+            total,
+            keys: pick.finish(),
+        }
+    }
+}
+
+/// Keeps the keys a search wants while it reads its matches (in no particular order).
+struct Picker {
+    want: Want,
+    /// The `n` least keys after a cursor (a max-heap: the greatest is dropped), or the `n`
+    /// greatest before one (stored reversed), or every key after a cursor.
+    heap: BinaryHeap<(u8, [u8; 18])>,
+    low: BinaryHeap<std::cmp::Reverse<(u8, [u8; 18])>>,
+    all: Vec<(u8, [u8; 18])>,
+    /// The cursor, as bytes.
+    at: Option<(u8, Vec<u8>)>,
+}
+
+impl Picker {
+    fn new(want: &Want) -> Picker {
+        let at = match want {
+            Want::After(k, _) | Want::AllAfter(k) => k.clone(),
+            Want::Before(k, _) => Some(k.clone()),
+        };
+        Picker {
+            want: want.clone(),
+            heap: BinaryHeap::new(),
+            low: BinaryHeap::new(),
+            all: Vec::new(),
+            at: at.map(|k| (k.rank, k.code.into_bytes())),
+        }
+    }
+
+    fn offer(&mut self, rank: u8, code: &[u8; 18]) {
+        let after = |at: &Option<(u8, Vec<u8>)>| {
+            at.as_ref()
+                .is_none_or(|(r, c)| (rank, code.as_slice()) > (*r, c.as_slice()))
+        };
+        match &self.want {
+            Want::After(_, n) => {
+                if !after(&self.at) {
+                    return;
+                }
+                if self.heap.len() < *n {
+                    self.heap.push((rank, *code));
+                } else if self.heap.peek().is_some_and(|top| (rank, *code) < *top) {
+                    self.heap.pop();
+                    self.heap.push((rank, *code));
+                }
+            }
+            Want::Before(_, n) => {
+                let before = self
+                    .at
+                    .as_ref()
+                    .is_some_and(|(r, c)| (rank, code.as_slice()) < (*r, c.as_slice()));
+                if !before {
+                    return;
+                }
+                if self.low.len() < *n {
+                    self.low.push(std::cmp::Reverse((rank, *code)));
+                } else if self
+                    .low
+                    .peek()
+                    .is_some_and(|std::cmp::Reverse(top)| (rank, *code) > *top)
+                {
+                    self.low.pop();
+                    self.low.push(std::cmp::Reverse((rank, *code)));
+                }
+            }
+            Want::AllAfter(_) => {
+                if after(&self.at) {
+                    self.all.push((rank, *code));
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<Key> {
+        let mut keys: Vec<(u8, [u8; 18])> = match self.want {
+            Want::After(..) => self.heap.into_vec(),
+            Want::Before(..) => self.low.into_iter().map(|r| r.0).collect(),
+            Want::AllAfter(_) => self.all,
+        };
+        keys.sort_unstable();
+        keys.into_iter()
+            .map(|(rank, code)| Key {
+                rank,
+                code: String::from_utf8_lossy(&code).into_owned(),
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn code(i: usize) -> String {
+        format!("91330106MA{i:08}")
+    }
+
+    fn index(firms: &[(&str, &str, &str)]) -> Index {
+        let mut ix = Index::default();
+        for (i, (name, products, region)) in firms.iter().enumerate() {
+            ix.upsert(&Entry {
+                code: &code(i),
+                region: Some(region),
+                name,
+                products: Some(products),
+            });
+        }
+        ix
+    }
+
+    fn found(ix: &Index, q: &str, within: &Within) -> Vec<(u8, String)> {
+        let Some(q) = query(q) else {
+            return Vec::new();
+        };
+        let f = ix.search(&q, within, &Want::AllAfter(None));
+        assert_eq!(f.total, f.keys.len());
+        f.keys.into_iter().map(|k| (k.rank, k.code)).collect()
+    }
 
     #[test]
     fn runs_split_on_anything_but_letters_and_digits() {
@@ -177,68 +550,196 @@ mod tests {
     }
 
     #[test]
-    fn an_enterprise_is_found_by_each_pair_once() {
-        let g = grams("西湖光电", Some("光电传感器；西湖"));
-        let want = |s: &str| {
-            let c: Vec<char> = s.chars().collect();
-            match c.as_slice() {
-                [a] => uni(*a),
-                [a, b] => pair(*a, *b),
-                _ => panic!("{s}"),
-            }
-        };
-        // The name's pairs apart from the products'.
-        for s in ["西湖", "湖光", "光电"] {
-            assert!(g.contains(&(NAME | want(s))), "{s}");
-        }
-        for s in ["光电", "电传", "传感", "感器", "西湖"] {
-            assert!(g.contains(&want(s)), "{s}");
-        }
-        assert!(!g.contains(&want("湖光")) && !g.contains(&(NAME | want("传感"))));
-        // Not across a separator, not across the name and the products; no lone character of a
-        // longer run.
-        for s in ["器西", "电光", "西", "光"] {
-            assert!(
-                !g.contains(&want(s)) && !g.contains(&(NAME | want(s))),
-                "{s}"
-            );
-        }
-        // The legal form is not indexed (unless it is the whole name); a lone character is.
-        let h = grams("卓智光电有限公司", Some("泵；阀"));
-        assert!(!h.contains(&(NAME | want("公司"))) && !h.contains(&(NAME | want("有限"))));
-        assert!(h.contains(&want("泵")) && h.contains(&want("阀")));
-        assert!(grams("有限公司", None).contains(&(NAME | want("公司"))));
-        assert!(g.contains(&(MARKER | want("西湖"))));
-        assert!(!g.contains(&(MARKER | want("光电"))));
-        let mut sorted = g.clone();
-        sorted.dedup();
-        assert_eq!(sorted.len(), g.len(), "each once");
-    }
-
-    #[test]
     fn queries_as_the_index_reads_them() {
         let q = query("西湖").unwrap_or_else(|| panic!("a query"));
-        assert_eq!(q.grams, vec![pair('西', '湖')]);
-        assert!(q.confirm.is_empty());
-        assert_eq!(q.marker, Some(MARKER | pair('西', '湖')));
-        let q = query("伺服电机").unwrap_or_else(|| panic!("a query"));
-        assert_eq!(q.grams.len(), 3);
-        assert_eq!(q.confirm, ["伺服电机"]);
-        let q = query("光").unwrap_or_else(|| panic!("a query"));
         assert_eq!(
-            (q.grams, q.marker, q.confirm),
-            (vec![], None, vec!["光".to_owned()])
+            (q.runs.clone(), q.pairs.clone()),
+            (vec!["西湖".to_owned()], vec![pair('西', '湖')])
         );
-        // Two runs: both must match; the pair looked up, the character confirmed.
+        assert_eq!(query("伺服电机").map(|q| q.pairs.len()), Some(3));
+        assert_eq!(query("光").map(|q| q.pairs.len()), Some(0));
         let q = query("光 AB").unwrap_or_else(|| panic!("a query"));
         assert_eq!(
-            (q.grams, q.confirm),
-            (vec![pair('a', 'b')], vec!["光".to_owned()])
+            (q.runs, q.pairs),
+            (vec!["光".to_owned(), "ab".to_owned()], vec![pair('a', 'b')])
         );
-        assert_eq!(q.first, "光");
         // The legal form of a query is dropped as it is from names.
         assert_eq!(query("卓智光电有限公司"), query("卓智光电"));
         assert!(query("%%_ ").is_none());
-        assert_eq!(like_escape("50%_a\\"), "50\\%\\_a\\\\");
+    }
+
+    /// Every kind of query against a brute-force reading of the same firms: the same firms, the
+    /// same ranks, in (rank, code) order.
+    #[test]
+    fn the_index_finds_what_reading_every_text_finds() {
+        let firms = [
+            ("光电仪器有限公司", "通用零件", "330106"),
+            ("杭州光电有限公司", "伺服电机", "330105"),
+            ("西湖光电研究院", "光电传感器", "330106"),
+            ("富阳精密机械厂", "光电传感器；西湖牌减速器", "330183"),
+            ("卓智伺服电机有限公司", "泵；阀", "330106"),
+            ("（杭州）电子科技有限公司", "AB-12 控制器", "330105"),
+            ("有限公司", "", "330106"),
+            ("光电", "光电", "330110"),
+        ];
+        let ix = index(&firms);
+        let brute = |q: &str, regions: Option<&[&str]>| -> Vec<(u8, String)> {
+            let Some(q) = query(q) else { return Vec::new() };
+            let mut out: Vec<(u8, String)> = Vec::new();
+            for (i, (name, products, region)) in firms.iter().enumerate() {
+                if regions.is_some_and(|rs| !rs.contains(region)) {
+                    continue;
+                }
+                let n = searched(&runs(without_legal_form(name)));
+                let p = searched(&runs(products));
+                if !q
+                    .runs
+                    .iter()
+                    .all(|r| n.contains(r.as_str()) || p.contains(r.as_str()))
+                {
+                    continue;
+                }
+                let rank = if n.starts_with(q.first()) {
+                    0
+                } else if q.runs.iter().all(|r| n.contains(r.as_str())) {
+                    1
+                } else {
+                    2
+                };
+                out.push((rank, code(i)));
+            }
+            out.sort();
+            out
+        };
+        for q in [
+            "光电",
+            "光电传感器",
+            "电传感光",
+            "伺服电机",
+            "伺服",
+            "西湖",
+            "富阳 光电",
+            "研",
+            "光",
+            "ab",
+            "AB 12",
+            "12",
+            "杭州",
+            "有限",
+            "有限公司",
+            "电子",
+            "鲸鱼",
+            "（）",
+        ] {
+            for regions in [None, Some(&["330106"][..]), Some(&["330105", "330110"][..])] {
+                let within = Within {
+                    regions: regions.map(|rs| rs.iter().map(|r| (*r).to_owned()).collect()),
+                    code: None,
+                };
+                assert_eq!(found(&ix, q, &within), brute(q, regions), "{q} {regions:?}");
+            }
+        }
+        // Spot checks of the ranking the brute force also encodes.
+        let all = Within::default();
+        assert_eq!(
+            found(&ix, "光电", &all),
+            vec![
+                (0, code(0)),
+                (0, code(7)),
+                (1, code(1)),
+                (1, code(2)),
+                (2, code(3))
+            ]
+        );
+        assert!(found(&ix, "电传感光", &all).is_empty());
+        // The legal form is not searched; a name that is only a legal form is.
+        assert_eq!(found(&ix, "有限", &all), vec![(0, code(6))]);
+        // One firm only.
+        let one = Within {
+            regions: None,
+            code: Some(code(2)),
+        };
+        assert_eq!(found(&ix, "光电", &one), vec![(1, code(2))]);
+    }
+
+    /// Pages after and before a cursor walk the order without losing or repeating a firm.
+    #[test]
+    fn pages_walk_the_order_both_ways() {
+        let names: Vec<String> = (0..40)
+            .map(|i| match i % 3 {
+                0 => format!("光电{i}号"),
+                1 => format!("杭州光电{i}号"),
+                _ => format!("杭州{i}号"),
+            })
+            .collect();
+        let firms: Vec<(&str, &str, &str)> = names
+            .iter()
+            .map(|n| (n.as_str(), "光电模块", "330106"))
+            .collect();
+        let ix = index(&firms);
+        let q = query("光电").unwrap_or_else(|| panic!("a query"));
+        let all = ix.search(&q, &Within::default(), &Want::AllAfter(None));
+        assert_eq!(all.total, 40);
+        let mut walked: Vec<Key> = Vec::new();
+        let mut at = None;
+        loop {
+            let page = ix.search(&q, &Within::default(), &Want::After(at.clone(), 7));
+            assert_eq!(page.total, 40);
+            if page.keys.is_empty() {
+                break;
+            }
+            at = page.keys.last().cloned();
+            walked.extend(page.keys);
+        }
+        assert_eq!(walked, all.keys);
+        let mut back: Vec<Key> = Vec::new();
+        let mut at = all.keys.last().cloned().unwrap_or_else(|| panic!("keys"));
+        back.push(at.clone());
+        loop {
+            let page = ix.search(&q, &Within::default(), &Want::Before(at.clone(), 7));
+            let Some(first) = page.keys.first().cloned() else {
+                break;
+            };
+            back.splice(0..0, page.keys);
+            at = first;
+        }
+        assert_eq!(back, all.keys);
+    }
+
+    /// A changed entry is found by its new text only; a moved one in its new district; many
+    /// changes compact the index without changing what it finds.
+    #[test]
+    fn changes_replace_entries() {
+        let mut ix = index(&[
+            ("量子陀螺仪厂", "陀螺仪", "330106"),
+            ("杭州西湖茶业", "龙井", "330106"),
+        ]);
+        let all = Within::default();
+        assert_eq!(found(&ix, "陀螺仪", &all).len(), 1);
+        ix.upsert(&Entry {
+            code: &code(0),
+            region: Some("330105"),
+            name: "光纤传感厂",
+            products: Some("光纤陀螺"),
+        });
+        assert!(found(&ix, "陀螺仪", &all).is_empty());
+        assert_eq!(found(&ix, "光纤陀螺", &all), vec![(2, code(0))]);
+        let xihu = Within {
+            regions: Some(vec!["330106".into()]),
+            code: None,
+        };
+        assert!(found(&ix, "光纤", &xihu).is_empty());
+        for round in 0..3000 {
+            ix.upsert(&Entry {
+                code: &code(1),
+                region: Some("330106"),
+                name: &format!("杭州西湖茶业{round}"),
+                products: Some("龙井"),
+            });
+        }
+        assert!(ix.docs.len() < 3000, "compacted: {}", ix.docs.len());
+        assert_eq!(ix.len(), 2);
+        assert_eq!(found(&ix, "西湖", &all), vec![(1, code(1))]);
+        assert_eq!(found(&ix, "光纤陀螺", &all), vec![(2, code(0))]);
     }
 }

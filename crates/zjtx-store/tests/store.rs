@@ -26,16 +26,12 @@ fn evaluated(rows: Vec<Enterprise>) -> Vec<(Enterprise, Summary)> {
         .collect()
 }
 
-/// A fresh, migrated store on each available backend.
-async fn stores(name: &str) -> Vec<Store> {
+/// A fresh database on each available backend: its URL.
+async fn urls(name: &str) -> Vec<String> {
     let dir = std::env::temp_dir().join(format!("zjtx-store-test-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let mut out = vec![
-        Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
-            .await
-            .unwrap_or_else(|e| panic!("{e}")),
-    ];
+    let mut out = vec![format!("sqlite://{}", dir.join("t.db").display())];
     match std::env::var("ZJTX_TEST_DATABASE_URL") {
         Ok(base) if !base.is_empty() => {
             let db = format!("zjtx_t_{}_{}", std::process::id(), name.replace('-', "_"));
@@ -54,17 +50,25 @@ async fn stores(name: &str) -> Vec<Store> {
                     .await
                     .unwrap_or_else(|e| panic!("{e}"));
             }
-            let url = match base.rfind('/') {
-                Some(i) => format!("{}/{db}", &base[..i]),
+            match base.rfind('/') {
+                Some(i) => out.push(format!("{}/{db}", &base[..i])),
                 None => panic!("ZJTX_TEST_DATABASE_URL needs a database path"),
-            };
-            out.push(
-                Store::connect(&url)
-                    .await
-                    .unwrap_or_else(|e| panic!("{url}: {e}")),
-            );
+            }
         }
         _ => {}
+    }
+    out
+}
+
+/// A fresh, migrated store on each available backend.
+async fn stores(name: &str) -> Vec<Store> {
+    let mut out = Vec::new();
+    for url in urls(name).await {
+        out.push(
+            Store::connect(&url)
+                .await
+                .unwrap_or_else(|e| panic!("{url}: {e}")),
+        );
     }
     for s in &out {
         s.migrate()
@@ -444,27 +448,146 @@ async fn search_ranks_pages_and_combines() {
             .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(page("旧名", 50, None).await.total, 0, "{}", s.backend());
         assert_eq!(page("光电", 50, None).await.total, 7, "{}", s.backend());
-        // A registry from before the index: migrating builds it, and the same firms are found.
-        match s.db() {
-            Db::Sqlite(p) => sqlx::query("DELETE FROM enterprise_grams")
-                .execute(p)
+        // Pages back from the last: the same firms in the same order.
+        let end = want.last().cloned().unwrap_or_default();
+        let last = page("光电", 2, Some(format!("2:{end}"))).await;
+        assert!(
+            last.items.is_empty() && last.next.is_none(),
+            "{}",
+            s.backend()
+        );
+        let mut back = Vec::new();
+        let mut before = Some(format!("2:{end}"));
+        back.push(end.clone());
+        for _ in 0..10 {
+            let f = Filter {
+                q: Some("光电".into()),
+                per_page: 2,
+                before: before.clone(),
+                ..Filter::default()
+            };
+            let p = s
+                .list(&f, &Scope::all())
                 .await
-                .map(|_| ()),
-            Db::Postgres(p) => sqlx::query("DELETE FROM enterprise_grams")
-                .execute(p)
-                .await
-                .map(|_| ()),
+                .unwrap_or_else(|e| panic!("{e}"));
+            let mut codes: Vec<String> = p.items.iter().map(|e| e.uscc.clone()).collect();
+            codes.extend(back);
+            back = codes;
+            before = p.prev;
+            if before.is_none() {
+                break;
+            }
         }
-        .unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(page("光电", 50, None).await.total, 0, "{}", s.backend());
-        s.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-        let rebuilt: Vec<String> = page("光电", 50, None)
+        assert_eq!(back, want, "{}", s.backend());
+    }
+}
+
+/// Each instance keeps its own search index: what one instance imports or moves, another finds
+/// at its next search, as the database has it — a new firm, a changed name, a firm in its new
+/// district, a district's search and a combined filter alike.
+#[tokio::test]
+async fn every_instance_searches_what_any_instance_wrote() {
+    for url in urls("search-instances").await {
+        let one = Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        one.migrate().await.unwrap_or_else(|e| panic!("{e}"));
+        one.seed_reference().await.unwrap_or_else(|e| panic!("{e}"));
+        let other = Store::connect(&url).await.unwrap_or_else(|e| panic!("{e}"));
+        let mut rows = city(30);
+        rows[4].name = "杭州鲸鱼机器人有限公司".into();
+        one.import(&evaluated(rows.clone()), None, as_of())
             .await
-            .items
-            .iter()
-            .map(|e| e.uscc.clone())
-            .collect();
-        assert_eq!(rebuilt, want, "{}", s.backend());
+            .unwrap_or_else(|e| panic!("{e}"));
+        let find = |s: &Store, q: &str, region: Option<&str>, size: Option<&str>| {
+            let f = Filter {
+                q: Some(q.into()),
+                region: region.map(str::to_owned),
+                size: size.map(str::to_owned),
+                ..Filter::default()
+            };
+            let s = s.clone();
+            async move {
+                s.list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+                    .items
+                    .into_iter()
+                    .map(|e| e.uscc)
+                    .collect::<Vec<_>>()
+            }
+        };
+        let code = rows[4].uscc.to_string();
+        let b = one.backend();
+        assert_eq!(
+            find(&other, "鲸鱼", None, None).await,
+            vec![code.clone()],
+            "{b}"
+        );
+        // A change by the first instance is found by the second (which has its index built).
+        rows[4].name = "杭州海豚机器人有限公司".into();
+        one.import(&evaluated(vec![rows[4].clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(find(&other, "鲸鱼", None, None).await.is_empty(), "{b}");
+        assert_eq!(
+            find(&other, "海豚", None, None).await,
+            vec![code.clone()],
+            "{b}"
+        );
+        // Moved: found in its new district only, by a district search and a combined one.
+        let to = if rows[4].district.as_deref() == Some("西湖区") {
+            "330105"
+        } else {
+            "330106"
+        };
+        one.move_enterprise(&code, to, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            find(&other, "海豚", Some(to), None).await,
+            vec![code.clone()],
+            "{b}"
+        );
+        let size = other
+            .enterprise(&code)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .map(|r| r.size.key().to_owned())
+            .unwrap_or_default();
+        assert_eq!(
+            find(&other, "海豚", Some(to), Some(&size)).await,
+            vec![code.clone()],
+            "{b}"
+        );
+        let district = Scope {
+            regions: Some(vec![to.to_owned()]),
+            uscc: None,
+        };
+        let f = Filter {
+            q: Some("海豚".into()),
+            ..Filter::default()
+        };
+        assert_eq!(
+            other
+                .list(&f, &district)
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            1,
+            "{b}"
+        );
+        let elsewhere = Scope {
+            regions: Some(vec!["330183".to_owned()]),
+            uscc: None,
+        };
+        assert_eq!(
+            other
+                .list(&f, &elsewhere)
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            0,
+            "{b}"
+        );
     }
 }
 
@@ -3770,9 +3893,7 @@ async fn another_instances_review_reaches_the_kept_listed_products() {
 }
 
 /// Several instances started at once on one PostgreSQL database (an upgrade of every instance):
-/// every instance starts, each migration is applied once, and the search index's first build is
-/// whole and not doubled (the build takes the start lock, so one instance builds while the others
-/// wait, rather than all three building the same index). SQLite has one process by design; the test runs where ZJTX_TEST_DATABASE_URL is set.
+/// every instance starts and each migration is applied once. SQLite has one process by design; the test runs where ZJTX_TEST_DATABASE_URL is set.
 #[tokio::test]
 async fn instances_starting_together_migrate_once() {
     let Ok(base) = std::env::var("ZJTX_TEST_DATABASE_URL") else {
@@ -3813,25 +3934,6 @@ async fn instances_starting_together_migrate_once() {
         .map(|d| d.count())
         .unwrap_or_default();
     assert_eq!(applied as usize, files, "each migration applied once");
-
-    // A registry from before the search index: the instances build it once between them.
-    s.import(&evaluated(city(500)), None, as_of())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    let grams = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM enterprise_grams")
-            .fetch_one(p)
-            .await
-            .unwrap_or_else(|e| panic!("{e}"))
-    };
-    let built = grams().await;
-    assert!(built > 0);
-    sqlx::query("DELETE FROM enterprise_grams")
-        .execute(p)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-    start_all().await;
-    assert_eq!(grams().await, built, "the index built once, whole");
 }
 
 /// Retention removes the oldest sealed records from the start of the chain — never one younger

@@ -590,6 +590,14 @@ pub async fn serve(
     // audit log is sealed into its hash chain in short batches with pauses between them, so that
     // a backlog (after a bulk tagging, say) is worked off without holding up requests: at most
     // SEAL_BATCHES_PER_TICK batches a tick.
+    // The search index is built once the server runs, not at the first search (a million firms
+    // take seconds to read).
+    let store = state.store.clone();
+    tokio::spawn(async move {
+        if let Err(e) = store.fresh_search().await {
+            tracing::warn!(error = %e, "building the search index failed; the first search retries");
+        }
+    });
     let store = state.store.clone();
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(1));
