@@ -65,6 +65,65 @@ pub struct Store {
     search: std::sync::Arc<listing::Searchable>,
 }
 
+/// A cell of `enterprise_counts`: district, tier, size, ecosystem ('' for a district or an
+/// ecosystem not set).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct CountKey(String, String, String, String);
+
+impl CountKey {
+    fn of(region: Option<&str>, tier: String, size: String, ecosystem: Option<String>) -> CountKey {
+        CountKey(
+            region.unwrap_or_default().to_owned(),
+            tier,
+            size,
+            ecosystem.unwrap_or_default(),
+        )
+    }
+}
+
+/// Changes to `enterprise_counts` a writer makes in its transaction.
+#[derive(Default)]
+struct Counts(std::collections::HashMap<CountKey, i64>);
+
+impl Counts {
+    fn add(&mut self, k: CountKey, n: i64) {
+        *self.0.entry(k).or_default() += n;
+    }
+
+    /// The statements adding the changes (none when they cancel out), a thousand cells each.
+    fn upserts<DB: sqlx::Database>(self) -> Vec<sqlx::QueryBuilder<DB>>
+    where
+        String: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+        i64: for<'q> sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    {
+        let mut changes: Vec<(CountKey, i64)> =
+            self.0.into_iter().filter(|(_, n)| *n != 0).collect();
+        // In key order, so that concurrent writers lock the rows in the same order.
+        changes.sort_by(|a, b| {
+            (&a.0.0, &a.0.1, &a.0.2, &a.0.3).cmp(&(&b.0.0, &b.0.1, &b.0.2, &b.0.3))
+        });
+        changes
+            .chunks(1000)
+            .map(|part| {
+                let mut qb = sqlx::QueryBuilder::<DB>::new(
+                    "INSERT INTO enterprise_counts (region_code, top_tier, size, ecosystem, n) ",
+                );
+                qb.push_values(part.to_vec(), |mut b, (k, n)| {
+                    b.push_bind(k.0)
+                        .push_bind(k.1)
+                        .push_bind(k.2)
+                        .push_bind(k.3)
+                        .push_bind(n);
+                });
+                qb.push(
+                    " ON CONFLICT (region_code, top_tier, size, ecosystem) DO UPDATE SET n = enterprise_counts.n + excluded.n",
+                );
+                qb
+            })
+            .collect()
+    }
+}
+
 /// Takes the next search generation within a writer's transaction, which then holds the row until
 /// it commits: generations commit in order (see migration 0032 and `Store::fresh_search`).
 const SEARCH_GENERATION_NEXT: &str =
@@ -632,13 +691,32 @@ impl Store {
             ($p:ident, $db:ty) => {{
                 let mut tx = $p.begin().await?;
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "SELECT region_code FROM enterprises WHERE uscc = ",
+                    "SELECT region_code, top_tier, size, ecosystem FROM enterprises WHERE uscc = ",
                 );
                 qb.push_bind(uscc.to_owned());
                 let Some(row) = qb.build().fetch_optional(&mut *tx).await? else {
                     return Ok(None);
                 };
                 let from: Option<String> = row.try_get("region_code")?;
+                let (tier, size, ecosystem): (String, String, Option<String>) = (
+                    row.try_get("top_tier")?,
+                    row.try_get("size")?,
+                    row.try_get("ecosystem")?,
+                );
+                let mut counts = Counts::default();
+                counts.add(
+                    CountKey::of(
+                        from.as_deref(),
+                        tier.clone(),
+                        size.clone(),
+                        ecosystem.clone(),
+                    ),
+                    -1,
+                );
+                counts.add(CountKey::of(Some(to), tier, size, ecosystem), 1);
+                for mut qb in counts.upserts::<$db>() {
+                    qb.build().execute(&mut *tx).await?;
+                }
                 let generation: i64 = sqlx::query_scalar(SEARCH_GENERATION_NEXT)
                     .fetch_one(&mut *tx)
                     .await?;
@@ -735,15 +813,34 @@ impl Store {
                 let mut tx = $p.begin().await?;
                 // The search generation of this import (see `next_search_generation`).
                 let generation: i64 = sqlx::query_scalar(SEARCH_GENERATION_NEXT).fetch_one(&mut *tx).await?;
+                // How the import changes `enterprise_counts`: +1 where a firm now counts, -1
+                // where a replaced row counted.
+                let mut counts = Counts::default();
                 for chunk in rows.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
-                        "SELECT uscc, region_code FROM enterprises WHERE uscc IN (",
+                        "SELECT uscc, region_code, top_tier, size, ecosystem, latest_year FROM enterprises WHERE uscc IN (",
                         chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()),
                     );
                     let mut stored = std::collections::HashMap::new();
+                    let mut counted = std::collections::HashMap::new();
                     for r in qb.build().fetch_all(&mut *tx).await? {
                         let uscc: String = r.try_get("uscc")?;
-                        stored.insert(uscc, r.try_get::<Option<String>, _>("region_code")?);
+                        let region: Option<String> = r.try_get("region_code")?;
+                        let key = CountKey::of(region.as_deref(), r.try_get("top_tier")?, r.try_get("size")?, r.try_get("ecosystem")?);
+                        counted.insert(uscc.clone(), (key, r.try_get::<i64, _>("latest_year")?));
+                        stored.insert(uscc, region);
+                    }
+                    for (e, s) in chunk {
+                        let key = CountKey::of(region_of(e), s.top_tier.key().to_owned(), s.size.key().to_owned(), e.ecosystem.clone());
+                        match counted.remove(e.uscc.as_str()) {
+                            None => counts.add(key, 1),
+                            // The upsert below replaces a stored row with a year as recent or more.
+                            Some((old, year)) if i64::from(e.reference_year(as_of)) >= year => {
+                                counts.add(old, -1);
+                                counts.add(key, 1);
+                            }
+                            Some(_) => {}
+                        }
                     }
                     summary.created += chunk.len() - stored.len();
                     for (e, _) in chunk {
@@ -825,6 +922,9 @@ impl Store {
                         qb.push(" ON CONFLICT (uscc, tier) DO NOTHING");
                         qb.build().execute(&mut *tx).await?;
                     }
+                }
+                for mut qb in counts.upserts::<$db>() {
+                    qb.build().execute(&mut *tx).await?;
                 }
                 let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
                 qb.push_bind(t).push(", ").push_bind(actor).push(", 'import', NULL, ").push_bind(format!("{} enterprises", rows.len())).push(")");

@@ -46,9 +46,14 @@ impl Store {
         let Some((mut wh, mut binds)) = scope_cond(scope, region_col) else {
             return Ok(ListPage::default());
         };
+        let scope_len = wh.len();
+        // The filters `enterprise_counts` counts by (column, value), to read the total there when
+        // they are the only conditions.
+        let mut counted: Vec<(&str, String)> = Vec::new();
         if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
             wh.push(format!("{region_col} = ?"));
             binds.push(r.to_owned());
+            counted.push(("region_code", r.to_owned()));
         }
         // The conditions so far are where a search's index looks (scope and district); those
         // after are the database's to decide.
@@ -67,13 +72,14 @@ impl Store {
             binds.push(months_after(f.today, f.expiring_months));
         }
         for (col, v) in [
-            ("e.size", &f.size),
-            ("e.top_tier", &f.top_tier),
-            ("e.ecosystem", &f.ecosystem),
+            ("size", &f.size),
+            ("top_tier", &f.top_tier),
+            ("ecosystem", &f.ecosystem),
         ] {
             if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                wh.push(format!("{col} = ?"));
+                wh.push(format!("e.{col} = ?"));
                 binds.push(v.to_owned());
+                counted.push((col, v.to_owned()));
             }
         }
         // A chain filter drives the list from the (chain, uscc) index: the tags of one chain in key
@@ -132,8 +138,15 @@ impl Store {
             }
         }
         let Some(sq) = search else {
+            // Filtered by district, tier, size and ecosystem alone (or not at all): the exact
+            // total, as the dashboard counts it.
+            let total = if scope.uscc.is_none() && wh.len() == scope_len + counted.len() {
+                Some(self.counted(scope, &counted).await?)
+            } else {
+                None
+            };
             return self
-                .list_by_key(from, key, wh, binds, chain.is_some(), f)
+                .list_by_key(from, key, wh, binds, chain.is_some(), f, total)
                 .await;
         };
         // Where the index looks: the scope and the district filter (the conditions before
@@ -407,7 +420,38 @@ impl Store {
         Ok(())
     }
 
-    /// A page and its capped count in key order (no search, or a search by code).
+    /// How many enterprises within `scope` (districts only) have the values `counted` of
+    /// `enterprise_counts`' columns: exact, from the counts every import and move keeps.
+    async fn counted(&self, scope: &Scope, counted: &[(&str, String)]) -> Result<i64> {
+        let Some((mut wh, mut binds)) = scope_cond(scope, "c.region_code") else {
+            return Ok(0);
+        };
+        for (col, v) in counted {
+            wh.push(format!("c.{col} = ?"));
+            binds.push(v.clone());
+        }
+        let cond = if wh.is_empty() {
+            String::new()
+        } else {
+            format!("WHERE {}", wh.join(" AND "))
+        };
+        let sql = self
+            .sql(&format!(
+                "SELECT CAST(COALESCE(SUM(c.n), 0) AS BIGINT) AS n FROM enterprise_counts c {cond}"
+            ))
+            .into_owned();
+        Ok(on_pool!(self, p => {
+            let mut q = sqlx::query(safe(&sql));
+            for b in &binds {
+                q = q.bind(b);
+            }
+            q.fetch_one(p).await?.try_get::<i64, _>("n")?
+        }))
+    }
+
+    /// A page and its count in key order (no search, or a search by code): the count `total`
+    /// when it is known (exact), else counted up to `COUNT_CAP`.
+    #[allow(clippy::too_many_arguments)]
     async fn list_by_key(
         &self,
         from: &str,
@@ -416,6 +460,7 @@ impl Store {
         binds: Vec<String>,
         by_chain: bool,
         f: &Filter,
+        known: Option<i64>,
     ) -> Result<ListPage> {
         let cond = if wh.is_empty() {
             String::new()
@@ -459,13 +504,17 @@ impl Store {
             ))
             .into_owned();
         let limit = i64::from(f.per_page.clamp(1, 200));
-        let total: i64 = on_pool!(self, p => {
-            let mut q = sqlx::query(safe(&count_sql));
-            for b in &binds {
-                q = q.bind(b);
-            }
-            q.fetch_one(p).await?.try_get("n")?
-        });
+        let total: i64 = match known {
+            Some(n) => n,
+            None => on_pool!(self, p => {
+                let mut q = sqlx::query(safe(&count_sql));
+                for b in &binds {
+                    q = q.bind(b);
+                }
+                q.fetch_one(p).await?.try_get("n")?
+            }),
+        };
+        let capped = known.is_none() && total > COUNT_CAP;
         let mut b = binds;
         let after = f.after.clone().unwrap_or_default();
         b.push(before.clone().unwrap_or_else(|| after.clone()));
@@ -488,8 +537,8 @@ impl Store {
             )
         };
         Ok(ListPage {
-            total: total.min(COUNT_CAP),
-            total_capped: total > COUNT_CAP,
+            total: if capped { COUNT_CAP } else { total },
+            total_capped: capped,
             items,
             next,
             prev,
@@ -579,14 +628,40 @@ impl Store {
         } else {
             wh.join(" AND ")
         };
-        let by_region = self.sql(&format!(
-            "SELECT e.region_code AS k, r.name AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
-             LEFT JOIN regions r ON r.code = e.region_code WHERE {cond} GROUP BY e.region_code, r.name, e.top_tier"
-        )).into_owned();
-        let by_eco = self.sql(&format!(
-            "SELECT e.ecosystem AS k, e.ecosystem AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
-             WHERE {cond} GROUP BY e.ecosystem, e.top_tier"
-        )).into_owned();
+        // The counts by district and by ecosystem are those the lists read (`counted`).
+        let (by_region, by_eco) = match scope_cond(scope, "c.region_code") {
+            Some((cw, _)) if scope.uscc.is_none() => {
+                let c = if cw.is_empty() {
+                    "1 = 1".to_owned()
+                } else {
+                    cw.join(" AND ")
+                };
+                (
+                    format!(
+                        "SELECT NULLIF(c.region_code, '') AS k, r.name AS label, c.top_tier AS tier, CAST(SUM(c.n) AS BIGINT) AS n \
+                         FROM enterprise_counts c LEFT JOIN regions r ON r.code = c.region_code WHERE {c} \
+                         GROUP BY c.region_code, r.name, c.top_tier HAVING SUM(c.n) > 0"
+                    ),
+                    format!(
+                        "SELECT NULLIF(c.ecosystem, '') AS k, NULLIF(c.ecosystem, '') AS label, c.top_tier AS tier, \
+                         CAST(SUM(c.n) AS BIGINT) AS n FROM enterprise_counts c WHERE {c} \
+                         GROUP BY c.ecosystem, c.top_tier HAVING SUM(c.n) > 0"
+                    ),
+                )
+            }
+            _ => (
+                format!(
+                    "SELECT e.region_code AS k, r.name AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+                     LEFT JOIN regions r ON r.code = e.region_code WHERE {cond} GROUP BY e.region_code, r.name, e.top_tier"
+                ),
+                format!(
+                    "SELECT e.ecosystem AS k, e.ecosystem AS label, e.top_tier AS tier, COUNT(*) AS n FROM enterprises e \
+                     WHERE {cond} GROUP BY e.ecosystem, e.top_tier"
+                ),
+            ),
+        };
+        let by_region = self.sql(&by_region).into_owned();
+        let by_eco = self.sql(&by_eco).into_owned();
         let candidates = self.sql(&format!(
             "SELECT COUNT(*) AS n FROM enterprises e WHERE {cond} AND e.TIER = 'pass' AND NOT EXISTS \
              (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)"

@@ -482,6 +482,165 @@ async fn search_ranks_pages_and_combines() {
     }
 }
 
+/// The counts every import and move keeps (issue 15, item 4) are the register's own: after new
+/// firms, re-imports that change a firm's size, tier or district, an older year's file that
+/// changes nothing, and moves, they equal a count of the rows; a list filtered by district, tier,
+/// size and ecosystem says its exact total, beyond the cap of other lists; the dashboard agrees.
+#[tokio::test]
+async fn counts_follow_every_import_and_move() {
+    for s in stores("counts").await {
+        let b = s.backend();
+        let mut rows = city(2_100);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut changed = Vec::new();
+        for (i, r) in rows.iter_mut().enumerate() {
+            if i % 3 == 0 {
+                r.employees = Some(5);
+                changed.push(r.clone());
+            } else if i % 7 == 0 {
+                r.district = Some(
+                    if r.district.as_deref() == Some("西湖区") {
+                        "滨江区"
+                    } else {
+                        "西湖区"
+                    }
+                    .into(),
+                );
+                changed.push(r.clone());
+            }
+        }
+        s.import(&evaluated(changed), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut old = rows[10].clone();
+        old.year = old.year.map(|y| y - 3);
+        old.employees = Some(900);
+        old.district = Some("淳安县".into());
+        s.import(&evaluated(vec![old]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for r in rows.iter().skip(1).step_by(50) {
+            s.move_enterprise(r.uscc.as_str(), "330127", None)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+        }
+        type Cell = (String, String, String, String, i64);
+        let by_rows = "SELECT COALESCE(region_code, '') AS a, top_tier AS b, size AS c, COALESCE(ecosystem, '') AS d, \
+             COUNT(*) AS n FROM enterprises GROUP BY COALESCE(region_code, ''), top_tier, size, COALESCE(ecosystem, '') \
+             ORDER BY 1, 2, 3, 4";
+        let kept = "SELECT region_code AS a, top_tier AS b, size AS c, ecosystem AS d, n FROM enterprise_counts \
+             WHERE n <> 0 ORDER BY 1, 2, 3, 4";
+        let cells = |q: &'static str| {
+            let s = s.clone();
+            async move {
+                macro_rules! read {
+                    ($p:expr) => {
+                        sqlx::query(q)
+                            .fetch_all($p)
+                            .await
+                            .unwrap_or_else(|e| panic!("{e}"))
+                            .iter()
+                            .map(|r| {
+                                use sqlx::Row;
+                                (r.get("a"), r.get("b"), r.get("c"), r.get("d"), r.get("n"))
+                            })
+                            .collect::<Vec<Cell>>()
+                    };
+                }
+                match s.db() {
+                    Db::Sqlite(p) => read!(p),
+                    Db::Postgres(p) => read!(p),
+                }
+            }
+        };
+        let want = cells(by_rows).await;
+        assert!(want.len() > 20, "{b}: {}", want.len());
+        assert_eq!(cells(kept).await, want, "{b}");
+        // Lists by these filters: the exact total, whatever its size; the dashboard's the same.
+        let all = s
+            .list(&Filter::default(), &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!((all.total, all.total_capped), (2_100, false), "{b}");
+        let dash = s
+            .dashboard(&Scope::all(), as_of(), 6)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        for (region, tier, size) in [
+            (Some("330106"), None, None),
+            (None, Some("none"), None),
+            (Some("330127"), Some("none"), Some("micro")),
+            (None, None, Some("micro")),
+        ] {
+            let f = Filter {
+                region: region.map(str::to_owned),
+                top_tier: tier.map(str::to_owned),
+                size: size.map(str::to_owned),
+                ..Filter::default()
+            };
+            let page = s
+                .list(&f, &Scope::all())
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+            let rows_say: i64 = want
+                .iter()
+                .filter(|c| {
+                    region.is_none_or(|r| c.0 == r)
+                        && tier.is_none_or(|t| c.1 == t)
+                        && size.is_none_or(|z| c.2 == z)
+                })
+                .map(|c| c.4)
+                .sum();
+            assert_eq!(
+                (page.total, page.total_capped),
+                (rows_say, false),
+                "{b}: {f:?}"
+            );
+            if size.is_none() {
+                let dash_says: i64 = dash
+                    .by_region
+                    .iter()
+                    .filter(|c| {
+                        region.is_none_or(|r| c.key.as_deref() == Some(r))
+                            && tier.is_none_or(|t| c.tier == t)
+                    })
+                    .map(|c| c.n)
+                    .sum();
+                assert_eq!(dash_says, rows_say, "{b}: {f:?}");
+            }
+        }
+        // A district's scope counts its own.
+        let xihu = Scope {
+            regions: Some(vec!["330106".into()]),
+            uscc: None,
+        };
+        let mine = s
+            .list(&Filter::default(), &xihu)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let rows_say: i64 = want.iter().filter(|c| c.0 == "330106").map(|c| c.4).sum();
+        assert_eq!(mine.total, rows_say, "{b}");
+        // Another filter: counted up to the cap, and said to be.
+        let f = Filter {
+            revenue_min: Some(0),
+            ..Filter::default()
+        };
+        let capped = s
+            .list(&f, &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let with_revenue = rows.iter().filter(|r| r.revenue.is_some()).count() as i64;
+        assert!(with_revenue > zjtx_store::COUNT_CAP, "{with_revenue}");
+        assert_eq!(
+            (capped.total, capped.total_capped),
+            (zjtx_store::COUNT_CAP, true),
+            "{b}"
+        );
+    }
+}
+
 /// Each instance keeps its own search index: what one instance imports or moves, another finds
 /// at its next search, as the database has it — a new firm, a changed name, a firm in its new
 /// district, a district's search and a combined filter alike.
