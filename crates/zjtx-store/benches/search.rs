@@ -25,9 +25,9 @@ fn main() {
     for e in &firms {
         ix.upsert(&Entry {
             code: e.uscc.as_str(),
-            region: e.district.as_deref(),
             name: &e.name,
             products: e.main_products.as_deref(),
+            attrs: [e.district.as_deref(), None, None, e.ecosystem.as_deref()],
         });
     }
     println!(
@@ -36,7 +36,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let district = Within {
-        regions: Some(vec!["西湖区".into()]),
+        attrs: [Some(vec!["西湖区".into()]), None, None, None],
         code: None,
     };
     let all = Within::default();

@@ -55,9 +55,6 @@ impl Store {
             binds.push(r.to_owned());
             counted.push(("region_code", r.to_owned()));
         }
-        // The conditions so far are where a search's index looks (scope and district); those
-        // after are the database's to decide.
-        let base = wh.len();
         let today = f.today.format("%Y-%m-%d").to_string();
         if let Some(tier) = f.candidate.as_deref().and_then(tier_column) {
             // Passes the tier now but does not hold its title: the proactive-discovery list.
@@ -149,19 +146,23 @@ impl Store {
                 .list_by_key(from, key, wh, binds, chain.is_some(), f, total)
                 .await;
         };
-        // Where the index looks: the scope and the district filter (the conditions before
-        // `base`); every other condition is the database's.
+        // Where the index looks: the scope and the filters it keeps (`search::ATTRS`); every
+        // other condition is the database's.
         let mut within = crate::search::Within {
-            regions: scope.regions.clone(),
             code: scope.uscc.clone(),
+            ..Default::default()
         };
-        if let Some(r) = f.region.as_deref().filter(|r| !r.is_empty()) {
-            within.regions = Some(match within.regions {
-                Some(rs) => rs.into_iter().filter(|x| x == r).collect(),
-                None => vec![r.to_owned()],
+        within.attrs[0] = scope.regions.clone();
+        for (col, v) in &counted {
+            let Some(i) = crate::search::ATTRS.iter().position(|a| a == col) else {
+                continue;
+            };
+            within.attrs[i] = Some(match within.attrs[i].take() {
+                Some(vs) => vs.into_iter().filter(|x| x == v).collect(),
+                None => vec![v.clone()],
             });
         }
-        let others = wh.len() > base;
+        let others = wh.len() > scope_len + counted.len();
         self.expensive(self.search_page(sq, within, others, from, key, wh, binds, f))
             .await
     }
@@ -356,19 +357,20 @@ impl Store {
         const PAGE: i64 = 20_000;
         let sql = match have {
             None => self.sql(
-                "SELECT uscc, name, main_products, region_code, search_seq FROM enterprises \
-                 WHERE uscc > ? ORDER BY uscc LIMIT ?",
+                "SELECT uscc, name, main_products, region_code, top_tier, size, ecosystem, search_seq \
+                 FROM enterprises WHERE uscc > ? ORDER BY uscc LIMIT ?",
             ),
             Some(_) => self.sql(
-                "SELECT uscc, name, main_products, region_code, search_seq FROM enterprises \
-                 WHERE search_seq > ? AND (search_seq > ? OR (search_seq = ? AND uscc > ?)) \
+                "SELECT uscc, name, main_products, region_code, top_tier, size, ecosystem, search_seq \
+                 FROM enterprises WHERE search_seq > ? AND (search_seq > ? OR (search_seq = ? AND uscc > ?)) \
                  ORDER BY search_seq, uscc LIMIT ?",
             ),
         }
         .into_owned();
         let (mut seq, mut code) = (have.unwrap_or(0), String::new());
         loop {
-            type Row = (String, String, Option<String>, Option<String>, i64);
+            /// A code, a name, products, the `ATTRS` and a search generation.
+            struct Row(String, String, Option<String>, [Option<String>; 4], i64);
             let rows: Vec<Row> = on_pool!(self, p => {
                 let mut q = sqlx::query(safe(&sql)).persistent(false);
                 q = match have {
@@ -378,11 +380,15 @@ impl Store {
                 let rows = q.bind(PAGE).fetch_all(p).await?;
                 let mut out = Vec::with_capacity(rows.len());
                 for r in &rows {
-                    out.push((
+                    let mut attrs: [Option<String>; 4] = Default::default();
+                    for (a, col) in attrs.iter_mut().zip(crate::search::ATTRS) {
+                        *a = r.try_get(col)?;
+                    }
+                    out.push(Row(
                         r.try_get("uscc")?,
                         r.try_get("name")?,
                         r.try_get("main_products")?,
-                        r.try_get("region_code")?,
+                        attrs,
                         r.try_get("search_seq")?,
                     ));
                 }
@@ -397,12 +403,12 @@ impl Store {
                     .index
                     .write()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                for (uscc, name, products, region, _) in &rows {
+                for Row(uscc, name, products, attrs, _) in &rows {
                     ix.upsert(&crate::search::Entry {
                         code: uscc,
-                        region: region.as_deref(),
                         name,
                         products: products.as_deref(),
+                        attrs: [0, 1, 2, 3].map(|i| attrs[i].as_deref()),
                     });
                 }
             })

@@ -131,8 +131,8 @@ pub fn query(q: &str) -> Option<Query> {
 /// What the index keeps of an enterprise.
 struct Doc {
     code: [u8; 18],
-    /// Index into `Index::regions` (0: none).
-    region: u16,
+    /// The district, tier, size and ecosystem: each an index into `Index::values` (0: none).
+    attrs: [u16; 4],
     alive: bool,
     /// The searched name and products: ranges of `Index::text`.
     name: (u32, u32),
@@ -142,10 +142,14 @@ struct Doc {
 /// An enterprise as the index reads it from the store.
 pub struct Entry<'a> {
     pub code: &'a str,
-    pub region: Option<&'a str>,
     pub name: &'a str,
     pub products: Option<&'a str>,
+    /// The district, tier, size and ecosystem (`ATTRS`): what a search can be narrowed by here.
+    pub attrs: [Option<&'a str>; 4],
 }
+
+/// The columns of the register an entry keeps (`Entry::attrs`, `Within::attrs`).
+pub const ATTRS: [&str; 4] = ["region_code", "top_tier", "size", "ecosystem"];
 
 /// A position in a search's order: a rank, then a code.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -170,10 +174,11 @@ impl Key {
     }
 }
 
-/// Where a search looks: the districts (`None`: all) and one enterprise (`None`: any).
+/// Where a search looks: for each of `ATTRS` the values allowed (`None`: any; a district
+/// search and a scope both narrow the districts), and one enterprise (`None`: any).
 #[derive(Clone, Debug, Default)]
 pub struct Within {
-    pub regions: Option<Vec<String>>,
+    pub attrs: [Option<Vec<String>>; 4],
     pub code: Option<String>,
 }
 
@@ -203,7 +208,8 @@ pub struct Index {
     text: String,
     by_code: HashMap<[u8; 18], u32>,
     postings: HashMap<i64, Vec<u32>>,
-    regions: Vec<String>,
+    /// The values of each of `ATTRS` met so far (a value's index is its position + 1).
+    values: [Vec<String>; 4],
     dead: usize,
 }
 
@@ -225,14 +231,14 @@ impl Index {
     pub fn upsert(&mut self, e: &Entry<'_>) {
         let name = runs(without_legal_form(e.name));
         let products = runs(e.products.unwrap_or_default());
-        self.put(e.code, e.region, &name, &products);
+        self.put(e.code, e.attrs, &name, &products);
     }
 
     /// `upsert` of an enterprise's runs.
     fn put(
         &mut self,
         code: &str,
-        region: Option<&str>,
+        attrs: [Option<&str>; 4],
         name: &[Vec<char>],
         products: &[Vec<char>],
     ) {
@@ -245,16 +251,21 @@ impl Index {
             d.alive = false;
             self.dead += 1;
         }
-        let region = match region {
-            None => 0,
-            Some(r) => match self.regions.iter().position(|x| x == r) {
-                Some(i) => i + 1,
+        let mut at = [0u16; 4];
+        for (i, v) in attrs.iter().enumerate() {
+            let Some(v) = v.filter(|v| !v.is_empty()) else {
+                continue;
+            };
+            let values = &mut self.values[i];
+            let k = match values.iter().position(|x| x == v) {
+                Some(k) => k + 1,
                 None => {
-                    self.regions.push(r.to_owned());
-                    self.regions.len()
+                    values.push(v.to_owned());
+                    values.len()
                 }
-            },
-        };
+            };
+            at[i] = u16::try_from(k).unwrap_or(u16::MAX);
+        }
         let id = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
         let mut text = |s: String| {
             let from = u32::try_from(self.text.len()).unwrap_or(u32::MAX);
@@ -264,7 +275,7 @@ impl Index {
         let (n, p) = (text(searched(name)), text(searched(products)));
         self.docs.push(Doc {
             code,
-            region: u16::try_from(region).unwrap_or(u16::MAX),
+            attrs: at,
             alive: true,
             name: n,
             products: p,
@@ -288,12 +299,16 @@ impl Index {
                 .collect()
         };
         for d in old.docs.iter().filter(|d| d.alive) {
-            let region = (d.region > 0).then(|| old.regions[usize::from(d.region) - 1].as_str());
+            let mut attrs = [None; 4];
+            for (i, a) in attrs.iter_mut().enumerate() {
+                let k = usize::from(d.attrs[i]);
+                *a = (k > 0).then(|| old.values[i][k - 1].as_str());
+            }
             let code = std::str::from_utf8(&d.code).unwrap_or_default();
             // The texts are kept as searched: their runs are read back as they were written.
             let name = split(old.name_of(d));
             let products = split(old.products_of(d));
-            self.put(code, region, &name, &products);
+            self.put(code, attrs, &name, &products);
         }
     }
 
@@ -310,20 +325,18 @@ impl Index {
     }
 
     /// The rank of an entry for a query, when it matches (see the module's documentation).
-    fn rank(&self, d: &Doc, q: &Query) -> Option<u8> {
-        let name = self.name_of(d);
-        let products = self.products_of(d);
+    fn rank(&self, d: &Doc, q: &Compiled) -> Option<u8> {
+        let name = self.name_of(d).as_bytes();
+        let products = self.products_of(d).as_bytes();
         let mut in_name = true;
-        for r in &q.runs {
-            if name.contains(r.as_str()) {
+        for f in &q.runs {
+            if f.find(name).is_some() {
                 continue;
             }
-            if !products.contains(r.as_str()) {
-                return None;
-            }
+            f.find(products)?;
             in_name = false;
         }
-        Some(if name.starts_with(q.first()) {
+        Some(if name.starts_with(q.first) {
             0
         } else if in_name {
             1
@@ -334,26 +347,35 @@ impl Index {
 
     /// Searches (see the module's documentation).
     pub fn search(&self, q: &Query, within: &Within, want: &Want) -> Found {
-        let allowed: Option<Vec<bool>> = within.regions.as_ref().map(|rs| {
-            std::iter::once(false)
-                .chain(self.regions.iter().map(|r| rs.contains(r)))
-                .collect()
-        });
+        // For each attribute narrowed, which of its values are allowed (by index).
+        let allowed: Vec<(usize, Vec<bool>)> = within
+            .attrs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, vs)| {
+                let vs = vs.as_ref()?;
+                let mask = std::iter::once(false)
+                    .chain(self.values[i].iter().map(|v| vs.contains(v)))
+                    .collect();
+                Some((i, mask))
+            })
+            .collect();
         let only = within.code.as_deref().and_then(code_bytes);
         let ok = |d: &Doc| {
             d.alive
                 && allowed
-                    .as_ref()
-                    .is_none_or(|a| a.get(usize::from(d.region)).copied().unwrap_or(false))
+                    .iter()
+                    .all(|(i, mask)| mask.get(usize::from(d.attrs[*i])).copied().unwrap_or(false))
                 && only.is_none_or(|c| c == d.code)
         };
+        let q = &Compiled::of(q);
         let mut pick = Picker::new(want);
         let mut total = 0;
         let mut each = |id: u32, rank: u8, pick: &mut Picker| {
             total += 1;
             pick.offer(rank, &self.docs[id as usize].code);
         };
-        match q.pairs.as_slice() {
+        match q.pairs {
             // Single characters only: every entry's text.
             [] => {
                 for (id, d) in self.docs.iter().enumerate() {
@@ -366,7 +388,7 @@ impl Index {
             }
             // One run of two characters (most queries): the pair's lists say everything — its
             // name-start markers rank 0, its names rank 1, its products the rest.
-            [g] if q.runs.len() == 1 && q.runs[0].chars().count() == 2 => {
+            [g] if q.one_pair => {
                 let marker = self.posting(MARKER | g);
                 let (mut m, mut n, mut p) = (0, 0, 0);
                 let names = self.posting(NAME | g);
@@ -419,6 +441,32 @@ impl Index {
         Found {
             total,
             keys: pick.finish(),
+        }
+    }
+}
+
+/// A query ready to confirm texts with: a searcher for each run (SIMD substring search).
+struct Compiled<'q> {
+    runs: Vec<memchr::memmem::Finder<'q>>,
+    /// The first run's bytes (a name starting with it ranks first).
+    first: &'q [u8],
+    /// The query's pairs.
+    pairs: &'q [i64],
+    /// The query is one run of two characters: its pair alone decides.
+    one_pair: bool,
+}
+
+impl<'q> Compiled<'q> {
+    fn of(q: &'q Query) -> Compiled<'q> {
+        Compiled {
+            runs: q
+                .runs
+                .iter()
+                .map(|r| memchr::memmem::Finder::new(r.as_bytes()))
+                .collect(),
+            first: q.first().as_bytes(),
+            pairs: &q.pairs,
+            one_pair: q.runs.len() == 1 && q.runs[0].chars().count() == 2,
         }
     }
 }
@@ -523,9 +571,14 @@ mod tests {
         for (i, (name, products, region)) in firms.iter().enumerate() {
             ix.upsert(&Entry {
                 code: &code(i),
-                region: Some(region),
                 name,
                 products: Some(products),
+                attrs: [
+                    Some(region),
+                    Some("none"),
+                    Some(if i % 2 == 0 { "small" } else { "micro" }),
+                    None,
+                ],
             });
         }
         ix
@@ -583,11 +636,13 @@ mod tests {
             ("光电", "光电", "330110"),
         ];
         let ix = index(&firms);
-        let brute = |q: &str, regions: Option<&[&str]>| -> Vec<(u8, String)> {
+        let brute = |q: &str, regions: Option<&[&str]>, size: Option<&str>| -> Vec<(u8, String)> {
             let Some(q) = query(q) else { return Vec::new() };
             let mut out: Vec<(u8, String)> = Vec::new();
             for (i, (name, products, region)) in firms.iter().enumerate() {
-                if regions.is_some_and(|rs| !rs.contains(region)) {
+                if regions.is_some_and(|rs| !rs.contains(region))
+                    || size.is_some_and(|z| z != if i % 2 == 0 { "small" } else { "micro" })
+                {
                     continue;
                 }
                 let n = searched(&runs(without_legal_form(name)));
@@ -632,11 +687,22 @@ mod tests {
             "（）",
         ] {
             for regions in [None, Some(&["330106"][..]), Some(&["330105", "330110"][..])] {
-                let within = Within {
-                    regions: regions.map(|rs| rs.iter().map(|r| (*r).to_owned()).collect()),
-                    code: None,
-                };
-                assert_eq!(found(&ix, q, &within), brute(q, regions), "{q} {regions:?}");
+                for size in [None, Some("small")] {
+                    let within = Within {
+                        attrs: [
+                            regions.map(|rs| rs.iter().map(|r| (*r).to_owned()).collect()),
+                            None,
+                            size.map(|z| vec![z.to_owned()]),
+                            None,
+                        ],
+                        code: None,
+                    };
+                    assert_eq!(
+                        found(&ix, q, &within),
+                        brute(q, regions, size),
+                        "{q} {regions:?} {size:?}"
+                    );
+                }
             }
         }
         // Spot checks of the ranking the brute force also encodes.
@@ -656,8 +722,8 @@ mod tests {
         assert_eq!(found(&ix, "有限", &all), vec![(0, code(6))]);
         // One firm only.
         let one = Within {
-            regions: None,
             code: Some(code(2)),
+            ..Within::default()
         };
         assert_eq!(found(&ix, "光电", &one), vec![(1, code(2))]);
     }
@@ -718,23 +784,23 @@ mod tests {
         assert_eq!(found(&ix, "陀螺仪", &all).len(), 1);
         ix.upsert(&Entry {
             code: &code(0),
-            region: Some("330105"),
             name: "光纤传感厂",
             products: Some("光纤陀螺"),
+            attrs: [Some("330105"), None, None, None],
         });
         assert!(found(&ix, "陀螺仪", &all).is_empty());
         assert_eq!(found(&ix, "光纤陀螺", &all), vec![(2, code(0))]);
         let xihu = Within {
-            regions: Some(vec!["330106".into()]),
+            attrs: [Some(vec!["330106".into()]), None, None, None],
             code: None,
         };
         assert!(found(&ix, "光纤", &xihu).is_empty());
         for round in 0..3000 {
             ix.upsert(&Entry {
                 code: &code(1),
-                region: Some("330106"),
                 name: &format!("杭州西湖茶业{round}"),
                 products: Some("龙井"),
+                attrs: [Some("330106"), None, None, None],
             });
         }
         assert!(ix.docs.len() < 3000, "compacted: {}", ix.docs.len());
