@@ -128,15 +128,52 @@ pub fn query(q: &str) -> Option<Query> {
     })
 }
 
-/// What the index keeps of an enterprise.
+/// What the index keeps of an enterprise (besides `Index::meta`).
 struct Doc {
     code: [u8; 18],
-    /// The district, tier, size and ecosystem: each an index into `Index::values` (0: none).
-    attrs: [u16; 4],
-    alive: bool,
     /// The searched name and products: ranges of `Index::text`.
     name: (u32, u32),
     products: (u32, u32),
+}
+
+/// A position in a search's order as integers (a rank, then the code's bytes in order), so that
+/// comparing two is a few instructions.
+type Ord3 = (u8, u128, u16);
+
+fn ord(rank: u8, code: &[u8; 18]) -> Ord3 {
+    let mut hi = [0u8; 16];
+    hi.copy_from_slice(&code[..16]);
+    (
+        rank,
+        u128::from_be_bytes(hi),
+        u16::from_be_bytes([code[16], code[17]]),
+    )
+}
+
+fn unord(o: Ord3) -> Key {
+    let mut code = [0u8; 18];
+    code[..16].copy_from_slice(&o.1.to_be_bytes());
+    code[16..].copy_from_slice(&o.2.to_be_bytes());
+    Key {
+        rank: o.0,
+        code: String::from_utf8_lossy(&code).into_owned(),
+    }
+}
+
+/// A key read as integers; a code that is not 18 bytes orders as its first 18 (padded).
+fn ord_of(k: &Key) -> Ord3 {
+    let mut code = [0u8; 18];
+    for (c, b) in code.iter_mut().zip(k.code.bytes()) {
+        *c = b;
+    }
+    ord(k.rank, &code)
+}
+
+/// `Index::meta` of an entry: alive (bit 63) and the value of each of `ATTRS` (12 bits each).
+const ALIVE: u64 = 1 << 63;
+
+fn attr(meta: u64, i: usize) -> usize {
+    ((meta >> (12 * i)) & 0xfff) as usize
 }
 
 /// An enterprise as the index reads it from the store.
@@ -205,6 +242,9 @@ pub struct Found {
 #[derive(Default)]
 pub struct Index {
     docs: Vec<Doc>,
+    /// Per entry, what a search filters by, packed (`ALIVE`, `attr`): read for every candidate,
+    /// so kept apart from the rest, eight bytes each.
+    meta: Vec<u64>,
     text: String,
     by_code: HashMap<[u8; 18], u32>,
     postings: HashMap<i64, Vec<u32>>,
@@ -246,12 +286,13 @@ impl Index {
             return;
         };
         if let Some(old) = self.by_code.get(&code).copied()
-            && let Some(d) = self.docs.get_mut(old as usize)
+            && let Some(m) = self.meta.get_mut(old as usize)
+            && *m & ALIVE != 0
         {
-            d.alive = false;
+            *m &= !ALIVE;
             self.dead += 1;
         }
-        let mut at = [0u16; 4];
+        let mut meta = ALIVE;
         for (i, v) in attrs.iter().enumerate() {
             let Some(v) = v.filter(|v| !v.is_empty()) else {
                 continue;
@@ -264,7 +305,7 @@ impl Index {
                     values.len()
                 }
             };
-            at[i] = u16::try_from(k).unwrap_or(u16::MAX);
+            meta |= (k.min(0xfff) as u64) << (12 * i);
         }
         let id = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
         let mut text = |s: String| {
@@ -275,11 +316,10 @@ impl Index {
         let (n, p) = (text(searched(name)), text(searched(products)));
         self.docs.push(Doc {
             code,
-            attrs: at,
-            alive: true,
             name: n,
             products: p,
         });
+        self.meta.push(meta);
         self.by_code.insert(code, id);
         for k in keys(name, products) {
             self.postings.entry(k).or_default().push(id);
@@ -298,10 +338,15 @@ impl Index {
                 .map(|r| r.chars().collect())
                 .collect()
         };
-        for d in old.docs.iter().filter(|d| d.alive) {
+        for (d, m) in old
+            .docs
+            .iter()
+            .zip(&old.meta)
+            .filter(|(_, m)| **m & ALIVE != 0)
+        {
             let mut attrs = [None; 4];
             for (i, a) in attrs.iter_mut().enumerate() {
-                let k = usize::from(d.attrs[i]);
+                let k = attr(*m, i);
                 *a = (k > 0).then(|| old.values[i][k - 1].as_str());
             }
             let code = std::str::from_utf8(&d.code).unwrap_or_default();
@@ -361,28 +406,30 @@ impl Index {
             })
             .collect();
         let only = within.code.as_deref().and_then(code_bytes);
-        let ok = |d: &Doc| {
-            d.alive
+        let ok = |id: u32| {
+            let m = self.meta[id as usize];
+            m & ALIVE != 0
                 && allowed
                     .iter()
-                    .all(|(i, mask)| mask.get(usize::from(d.attrs[*i])).copied().unwrap_or(false))
-                && only.is_none_or(|c| c == d.code)
+                    .all(|(i, mask)| mask.get(attr(m, *i)).copied().unwrap_or(false))
+                && only.is_none_or(|c| c == self.docs[id as usize].code)
         };
         let q = &Compiled::of(q);
         let mut pick = Picker::new(want);
         let mut total = 0;
         let mut each = |id: u32, rank: u8, pick: &mut Picker| {
             total += 1;
-            pick.offer(rank, &self.docs[id as usize].code);
+            pick.offer(rank, || &self.docs[id as usize].code);
         };
         match q.pairs {
             // Single characters only: every entry's text.
             [] => {
                 for (id, d) in self.docs.iter().enumerate() {
-                    if ok(d)
+                    let id = id as u32;
+                    if ok(id)
                         && let Some(rank) = self.rank(d, q)
                     {
-                        each(id as u32, rank, &mut pick);
+                        each(id, rank, &mut pick);
                     }
                 }
             }
@@ -403,8 +450,7 @@ impl Index {
                     while marker.get(m).is_some_and(|x| *x < id) {
                         m += 1;
                     }
-                    let d = &self.docs[id as usize];
-                    if !ok(d) {
+                    if !ok(id) {
                         continue;
                     }
                     let rank = if marker.get(m) == Some(&id) {
@@ -429,9 +475,8 @@ impl Index {
                     let id = next_n.min(next_p);
                     n += usize::from(next_n == id);
                     p += usize::from(next_p == id);
-                    let d = &self.docs[id as usize];
-                    if ok(d)
-                        && let Some(rank) = self.rank(d, q)
+                    if ok(id)
+                        && let Some(rank) = self.rank(&self.docs[id as usize], q)
                     {
                         each(id, rank, &mut pick);
                     }
@@ -474,87 +519,89 @@ impl<'q> Compiled<'q> {
 /// Keeps the keys a search wants while it reads its matches (in no particular order).
 struct Picker {
     want: Want,
-    /// The `n` least keys after a cursor (a max-heap: the greatest is dropped), or the `n`
-    /// greatest before one (stored reversed), or every key after a cursor.
-    heap: BinaryHeap<(u8, [u8; 18])>,
-    low: BinaryHeap<std::cmp::Reverse<(u8, [u8; 18])>>,
-    all: Vec<(u8, [u8; 18])>,
-    /// The cursor, as bytes.
-    at: Option<(u8, Vec<u8>)>,
+    /// The `n` least keys after the cursor (a max-heap: the greatest is dropped), or the `n`
+    /// greatest before it (a min-heap, reversed), or every key after it.
+    heap: BinaryHeap<Ord3>,
+    low: BinaryHeap<std::cmp::Reverse<Ord3>>,
+    all: Vec<Ord3>,
+    at: Option<Ord3>,
+    /// While the heap is full, the rank of its worst key: a match of a worse rank is turned
+    /// away without reading its code.
+    worst: Option<u8>,
 }
 
 impl Picker {
     fn new(want: &Want) -> Picker {
         let at = match want {
-            Want::After(k, _) | Want::AllAfter(k) => k.clone(),
-            Want::Before(k, _) => Some(k.clone()),
+            Want::After(k, _) | Want::AllAfter(k) => k.as_ref().map(ord_of),
+            Want::Before(k, _) => Some(ord_of(k)),
         };
         Picker {
             want: want.clone(),
             heap: BinaryHeap::new(),
             low: BinaryHeap::new(),
             all: Vec::new(),
-            at: at.map(|k| (k.rank, k.code.into_bytes())),
+            at,
+            worst: None,
         }
     }
 
-    fn offer(&mut self, rank: u8, code: &[u8; 18]) {
-        let after = |at: &Option<(u8, Vec<u8>)>| {
-            at.as_ref()
-                .is_none_or(|(r, c)| (rank, code.as_slice()) > (*r, c.as_slice()))
-        };
-        match &self.want {
+    fn offer<'c>(&mut self, rank: u8, code: impl FnOnce() -> &'c [u8; 18]) {
+        match self.want {
             Want::After(_, n) => {
-                if !after(&self.at) {
+                if self.worst.is_some_and(|w| rank > w) || self.at.is_some_and(|a| rank < a.0) {
                     return;
                 }
-                if self.heap.len() < *n {
-                    self.heap.push((rank, *code));
-                } else if self.heap.peek().is_some_and(|top| (rank, *code) < *top) {
+                let k = ord(rank, code());
+                if self.at.is_some_and(|a| k <= a) {
+                    return;
+                }
+                if self.heap.len() < n {
+                    self.heap.push(k);
+                } else if self.heap.peek().is_some_and(|top| k < *top) {
                     self.heap.pop();
-                    self.heap.push((rank, *code));
+                    self.heap.push(k);
+                }
+                if self.heap.len() == n {
+                    self.worst = self.heap.peek().map(|t| t.0);
                 }
             }
             Want::Before(_, n) => {
-                let before = self
-                    .at
-                    .as_ref()
-                    .is_some_and(|(r, c)| (rank, code.as_slice()) < (*r, c.as_slice()));
-                if !before {
+                if self.at.is_some_and(|a| rank > a.0) {
                     return;
                 }
-                if self.low.len() < *n {
-                    self.low.push(std::cmp::Reverse((rank, *code)));
+                let k = ord(rank, code());
+                if self.at.is_none_or(|a| k >= a) {
+                    return;
+                }
+                if self.low.len() < n {
+                    self.low.push(std::cmp::Reverse(k));
                 } else if self
                     .low
                     .peek()
-                    .is_some_and(|std::cmp::Reverse(top)| (rank, *code) > *top)
+                    .is_some_and(|std::cmp::Reverse(top)| k > *top)
                 {
                     self.low.pop();
-                    self.low.push(std::cmp::Reverse((rank, *code)));
+                    self.low.push(std::cmp::Reverse(k));
                 }
             }
             Want::AllAfter(_) => {
-                if after(&self.at) {
-                    self.all.push((rank, *code));
+                let k = ord(rank, code());
+                if self.at.is_none_or(|a| k > a) {
+                    self.all.push(k);
                 }
             }
         }
     }
 
     fn finish(self) -> Vec<Key> {
-        let mut keys: Vec<(u8, [u8; 18])> = match self.want {
+        let mut keys: Vec<Ord3> = match self.want {
             Want::After(..) => self.heap.into_vec(),
             Want::Before(..) => self.low.into_iter().map(|r| r.0).collect(),
             Want::AllAfter(_) => self.all,
         };
         keys.sort_unstable();
-        keys.into_iter()
-            .map(|(rank, code)| Key {
-                rank,
-                code: String::from_utf8_lossy(&code).into_owned(),
-            })
-            .collect()
+        keys.into_iter().map(unord).collect()
     }
 }
 
@@ -804,6 +851,7 @@ mod tests {
             });
         }
         assert!(ix.docs.len() < 3000, "compacted: {}", ix.docs.len());
+        assert_eq!(ix.meta.len(), ix.docs.len());
         assert_eq!(ix.len(), 2);
         assert_eq!(found(&ix, "西湖", &all), vec![(1, code(1))]);
         assert_eq!(found(&ix, "光纤陀螺", &all), vec![(2, code(0))]);

@@ -1223,6 +1223,7 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("共 {}+ 家", "{}+ in all"),
     ("共 {} 家", "{} in all"),
     ("共 {} 家符合条件", "{} firms match"),
+    ("共 {}+ 家符合条件", "{}+ firms match"),
     ("系统接入密钥", "Keys for systems"),
     (
         "管理本单位业务系统调用接口的密钥",

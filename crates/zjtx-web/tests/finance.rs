@@ -1160,6 +1160,15 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
+    // Counted up to a bound, and said to be when it is reached.
+    let every = zjtx_store::SubjectSet {
+        consenting: true,
+        titled: true,
+        ..Default::default()
+    };
+    let count = |cap| store.subjects_count(bank, &from, every, cap);
+    assert_eq!(count(100).await.ok(), Some((100, true)));
+    assert_eq!(count(10_000).await.ok(), Some((all.len() as i64, false)));
     let s = login(&w, "bank").await;
     let links = |body: &str| -> Vec<String> {
         body.split("href=\"/finance/enterprises/")

@@ -182,26 +182,40 @@ impl Store {
         Ok(subjects)
     }
 
-    /// How many firms `subjects` would give without its page (`after`, `limit`).
-    pub async fn subjects_count(&self, inst: i64, today: &str, set: SubjectSet<'_>) -> Result<i64> {
+    /// How many firms `subjects` would give without its page (`after`, `limit`), counted up to
+    /// `cap` (each set's side read only that far): the count, and whether it reached the cap.
+    pub async fn subjects_count(
+        &self,
+        inst: i64,
+        today: &str,
+        set: SubjectSet<'_>,
+        cap: i64,
+    ) -> Result<(i64, bool)> {
         let whole = SubjectSet {
             after: None,
             limit: None,
             ..set
         };
-        let Some((firms, binds)) = candidates(inst, today, &whole) else {
-            return Ok(0);
-        };
-        let sql = self
-            .sql(&format!("SELECT COUNT(*) AS n FROM ({firms}) s"))
-            .into_owned();
-        Ok(on_pool!(self, p => {
-            let mut q = sqlx::query(safe(&sql));
-            for b in &binds {
-                q = b.bind_to(q);
+        let mut total = 0;
+        for (side, binds) in sides(inst, today, &whole) {
+            let sql = self
+                .sql(&format!(
+                    "SELECT COUNT(*) AS n FROM ({side} LIMIT {}) s",
+                    cap + 1 - total
+                ))
+                .into_owned();
+            total += on_pool!(self, p => {
+                let mut q = sqlx::query(safe(&sql));
+                for b in &binds {
+                    q = b.bind_to(q);
+                }
+                q.fetch_one(p).await?.try_get::<i64, _>("n")?
+            });
+            if total > cap {
+                return Ok((cap, true));
             }
-            q.fetch_one(p).await?.try_get::<i64, _>("n")?
-        }))
+        }
+        Ok((total, false))
     }
 
     /// Logs an institution's reads of many firms' data in one transaction (`log_access` for each).
@@ -243,44 +257,107 @@ impl Store {
 }
 
 /// The codes of the firms of `set`, narrowed and paged, as a query with its parameters; `None`
-/// when the set is empty.
+/// when the set is empty. Each set is a side of its own, disjoint from the sides before it (a
+/// titled firm that consents is read as consenting), read in code order from its table's index,
+/// so that a page (`after`, `limit`) reads about as many rows as it keeps: every side is cut to
+/// the page before the sides are merged.
 fn candidates<'a>(
     inst: i64,
     today: &'a str,
     set: &SubjectSet<'a>,
 ) -> Option<(String, Vec<Bind<'a>>)> {
-    let only = set.only.unwrap_or("");
-    let mut parts: Vec<&str> = Vec::new();
-    let mut binds: Vec<Bind> = Vec::new();
-    if set.consenting {
-        parts.push(
-            "SELECT uscc FROM consents WHERE institution_id = ? AND revoked_at IS NULL \
-             AND valid_from <= ? AND valid_until >= ? AND (? = '' OR uscc = ?)",
-        );
-        binds.extend([
-            Bind::I(inst),
-            Bind::S(today),
-            Bind::S(today),
-            Bind::S(only),
-            Bind::S(only),
-        ]);
-    }
-    if set.titled {
-        parts.push(
-            "SELECT uscc FROM titles WHERE source = 'decision' AND valid_until >= ? \
-             AND (? = '' OR uscc = ?)",
-        );
-        binds.extend([Bind::S(today), Bind::S(only), Bind::S(only)]);
-    }
-    if set.open_needs {
-        parts.push("SELECT uscc FROM needs WHERE status = 'open' AND (? = '' OR uscc = ?)");
-        binds.extend([Bind::S(only), Bind::S(only)]);
-    }
-    if parts.is_empty() {
+    let sides = sides(inst, today, set);
+    if sides.is_empty() {
         return None;
     }
+    let limit = set.limit.map(|l| format!(" ORDER BY x.uscc LIMIT {l}"));
+    let mut parts = Vec::new();
+    let mut binds = Vec::new();
+    for (i, (sql, b)) in sides.into_iter().enumerate() {
+        parts.push(format!(
+            "SELECT uscc FROM ({sql}{}) s{i}",
+            limit.as_deref().unwrap_or_default()
+        ));
+        binds.extend(b);
+    }
+    let outer = set
+        .limit
+        .map(|l| format!(" ORDER BY u.uscc LIMIT {l}"))
+        .unwrap_or_default();
+    Some((
+        format!(
+            "SELECT u.uscc FROM ({}) u{outer}",
+            parts.join(" UNION ALL ")
+        ),
+        binds,
+    ))
+}
+
+/// The sides of `candidates`: each a query of `x.uscc` (distinct) with its parameters.
+fn sides<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> Vec<(String, Vec<Bind<'a>>)> {
+    let only = set.only.unwrap_or("");
+    // What each set is, on its table `x`; and, for the sets after it, what excludes its firms.
+    let consenting = (
+        "consents x WHERE x.institution_id = ? AND x.revoked_at IS NULL \
+         AND x.valid_from <= ? AND x.valid_until >= ?",
+        vec![Bind::I(inst), Bind::S(today), Bind::S(today)],
+        "NOT EXISTS (SELECT 1 FROM consents k0 WHERE k0.uscc = x.uscc AND k0.institution_id = ? \
+         AND k0.revoked_at IS NULL AND k0.valid_from <= ? AND k0.valid_until >= ?)",
+    );
+    let titled = (
+        "titles x WHERE x.source = 'decision' AND x.valid_until >= ?",
+        vec![Bind::S(today)],
+        "NOT EXISTS (SELECT 1 FROM titles t0 WHERE t0.uscc = x.uscc AND t0.source = 'decision' \
+         AND t0.valid_until >= ?)",
+    );
+    let needs = ("needs x WHERE x.status = 'open'", Vec::new(), "");
+    let chosen = [
+        (set.consenting, consenting),
+        (set.titled, titled),
+        (set.open_needs, needs),
+    ];
+    let (narrow, narrow_binds) = narrowing(inst, today, set);
+    let mut out = Vec::new();
+    let mut before: Vec<(&str, Vec<Bind<'a>>)> = Vec::new();
+    for (wanted, (from, b, excluded)) in chosen {
+        if !wanted {
+            continue;
+        }
+        let mut wh = vec!["(? = '' OR x.uscc = ?)".to_owned()];
+        let mut binds = b.clone();
+        binds.extend([Bind::S(only), Bind::S(only)]);
+        for (not, nb) in &before {
+            wh.push((*not).to_owned());
+            binds.extend(nb.iter().cloned());
+        }
+        wh.extend(narrow.iter().cloned());
+        binds.extend(narrow_binds.iter().cloned());
+        if let Some(a) = set.after {
+            wh.push("x.uscc > ?".into());
+            binds.push(Bind::S(a));
+        }
+        out.push((
+            format!(
+                "SELECT DISTINCT x.uscc FROM {} AND {}",
+                from.replacen(
+                    " WHERE ",
+                    " JOIN enterprises e ON e.uscc = x.uscc WHERE ",
+                    1
+                ),
+                wh.join(" AND ")
+            ),
+            binds,
+        ));
+        before.push((excluded, b));
+    }
+    out
+}
+
+/// The conditions `set.narrow` puts on each firm `e`, with their parameters.
+fn narrowing<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> (Vec<String>, Vec<Bind<'a>>) {
     let n = &set.narrow;
     let mut wh: Vec<String> = Vec::new();
+    let mut binds = Vec::new();
     if let Some(seen) = n.as_seen {
         as_seen(inst, today, n, seen, &mut wh, &mut binds);
     }
@@ -310,26 +387,7 @@ fn candidates<'a>(
             None => wh.push("1 = 0".into()),
         }
     }
-    if let Some(a) = set.after {
-        wh.push("u.uscc > ?".into());
-        binds.push(Bind::S(a));
-    }
-    let cond = if wh.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", wh.join(" AND "))
-    };
-    let limit = set
-        .limit
-        .map(|l| format!(" ORDER BY u.uscc LIMIT {l}"))
-        .unwrap_or_default();
-    Some((
-        format!(
-            "SELECT u.uscc FROM ({}) u JOIN enterprises e ON e.uscc = u.uscc {cond}{limit}",
-            parts.join(" UNION ")
-        ),
-        binds,
-    ))
+    (wh, binds)
 }
 
 /// The conditions of `n` that consent decides, as the institution sees each firm (`AsSeen`); the

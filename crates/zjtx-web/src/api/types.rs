@@ -580,8 +580,10 @@ pub struct ScreenedFirm {
 /// One page of a screening.
 #[derive(Serialize, ToSchema)]
 pub struct Screening {
-    /// How many firms pass, over every page.
+    /// How many firms pass, over every page, counted up to a bound (`total_capped` when there
+    /// are more).
     pub total: usize,
+    pub total_capped: bool,
     pub items: Vec<ScreenedFirm>,
     /// Pass as `after` for the next page.
     pub next: Option<String>,

@@ -317,10 +317,12 @@ pub async fn api_screen(
     Query(paging): Query<ScreenPaging>,
 ) -> Result<Json<t::Screening>, ApiError> {
     let inst = institution_of(&user)?;
-    let (rows, total, more) = screen_page(&st, user.user.id, inst, &q, &paging.after).await?;
+    let (rows, (total, total_capped), more) =
+        screen_page(&st, user.user.id, inst, &q, &paging.after).await?;
     let next = rows.last().filter(|_| more).map(|r| r.uscc.clone());
     Ok(Json(t::Screening {
         total,
+        total_capped,
         next,
         items: rows
             .into_iter()

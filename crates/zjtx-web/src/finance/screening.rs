@@ -155,20 +155,25 @@ fn screen_row(s: zjtx_store::Subject) -> ScreenRow {
     }
 }
 
-/// One page of a screening and how many firms pass: the page read as a page, the total counted
-/// by the database (both judged as the institution sees each firm, `screen_rows`).
+/// One page of a screening and how many firms pass, counted up to `COUNT_CAP` (and whether it
+/// was reached): the page read as a page, the total counted by the database — each set read in
+/// code order only as far as the count needs (both judged as the institution sees each firm,
+/// `screen_rows`).
 pub(super) async fn screen_page(
     st: &AppState,
     user_id: i64,
     inst: i64,
     q: &ScreenQuery,
     after: &str,
-) -> Result<(Vec<ScreenRow>, usize, bool), AppError> {
+) -> Result<(Vec<ScreenRow>, (usize, bool), bool), AppError> {
     let after = Some(after).filter(|a| !a.is_empty());
     let min = revenue_floor(q)?;
     let set = screen_set(st, q, min, true)?;
     let today = st.today().to_string();
-    let total = st.store.subjects_count(inst, &today, set).await?;
+    let (total, capped) = st
+        .store
+        .subjects_count(inst, &today, set, zjtx_store::COUNT_CAP)
+        .await?;
     let mut rows = screen_rows(
         st,
         user_id,
@@ -180,7 +185,7 @@ pub(super) async fn screen_page(
     .await?;
     let more = rows.len() > SCREEN_PAGE;
     rows.truncate(SCREEN_PAGE);
-    Ok((rows, usize::try_from(total).unwrap_or(0), more))
+    Ok((rows, (usize::try_from(total).unwrap_or(0), capped), more))
 }
 
 /// Rows shown per page of a screening.
@@ -200,8 +205,9 @@ pub struct ScreenPage {
     pub nav: Nav,
     pub q: ScreenQuery,
     pub rows: Vec<ScreenRow>,
-    /// How many firms pass, over every page.
+    /// How many firms pass, over every page (up to a bound: `capped` when there are more).
     pub total: usize,
+    pub capped: bool,
     /// The link to the next page, when there is one.
     pub next: Option<String>,
     pub query: String,
@@ -216,7 +222,8 @@ pub async fn screen(
     Query(paging): Query<ScreenPaging>,
 ) -> Result<ScreenPage, AppError> {
     let inst = institution_of(&user)?;
-    let (rows, total, more) = screen_page(&st, user.user.id, inst, &q, &paging.after).await?;
+    let (rows, (total, capped), more) =
+        screen_page(&st, user.user.id, inst, &q, &paging.after).await?;
     let query = q.query_string();
     let next = rows
         .last()
@@ -228,6 +235,7 @@ pub async fn screen(
         query,
         rows,
         total,
+        capped,
         next,
         ch: Choices::new(&st).await?,
         searches: st.store.saved_searches(inst).await?,
