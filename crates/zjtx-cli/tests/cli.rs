@@ -154,7 +154,7 @@ fn explain_prints_a_chinese_scorecard_with_clauses_and_quantified_gaps() {
     ]);
     assert!(
         text(&o.stdout)
-            .contains("R&D intensity 2.1%, needs 3%: +90万 of rd_expense at the current revenue"),
+            .contains("R&D intensity 2.1%, needs 3%: +90万 of R&D expense (last year) at the current revenue (last year)"),
         "{}",
         text(&o.stdout)
     );

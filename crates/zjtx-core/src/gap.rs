@@ -377,8 +377,16 @@ fn pick(lang: Lang, zh: &'static str, en: &'static str) -> &'static str {
     }
 }
 
-fn field(c: Col, lang: Lang) -> &'static str {
-    glossary::field(c, lang)
+/// A column's name within a sentence: as labelled, in English in lower case from its start
+/// (labels are capitalised for forms).
+fn field(c: Col, lang: Lang) -> String {
+    let label = glossary::field(c, lang);
+    match (lang, label.chars().next()) {
+        (Lang::En, Some(first)) if !label.starts_with("R&D") => {
+            first.to_lowercase().chain(label.chars().skip(1)).collect()
+        }
+        _ => label.to_owned(),
+    }
 }
 
 fn rule(id: RuleId, lang: Lang) -> &'static str {
@@ -390,7 +398,7 @@ fn kind_text(k: &GapKind, lang: Lang) -> String {
     let zh = lang == Lang::Zh;
     match k {
         Blanks { fields } => {
-            let names: Vec<&str> = fields.iter().map(|c| field(*c, lang)).collect();
+            let names: Vec<String> = fields.iter().map(|c| field(*c, lang)).collect();
             if zh {
                 format!("未填报：{}，补齐后可判定", names.join("、"))
             } else {

@@ -130,12 +130,94 @@ pub fn ecosystem(name: &str, lang: Lang) -> &str {
     }
 }
 
-/// A column's name for a reader: its Chinese label, or its key in English.
+/// A column's name for a reader: its Chinese label, or its English one.
 pub fn field(c: Col, lang: Lang) -> &'static str {
     match lang {
         Lang::Zh => c.spec().zh,
-        Lang::En => c.spec().key,
+        Lang::En => field_en(c.spec().key).unwrap_or(c.spec().key),
     }
+}
+
+/// The English label of a template column, by its key (every column has one: a test checks).
+fn field_en(key: &str) -> Option<&'static str> {
+    Some(match key {
+        "uscc" => "Unified social credit code",
+        "name" => "Enterprise name",
+        "industry_code" => "Industry code (GB/T 4754)",
+        "district" => "District",
+        "ecosystem" => "Industrial ecosystem",
+        "main_products" => "Main products",
+        "established_on" => "Established on",
+        "niche_since" => "In its niche market since",
+        "year" => "Data year",
+        "employees" => "Employees",
+        "rd_staff" => "R&D staff",
+        "tech_staff" => "Science and technology staff",
+        "revenue" => "Revenue (last year)",
+        "revenue_prev" => "Revenue (the year before)",
+        "revenue_prev2" => "Revenue (two years before)",
+        "main_revenue" => "Main-business revenue (last year)",
+        "main_revenue_prev" => "Main-business revenue (the year before)",
+        "main_revenue_prev2" => "Main-business revenue (two years before)",
+        "rd_expense" => "R&D expense (last year)",
+        "rd_expense_prev" => "R&D expense (the year before)",
+        "total_cost" => "Total costs and expenses (last year)",
+        "net_profit" => "Net profit (last year)",
+        "total_assets" => "Total assets (end of last year)",
+        "total_liabilities" => "Total liabilities (end of last year)",
+        "equity_2y" => "New equity financing (last two years)",
+        "equity_3y" => "New equity financing (last three years)",
+        "ip1_high_value" => "High-value class I IP",
+        "ip1_self_developed" => "Self-developed class I IP",
+        "ip1" => "Class I IP",
+        "ip1_applied" => "Class I IP applied with benefit",
+        "ip2" => "Class II IP",
+        "rd_institution" => "Level of R&D institution",
+        "digital_level" => "Digitalisation level",
+        "quality_award" => "Provincial-or-higher quality award",
+        "quality_cert" => "Quality management certification",
+        "own_brand" => "Own brand",
+        "standard_drafting" => "Took part in drafting standards",
+        "standard_lead_5y" => "Led an international, national or industry standard in five years",
+        "intl_product_cert" => "Product certified in developed markets",
+        "core_it_system" => "Core business run on information systems",
+        "product_emerging" => "Main product in a strategic emerging industry",
+        "product_chain_gap" => "Effective in closing or strengthening chain gaps",
+        "product_six_basics" => {
+            "Six industrial foundations, time-honoured brand or chain-leader supplier"
+        }
+        "product_key_field" => "Main product in a little-giant key field",
+        "chain_key_link" => "At a key link of an industrial chain",
+        "market_position_ok" => "Leading position in its niche market",
+        "high_tech_issued_on" => "High-tech certificate issued on",
+        "innovation_demo" => "National technological innovation demonstration enterprise",
+        "ip_advantage" => "IP advantage or demonstration enterprise",
+        "award_level" => "Level of S&T award",
+        "award_year" => "Year of S&T award",
+        "makers_china" => "Makers China national ranking group",
+        "makers_china_year" => "Makers China year",
+        "innovative_until" => "Innovative SME title valid until",
+        "tech_sme_until" => "Tech-based SME title valid until",
+        "srdi_until" => "SRDI SME title valid until",
+        "giant_until" => "Little giant title valid until",
+        "abnormal_list" => "On the abnormal operations list",
+        "dishonest_list" => "On the serious dishonesty list",
+        "restricted_products" => "Restricted or obsolete products",
+        "incident_3y" => "Worst production safety accident (three years)",
+        "security_incident_3y" => "Major cyber or data security incident (three years)",
+        "quality_incident_3y" => "Major quality accident or problem (three years)",
+        "environment_violation_3y" => {
+            "Major pollution accident or environmental violation (three years)"
+        }
+        "tax_violation_3y" => "Tax evasion (three years)",
+        "market_share" => "Share of its niche market",
+        "market_rank" => "Rank in its domestic niche market",
+        "award_rank" => "Rank among an S&T award's winners",
+        "local_feature_score" => "Local distinctiveness score",
+        "quality_score" => "SRDI development evaluation score",
+        "industry_violation_3y" => "Serious breach of industry rules (three years)",
+        _ => return None,
+    })
 }
 
 /// The short title of a rule.
@@ -350,6 +432,19 @@ mod tests {
             "expert",
         ] {
             assert_ne!(role(k, Lang::Zh), role(k, Lang::En));
+        }
+    }
+
+    /// Every column of the template has an English label of its own (not its key), each
+    /// different.
+    #[test]
+    fn every_column_has_an_english_label() {
+        let mut seen = std::collections::HashSet::new();
+        for c in crate::enterprise::COLUMNS {
+            let en = field(c.col, Lang::En);
+            assert!(field_en(c.key).is_some(), "{} has no English label", c.key);
+            assert!(seen.insert(en), "{en} twice");
+            assert_ne!(en, field(c.col, Lang::Zh));
         }
     }
 }

@@ -195,11 +195,18 @@ impl Store {
             (None, false) => Want::After(after.clone(), limit + 1),
             (_, true) => Want::AllAfter(None),
         };
-        // A query with a pair reads its lists in a few milliseconds: on this thread. One of
-        // single characters reads every entry's text (tens of milliseconds at a million firms):
-        // on a thread of its own, so as not to hold up the requests sharing this one.
+        // A search reading few entries runs on this thread (handing it to another costs more
+        // than it does); one reading many (a common pair, single characters: milliseconds to
+        // tens of them at a million firms) on a thread of its own, so that the requests sharing
+        // this one are not held up behind it.
+        const INLINE: usize = 20_000;
+        let cost = self
+            .search
+            .index
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .cost(&sq);
         let state = self.search.clone();
-        let single = sq.pairs.is_empty();
         let run = move || {
             let ix = state
                 .index
@@ -207,7 +214,7 @@ impl Store {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             ix.search(&sq, &within, &want)
         };
-        let found = if single {
+        let found = if cost > INLINE {
             tokio::task::spawn_blocking(run)
                 .await
                 .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?

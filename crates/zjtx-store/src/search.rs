@@ -390,6 +390,16 @@ impl Index {
         })
     }
 
+    /// About how many entries a search of `q` reads: the lists of its rarest pair, or every
+    /// entry for a query of single characters.
+    pub fn cost(&self, q: &Query) -> usize {
+        q.pairs
+            .iter()
+            .map(|g| self.posting(NAME | g).len() + self.posting(*g).len())
+            .min()
+            .unwrap_or(self.docs.len())
+    }
+
     /// Searches (see the module's documentation).
     pub fn search(&self, q: &Query, within: &Within, want: &Want) -> Found {
         // For each attribute narrowed, which of its values are allowed (by index).

@@ -859,11 +859,10 @@ pub(crate) fn what_if(
         })
 }
 
+/// A template column's label in the reader's language.
 pub(crate) fn label_of(key: &str) -> &'static str {
-    zjtx_core::enterprise::COLUMNS
-        .iter()
-        .find(|c| c.key == key)
-        .map_or("", |c| c.zh)
+    zjtx_core::enterprise::Col::from_key(key)
+        .map_or("", |c| zjtx_core::glossary::field(c, crate::i18n::lang()))
 }
 
 pub struct WhatIfField {
@@ -980,7 +979,7 @@ pub async fn enterprise(
         .filter_map(|k| zjtx_core::enterprise::COLUMNS.iter().find(|c| c.key == *k))
         .map(|c| WhatIfField {
             key: c.key,
-            label: c.zh,
+            label: zjtx_core::glossary::field(c.col, crate::i18n::lang()),
             value: subject.get(c.col),
             changed: subject.get(c.col) != latest.get(c.col),
         })
