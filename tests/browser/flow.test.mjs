@@ -43,8 +43,8 @@ test('a district officer signs in, imports, reads a scorecard and runs a what-if
   const alert = await page.textContent('[role=alert]');
   assert.match(alert, /有 2 处错误/);
   const errors = await page.textContent('ol');
-  assert.match(errors, /row 3, column uscc/);
-  assert.match(errors, /row 3, column revenue/);
+  assert.match(errors, /第 3 行「统一社会信用代码」/);
+  assert.match(errors, /第 3 行「上年度营业收入」：「12x」不是数字/);
 
   // A good file is previewed, then committed.
   const good = join(out, 'good.csv');

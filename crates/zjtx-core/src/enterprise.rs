@@ -100,35 +100,77 @@ pub fn chains() -> &'static [Chain] {
     &CHAINS
 }
 
-/// A cell that could not be read: the message completes "row R, column K: …".
-pub type CellResult<T> = Result<T, String>;
+/// A cell that could not be read: what is wrong, in English (completing "row R, column K: …")
+/// and in Chinese (completing "第 R 行「列」：…"), each saying what is expected.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Bad {
+    pub en: String,
+    pub zh: String,
+}
+
+pub type CellResult<T> = Result<T, Bad>;
+
+fn bad(en: impl Into<String>, zh: impl Into<String>) -> Bad {
+    Bad {
+        en: en.into(),
+        zh: zh.into(),
+    }
+}
 
 fn quoted(s: &str) -> String {
     format!("{s:?}")
 }
 
+/// `「s」` as a Chinese message quotes a cell.
+fn cn(s: &str) -> String {
+    format!("「{s}」")
+}
+
 fn p_money(s: &str) -> CellResult<Wan> {
-    let w = Wan::parse(s).map_err(|e| format!("{} {e}", quoted(s)))?;
+    let w = Wan::parse(s).map_err(|e| {
+        bad(
+            format!("{} {e}", quoted(s)),
+            format!(
+                "{}不是数字，请填写数值（万元，最多四位小数），如 1000",
+                cn(s)
+            ),
+        )
+    })?;
     if w < Wan::ZERO {
-        return Err(format!(
-            "{} is negative; amounts in 万元 must be ≥ 0",
-            quoted(s)
+        return Err(bad(
+            format!("{} is negative; amounts in 万元 must be ≥ 0", quoted(s)),
+            format!("{}为负数，金额（万元）须大于或等于 0", cn(s)),
         ));
     }
     Ok(w)
 }
 fn p_signed_money(s: &str) -> CellResult<Wan> {
-    Wan::parse(s).map_err(|e| format!("{} {e}", quoted(s)))
+    Wan::parse(s).map_err(|e| {
+        bad(
+            format!("{} {e}", quoted(s)),
+            format!(
+                "{}不是数字，请填写数值（万元，可为负），如 1000 或 -50",
+                cn(s)
+            ),
+        )
+    })
 }
 fn p_count(s: &str) -> CellResult<u32> {
     // Excel writes whole numbers held as floats with ".0"; accept that, nothing else fractional.
     let t = s.strip_suffix(".0").unwrap_or(s);
-    t.parse::<u32>()
-        .map_err(|_| format!("{} is not a whole number ≥ 0", quoted(s)))
+    t.parse::<u32>().map_err(|_| {
+        bad(
+            format!("{} is not a whole number ≥ 0", quoted(s)),
+            format!("{}不是大于或等于 0 的整数，请填写如 120", cn(s)),
+        )
+    })
 }
 fn p_count1(s: &str) -> CellResult<u32> {
     match p_count(s) {
-        Ok(0) | Err(_) => Err(format!("{} is not a whole number ≥ 1", quoted(s))),
+        Ok(0) | Err(_) => Err(bad(
+            format!("{} is not a whole number ≥ 1", quoted(s)),
+            format!("{}不是大于或等于 1 的整数", cn(s)),
+        )),
         Ok(n) => Ok(n),
     }
 }
@@ -136,19 +178,33 @@ fn p_year(s: &str) -> CellResult<i32> {
     let t = s.strip_suffix(".0").unwrap_or(s);
     match t.parse::<i32>() {
         Ok(y) if (1900..=2200).contains(&y) => Ok(y),
-        _ => Err(format!("{} is not a year", quoted(s))),
+        _ => Err(bad(
+            format!("{} is not a year", quoted(s)),
+            format!("{}不是年份，请填写四位年份，如 2025", cn(s)),
+        )),
     }
 }
 fn p_level(s: &str) -> CellResult<u8> {
     match p_count(s) {
         Ok(n) if n <= 4 => Ok(n as u8),
-        _ => Err(format!("{} is not a level from 0 to 4", quoted(s))),
+        _ => Err(bad(
+            format!("{} is not a level from 0 to 4", quoted(s)),
+            format!("{}不是 0 至 4 的等级", cn(s)),
+        )),
     }
 }
 fn p_dec(s: &str, max: i64) -> CellResult<Dec4> {
-    let d = Dec4::parse(s).map_err(|e| format!("{} {e}", quoted(s)))?;
+    let d = Dec4::parse(s).map_err(|e| {
+        bad(
+            format!("{} {e}", quoted(s)),
+            format!("{}不是数字，请填写 0 至 {max} 的数值", cn(s)),
+        )
+    })?;
     if d < Dec4::ZERO || d > Dec4::whole(max) {
-        return Err(format!("{} is outside 0–{max}", quoted(s)));
+        return Err(bad(
+            format!("{} is outside 0–{max}", quoted(s)),
+            format!("{}超出 0 至 {max} 的范围", cn(s)),
+        ));
     }
     Ok(d)
 }
@@ -164,33 +220,38 @@ fn p_bool(s: &str) -> CellResult<bool> {
         "0" | "否" | "N" | "n" | "0.0" => Ok(false),
         t if t.eq_ignore_ascii_case("true") => Ok(true),
         t if t.eq_ignore_ascii_case("false") => Ok(false),
-        _ => Err(format!(
-            "{} is not yes/no (1/0, true/false, 是/否, Y/N)",
-            quoted(s)
+        _ => Err(bad(
+            format!("{} is not yes/no (1/0, true/false, 是/否, Y/N)", quoted(s)),
+            format!("{}不是“是/否”，请填写 是 或 否（也可填 1/0、Y/N）", cn(s)),
         )),
     }
 }
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), or a bare `YYYY` meaning 1 January.
 pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
     let t = s.trim();
-    let bad = || format!("{} is not a date (YYYY-MM-DD or YYYY)", quoted(s));
+    let no = || {
+        bad(
+            format!("{} is not a date (YYYY-MM-DD or YYYY)", quoted(s)),
+            format!("{}不是日期，请填写如 2021-06-30（或只填年份 2021）", cn(s)),
+        )
+    };
     if t.len() == 4 {
-        let y = t.parse::<i32>().map_err(|_| bad())?;
-        return NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(bad);
+        let y = t.parse::<i32>().map_err(|_| no())?;
+        return NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(no);
     }
     let mut parts = t.split(['-', '/']);
     let (Some(y), Some(m), Some(d), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad());
+        return Err(no());
     };
     let (Ok(y), Ok(m), Ok(d)) = (y.parse::<i32>(), m.parse::<u32>(), d.parse::<u32>()) else {
-        return Err(bad());
+        return Err(no());
     };
     if !(1900..=2200).contains(&y) {
-        return Err(bad());
+        return Err(no());
     }
-    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(bad)
+    NaiveDate::from_ymd_opt(y, m, d).ok_or_else(no)
 }
 fn p_date(s: &str) -> CellResult<NaiveDate> {
     parse_date(s)
@@ -204,30 +265,34 @@ fn p_district(s: &str) -> CellResult<String> {
         .iter()
         .find(|(code, name)| *code == t || *name == t)
         .map(|(_, name)| (*name).to_owned())
-        .ok_or_else(|| format!("{} is not a district of the city", quoted(s)))
+        .ok_or_else(|| {
+            bad(
+                format!("{} is not a district of the city", quoted(s)),
+                format!(
+                    "{}不是本市的区县，请填写区县名称（如 西湖区）或行政区划代码",
+                    cn(s)
+                ),
+            )
+        })
+}
+/// A cell that must be one of a list of values.
+fn one_of(s: &str, values: &str) -> Bad {
+    bad(
+        format!("{} is not one of {}", quoted(s), values.replace('、', ", ")),
+        format!("{}不是以下之一：{values}", cn(s)),
+    )
 }
 fn p_rd_institution(s: &str) -> CellResult<RdInstitution> {
-    RdInstitution::parse(s).ok_or_else(|| {
-        format!(
-            "{} is not one of none, below_city, city, provincial, national",
-            quoted(s)
-        )
-    })
+    RdInstitution::parse(s).ok_or_else(|| one_of(s, "none、below_city、city、provincial、national"))
 }
 fn p_award_level(s: &str) -> CellResult<AwardLevel> {
-    AwardLevel::parse(s)
-        .ok_or_else(|| format!("{} is not one of none, provincial, national", quoted(s)))
+    AwardLevel::parse(s).ok_or_else(|| one_of(s, "none、provincial、national"))
 }
 fn p_makers(s: &str) -> CellResult<MakersChina> {
-    MakersChina::parse(s).ok_or_else(|| format!("{} is not one of none, top500, top50", quoted(s)))
+    MakersChina::parse(s).ok_or_else(|| one_of(s, "none、top500、top50"))
 }
 fn p_incident(s: &str) -> CellResult<Incident> {
-    Incident::parse(s).ok_or_else(|| {
-        format!(
-            "{} is not one of none, general, larger, major, extraordinary",
-            quoted(s)
-        )
-    })
+    Incident::parse(s).ok_or_else(|| one_of(s, "none、general、larger、major、extraordinary"))
 }
 
 /// Renders a value as the template writes it.
@@ -563,6 +628,50 @@ pub struct CellError {
     /// The column's key, or the header cell as written when it matched no column.
     pub column: Option<String>,
     pub message: String,
+    /// The message in Chinese (the reports' JSON keeps the English one).
+    #[serde(skip)]
+    pub message_zh: String,
+}
+
+impl CellError {
+    pub fn new(
+        row: usize,
+        column: Option<String>,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> CellError {
+        CellError {
+            row,
+            column,
+            message: en.into(),
+            message_zh: zh.into(),
+        }
+    }
+
+    /// A message not worded in Chinese (the projects file's): shown as it is in both languages.
+    pub fn english(row: usize, column: Option<String>, en: impl Into<String>) -> CellError {
+        let en = en.into();
+        CellError::new(row, column, en.clone(), en)
+    }
+
+    /// For a reader: the row, the column by its label in the reader's language (as written when
+    /// it is no column of the template), what is wrong and what is expected.
+    pub fn text(&self, lang: crate::glossary::Lang) -> String {
+        let label = self.column.as_deref().map(|c| match Col::from_key(c) {
+            Some(col) => crate::glossary::field(col, lang).to_owned(),
+            None => c.to_owned(),
+        });
+        match (lang, label) {
+            (crate::glossary::Lang::Zh, Some(l)) => {
+                format!("第 {} 行「{l}」：{}", self.row, self.message_zh)
+            }
+            (crate::glossary::Lang::Zh, None) => format!("第 {} 行：{}", self.row, self.message_zh),
+            (crate::glossary::Lang::En, Some(l)) => {
+                format!("row {}, {l}: {}", self.row, self.message)
+            }
+            (crate::glossary::Lang::En, None) => format!("row {}: {}", self.row, self.message),
+        }
+    }
 }
 
 impl fmt::Display for CellError {
@@ -607,11 +716,12 @@ impl HeaderMap {
             }
             match column_for_header(h) {
                 Some(c) if seen.contains(&c) => {
-                    errors.push(CellError {
-                        row: 1,
-                        column: Some(c.key().into()),
-                        message: format!("the column is given twice (again in cell {})", i + 1),
-                    });
+                    errors.push(CellError::new(
+                        1,
+                        Some(c.key().into()),
+                        format!("the column is given twice (again in cell {})", i + 1),
+                        format!("该列重复（第 {} 个表头单元格再次出现）", i + 1),
+                    ));
                     cols.push(None);
                 }
                 Some(c) => {
@@ -626,14 +736,15 @@ impl HeaderMap {
         }
         for c in COLUMNS.iter().filter(|c| c.required) {
             if !seen.contains(&c.col) {
-                errors.push(CellError {
-                    row: 1,
-                    column: Some(c.key.into()),
-                    message: format!(
+                errors.push(CellError::new(
+                    1,
+                    Some(c.key.into()),
+                    format!(
                         "the required column is missing (header {} or {})",
                         c.key, c.zh
                     ),
-                });
+                    format!("缺少必填列（表头填「{}」或 {}）", c.zh, c.key),
+                ));
             }
         }
         if errors.is_empty() {
@@ -660,33 +771,42 @@ impl HeaderMap {
                 continue;
             };
             let cell = trim_cell(cell);
-            let err = |m: String| CellError {
-                row,
-                column: Some(col.key().into()),
-                message: m,
-            };
+            let err = |b: Bad| CellError::new(row, Some(col.key().into()), b.en, b.zh);
+            let required = || bad("is required", "必填，不能为空");
             let limit = max_chars(*col);
             if cell.chars().count() > limit {
-                errors.push(err(format!("is longer than {limit} characters")));
+                errors.push(err(bad(
+                    format!("is longer than {limit} characters"),
+                    format!("超过 {limit} 个字符"),
+                )));
                 continue;
             }
             match col {
                 Col::Uscc => match Uscc::parse(cell) {
                     Ok(u) => uscc = Some(u),
-                    Err(_) if cell.is_empty() => errors.push(err("is required".into())),
-                    Err(e) => errors.push(err(format!("{} {e}", quoted(cell)))),
+                    Err(_) if cell.is_empty() => errors.push(err(required())),
+                    Err(e) => errors.push(err(bad(
+                        format!("{} {e}", quoted(cell)),
+                        format!(
+                            "{}不是有效的统一社会信用代码（18 位，末位为校验码）",
+                            cn(cell)
+                        ),
+                    ))),
                 },
-                Col::Name if cell.is_empty() => errors.push(err("is required".into())),
+                Col::Name if cell.is_empty() => errors.push(err(required())),
                 Col::Name => name = Some(cell.to_owned()),
-                Col::IndustryCode if cell.is_empty() => errors.push(err("is required".into())),
+                Col::IndustryCode if cell.is_empty() => errors.push(err(required())),
                 Col::IndustryCode => match IndustryCode::parse(cell) {
                     Ok(c) => industry = Some(c),
-                    Err(e) => errors.push(err(format!("{} {e}", quoted(cell)))),
+                    Err(e) => errors.push(err(bad(
+                        format!("{} {e}", quoted(cell)),
+                        format!("{}不是国民经济行业代码（GB/T 4754，如 C3484）", cn(cell)),
+                    ))),
                 },
                 _ if cell.is_empty() => {}
                 _ => {
-                    if let Err(m) = e.set(*col, cell) {
-                        errors.push(err(m));
+                    if let Err(b) = e.set(*col, cell) {
+                        errors.push(err(b));
                     }
                 }
             }
@@ -700,12 +820,8 @@ impl HeaderMap {
             _ => return Err(errors),
         }
         if errors.is_empty() {
-            for (col, m) in e.cross_field_errors() {
-                errors.push(CellError {
-                    row,
-                    column: Some(col.key().into()),
-                    message: m,
-                });
+            for (col, b) in e.cross_field_errors() {
+                errors.push(CellError::new(row, Some(col.key().into()), b.en, b.zh));
             }
         }
         if errors.is_empty() {
@@ -718,9 +834,9 @@ impl HeaderMap {
 
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
-    pub fn cross_field_errors(&self) -> Vec<(Col, String)> {
+    pub fn cross_field_errors(&self) -> Vec<(Col, Bad)> {
         fn part_of<T: PartialOrd + fmt::Display>(
-            out: &mut Vec<(Col, String)>,
+            out: &mut Vec<(Col, Bad)>,
             part: (Col, Option<T>),
             whole: (Col, Option<T>),
         ) {
@@ -729,7 +845,10 @@ impl Enterprise {
             {
                 out.push((
                     part.0,
-                    format!("{p} is larger than {} ({w})", whole.0.key()),
+                    bad(
+                        format!("{p} is larger than {} ({w})", whole.0.key()),
+                        format!("{p} 大于「{}」（{w}）", whole.0.spec().zh),
+                    ),
                 ));
             }
         }
@@ -775,17 +894,17 @@ impl Enterprise {
             self.award_level,
             Some(AwardLevel::Provincial | AwardLevel::National)
         ) {
+            let needed = || {
+                bad(
+                    "is required when award_level is provincial or national",
+                    "科技奖励级别为省级或国家级时必填",
+                )
+            };
             if self.award_rank.is_none() {
-                out.push((
-                    Col::AwardRank,
-                    "is required when award_level is provincial or national".into(),
-                ));
+                out.push((Col::AwardRank, needed()));
             }
             if self.award_year.is_none() {
-                out.push((
-                    Col::AwardYear,
-                    "is required when award_level is provincial or national".into(),
-                ));
+                out.push((Col::AwardYear, needed()));
             }
         }
         out

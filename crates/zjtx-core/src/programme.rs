@@ -1047,16 +1047,16 @@ pub fn project_header<'a>(
             .iter()
             .position(|(k, zh)| *k == c || *zh == c)
         {
-            Some(k) if at[k].is_some() => errors.push(CellError {
-                row: 1,
-                column: Some(c.to_owned()),
-                message: "the column appears twice".into(),
-            }),
+            Some(k) if at[k].is_some() => errors.push(CellError::english(
+                1,
+                Some(c.to_owned()),
+                "the column appears twice",
+            )),
             Some(k) => at[k] = Some(i),
-            None => errors.push(CellError {
-                row: 1,
-                column: Some(c.to_owned()),
-                message: format!(
+            None => errors.push(CellError::english(
+                1,
+                Some(c.to_owned()),
+                format!(
                     "not a column of the projects file (known: {})",
                     PROJECT_COLUMNS
                         .iter()
@@ -1064,15 +1064,15 @@ pub fn project_header<'a>(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
-            }),
+            )),
         }
     }
     if at[0].is_none() {
-        errors.push(CellError {
-            row: 1,
-            column: None,
-            message: "the column uscc (统一社会信用代码) is required".into(),
-        });
+        errors.push(CellError::english(
+            1,
+            None,
+            "the column uscc (统一社会信用代码) is required",
+        ));
     }
     if errors.is_empty() {
         Ok(ProjectHeader { at })
@@ -1096,11 +1096,11 @@ pub fn parse_project(
     };
     let mut errors = Vec::new();
     let mut err = |k: usize, m: String| {
-        errors.push(CellError {
+        errors.push(CellError::english(
             row,
-            column: Some(PROJECT_COLUMNS[k].0.to_owned()),
-            message: m,
-        })
+            Some(PROJECT_COLUMNS[k].0.to_owned()),
+            m,
+        ))
     };
     let text = |k: usize| Some(get(k).to_owned()).filter(|s| !s.is_empty());
     let uscc = match crate::ids::Uscc::parse(get(0)) {

@@ -45,11 +45,11 @@ impl Collect {
 
     fn finish(mut self) -> Result<Projects, SheetError> {
         if self.more > 0 {
-            self.errors.push(CellError {
-                row: 0,
-                column: None,
-                message: format!("and {} more errors", self.more),
-            });
+            self.errors.push(CellError::english(
+                0,
+                None,
+                format!("and {} more errors", self.more),
+            ));
         }
         if self.errors.is_empty() {
             Ok(self.out)
@@ -63,11 +63,11 @@ impl Collect {
 
 fn empty() -> SheetError {
     SheetError::Refused {
-        errors: vec![CellError {
-            row: 1,
-            column: None,
-            message: "the file is empty (no header row)".into(),
-        }],
+        errors: vec![CellError::english(
+            1,
+            None,
+            "the file is empty (no header row)",
+        )],
     }
 }
 

@@ -25,11 +25,12 @@ const PARSE_TASK: usize = 512;
 
 fn check_width(header: &HeaderMap, row: usize, n: usize) -> Result<(), Vec<CellError>> {
     if n > header.cols.len() {
-        return Err(vec![CellError {
+        return Err(vec![CellError::new(
             row,
-            column: None,
-            message: format!("has {n} cells but the header has {}", header.cols.len()),
-        }]);
+            None,
+            format!("has {n} cells but the header has {}", header.cols.len()),
+            format!("有 {n} 个单元格，而表头只有 {} 列", header.cols.len()),
+        )]);
     }
     Ok(())
 }
@@ -69,11 +70,12 @@ fn parse_fields(
                     .copied()
                     .flatten()
                     .map(|c| c.key().to_owned());
-                errors.push(CellError {
+                errors.push(CellError::new(
                     row,
                     column,
-                    message: "is not valid UTF-8 text (save the file as CSV UTF-8)".into(),
-                });
+                    "is not valid UTF-8 text (save the file as CSV UTF-8)",
+                    "不是可识别的文字（请在 Excel 中另存为“CSV UTF-8”格式）",
+                ));
                 cells.push("");
             }
         }
@@ -233,11 +235,12 @@ impl TemplateReader {
     pub fn csv(r: Box<dyn Read + Send>) -> Result<TemplateReader, SheetError> {
         let mut blocks = BlockReader::new(r);
         let empty = || SheetError::Refused {
-            errors: vec![CellError {
-                row: 1,
-                column: None,
-                message: "the file is empty (no header row)".into(),
-            }],
+            errors: vec![CellError::new(
+                1,
+                None,
+                "the file is empty (no header row)",
+                "文件是空的（没有表头行）",
+            )],
         };
         let first = blocks
             .next_block(Vec::new())
@@ -248,14 +251,18 @@ impl TemplateReader {
         let mut cells = Vec::with_capacity(fields.len());
         for (i, f) in fields.into_iter().enumerate() {
             cells.push(String::from_utf8(f).map_err(|_| SheetError::Refused {
-                errors: vec![CellError {
-                    row: 1,
-                    column: None,
-                    message: format!(
+                errors: vec![CellError::new(
+                    1,
+                    None,
+                    format!(
                         "header cell {} is not valid UTF-8 (save the file as CSV UTF-8)",
                         i + 1
                     ),
-                }],
+                    format!(
+                        "第 {} 个表头单元格不是可识别的文字（请另存为“CSV UTF-8”格式）",
+                        i + 1
+                    ),
+                )],
             })?);
         }
         let header = HeaderMap::parse(cells.iter().map(String::as_str))
@@ -281,11 +288,12 @@ impl TemplateReader {
         cells.sort_by_key(|&(r, c, _)| (r, c));
         let Some(&(start_row, _, _)) = cells.first() else {
             return Err(SheetError::Refused {
-                errors: vec![CellError {
-                    row: 1,
-                    column: None,
-                    message: "the worksheet is empty (no header row)".into(),
-                }],
+                errors: vec![CellError::new(
+                    1,
+                    None,
+                    "the worksheet is empty (no header row)",
+                    "工作表是空的（没有表头行）",
+                )],
             });
         };
         let mut rows = SparseRows {
@@ -511,9 +519,10 @@ impl Dedup {
 }
 
 fn repeated(row: usize, u: &Uscc, first: usize) -> CellError {
-    CellError {
+    CellError::new(
         row,
-        column: Some("uscc".into()),
-        message: format!("{u} is repeated: already used in row {first}"),
-    }
+        Some("uscc".into()),
+        format!("{u} is repeated: already used in row {first}"),
+        format!("{u} 重复：第 {first} 行已使用"),
+    )
 }

@@ -950,12 +950,12 @@ impl Store {
                 .execute(p)
                 .await
                 .map(|_| ())?,
-            Db::Postgres(p) => {
-                sqlx::query("ANALYZE enterprises, enterprise_years, titles, enterprise_chains")
-                    .execute(p)
-                    .await
-                    .map(|_| ())?
-            }
+            Db::Postgres(p) => sqlx::query(
+                "ANALYZE enterprises, enterprise_years, titles, enterprise_chains, consents",
+            )
+            .execute(p)
+            .await
+            .map(|_| ())?,
         }
         Ok(())
     }

@@ -445,6 +445,12 @@ async fn main() {
         "{granted} consents granted to one bank in {:.1} s",
         t.elapsed().as_secs_f64()
     );
+    // The planner's statistics after the grants, as autovacuum would refresh them on a live
+    // database (PostgreSQL otherwise plans the screening for an empty table of consents).
+    store
+        .refresh_statistics()
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
     let token = auth::random_token().unwrap_or_else(|e| panic!("{e}"));
     store
         .create_session(&auth::token_hash(&token), bank_user, "csrf", 3600)

@@ -152,15 +152,18 @@ async fn check(
             None => None,
         };
         if let Some(message) = message {
-            whole.errors.push(zjtx_core::enterprise::CellError {
-                row: *row,
-                column: Some("district".into()),
+            // Worded already in the reader's language.
+            whole.errors.push(zjtx_core::enterprise::CellError::new(
+                *row,
+                Some("district".into()),
+                message.clone(),
                 message,
-            });
+            ));
         }
     }
     whole.errors.sort_by_key(|e| e.row);
-    let errors = whole.errors.iter().map(|e| e.to_string()).collect();
+    let lang = crate::i18n::lang();
+    let errors = whole.errors.iter().map(|e| e.text(lang)).collect();
     Ok((whole, errors))
 }
 

@@ -847,13 +847,15 @@ pub(crate) fn what_if(
     header
         .parse_row(1, cells.iter().map(String::as_str))
         .map_err(|errs| {
+            let zh = crate::i18n::lang() == zjtx_core::glossary::Lang::Zh;
             errs.iter()
                 .map(|x| {
-                    format!(
-                        "{}：{}",
-                        x.column.as_deref().map(label_of).unwrap_or(""),
-                        x.message
-                    )
+                    let label = x.column.as_deref().map(label_of).unwrap_or("");
+                    if zh {
+                        format!("{label}：{}", x.message_zh)
+                    } else {
+                        format!("{label}: {}", x.message)
+                    }
                 })
                 .collect()
         })

@@ -671,10 +671,10 @@ async fn an_upload_with_errors_is_refused_whole_with_every_error_located() {
     assert_eq!(r.status, StatusCode::OK);
     for want in [
         "有 4 处错误",
-        "row 3, column uscc",
-        "row 3, column revenue",
-        "row 4, column uscc: 91350100M000100Y43 is repeated: already used in row 2",
-        "row 5, column industry_code",
+        "第 3 行「统一社会信用代码」",
+        "第 3 行「上年度营业收入」：「12x」不是数字",
+        "第 4 行「统一社会信用代码」：91350100M000100Y43 重复：第 2 行已使用",
+        "第 5 行「国民经济行业代码」",
     ] {
         assert!(r.body.contains(want), "missing {want}");
     }
@@ -767,7 +767,7 @@ async fn a_district_imports_only_its_own_firms_and_other_roles_not_at_all() {
     )
     .await;
     assert!(
-        r.body.contains("row 5, column district") && r.body.contains("不在您的管辖范围"),
+        r.body.contains("第 5 行「所属区县」") && r.body.contains("不在您的管辖范围"),
         "{}",
         r.body
     );
@@ -808,7 +808,7 @@ async fn a_district_cannot_take_over_another_districts_firm_by_import_and_only_t
     )
     .await;
     assert!(
-        r.body.contains("row 2, column district") && r.body.contains("不在您的管辖范围"),
+        r.body.contains("第 2 行「所属区县」") && r.body.contains("不在您的管辖范围"),
         "{}",
         r.body
     );
@@ -994,7 +994,7 @@ async fn a_what_if_changes_the_evaluation_shown_and_stores_nothing() {
         .unwrap_or_default()
         .to_owned();
     assert!(
-        err.contains("上年度营业收入") && err.contains("12x") && err.contains("is not a number"),
+        err.contains("上年度营业收入") && err.contains("「12x」不是数字"),
         "a bad value is located by its field: {err}"
     );
     assert!(!r.body.contains("梯度评价（模拟）"));
@@ -1642,7 +1642,7 @@ async fn inputs_are_bounded_and_say_their_bounds() {
     )
     .await;
     assert!(
-        r.body.contains("column name") && r.body.contains("longer than 200 characters"),
+        r.body.contains("「企业名称」") && r.body.contains("超过 200 个字符"),
         "{}",
         &r.body[..r.body.len().min(2000)]
     );
@@ -2366,6 +2366,49 @@ async fn a_gbk_csv_is_imported_like_its_utf8_twin() {
     assert!(std::str::from_utf8(&gbk).is_err(), "really GBK");
     let r = send(&w, multipart("/import", &session, &csrf, "gbk.csv", &gbk)).await;
     assert!(r.body.contains("5 行数据，全部有效"), "{}", r.body);
+}
+
+/// An import's errors are worded for the reader (issue 16, item 2): in Chinese, the row, the
+/// column's Chinese label, the cell as written, what is expected; in English the same with the
+/// English label; nothing stored.
+#[tokio::test]
+async fn import_errors_name_the_row_the_column_and_what_is_expected() {
+    let w = world("import-words").await;
+    let session = login(&w, "xihu").await;
+    let csrf = form_csrf(&send(&w, get("/import", Some(&session))).await.body);
+    // Row 3 as a spreadsheet shows it: revenue in words, a date that is not one.
+    let bad = "uscc,name,industry_code,district,revenue,established_on\n\
+               91350100M000100Y43,甲,C3981,西湖区,100,2015-03-01\n\
+               91350100M000101Y4Q,乙,C3981,西湖区,一千万,去年\n";
+    let r = send(
+        &w,
+        multipart("/import", &session, &csrf, "bad.csv", bad.as_bytes()),
+    )
+    .await;
+    assert!(
+        r.body.contains("第 3 行「上年度营业收入」：「一千万」不是数字，请填写数值（万元，最多四位小数），如 1000"),
+        "{}",
+        r.body
+    );
+    assert!(
+        r.body.contains("第 3 行「成立日期」：「去年」不是日期"),
+        "{}",
+        r.body
+    );
+    assert!(!r.body.contains("is not"), "no English in the Chinese page");
+    let en = format!("{session}; {}=en", zjtx_web::i18n::LANG_COOKIE);
+    let csrf = form_csrf(&send(&w, get("/import", Some(&en))).await.body);
+    let r = send(
+        &w,
+        multipart("/import", &en, &csrf, "bad.csv", bad.as_bytes()),
+    )
+    .await;
+    assert!(
+        r.body
+            .contains("row 3, Revenue (last year): &#34;一千万&#34; is not a number"),
+        "{}",
+        r.body
+    );
 }
 
 /// Each role lands where its work is (issue 16): the bureau on the dashboard, a firm on its own

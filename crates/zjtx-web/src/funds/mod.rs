@@ -642,7 +642,7 @@ pub async fn forecast(
             errors
                 .iter()
                 .take(20)
-                .map(ToString::to_string)
+                .map(|e| e.text(crate::i18n::lang()))
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),
