@@ -287,7 +287,10 @@ impl Store {
         // is full and the count reaches its cap (or the matches run out).
         const CHUNK: usize = 500;
         let (mut total, mut items, mut more) = (0i64, Vec::new(), false);
-        let mut prev_keys: Vec<(Key, EnterpriseRow)> = Vec::new();
+        // Backwards, the last `limit + 1` matches before the cursor (one more tells whether
+        // there is a page before them).
+        let mut prev_keys: std::collections::VecDeque<(Key, EnterpriseRow)> =
+            std::collections::VecDeque::new();
         for chunk in found.keys.chunks(CHUNK) {
             // Once the count is past its cap, only the page's chunks are still read.
             let past_before = before
@@ -302,7 +305,10 @@ impl Store {
                 let is_before = before.as_ref().is_some_and(|b| k < *b);
                 if before.is_some() {
                     if is_before {
-                        prev_keys.push((k, r));
+                        prev_keys.push_back((k, r));
+                        if prev_keys.len() > limit + 1 {
+                            prev_keys.pop_front();
+                        }
                     }
                 } else if is_after {
                     if items.len() < limit {

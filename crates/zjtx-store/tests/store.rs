@@ -479,6 +479,64 @@ async fn search_ranks_pages_and_combines() {
             }
         }
         assert_eq!(back, want, "{}", s.backend());
+        // With a condition the database decides (a revenue range), both ways alike: the same
+        // firms as the index finds, less those without a revenue.
+        let with_revenue: Vec<String> = want
+            .iter()
+            .filter(|c| {
+                rows.iter()
+                    .any(|r| r.uscc.as_str() == c.as_str() && r.revenue.is_some())
+            })
+            .cloned()
+            .collect();
+        let walk = |after: Option<String>, before: Option<String>| {
+            let f = Filter {
+                q: Some("光电".into()),
+                revenue_max: Some(i64::MAX),
+                per_page: 2,
+                after,
+                before,
+                ..Filter::default()
+            };
+            let s = s.clone();
+            async move {
+                s.list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let (mut forward, mut after) = (Vec::new(), None);
+        for _ in 0..10 {
+            let p = walk(after.clone(), None).await;
+            assert_eq!(p.total as usize, with_revenue.len(), "{}", s.backend());
+            forward.extend(p.items.iter().map(|e| e.uscc.clone()));
+            after = p.next;
+            if after.is_none() {
+                break;
+            }
+        }
+        assert_eq!(forward, with_revenue, "{}", s.backend());
+        // The cursor of the last: its rank is its place in `want` (two, three, then two firms).
+        let last = forward.last().cloned().unwrap_or_default();
+        let rank = match want.iter().position(|c| *c == last) {
+            Some(0 | 1) => 0,
+            Some(2..=4) => 1,
+            _ => 2,
+        };
+        let end = format!("{rank}:{last}");
+        let (mut backward, mut before) =
+            (vec![forward.last().cloned().unwrap_or_default()], Some(end));
+        for _ in 0..10 {
+            let p = walk(None, before.clone()).await;
+            let mut codes: Vec<String> = p.items.iter().map(|e| e.uscc.clone()).collect();
+            codes.extend(backward);
+            backward = codes;
+            before = p.prev;
+            if before.is_none() {
+                break;
+            }
+        }
+        assert_eq!(backward, with_revenue, "{}", s.backend());
     }
 }
 

@@ -301,14 +301,14 @@ fn sides<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> Vec<(String, Ve
         "consents x WHERE x.institution_id = ? AND x.revoked_at IS NULL \
          AND x.valid_from <= ? AND x.valid_until >= ?",
         vec![Bind::I(inst), Bind::S(today), Bind::S(today)],
-        "NOT EXISTS (SELECT 1 FROM consents k0 WHERE k0.uscc = x.uscc AND k0.institution_id = ? \
-         AND k0.revoked_at IS NULL AND k0.valid_from <= ? AND k0.valid_until >= ?)",
+        "(SELECT 1 FROM consents k0 WHERE k0.uscc = x.uscc AND k0.institution_id = ? \
+         AND k0.revoked_at IS NULL AND k0.valid_from <= ? AND k0.valid_until >= ? LIMIT 1) IS NULL",
     );
     let titled = (
         "titles x WHERE x.source = 'decision' AND x.valid_until >= ?",
         vec![Bind::S(today)],
-        "NOT EXISTS (SELECT 1 FROM titles t0 WHERE t0.uscc = x.uscc AND t0.source = 'decision' \
-         AND t0.valid_until >= ?)",
+        "(SELECT 1 FROM titles t0 WHERE t0.uscc = x.uscc AND t0.source = 'decision' \
+         AND t0.valid_until >= ? LIMIT 1) IS NULL",
     );
     let needs = ("needs x WHERE x.status = 'open'", Vec::new(), "");
     let chosen = [
@@ -330,7 +330,14 @@ fn sides<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> Vec<(String, Ve
             wh.push((*not).to_owned());
             binds.extend(nb.iter().cloned());
         }
-        wh.extend(narrow.iter().cloned());
+        // The firm and the conditions on it: a lookup per row of the set, as a scalar subquery
+        // (as a join, PostgreSQL may merge the set with every firm in code order).
+        let mut firm = vec!["e.uscc = x.uscc".to_owned()];
+        firm.extend(narrow.iter().cloned());
+        wh.push(format!(
+            "(SELECT 1 FROM enterprises e WHERE {} LIMIT 1) IS NOT NULL",
+            firm.join(" AND ")
+        ));
         binds.extend(narrow_binds.iter().cloned());
         if let Some(a) = set.after {
             wh.push("x.uscc > ?".into());
@@ -338,12 +345,7 @@ fn sides<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> Vec<(String, Ve
         }
         out.push((
             format!(
-                "SELECT DISTINCT x.uscc FROM {} AND {}",
-                from.replacen(
-                    " WHERE ",
-                    " JOIN enterprises e ON e.uscc = x.uscc WHERE ",
-                    1
-                ),
+                "SELECT DISTINCT x.uscc FROM {from} AND {}",
                 wh.join(" AND ")
             ),
             binds,
@@ -379,7 +381,7 @@ fn narrowing<'a>(inst: i64, today: &'a str, set: &SubjectSet<'a>) -> (Vec<String
         match crate::tier_column(t) {
             Some(col) => {
                 wh.push(format!(
-                    "(e.{col} = 'pass' OR EXISTS (SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ?))"
+                    "(e.{col} = 'pass' OR (SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ? LIMIT 1) IS NOT NULL)"
                 ));
                 binds.push(Bind::S(col));
                 binds.push(Bind::S(today));
@@ -410,9 +412,9 @@ fn as_seen<'a>(
             Bind::S(category),
         ]);
         format!(
-            "EXISTS (SELECT 1 FROM consents k WHERE k.uscc = e.uscc AND k.institution_id = ? \
+            "(SELECT 1 FROM consents k WHERE k.uscc = e.uscc AND k.institution_id = ? \
              AND k.revoked_at IS NULL AND k.valid_from <= ? AND k.valid_until >= ? \
-             AND (',' || k.categories || ',') LIKE ?{})",
+             AND (',' || k.categories || ',') LIKE ?{} LIMIT 1) IS NOT NULL",
             if figures {
                 " AND k.predicates_only = 0"
             } else {
@@ -444,7 +446,7 @@ fn as_seen<'a>(
         };
         let title = |public: bool| {
             format!(
-                "EXISTS (SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ?{})",
+                "(SELECT 1 FROM titles t2 WHERE t2.uscc = e.uscc AND t2.tier = ? AND t2.valid_until >= ?{} LIMIT 1)",
                 if public {
                     " AND t2.source = 'decision'"
                 } else {
@@ -461,7 +463,8 @@ fn as_seen<'a>(
         binds.extend([Bind::S(col), Bind::S(today)]);
         let evaluations = covers("%,evaluations,%", false, binds);
         wh.push(format!(
-            "({public} OR ({held} AND {titles}) OR (e.{col} = 'pass' AND NOT {unheld} AND {evaluations}))"
+            "({public} IS NOT NULL OR ({held} IS NOT NULL AND {titles}) \
+             OR (e.{col} = 'pass' AND {unheld} IS NULL AND {evaluations}))"
         ));
     }
 }
