@@ -1224,6 +1224,14 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("共 {} 家", "{} in all"),
     ("共 {} 家符合条件", "{} firms match"),
     ("共 {}+ 家符合条件", "{}+ firms match"),
+    (
+        "按统一社会信用代码排序",
+        "In order of unified social credit code",
+    ),
+    (
+        "名称以检索词开头的在前，其次名称包含检索词的，再次主导产品包含检索词的",
+        "Names starting with the search first, then names containing it, then main products containing it",
+    ),
     ("系统接入密钥", "Keys for systems"),
     (
         "管理本单位业务系统调用接口的密钥",
