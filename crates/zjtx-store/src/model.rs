@@ -267,6 +267,9 @@ impl std::fmt::Debug for User {
 pub struct Session {
     pub csrf: String,
     pub expires_at: i64,
+    /// The account's in-app messages not yet read, counted when the session was looked up (the
+    /// header's badge).
+    pub unread: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -22,13 +22,15 @@ impl Store {
     /// The live session with this token hash and its (enabled) user.
     pub async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
         let sql = self.sql(
-            "SELECT s.csrf, s.expires_at, u.* FROM sessions s JOIN users u ON u.id = s.user_id \
+            "SELECT s.csrf, s.expires_at, u.*, \
+             (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread \
+             FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
         );
         Ok(on_pool!(self, p => {
             match sqlx::query(safe(&sql)).bind(token_hash).bind(now()).fetch_optional(p).await? {
                 None => None,
-                Some(r) => Some((Session { csrf: r.try_get("csrf")?, expires_at: r.try_get("expires_at")? }, user_row!(&r))),
+                Some(r) => Some((Session { csrf: r.try_get("csrf")?, expires_at: r.try_get("expires_at")?, unread: r.try_get("unread")? }, user_row!(&r))),
             }
         }))
     }

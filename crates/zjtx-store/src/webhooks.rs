@@ -151,6 +151,18 @@ impl Store {
         Ok(n == 1)
     }
 
+    /// The working accounts of an institution (not its system keys' accounts), who are told of
+    /// its events in the platform.
+    pub async fn institution_staff(&self, inst: i64) -> Result<Vec<i64>> {
+        let sql = self.sql(
+            "SELECT id FROM users WHERE institution_id = ? AND role = 'institution' AND disabled = 0 \
+             AND NOT EXISTS (SELECT 1 FROM api_keys k WHERE k.user_id = users.id) ORDER BY id",
+        );
+        Ok(on_pool!(self, p => {
+            sqlx::query_scalar::<_, i64>(safe(&sql)).bind(inst).fetch_all(p).await?
+        }))
+    }
+
     /// The institutions subscribed to `event`, each with the account that subscribed first (the
     /// reader its consent-checked events are logged under).
     pub async fn subscribers(&self, event: &str) -> Result<Vec<(i64, i64)>> {
@@ -183,14 +195,21 @@ impl Store {
     }
 
     /// Turns an outbox event into deliveries — each `(institution, event, payload)` to every
-    /// subscription of that institution to that event — and removes it, in one transaction. False
-    /// (and nothing written) when another instance took it first.
-    pub async fn expand_outbox(&self, id: i64, events: &[(i64, String, String)]) -> Result<bool> {
+    /// subscription of that institution to that event — and in-app messages to the
+    /// institutions' staff, and removes it, in one transaction. False (and nothing written) when
+    /// another instance took it first.
+    pub async fn expand_outbox(
+        &self,
+        id: i64,
+        events: &[(i64, String, String)],
+        msgs: &[Message<'_>],
+    ) -> Result<bool> {
         let t = now();
         let mut stmts = vec![stmt(
             "DELETE FROM webhook_outbox WHERE id = ?",
             vec![Bind::I(id)],
         )];
+        stmts.extend(crate::declare::messages(msgs));
         let patterns: Vec<String> = events.iter().map(|(_, e, _)| format!("%,{e},%")).collect();
         for ((inst, event, payload), pattern) in events.iter().zip(&patterns) {
             stmts.push(stmt(

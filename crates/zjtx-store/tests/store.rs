@@ -4523,11 +4523,11 @@ async fn a_steps_webhook_event_is_written_with_the_step_on_both_backends() {
             .unwrap_or_else(|| panic!("{b}"));
         let one = vec![(bank, "consent.granted".to_owned(), "{}".to_owned())];
         assert!(
-            s.expand_outbox(first.id, &one).await.unwrap_or(false),
+            s.expand_outbox(first.id, &one, &[]).await.unwrap_or(false),
             "{b}"
         );
         assert!(
-            !s.expand_outbox(first.id, &one).await.unwrap_or(true),
+            !s.expand_outbox(first.id, &one, &[]).await.unwrap_or(true),
             "{b}: taken already"
         );
         assert_eq!(events(s.clone()).await.len(), 4, "{b}");

@@ -190,6 +190,7 @@ async fn key_user(parts: &Parts, state: &AppState, key: &str) -> Result<CurrentU
         session: Session {
             csrf: random_token()?,
             expires_at: 0,
+            unread: 0,
         },
         token_hash: hash,
         bearer: true,

@@ -2122,4 +2122,21 @@ pub static PHRASES: &[(&str, &str)] = &[
         "Many searches are running: please try again in a few seconds, or narrow the search by district, tier and the like.",
     ),
     ("上一页", "Previous page"),
+    (
+        "{} 向贵机构授权数据，有效至 {}",
+        "{} has granted your institution access to its data, valid until {}",
+    ),
+    (
+        "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",
+        "{} has revoked its consent to your institution; its consented data are no longer visible",
+    ),
+    (
+        "{} 申请贵机构产品“{}”，金额 {} 万元",
+        "{} applied for your product \"{}\": {} 万元",
+    ),
+    (
+        "新的融资需求与贵机构产品匹配：{}，{} 万元，{} 个月",
+        "A new financing need matches your products: {}, {} 万元, {} months",
+    ),
+    ("条未读", "unread"),
 ];

@@ -31,6 +31,8 @@ pub struct Nav {
     pub monitoring: bool,
     /// The path being read, so the header marks its area (`aria-current`).
     pub path: String,
+    /// Messages not yet read (the badge beside 消息).
+    pub unread: i64,
 }
 
 impl Nav {
@@ -52,6 +54,7 @@ impl Nav {
             providers: matches!(u.user.role, Role::City | Role::Provider),
             monitoring: matches!(u.user.role, Role::City | Role::District),
             path: crate::i18n::path(),
+            unread: u.session.unread,
         }
     }
 

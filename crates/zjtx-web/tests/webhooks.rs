@@ -182,27 +182,8 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
     );
 
     // The firm consents to the first bank: it hears of the consent, and of the next need.
-    let r = send(
-        &w,
-        post(
-            "/finance/consents",
-            Some(&ent),
-            &format!("csrf={e}&institution={bank_id}&categories=profile&categories=financials&purpose=授信审查&days=30"),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    consent_and_apply(&w, &ent, &e, bank_id, product).await;
     send(&w, post("/finance/needs", Some(&ent), &need(800))).await;
-    let r = send(
-        &w,
-        post(
-            &format!("/finance/products/{product}/apply"),
-            Some(&ent),
-            &format!("csrf={e}&amount=300"),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     // The first attempt of the first delivery is answered 500: tried again later.
     if let Ok(mut a) = rx.answers.lock() {
         a.push(500);
@@ -340,4 +321,167 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
         .map(|g| g[before..].to_vec())
         .unwrap_or_default();
     assert!(after.iter().all(|(p, ..)| p == "/other"), "{after:?}");
+}
+
+/// The badge beside 消息 in the page header: the number of unread messages, if any.
+fn badge(body: &str) -> Option<u32> {
+    body.split("id=\"nav-unread\"")
+        .nth(1)?
+        .split('>')
+        .nth(1)?
+        .split('<')
+        .next()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Without any subscription, a bank's staff are told in the platform — a message with its date
+/// and link, counted in the header until read — of a need its listed products match (as its
+/// list of needs judges it), an application to it, and a consent to it granted or revoked; of
+/// nothing that is another institution's, nor of a need its products do not match, nor of its
+/// own steps.
+#[tokio::test]
+async fn a_banks_staff_are_told_in_the_platform_of_needs_applications_and_consents() {
+    let w = world("bank-messages").await;
+    let (bank_id, other) = two_banks(&w, "甲银行", "乙银行").await;
+    let product = listed_loan(&w, bank_id, "科创贷").await;
+    listed_loan(&w, other, "乙贷").await;
+    let expand = || async {
+        zjtx_web::finance::webhooks::expand_outbox(&w.state)
+            .await
+            .unwrap_or_else(|e| panic!("{e:?}"))
+    };
+    let bank = login(&w, "bank").await;
+    let bank2 = login(&w, "bank2").await;
+    assert_eq!(
+        badge(&send(&w, get("/finance", Some(&bank))).await.body),
+        None
+    );
+
+    let ent = login(&w, "firm").await;
+    let e = csrf_of(&w, &ent).await;
+    let firm_name = w
+        .state
+        .store
+        .enterprise(&w.xihu_firm)
+        .await
+        .ok()
+        .flatten()
+        .map(|r| r.name)
+        .unwrap_or_default();
+    // A need both loans match (500 万, 12 months); one neither matches (48 months > 36).
+    for term in [12, 48] {
+        let r = send(
+            &w,
+            post(
+                "/finance/needs",
+                Some(&ent),
+                &format!("csrf={e}&amount=500&term_months={term}&purpose=扩产&collateral=credit"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    }
+    assert_eq!(expand().await, 2);
+    for who in [&bank, &bank2] {
+        let page = send(&w, get("/finance", Some(who))).await;
+        assert_eq!(badge(&page.body), Some(1), "{}", page.body);
+    }
+
+    // The firm consents to the first bank, applies for its loan, and revokes the consent.
+    consent_and_apply(&w, &ent, &e, bank_id, product).await;
+    let consent = w
+        .state
+        .store
+        .consents(&w.xihu_firm, None)
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/consents/{consent}/revoke"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(expand().await, 3);
+    let page = send(&w, get("/finance", Some(&bank))).await;
+    assert_eq!(badge(&page.body), Some(4));
+    assert_eq!(
+        badge(&send(&w, get("/finance", Some(&bank2))).await.body),
+        Some(1),
+        "nothing of another institution's consent or application"
+    );
+
+    let inbox = send(&w, get("/messages", Some(&bank))).await;
+    for text in [
+        format!("新的融资需求与贵机构产品匹配：{firm_name}，500 万元，12 个月"),
+        format!("{firm_name} 向贵机构授权数据"),
+        format!("{firm_name} 申请贵机构产品“科创贷”，金额 300 万元"),
+        format!("{firm_name} 撤回了对贵机构的数据授权"),
+    ] {
+        assert!(inbox.body.contains(&text), "{text}: {}", inbox.body);
+    }
+    assert!(inbox.body.contains("href=\"/finance#applications\""));
+    assert!(!inbox.body.contains("48 个月"), "the need no loan matches");
+    assert_eq!(badge(&inbox.body), None, "read on opening");
+    assert_eq!(
+        badge(&send(&w, get("/finance", Some(&bank))).await.body),
+        None
+    );
+
+    // The bank's own step tells the firm, not the bank.
+    let app = w
+        .state
+        .store
+        .applications(None, None)
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let b = csrf_of(&w, &bank).await;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/applications/{app}/step"),
+            Some(&bank),
+            &format!("csrf={b}&to=accepted&amount=&date=&reason="),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(expand().await, 1);
+    assert_eq!(
+        badge(&send(&w, get("/finance", Some(&bank))).await.body),
+        None
+    );
+    assert!(badge(&send(&w, get("/finance", Some(&ent))).await.body).is_some());
+}
+
+/// The firm consents to `bank` (profile and financials, 30 days) and applies for 300 万 of its
+/// `product`.
+async fn consent_and_apply(w: &World, ent: &str, e: &str, bank: i64, product: i64) {
+    let r = send(
+        w,
+        post(
+            "/finance/consents",
+            Some(ent),
+            &format!("csrf={e}&institution={bank}&categories=profile&categories=financials&purpose=授信审查&days=30"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let r = send(
+        w,
+        post(
+            &format!("/finance/products/{product}/apply"),
+            Some(ent),
+            &format!("csrf={e}&amount=300"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
 }

@@ -248,9 +248,12 @@ pub async fn messages(
     let items = st.store.notifications(user.user.id).await?;
     st.store.mark_read(user.user.id).await?;
     let queue = queue_for(&st.store, &user.user, st.today()).await?;
+    // Read now: the header's badge counted them before this page marked them.
+    let mut nav = Nav::of(&user);
+    nav.unread = 0;
     Ok(MessagesPage {
         tr: Tr,
-        nav: Nav::of(&user),
+        nav,
         unread: items.iter().filter(|m| !m.read).count(),
         items: items
             .into_iter()

@@ -56,16 +56,30 @@ fn payload(event: &str, at: i64, data: Value) -> String {
     json!({ "event": event, "at": at, "data": data }).to_string()
 }
 
-/// What an outbox event becomes: `(institution, event, payload)` for each institution to tell.
-/// A step wrote the event in its own transaction; this reads the records it names as they are
-/// now.
-pub async fn events_of(
-    st: &AppState,
-    ev: &zjtx_store::OutboxEvent,
-) -> Result<Vec<(i64, String, String)>, AppError> {
+/// What an outbox event becomes: deliveries `(institution, event, payload)` for the
+/// subscriptions of each institution to tell, and in-app messages `(institution, text, link)` for
+/// each of those institutions' staff (whether or not it subscribed). A step wrote the event in
+/// its own transaction; this reads the records it names as they are now. The messages are worded
+/// in Chinese, the platform's first language: no reader's request is at hand.
+#[derive(Default)]
+pub struct Expansion {
+    pub deliveries: Vec<(i64, String, String)>,
+    pub notices: Vec<(i64, String, String)>,
+}
+
+pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Expansion, AppError> {
     let at = ev.created_at;
-    let one = |inst: i64, event: &str, data: Value| {
-        vec![(inst, event.to_owned(), payload(event, at, data))]
+    let one = |inst: i64, event: &str, data: Value, text: String, link: String| Expansion {
+        deliveries: vec![(inst, event.to_owned(), payload(event, at, data))],
+        notices: vec![(inst, text, link)],
+    };
+    let firm = |uscc: String| async move {
+        Ok::<_, AppError>(
+            st.store
+                .enterprise(&uscc)
+                .await?
+                .map_or_else(|| uscc.clone(), |e| e.name),
+        )
     };
     Ok(match ev.event.as_str() {
         "need.posted" => need_posted(st, ev.ref_id, at).await?,
@@ -77,16 +91,26 @@ pub async fn events_of(
                         "categories": c.categories.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(),
                         "predicates_only": c.predicates_only,
                         "valid_from": c.valid_from, "valid_until": c.valid_until }),
+                i18n::f(
+                    "{} 向贵机构授权数据，有效至 {}",
+                    &[&firm(c.uscc.clone()).await?, &c.valid_until],
+                ),
+                format!("/finance/enterprises/{}", c.uscc),
             ),
-            None => Vec::new(),
+            None => Expansion::default(),
         },
         "consent.revoked" => match st.store.consent(ev.ref_id).await? {
             Some(c) => one(
                 c.institution_id,
                 "consent.revoked",
                 json!({ "consent_id": c.id, "uscc": c.uscc }),
+                i18n::f(
+                    "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",
+                    &[&firm(c.uscc.clone()).await?],
+                ),
+                "/finance/screen".to_owned(),
             ),
-            None => Vec::new(),
+            None => Expansion::default(),
         },
         "application.step" => match st.store.application(ev.ref_id).await? {
             Some(a) => {
@@ -100,35 +124,39 @@ pub async fn events_of(
                     "disbursed" => (None, a.disbursed_on.clone()),
                     _ => (None, None),
                 };
-                one(
+                let mut out = one(
                     a.institution_id,
                     "application.step",
                     json!({ "application_id": a.id, "product": a.product, "uscc": a.uscc,
                             "from": from, "to": to, "amount_yuan": amount, "on": on,
                             "need_id": a.need_id }),
-                )
+                    i18n::f(
+                        "{} 申请贵机构产品“{}”，金额 {} 万元",
+                        &[&a.name, &a.product, &wan(Some(a.amount))],
+                    ),
+                    "/finance#applications".to_owned(),
+                );
+                // The institution moved it itself: its staff need no message of their own step.
+                if to != "applied" {
+                    out.notices.clear();
+                }
+                out
             }
-            None => Vec::new(),
+            None => Expansion::default(),
         },
         other => {
             tracing::warn!(event = other, "webhooks: an outbox event of no known kind");
-            Vec::new()
+            Expansion::default()
         }
     })
 }
 
-/// A new need: to each subscribed institution whose listed products match it on what the firm's
-/// consents show that institution.
-async fn need_posted(
-    st: &AppState,
-    need_id: i64,
-    at: i64,
-) -> Result<Vec<(i64, String, String)>, AppError> {
-    let mut out = Vec::new();
-    let subscribers = st.store.subscribers("need.matched").await?;
-    if subscribers.is_empty() {
-        return Ok(out);
-    }
+/// A new need: to each institution whose listed products match it on what the firm's consents
+/// show that institution (as its own list of needs is judged): a delivery to its subscriptions,
+/// a message to its staff. The read is logged under the account that subscribed, or else its
+/// first staff account.
+async fn need_posted(st: &AppState, need_id: i64, at: i64) -> Result<Expansion, AppError> {
+    let mut out = Expansion::default();
     let Some(n) = st
         .store
         .needs(None)
@@ -138,44 +166,94 @@ async fn need_posted(
     else {
         return Ok(out);
     };
-    for (inst, reader) in subscribers {
-        let listed = st.store.products(Some("listed"), Some(inst)).await?;
-        if listed.is_empty() {
-            continue;
-        }
+    let subscribers: std::collections::BTreeMap<i64, i64> = st
+        .store
+        .subscribers("need.matched")
+        .await?
+        .into_iter()
+        .collect();
+    let mut listed: std::collections::BTreeMap<i64, Vec<Product>> = Default::default();
+    for p in st.store.products(Some("listed"), None).await? {
+        listed.entry(p.institution_id).or_default().push(p);
+    }
+    for (inst, products) in listed {
+        let subscribed = subscribers.get(&inst).copied();
+        let reader = match subscribed {
+            Some(r) => r,
+            None => match st.store.institution_staff(inst).await?.first() {
+                Some(r) => *r,
+                None => continue,
+            },
+        };
         let set = zjtx_store::SubjectSet {
             open_needs: true,
             only: Some(&n.uscc),
             ..Default::default()
         };
-        let seen =
-            consented_many(st, reader, inst, set, "webhook:need.matched", LogAs::Each).await?;
+        let route = if subscribed.is_some() {
+            "webhook:need.matched"
+        } else {
+            "message:need.matched"
+        };
+        let seen = consented_many(st, reader, inst, set, route, LogAs::Each).await?;
         let Some((_, c)) = seen.first() else {
             continue;
         };
-        if need_matched(&listed, c, &n) {
+        if !need_matched(&products, c, &n) {
+            continue;
+        }
+        if subscribed.is_some() {
             let data = json!({
                 "need_id": n.id, "uscc": n.uscc, "name": n.name,
                 "amount_yuan": n.amount, "term_months": n.term_months,
                 "purpose": n.purpose, "collateral": n.collateral,
             });
-            out.push((
+            out.deliveries.push((
                 inst,
                 "need.matched".to_owned(),
                 payload("need.matched", at, data),
             ));
         }
+        out.notices.push((
+            inst,
+            i18n::f(
+                "新的融资需求与贵机构产品匹配：{}，{} 万元，{} 个月",
+                &[&n.name, &wan(Some(n.amount)), &n.term_months.to_string()],
+            ),
+            "/finance#needs".to_owned(),
+        ));
     }
     Ok(out)
 }
 
-/// Turns the outbox's events into deliveries (each event once, whichever instance takes it);
-/// returns how many events were turned.
+/// Turns the outbox's events into deliveries and messages (each event once, whichever instance
+/// takes it); returns how many events were turned.
 pub async fn expand_outbox(st: &AppState) -> Result<usize, AppError> {
     let mut n = 0;
     for ev in st.store.outbox_pending(50).await? {
-        let events = events_of(st, &ev).await?;
-        n += usize::from(st.store.expand_outbox(ev.id, &events).await?);
+        let x = events_of(st, &ev).await?;
+        let mut staff: std::collections::BTreeMap<i64, Vec<i64>> = Default::default();
+        for (inst, ..) in &x.notices {
+            if !staff.contains_key(inst) {
+                staff.insert(*inst, st.store.institution_staff(*inst).await?);
+            }
+        }
+        let msgs: Vec<Message> = x
+            .notices
+            .iter()
+            .flat_map(|(inst, text, link)| {
+                staff.get(inst).into_iter().flatten().map(|u| Message {
+                    user_id: *u,
+                    text: text.clone(),
+                    link,
+                })
+            })
+            .collect();
+        let taken = st.store.expand_outbox(ev.id, &x.deliveries, &msgs).await?;
+        if taken {
+            crate::mail::deliver(st, &msgs);
+        }
+        n += usize::from(taken);
     }
     Ok(n)
 }

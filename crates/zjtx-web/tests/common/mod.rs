@@ -399,10 +399,8 @@ pub async fn api_token(w: &World, user: &str) -> String {
     json(&r)["token"].as_str().unwrap_or_default().to_owned()
 }
 
-/// Two banks: the demo's `bank` account staffs the first, a new `bank2` account the second.
-/// Their ids.
-#[allow(dead_code)]
 /// An institution named `name`, the world's `bank` account its staff.
+#[allow(dead_code)]
 pub async fn the_bank(w: &World, name: &str) -> i64 {
     let store = &w.state.store;
     let bank = store
@@ -416,6 +414,9 @@ pub async fn the_bank(w: &World, name: &str) -> i64 {
     bank
 }
 
+/// Two banks: the demo's `bank` account staffs the first, a new `bank2` account the second.
+/// Their ids.
+#[allow(dead_code)]
 pub async fn two_banks(w: &World, first: &str, second: &str) -> (i64, i64) {
     let store = &w.state.store;
     add_user(w, "bank2", Role::Institution, None, None).await;
