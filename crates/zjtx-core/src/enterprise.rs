@@ -631,6 +631,10 @@ pub struct CellError {
     /// The message in Chinese (the reports' JSON keeps the English one).
     #[serde(skip)]
     pub message_zh: String,
+    /// A cell of a funds' projects file (`programme::PROJECT_COLUMNS`), not of the enterprise
+    /// template: its column is labelled from that file's columns.
+    #[serde(skip)]
+    pub projects: bool,
 }
 
 impl CellError {
@@ -645,23 +649,37 @@ impl CellError {
             column,
             message: en.into(),
             message_zh: zh.into(),
+            projects: false,
         }
     }
 
-    /// A message not worded in Chinese (the projects file's): shown as it is in both languages.
-    pub fn english(row: usize, column: Option<String>, en: impl Into<String>) -> CellError {
-        let en = en.into();
-        CellError::new(row, column, en.clone(), en)
+    /// An error of a funds' projects file, its column a key of `programme::PROJECT_COLUMNS`.
+    pub fn project(
+        row: usize,
+        column: Option<String>,
+        en: impl Into<String>,
+        zh: impl Into<String>,
+    ) -> CellError {
+        CellError {
+            projects: true,
+            ..CellError::new(row, column, en, zh)
+        }
     }
 
     /// For a reader: the row, the column by its label in the reader's language (as written when
     /// it is no column of the template), what is wrong and what is expected.
     pub fn text(&self, lang: crate::glossary::Lang) -> String {
-        let label = self.column.as_deref().map(|c| match Col::from_key(c) {
-            Some(col) => crate::glossary::field(col, lang).to_owned(),
-            None => c.to_owned(),
+        let label = self.column.as_deref().map(|c| {
+            let known = if self.projects {
+                crate::programme::project_column_label(c, lang)
+            } else {
+                Col::from_key(c).map(|col| crate::glossary::field(col, lang))
+            };
+            known.unwrap_or(c).to_owned()
         });
         match (lang, label) {
+            (crate::glossary::Lang::Zh, None) if self.row == 0 => self.message_zh.clone(),
+            (crate::glossary::Lang::En, None) if self.row == 0 => self.message.clone(),
             (crate::glossary::Lang::Zh, Some(l)) => {
                 format!("第 {} 行「{l}」：{}", self.row, self.message_zh)
             }

@@ -1009,6 +1009,36 @@ pub const PROJECT_COLUMNS: &[(&str, &str)] = &[
     ("chains", "产业链"),
 ];
 
+/// The English labels of `PROJECT_COLUMNS`, in its order.
+pub const PROJECT_COLUMNS_EN: &[&str] = &[
+    "unified social credit code",
+    "project name",
+    "project category",
+    "filing date",
+    "equipment investment (万元)",
+    "technology investment (万元)",
+    "software investment (万元)",
+    "digital level",
+    "tier",
+    "first-year premium (万元)",
+    "year of cover",
+    "district",
+    "industry code",
+    "ecosystem",
+    "size",
+    "titles held",
+    "industrial chains",
+];
+
+/// A projects file column's label in `lang`, by its key.
+pub fn project_column_label(key: &str, lang: crate::glossary::Lang) -> Option<&'static str> {
+    let i = PROJECT_COLUMNS.iter().position(|(k, _)| *k == key)?;
+    Some(match lang {
+        crate::glossary::Lang::Zh => PROJECT_COLUMNS[i].1,
+        crate::glossary::Lang::En => PROJECT_COLUMNS_EN.get(i).copied()?,
+    })
+}
+
 /// Project categories: key, Chinese name.
 pub const CATEGORIES: &[(&str, &str)] = &[
     ("tech_upgrade", "技术改造"),
@@ -1047,13 +1077,14 @@ pub fn project_header<'a>(
             .iter()
             .position(|(k, zh)| *k == c || *zh == c)
         {
-            Some(k) if at[k].is_some() => errors.push(CellError::english(
+            Some(k) if at[k].is_some() => errors.push(CellError::project(
                 1,
-                Some(c.to_owned()),
+                Some(PROJECT_COLUMNS[k].0.to_owned()),
                 "the column appears twice",
+                "该列出现了两次，请只保留一列",
             )),
             Some(k) => at[k] = Some(i),
-            None => errors.push(CellError::english(
+            None => errors.push(CellError::project(
                 1,
                 Some(c.to_owned()),
                 format!(
@@ -1064,14 +1095,23 @@ pub fn project_header<'a>(
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
+                format!(
+                    "不是项目文件的列，可用的列：{}",
+                    PROJECT_COLUMNS
+                        .iter()
+                        .map(|(_, zh)| *zh)
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
             )),
         }
     }
     if at[0].is_none() {
-        errors.push(CellError::english(
+        errors.push(CellError::project(
             1,
             None,
             "the column uscc (统一社会信用代码) is required",
+            "缺少「统一社会信用代码」列，请在首行加上",
         ));
     }
     if errors.is_empty() {
@@ -1095,18 +1135,27 @@ pub fn parse_project(
             .unwrap_or("")
     };
     let mut errors = Vec::new();
-    let mut err = |k: usize, m: String| {
-        errors.push(CellError::english(
+    let mut err = |k: usize, en: String, zh: String| {
+        errors.push(CellError::project(
             row,
             Some(PROJECT_COLUMNS[k].0.to_owned()),
-            m,
+            en,
+            zh,
         ))
     };
+    let cn = |v: &str| format!("「{v}」");
     let text = |k: usize| Some(get(k).to_owned()).filter(|s| !s.is_empty());
     let uscc = match crate::ids::Uscc::parse(get(0)) {
         Ok(u) => u.to_string(),
         Err(e) => {
-            err(0, format!("{:?} {e}", get(0)));
+            err(
+                0,
+                format!("{:?} {e}", get(0)),
+                format!(
+                    "{}不是有效的统一社会信用代码（18 位，末位为校验码）",
+                    cn(get(0))
+                ),
+            );
             String::new()
         }
     };
@@ -1121,6 +1170,10 @@ pub fn parse_project(
                 err(
                     k,
                     format!("{v:?} is not an amount of 万元 (a number ≥ 0, at most 4 decimals)"),
+                    format!(
+                        "{}不是金额，请填写不小于 0 的数值（万元，最多四位小数），如 120",
+                        cn(v)
+                    ),
                 );
                 None
             }
@@ -1145,6 +1198,15 @@ pub fn parse_project(
                             .collect::<Vec<_>>()
                             .join(", ")
                     ),
+                    format!(
+                        "{}不是项目类别，请填写其中之一：{}",
+                        cn(v),
+                        CATEGORIES
+                            .iter()
+                            .map(|(_, zh)| *zh)
+                            .collect::<Vec<_>>()
+                            .join("、")
+                    ),
                 );
                 None
             }
@@ -1155,7 +1217,11 @@ pub fn parse_project(
         v => match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
             Ok(d) => Some(d),
             Err(_) => {
-                err(3, format!("{v:?} is not a date (YYYY-MM-DD)"));
+                err(
+                    3,
+                    format!("{v:?} is not a date (YYYY-MM-DD)"),
+                    format!("{}不是日期，请按 年-月-日 填写，如 2026-03-15", cn(v)),
+                );
                 None
             }
         },
@@ -1165,7 +1231,11 @@ pub fn parse_project(
         v => match Dec4::parse(v) {
             Ok(d) if d.units() >= 0 && d <= Dec4::whole(4) => Some(d),
             _ => {
-                err(7, format!("{v:?} is not a digital level from 0 to 4"));
+                err(
+                    7,
+                    format!("{v:?} is not a digital level from 0 to 4"),
+                    format!("{}不是数字化水平，请填写 0 至 4 之间的数值", cn(v)),
+                );
                 None
             }
         },
@@ -1175,7 +1245,11 @@ pub fn parse_project(
         v => match v.parse::<u32>() {
             Ok(n) if n >= 1 => Some(n),
             _ => {
-                err(10, format!("{v:?} is not a year of cover (1, 2, …)"));
+                err(
+                    10,
+                    format!("{v:?} is not a year of cover (1, 2, …)"),
+                    format!("{}不是保险年度，请填写 1、2 等正整数", cn(v)),
+                );
                 None
             }
         },
@@ -1188,7 +1262,11 @@ pub fn parse_project(
         {
             Some((c, _)) => Some((*c).to_owned()),
             None => {
-                err(11, format!("{v:?} is not a district of the city"));
+                err(
+                    11,
+                    format!("{v:?} is not a district of the city"),
+                    format!("{}不是本市的区县，请填写区县名称或代码", cn(v)),
+                );
                 None
             }
         },
@@ -1209,6 +1287,7 @@ pub fn parse_project(
                 err(
                     14,
                     format!("{v:?} is not one of micro, small, medium, large"),
+                    format!("{}不是企业规模，请填写 微型、小型、中型 或 大型", cn(v)),
                 );
                 None
             }
@@ -1236,6 +1315,10 @@ pub fn parse_project(
             None => err(
                 15,
                 format!("{t:?} is not one of innovative, tech_sme, srdi, giant"),
+                format!(
+                    "{}不是称号，请填写 创新型中小企业、科技型中小企业、专精特新中小企业 或 专精特新“小巨人”企业",
+                    cn(&t)
+                ),
             ),
         }
     }

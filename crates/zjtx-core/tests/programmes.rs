@@ -609,3 +609,78 @@ fn digital_breakthrough_and_5g_by_hand() {
         );
     }
 }
+
+/// Every error of a projects file is located and worded in both languages: the row, the column's
+/// label in the reader's language, what is wrong and what is expected — no key or English word in
+/// the Chinese text, every column of the file given an English label of its own.
+#[test]
+fn a_projects_files_errors_are_worded_in_the_readers_language() {
+    use zjtx_core::glossary::Lang;
+    let en: std::collections::HashSet<&str> =
+        programme::PROJECT_COLUMNS_EN.iter().copied().collect();
+    assert_eq!(en.len(), programme::PROJECT_COLUMNS.len());
+    let latin = |s: &str| s.chars().any(|c| c.is_ascii_alphabetic());
+
+    let bad_header = programme::project_header(["项目名称", "项目名称", "budget"])
+        .err()
+        .unwrap_or_default();
+    // The repeated column, the unknown one, the missing code.
+    assert_eq!(bad_header.len(), 3, "{bad_header:?}");
+    let zh: Vec<String> = bad_header.iter().map(|e| e.text(Lang::Zh)).collect();
+    assert!(
+        zh[0].contains("第 1 行「项目名称」：该列出现了两次"),
+        "{zh:?}"
+    );
+    assert!(zh[1].contains("「budget」：不是项目文件的列"), "{zh:?}");
+    assert!(zh[2].contains("缺少「统一社会信用代码」列"), "{zh:?}");
+
+    let header: Vec<&str> = programme::PROJECT_COLUMNS.iter().map(|(k, _)| *k).collect();
+    let h = programme::project_header(header.iter().copied()).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut cells = vec![""; header.len()];
+    let values = [
+        ("uscc", "91330106ABC"),
+        ("category", "厂房"),
+        ("registered_on", "2026/3/15"),
+        ("equipment", "一千万"),
+        ("digital_level", "9"),
+        ("cover_year", "0"),
+        ("district", "火星区"),
+        ("size", "巨型"),
+        ("titles", "隐形冠军"),
+    ];
+    for (k, v) in values {
+        let i = header
+            .iter()
+            .position(|h| *h == k)
+            .unwrap_or_else(|| panic!("{k}"));
+        cells[i] = v;
+    }
+    let errors = programme::parse_project(&h, &cells, 7)
+        .err()
+        .unwrap_or_default();
+    assert_eq!(
+        errors.len(),
+        values.len(),
+        "one error a bad cell: {errors:?}"
+    );
+    for e in &errors {
+        let z = e.text(Lang::Zh);
+        let (key, cell) = values
+            .iter()
+            .find(|(k, _)| e.column.as_deref() == Some(*k))
+            .unwrap_or_else(|| panic!("{e:?}"));
+        let label = programme::project_column_label(key, Lang::Zh).unwrap_or_default();
+        assert!(
+            z.starts_with(&format!("第 7 行「{label}」：「{cell}」不是")),
+            "{z}"
+        );
+        // 5G is a category's Chinese name.
+        assert!(
+            !latin(&z.replace(cell, "").replace("5G", "")),
+            "English left in {z}"
+        );
+        let e_en = e.text(Lang::En);
+        let label_en = programme::project_column_label(key, Lang::En).unwrap_or_default();
+        assert!(e_en.starts_with(&format!("row 7, {label_en}: ")), "{e_en}");
+    }
+}

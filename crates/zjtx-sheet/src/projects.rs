@@ -45,10 +45,11 @@ impl Collect {
 
     fn finish(mut self) -> Result<Projects, SheetError> {
         if self.more > 0 {
-            self.errors.push(CellError::english(
+            self.errors.push(CellError::project(
                 0,
                 None,
                 format!("and {} more errors", self.more),
+                format!("另有 {} 处错误未列出", self.more),
             ));
         }
         if self.errors.is_empty() {
@@ -63,10 +64,11 @@ impl Collect {
 
 fn empty() -> SheetError {
     SheetError::Refused {
-        errors: vec![CellError::english(
+        errors: vec![CellError::project(
             1,
             None,
             "the file is empty (no header row)",
+            "文件是空的（没有表头行），请使用项目文件模板",
         )],
     }
 }

@@ -2139,4 +2139,8 @@ pub static PHRASES: &[(&str, &str)] = &[
         "A new financing need matches your products: {}, {} 万元, {} months",
     ),
     ("条未读", "unread"),
+    (
+        "文件无法读取：请上传用 Excel 保存的 .xlsx 文件，或 UTF-8 / GBK 编码的 .csv 文件。",
+        "The file cannot be read: upload an .xlsx file saved by Excel, or a .csv file in UTF-8 or GBK.",
+    ),
 ];

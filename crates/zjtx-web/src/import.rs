@@ -94,10 +94,7 @@ async fn check(
                 errors,
                 ..Default::default()
             }),
-            zjtx_sheet::SheetError::Format(m) | zjtx_sheet::SheetError::Io(m) => {
-                Err(AppError::BadRequest(m))
-            }
-            zjtx_sheet::SheetError::TooLarge(x) => Err(AppError::BadRequest(too_large(&x))),
+            other => Err(unreadable(other)),
         })?;
     let scope = user.scope(&st.store).await?;
     let name_of = |code: Option<&str>| {
@@ -167,6 +164,34 @@ async fn check(
     Ok((whole, errors))
 }
 
+/// A file that could not be read at all (not a workbook, a broken one, bytes cut off, beyond its
+/// bounds), said to the reader in their language and what to do; the reader's technical detail
+/// in English mode, and in the log. (Errors of cells are `Refused` and located by the caller.)
+pub(crate) fn unreadable(e: zjtx_sheet::SheetError) -> AppError {
+    use zjtx_sheet::SheetError;
+    match e {
+        SheetError::TooLarge(x) => AppError::BadRequest(too_large(&x)),
+        SheetError::Refused { errors } => AppError::BadRequest(
+            errors
+                .iter()
+                .take(20)
+                .map(|e| e.text(crate::i18n::lang()))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        ),
+        SheetError::Format(m) | SheetError::Io(m) => {
+            tracing::info!(detail = %m, "an upload could not be read");
+            let what = crate::i18n::t(
+                "文件无法读取：请上传用 Excel 保存的 .xlsx 文件，或 UTF-8 / GBK 编码的 .csv 文件。",
+            );
+            AppError::BadRequest(match crate::i18n::lang() {
+                zjtx_core::glossary::Lang::Zh => what.to_owned(),
+                zjtx_core::glossary::Lang::En => format!("{what} ({m})"),
+            })
+        }
+    }
+}
+
 /// What a workbook beyond its bounds is told, with the bound.
 fn too_large(x: &zjtx_sheet::guard::Exceeded) -> String {
     use zjtx_sheet::guard::Exceeded;
@@ -215,18 +240,19 @@ pub async fn upload(
     mut form: Multipart,
 ) -> Result<ImportPage, AppError> {
     let (mut csrf, mut file) = (None, None);
-    while let Some(field) = form
-        .next_field()
-        .await
-        .map_err(|e| AppError::BadRequest(format!("the upload is malformed: {e}")))?
-    {
+    while let Some(field) = form.next_field().await.map_err(|_| {
+        AppError::BadRequest(crate::i18n::f(
+            "上传的文件不完整或超过 {} MB 的上限。",
+            &[&(st.limits.import >> 20)],
+        ))
+    })? {
         match field.name() {
             Some("csrf") => {
                 csrf = Some(
                     field
                         .text()
                         .await
-                        .map_err(|e| AppError::BadRequest(e.to_string()))?,
+                        .map_err(|_| AppError::BadRequest(crate::i18n::t("请求有误").into()))?,
                 )
             }
             Some("file") => {

@@ -488,6 +488,51 @@ async fn a_year_of_programmes_from_call_to_recovery() {
     let cmp = r.body.split("id=\"compare\"").nth(1).unwrap_or_default();
     assert!(cmp.contains("<td>1200</td><td>1800</td>"), "{cmp}");
 
+    // The same file as Excel in China saves it (GB18030, Chinese headers and category) reads the
+    // same; a file that is no workbook, and a row with a bad cell, are refused in Chinese.
+    let zh_csv = csv
+        .replace(
+            "uscc,category,registered_on,equipment,technology,software,industry_code",
+            "统一社会信用代码,项目类别,备案日期,设备投资（万元）,技术投资（万元）,软件投资（万元）,国民经济行业代码",
+        )
+        .replace("tech_upgrade", "技术改造");
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&zh_csv);
+    let upload = |name: &str, bytes: &[u8]| {
+        let (ct, body) = multipart(&c, "", name, bytes);
+        Request::post(format!("/funds/calls/{tech}/forecast"))
+            .header(header::COOKIE, &city)
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body))
+            .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let r = send(&w, upload("projects.csv", &gbk)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(r.body.contains("补助合计 1200 万元"), "{}", r.body);
+    let r = send(&w, upload("projects.xlsx", b"PK\x03\x04 not a workbook")).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(r.body.contains("文件无法读取"), "{}", r.body);
+    assert!(!r.body.contains("workbook"), "{}", r.body);
+    let r = send(
+        &w,
+        upload(
+            "projects.csv",
+            format!(
+                "{}\n{},一千万\n",
+                zh_csv.lines().take(2).collect::<Vec<_>>().join("\n"),
+                b.uscc
+            )
+            .as_bytes(),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert!(
+        r.body
+            .contains("第 3 行「项目类别」：「一千万」不是项目类别"),
+        "{}",
+        r.body
+    );
+
     for action in [
         "fund.call.open",
         "fund.apply",

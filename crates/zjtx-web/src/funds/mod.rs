@@ -629,6 +629,11 @@ pub async fn forecast(
         .filter(|f| *f != zjtx_sheet::Format::Json)
         .ok_or_else(|| AppError::BadRequest(i18n::t("请选择项目清单文件（CSV 或 XLSX）").into()))?;
     let projects = tokio::task::spawn_blocking(move || {
+        // A CSV saved by Excel in China (GB18030) is read as the enterprise import reads it.
+        let bytes = match format {
+            zjtx_sheet::Format::Csv => zjtx_sheet::read::as_utf8(bytes),
+            _ => bytes,
+        };
         zjtx_sheet::projects::read_projects(
             bytes.as_slice(),
             format,
@@ -637,17 +642,7 @@ pub async fn forecast(
     })
     .await
     .map_err(|e| AppError::Internal(e.to_string()))?
-    .map_err(|e| match e {
-        zjtx_sheet::SheetError::Refused { errors } => AppError::BadRequest(
-            errors
-                .iter()
-                .take(20)
-                .map(|e| e.text(crate::i18n::lang()))
-                .collect::<Vec<_>>()
-                .join("\n"),
-        ),
-        other => AppError::BadRequest(other.to_string()),
-    })?;
+    .map_err(crate::import::unreadable)?;
     // Registry facts where the firm is registered (and, for a district, only its own firms).
     let scope = user.scope(&st.store).await?;
     let mut items = Vec::with_capacity(projects.len());
