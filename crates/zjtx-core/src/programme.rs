@@ -399,7 +399,10 @@ fn check(
                 txt!(
                     explain,
                     format!("项目类别须为{}（未填）", category_zh(category)),
-                    format!("the project's category must be {category} (blank)"),
+                    format!(
+                        "the project's category must be {} (blank)",
+                        category_en(category)
+                    ),
                 ),
                 None,
             ),
@@ -408,7 +411,11 @@ fn check(
                 txt!(
                     explain,
                     format!("项目类别须为{}：{}", category_zh(category), category_zh(c)),
-                    format!("the project's category must be {category}: {c}"),
+                    format!(
+                        "the project's category must be {}: {}",
+                        category_en(category),
+                        category_en(c)
+                    ),
                 ),
                 None,
             ),
@@ -1054,6 +1061,18 @@ pub fn category_zh(key: &str) -> &str {
         .iter()
         .find(|(k, _)| *k == key)
         .map_or(key, |(_, zh)| zh)
+}
+
+/// A category's English name (the key itself when it is not one of `CATEGORIES`).
+pub fn category_en(key: &str) -> &str {
+    match key {
+        "tech_upgrade" => "technical upgrade",
+        "digital_breakthrough" => "digital breakthrough",
+        "future_factory" => "future factory",
+        "first_unit" => "first unit (set)",
+        "g5" => "5G",
+        other => other,
+    }
 }
 
 /// Where each known column of a projects file is.

@@ -267,6 +267,9 @@ pub fn store_refusal(m: &str) -> String {
         "the key was not stored" => crate::i18n::t("密钥未能保存，请重试").to_owned(),
         "the profile was not written" => crate::i18n::t("资料未能保存，请重试").to_owned(),
         "the subscription was not created" => crate::i18n::t("订阅未能创建，请重试").to_owned(),
+        "the account name is taken" => {
+            crate::i18n::t("该账户名已被使用，请换一个账户名").to_owned()
+        }
         "the backup path is not UTF-8" => crate::i18n::t("备份路径含有无法识别的字符").to_owned(),
         other => other.to_owned(),
     }

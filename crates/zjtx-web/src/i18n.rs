@@ -145,6 +145,19 @@ impl Tr {
     pub fn en(&self) -> bool {
         lang() == Lang::En
     }
+    /// A rule set as a reader knows it: the document that issued it (工信部企业〔2026〕2号), not
+    /// its file's id; an id of no embedded set as it is.
+    pub fn rules(&self, id: &str) -> String {
+        static DOCS: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+        let docs = DOCS.get_or_init(|| {
+            zjtx_core::rules::load_all(&zjtx_core::rules::Embedded)
+                .map(|all| all.into_iter().map(|r| (r.id, r.document)).collect())
+                .unwrap_or_default()
+        });
+        docs.iter()
+            .find(|(i, _)| i == id)
+            .map_or_else(|| id.to_owned(), |(_, d)| d.clone())
+    }
     pub fn html_lang(&self) -> &'static str {
         match lang() {
             Lang::Zh => "zh-CN",

@@ -595,10 +595,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("公示期尚未结束", "The notice period has not ended"),
     ("公示期：{} 至 {}", "Notice period: {} to {}"),
     ("其他", "Other"),
-    (
-        "其他利益冲突（每行：统一社会信用代码 类型）",
-        "Other conflicts (one per line: credit code and kind)",
-    ),
     ("内容过长", "Too long"),
     ("决定记录", "Decision record"),
     ("冻结的输入", "Frozen inputs"),
@@ -979,10 +975,6 @@ pub static PHRASES: &[(&str, &str)] = &[
         "没有待专家评审的申报",
         "No declaration awaits expert review",
     ),
-    (
-        "没有该专家账户（角色须为评审专家）",
-        "No such expert account (its role must be expert)",
-    ),
     ("消息", "Messages"),
     ("环节", "Stage"),
     ("理由", "Reason"),
@@ -1025,10 +1017,6 @@ pub static PHRASES: &[(&str, &str)] = &[
         "算法：对每份申报，每位无利益冲突的专家的签号为 SHA-256(「种子:申报编号:专家编号」)；领域相符且人数足够时只在领域内抽取；取签号最小的若干名。任何人可用下方输入重新计算。每轮种子在抽取前由系统随机生成，只公布其 SHA-256（承诺值），抽取时公开种子本身。公布的输入不含企业代码和专家的利益关系，只列出每位专家须回避的申报编号。",
         "Method: for each declaration, each unconflicted expert's ticket is SHA-256(\"seed:declaration:expert\"); experts of the declaration's field are drawn among themselves when there are enough; the smallest tickets win. Anyone can recompute it from the inputs below. Each round's seed is generated at random before the draw and only its SHA-256 (the commitment) is published; the draw reveals the seed. The published inputs name no firm and no expert's ties: only the declarations each expert must stand aside from.",
     ),
-    (
-        "类型应为 employment、shareholding 或 relation",
-        "the kind must be employment, shareholding or relation",
-    ),
     ("结论", "Outcome"),
     ("联系方式", "Contact"),
     ("自评", "Self-assessment"),
@@ -1066,7 +1054,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("请先签署真实性承诺", "Sign the truthfulness pledge first"),
     ("请写明处理意见", "Write the resolution"),
     ("请写明撤销理由", "Write the reason for revocation"),
-    ("请填写姓名与评审领域", "Enter the name and fields"),
     (
         "请填写异议人、联系方式与异议内容",
         "Enter who objects, a contact and the objection",
@@ -1083,10 +1070,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     (
         "请选择证明材料对应的规则",
         "Choose the rule the evidence is for",
-    ),
-    (
-        "账户须先以评审专家角色创建（zjtx user add … --role expert）",
-        "create the account with the expert role first (zjtx user add … --role expert)",
     ),
     ("退回修改", "Returned for correction"),
     (
@@ -2142,5 +2125,67 @@ pub static PHRASES: &[(&str, &str)] = &[
     (
         "文件无法读取：请上传用 Excel 保存的 .xlsx 文件，或 UTF-8 / GBK 编码的 .csv 文件。",
         "The file cannot be read: upload an .xlsx file saved by Excel, or a .csv file in UTF-8 or GBK.",
+    ),
+    ("任职", "Employment"),
+    ("持股", "Shareholding"),
+    ("亲属或其他关系", "Family or other relation"),
+    (
+        "请填写账户名（不含空格，最多 64 个字符）",
+        "Enter an account name (no spaces, at most 64 characters)",
+    ),
+    (
+        "请填写专家姓名（最多 100 个字符）",
+        "Enter the expert's name (at most 100 characters)",
+    ),
+    (
+        "请填写评审领域，多个领域用逗号或顿号分隔",
+        "Enter the fields of review, separated by commas",
+    ),
+    (
+        "类型应为 任职、持股 或 亲属或其他关系",
+        "the kind must be employment, shareholding or family or other relation",
+    ),
+    (
+        "该账户名已被其他角色使用，请换一个账户名",
+        "This account name belongs to another role: choose another name",
+    ),
+    ("该专家已在专家库中", "This expert is in the pool already"),
+    (
+        "该账户名已被使用，请换一个账户名",
+        "This account name is taken: choose another name",
+    ),
+    (
+        "「{}」不是有效的统一社会信用代码（18 位）",
+        "\"{}\" is not a valid unified social credit code (18 characters)",
+    ),
+    (
+        "初始密码（仅显示这一次）：",
+        "First password (shown this once): ",
+    ),
+    (
+        "请将账户名和初始密码当面或通过安全渠道交给专家本人；专家登录后在“账户”页修改密码。此后每次抽取都会考虑其评审领域和利益冲突。",
+        "Hand the account name and first password to the expert in person or by a secure channel; they change the password on their Account page after signing in. Every draw from now on takes their fields and conflicts into account.",
+    ),
+    ("未保存，请修改：", "Not saved. Please correct:"),
+    (
+        "专家按加入顺序排列；停用的专家不参加抽取。",
+        "Experts in the order they joined; an expert taken out is not drawn.",
+    ),
+    ("申报利益冲突", "Declare a conflict of interest"),
+    ("参加抽取", "Drawn"),
+    ("已停用", "Taken out"),
+    ("恢复", "Put back"),
+    (
+        "新账户名将为专家开通账户并给出初始密码；已有的评审专家账户直接加入。",
+        "A new account name opens an account for the expert with a first password; an existing expert account joins as it is.",
+    ),
+    ("账户名", "Account name"),
+    (
+        "其他利益冲突（每行：统一社会信用代码 类型，类型为 任职、持股 或 亲属或其他关系）",
+        "Other conflicts (one a line: code and kind — 任职 employment, 持股 shareholding or 亲属或其他关系 relation)",
+    ),
+    (
+        "已为专家开通账户「{}」并加入专家库",
+        "Account \"{}\" opened for the expert and added to the pool",
     ),
 ];

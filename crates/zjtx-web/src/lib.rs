@@ -301,6 +301,11 @@ pub fn router(state: AppState) -> Router {
         .route("/declarations/{id}/score", post(declare::score))
         .route("/evidence/{id}", get(declare::evidence_file))
         .route("/experts", get(declare::experts).post(declare::add_expert))
+        .route("/experts/{id}/active", post(declare::set_expert_active))
+        .route(
+            "/experts/{id}/conflicts",
+            post(declare::add_expert_conflict),
+        )
         .route("/draws/{id}", get(declare::draw_page))
         .route("/notice", get(declare::notice))
         .route("/notice/objection", post(declare::object))

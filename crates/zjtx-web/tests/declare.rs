@@ -1510,3 +1510,168 @@ async fn a_revoked_firm_cannot_carry_on_a_declaration_it_had_started() {
         .map(|d| d.status.as_str());
     assert_eq!(status, Some("draft"));
 }
+
+/// The city keeps the expert pool in the platform (issue 16, item 8): a new name opens the
+/// expert's account (its first password shown once, and it signs in); a refused form keeps what
+/// was typed and says what to fix beside the field; a name of another role is refused; a
+/// conflict declared later is kept; an expert is taken out of the draw (the draw reads only
+/// active experts) and put back.
+#[tokio::test]
+async fn the_city_keeps_the_expert_pool_without_the_command_line() {
+    let w = world("expert-pool").await;
+    let city = login(&w, "city").await;
+    let c = csrf_of(&w, &city).await;
+    let add = |form: String| post("/experts", Some(&city), &form);
+
+    let bad = send(
+        &w,
+        add(format!(
+            "csrf={c}&username=wang_li&name=王立&fields=高端装备、新材料&employer=&conflicts={}",
+            zjtx_web::common::urlencode("91330100MA00000000 朋友")
+        )),
+    )
+    .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("利益冲突第 1 行"), "{}", bad.body);
+    assert!(bad.body.contains("value=\"王立\""), "the input kept");
+    assert!(bad.body.contains("91330100MA00000000 朋友</textarea>"));
+    assert!(
+        bad.body.contains(
+            "id=\"f-conflicts\" name=\"conflicts\" rows=\"3\" cols=\"40\" aria-invalid=\"true\""
+        ),
+        "{}",
+        bad.body
+    );
+    assert!(
+        w.state
+            .store
+            .user_by_name("wang_li")
+            .await
+            .ok()
+            .flatten()
+            .is_none(),
+        "a refused form opens no account"
+    );
+
+    let other = send(
+        &w,
+        add(format!(
+            "csrf={c}&username=bank&name=x&fields=a&employer=&conflicts="
+        )),
+    )
+    .await;
+    assert_eq!(other.status, StatusCode::BAD_REQUEST);
+    assert!(
+        other.body.contains("该账户名已被其他角色使用"),
+        "{}",
+        other.body
+    );
+
+    let conflicts = zjtx_web::common::urlencode(&format!("{} 持股", w.other_firm));
+    let r = send(
+        &w,
+        add(format!(
+            "csrf={c}&username=wang_li&name=王立&fields=高端装备、新材料&employer=&conflicts={conflicts}"
+        )),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    let first = r
+        .body
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .and_then(|x| x.split('<').next())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(first.len(), 16, "{}", r.body);
+    assert!(
+        r.body.contains("王立") && r.body.contains("持股"),
+        "{}",
+        r.body
+    );
+    // The expert signs in with it and lands on their messages.
+    let mut b = Browser::default();
+    let page = b.get(&w, "/login").await;
+    let csrf = form_csrf(&page.body);
+    let signed = b
+        .post(
+            &w,
+            "/login",
+            &format!("username=wang_li&password={first}&csrf={csrf}"),
+        )
+        .await;
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{}", signed.body);
+    // Adding the same name again is refused, and opens nothing.
+    let again = send(
+        &w,
+        add(format!(
+            "csrf={c}&username=wang_li&name=王立&fields=a&employer=&conflicts="
+        )),
+    )
+    .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert!(again.body.contains("该专家已在专家库中"), "{}", again.body);
+
+    let pool = w.state.store.experts().await.unwrap_or_default();
+    let x = pool
+        .iter()
+        .find(|x| x.username == "wang_li")
+        .unwrap_or_else(|| panic!("{pool:?}"));
+    assert_eq!(x.fields, "高端装备,新材料");
+    assert_eq!(
+        x.conflicts,
+        vec![(w.other_firm.clone(), "shareholding".to_owned())]
+    );
+    // A conflict declared later, and the expert taken out of the draw and put back.
+    let r = send(
+        &w,
+        post(
+            &format!("/experts/{}/conflicts", x.id),
+            Some(&city),
+            &format!("csrf={c}&uscc={}&kind=relation", w.xihu_firm),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let bad_code = send(
+        &w,
+        post(
+            &format!("/experts/{}/conflicts", x.id),
+            Some(&city),
+            &format!("csrf={c}&uscc=123&kind=relation"),
+        ),
+    )
+    .await;
+    assert_eq!(bad_code.status, StatusCode::BAD_REQUEST);
+    assert!(bad_code.body.contains("「123」不是有效的统一社会信用代码"));
+    for (active, expect) in [("0", false), ("1", true), ("0", false)] {
+        let r = send(
+            &w,
+            post(
+                &format!("/experts/{}/active", x.id),
+                Some(&city),
+                &format!("csrf={c}&active={active}"),
+            ),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::SEE_OTHER);
+        let now = w.state.store.experts().await.unwrap_or_default();
+        let y = now
+            .iter()
+            .find(|y| y.id == x.id)
+            .unwrap_or_else(|| panic!());
+        assert_eq!(y.active, expect);
+    }
+    let pool = w.state.store.experts().await.unwrap_or_default();
+    let y = pool
+        .iter()
+        .find(|y| y.id == x.id)
+        .unwrap_or_else(|| panic!());
+    assert_eq!(y.conflicts.len(), 2, "{:?}", y.conflicts);
+    let page = send(&w, get("/experts", Some(&city))).await;
+    assert!(page.body.contains("已停用") && page.body.contains("亲属或其他关系"));
+    assert!(
+        !page.body.contains("zjtx user add"),
+        "no trip to the command line"
+    );
+}

@@ -482,7 +482,7 @@ impl<'a> Ctx<'a> {
                 cg.at_least(thr),
                 || Detail {
                     threshold: format!(
-                        "sqrt(营业收入(Y) / 营业收入(Y-2)) - 1 ≥ {}（即比值 ≥ (1+{})²）",
+                        "√(营业收入(Y) / 营业收入(Y-2)) − 1 ≥ {}（即比值 ≥ (1+{})²）",
                         r.growth.min_compound_growth, r.growth.min_compound_growth
                     ),
                     value: cg.known().map(|v| format!("两年比值 {}", pct(v))),

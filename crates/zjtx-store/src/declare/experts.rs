@@ -1,6 +1,7 @@
 //! Experts and the draw.
 
 use super::*;
+use crate::NewUser;
 
 impl Store {
     /// Adds an expert to the pool (an account of role `expert`), with their conflicts.
@@ -13,6 +14,40 @@ impl Store {
         conflicts: &[(String, String)],
         actor: Option<i64>,
     ) -> Result<i64> {
+        self.enroll_expert(
+            Ok(user_id),
+            &NewExpert {
+                name,
+                fields,
+                employer_uscc,
+                conflicts,
+            },
+            actor,
+        )
+        .await
+    }
+
+    /// Opens an account of role `expert` and adds it to the pool, in one transaction: a name
+    /// taken, or anything refused, leaves no account behind.
+    pub async fn add_expert_account(
+        &self,
+        user: &NewUser,
+        expert: &NewExpert<'_>,
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        self.enroll_expert(Err(user), expert, actor).await
+    }
+
+    async fn enroll_expert(
+        &self,
+        account: std::result::Result<i64, &NewUser>,
+        x: &NewExpert<'_>,
+        actor: Option<i64>,
+    ) -> Result<i64> {
+        let user_sql = self.sql(
+            "INSERT INTO users (username, password_hash, role, region_code, uscc, disabled, failed_logins, created_at) \
+             VALUES (?, ?, 'expert', NULL, NULL, 0, 0, ?) RETURNING id",
+        );
         let sql = self.sql(
             "INSERT INTO experts (user_id, name, fields, employer_uscc, active) \
              SELECT id, ?, ?, ?, 1 FROM users WHERE id = ? AND role = 'expert' RETURNING id",
@@ -22,17 +57,31 @@ impl Store {
         let audit_sql = self.sql(
             "INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (?, ?, 'expert.add', ?, ?)",
         );
+        let (name, fields) = (x.name, x.fields);
+        let mut taken_name = false;
         let res: std::result::Result<Option<i64>, sqlx::Error> = on_pool!(self, p => {
             async {
                 let mut tx = p.begin().await?;
-                let Some(row) = sqlx::query(safe(&sql)).bind(name).bind(fields).bind(employer_uscc).bind(user_id)
+                let user_id = match account {
+                    Ok(id) => id,
+                    Err(u) => match sqlx::query(safe(&user_sql)).bind(&u.username).bind(&u.password_hash)
+                        .bind(now()).fetch_one(&mut *tx).await {
+                        Ok(r) => r.try_get::<i64, _>("id")?,
+                        Err(sqlx::Error::Database(d)) if d.is_unique_violation() => {
+                            taken_name = true;
+                            return Ok(None);
+                        }
+                        Err(e) => return Err(e),
+                    },
+                };
+                let Some(row) = sqlx::query(safe(&sql)).bind(name).bind(fields).bind(x.employer_uscc).bind(user_id)
                     .fetch_optional(&mut *tx).await? else {
                     return Ok(None);
                 };
                 let id: i64 = row.try_get("id")?;
                 // Employment is a conflict by itself.
-                let employment = employer_uscc.map(|u| (u.to_owned(), "employment".to_owned()));
-                for (uscc, kind) in conflicts.iter().cloned().chain(employment) {
+                let employment = x.employer_uscc.map(|u| (u.to_owned(), "employment".to_owned()));
+                for (uscc, kind) in x.conflicts.iter().cloned().chain(employment) {
                     sqlx::query(safe(&conflict_sql)).bind(id).bind(uscc).bind(kind).execute(&mut *tx).await?;
                 }
                 sqlx::query(safe(&audit_sql)).bind(now()).bind(actor).bind(format!("expert:{id}"))
@@ -43,6 +92,7 @@ impl Store {
         });
         match res {
             Ok(Some(id)) => Ok(id),
+            Ok(None) if taken_name => Err(StoreError::Conflict("the account name is taken".into())),
             Ok(None) => Err(StoreError::Conflict(
                 "the account does not exist or is not an expert's".into(),
             )),
@@ -54,6 +104,59 @@ impl Store {
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Takes an expert out of the draw, or back into it; false when there is no such expert.
+    pub async fn set_expert_active(
+        &self,
+        id: i64,
+        active: bool,
+        actor: Option<i64>,
+    ) -> Result<bool> {
+        let n = self
+            .exec(
+                "UPDATE experts SET active = ? WHERE id = ?",
+                &[Bind::I(i64::from(active)), Bind::I(id)],
+            )
+            .await?;
+        if n == 1 {
+            let action = if active {
+                "expert.activate"
+            } else {
+                "expert.deactivate"
+            };
+            self.audit(actor, action, Some(&format!("expert:{id}")), "")
+                .await?;
+        }
+        Ok(n == 1)
+    }
+
+    /// Declares a conflict of interest of an expert (employment, shareholding, relation); false
+    /// when there is no such expert or it was declared already.
+    pub async fn add_expert_conflict(
+        &self,
+        id: i64,
+        uscc: &str,
+        kind: &str,
+        actor: Option<i64>,
+    ) -> Result<bool> {
+        let n = self
+            .exec(
+                "INSERT INTO expert_conflicts (expert_id, uscc, kind) SELECT id, ?, ? FROM experts \
+                 WHERE id = ? ON CONFLICT DO NOTHING",
+                &[Bind::S(uscc), Bind::S(kind), Bind::I(id)],
+            )
+            .await?;
+        if n == 1 {
+            self.audit(
+                actor,
+                "expert.conflict",
+                Some(&format!("expert:{id}")),
+                &format!("{uscc} {kind}"),
+            )
+            .await?;
+        }
+        Ok(n == 1)
     }
 
     pub async fn experts(&self) -> Result<Vec<ExpertRow>> {

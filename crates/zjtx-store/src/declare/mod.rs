@@ -112,6 +112,15 @@ pub struct SeedCommit {
     pub committed_at: i64,
 }
 
+/// What makes an expert of an account: their name, fields, employer and declared conflicts
+/// `(USCC, employment | shareholding | relation)`.
+pub struct NewExpert<'a> {
+    pub name: &'a str,
+    pub fields: &'a str,
+    pub employer_uscc: Option<&'a str>,
+    pub conflicts: &'a [(String, String)],
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct ExpertRow {
     pub id: i64,

@@ -8,50 +8,124 @@ pub struct ExpertsPage {
     pub tr: Tr,
     pub nav: Nav,
     pub experts: Vec<zjtx_store::ExpertRow>,
+    /// A refusal of the form to add an expert, and the field it concerns ("" for none).
+    pub error: Option<(String, &'static str)>,
+    /// What was typed, kept when refused.
+    pub input: ExpertForm,
+    /// An account just opened: its name and its first password, shown this once.
+    pub opened: Option<(String, String)>,
+}
+
+impl ExpertsPage {
+    pub fn invalid(&self, field: &str) -> bool {
+        self.error.as_ref().is_some_and(|(_, f)| *f == field)
+    }
+}
+
+/// The kinds of a conflict of interest: key, label.
+pub fn conflict_kinds() -> [(&'static str, &'static str); 3] {
+    [
+        ("employment", i18n::t("任职")),
+        ("shareholding", i18n::t("持股")),
+        ("relation", i18n::t("亲属或其他关系")),
+    ]
+}
+
+/// A conflict's kind by its key or its label in either language.
+fn conflict_kind(s: &str) -> Option<&'static str> {
+    let zh = [
+        ("employment", "任职"),
+        ("shareholding", "持股"),
+        ("relation", "亲属或其他关系"),
+    ];
+    zh.iter()
+        .find(|(k, l)| *k == s || *l == s || i18n::t(l) == s || (*k == "relation" && s == "亲属"))
+        .map(|(k, _)| *k)
+}
+
+/// `kind` as the reader says it.
+pub fn conflict_label(kind: &str) -> &'static str {
+    conflict_kinds()
+        .into_iter()
+        .find(|(k, _)| *k == kind)
+        .map_or("", |(_, l)| l)
+}
+
+async fn experts_page(st: &AppState, user: &CurrentUser) -> Result<ExpertsPage, AppError> {
+    Ok(ExpertsPage {
+        tr: Tr,
+        nav: Nav::of(user),
+        experts: st.store.experts().await?,
+        error: None,
+        input: ExpertForm::default(),
+        opened: None,
+    })
 }
 
 pub async fn experts(
     State(st): State<AppState>,
     user: CurrentUser,
 ) -> Result<ExpertsPage, AppError> {
-    Ok(ExpertsPage {
-        tr: Tr,
-        nav: Nav::of(&user),
-        experts: st.store.experts().await?,
-    })
+    experts_page(&st, &user).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
 pub struct ExpertForm {
     pub csrf: String,
     pub username: String,
     pub name: String,
     pub fields: String,
     pub employer: String,
-    /// One per line: `USCC kind` (employment, shareholding, relation).
+    /// One per line: `USCC kind` (任职 / 持股 / 亲属或其他关系, or the keys).
     pub conflicts: String,
 }
 
-pub async fn add_expert(
-    State(st): State<AppState>,
-    user: CurrentUser,
-    Form(f): Form<ExpertForm>,
-) -> Result<Redirect, AppError> {
-    user.check_csrf(&f.csrf)?;
-    let account = st
-        .store
-        .user_by_name(f.username.trim())
-        .await?
-        .filter(|u| u.role == Role::Expert)
-        .ok_or_else(|| conflict(i18n::t("没有该专家账户（角色须为评审专家）")))?;
-    let uscc = |s: &str, line: usize| {
+/// A refusal of the expert form: its message and the field it concerns.
+type Refused = (String, &'static str);
+
+/// The expert form read and checked: the employer's code, the conflicts `(USCC, kind)`, the
+/// fields.
+type ReadExpert = (Option<String>, Vec<(String, String)>, Vec<String>);
+
+fn read_expert(f: &ExpertForm) -> Result<ReadExpert, Refused> {
+    let uscc = |s: &str, line: usize, field: &'static str| {
         zjtx_core::ids::Uscc::parse(s.trim())
             .map(|u| u.to_string())
-            .map_err(|e| AppError::BadRequest(i18n::f("利益冲突第 {} 行：{}", &[&line, &e])))
+            .map_err(|_| {
+                let what = i18n::f("「{}」不是有效的统一社会信用代码（18 位）", &[&s.trim()]);
+                match line {
+                    0 => (what, field),
+                    n => (i18n::f("利益冲突第 {} 行：{}", &[&n, &what]), field),
+                }
+            })
     };
+    let name = f.username.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_whitespace) {
+        return Err((
+            i18n::t("请填写账户名（不含空格，最多 64 个字符）").into(),
+            "username",
+        ));
+    }
+    if f.name.trim().is_empty() || f.name.trim().chars().count() > 100 {
+        return Err((i18n::t("请填写专家姓名（最多 100 个字符）").into(), "name"));
+    }
+    let fields: Vec<String> = f
+        .fields
+        .split([',', '，', '、'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if fields.is_empty() || f.fields.chars().count() > 500 {
+        return Err((
+            i18n::t("请填写评审领域，多个领域用逗号或顿号分隔").into(),
+            "fields",
+        ));
+    }
     let employer = match f.employer.trim() {
         "" => None,
-        s => Some(uscc(s, 0)?),
+        s => Some(uscc(s, 0, "employer")?),
     };
     let mut conflicts = Vec::new();
     for (i, line) in f.conflicts.lines().enumerate() {
@@ -60,41 +134,165 @@ pub async fn add_expert(
             continue;
         }
         let (code, kind) = line.split_once(char::is_whitespace).unwrap_or((line, ""));
-        let kind = kind.trim();
-        if !["employment", "shareholding", "relation"].contains(&kind) {
-            return Err(AppError::BadRequest(i18n::f(
-                "利益冲突第 {} 行：{}",
-                &[
-                    &(i + 1),
-                    &i18n::t("类型应为 employment、shareholding 或 relation"),
-                ],
-            )));
+        let Some(kind) = conflict_kind(kind.trim()) else {
+            return Err((
+                i18n::f(
+                    "利益冲突第 {} 行：{}",
+                    &[&(i + 1), &i18n::t("类型应为 任职、持股 或 亲属或其他关系")],
+                ),
+                "conflicts",
+            ));
+        };
+        conflicts.push((uscc(code, i + 1, "conflicts")?, kind.to_owned()));
+    }
+    Ok((employer, conflicts, fields))
+}
+
+/// `POST /experts`: an expert into the pool — an account of theirs opened for them when the name
+/// is new (its first password shown once, to hand over), or an existing expert account. Refused:
+/// the page again, the message beside the field, what was typed kept.
+pub async fn add_expert(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Form(f): Form<ExpertForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let refused = |page: ExpertsPage, why: Refused| {
+        let page = ExpertsPage {
+            error: Some(why),
+            input: f.clone(),
+            ..page
+        };
+        Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response())
+    };
+    let (employer, conflicts, fields) = match read_expert(&f) {
+        Ok(x) => x,
+        Err(why) => return refused(experts_page(&st, &user).await?, why),
+    };
+    let fields = fields.join(",");
+    let x = zjtx_store::NewExpert {
+        name: f.name.trim(),
+        fields: &fields,
+        employer_uscc: employer.as_deref(),
+        conflicts: &conflicts,
+    };
+    let username = f.username.trim();
+    let existing = st.store.user_by_name(username).await?;
+    let mut opened = None;
+    let done = match existing {
+        Some(u) if u.role != Role::Expert => Err((
+            i18n::t("该账户名已被其他角色使用，请换一个账户名").into(),
+            "username",
+        )),
+        Some(u) => st
+            .store
+            .add_expert(
+                u.id,
+                x.name,
+                x.fields,
+                x.employer_uscc,
+                x.conflicts,
+                Some(user.user.id),
+            )
+            .await
+            .map_err(|_| (i18n::t("该专家已在专家库中").into(), "username")),
+        None => {
+            // 16 hex characters: 64 random bits, short enough to read out.
+            let first = auth::random_token()?[..16].to_owned();
+            let hash = auth::hash_password(&first)?;
+            let account = zjtx_store::NewUser {
+                username: username.to_owned(),
+                password_hash: hash,
+                role: Role::Expert,
+                region_code: None,
+                uscc: None,
+            };
+            let r = st
+                .store
+                .add_expert_account(&account, &x, Some(user.user.id))
+                .await
+                .map_err(|_| {
+                    (
+                        i18n::t("该账户名已被使用，请换一个账户名").into(),
+                        "username",
+                    )
+                });
+            opened = Some((username.to_owned(), first));
+            r
         }
-        conflicts.push((uscc(code, i + 1)?, kind.to_owned()));
+    };
+    match (done, opened) {
+        // The first password is shown on this answer only: a page, not a redirect.
+        (Ok(_), Some(opened)) => {
+            let mut page = experts_page(&st, &user).await?;
+            page.opened = Some(opened);
+            Ok(page.into_response())
+        }
+        (Ok(_), None) => Ok(Redirect::to("/experts").into_response()),
+        (Err(why), _) => refused(experts_page(&st, &user).await?, why),
     }
-    let fields: Vec<&str> = f
-        .fields
-        .split([',', '，', '、'])
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect();
-    if f.name.trim().is_empty() || fields.is_empty() {
-        return Err(AppError::BadRequest(i18n::t("请填写姓名与评审领域").into()));
+}
+
+#[derive(Deserialize)]
+pub struct ActiveForm {
+    pub csrf: String,
+    /// "1" into the draw, "0" out of it.
+    pub active: String,
+}
+
+/// `POST /experts/{id}/active`: an expert out of the draw (on leave, left the field), or back.
+pub async fn set_expert_active(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ActiveForm>,
+) -> Result<Redirect, AppError> {
+    user.check_csrf(&f.csrf)?;
+    if !st
+        .store
+        .set_expert_active(id, f.active == "1", Some(user.user.id))
+        .await?
+    {
+        return Err(AppError::NotFound);
     }
-    if f.name.trim().chars().count() > 100 || f.fields.chars().count() > 500 {
-        return Err(AppError::BadRequest(i18n::t("内容过长").into()));
-    }
-    st.store
-        .add_expert(
-            account.id,
-            f.name.trim(),
-            &fields.join(","),
-            employer.as_deref(),
-            &conflicts,
-            Some(user.user.id),
-        )
-        .await?;
     Ok(Redirect::to("/experts"))
+}
+
+#[derive(Deserialize)]
+pub struct ConflictForm {
+    pub csrf: String,
+    pub uscc: String,
+    pub kind: String,
+}
+
+/// `POST /experts/{id}/conflicts`: a conflict of interest declared later (new shares, a
+/// relative's firm): the expert is not drawn for that firm's declarations from now on.
+pub async fn add_expert_conflict(
+    State(st): State<AppState>,
+    user: CurrentUser,
+    Path(id): Path<i64>,
+    Form(f): Form<ConflictForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&f.csrf)?;
+    let mut page = experts_page(&st, &user).await?;
+    if !page.experts.iter().any(|x| x.id == id) {
+        return Err(AppError::NotFound);
+    }
+    let code = zjtx_core::ids::Uscc::parse(f.uscc.trim()).map(|u| u.to_string());
+    let (Ok(code), Some(kind)) = (code, conflict_kind(f.kind.trim())) else {
+        page.error = Some((
+            i18n::f(
+                "「{}」不是有效的统一社会信用代码（18 位）",
+                &[&f.uscc.trim()],
+            ),
+            "conflict",
+        ));
+        return Ok((axum::http::StatusCode::BAD_REQUEST, page).into_response());
+    };
+    st.store
+        .add_expert_conflict(id, &code, kind, Some(user.user.id))
+        .await?;
+    Ok(Redirect::to("/experts").into_response())
 }
 
 #[derive(Deserialize)]
