@@ -2106,10 +2106,6 @@ pub static PHRASES: &[(&str, &str)] = &[
     ),
     ("上一页", "Previous page"),
     (
-        "{} 向贵机构授权数据，有效至 {}",
-        "{} has granted your institution access to its data, valid until {}",
-    ),
-    (
         "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",
         "{} has revoked its consent to your institution; its consented data are no longer visible",
     ),
@@ -2188,4 +2184,226 @@ pub static PHRASES: &[(&str, &str)] = &[
         "已为专家开通账户「{}」并加入专家库",
         "Account \"{}\" opened for the expert and added to the pool",
     ),
+    (
+        "本批次的申报，按申报编号排列",
+        "This batch's declarations, by number",
+    ),
+    ("申报批次，按年度从新到旧", "Batches, newest year first"),
+    (
+        "本年度公报指标，点击指标可查看计入的名单",
+        "The year's figures; each opens the list it counts",
+    ),
+    (
+        "计入该指标的每一条记录",
+        "Every record counted in this figure",
+    ),
+    (
+        "已入选目录的产品，按年度从新到旧",
+        "Products in the catalogue, newest year first",
+    ),
+    (
+        "公示中的拟入选产品及其公示期",
+        "Products on notice, with the notice period",
+    ),
+    (
+        "产品申报及其审核状态",
+        "Product entries and where each stands",
+    ),
+    (
+        "参加本次活动的企业和机构",
+        "The firms and bodies taking part",
+    ),
+    (
+        "本次活动登记的对接成果，按登记顺序",
+        "Outcomes recorded for this event, in the order recorded",
+    ),
+    (
+        "筛选范围内各项对接成效的合计",
+        "Totals of the outcomes within the filter",
+    ),
+    ("对接活动，按日期从近到远", "Events, latest first"),
+    ("各产业链各梯度的企业数", "Firms of each chain by tier"),
+    (
+        "参加对接活动的企业及参加场次",
+        "Firms that took part, with how many events",
+    ),
+    (
+        "计入成效的对接成果，按活动日期",
+        "Outcomes counted, by event date",
+    ),
+    ("攻关节点，按计划完成日期", "Milestones, by due date"),
+    (
+        "推荐的揭榜企业，同一产业链的企业在前",
+        "Firms recommended, those of the challenge's chain first",
+    ),
+    (
+        "揭榜中的榜单，按截止日期从晚到早",
+        "Open challenges, latest deadline first",
+    ),
+    ("攻关中与已结束的榜单", "Challenges under way and closed"),
+    (
+        "等待审核或退回修改的榜单",
+        "Challenges waiting for review or returned",
+    ),
+    (
+        "榜单，按截止日期从晚到早",
+        "Challenges, latest deadline first",
+    ),
+    ("本企业提交的揭榜申请", "Applications this firm made"),
+    (
+        "揭榜后纳入的供应商，按纳入日期",
+        "Suppliers taken on through challenges, by date",
+    ),
+    ("各区县的清零进度", "Progress of each district"),
+    (
+        "名单上的企业，按区县和统一社会信用代码排列",
+        "Firms on the list, by district and code",
+    ),
+    (
+        "获支持企业与可比未获支持企业的逐年对比",
+        "Supported firms against comparable unsupported firms, year by year",
+    ),
+    (
+        "达到条件但尚未获得称号的企业数，点击数字可查看名单",
+        "Firms meeting a tier's conditions without its title; each opens the list",
+    ),
+    (
+        "六个月内到期的称号数，点击数字可查看名单",
+        "Titles expiring within six months; each opens the list",
+    ),
+    (
+        "企业规模与门槛条件的自评结果",
+        "The self-assessment of size and gates",
+    ),
+    (
+        "各条认定标准的自评结果、标准与差距",
+        "Each criterion: the self-assessment, the standard and the gap",
+    ),
+    ("上传的证明材料，按规则排列", "Evidence uploaded, by rule"),
+    ("审核记录，按时间先后", "Reviews, in order"),
+    (
+        "每份申报抽中的专家编号及签号",
+        "The experts drawn for each declaration, with their lots",
+    ),
+    ("已获称号及有效期", "Titles held and their terms"),
+    (
+        "历年数据，金额单位万元，从业人员单位人",
+        "Figures by year: money in 万元, employees in persons",
+    ),
+    (
+        "原数据与模拟数据下的认定结果",
+        "Results on the recorded and on the simulated figures",
+    ),
+    ("企业规模与门槛条件的判定", "Size and gates as judged"),
+    (
+        "该梯度各条认定标准、结果与差距",
+        "This tier's criteria, results and gaps",
+    ),
+    ("授权可见的数据", "Data the consent opens"),
+    ("金融专区总体情况", "The zone at a glance"),
+    (
+        "按梯度统计的服务企业和授信金额",
+        "Firms served and credit granted, by tier",
+    ),
+    (
+        "可申请的产品及是否符合条件的理由",
+        "Products, and whether this firm qualifies, with the reasons",
+    ),
+    (
+        "本企业的数据授权，最新的在前",
+        "This firm's consents, latest first",
+    ),
+    (
+        "机构查看本企业数据的记录，最新的在前",
+        "Reads of this firm's data, latest first",
+    ),
+    ("本机构的产品", "This institution's products"),
+    (
+        "上市后备企业，按阶段排列",
+        "Firms preparing to list, by stage",
+    ),
+    (
+        "各项条件的测算结果与差距",
+        "Each condition: the result and the gap",
+    ),
+    ("拨付与追回记录，按日期", "Payments and recoveries, by date"),
+    (
+        "本项目的申报条件与补助标准条款",
+        "The call's conditions and award clauses",
+    ),
+    (
+        "各级预算与已批准金额（万元）",
+        "Budgets by level and what is committed (万元)",
+    ),
+    ("申报项目，按申报先后", "Applications, in the order made"),
+    (
+        "现行方案与对比方案的测算",
+        "The forecast under the current and the compared programme",
+    ),
+    ("测算结果按区县", "The forecast by district"),
+    ("测算结果按梯度", "The forecast by tier"),
+    ("申报通知，按年度从新到旧", "Calls, newest year first"),
+    ("本企业的申报", "This firm's applications"),
+    (
+        "本文件各最高梯度的企业数",
+        "Firms of the file by highest tier",
+    ),
+    ("文件的前 20 行", "The file's first 20 rows"),
+    ("本单位的密钥，最新的在前", "This seat's keys, latest first"),
+    (
+        "等待您处理的申报及截止日期",
+        "Declarations waiting for you, with their deadlines",
+    ),
+    (
+        "军民融合企业及可推荐认定的梯度",
+        "Civil-military firms and the tiers they may be recommended for",
+    ),
+    ("本批次公示中的企业", "This batch's firms on notice"),
+    (
+        "各梯度一年内、两年内有望达标的企业数",
+        "Firms likely to qualify within one and two years, by tier",
+    ),
+    (
+        "有望晋级的企业及其条件",
+        "Firms likely to move up, with their conditions",
+    ),
+    ("本服务商的服务记录", "This provider's service records"),
+    (
+        "数字化服务指数，按排名",
+        "The digital service index, by rank",
+    ),
+    ("遴选结果，按排名", "The selection, by rank"),
+    ("梯度变动合计", "Moves in total"),
+    ("各梯度之间变动的企业数", "Firms moving between tiers"),
+    (
+        "各梯度在两套标准下的达标企业数",
+        "Firms qualifying under each set, by tier",
+    ),
+    (
+        "两套标准的达标企业数，按区县",
+        "Firms qualifying under each set, by district",
+    ),
+    (
+        "两套标准的达标企业数，按产业链",
+        "Firms qualifying under each set, by chain",
+    ),
+    (
+        "仅 2022 年标准达标的企业",
+        "Firms qualifying under the 2022 set only",
+    ),
+    (
+        "仅 2026 年标准达标的企业",
+        "Firms qualifying under the 2026 set only",
+    ),
+    (
+        "下次复核时不满足 2026 年标准的称号企业",
+        "Title holders failing the 2026 set at their next review",
+    ),
+    ("称号记录，按时间先后", "The title's record, in order"),
+    ("各区县两个方向的企业数", "Firms each way, by district"),
+    ("高企新晋规上企业", "High-tech firms newly above scale"),
+    ("规上企业新认定高企", "Firms above scale newly high-tech"),
+    ("本机构的订阅", "This institution's subscriptions"),
+    ("推送记录，最新的在前", "Deliveries, latest first"),
+    ("数据结构的字段", "The structure's fields"),
 ];

@@ -140,3 +140,32 @@ fn the_way_back_after_switching_stays_on_this_site() {
 fn placeholders_fill_in_order() {
     assert_eq!(f("{} 与 {}", &[&1, &"二"]), "1 与 二");
 }
+
+/// Every table of every page says what it holds in a caption (read aloud, and shown where it adds
+/// the order or the unit) in the reader's language.
+#[test]
+fn every_table_has_a_caption() {
+    let mut missing = Vec::new();
+    for (path, text) in sources() {
+        if !path.ends_with(".html") {
+            continue;
+        }
+        for (i, _) in text.match_indices("<table") {
+            let open = text[i..].find('>').map_or(text.len(), |e| i + e + 1);
+            let next = text[open..].trim_start();
+            let caption = next.strip_prefix("<caption").is_some_and(|c| {
+                let body = c.split("</caption>").next().unwrap_or("");
+                body.contains("{{ tr.") || body.contains("{{ title }}")
+            });
+            if !caption {
+                let line = text[..i].lines().count() + 1;
+                missing.push(format!("{path}:{line}"));
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "tables without a caption:\n{}",
+        missing.join("\n")
+    );
+}

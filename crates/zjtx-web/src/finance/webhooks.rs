@@ -84,19 +84,20 @@ pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Ex
     Ok(match ev.event.as_str() {
         "need.posted" => need_posted(st, ev.ref_id, at).await?,
         "consent.granted" => match st.store.consent(ev.ref_id).await? {
-            Some(c) => one(
-                c.institution_id,
-                "consent.granted",
-                json!({ "consent_id": c.id, "uscc": c.uscc,
-                        "categories": c.categories.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(),
-                        "predicates_only": c.predicates_only,
-                        "valid_from": c.valid_from, "valid_until": c.valid_until }),
-                i18n::f(
-                    "{} 向贵机构授权数据，有效至 {}",
-                    &[&firm(c.uscc.clone()).await?, &c.valid_until],
-                ),
-                format!("/finance/enterprises/{}", c.uscc),
-            ),
+            // A grant shows in the bank's screening; its staff are not told of each one.
+            Some(c) => Expansion {
+                notices: Vec::new(),
+                ..one(
+                    c.institution_id,
+                    "consent.granted",
+                    json!({ "consent_id": c.id, "uscc": c.uscc,
+                            "categories": c.categories.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(),
+                            "predicates_only": c.predicates_only,
+                            "valid_from": c.valid_from, "valid_until": c.valid_until }),
+                    String::new(),
+                    String::new(),
+                )
+            },
             None => Expansion::default(),
         },
         "consent.revoked" => match st.store.consent(ev.ref_id).await? {
