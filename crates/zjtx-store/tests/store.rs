@@ -1494,6 +1494,7 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
         let bad = [Message {
             user_id: 999_999,
             text: "x".into(),
+            text_en: "x".into(),
             link: "/",
         }];
         let r = s

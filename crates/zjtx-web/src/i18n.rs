@@ -36,6 +36,34 @@ pub fn lang() -> Lang {
     LANG.try_with(|l| *l).unwrap_or_default()
 }
 
+/// A text worded in both languages, for what is kept and read later by someone else (an in-app
+/// message is read in its reader's language, not its sender's).
+#[derive(Clone, Debug, Default)]
+pub struct Said {
+    pub zh: String,
+    pub en: String,
+}
+
+/// `f`'s text in each language.
+pub fn both(f: impl Fn() -> String) -> Said {
+    Said {
+        zh: LANG.sync_scope(Lang::Zh, &f),
+        en: LANG.sync_scope(Lang::En, &f),
+    }
+}
+
+impl Said {
+    /// A message of it to `user_id`.
+    pub fn to<'a>(&self, user_id: i64, link: &'a str) -> zjtx_store::Message<'a> {
+        zjtx_store::Message {
+            user_id,
+            text: self.zh.clone(),
+            text_en: self.en.clone(),
+            link,
+        }
+    }
+}
+
 /// Runs `f` as if serving a reader of `lang` (for tests and for work outside a request).
 pub async fn with_lang<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
     LANG.scope(lang, f).await

@@ -137,24 +137,16 @@ async fn consents_ended(store: &Store, today: NaiveDate) -> Result<usize, StoreE
     let ended = store.consents_ended_on(&yesterday.to_string()).await?;
     for c in &ended {
         let (firm, _) = store.recipients(&c.uscc, None).await?;
-        let to_firm = i18n::f(
-            "您对“{}”的数据授权已于 {} 到期，机构已不能查看您的数据；如需继续对接，请重新授权",
-            &[&c.institution, &yesterday],
-        );
-        let to_staff = i18n::f("“{}”对本机构的数据授权已于 {} 到期", &[&c.firm, &yesterday]);
-        let mut msgs: Vec<Message> = firm
-            .iter()
-            .map(|id| Message {
-                user_id: *id,
-                text: to_firm.clone(),
-                link: "/finance",
-            })
-            .collect();
-        msgs.extend(c.staff.iter().map(|id| Message {
-            user_id: *id,
-            text: to_staff.clone(),
-            link: "/finance",
-        }));
+        let to_firm = i18n::both(|| {
+            i18n::f(
+                "您对“{}”的数据授权已于 {} 到期，机构已不能查看您的数据；如需继续对接，请重新授权",
+                &[&c.institution, &yesterday],
+            )
+        });
+        let to_staff =
+            i18n::both(|| i18n::f("“{}”对本机构的数据授权已于 {} 到期", &[&c.firm, &yesterday]));
+        let mut msgs: Vec<Message> = firm.iter().map(|id| to_firm.to(*id, "/finance")).collect();
+        msgs.extend(c.staff.iter().map(|id| to_staff.to(*id, "/finance")));
         store.notify(&msgs).await?;
     }
     Ok(ended.len())
@@ -176,23 +168,18 @@ async fn titles_ending(st: &AppState, today: NaiveDate) -> Result<usize, StoreEr
     for day in days {
         for (uscc, tier) in st.store.titles_ending_on(&day.to_string()).await? {
             let (firm, _) = st.store.recipients(&uscc, None).await?;
-            let text = i18n::f(
-                "{}称号将于 {} 到期；有效期最后 {} 个月内可申请复核",
-                &[
-                    &zjtx_core::glossary::tier_short(&tier, i18n::lang()),
-                    &day,
-                    &window,
-                ],
-            );
+            let text = i18n::both(|| {
+                i18n::f(
+                    "{}称号将于 {} 到期；有效期最后 {} 个月内可申请复核",
+                    &[
+                        &zjtx_core::glossary::tier_short(&tier, i18n::lang()),
+                        &day,
+                        &window,
+                    ],
+                )
+            });
             let link = format!("/titles/{uscc}");
-            let msgs: Vec<Message> = firm
-                .iter()
-                .map(|id| Message {
-                    user_id: *id,
-                    text: text.clone(),
-                    link: &link,
-                })
-                .collect();
+            let msgs: Vec<Message> = firm.iter().map(|id| text.to(*id, &link)).collect();
             st.store.notify(&msgs).await?;
             told += 1;
         }

@@ -846,7 +846,8 @@ async fn a_batch_runs_from_opening_to_certificates_and_titles_live_on() {
         .await
         .unwrap_or_default();
     assert!(
-        due.iter().any(|(t, _)| t.contains("年度信息更新")),
+        due.iter()
+            .any(|(t, _)| t.zh.contains("年度信息更新") && t.en.contains("yearly")),
         "{due:?}"
     );
     let r = send(

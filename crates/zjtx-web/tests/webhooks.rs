@@ -426,6 +426,18 @@ async fn a_banks_staff_are_told_in_the_platform_of_needs_applications_and_consen
         assert!(inbox.body.contains(&text), "{text}: {}", inbox.body);
     }
     assert!(inbox.body.contains("href=\"/finance#applications\""));
+    // Each message is kept in both languages: a reader in English reads them in English.
+    let en = format!("{bank}; {}=en", zjtx_web::i18n::LANG_COOKIE);
+    let inbox_en = send(&w, get("/messages", Some(&en))).await;
+    for text in [
+        format!("A new financing need matches your products: {firm_name}, 500 万元, 12 months"),
+        format!("{firm_name} applied for your product \"科创贷\": 300 万元"),
+        format!("{firm_name} has revoked its consent to your institution"),
+    ] {
+        let text = text.replace('"', "&#34;");
+        assert!(inbox_en.body.contains(&text), "{text}: {}", inbox_en.body);
+    }
+    assert!(!inbox_en.body.contains("贵机构"), "{}", inbox_en.body);
     assert!(!inbox.body.contains("48 个月"), "the need no loan matches");
     assert_eq!(badge(&inbox.body), None, "read on opening");
     assert_eq!(

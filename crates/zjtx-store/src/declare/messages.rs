@@ -37,6 +37,7 @@ impl Store {
                 .map(|r| Ok(Notification {
                     id: r.try_get("id")?,
                     text: r.try_get("text")?,
+                    text_en: r.try_get("text_en")?,
                     link: r.try_get("link")?,
                     created_at: r.try_get("created_at")?,
                     read: r.try_get::<Option<i64>, _>("read_at")?.is_some(),

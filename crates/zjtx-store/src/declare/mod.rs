@@ -215,6 +215,8 @@ pub struct TitledRow {
 pub struct Notification {
     pub id: i64,
     pub text: String,
+    /// The same in English ('' for messages sent before both were kept).
+    pub text_en: String,
     pub link: String,
     pub created_at: i64,
     pub read: bool,
@@ -223,7 +225,10 @@ pub struct Notification {
 /// A message to a user, sent with a step.
 pub struct Message<'a> {
     pub user_id: i64,
+    /// In Chinese.
     pub text: String,
+    /// In English.
+    pub text_en: String,
     pub link: &'a str,
 }
 
@@ -328,10 +333,11 @@ pub(crate) fn audit<'a>(
 pub(crate) fn messages<'a>(msgs: &'a [Message<'a>]) -> impl Iterator<Item = Stmt<'a>> {
     msgs.iter().map(|m| {
         stmt(
-            "INSERT INTO notifications (user_id, text, link, created_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO notifications (user_id, text, text_en, link, created_at) VALUES (?, ?, ?, ?, ?)",
             vec![
                 Bind::I(m.user_id),
                 Bind::S(&m.text),
+                Bind::S(&m.text_en),
                 Bind::S(m.link),
                 Bind::I(now()),
             ],

@@ -85,7 +85,7 @@ pub async fn reminders_for(
     rules: &[zjtx_core::RuleSet],
     user: &zjtx_store::User,
     today: NaiveDate,
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<(i18n::Said, String)>, StoreError> {
     let Some(uscc) = user.uscc.as_deref() else {
         return Ok(Vec::new());
     };
@@ -108,7 +108,7 @@ pub async fn reminders_for(
                 .is_some_and(|l| today <= l && l <= within(horizons.remind_declaration_days))
         {
             out.push((
-                i18n::f("申报“{}”将于 {} 截止，尚未提交", &[&b.title, due]),
+                i18n::both(|| i18n::f("申报“{}”将于 {} 截止，尚未提交", &[&b.title, due])),
                 format!("/declarations/{}", d.id),
             ));
         }
@@ -132,7 +132,7 @@ pub async fn reminders_for(
             && due <= within(horizons.remind_update_days)
         {
             out.push((
-                i18n::f("请在 {} 前完成 {} 年度信息更新", &[&due, &year]),
+                i18n::both(|| i18n::f("请在 {} 前完成 {} 年度信息更新", &[&due, &year])),
                 format!("/titles/{uscc}"),
             ));
         }
@@ -159,21 +159,17 @@ pub async fn digest(
             if !reminders.is_empty() {
                 let msgs: Vec<Message> = reminders
                     .iter()
-                    .map(|(text, link)| Message {
-                        user_id: u.id,
-                        text: text.clone(),
-                        link,
-                    })
+                    .map(|(text, link)| text.to(u.id, link))
                     .collect();
                 store.notify(&msgs).await?;
                 told += 1;
                 if let (Some(m), Some(to)) = (mailer, u.email.as_deref()) {
                     let body: String = reminders
                         .iter()
-                        .map(|(t, l)| format!("{t}\n{base_url}{l}\n"))
+                        .map(|(t, l)| format!("{}\n{base_url}{l}\n", t.zh))
                         .collect();
                     match m
-                        .send(to, &format!("ZJTX: {}", reminders[0].0), &body)
+                        .send(to, &format!("ZJTX: {}", reminders[0].0.zh), &body)
                         .await
                     {
                         Ok(()) => mailed += 1,
@@ -191,17 +187,14 @@ pub async fn digest(
             continue;
         }
         let overdue = queue.iter().filter(|q| q.overdue).count();
-        let text = i18n::f(
-            "今日待办：{} 份申报，其中逾期 {} 份",
-            &[&queue.len(), &overdue],
-        );
-        store
-            .notify(&[Message {
-                user_id: u.id,
-                text: text.clone(),
-                link: "/messages",
-            }])
-            .await?;
+        let said = i18n::both(|| {
+            i18n::f(
+                "今日待办：{} 份申报，其中逾期 {} 份",
+                &[&queue.len(), &overdue],
+            )
+        });
+        let text = said.zh.clone();
+        store.notify(&[said.to(u.id, "/messages")]).await?;
         told += 1;
         if let (Some(m), Some(to)) = (mailer, u.email.as_deref()) {
             let body: String = queue

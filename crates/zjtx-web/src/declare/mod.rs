@@ -73,15 +73,12 @@ fn tier_of(key: &str) -> Option<Tier> {
 }
 
 /// The same message to each of some users.
-fn tell<'a>(users: impl IntoIterator<Item = i64>, text: String, link: &'a str) -> Vec<Message<'a>> {
-    users
-        .into_iter()
-        .map(|user_id| Message {
-            user_id,
-            text: text.clone(),
-            link,
-        })
-        .collect()
+fn tell<'a>(
+    users: impl IntoIterator<Item = i64>,
+    text: i18n::Said,
+    link: &'a str,
+) -> Vec<Message<'a>> {
+    users.into_iter().map(|u| text.to(u, link)).collect()
 }
 
 /// The verdict of one tier in a summary.

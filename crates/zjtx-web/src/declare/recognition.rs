@@ -65,10 +65,12 @@ pub async fn recognise(
             .store
             .recipients(&d.uscc, d.region_code.as_deref())
             .await?;
-        let text = i18n::f(
-            "{} 已认定为{}",
-            &[&d.name, &glossary::tier_by_key(&b.tier, lang())],
-        );
+        let text = i18n::both(|| {
+            i18n::f(
+                "{} 已认定为{}",
+                &[&d.name, &glossary::tier_by_key(&b.tier, lang())],
+            )
+        });
         let link = format!("/declarations/{}", d.id);
         let msgs = tell(owner.into_iter().chain(district), text, &link);
         st.store

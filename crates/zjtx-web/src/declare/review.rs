@@ -51,7 +51,7 @@ pub(crate) async fn submit_declaration(
     let link = format!("/declarations/{id}");
     let msgs = tell(
         district,
-        i18n::f("{} 提交了申报，待审核", &[&d.name]),
+        i18n::both(|| i18n::f("{} 提交了申报，待审核", &[&d.name])),
         &link,
     );
     st.store
@@ -299,10 +299,12 @@ pub(crate) async fn review_declaration(
         .await?;
     let (level, decision) = (done.level.as_str(), done.decision.as_str());
     let link = format!("/declarations/{id}");
-    let text = i18n::f(
-        "{}：{}（{}）",
-        &[&d.name, &decision_label(decision), &level_label(level)],
-    );
+    let text = i18n::both(|| {
+        i18n::f(
+            "{}：{}（{}）",
+            &[&d.name, &decision_label(decision), &level_label(level)],
+        )
+    });
     let msgs = tell(
         owner.into_iter().chain(if done.level == flow::Level::City {
             district

@@ -351,7 +351,7 @@ pub async fn revoke(
         })?;
     let (owner, _) = st.store.recipients(&row.uscc, None).await?;
     let link = format!("/titles/{}", row.uscc);
-    let text = i18n::f("称号已撤销：{}", &[&reason]);
+    let text = i18n::both(|| i18n::f("称号已撤销：{}", &[&reason]));
     let msgs = tell(owner, text, &link);
     st.store
         .revoke(

@@ -157,11 +157,7 @@ pub(crate) async fn respond_as(
     let (owner, _) = st.store.recipients(&need.uscc, None).await?;
     let msgs: Vec<Message> = owner
         .into_iter()
-        .map(|u| Message {
-            user_id: u,
-            text: i18n::f("您的融资需求有新回复：{}", &[&text]),
-            link: "/finance",
-        })
+        .map(|u| i18n::both(|| i18n::f("您的融资需求有新回复：{}", &[&text])).to(u, "/finance"))
         .collect();
     st.store
         .respond_need(id, inst, product, text, Some(user.user.id), &msgs)
@@ -441,14 +437,10 @@ pub async fn move_application(
         app_flow::Step::Accept => (None, None, String::new()),
     };
     let (owner, _) = st.store.recipients(&a.uscc, None).await?;
-    let text = i18n::f("贷款申请“{}”：{}", &[&a.product, &kind_label(&f.to)]);
+    let text = i18n::both(|| i18n::f("贷款申请“{}”：{}", &[&a.product, &kind_label(&f.to)]));
     let msgs: Vec<Message> = owner
         .into_iter()
-        .map(|u| Message {
-            user_id: u,
-            text: text.clone(),
-            link: "/finance#applications",
-        })
+        .map(|u| text.to(u, "/finance#applications"))
         .collect();
     st.store
         .application_step(

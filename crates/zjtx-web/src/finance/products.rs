@@ -157,15 +157,8 @@ pub async fn review_product(
         .map(|u| u.id)
         .collect();
     let link = format!("/finance/products/{id}");
-    let text = i18n::f("产品“{}”：{}", &[&p.name, &kind_label(to.as_str())]);
-    let msgs: Vec<Message> = staff
-        .into_iter()
-        .map(|u| Message {
-            user_id: u,
-            text: text.clone(),
-            link: &link,
-        })
-        .collect();
+    let text = i18n::both(|| i18n::f("产品“{}”：{}", &[&p.name, &kind_label(to.as_str())]));
+    let msgs: Vec<Message> = staff.into_iter().map(|u| text.to(u, &link)).collect();
     st.store
         .review_product(id, list, f.reason.trim(), Some(user.user.id), &msgs)
         .await?;

@@ -295,12 +295,9 @@ pub(super) async fn tell_saved_searches(
             let mut all: Vec<String> = seen.iter().map(|x| (*x).to_owned()).collect();
             all.push(uscc.to_owned());
             let link = format!("/finance/enterprises/{uscc}");
-            let text = i18n::f("筛选“{}”有新的符合条件企业：{}", &[&s.name, &r.name]);
-            let msgs = [Message {
-                user_id: s.user_id,
-                text,
-                link: &link,
-            }];
+            let text =
+                i18n::both(|| i18n::f("筛选“{}”有新的符合条件企业：{}", &[&s.name, &r.name]));
+            let msgs = [text.to(s.user_id, &link)];
             st.store.search_seen(s.id, &all.join(","), &msgs).await?;
             crate::mail::deliver(st, &msgs);
         }

@@ -64,12 +64,12 @@ fn payload(event: &str, at: i64, data: Value) -> String {
 #[derive(Default)]
 pub struct Expansion {
     pub deliveries: Vec<(i64, String, String)>,
-    pub notices: Vec<(i64, String, String)>,
+    pub notices: Vec<(i64, i18n::Said, String)>,
 }
 
 pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Expansion, AppError> {
     let at = ev.created_at;
-    let one = |inst: i64, event: &str, data: Value, text: String, link: String| Expansion {
+    let one = |inst: i64, event: &str, data: Value, text: i18n::Said, link: String| Expansion {
         deliveries: vec![(inst, event.to_owned(), payload(event, at, data))],
         notices: vec![(inst, text, link)],
     };
@@ -94,7 +94,7 @@ pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Ex
                             "categories": c.categories.split(',').filter(|x| !x.is_empty()).collect::<Vec<_>>(),
                             "predicates_only": c.predicates_only,
                             "valid_from": c.valid_from, "valid_until": c.valid_until }),
-                    String::new(),
+                    i18n::Said::default(),
                     String::new(),
                 )
             },
@@ -105,10 +105,15 @@ pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Ex
                 c.institution_id,
                 "consent.revoked",
                 json!({ "consent_id": c.id, "uscc": c.uscc }),
-                i18n::f(
-                    "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",
-                    &[&firm(c.uscc.clone()).await?],
-                ),
+                {
+                    let name = firm(c.uscc.clone()).await?;
+                    i18n::both(|| {
+                        i18n::f(
+                            "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",
+                            &[&name],
+                        )
+                    })
+                },
                 "/finance/screen".to_owned(),
             ),
             None => Expansion::default(),
@@ -131,10 +136,12 @@ pub async fn events_of(st: &AppState, ev: &zjtx_store::OutboxEvent) -> Result<Ex
                     json!({ "application_id": a.id, "product": a.product, "uscc": a.uscc,
                             "from": from, "to": to, "amount_yuan": amount, "on": on,
                             "need_id": a.need_id }),
-                    i18n::f(
-                        "{} 申请贵机构产品“{}”，金额 {} 万元",
-                        &[&a.name, &a.product, &wan(Some(a.amount))],
-                    ),
+                    i18n::both(|| {
+                        i18n::f(
+                            "{} 申请贵机构产品“{}”，金额 {} 万元",
+                            &[&a.name, &a.product, &wan(Some(a.amount))],
+                        )
+                    }),
                     "/finance#applications".to_owned(),
                 );
                 // The institution moved it itself: its staff need no message of their own step.
@@ -217,10 +224,12 @@ async fn need_posted(st: &AppState, need_id: i64, at: i64) -> Result<Expansion, 
         }
         out.notices.push((
             inst,
-            i18n::f(
-                "新的融资需求与贵机构产品匹配：{}，{} 万元，{} 个月",
-                &[&n.name, &wan(Some(n.amount)), &n.term_months.to_string()],
-            ),
+            i18n::both(|| {
+                i18n::f(
+                    "新的融资需求与贵机构产品匹配：{}，{} 万元，{} 个月",
+                    &[&n.name, &wan(Some(n.amount)), &n.term_months.to_string()],
+                )
+            }),
             "/finance#needs".to_owned(),
         ));
     }
@@ -243,11 +252,11 @@ pub async fn expand_outbox(st: &AppState) -> Result<usize, AppError> {
             .notices
             .iter()
             .flat_map(|(inst, text, link)| {
-                staff.get(inst).into_iter().flatten().map(|u| Message {
-                    user_id: *u,
-                    text: text.clone(),
-                    link,
-                })
+                staff
+                    .get(inst)
+                    .into_iter()
+                    .flatten()
+                    .map(|u| text.to(*u, link))
             })
             .collect();
         let taken = st.store.expand_outbox(ev.id, &x.deliveries, &msgs).await?;
