@@ -792,7 +792,9 @@ impl HeaderMap {
             let err = |b: Bad| CellError::new(row, Some(col.key().into()), b.en, b.zh);
             let required = || bad("is required", "必填，不能为空");
             let limit = max_chars(*col);
-            if cell.chars().count() > limit {
+            // A cell of no more bytes than the limit has no more characters either: only the
+            // long ones are counted.
+            if cell.len() > limit && cell.chars().count() > limit {
                 errors.push(err(bad(
                     format!("is longer than {limit} characters"),
                     format!("超过 {limit} 个字符"),

@@ -40,27 +40,23 @@ fn parse_fields(
     header: &HeaderMap,
     row: usize,
     bytes: &[u8],
-    ends: &[usize],
+    spans: &[(usize, usize)],
 ) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
-    check_width(header, row, ends.len())?;
+    check_width(header, row, spans.len())?;
     // One validation of the whole record in the common case; field by field only to locate an
     // error. A field boundary inside a character would make the parts invalid though the whole
     // is not.
     if let Ok(whole) = std::str::from_utf8(bytes)
-        && ends.iter().all(|&e| whole.is_char_boundary(e))
+        && spans
+            .iter()
+            .all(|&(a, b)| whole.is_char_boundary(a) && whole.is_char_boundary(b))
     {
-        let mut start = 0;
-        let cells = ends.iter().map(|&end| {
-            let cell = whole.get(start..end).unwrap_or("");
-            start = end;
-            cell
-        });
+        let cells = spans.iter().map(|&(a, b)| whole.get(a..b).unwrap_or(""));
         return header.parse_row(row, cells);
     }
-    let mut cells: Vec<&str> = Vec::with_capacity(ends.len());
+    let mut cells: Vec<&str> = Vec::with_capacity(spans.len());
     let mut errors = Vec::new();
-    let mut start = 0;
-    for (i, &end) in ends.iter().enumerate() {
+    for (i, &(start, end)) in spans.iter().enumerate() {
         match std::str::from_utf8(&bytes[start..end]) {
             Ok(s) => cells.push(s),
             Err(_) => {
@@ -79,7 +75,6 @@ fn parse_fields(
                 cells.push("");
             }
         }
-        start = end;
     }
     match header.parse_row(row, cells) {
         Ok(_) if !errors.is_empty() => Err(errors),
@@ -121,9 +116,9 @@ impl RawChunk {
                     Scratch::default,
                     |scratch, (block, parsed)| {
                         parsed.clear();
-                        for_each_record(block, scratch, |bytes, ends| {
+                        for_each_record(block, scratch, |bytes, spans| {
                             let row = parsed.len();
-                            parsed.push((row, parse_fields(header, row, bytes, ends)));
+                            parsed.push((row, parse_fields(header, row, bytes, spans)));
                         });
                     },
                 );
