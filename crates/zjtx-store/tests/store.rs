@@ -1548,6 +1548,85 @@ async fn declaration_steps_are_guarded_audited_and_titles_outlive_imports() {
             .unwrap_or_else(|e| panic!("{b}: {e}"));
         let pool = s.experts().await.unwrap_or_default();
         assert_eq!(pool[0].conflicts.len(), 2, "{b}: {:?}", pool[0].conflicts);
+        // Out of the draw and back, a conflict declared later (once), each with its audit
+        // record; an expert that does not exist is no change.
+        assert!(
+            s.set_expert_active(ex, false, None).await.unwrap_or(false),
+            "{b}"
+        );
+        assert!(!s.experts().await.unwrap_or_default()[0].active, "{b}");
+        assert!(
+            s.set_expert_active(ex, true, None).await.unwrap_or(false),
+            "{b}"
+        );
+        assert!(
+            !s.set_expert_active(999_999, false, None)
+                .await
+                .unwrap_or(true),
+            "{b}"
+        );
+        let later = (rows[2].uscc.to_string(), "shareholding");
+        assert!(
+            s.add_expert_conflict(ex, &later.0, later.1, None)
+                .await
+                .unwrap_or(false),
+            "{b}"
+        );
+        assert!(
+            !s.add_expert_conflict(ex, &later.0, later.1, None)
+                .await
+                .unwrap_or(true),
+            "{b}"
+        );
+        assert!(
+            !s.add_expert_conflict(999_999, &later.0, later.1, None)
+                .await
+                .unwrap_or(true),
+            "{b}"
+        );
+        assert_eq!(
+            s.experts().await.unwrap_or_default()[0].conflicts.len(),
+            3,
+            "{b}"
+        );
+        for action in ["expert.deactivate", "expert.activate", "expert.conflict"] {
+            assert_eq!(
+                s.audit_by_action(action).await.unwrap_or_default().len(),
+                1,
+                "{b}: {action}"
+            );
+        }
+        // An account opened with its pool entry: a name taken leaves nothing behind.
+        let new_expert = |name: &str| zjtx_store::NewUser {
+            username: name.into(),
+            password_hash: "h".into(),
+            role: Role::Expert,
+            region_code: None,
+            uscc: None,
+        };
+        let entry = zjtx_store::NewExpert {
+            name: "新专家",
+            fields: "a",
+            employer_uscc: None,
+            conflicts: &[],
+        };
+        assert!(
+            s.add_expert_account(&new_expert("new_expert"), &entry, None)
+                .await
+                .is_ok(),
+            "{b}"
+        );
+        let before = s.users().await.unwrap_or_default().len();
+        assert!(
+            matches!(
+                s.add_expert_account(&new_expert("new_expert"), &entry, None)
+                    .await,
+                Err(zjtx_store::StoreError::Conflict(_))
+            ),
+            "{b}"
+        );
+        assert_eq!(s.users().await.unwrap_or_default().len(), before, "{b}");
+        assert_eq!(s.experts().await.unwrap_or_default().len(), 2, "{b}");
         // The first round's seed is committed before the draw; a second commitment does not
         // replace it; each draw commits the next round's.
         for (seed, hash) in [("s1", "h1"), ("other", "h-other")] {

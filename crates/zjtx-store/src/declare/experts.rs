@@ -106,33 +106,33 @@ impl Store {
         }
     }
 
-    /// Takes an expert out of the draw, or back into it; false when there is no such expert.
+    /// Takes an expert out of the draw, or back into it, with its audit record in one
+    /// transaction; false when there is no such expert.
     pub async fn set_expert_active(
         &self,
         id: i64,
         active: bool,
         actor: Option<i64>,
     ) -> Result<bool> {
-        let n = self
-            .exec(
+        let target = format!("expert:{id}");
+        let action = if active {
+            "expert.activate"
+        } else {
+            "expert.deactivate"
+        };
+        let stmts = vec![
+            stmt(
                 "UPDATE experts SET active = ? WHERE id = ?",
-                &[Bind::I(i64::from(active)), Bind::I(id)],
-            )
-            .await?;
-        if n == 1 {
-            let action = if active {
-                "expert.activate"
-            } else {
-                "expert.deactivate"
-            };
-            self.audit(actor, action, Some(&format!("expert:{id}")), "")
-                .await?;
-        }
-        Ok(n == 1)
+                vec![Bind::I(i64::from(active)), Bind::I(id)],
+            ),
+            audit(actor, action, &target, ""),
+        ];
+        absent_is_false(self.exec_tx(stmts, Some("absent")).await)
     }
 
-    /// Declares a conflict of interest of an expert (employment, shareholding, relation); false
-    /// when there is no such expert or it was declared already.
+    /// Declares a conflict of interest of an expert (employment, shareholding, relation), with
+    /// its audit record in one transaction; false when there is no such expert or it was
+    /// declared already.
     pub async fn add_expert_conflict(
         &self,
         id: i64,
@@ -140,23 +140,17 @@ impl Store {
         kind: &str,
         actor: Option<i64>,
     ) -> Result<bool> {
-        let n = self
-            .exec(
+        let target = format!("expert:{id}");
+        let detail = format!("{uscc} {kind}");
+        let stmts = vec![
+            stmt(
                 "INSERT INTO expert_conflicts (expert_id, uscc, kind) SELECT id, ?, ? FROM experts \
                  WHERE id = ? ON CONFLICT DO NOTHING",
-                &[Bind::S(uscc), Bind::S(kind), Bind::I(id)],
-            )
-            .await?;
-        if n == 1 {
-            self.audit(
-                actor,
-                "expert.conflict",
-                Some(&format!("expert:{id}")),
-                &format!("{uscc} {kind}"),
-            )
-            .await?;
-        }
-        Ok(n == 1)
+                vec![Bind::S(uscc), Bind::S(kind), Bind::I(id)],
+            ),
+            audit(actor, "expert.conflict", &target, &detail),
+        ];
+        absent_is_false(self.exec_tx(stmts, Some("absent")).await)
     }
 
     pub async fn experts(&self) -> Result<Vec<ExpertRow>> {
@@ -369,5 +363,14 @@ impl Store {
                 .map(|r| r.try_get("expert_id"))
                 .collect::<std::result::Result<Vec<i64>, sqlx::Error>>()?
         }))
+    }
+}
+
+/// A guarded step's refusal for want of its row, as `false`.
+fn absent_is_false(r: Result<()>) -> Result<bool> {
+    match r {
+        Ok(()) => Ok(true),
+        Err(StoreError::Conflict(m)) if m == "absent" => Ok(false),
+        Err(e) => Err(e),
     }
 }

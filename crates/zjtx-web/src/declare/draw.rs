@@ -22,24 +22,28 @@ impl ExpertsPage {
     }
 }
 
-/// The kinds of a conflict of interest: key, label.
+/// The kinds of a conflict of interest: key, Chinese label.
+const CONFLICT_KINDS: [(&str, &str); 3] = [
+    ("employment", "任职"),
+    ("shareholding", "持股"),
+    ("relation", "亲属或其他关系"),
+];
+
+/// The kinds of a conflict of interest: key, label in the reader's language.
 pub fn conflict_kinds() -> [(&'static str, &'static str); 3] {
-    [
-        ("employment", i18n::t("任职")),
-        ("shareholding", i18n::t("持股")),
-        ("relation", i18n::t("亲属或其他关系")),
-    ]
+    CONFLICT_KINDS.map(|(k, zh)| (k, i18n::t(zh)))
 }
 
-/// A conflict's kind by its key or its label in either language.
+/// A conflict's kind by its key or its label in either language (亲属 for short).
 fn conflict_kind(s: &str) -> Option<&'static str> {
-    let zh = [
-        ("employment", "任职"),
-        ("shareholding", "持股"),
-        ("relation", "亲属或其他关系"),
-    ];
-    zh.iter()
-        .find(|(k, l)| *k == s || *l == s || i18n::t(l) == s || (*k == "relation" && s == "亲属"))
+    let s = if s == "亲属" {
+        "亲属或其他关系"
+    } else {
+        s
+    };
+    CONFLICT_KINDS
+        .iter()
+        .find(|(k, zh)| *k == s || *zh == s || i18n::t(zh) == s)
         .map(|(k, _)| *k)
 }
 

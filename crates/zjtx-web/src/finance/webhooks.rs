@@ -58,9 +58,8 @@ fn payload(event: &str, at: i64, data: Value) -> String {
 
 /// What an outbox event becomes: deliveries `(institution, event, payload)` for the
 /// subscriptions of each institution to tell, and in-app messages `(institution, text, link)` for
-/// each of those institutions' staff (whether or not it subscribed). A step wrote the event in
-/// its own transaction; this reads the records it names as they are now. The messages are worded
-/// in Chinese, the platform's first language: no reader's request is at hand.
+/// each of those institutions' staff (whether or not it subscribed), worded in both languages. A
+/// step wrote the event in its own transaction; this reads the records it names as they are now.
 #[derive(Default)]
 pub struct Expansion {
     pub deliveries: Vec<(i64, String, String)>,
