@@ -165,8 +165,8 @@ async fn check(
 }
 
 /// A file that could not be read at all (not a workbook, a broken one, bytes cut off, beyond its
-/// bounds), said to the reader in their language and what to do; the reader's technical detail
-/// in English mode, and in the log. (Errors of cells are `Refused` and located by the caller.)
+/// bounds), said to the reader in their language with what to do; the parser's detail is added
+/// in English mode and logged. (Errors of cells are `Refused`, each located.)
 pub(crate) fn unreadable(e: zjtx_sheet::SheetError) -> AppError {
     use zjtx_sheet::SheetError;
     match e {
