@@ -29,9 +29,14 @@ const CONFLICT_KINDS: [(&str, &str); 3] = [
     ("relation", "亲属或其他关系"),
 ];
 
-/// The kinds of a conflict of interest: key, label in the reader's language.
+/// The kinds of a conflict of interest: key, label in the reader's language (in the order of
+/// `CONFLICT_KINDS`).
 pub fn conflict_kinds() -> [(&'static str, &'static str); 3] {
-    CONFLICT_KINDS.map(|(k, zh)| (k, i18n::t(zh)))
+    [
+        ("employment", i18n::t("任职")),
+        ("shareholding", i18n::t("持股")),
+        ("relation", i18n::t("亲属或其他关系")),
+    ]
 }
 
 /// A conflict's kind by its key or its label in either language (亲属 for short).
@@ -43,8 +48,9 @@ fn conflict_kind(s: &str) -> Option<&'static str> {
     };
     CONFLICT_KINDS
         .iter()
-        .find(|(k, zh)| *k == s || *zh == s || i18n::t(zh) == s)
-        .map(|(k, _)| *k)
+        .zip(conflict_kinds())
+        .find(|((k, zh), (_, label))| *k == s || *zh == s || *label == s)
+        .map(|((k, _), _)| *k)
 }
 
 /// `kind` as the reader says it.
