@@ -268,7 +268,7 @@ pub struct Session {
     pub csrf: String,
     pub expires_at: i64,
     /// The account's in-app messages not yet read, counted when the session was looked up (the
-    /// header's badge).
+    /// header's badge) — up to 100: every request pays for the count, so it is bounded.
     pub unread: i64,
 }
 

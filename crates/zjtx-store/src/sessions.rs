@@ -23,7 +23,8 @@ impl Store {
     pub async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
         let sql = self.sql(
             "SELECT s.csrf, s.expires_at, u.*, \
-             (SELECT COUNT(*) FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL) AS unread \
+             (SELECT COUNT(*) FROM (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.read_at IS NULL \
+              LIMIT 100) x) AS unread \
              FROM sessions s JOIN users u ON u.id = s.user_id \
              WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0",
         );

@@ -237,6 +237,50 @@ async fn imported_enterprises_are_listed_filtered_and_paged_without_gaps() {
 
 /// Keyset paging both ways (issue 15): walking forward page by page and back again from the last
 /// page gives the same pages; the first page has no previous page and the last no next one.
+/// Every page of `f` from the first on: the codes in order, and each page's total.
+async fn walk_forward(s: &Store, f: &Filter) -> (Vec<String>, Vec<i64>) {
+    let (mut codes, mut totals, mut after) = (Vec::new(), Vec::new(), None);
+    for _ in 0..20 {
+        let p = s
+            .list(&Filter { after, ..f.clone() }, &Scope::all())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        codes.extend(p.items.iter().map(|e| e.uscc.clone()));
+        totals.push(p.total);
+        after = p.next;
+        if after.is_none() {
+            break;
+        }
+    }
+    (codes, totals)
+}
+
+/// Every page of `f` going back from the cursor `before` (of the firm `at`, which ends the
+/// list): the codes in order, `at` included.
+async fn walk_back(s: &Store, f: &Filter, before: String, at: String) -> Vec<String> {
+    let (mut codes, mut before) = (vec![at], Some(before));
+    for _ in 0..20 {
+        let p = s
+            .list(
+                &Filter {
+                    before,
+                    ..f.clone()
+                },
+                &Scope::all(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut page: Vec<String> = p.items.iter().map(|e| e.uscc.clone()).collect();
+        page.extend(codes);
+        codes = page;
+        before = p.prev;
+        if before.is_none() {
+            break;
+        }
+    }
+    codes
+}
+
 #[tokio::test]
 async fn lists_page_forward_and_back() {
     for s in stores("paging").await {
@@ -456,28 +500,12 @@ async fn search_ranks_pages_and_combines() {
             "{}",
             s.backend()
         );
-        let mut back = Vec::new();
-        let mut before = Some(format!("2:{end}"));
-        back.push(end.clone());
-        for _ in 0..10 {
-            let f = Filter {
-                q: Some("光电".into()),
-                per_page: 2,
-                before: before.clone(),
-                ..Filter::default()
-            };
-            let p = s
-                .list(&f, &Scope::all())
-                .await
-                .unwrap_or_else(|e| panic!("{e}"));
-            let mut codes: Vec<String> = p.items.iter().map(|e| e.uscc.clone()).collect();
-            codes.extend(back);
-            back = codes;
-            before = p.prev;
-            if before.is_none() {
-                break;
-            }
-        }
+        let searched = Filter {
+            q: Some("光电".into()),
+            per_page: 2,
+            ..Filter::default()
+        };
+        let back = walk_back(&s, &searched, format!("2:{end}"), end.clone()).await;
         assert_eq!(back, want, "{}", s.backend());
         // With a condition the database decides (a revenue range), both ways alike: the same
         // firms as the index finds, less those without a revenue.
@@ -489,32 +517,16 @@ async fn search_ranks_pages_and_combines() {
             })
             .cloned()
             .collect();
-        let walk = |after: Option<String>, before: Option<String>| {
-            let f = Filter {
-                q: Some("光电".into()),
-                revenue_max: Some(i64::MAX),
-                per_page: 2,
-                after,
-                before,
-                ..Filter::default()
-            };
-            let s = s.clone();
-            async move {
-                s.list(&f, &Scope::all())
-                    .await
-                    .unwrap_or_else(|e| panic!("{e}"))
-            }
+        let ranged = Filter {
+            revenue_max: Some(i64::MAX),
+            ..searched
         };
-        let (mut forward, mut after) = (Vec::new(), None);
-        for _ in 0..10 {
-            let p = walk(after.clone(), None).await;
-            assert_eq!(p.total as usize, with_revenue.len(), "{}", s.backend());
-            forward.extend(p.items.iter().map(|e| e.uscc.clone()));
-            after = p.next;
-            if after.is_none() {
-                break;
-            }
-        }
+        let (forward, totals) = walk_forward(&s, &ranged).await;
+        assert!(
+            totals.iter().all(|t| *t as usize == with_revenue.len()),
+            "{}",
+            s.backend()
+        );
         assert_eq!(forward, with_revenue, "{}", s.backend());
         // The cursor of the last: its rank is its place in `want` (two, three, then two firms).
         let last = forward.last().cloned().unwrap_or_default();
@@ -523,19 +535,7 @@ async fn search_ranks_pages_and_combines() {
             Some(2..=4) => 1,
             _ => 2,
         };
-        let end = format!("{rank}:{last}");
-        let (mut backward, mut before) =
-            (vec![forward.last().cloned().unwrap_or_default()], Some(end));
-        for _ in 0..10 {
-            let p = walk(None, before.clone()).await;
-            let mut codes: Vec<String> = p.items.iter().map(|e| e.uscc.clone()).collect();
-            codes.extend(backward);
-            backward = codes;
-            before = p.prev;
-            if before.is_none() {
-                break;
-            }
-        }
+        let backward = walk_back(&s, &ranged, format!("{rank}:{last}"), last).await;
         assert_eq!(backward, with_revenue, "{}", s.backend());
     }
 }
@@ -1036,6 +1036,28 @@ async fn users_sessions_lockout_and_audit() {
             s.session("old").await.ok().flatten().is_none(),
             "{b}: an expired session is gone"
         );
+        // The session carries the count of unread messages, bounded at 100 (every request
+        // pays for it); reading them clears it.
+        let unread = || async { s.session("tok").await.ok().flatten().map(|(x, _)| x.unread) };
+        assert_eq!(unread().await, Some(0), "{b}");
+        let texts: Vec<String> = (0..3).map(|i| format!("消息 {i}")).collect();
+        let msgs: Vec<zjtx_store::Message> = texts
+            .iter()
+            .map(|t| zjtx_store::Message {
+                user_id: id,
+                text: t.clone(),
+                text_en: t.clone(),
+                link: "/",
+            })
+            .collect();
+        s.notify(&msgs).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unread().await, Some(3), "{b}");
+        for _ in 0..40 {
+            s.notify(&msgs).await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        assert_eq!(unread().await, Some(100), "{b}: 123 unread, counted to 100");
+        s.mark_read(id).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(unread().await, Some(0), "{b}");
         assert!(s.set_disabled("xihu", true).await.unwrap_or(false));
         assert!(
             s.session("tok").await.ok().flatten().is_none(),

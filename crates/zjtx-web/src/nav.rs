@@ -58,6 +58,15 @@ impl Nav {
         }
     }
 
+    /// The badge's text: the count, or 99+ beyond it.
+    pub fn unread_text(&self) -> String {
+        if self.unread > 99 {
+            "99+".to_owned()
+        } else {
+            self.unread.to_string()
+        }
+    }
+
     /// Whether the page read is in the area a header link opens (its first path segment; the
     /// declarations' area also holds `/declarations`).
     pub fn at(&self, link: &str) -> bool {

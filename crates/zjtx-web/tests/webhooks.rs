@@ -254,17 +254,7 @@ async fn a_banks_system_hears_of_its_own_events_signed_and_retried() {
     );
 
     // The bank's own step of the application is an event too.
-    let app = store.applications(None, None).await.unwrap_or_default()[0].id;
-    let r = send(
-        &w,
-        post(
-            &format!("/finance/applications/{app}/step"),
-            Some(&bank),
-            &format!("csrf={b}&to=accepted&amount=&date=&reason="),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    accept_first_application(&w, &bank, &b).await;
     assert_eq!(deliver_due(&w.state, &http, now + 60).await.unwrap_or(0), 1);
     let last = rx
         .got
@@ -446,24 +436,8 @@ async fn a_banks_staff_are_told_in_the_platform_of_needs_applications_and_consen
     );
 
     // The bank's own step tells the firm, not the bank.
-    let app = w
-        .state
-        .store
-        .applications(None, None)
-        .await
-        .unwrap_or_default()[0]
-        .id;
     let b = csrf_of(&w, &bank).await;
-    let r = send(
-        &w,
-        post(
-            &format!("/finance/applications/{app}/step"),
-            Some(&bank),
-            &format!("csrf={b}&to=accepted&amount=&date=&reason="),
-        ),
-    )
-    .await;
-    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    accept_first_application(&w, &bank, &b).await;
     assert_eq!(expand().await, 1);
     assert_eq!(
         badge(&send(&w, get("/finance", Some(&bank))).await.body),
@@ -491,6 +465,27 @@ async fn consent_and_apply(w: &World, ent: &str, e: &str, bank: i64, product: i6
             &format!("/finance/products/{product}/apply"),
             Some(ent),
             &format!("csrf={e}&amount=300"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+}
+
+/// The bank accepts the first application (the bank's own step).
+async fn accept_first_application(w: &World, bank: &str, b: &str) {
+    let app = w
+        .state
+        .store
+        .applications(None, None)
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let r = send(
+        w,
+        post(
+            &format!("/finance/applications/{app}/step"),
+            Some(bank),
+            &format!("csrf={b}&to=accepted&amount=&date=&reason="),
         ),
     )
     .await;
