@@ -4726,3 +4726,102 @@ async fn title_changes_are_noted_by_the_database_on_both_backends() {
         );
     }
 }
+
+/// What screenings show — firms' records, titles, consents — is noted by the database whoever
+/// writes: a mark read before a change sees it once it has committed (not before), on either
+/// backend; a read, or a write of something else, leaves the mark where it was.
+#[tokio::test]
+async fn the_subjects_mark_sees_every_committed_change_of_what_screenings_show() {
+    for s in stores("subjects-mark").await {
+        let b = s.backend();
+        let rows = city(6);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let bank = s
+            .create_institution("标记银行", "bank", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let uscc = rows[0].uscc.to_string();
+        let mark = || async { s.subjects_mark().await.unwrap_or_else(|e| panic!("{e}")) };
+        let changed = |m: zjtx_store::SubjectsMark| {
+            let s = s.clone();
+            async move {
+                s.subjects_changed_since(&m)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let m = mark().await;
+        assert!(!changed(m.clone()).await, "{b}: nothing changed");
+        s.log_access_set(bank, 1, "screening", "2026-11-01")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(!changed(m.clone()).await, "{b}: a logged read is no change");
+        let c = s
+            .grant_consent(
+                &uscc,
+                bank,
+                "profile",
+                false,
+                "授信",
+                "2026-11-01",
+                "2027-11-01",
+                None,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a consent granted");
+        let m = mark().await;
+        s.revoke_consent(c, &uscc, None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a consent revoked");
+        let m = mark().await;
+        s.import(&evaluated(vec![rows[1].clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a firm imported again");
+        // A writer in flight when the mark is read: not seen until it commits, then seen.
+        let m = mark().await;
+        match s.db() {
+            zjtx_store::Db::Sqlite(p) => {
+                let mut tx = p.begin().await.unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query(
+                    "INSERT INTO titles (uscc, tier, valid_until) VALUES (?, 'srdi', '2030-01-01')",
+                )
+                .bind(&uscc)
+                .execute(&mut *tx)
+                .await
+                .unwrap_or_else(|e| panic!("{e}"));
+                let during = mark().await;
+                assert!(!changed(m.clone()).await, "{b}: not committed yet");
+                tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+                assert!(changed(during).await, "{b}: committed after the mark");
+            }
+            zjtx_store::Db::Postgres(p) => {
+                let mut tx = p.begin().await.unwrap_or_else(|e| panic!("{e}"));
+                sqlx::query("INSERT INTO titles (uscc, tier, valid_until) VALUES ($1, 'srdi', '2030-01-01')")
+                    .bind(&uscc)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"));
+                let during = mark().await;
+                assert!(!changed(m.clone()).await, "{b}: not committed yet");
+                tx.commit().await.unwrap_or_else(|e| panic!("{e}"));
+                assert!(changed(during).await, "{b}: committed after the mark");
+            }
+        }
+        assert!(changed(m).await, "{b}: a title granted");
+        let m = mark().await;
+        assert!(!changed(m.clone()).await, "{b}: settled");
+        // Forgetting the notes older than an hour leaves a recent change seen.
+        s.move_enterprise(&uscc, "330105", None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        s.forget_subject_changes(chrono::Utc::now().timestamp() - 3600)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a firm moved");
+    }
+}

@@ -297,4 +297,6 @@ pub use products::ListedCache;
 mod screenings;
 mod stats;
 mod subjects;
-pub use subjects::{AccessRead, AsSeen, Narrow, Subject, SubjectSet};
+pub use subjects::{
+    AccessRead, AsSeen, Narrow, SUBJECT_CHANGES_KEPT_SECS, Subject, SubjectSet, SubjectsMark,
+};

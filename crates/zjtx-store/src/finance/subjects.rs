@@ -5,7 +5,7 @@
 
 use super::*;
 use crate::listing::{ROW_COLS, enterprise_row};
-use crate::{EnterpriseRow, decoded};
+use crate::{Db, EnterpriseRow, decoded};
 use zjtx_core::{Size, TopTier, Verdict};
 
 /// Which firms a matching reads.
@@ -69,6 +69,16 @@ pub struct Subject {
     /// The institution's consents from this firm in force today.
     pub consents: Vec<Consent>,
 }
+
+/// Where the store stood when a reader began reading what screenings show (the firms' records,
+/// their titles and the consents): read it before the rows, then `subjects_changed_since` says
+/// whether any of them changed since, whoever wrote (see migration 0035).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubjectsMark(String);
+
+/// How long PostgreSQL's notes of changes are kept (`forget_subject_changes`): a reader must read
+/// again well before a mark is this old.
+pub const SUBJECT_CHANGES_KEPT_SECS: i64 = 86_400;
 
 /// One read of a firm's data by an institution, for the access log.
 pub struct AccessRead<'a> {
@@ -216,6 +226,54 @@ impl Store {
             }
         }
         Ok((total, false))
+    }
+
+    /// The store's state now, for `subjects_changed_since`: SQLite's count of changes (one
+    /// writer at a time, so the count read before the rows covers them), PostgreSQL's snapshot
+    /// (the transactions it sees).
+    pub async fn subjects_mark(&self) -> Result<SubjectsMark> {
+        Ok(SubjectsMark(match &self.db {
+            Db::Sqlite(p) => sqlx::query("SELECT n FROM subject_changes WHERE id = 1")
+                .fetch_one(p)
+                .await?
+                .try_get::<i64, _>("n")?
+                .to_string(),
+            Db::Postgres(p) => sqlx::query("SELECT pg_current_snapshot()::text AS s")
+                .fetch_one(p)
+                .await?
+                .try_get::<String, _>("s")?,
+        }))
+    }
+
+    /// Whether a firm's record, a title or a consent changed (committed) since `mark` was read.
+    pub async fn subjects_changed_since(&self, mark: &SubjectsMark) -> Result<bool> {
+        Ok(match &self.db {
+            Db::Sqlite(_) => self.subjects_mark().await? != *mark,
+            // A transaction noted since the snapshot, or in progress when it was taken, is not
+            // visible in it; one that has not committed yet is not visible here either.
+            Db::Postgres(p) => sqlx::query(
+                "SELECT 1 AS one FROM subject_changes \
+                 WHERE xid >= pg_snapshot_xmin($1::pg_snapshot) \
+                 AND NOT pg_visible_in_snapshot(xid, $1::pg_snapshot) LIMIT 1",
+            )
+            .bind(&mark.0)
+            .fetch_optional(p)
+            .await?
+            .is_some(),
+        })
+    }
+
+    /// Forgets PostgreSQL's notes of changes older than `before` (Unix seconds): a reader must
+    /// not keep what it read longer than the notes are kept. Nothing to forget on SQLite.
+    pub async fn forget_subject_changes(&self, before: i64) -> Result<u64> {
+        match &self.db {
+            Db::Sqlite(_) => Ok(0),
+            Db::Postgres(p) => Ok(sqlx::query("DELETE FROM subject_changes WHERE at < $1")
+                .bind(before)
+                .execute(p)
+                .await?
+                .rows_affected()),
+        }
     }
 
     /// Logs an institution's reads of many firms' data in one transaction (`log_access` for each).
