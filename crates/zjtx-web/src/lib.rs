@@ -82,6 +82,8 @@ pub struct AppState {
     pub webhooks_allow_local: bool,
     /// How the public reaches the bureau about a notice (`notice.contact`).
     pub notice_contact: String,
+    /// The institutions' screenings this instance keeps (`finance::ScreenCache`).
+    pub screenings: finance::ScreenCache,
 }
 
 impl AppState {
@@ -112,6 +114,7 @@ impl AppState {
             oidc: None,
             webhooks_allow_local: false,
             notice_contact: String::new(),
+            screenings: finance::ScreenCache::default(),
         })
     }
 

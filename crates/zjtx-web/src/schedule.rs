@@ -118,6 +118,10 @@ pub async fn daily(
         r.consents_ended = consents_ended(&st.store, today).await?;
         r.titles_reminded = titles_ending(st, today).await?;
         r.imports_purged = st.store.purge_pending_imports().await?;
+        // The database's notes of changes for the kept screenings (`finance::ScreenCache`).
+        st.store
+            .forget_subject_changes(zjtx_store::now() - zjtx_store::SUBJECT_CHANGES_KEPT_SECS)
+            .await?;
         if sched.audit_days > 0 {
             r.audit_removed = st
                 .store

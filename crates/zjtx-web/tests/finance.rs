@@ -10,6 +10,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::Days;
 use zjtx_store::Role;
+use zjtx_web::finance::Judged;
 
 fn api(path: &str, token: &str) -> Request<Body> {
     Request::get(path)
@@ -1258,8 +1259,9 @@ async fn a_large_screening_is_paged_and_every_read_is_logged() {
 }
 
 /// Screening judged by the database as the bank sees each firm (what the pages read, a page at a
-/// time) finds exactly the firms found by reading every firm its record allows and judging each
-/// on the facts its consents leave: for each kind of condition and their combinations, over
+/// time, when the bank's firms are not kept in memory) and screening the firms kept in memory
+/// (what they read otherwise) each find exactly the firms found by reading every firm its record
+/// allows and judging each on the facts its consents leave: for each kind of condition and their combinations, over
 /// consents of every shape (each set of categories, figures or predicates only, two at once,
 /// revoked, expired, none) and titles held, public or neither.
 #[tokio::test]
@@ -1379,13 +1381,17 @@ async fn screening_in_the_database_agrees_with_judging_each_firm() {
     queries.push("region=330106&revenue_min=1000&size=small".into());
     let (mut found, mut narrowed) = (0, 0);
     for q in &queries {
-        let by_db = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, true)
+        let by_db = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, Judged::Database)
             .await
             .unwrap_or_else(|e| panic!("{q}: {e}"));
-        let by_each = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, false)
+        let by_each = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, Judged::Each)
+            .await
+            .unwrap_or_else(|e| panic!("{q}: {e}"));
+        let kept = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, Judged::Kept)
             .await
             .unwrap_or_else(|e| panic!("{q}: {e}"));
         assert_eq!(by_db, by_each, "{q}");
+        assert_eq!(kept, by_each, "{q}");
         found += by_db.len();
         narrowed += usize::from(!by_db.is_empty() && by_db.len() < firms.len());
     }
@@ -1401,7 +1407,7 @@ async fn screening_in_the_database_agrees_with_judging_each_firm() {
         "revenue_min=1000",
         "size=small&tier=innovative",
     ] {
-        let want = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, false)
+        let want = zjtx_web::finance::screened_codes(&w.state, user.id, bank, q, Judged::Each)
             .await
             .unwrap_or_else(|e| panic!("{q}: {e}"));
         let r = send(&w, get(&format!("/finance/screen?{q}"), Some(&s))).await;
@@ -1512,4 +1518,85 @@ async fn consents_over_the_api() {
     )
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
+}
+
+/// Each instance keeps a bank's screening in memory; what any instance changes shows in the next
+/// screening on every instance: a consent granted and revoked on one, a firm moved, the day
+/// passing a consent's end — the kept firms are never what the store no longer allows.
+#[tokio::test]
+async fn a_kept_screening_follows_every_change_made_on_any_instance() {
+    let w = world("screen-kept").await;
+    let today = chrono::Local::now().date_naive();
+    w.state.set_today(Some(today));
+    let path = std::env::temp_dir().join(format!(
+        "zjtx-web-test-{}-screen-kept/t.db",
+        std::process::id()
+    ));
+    let other_store = zjtx_store::Store::connect(&format!("sqlite://{}", path.display()))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let other = World {
+        state: zjtx_web::AppState::new(other_store, w.state.rules.to_vec(), false)
+            .unwrap_or_else(|e| panic!("{e}")),
+        xihu_firm: w.xihu_firm.clone(),
+        other_firm: w.other_firm.clone(),
+    };
+    other.state.set_today(Some(today));
+    let bank = the_bank(&w, "示范银行").await;
+    let firm = w.xihu_firm.clone();
+    let (ent, bank_session) = (login(&w, "firm").await, login(&w, "bank").await);
+    let e = csrf_of(&w, &ent).await;
+    async fn screened(on: &World, session: &str, firm: &str, q: &str) -> bool {
+        let r = send(on, get(&format!("/finance/screen?{q}"), Some(session))).await;
+        assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+        r.body.contains(firm)
+    }
+    let listed = |on, q| screened(on, &bank_session, &firm, q);
+    // Both instances keep the screening before anything is granted.
+    assert!(!listed(&w, "region=330106").await);
+    assert!(!listed(&other, "region=330106").await);
+    let grant = format!(
+        "csrf={e}&institution={bank}&categories=profile&categories=financials&purpose=授信审查&days=30"
+    );
+    let r = send(&w, post("/finance/consents", Some(&ent), &grant)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        listed(&other, "region=330106").await,
+        "granted on the first"
+    );
+    assert!(listed(&w, "region=330106").await);
+    // Moved out of the district on the first instance.
+    w.state
+        .store
+        .move_enterprise(&firm, "330105", None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!listed(&other, "region=330106").await, "moved");
+    assert!(listed(&other, "region=330105").await, "moved");
+    // Revoked on the first: gone from the second's kept screening.
+    let consent = w
+        .state
+        .store
+        .consents(&firm, Some(bank))
+        .await
+        .unwrap_or_default()[0]
+        .id;
+    let r = send(
+        &w,
+        post(
+            &format!("/finance/consents/{consent}/revoke"),
+            Some(&ent),
+            &format!("csrf={e}"),
+        ),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(!listed(&other, "region=330105").await, "revoked");
+    assert!(!listed(&w, "").await, "revoked");
+    // Granted again for 30 days: gone once the day passes its end, with no write at all.
+    let r = send(&w, post("/finance/consents", Some(&ent), &grant)).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(listed(&other, "").await, "granted again");
+    other.state.set_today(Some(today + Days::new(31)));
+    assert!(!listed(&other, "").await, "past its end");
 }

@@ -38,6 +38,7 @@ mod facts;
 mod hub;
 mod needs;
 mod products;
+mod screen_cache;
 mod screening;
 pub mod webhooks;
 pub use api::*;
@@ -47,6 +48,7 @@ pub use facts::*;
 pub use hub::*;
 pub use needs::*;
 pub use products::*;
+pub use screen_cache::ScreenCache;
 pub use screening::*;
 
 fn lang() -> Lang {

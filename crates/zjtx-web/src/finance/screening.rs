@@ -116,21 +116,45 @@ fn passes(q: &ScreenQuery, min: Option<i64>, c: &Consented) -> bool {
     ok_tier && ok_size && ok_eco && ok_region && ok_rev
 }
 
-/// The codes of the firms passing a screening, found two ways: as the database judges them
-/// (`as_seen`, what the pages' totals count and their pages read — the rows as the database
-/// returns them, not judged again), or by reading every firm the records allow and judging each
-/// on its consented facts (`passes`). The two must agree; tests compare them. The reads are
-/// logged as a screening's.
+/// How `screened_codes` finds the firms passing a screening.
+#[doc(hidden)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Judged {
+    /// As the database judges them (what a screening reads when the institution's firms are not
+    /// kept in memory): the rows as the database returns them, not judged again.
+    Database,
+    /// By reading every firm the records allow and judging each on its consented facts.
+    Each,
+    /// From the institution's screening kept in memory (`ScreenCache`), as the pages read it.
+    Kept,
+}
+
+/// The codes of the firms passing a screening, found one of three ways (`Judged`); all must
+/// agree, and tests compare them. The reads are logged as a screening's.
 #[doc(hidden)]
 pub async fn screened_codes(
     st: &AppState,
     user_id: i64,
     inst: i64,
     query: &str,
-    as_seen: bool,
+    how: Judged,
 ) -> Result<Vec<String>, AppError> {
     let q: ScreenQuery = serde_urlencoded::from_str(query).map_err(|e| bad(e.to_string()))?;
     let min = revenue_floor(&q)?;
+    let as_seen = how == Judged::Database;
+    if how == Judged::Kept {
+        let kept = st
+            .screenings
+            .get(st, inst)
+            .await?
+            .ok_or_else(|| conflict("not kept".to_owned()))?;
+        return Ok(kept
+            .firms
+            .iter()
+            .filter(|f| passes(&q, min, &f.c))
+            .map(|f| f.uscc.clone())
+            .collect());
+    }
     let set = screen_set(st, &q, min, as_seen)?;
     let mut out = Vec::new();
     for (s, c) in consented_many(st, user_id, inst, set, "screening", LogAs::Consenting).await? {
@@ -155,10 +179,25 @@ fn screen_row(s: zjtx_store::Subject) -> ScreenRow {
     }
 }
 
+fn seen_row(f: &super::screen_cache::Seen) -> ScreenRow {
+    ScreenRow {
+        consented: f.consented,
+        basis: if f.consented {
+            i18n::t("已授权")
+        } else {
+            i18n::t("公开名单")
+        },
+        district: f.district.clone(),
+        uscc: f.uscc.clone(),
+        name: f.name.clone(),
+    }
+}
+
 /// One page of a screening and how many firms pass, counted up to `COUNT_CAP` (and whether it
-/// was reached): the page read as a page, the total counted by the database — each set read in
-/// code order only as far as the count needs (both judged as the institution sees each firm,
-/// `screen_rows`).
+/// was reached): judged on the institution's firms kept in memory (`ScreenCache`, checked
+/// against the store on this request), or, when it has too many to keep, the page read as a
+/// page and the total counted by the database — each set read in code order only as far as the
+/// count needs (both judged as the institution sees each firm, `screen_rows`).
 pub(super) async fn screen_page(
     st: &AppState,
     user_id: i64,
@@ -168,8 +207,30 @@ pub(super) async fn screen_page(
 ) -> Result<(Vec<ScreenRow>, (usize, bool), bool), AppError> {
     let after = Some(after).filter(|a| !a.is_empty());
     let min = revenue_floor(q)?;
-    let set = screen_set(st, q, min, true)?;
     let today = st.today().to_string();
+    if let Some(kept) = st.screenings.get(st, inst).await? {
+        st.store
+            .log_access_set(inst, user_id, "screening", &today)
+            .await?;
+        let mut passing = kept.firms.iter().filter(|f| passes(q, min, &f.c));
+        let mut rows = Vec::with_capacity(SCREEN_PAGE + 1);
+        let mut total = 0usize;
+        for f in passing.by_ref() {
+            total += 1;
+            if after.is_none_or(|a| f.uscc.as_str() > a) {
+                rows.push(seen_row(f));
+                if rows.len() > SCREEN_PAGE {
+                    break;
+                }
+            }
+        }
+        total += passing.count();
+        let more = rows.len() > SCREEN_PAGE;
+        rows.truncate(SCREEN_PAGE);
+        let cap = usize::try_from(zjtx_store::COUNT_CAP).unwrap_or(usize::MAX);
+        return Ok((rows, (total.min(cap), total > cap), more));
+    }
+    let set = screen_set(st, q, min, true)?;
     let (total, capped) = st
         .store
         .subjects_count(inst, &today, set, zjtx_store::COUNT_CAP)
