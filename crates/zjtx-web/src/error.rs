@@ -102,11 +102,12 @@ impl IntoResponse for AppError {
             }
             AppError::Store(zjtx_store::StoreError::Busy(why)) => {
                 tracing::warn!(why, "an expensive query was turned away");
-                (
-                    crate::i18n::t("系统繁忙"),
+                let advice = if *why == crate::whole::BUSY {
+                    crate::i18n::t("另一项全市统计正在计算，请稍后重试。")
+                } else {
                     crate::i18n::t("搜索请求较多，请几秒后重试；可加上区县、梯度等条件缩小范围。")
-                        .to_owned(),
-                )
+                };
+                (crate::i18n::t("系统繁忙"), advice.to_owned())
             }
             AppError::Timeout => (
                 crate::i18n::t("处理超时"),

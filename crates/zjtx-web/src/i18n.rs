@@ -69,6 +69,12 @@ pub async fn with_lang<F: std::future::Future>(lang: Lang, f: F) -> F::Output {
     LANG.scope(lang, f).await
 }
 
+/// `f` carrying the language and path of the request being served, to be run elsewhere (another
+/// thread) as if within it.
+pub fn carried<F: std::future::Future>(f: F) -> impl std::future::Future<Output = F::Output> {
+    LANG.scope(lang(), PATH.scope(path(), f))
+}
+
 /// The language chosen by the request's cookie; Chinese if none.
 pub fn from_headers(headers: &HeaderMap) -> Lang {
     match crate::common::cookie_in(headers, LANG_COOKIE).map(str::trim) {

@@ -2104,6 +2104,10 @@ pub static PHRASES: &[(&str, &str)] = &[
         "搜索请求较多，请几秒后重试；可加上区县、梯度等条件缩小范围。",
         "Many searches are running: please try again in a few seconds, or narrow the search by district, tier and the like.",
     ),
+    (
+        "另一项全市统计正在计算，请稍后重试。",
+        "Another figure computed from the whole register is being worked out: please try again shortly.",
+    ),
     ("上一页", "Previous page"),
     (
         "{} 撤回了对贵机构的数据授权，此后不再可见其授权数据",

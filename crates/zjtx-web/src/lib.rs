@@ -41,6 +41,7 @@ pub mod providers;
 pub mod requests;
 pub mod schedule;
 pub mod totp;
+pub mod whole;
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -84,6 +85,8 @@ pub struct AppState {
     pub notice_contact: String,
     /// The institutions' screenings this instance keeps (`finance::ScreenCache`).
     pub screenings: finance::ScreenCache,
+    /// One whole-register computation at a time (`whole`).
+    pub whole: whole::Gate,
 }
 
 impl AppState {
@@ -115,6 +118,7 @@ impl AppState {
             webhooks_allow_local: false,
             notice_contact: String::new(),
             screenings: finance::ScreenCache::default(),
+            whole: whole::Gate::default(),
         })
     }
 
@@ -509,6 +513,11 @@ pub fn router(state: AppState) -> Router {
         .route("/providers/selected", get(providers::selected))
         // The API: every route registered with its documentation (`api::router`).
         .merge(api::router().0)
+        // Pages computed from every firm's figures: one at a time, off the request threads.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            whole::gate,
+        ))
         // Who may use each route: `access::TABLE`, applied before any handler.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -1125,3 +1125,50 @@ async fn titled_firms_among_the_future_factories() {
         "{rate}"
     );
 }
+
+/// Pages computed from the whole register run one at a time per instance: while one runs, another
+/// waits, then is told in the reader's language that the system is busy (503, with when to
+/// retry), and pages of any other kind are served meanwhile; once it is done the next is served,
+/// in the reader's language although it ran on a thread of its own.
+#[tokio::test]
+async fn whole_register_pages_run_one_at_a_time_and_never_hold_up_the_rest() {
+    let mut w = world("whole-gate").await;
+    w.state.whole = zjtx_web::whole::Gate::waiting(std::time::Duration::from_millis(200));
+    let city = login(&w, "city").await;
+    let english = format!("{city}; zjtx_lang=en");
+    let held = w.state.whole.occupy().await;
+    assert!(held.is_some());
+    for page in zjtx_web::whole::ROUTES
+        .iter()
+        .filter(|p| !p.starts_with("/api/"))
+    {
+        let r = send(&w, get(page, Some(&city))).await;
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{page}");
+        assert!(
+            r.body.contains("另一项全市统计正在计算"),
+            "{page}: {}",
+            r.body
+        );
+    }
+    let r = send(&w, get("/monitoring/two-ways", Some(&english))).await;
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.body.contains("Another figure computed"), "{}", r.body);
+    // Other pages meanwhile.
+    for page in ["/enterprises", "/monitoring/clearings"] {
+        assert_eq!(
+            send(&w, get(page, Some(&city))).await.status,
+            StatusCode::OK,
+            "{page}"
+        );
+    }
+    drop(held);
+    let r = send(&w, get("/monitoring/two-ways", Some(&english))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert!(
+        r.body.contains("High-tech firms becoming above-scale"),
+        "{}",
+        r.body
+    );
+    let r = send(&w, get("/monitoring/bulletin", Some(&city))).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+}
