@@ -209,8 +209,34 @@ pub struct SnapshotForm {
 }
 
 /// A cell of a template row stored as JSON, trimmed ("" when absent).
-fn cell(v: &serde_json::Value, k: &str) -> String {
-    v.get(k)
+/// The cells the monitoring figures read of a year's cells (JSON), parsed without building the
+/// rest: every other cell is skipped unread (a whole `serde_json::Value` of each row, maps and
+/// strings for every cell, was most of these pages' time at a few hundred thousand firms).
+#[derive(Deserialize, Default)]
+struct Few {
+    #[serde(default)]
+    revenue: Option<serde_json::Value>,
+    #[serde(default)]
+    rd_expense: Option<serde_json::Value>,
+    #[serde(default)]
+    rd_institution: Option<serde_json::Value>,
+    #[serde(default)]
+    main_revenue: Option<serde_json::Value>,
+    #[serde(default)]
+    high_tech_issued_on: Option<serde_json::Value>,
+    #[serde(default)]
+    digital_level: Option<serde_json::Value>,
+}
+
+impl Few {
+    /// The cells of `json`; none when it is not an object.
+    fn parse(json: &str) -> Few {
+        serde_json::from_str(json).unwrap_or_default()
+    }
+}
+
+fn cell(v: &Option<serde_json::Value>) -> String {
+    v.as_ref()
         .and_then(|x| x.as_str())
         .unwrap_or("")
         .trim()
@@ -218,20 +244,20 @@ fn cell(v: &serde_json::Value, k: &str) -> String {
 }
 
 /// A money cell, if filled and well formed.
-fn cell_wan(v: &serde_json::Value, k: &str) -> Option<Wan> {
-    Some(cell(v, k))
+fn cell_wan(v: &Option<serde_json::Value>) -> Option<Wan> {
+    Some(cell(v))
         .filter(|t| !t.is_empty())
         .and_then(|t| Wan::parse(&t).ok())
 }
 
 /// A firm's facts of a year, from its template row's cells (JSON).
 fn facts(industry_code: &str, cells: &str) -> Facts {
-    let v: serde_json::Value = serde_json::from_str(cells).unwrap_or_default();
+    let v = Few::parse(cells);
     Facts {
         industry_code: industry_code.to_owned(),
-        revenue: cell_wan(&v, "revenue"),
-        rd_expense: cell_wan(&v, "rd_expense"),
-        rd_institution: Some(cell(&v, "rd_institution"))
+        revenue: cell_wan(&v.revenue),
+        rd_expense: cell_wan(&v.rd_expense),
+        rd_institution: Some(cell(&v.rd_institution))
             .filter(|t| !t.is_empty())
             .and_then(|t| RdInstitution::parse(&t)),
     }
@@ -474,11 +500,11 @@ pub async fn two_ways(
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
     let year_facts = |code: &str, cells: &str| {
-        let v: serde_json::Value = serde_json::from_str(cells).unwrap_or_default();
+        let v = Few::parse(cells);
         zjtx_core::monitor::YearFacts {
             industry_code: code.to_owned(),
-            main_revenue: cell_wan(&v, "main_revenue"),
-            high_tech_issued_on: crate::common::date(&cell(&v, "high_tech_issued_on")),
+            main_revenue: cell_wan(&v.main_revenue),
+            high_tech_issued_on: crate::common::date(&cell(&v.high_tech_issued_on)),
         }
     };
     let (mut became, mut new_ht) = (Vec::new(), Vec::new());
@@ -651,11 +677,11 @@ pub async fn rates_page(
     ];
     let idx = |t: zjtx_core::TopTier| order.iter().position(|x| *x == t).unwrap_or(4) as u8;
     for (uscc, name, _region, code, now, before) in &rows {
-        let v: serde_json::Value = serde_json::from_str(now).unwrap_or_default();
+        let v = Few::parse(now);
         let f = zjtx_core::monitor::YearFacts {
             industry_code: code.clone(),
-            main_revenue: cell_wan(&v, "main_revenue"),
-            high_tech_issued_on: crate::common::date(&cell(&v, "high_tech_issued_on")),
+            main_revenue: cell_wan(&v.main_revenue),
+            high_tech_issued_on: crate::common::date(&cell(&v.high_tech_issued_on)),
         };
         if giants.contains(uscc) {
             g_whole += 1;
@@ -675,10 +701,7 @@ pub async fn rates_page(
         }
         if above_scale(&common.above_scale, &f) {
             d_whole += 1;
-            if cell(&v, "digital_level")
-                .parse::<u8>()
-                .is_ok_and(|l| l >= 1)
-            {
+            if cell(&v.digital_level).parse::<u8>().is_ok_and(|l| l >= 1) {
                 d_part += 1;
             } else {
                 d_missing.push((uscc.clone(), name.clone()));
