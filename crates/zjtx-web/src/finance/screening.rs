@@ -148,6 +148,10 @@ pub async fn screened_codes(
             .get(st, inst)
             .await?
             .ok_or_else(|| conflict("not kept".to_owned()))?;
+        let today = st.today().to_string();
+        st.store
+            .log_access_set(inst, user_id, "screening", &today)
+            .await?;
         return Ok(kept
             .firms
             .iter()
