@@ -1115,9 +1115,26 @@ async fn finance_routes_by_role() {
 /// A screening of many consenting firms comes in pages of 200 in code order: the total said, the
 /// pages together every firm once, and each firm's read logged once per request, under the
 /// screening (the reads of every firm, not only of the page shown, since the filter used them).
+/// Alike whether the bank's firms are kept in memory or, too many to keep, read by the database.
 #[tokio::test]
 async fn a_large_screening_is_paged_and_every_read_is_logged() {
-    let w = world("screen-pages").await;
+    large_screening("screen-pages", None).await;
+}
+
+#[tokio::test]
+async fn a_screening_of_too_many_firms_to_keep_is_read_from_the_database() {
+    large_screening(
+        "screen-pages-db",
+        Some(zjtx_web::finance::ScreenCache::keeping(10)),
+    )
+    .await;
+}
+
+async fn large_screening(name: &str, cache: Option<zjtx_web::finance::ScreenCache>) {
+    let mut w = world(name).await;
+    if let Some(c) = cache {
+        w.state.screenings = c;
+    }
     let store = w.state.store.clone();
     let today = chrono::Local::now().date_naive();
     w.state.set_today(Some(today));

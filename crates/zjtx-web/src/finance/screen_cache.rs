@@ -9,8 +9,10 @@
 //! the store (`Store::subjects_changed_since`: one indexed read; the database notes every change
 //! of a firm's record, a title or a consent itself, by triggers), and read again when anything
 //! changed, when the day turned, or when it is older than `MAX_AGE` (the store keeps its notes of
-//! changes for `SUBJECT_CHANGES_KEPT_SECS`, far longer; the daily work forgets older ones too). An institution with more than `MAX_FIRMS` such
-//! firms is not kept: its screenings are read from the database as before.
+//! changes for `SUBJECT_CHANGES_KEPT_SECS`, far longer; the daily work forgets older ones too).
+//! An institution with more than `MAX_FIRMS` such firms is not kept: its screenings are read from
+//! the database as before, and only that it has too many is kept, under the same checks, so that
+//! it is not counted again for every screening.
 
 use super::*;
 use std::collections::HashMap;
@@ -42,18 +44,28 @@ pub(super) struct Screened {
     today: String,
     read_at: Instant,
     used_at: Mutex<Instant>,
+    /// More firms than are kept: `firms` is empty and the database answers.
+    too_many: bool,
     /// In code order.
     pub firms: Vec<Seen>,
 }
 
 /// The screenings this instance keeps (see the module's comment). Cloned with the state.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct ScreenCache {
     inner: Arc<Inner>,
 }
 
+impl Default for ScreenCache {
+    fn default() -> ScreenCache {
+        ScreenCache::keeping(MAX_FIRMS)
+    }
+}
+
 #[derive(Default)]
 struct Inner {
+    /// `MAX_FIRMS`, or fewer in tests.
+    max_firms: usize,
     entries: Mutex<HashMap<i64, Arc<Screened>>>,
     /// One reading at a time: requests that find the entry stale wait for the one reading it.
     reading: tokio::sync::Mutex<()>,
@@ -61,6 +73,17 @@ struct Inner {
 }
 
 impl ScreenCache {
+    /// A cache that keeps institutions of at most `max_firms` firms (tests keep fewer than
+    /// `MAX_FIRMS`, to be read from the database).
+    pub fn keeping(max_firms: usize) -> ScreenCache {
+        ScreenCache {
+            inner: Arc::new(Inner {
+                max_firms,
+                ..Inner::default()
+            }),
+        }
+    }
+
     /// Institution `inst`'s screening as the store has it now, or `None` when it has too many
     /// firms to keep.
     pub(super) async fn get(
@@ -68,14 +91,20 @@ impl ScreenCache {
         st: &AppState,
         inst: i64,
     ) -> Result<Option<Arc<Screened>>, AppError> {
+        let e = self.entry(st, inst).await?;
+        Ok((!e.too_many).then_some(e))
+    }
+
+    /// `get`'s entry, read again when it is not what the store has.
+    async fn entry(&self, st: &AppState, inst: i64) -> Result<Arc<Screened>, AppError> {
         let today = st.today().to_string();
         if let Some(e) = self.fresh(st, inst, &today).await? {
-            return Ok(Some(e));
+            return Ok(e);
         }
         let _one = self.inner.reading.lock().await;
         // Read meanwhile by the request this one waited for?
         if let Some(e) = self.fresh(st, inst, &today).await? {
-            return Ok(Some(e));
+            return Ok(e);
         }
         self.forget_old_notes(st).await?;
         // The mark before the rows: a change committed after it is seen by the next check.
@@ -83,19 +112,19 @@ impl ScreenCache {
         let set = zjtx_store::SubjectSet {
             consenting: true,
             titled: true,
-            limit: Some(MAX_FIRMS as i64 + 1),
+            limit: Some(i64::try_from(self.inner.max_firms).unwrap_or(i64::MAX - 1) + 1),
             ..Default::default()
         };
-        let subjects = st.store.subjects(inst, &today, set).await?;
-        if subjects.len() > MAX_FIRMS {
-            lock(&self.inner.entries).remove(&inst);
-            return Ok(None);
+        let mut subjects = st.store.subjects(inst, &today, set).await?;
+        let too_many = subjects.len() > self.inner.max_firms;
+        if too_many {
+            subjects.clear();
         }
         let rules = disclosure_rules(st)?;
         let firms = subjects
             .into_iter()
             .map(|s| {
-                let (c, _) = consented(&s.row, s.held.clone(), &s.public, &s.consents, rules);
+                let (c, _) = consented(&s.row, s.held, &s.public, &s.consents, rules);
                 Seen {
                     consented: !s.consents.is_empty(),
                     district: s.row.region_name.unwrap_or_default(),
@@ -111,6 +140,7 @@ impl ScreenCache {
             today,
             read_at: now,
             used_at: Mutex::new(now),
+            too_many,
             firms,
         });
         let mut entries = lock(&self.inner.entries);
@@ -124,7 +154,7 @@ impl ScreenCache {
             }
         }
         entries.insert(inst, e.clone());
-        Ok(Some(e))
+        Ok(e)
     }
 
     /// The kept entry of `inst`, when it is still what the store has.
@@ -145,8 +175,8 @@ impl ScreenCache {
         Ok(Some(e))
     }
 
-    /// Forgets the store's notes of changes older than `SUBJECT_CHANGES_KEPT_SECS`, at most once every
-    /// `FORGET_EVERY`.
+    /// Forgets the store's notes of changes older than `SUBJECT_CHANGES_KEPT_SECS`, at most once
+    /// every `FORGET_EVERY`.
     async fn forget_old_notes(&self, st: &AppState) -> Result<(), AppError> {
         {
             let mut at = lock(&self.inner.forgot_at);

@@ -208,7 +208,6 @@ pub struct SnapshotForm {
     pub year: String,
 }
 
-/// A cell of a template row stored as JSON, trimmed ("" when absent).
 /// The cells the monitoring figures read of a year's cells (JSON), parsed without building the
 /// rest: every other cell is skipped unread (a whole `serde_json::Value` of each row, maps and
 /// strings for every cell, was most of these pages' time at a few hundred thousand firms).
@@ -235,6 +234,7 @@ impl Few {
     }
 }
 
+/// A cell of a template row stored as JSON, trimmed ("" when absent or not text).
 fn cell(v: &Option<serde_json::Value>) -> String {
     v.as_ref()
         .and_then(|x| x.as_str())
