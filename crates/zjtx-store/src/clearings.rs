@@ -52,6 +52,53 @@ fn within(col: &str, regions: Option<&[String]>, sql: &mut String, binds: &mut V
     }
 }
 
+/// How long a streamed read of every firm may run on PostgreSQL: its rows are consumed as they
+/// arrive, by a computation that at a million firms takes minutes (the pool's usual limit is 30 s).
+const WHOLE_READ_LIMIT: &str = "SET LOCAL statement_timeout = '15min'";
+
+/// One firm's figures of a year beside the year before's (`Store::two_years`).
+#[derive(Clone, Debug)]
+pub struct YearPair {
+    pub uscc: String,
+    pub name: String,
+    pub region: Option<String>,
+    pub industry: String,
+    /// The template row's cells of the year, as JSON.
+    pub cells: String,
+    /// The same of the year before, if recorded.
+    pub before: Option<String>,
+}
+
+/// One firm's latest figures (`Store::latest_cells`).
+#[derive(Clone, Debug)]
+pub struct Latest {
+    pub uscc: String,
+    pub name: String,
+    pub region: Option<String>,
+    /// The template row's cells of its latest year, as JSON.
+    pub cells: String,
+}
+
+/// A row of either backend, for `Store::stream`'s row makers.
+trait RowGet {
+    fn text(&self, col: &str) -> std::result::Result<String, sqlx::Error>;
+    fn maybe(&self, col: &str) -> std::result::Result<Option<String>, sqlx::Error>;
+}
+
+macro_rules! row_get {
+    ($($row:ty),*) => {$(
+        impl RowGet for $row {
+            fn text(&self, col: &str) -> std::result::Result<String, sqlx::Error> {
+                self.try_get(col)
+            }
+            fn maybe(&self, col: &str) -> std::result::Result<Option<String>, sqlx::Error> {
+                self.try_get(col)
+            }
+        }
+    )*};
+}
+row_get!(sqlx::sqlite::SqliteRow, sqlx::postgres::PgRow);
+
 impl Store {
     /// A manufacturing firm's figures of a year, for the lists: (code, district, industry, the
     /// template row's cells as JSON).
@@ -74,23 +121,15 @@ impl Store {
         ))
     }
 
-    /// Every firm's figures of a year with those of the year before, if recorded: (code, name,
-    /// district, industry, cells of the year, cells of the year before), within some districts.
-    #[allow(clippy::type_complexity)]
+    /// Every firm's figures of a year with those of the year before, if recorded, within some
+    /// districts, handed to `each` one firm at a time in code order (streamed: a million firms'
+    /// figures are never held at once).
     pub async fn two_years(
         &self,
         year: i32,
         regions: Option<&[String]>,
-    ) -> Result<
-        Vec<(
-            String,
-            String,
-            Option<String>,
-            String,
-            String,
-            Option<String>,
-        )>,
-    > {
+        each: impl FnMut(YearPair) + Send,
+    ) -> Result<()> {
         let mut sql =
             "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells, p.cells AS before \
              FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc \
@@ -100,25 +139,17 @@ impl Store {
         let mut binds = vec![year.to_string()];
         within("e.region_code", regions, &mut sql, &mut binds);
         sql.push_str(" ORDER BY y.uscc");
-        let sql = self.sql(&sql).into_owned();
-        Ok(on_pool!(self, p => {
-            let mut q = sqlx::query(safe(&sql));
-            for b in &binds {
-                q = q.bind(b.as_str());
-            }
-            let mut out = Vec::new();
-            for r in &q.fetch_all(p).await? {
-                out.push((
-                    r.try_get("uscc")?,
-                    r.try_get("name")?,
-                    r.try_get("region_code")?,
-                    r.try_get("industry_code")?,
-                    r.try_get("cells")?,
-                    r.try_get("before")?,
-                ));
-            }
-            out
-        }))
+        self.stream(&sql, &binds, each, |r| {
+            Ok(YearPair {
+                uscc: r.text("uscc")?,
+                name: r.text("name")?,
+                region: r.maybe("region_code")?,
+                industry: r.text("industry_code")?,
+                cells: r.text("cells")?,
+                before: r.maybe("before")?,
+            })
+        })
+        .await
     }
 
     /// The holders of a tier's title whose title was valid on `day` and granted (3 years before
@@ -137,29 +168,72 @@ impl Store {
         ))
     }
 
-    /// Every firm's latest figures within some districts: (code, name, district, cells).
+    /// Every firm's latest figures within some districts, handed to `each` one firm at a time in
+    /// code order (streamed, as `two_years`).
     pub async fn latest_cells(
         &self,
         regions: Option<&[String]>,
-    ) -> Result<Vec<(String, String, Option<String>, String)>> {
+        each: impl FnMut(Latest) + Send,
+    ) -> Result<()> {
         let mut sql = "SELECT e.uscc, e.name, e.region_code, y.cells FROM enterprises e \
              JOIN enterprise_years y ON y.uscc = e.uscc AND y.year = e.latest_year WHERE 1 = 1"
             .to_owned();
         let mut binds: Vec<String> = Vec::new();
         within("e.region_code", regions, &mut sql, &mut binds);
         sql.push_str(" ORDER BY e.uscc");
-        let sql = self.sql(&sql).into_owned();
-        Ok(on_pool!(self, p => {
-            let mut q = sqlx::query(safe(&sql));
-            for b in &binds {
-                q = q.bind(b.as_str());
-            }
-            let mut out = Vec::new();
-            for r in &q.fetch_all(p).await? {
-                out.push((r.try_get("uscc")?, r.try_get("name")?, r.try_get("region_code")?, r.try_get("cells")?));
-            }
-            out
-        }))
+        self.stream(&sql, &binds, each, |r| {
+            Ok(Latest {
+                uscc: r.text("uscc")?,
+                name: r.text("name")?,
+                region: r.maybe("region_code")?,
+                cells: r.text("cells")?,
+            })
+        })
+        .await
+    }
+
+    /// Runs a read of every firm and hands each row, made by `make`, to `each` as it arrives. One
+    /// read transaction (one snapshot); on PostgreSQL the statement may run for `WHOLE_READ_LIMIT`
+    /// rather than the pool's usual limit, as the rows are consumed while they arrive.
+    async fn stream<T, R>(
+        &self,
+        sql: &str,
+        binds: &[String],
+        mut each: impl FnMut(T) + Send,
+        make: R,
+    ) -> Result<()>
+    where
+        R: Fn(&dyn RowGet) -> std::result::Result<T, sqlx::Error> + Send + Sync,
+        T: Send,
+    {
+        use futures_util::TryStreamExt;
+        let sql = self.sql(sql).into_owned();
+        macro_rules! run {
+            ($p:ident, $db:ty) => {{
+                let mut tx = $p.begin().await?;
+                if <$db as sqlx::Database>::NAME == "PostgreSQL" {
+                    sqlx::query(safe(WHOLE_READ_LIMIT))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                {
+                    let mut q = sqlx::query(safe(&sql));
+                    for b in binds {
+                        q = q.bind(b.as_str());
+                    }
+                    let mut rows = q.fetch(&mut *tx);
+                    while let Some(r) = rows.try_next().await? {
+                        each(make(&r)?);
+                    }
+                }
+                tx.commit().await?;
+            }};
+        }
+        match &self.db {
+            crate::Db::Sqlite(p) => run!(p, sqlx::Sqlite),
+            crate::Db::Postgres(p) => run!(p, sqlx::Postgres),
+        }
+        Ok(())
     }
 
     /// Every chain tag: (code, chain).
@@ -262,7 +336,7 @@ impl Store {
                     id: r.try_get("id")?,
                     year: r.try_get("year")?,
                     list: decoded("list", r.try_get("list")?, List::from_key)?,
-                    uscc: r.try_get("uscc")?,
+                    uscc: r.text("uscc")?,
                     firm: r.try_get("firm")?,
                     region_code: r.try_get("region_code")?,
                     revenue: r.try_get("revenue")?,

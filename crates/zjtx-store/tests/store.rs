@@ -4825,3 +4825,84 @@ async fn the_subjects_mark_sees_every_committed_change_of_what_screenings_show()
         assert!(changed(m).await, "{b}: a firm moved");
     }
 }
+
+/// The reads of every firm stream their rows in code order: each firm once, with the year before
+/// where one is recorded, within the districts asked for.
+#[tokio::test]
+async fn the_reads_of_every_firm_stream_each_firm_once_in_order() {
+    for s in stores("whole-reads").await {
+        let b = s.backend();
+        let now: Vec<Enterprise> = Generator::new(3, 2025).take(200).collect();
+        // The year before for some of them only.
+        let before: Vec<Enterprise> = Generator::new(3, 2024)
+            .take(200)
+            .enumerate()
+            .filter(|(i, _)| i % 3 == 0)
+            .map(|(_, e)| e)
+            .collect();
+        s.import(&evaluated(before.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.import(&evaluated(now.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let had_before: std::collections::HashSet<String> =
+            before.iter().map(|e| e.uscc.to_string()).collect();
+        let mut expected: Vec<String> = now.iter().map(|e| e.uscc.to_string()).collect();
+        expected.sort();
+
+        let mut pairs = Vec::new();
+        #[allow(clippy::disallowed_methods)] // the store's own test of these reads
+        s.two_years(2025, None, |p| pairs.push(p))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let codes: Vec<String> = pairs.iter().map(|p| p.uscc.clone()).collect();
+        assert_eq!(
+            codes, expected,
+            "{b}: every firm of the year once, in code order"
+        );
+        for p in &pairs {
+            assert_eq!(
+                p.before.is_some(),
+                had_before.contains(&p.uscc),
+                "{b}: {}",
+                p.uscc
+            );
+            assert!(p.cells.contains(&p.uscc), "{b}: the year's own cells");
+        }
+        assert!(pairs.iter().any(|p| p.before.is_some()), "{b}");
+
+        let mut latest = Vec::new();
+        #[allow(clippy::disallowed_methods)]
+        s.latest_cells(None, |f| latest.push(f))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let codes: Vec<String> = latest.iter().map(|f| f.uscc.clone()).collect();
+        assert_eq!(codes, expected, "{b}: the latest year of each firm once");
+
+        // Within one district: exactly that district's firms.
+        let region = latest
+            .iter()
+            .find_map(|f| f.region.clone())
+            .unwrap_or_else(|| panic!("{b}: no district"));
+        let inside = latest
+            .iter()
+            .filter(|f| f.region.as_ref() == Some(&region))
+            .count();
+        let mut seen = Vec::new();
+        #[allow(clippy::disallowed_methods)]
+        s.two_years(2025, Some(std::slice::from_ref(&region)), |p| {
+            seen.push(p.region)
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(seen.len(), inside, "{b}");
+        assert!(seen.iter().all(|r| r.as_ref() == Some(&region)), "{b}");
+        let mut none = 0;
+        #[allow(clippy::disallowed_methods)]
+        s.latest_cells(Some(&[]), |_| none += 1)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(none, 0, "{b}: no district, no firm");
+    }
+}

@@ -5,6 +5,12 @@
 //! (`gate`): another waits up to `WAIT`, then is told the system is busy (503 with
 //! `Retry-After`); the one running is served on a blocking thread of its own, never on the threads
 //! that serve the other requests.
+//!
+//! The reads of every firm's figures (`Store::two_years`, `Store::latest_cells`) are made through
+//! `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
+//! (`clippy.toml`), and a handler that asks for `Admitted` on a route the gate does not cover is
+//! answered 500 — which the access table's test, calling every route as every role, reports. So a
+//! new whole-register page cannot be left off `ROUTES` unnoticed.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -67,6 +73,8 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
         Ok(Ok(p)) => p,
         _ => return AppError::Store(zjtx_store::StoreError::Busy(BUSY)).into_response(),
     };
+    let mut req = req;
+    req.extensions_mut().insert(Admitted(()));
     let handle = tokio::runtime::Handle::current();
     let served = crate::i18n::carried(next.run(req));
     // The computation runs to its end even if the client goes away (it holds the one permit
@@ -77,4 +85,50 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     })
     .await
     .unwrap_or_else(|e| AppError::Internal(e.to_string()).into_response())
+}
+
+/// Proof that a request passed the gate: the reads of every firm's figures take it.
+#[derive(Clone, Copy, Debug)]
+pub struct Admitted(());
+
+/// Why a handler that needs the gate did not get it: its route is missing from `ROUTES`.
+const NOT_GATED: &str = "a whole-register read on a route missing from whole::ROUTES";
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admitted {
+    type Rejection = AppError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Admitted, AppError> {
+        parts
+            .extensions
+            .get::<Admitted>()
+            .copied()
+            .ok_or_else(|| AppError::Internal(NOT_GATED.into()))
+    }
+}
+
+#[allow(clippy::disallowed_methods)] // the one place these reads are made
+impl Admitted {
+    /// `Store::two_years`: every firm's figures of a year beside the year before's, one at a time.
+    pub async fn two_years(
+        self,
+        store: &zjtx_store::Store,
+        year: i32,
+        regions: Option<&[String]>,
+        each: impl FnMut(zjtx_store::YearPair) + Send,
+    ) -> Result<(), zjtx_store::StoreError> {
+        store.two_years(year, regions, each).await
+    }
+
+    /// `Store::latest_cells`: every firm's latest figures, one at a time.
+    pub async fn latest_cells(
+        self,
+        store: &zjtx_store::Store,
+        regions: Option<&[String]>,
+        each: impl FnMut(zjtx_store::Latest) + Send,
+    ) -> Result<(), zjtx_store::StoreError> {
+        store.latest_cells(regions, each).await
+    }
 }

@@ -229,6 +229,7 @@ pub async fn sections(
     user: &CurrentUser,
     year: i32,
     region: Option<&str>,
+    admitted: crate::whole::Admitted,
 ) -> Result<Vec<Section>, AppError> {
     let mut out = Vec::new();
     let scope = match region {
@@ -358,7 +359,7 @@ pub async fn sections(
     }
 
     // 两化, within the region.
-    let (became, new_ht) = two_ways_in(st, user, year, region).await?;
+    let (became, new_ht) = two_ways_in(st, user, year, region, admitted).await?;
     let list = format!("/monitoring/two-ways?year={year}");
     out.push(Section {
         id: "two_ways",
@@ -527,8 +528,9 @@ async fn two_ways_in(
     user: &CurrentUser,
     year: i32,
     region: Option<&str>,
+    admitted: crate::whole::Admitted,
 ) -> Result<(usize, usize), AppError> {
-    let (became, new_ht) = two_ways(st, user, year).await?;
+    let (became, new_ht) = two_ways(st, user, year, admitted).await?;
     let name = region.map(|r| district_name(Some(r)));
     let inside = |r: &&TwoWaysRow| name.as_ref().is_none_or(|n| &r.district == n);
     Ok((
@@ -554,11 +556,12 @@ pub struct BulletinPage {
 pub async fn page(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<BulletinQuery>,
 ) -> Result<BulletinPage, AppError> {
     let year = year_of(&st, &q.year)?;
     let region = region_of(&st, &user, &q).await?;
-    let sections = sections(&st, &user, year, region.as_deref()).await?;
+    let sections = sections(&st, &user, year, region.as_deref(), admitted).await?;
     Ok(BulletinPage {
         tr: Tr,
         nav: Nav::of(&user),
@@ -588,11 +591,12 @@ pub async fn page(
 pub async fn api(
     State(st): State<AppState>,
     crate::api::ApiUser(user): crate::api::ApiUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<BulletinQuery>,
 ) -> Result<axum::Json<crate::api::types::Bulletin>, crate::api::ApiError> {
     let year = year_of(&st, &q.year)?;
     let region = region_of(&st, &user, &q).await?;
-    let figures = sections(&st, &user, year, region.as_deref())
+    let figures = sections(&st, &user, year, region.as_deref(), admitted)
         .await?
         .into_iter()
         .flat_map(|s| s.figures)
@@ -615,11 +619,12 @@ pub async fn api(
 pub async fn xlsx(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<BulletinQuery>,
 ) -> Result<axum::response::Response, AppError> {
     let year = year_of(&st, &q.year)?;
     let region = region_of(&st, &user, &q).await?;
-    let sections = sections(&st, &user, year, region.as_deref()).await?;
+    let sections = sections(&st, &user, year, region.as_deref(), admitted).await?;
     let headers = vec![
         i18n::t("指标"),
         i18n::t("数值"),

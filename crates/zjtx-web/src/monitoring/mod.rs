@@ -491,6 +491,7 @@ pub async fn two_ways(
     st: &AppState,
     user: &CurrentUser,
     year: i32,
+    admitted: crate::whole::Admitted,
 ) -> Result<(Vec<TwoWaysRow>, Vec<TwoWaysRow>), AppError> {
     let rules = st
         .rules
@@ -508,11 +509,9 @@ pub async fn two_ways(
         }
     };
     let (mut became, mut new_ht) = (Vec::new(), Vec::new());
-    for (uscc, name, region, code, now, before) in
-        st.store.two_years(year, regions.as_deref()).await?
-    {
-        let n = year_facts(&code, &now);
-        let b = before.as_deref().map(|c| year_facts(&code, c));
+    let each = |p: zjtx_store::YearPair| {
+        let n = year_facts(&p.industry, &p.cells);
+        let b = p.before.as_deref().map(|c| year_facts(&p.industry, c));
         let (x, y) = zjtx_core::monitor::transitions(
             &rules.above_scale,
             &rules.high_tech,
@@ -521,9 +520,9 @@ pub async fn two_ways(
             year,
         );
         let row = || TwoWaysRow {
-            uscc: uscc.clone(),
-            name: name.clone(),
-            district: district_name(region.as_deref()),
+            uscc: p.uscc.clone(),
+            name: p.name.clone(),
+            district: district_name(p.region.as_deref()),
             main_revenue: n.main_revenue.map(|w| w.to_string()).unwrap_or_default(),
             issued_on: n
                 .high_tech_issued_on
@@ -536,7 +535,10 @@ pub async fn two_ways(
         if y {
             new_ht.push(row());
         }
-    }
+    };
+    admitted
+        .two_years(&st.store, year, regions.as_deref(), each)
+        .await?;
     Ok((became, new_ht))
 }
 
@@ -558,10 +560,11 @@ pub struct TwoWaysPage {
 pub async fn two_ways_page(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<YearQuery>,
 ) -> Result<TwoWaysPage, AppError> {
     let year = year_of(&st, &q.year)?;
-    let (became, new_ht) = two_ways(&st, &user, year).await?;
+    let (became, new_ht) = two_ways(&st, &user, year, admitted).await?;
     let mut districts: Vec<&str> = became
         .iter()
         .chain(new_ht.iter())
@@ -626,6 +629,7 @@ fn tier_label(t: zjtx_core::TopTier) -> &'static str {
 pub async fn rates_page(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<YearQuery>,
 ) -> Result<RatesPage, AppError> {
     use zjtx_core::monitor::{Movement, above_scale, high_tech, movement};
@@ -637,7 +641,6 @@ pub async fn rates_page(
         .ok_or_else(|| AppError::Internal("no rules".into()))?;
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
-    let rows = st.store.two_years(year, regions.as_deref()).await?;
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let until = end
         .checked_add_months(chrono::Months::new(common.high_tech.validity_months))
@@ -676,10 +679,11 @@ pub async fn rates_page(
         zjtx_core::TopTier::None,
     ];
     let idx = |t: zjtx_core::TopTier| order.iter().position(|x| *x == t).unwrap_or(4) as u8;
-    for (uscc, name, _region, code, now, before) in &rows {
+    let each = |p: zjtx_store::YearPair| {
+        let (uscc, name, now) = (&p.uscc, &p.name, &p.cells);
         let v = Few::parse(now);
         let f = zjtx_core::monitor::YearFacts {
-            industry_code: code.clone(),
+            industry_code: p.industry.clone(),
             main_revenue: cell_wan(&v.main_revenue),
             high_tech_issued_on: crate::common::date(&cell(&v.high_tech_issued_on)),
         };
@@ -708,14 +712,17 @@ pub async fn rates_page(
             }
         }
         if let (Some(b), Some(n)) = (
-            before.as_deref().and_then(|c| tier(c, before_as_of)),
+            p.before.as_deref().and_then(|c| tier(c, before_as_of)),
             tier(now, as_of),
         ) && let Some(m) = movement(b, n)
         {
             *moves.entry((idx(b), idx(n))).or_default() += 1;
             *totals.entry(m).or_default() += 1;
         }
-    }
+    };
+    admitted
+        .two_years(&st.store, year, regions.as_deref(), each)
+        .await?;
     let view = |part: usize, whole: usize, missing: Vec<(String, String)>| RateView {
         part,
         whole,
@@ -822,6 +829,7 @@ fn failed_ids(ids: zjtx_core::trace::IdSet) -> String {
 pub async fn rule_change(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
 ) -> Result<RuleChangePage, AppError> {
     use zjtx_core::monitor::{Between, between};
     let today = st.today();
@@ -832,8 +840,11 @@ pub async fn rule_change(
     };
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
-    let firms = st.store.latest_cells(regions.as_deref()).await?;
-    let tags = st.store.chain_tags().await?;
+    let tag_rows = st.store.chain_tags().await?;
+    let mut tags: std::collections::HashMap<&str, Vec<&str>> = Default::default();
+    for (uscc, chain) in &tag_rows {
+        tags.entry(uscc.as_str()).or_default().push(chain.as_str());
+    }
     // Titles that end before 2029-04-01 were granted (for three years) before the 2026 rules.
     let before_2026 = |tier: &'static str| {
         let st = st.clone();
@@ -857,9 +868,10 @@ pub async fn rule_change(
     let mut by_d: std::collections::BTreeMap<String, [usize; 3]> = Default::default();
     let mut by_c: std::collections::BTreeMap<String, [usize; 3]> = Default::default();
     let (mut old_only, mut new_only, mut holders_failing) = (Vec::new(), Vec::new(), Vec::new());
-    for (uscc, name, region, cells) in &firms {
-        let Ok(e) = zjtx_store::enterprise_from_cells(cells) else {
-            continue;
+    let each = |f: zjtx_store::Latest| {
+        let (uscc, name, region) = (&f.uscc, &f.name, &f.region);
+        let Ok(e) = zjtx_store::enterprise_from_cells(&f.cells) else {
+            return;
         };
         let (so, sn) = (
             zjtx_core::evaluate(&e, old, today),
@@ -882,8 +894,8 @@ pub async fn rule_change(
             };
             if let Some(i) = slot {
                 by_d.entry(district.clone()).or_default()[i] += 1;
-                for (_, chain) in tags.iter().filter(|(u, _)| u == uscc) {
-                    by_c.entry(chain.clone()).or_default()[i] += 1;
+                for chain in tags.get(uscc.as_str()).into_iter().flatten() {
+                    by_c.entry((*chain).to_owned()).or_default()[i] += 1;
                 }
             }
             let row = |failed: zjtx_core::trace::IdSet| DiffRow {
@@ -902,7 +914,10 @@ pub async fn rule_change(
                 holders_failing.push(row(fnew));
             }
         }
-    }
+    };
+    admitted
+        .latest_cells(&st.store, regions.as_deref(), each)
+        .await?;
     let n = |t: usize, b: Between| counts.get(&(t, b)).copied().unwrap_or(0);
     Ok(RuleChangePage {
         tr: Tr,

@@ -108,31 +108,32 @@ pub fn project_firm(
 pub async fn projected(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
 ) -> Result<ProjectedPage, AppError> {
     let today = st.today();
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
-    let firms = st.store.latest_cells(regions.as_deref()).await?;
     let rules = st.rules.clone();
-    let rows = tokio::task::spawn_blocking(move || {
-        let mut rows = Vec::new();
-        for (uscc, name, region, cells) in firms {
-            let Ok(e) = zjtx_store::enterprise_from_cells(&cells) else {
-                continue;
-            };
-            if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today)
-                && let Some(rs) = zjtx_core::rule_set_for(&rules, today)
-            {
-                // The trace only for the firms listed: it names the conditions.
-                let ev = zjtx_core::explain(&e, rs, today);
-                let (met, missing) = (conditions(&ev, met), conditions(&ev, missing));
-                rows.push((uscc, name, region, tier, years, qualifies, met, missing));
-            }
+    // Computed as the rows arrive (the gate of `whole` runs this page off the request threads).
+    let mut rows = Vec::new();
+    let each = |f: zjtx_store::Latest| {
+        let Ok(e) = zjtx_store::enterprise_from_cells(&f.cells) else {
+            return;
+        };
+        if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today)
+            && let Some(rs) = zjtx_core::rule_set_for(&rules, today)
+        {
+            // The trace only for the firms listed: it names the conditions.
+            let ev = zjtx_core::explain(&e, rs, today);
+            let (met, missing) = (conditions(&ev, met), conditions(&ev, missing));
+            rows.push((
+                f.uscc, f.name, f.region, tier, years, qualifies, met, missing,
+            ));
         }
-        rows
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))?;
+    };
+    admitted
+        .latest_cells(&st.store, regions.as_deref(), each)
+        .await?;
     let mut out: Vec<ProjectedRow> = rows
         .into_iter()
         .map(
@@ -228,6 +229,7 @@ fn growth(ppm: Option<i64>) -> String {
 pub async fn cohorts(
     State(st): State<AppState>,
     user: CurrentUser,
+    admitted: crate::whole::Admitted,
     Query(q): Query<CohortQuery>,
 ) -> Result<CohortsPage, AppError> {
     let year = year_of(&st, &q.year)?;
@@ -264,34 +266,39 @@ pub async fn cohorts(
         let s = zjtx_core::evaluate(&e, rs, on);
         Some((e.revenue, s.top_tier, s.size))
     };
-    let start = st.store.two_years(year - 1, regions.as_deref()).await?;
     let mut members: std::collections::BTreeMap<String, zjtx_core::monitor::Member> =
         Default::default();
-    for (uscc, _, _, _, cells, _) in &start {
-        let Some((revenue, tier, size)) = judge(cells, year - 1) else {
-            continue;
+    let start = |p: zjtx_store::YearPair| {
+        let Some((revenue, tier, size)) = judge(&p.cells, year - 1) else {
+            return;
         };
         members.insert(
-            uscc.clone(),
+            p.uscc.clone(),
             zjtx_core::monitor::Member {
-                recipient: awarded.contains(uscc),
+                recipient: awarded.contains(&p.uscc),
                 tier,
                 size,
-                chain: chains.get(uscc).cloned().unwrap_or_default(),
+                chain: chains.get(&p.uscc).cloned().unwrap_or_default(),
                 revenue,
                 later: Vec::new(),
             },
         );
-    }
+    };
+    admitted
+        .two_years(&st.store, year - 1, regions.as_deref(), start)
+        .await?;
     let last = st.today().year();
     for y in year..=last {
-        for (uscc, _, _, _, cells, _) in st.store.two_years(y, regions.as_deref()).await? {
-            if let Some(m) = members.get_mut(&uscc)
-                && let Some((revenue, tier, _)) = judge(&cells, y)
+        let later = |p: zjtx_store::YearPair| {
+            if let Some(m) = members.get_mut(&p.uscc)
+                && let Some((revenue, tier, _)) = judge(&p.cells, y)
             {
                 m.later.push((y, revenue, tier));
             }
-        }
+        };
+        admitted
+            .two_years(&st.store, y, regions.as_deref(), later)
+            .await?;
     }
     let all: Vec<zjtx_core::monitor::Member> = members.into_values().collect();
     let (recipients, peers, years) = zjtx_core::monitor::compare(&all);
