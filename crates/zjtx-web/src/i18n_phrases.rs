@@ -1205,6 +1205,12 @@ pub static PHRASES: &[(&str, &str)] = &[
     ("下一页", "Next page"),
     ("共 {}+ 家", "{}+ in all"),
     ("共 {} 家", "{} in all"),
+    ("第 {}–{} 家", "firms {}–{}"),
+    ("页码", "Page"),
+    (
+        "无不满足的条件，其余待核实（数据空缺或需专家评审）",
+        "none failed; the rest to be confirmed (blank figures or an expert's review)",
+    ),
     ("共 {} 家符合条件", "{} firms match"),
     ("共 {}+ 家符合条件", "{}+ firms match"),
     (

@@ -28,9 +28,38 @@ pub struct ProjectedPage {
     pub tr: Tr,
     pub nav: Nav,
     pub today: String,
+    /// The rows of this page.
     pub rows: Vec<ProjectedRow>,
     /// (tier, within one year, within two years) of those qualifying outright.
     pub counts: Vec<(&'static str, usize, usize)>,
+    /// Firms listed in all, and this page's place among them.
+    pub total: usize,
+    pub page: usize,
+    pub pages: usize,
+    /// The 1-based numbers of the first and last rows shown.
+    pub first: usize,
+    pub last: usize,
+}
+
+/// Rows per page of the projected list (at a million firms it lists a quarter of them).
+pub const PROJECTED_PER_PAGE: usize = 100;
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct ProjectedQuery {
+    pub page: String,
+}
+
+/// The page asked for: 1 when blank, refused when not a whole number from 1.
+fn page_of(q: &str) -> Result<usize, AppError> {
+    match q.trim() {
+        "" => Ok(1),
+        p => p
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| AppError::BadRequest(i18n::f("{}：格式有误", &[&i18n::t("页码")]))),
+    }
 }
 
 /// Conditions as people read them: each id with its clause from the firm's own trace (the part
@@ -109,47 +138,39 @@ pub async fn projected(
     State(st): State<AppState>,
     user: CurrentUser,
     admitted: crate::whole::Admitted,
+    Query(q): Query<ProjectedQuery>,
 ) -> Result<ProjectedPage, AppError> {
+    let page = page_of(&q.page)?;
     let today = st.today();
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
     let rules = st.rules.clone();
-    // Computed as the rows arrive (the gate of `whole` runs this page off the request threads).
-    let mut rows = Vec::new();
+    // Every firm is projected as its row arrives (the gate of `whole` runs this page off the
+    // request threads), keeping only what orders the list; the firms of the page shown are read
+    // again for their traces, which name the conditions.
+    let mut found = Vec::new();
     let each = |f: zjtx_store::Latest| {
         let Ok(e) = zjtx_store::enterprise_from_cells(&f.cells) else {
             return;
         };
-        if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today)
-            && let Some(rs) = zjtx_core::rule_set_for(&rules, today)
-        {
-            // The trace only for the firms listed: it names the conditions.
-            let ev = zjtx_core::explain(&e, rs, today);
-            let (met, missing) = (conditions(&ev, met), conditions(&ev, missing));
-            rows.push((
-                f.uscc, f.name, f.region, tier, years, qualifies, met, missing,
-            ));
+        if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today) {
+            found.push(Found {
+                uscc: f.uscc,
+                name: f.name,
+                region: f.region,
+                tier,
+                years,
+                qualifies,
+                met,
+                missing,
+            });
         }
     };
     admitted
         .latest_cells(&st.store, regions.as_deref(), each)
         .await?;
-    let mut out: Vec<ProjectedRow> = rows
-        .into_iter()
-        .map(
-            |(uscc, name, region, tier, years, qualifies, met, missing)| ProjectedRow {
-                uscc,
-                name,
-                district: district_name(region.as_deref()),
-                tier: zjtx_core::glossary::tier_short(tier, i18n::lang()),
-                years,
-                qualifies,
-                met,
-                missing,
-            },
-        )
-        .collect();
-    out.sort_by(|a, b| {
+    // Those qualifying first, the sooner the better, then the fewer conditions still missed.
+    found.sort_by(|a, b| {
         (b.qualifies, a.years, a.missing.len(), &a.uscc).cmp(&(
             a.qualifies,
             b.years,
@@ -160,22 +181,76 @@ pub async fn projected(
     let counts = ["srdi", "giant"]
         .into_iter()
         .map(|t| {
-            let label = zjtx_core::glossary::tier_short(t, i18n::lang());
             let n = |y: u32| {
-                out.iter()
-                    .filter(|r| r.tier == label && r.qualifies && r.years <= y)
+                found
+                    .iter()
+                    .filter(|r| r.tier == t && r.qualifies && r.years <= y)
                     .count()
             };
-            (label, n(1), n(2))
+            (zjtx_core::glossary::tier_short(t, i18n::lang()), n(1), n(2))
         })
         .collect();
+    let total = found.len();
+    let pages = total.div_ceil(PROJECTED_PER_PAGE).max(1);
+    let page = page.min(pages);
+    let from = (page - 1) * PROJECTED_PER_PAGE;
+    let shown: Vec<Found> = found
+        .into_iter()
+        .skip(from)
+        .take(PROJECTED_PER_PAGE)
+        .collect();
+    let mut rows = Vec::with_capacity(shown.len());
+    for f in shown {
+        let e = st.store.years(&f.uscc).await?.into_iter().next();
+        let (met, missing) = match (e, zjtx_core::rule_set_for(&rules, today)) {
+            (Some((_, e)), Some(rs)) => {
+                let ev = zjtx_core::explain(&e, rs, today);
+                (conditions(&ev, f.met), conditions(&ev, f.missing))
+            }
+            _ => (ids_only(f.met), ids_only(f.missing)),
+        };
+        rows.push(ProjectedRow {
+            uscc: f.uscc,
+            name: f.name,
+            district: district_name(f.region.as_deref()),
+            tier: zjtx_core::glossary::tier_short(f.tier, i18n::lang()),
+            years: f.years,
+            qualifies: f.qualifies,
+            met,
+            missing,
+        });
+    }
     Ok(ProjectedPage {
         tr: Tr,
         nav: Nav::of(&user),
         today: today.to_string(),
-        rows: out,
+        first: if rows.is_empty() { 0 } else { from + 1 },
+        last: from + rows.len(),
+        rows,
         counts,
+        total,
+        page,
+        pages,
     })
+}
+
+/// A firm the projection reaches, before its conditions are worded.
+struct Found {
+    uscc: String,
+    name: String,
+    region: Option<String>,
+    tier: &'static str,
+    years: u32,
+    qualifies: bool,
+    met: IdSet,
+    missing: IdSet,
+}
+
+/// Conditions by their ids alone (a firm whose record changed between the two reads).
+fn ids_only(set: IdSet) -> Vec<(String, String)> {
+    set.iter()
+        .map(|id| (id.as_str().to_owned(), id.as_str().to_owned()))
+        .collect()
 }
 
 #[derive(Deserialize, Default)]
