@@ -241,6 +241,112 @@ pub fn cells_of(e: &Enterprise) -> String {
     serde_json::Value::Object(cells).to_string()
 }
 
+/// A stored row's cells in the template's column order, each borrowed from the JSON text where it
+/// has no escapes (most do not: the text is stored as UTF-8): no map, no string per cell. A key
+/// that is not a column is skipped; a value that is not text reads as blank.
+struct StoredRow<'a>(Vec<std::borrow::Cow<'a, str>>);
+
+/// One cell's value: its text, or blank when it is not text.
+struct CellText<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for CellText<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = CellText<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a cell's text")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E>(self, v: String) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Owned(v)))
+            }
+            fn visit_bool<E>(self, _: bool) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_i64<E>(self, _: i64) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_u64<E>(self, _: u64) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_f64<E>(self, _: f64) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                while a
+                    .next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?
+                    .is_some()
+                {}
+                Ok(CellText(std::borrow::Cow::Borrowed("")))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for StoredRow<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = StoredRow<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of cells")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut a: A,
+            ) -> std::result::Result<Self::Value, A::Error> {
+                let mut cells = vec![std::borrow::Cow::Borrowed(""); COLUMNS.len()];
+                while let Some(key) = a.next_key::<CellText<'de>>()? {
+                    match column_index(&key.0) {
+                        Some(i) => cells[i] = a.next_value::<CellText<'de>>()?.0,
+                        None => {
+                            a.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                    }
+                }
+                Ok(StoredRow(cells))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A column's place in `COLUMNS` by its key (the map built once per process).
+fn column_index(key: &str) -> Option<usize> {
+    static INDEX: std::sync::OnceLock<std::collections::HashMap<&'static str, usize>> =
+        std::sync::OnceLock::new();
+    INDEX
+        .get_or_init(|| {
+            COLUMNS
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.key, i))
+                .collect()
+        })
+        .get(key)
+        .copied()
+}
+
 /// Parses stored cells back with the template's own parser; every error, located by column.
 pub fn enterprise_from_cells(cells: &str) -> std::result::Result<Enterprise, String> {
     // The template's own keys: the same header for every row, matched once per process (it was
@@ -253,18 +359,15 @@ pub fn enterprise_from_cells(cells: &str) -> std::result::Result<Enterprise, Str
         })
         .as_ref()
         .map_err(Clone::clone)?;
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(cells).map_err(|e| e.to_string())?;
-    let row: Vec<&str> = COLUMNS
-        .iter()
-        .map(|c| map.get(c.key).and_then(|v| v.as_str()).unwrap_or(""))
-        .collect();
-    header.parse_row(2, row).map_err(|errs| {
-        errs.iter()
-            .map(|e| e.to_string())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+    let row: StoredRow<'_> = serde_json::from_str(cells).map_err(|e| e.to_string())?;
+    header
+        .parse_row(2, row.0.iter().map(|c| c.as_ref()))
+        .map_err(|errs| {
+            errs.iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        })
 }
 
 /// Lists count their total up to this many rows.

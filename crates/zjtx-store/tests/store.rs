@@ -4906,3 +4906,34 @@ async fn the_reads_of_every_firm_stream_each_firm_once_in_order() {
         assert_eq!(none, 0, "{b}: no district, no firm");
     }
 }
+
+/// A stored row reads back as the firm it was made from, whatever its text holds (quotes,
+/// backslashes, control characters, escapes); a key that is not a column is skipped and a value
+/// that is not text reads as blank; what is not an object of cells is refused.
+#[test]
+fn stored_cells_read_back_as_the_firm() {
+    use zjtx_store::{cells_of, enterprise_from_cells};
+    for (i, mut e) in Generator::new(5, 2025).take(300).enumerate() {
+        if i % 3 == 0 {
+            e.name = format!("\"引号\" \\反斜杠\\ 制表\t符 {i} \u{1F3ED}");
+            e.main_products = Some("伺服电机、\"精密\"减速器\n第二行".into());
+        }
+        let back = enterprise_from_cells(&cells_of(&e)).unwrap_or_else(|err| panic!("{err}"));
+        assert_eq!(back, e);
+    }
+    let e = Generator::new(6, 2025)
+        .next()
+        .unwrap_or_else(|| panic!("no firm"));
+    let mut v: serde_json::Value =
+        serde_json::from_str(&cells_of(&e)).unwrap_or_else(|err| panic!("{err}"));
+    v["employees"] = serde_json::json!(12);
+    v["not_a_column"] = serde_json::json!({"a": [1, {"b": null}]});
+    v["name"] = serde_json::json!("\u{6d4b}\u{8bd5}\\u0041");
+    let back = enterprise_from_cells(&v.to_string()).unwrap_or_else(|err| panic!("{err}"));
+    assert_eq!(back.employees, None, "a number is not a cell's text");
+    assert_eq!(back.name, "测试\\u0041");
+    assert_eq!(back.uscc, e.uscc);
+    for bad in ["[]", "\"x\"", "{", "{\"name\": }", ""] {
+        assert!(enterprise_from_cells(bad).is_err(), "{bad}");
+    }
+}
