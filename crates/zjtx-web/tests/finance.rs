@@ -967,9 +967,26 @@ async fn a_bank_lists_a_product_finds_consenting_firms_and_grants_credit() {
 
 /// Consent holds in every place that evaluates a firm for an institution: with only its IP
 /// consented, a bank's product page cannot tell which side of a revenue floor the firm is on.
+/// Alike whether the bank's firms are kept in memory or read by the database.
 #[tokio::test]
 async fn product_eligibility_uses_only_consented_categories_and_is_logged() {
-    let w = world("finance-side-channel").await;
+    product_eligibility("finance-side-channel", None).await;
+}
+
+#[tokio::test]
+async fn product_eligibility_read_by_the_database_uses_only_consented_categories() {
+    product_eligibility(
+        "finance-side-channel-db",
+        Some(zjtx_web::finance::ScreenCache::keeping(0)),
+    )
+    .await;
+}
+
+async fn product_eligibility(name: &str, cache: Option<zjtx_web::finance::ScreenCache>) {
+    let mut w = world(name).await;
+    if let Some(c) = cache {
+        w.state.screenings = c;
+    }
     let store = w.state.store.clone();
     let firm = w.xihu_firm.clone();
     w.state.set_today(Some(chrono::Local::now().date_naive()));

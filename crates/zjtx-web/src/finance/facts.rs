@@ -149,6 +149,38 @@ pub(super) async fn consented_many(
     Ok(out)
 }
 
+/// Every firm consenting to the institution today (not the public titled list) with what the
+/// institution may use of it, handed to `each` as (code, name, facts) in code order: from the
+/// institution's screening kept in memory (`ScreenCache`, checked against the store on this
+/// request), or, when it has too many firms to keep, read in one joined query
+/// (`consented_many`). The read is logged under `route` as one read of the consenting firms.
+pub(super) async fn each_consenting(
+    st: &AppState,
+    user_id: i64,
+    inst: i64,
+    route: &str,
+    mut each: impl FnMut(&str, &str, &Consented),
+) -> Result<(), AppError> {
+    if let Some(kept) = st.screenings.get(st, inst).await? {
+        let today = st.today().to_string();
+        st.store
+            .log_access_set(inst, user_id, route, &today)
+            .await?;
+        for f in kept.firms.iter().filter(|f| f.consented) {
+            each(&f.uscc, &f.name, &f.c);
+        }
+        return Ok(());
+    }
+    let set = zjtx_store::SubjectSet {
+        consenting: true,
+        ..Default::default()
+    };
+    for (s, c) in consented_many(st, user_id, inst, set, route, LogAs::Consenting).await? {
+        each(&s.row.uscc, &s.row.name, &c);
+    }
+    Ok(())
+}
+
 /// What an institution may use of a firm (see `consented_facts`), from the firm's row, the tiers
 /// whose title it holds, its public titles and the institution's consents in force; with the
 /// categories used and the first consent that allowed them, for the access log (`None` when no

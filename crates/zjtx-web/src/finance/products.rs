@@ -292,38 +292,19 @@ pub async fn product_page(
         Role::Institution if owner => {
             // Eligible on what the consents show: a firm whose consents leave a rule undecided
             // is not listed, and the decision uses nothing the firm has not shown this bank.
-            // The consenting firms of the institution's screening kept in memory, when kept.
             let route = format!("product:{}", p.id);
-            if let Some(kept) = st.screenings.get(&st, p.institution_id).await? {
-                let today = st.today().to_string();
-                st.store
-                    .log_access_set(p.institution_id, user.user.id, &route, &today)
-                    .await?;
-                for f in kept.firms.iter().filter(|f| f.consented) {
-                    if fin::check(&el_spec, &t, &f.c.facts, None).eligible {
-                        eligible.push((f.uscc.clone(), f.name.clone()));
-                    }
-                }
-            } else {
-                let set = zjtx_store::SubjectSet {
-                    consenting: true,
-                    ..Default::default()
-                };
-                for (s, c) in consented_many(
-                    &st,
-                    user.user.id,
-                    p.institution_id,
-                    set,
-                    &route,
-                    LogAs::Consenting,
-                )
-                .await?
-                {
+            each_consenting(
+                &st,
+                user.user.id,
+                p.institution_id,
+                &route,
+                |uscc, name, c| {
                     if fin::check(&el_spec, &t, &c.facts, None).eligible {
-                        eligible.push((s.row.uscc, s.row.name));
+                        eligible.push((uscc.to_owned(), name.to_owned()));
                     }
-                }
-            }
+                },
+            )
+            .await?;
         }
         Role::City => {
             // The bureau sees the whole registry; the first 200 eligible enterprises.
