@@ -487,6 +487,7 @@ async fn high_tech_and_above_scale_transitions() {
     assert!(
         became.contains(&codes[0]) && became.contains(&codes[1]) && !became.contains(&codes[2])
     );
+    assert!(became.contains("共 2 家"), "the list's own count: {became}");
     let new = section("new");
     assert!(
         new.contains(&codes[1])
@@ -566,13 +567,19 @@ async fn high_tech_and_above_scale_transitions() {
 }
 
 /// The rule-change comparison: each tier's four groups add up to the firms in scope, and every
-/// firm listed as qualifying under one set only does so when evaluated directly.
+/// firm listed as qualifying under one set only does so when evaluated directly; each list, read
+/// page by page by its own links, holds as many firms as the table counts, each once.
 #[tokio::test]
 async fn the_rule_change_comparison_agrees_with_the_engine() {
     let w = world("rulechange").await;
     let store = w.state.store.clone();
     let today = day("2026-06-15");
     w.state.set_today(Some(today));
+    let sets =
+        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
+    let (old, new) = (&sets[0], &sets[1]);
+    // Enough firms for a list to run over pages.
+    more_firms(&w, 23, 1500, today).await;
     let city = login(&w, "city").await;
     let page = send(&w, get("/monitoring/rule-change", Some(&city))).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -583,49 +590,95 @@ async fn the_rule_change_comparison_agrees_with_the_engine() {
         .nth(1)
         .and_then(|s| s.split("</table>").next())
         .unwrap_or_default();
-    let sums: Vec<i64> = tiers
+    let cells: Vec<Vec<usize>> = tiers
         .split("<tr><td>")
         .skip(1)
         .map(|r| {
             r.split("<td>")
                 .skip(1)
-                .filter_map(|c| c.split('<').next()?.parse::<i64>().ok())
-                .sum()
+                .filter_map(|c| c.split('<').next()?.parse::<usize>().ok())
+                .collect()
         })
         .collect();
+    let sums: Vec<i64> = cells
+        .iter()
+        .map(|r| r.iter().sum::<usize>() as i64)
+        .collect();
     assert_eq!(sums, vec![firms, firms], "{tiers}");
-    let sets =
-        zjtx_core::rules::load_all(&zjtx_core::rules::Embedded).unwrap_or_else(|e| panic!("{e}"));
-    let (old, new) = (&sets[0], &sets[1]);
-    for (section, want_old) in [("old-only", true), ("new-only", false)] {
-        let part = page
-            .body
-            .split(&format!("id=\"{section}\""))
-            .nth(1)
-            .and_then(|s| s.split("</table>").next())
-            .unwrap_or_default();
-        for row in part.split("<tr><td><a href=\"/enterprises/").skip(1) {
-            let uscc = row.split('"').next().unwrap_or_default();
-            let giant = row.contains("小巨人");
-            let years = store.years(uscc).await.unwrap_or_default();
-            let e = &years.first().unwrap_or_else(|| panic!("{uscc}")).1;
-            let (so, sn) = (
-                zjtx_core::evaluate(e, old, today),
-                zjtx_core::evaluate(e, new, today),
+    let per = zjtx_web::monitoring::LIST_PAGE;
+    let mut paged = false;
+    for (section, want_old, column) in [("old-only", true, 1), ("new-only", false, 2)] {
+        let counted: usize = cells.iter().map(|r| r[column]).sum();
+        let (mut path, mut seen) = ("/monitoring/rule-change".to_owned(), Vec::new());
+        loop {
+            let body = send(&w, get(&path, Some(&city))).await.body;
+            let part = body
+                .split(&format!("id=\"{section}\""))
+                .nth(1)
+                .and_then(|s| s.split("<h2").next())
+                .unwrap_or_default();
+            assert!(
+                part.contains(&format!("共 {counted} 家")),
+                "{section}: the total"
             );
-            let (vo, vn) = if giant {
-                (so.giant, sn.giant)
-            } else {
-                (so.srdi, sn.srdi)
-            };
-            let pass = zjtx_core::Verdict::Pass;
-            assert_eq!(
-                (vo == pass, vn == pass),
-                (want_old, !want_old),
-                "{uscc} {section}"
-            );
+            let rows: Vec<&str> = part
+                .split("<tr><td><a href=\"/enterprises/")
+                .skip(1)
+                .collect();
+            assert!(rows.len() <= per, "{path}");
+            for row in rows {
+                let uscc = row.split('"').next().unwrap_or_default();
+                let giant = row.contains("小巨人");
+                seen.push((uscc.to_owned(), giant));
+                let years = store.years(uscc).await.unwrap_or_default();
+                let e = &years.first().unwrap_or_else(|| panic!("{uscc}")).1;
+                let (so, sn) = (
+                    zjtx_core::evaluate(e, old, today),
+                    zjtx_core::evaluate(e, new, today),
+                );
+                let (vo, vn) = if giant {
+                    (so.giant, sn.giant)
+                } else {
+                    (so.srdi, sn.srdi)
+                };
+                let pass = zjtx_core::Verdict::Pass;
+                assert_eq!(
+                    (vo == pass, vn == pass),
+                    (want_old, !want_old),
+                    "{uscc} {section}"
+                );
+            }
+            match part.split("rel=\"next\" href=\"").nth(1) {
+                Some(rest) => {
+                    let link = rest.split('"').next().unwrap_or_default();
+                    path = link
+                        .replace("&#38;", "&")
+                        .replace("&amp;", "&")
+                        .split('#')
+                        .next()
+                        .unwrap_or_default()
+                        .to_owned();
+                    paged = true;
+                }
+                None => break,
+            }
         }
+        assert_eq!(
+            seen.len(),
+            counted,
+            "{section}: every firm the table counts"
+        );
+        let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert_eq!(
+            unique.len(),
+            seen.len(),
+            "{section}: a firm and tier listed twice"
+        );
     }
+    assert!(paged, "no list ran over a page: the test needs more firms");
+    let bad = send(&w, get("/monitoring/rule-change?new=0", Some(&city))).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.body.contains("页码：格式有误"), "{}", bad.body);
 }
 
 /// The bulletin's finance, future-factory and listing sections counted by hand on a year (2019)
@@ -909,19 +962,7 @@ async fn projected_firms_qualify_at_their_own_rate() {
     w.state.set_today(Some(today));
     let rules = w.state.rules.clone();
     // Enough firms for the list to run over several pages.
-    let rs = zjtx_core::rule_set_for(&rules, today).unwrap_or_else(|| panic!("no set"));
-    let more: Vec<_> = zjtx_core::synth::Generator::new(21, 2025)
-        .take(800)
-        .map(|e| {
-            let s = zjtx_core::evaluate(&e, rs, today);
-            (e, s)
-        })
-        .collect();
-    w.state
-        .store
-        .import(&more, None, today)
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
+    more_firms(&w, 21, 800, today).await;
     let mut firms = Vec::new();
     w.state
         .store
@@ -964,7 +1005,7 @@ async fn projected_firms_qualify_at_their_own_rate() {
         }
     }
     assert!(seen > 0, "no firm of the world projected to qualify");
-    let per = zjtx_web::monitoring::outlook::PROJECTED_PER_PAGE;
+    let per = zjtx_web::monitoring::LIST_PAGE;
     assert!(
         listed.len() > 2 * per,
         "{} firms: too few for pages",
@@ -985,6 +1026,16 @@ async fn projected_firms_qualify_at_their_own_rate() {
             .collect();
         assert!(firms.len() <= per, "{path}: {} rows", firms.len());
         for r in &firms {
+            // A condition is named once in a cell, however many of its ids it stands for.
+            for cell in r.split("</td>") {
+                let words: Vec<&str> = cell
+                    .split("<span title=")
+                    .skip(1)
+                    .filter_map(|x| x.split('>').nth(1)?.split('<').next())
+                    .collect();
+                let unique: std::collections::BTreeSet<&&str> = words.iter().collect();
+                assert_eq!(unique.len(), words.len(), "{path}: {cell}");
+            }
             let q = r.starts_with(" class=\"qualifies\"");
             assert!(
                 q || qualifying == seen,

@@ -43,6 +43,65 @@ fn year_of(st: &AppState, q: &str) -> Result<i32, AppError> {
     }
 }
 
+/// Rows per page of the long lists of the whole-register pages (at a million firms some list
+/// tens of thousands).
+pub const LIST_PAGE: usize = 100;
+
+/// The page asked for: 1 when blank, refused when not a whole number from 1.
+pub(crate) fn page_number(q: &str) -> Result<usize, AppError> {
+    match q.trim() {
+        "" => Ok(1),
+        p => p
+            .parse::<usize>()
+            .ok()
+            .filter(|p| *p >= 1)
+            .ok_or_else(|| AppError::BadRequest(i18n::f("{}：格式有误", &[&i18n::t("页码")]))),
+    }
+}
+
+/// One page of a long list: its rows, where they stand, and the addresses of the pages beside.
+pub struct Paged<T> {
+    pub rows: Vec<T>,
+    pub total: usize,
+    /// The 1-based numbers of the first and last rows shown (0 and 0 when none).
+    pub first: usize,
+    pub last: usize,
+    pub prev: Option<String>,
+    pub next: Option<String>,
+}
+
+impl<T> Paged<T> {
+    /// Page `page` (from 1; past the end, the last) of `all`, `LIST_PAGE` rows a page; `link(n)`
+    /// is page n's address.
+    pub fn of(all: Vec<T>, page: usize, link: impl Fn(usize) -> String) -> Paged<T> {
+        let total = all.len();
+        let pages = total.div_ceil(LIST_PAGE).max(1);
+        let page = page.clamp(1, pages);
+        let from = (page - 1) * LIST_PAGE;
+        let rows: Vec<T> = all.into_iter().skip(from).take(LIST_PAGE).collect();
+        Paged {
+            first: if rows.is_empty() { 0 } else { from + 1 },
+            last: from + rows.len(),
+            total,
+            prev: (page > 1).then(|| link(page - 1)),
+            next: (page < pages).then(|| link(page + 1)),
+            rows,
+        }
+    }
+
+    /// The same page with other rows (those made from its own, one for one).
+    pub fn with_rows<U>(self, rows: Vec<U>) -> Paged<U> {
+        Paged {
+            rows,
+            total: self.total,
+            first: self.first,
+            last: self.last,
+            prev: self.prev,
+            next: self.next,
+        }
+    }
+}
+
 pub fn list_label(l: List) -> &'static str {
     match l {
         List::NoRd => i18n::t("营收1亿元以上无研发活动"),
@@ -551,9 +610,18 @@ pub struct TwoWaysPage {
     pub tr: Tr,
     pub nav: Nav,
     pub year: i32,
-    pub became: Vec<TwoWaysRow>,
-    pub new_ht: Vec<TwoWaysRow>,
+    pub became: Paged<TwoWaysRow>,
+    pub new_ht: Paged<TwoWaysRow>,
     pub counts: Vec<TwoWaysCount>,
+}
+
+/// The year of the two transitions and the page of each list.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TwoWaysQuery {
+    pub year: String,
+    pub became: String,
+    pub new: String,
 }
 
 /// `GET /monitoring/two-ways?year=`: 高企规上化 and 规上高企化 of a year's figures.
@@ -561,9 +629,10 @@ pub async fn two_ways_page(
     State(st): State<AppState>,
     user: CurrentUser,
     admitted: crate::whole::Admitted,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<TwoWaysQuery>,
 ) -> Result<TwoWaysPage, AppError> {
     let year = year_of(&st, &q.year)?;
+    let pages = [page_number(&q.became)?, page_number(&q.new)?];
     let (became, new_ht) = two_ways(&st, &user, year, admitted).await?;
     let mut districts: Vec<&str> = became
         .iter()
@@ -587,8 +656,19 @@ pub async fn two_ways_page(
         nav: Nav::of(&user),
         year,
         counts,
-        became,
-        new_ht,
+        // Each list's links keep the year and the other list's page.
+        became: Paged::of(became, pages[0], |n| {
+            format!(
+                "/monitoring/two-ways?year={year}&became={n}&new={}#became",
+                pages[1]
+            )
+        }),
+        new_ht: Paged::of(new_ht, pages[1], |n| {
+            format!(
+                "/monitoring/two-ways?year={year}&became={}&new={n}#new",
+                pages[0]
+            )
+        }),
     })
 }
 
@@ -810,10 +890,19 @@ pub struct RuleChangePage {
     pub tiers: Vec<(&'static str, usize, usize, usize, usize)>,
     pub by_district: Vec<BetweenCount>,
     pub by_chain: Vec<BetweenCount>,
-    pub old_only: Vec<DiffRow>,
-    pub new_only: Vec<DiffRow>,
+    pub old_only: Paged<DiffRow>,
+    pub new_only: Paged<DiffRow>,
     /// Holders of a title granted under the 2022 rules who fail 2026 (its conditions).
-    pub holders_failing: Vec<DiffRow>,
+    pub holders_failing: Paged<DiffRow>,
+}
+
+/// The page of each list of the rule-change comparison.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RuleChangeQuery {
+    pub old: String,
+    pub new: String,
+    pub held: String,
 }
 
 fn failed_ids(ids: zjtx_core::trace::IdSet) -> String {
@@ -830,8 +919,14 @@ pub async fn rule_change(
     State(st): State<AppState>,
     user: CurrentUser,
     admitted: crate::whole::Admitted,
+    Query(q): Query<RuleChangeQuery>,
 ) -> Result<RuleChangePage, AppError> {
     use zjtx_core::monitor::{Between, between};
+    let pages = [
+        page_number(&q.old)?,
+        page_number(&q.new)?,
+        page_number(&q.held)?,
+    ];
     let today = st.today();
     let old = st.rules.iter().find(|r| r.id == "miit-2022");
     let new = st.rules.iter().find(|r| r.id == "miit-2026");
@@ -944,8 +1039,22 @@ pub async fn rule_change(
             .into_iter()
             .map(|(k, v)| (k, v[0], v[1], v[2]))
             .collect(),
-        old_only,
-        new_only,
-        holders_failing,
+        // Each list's links keep the other lists' pages.
+        old_only: Paged::of(old_only, pages[0], |n| {
+            rule_change_link([n, pages[1], pages[2]], "old-only")
+        }),
+        new_only: Paged::of(new_only, pages[1], |n| {
+            rule_change_link([pages[0], n, pages[2]], "new-only")
+        }),
+        holders_failing: Paged::of(holders_failing, pages[2], |n| {
+            rule_change_link([pages[0], pages[1], n], "holders")
+        }),
     })
+}
+
+fn rule_change_link(pages: [usize; 3], at: &str) -> String {
+    format!(
+        "/monitoring/rule-change?old={}&new={}&held={}#{at}",
+        pages[0], pages[1], pages[2]
+    )
 }

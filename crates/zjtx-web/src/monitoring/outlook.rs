@@ -28,21 +28,11 @@ pub struct ProjectedPage {
     pub tr: Tr,
     pub nav: Nav,
     pub today: String,
-    /// The rows of this page.
-    pub rows: Vec<ProjectedRow>,
+    /// The page of the list shown.
+    pub list: Paged<ProjectedRow>,
     /// (tier, within one year, within two years) of those qualifying outright.
     pub counts: Vec<(&'static str, usize, usize)>,
-    /// Firms listed in all, and this page's place among them.
-    pub total: usize,
-    pub page: usize,
-    pub pages: usize,
-    /// The 1-based numbers of the first and last rows shown.
-    pub first: usize,
-    pub last: usize,
 }
-
-/// Rows per page of the projected list (at a million firms it lists a quarter of them).
-pub const PROJECTED_PER_PAGE: usize = 100;
 
 #[derive(Deserialize, Default)]
 #[serde(default)]
@@ -50,35 +40,31 @@ pub struct ProjectedQuery {
     pub page: String,
 }
 
-/// The page asked for: 1 when blank, refused when not a whole number from 1.
-fn page_of(q: &str) -> Result<usize, AppError> {
-    match q.trim() {
-        "" => Ok(1),
-        p => p
-            .parse::<usize>()
-            .ok()
-            .filter(|p| *p >= 1)
-            .ok_or_else(|| AppError::BadRequest(i18n::f("{}：格式有误", &[&i18n::t("页码")]))),
-    }
-}
-
 /// Conditions as people read them: each id with its clause from the firm's own trace (the part
 /// after the document reference, "上年度营业收入1500万元以上…"), the id alone if the trace lacks it.
+/// Conditions worded alike (the parts of one clause, each year of "近2年每年…") are shown once,
+/// with their ids together.
 fn conditions(ev: &zjtx_core::Evaluation, set: IdSet) -> Vec<(String, String)> {
-    set.iter()
-        .map(|id| {
-            let words = ev
-                .entry(id)
-                .map(|t| {
-                    t.clause
-                        .rsplit_once('：')
-                        .map_or(t.clause.as_str(), |(_, w)| w)
-                        .to_owned()
-                })
-                .unwrap_or_else(|| id.as_str().to_owned());
-            (id.as_str().to_owned(), words)
-        })
-        .collect()
+    let mut out: Vec<(String, String)> = Vec::new();
+    for id in set.iter() {
+        let words = ev
+            .entry(id)
+            .map(|t| {
+                t.clause
+                    .rsplit_once('：')
+                    .map_or(t.clause.as_str(), |(_, w)| w)
+                    .to_owned()
+            })
+            .unwrap_or_else(|| id.as_str().to_owned());
+        match out.iter_mut().find(|(_, w)| *w == words) {
+            Some((ids, _)) => {
+                ids.push(' ');
+                ids.push_str(id.as_str());
+            }
+            None => out.push((id.as_str().to_owned(), words)),
+        }
+    }
+    out
 }
 
 fn minus(a: IdSet, b: IdSet) -> IdSet {
@@ -140,7 +126,7 @@ pub async fn projected(
     admitted: crate::whole::Admitted,
     Query(q): Query<ProjectedQuery>,
 ) -> Result<ProjectedPage, AppError> {
-    let page = page_of(&q.page)?;
+    let page = page_number(&q.page)?;
     let today = st.today();
     let scope = user.scope(&st.store).await?;
     let regions = scope.regions.filter(|_| user.user.role == Role::District);
@@ -190,17 +176,9 @@ pub async fn projected(
             (zjtx_core::glossary::tier_short(t, i18n::lang()), n(1), n(2))
         })
         .collect();
-    let total = found.len();
-    let pages = total.div_ceil(PROJECTED_PER_PAGE).max(1);
-    let page = page.min(pages);
-    let from = (page - 1) * PROJECTED_PER_PAGE;
-    let shown: Vec<Found> = found
-        .into_iter()
-        .skip(from)
-        .take(PROJECTED_PER_PAGE)
-        .collect();
-    let mut rows = Vec::with_capacity(shown.len());
-    for f in shown {
+    let mut shown = Paged::of(found, page, |n| format!("/monitoring/projected?page={n}"));
+    let mut rows = Vec::with_capacity(shown.rows.len());
+    for f in std::mem::take(&mut shown.rows) {
         let e = st.store.years(&f.uscc).await?.into_iter().next();
         let (met, missing) = match (e, zjtx_core::rule_set_for(&rules, today)) {
             (Some((_, e)), Some(rs)) => {
@@ -224,13 +202,8 @@ pub async fn projected(
         tr: Tr,
         nav: Nav::of(&user),
         today: today.to_string(),
-        first: if rows.is_empty() { 0 } else { from + 1 },
-        last: from + rows.len(),
-        rows,
+        list: shown.with_rows(rows),
         counts,
-        total,
-        page,
-        pages,
     })
 }
 

@@ -466,6 +466,25 @@ pub async fn listed_loan(w: &World, bank: i64, name: &str) -> i64 {
     id
 }
 
+/// Imports `n` more generated firms (seed `seed`), each evaluated on `today` under the rules then,
+/// as an import does: for tests that need lists running over pages.
+#[allow(dead_code)]
+pub async fn more_firms(w: &World, seed: u64, n: usize, today: chrono::NaiveDate) {
+    let rs = zjtx_core::rule_set_for(&w.state.rules, today).unwrap_or_else(|| panic!("no set"));
+    let rows: Vec<_> = zjtx_core::synth::Generator::new(seed, 2025)
+        .take(n)
+        .map(|e| {
+            let s = zjtx_core::evaluate(&e, rs, today);
+            (e, s)
+        })
+        .collect();
+    w.state
+        .store
+        .import(&rows, None, today)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+}
+
 /// Applies a configuration file's text to the world's state, as `zjtx serve --config` does.
 #[allow(dead_code)]
 pub fn configure(w: &mut World, toml: &str) {
