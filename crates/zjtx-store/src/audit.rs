@@ -213,7 +213,8 @@ impl Store {
         );
         macro_rules! run {
             ($p:ident, $db:ty, $lock:expr, $update:expr) => {{
-                let mut tx = $p.begin().await?;
+                // It reads the chain's head, then writes (`begin_write`).
+                let mut tx = begin_write!($p, $db)?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
@@ -390,8 +391,9 @@ impl Store {
              VALUES (?, NULL, 'audit_retention', ?, ?)",
         );
         macro_rules! run {
-            ($p:ident, $lock:expr) => {{
-                let mut tx = $p.begin().await?;
+            ($p:ident, $db:ty, $lock:expr) => {{
+                // It reads what to keep, then deletes (`begin_write`).
+                let mut tx = begin_write!($p, $db)?;
                 if let Some(lock) = $lock {
                     sqlx::query(lock).execute(&mut *tx).await?;
                 }
@@ -432,8 +434,12 @@ impl Store {
             }};
         }
         Ok(match &self.db {
-            Db::Sqlite(p) => run!(p, None::<&str>),
-            Db::Postgres(p) => run!(p, Some("SELECT pg_advisory_xact_lock(7347352001)")),
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite, None::<&str>),
+            Db::Postgres(p) => run!(
+                p,
+                sqlx::Postgres,
+                Some("SELECT pg_advisory_xact_lock(7347352001)")
+            ),
         })
     }
 }

@@ -170,6 +170,21 @@ macro_rules! on_pool {
     };
 }
 
+/// Begins a transaction that reads and then writes. SQLite takes the write lock at its start
+/// (`BEGIN IMMEDIATE`), waiting its turn within the busy timeout: a deferred transaction that
+/// reads first fails at once when it comes to write if another connection wrote meanwhile
+/// (SQLITE_BUSY_SNAPSHOT — seen sealing the audit log beside a demo's writes). A transaction whose
+/// first statement writes needs none of this.
+macro_rules! begin_write {
+    ($p:expr, $db:ty) => {
+        if <$db as sqlx::Database>::NAME == "SQLite" {
+            $p.begin_with(safe("BEGIN IMMEDIATE")).await
+        } else {
+            $p.begin().await
+        }
+    };
+}
+
 /// Runs a query on either pool and maps every row with `$make` (`$r` names the row).
 macro_rules! rows {
     ($self:expr, $sql:expr, [$($b:expr),*], |$r:ident| $make:expr) => {{
@@ -667,7 +682,7 @@ impl Store {
         let t = now();
         macro_rules! run {
             ($p:ident, $db:ty) => {{
-                let mut tx = $p.begin().await?;
+                let mut tx = begin_write!($p, $db)?;
                 for chunk in tags.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
                         "SELECT uscc FROM enterprises WHERE uscc IN (",
@@ -800,7 +815,7 @@ impl Store {
         let t = now();
         macro_rules! run {
             ($p:ident, $db:ty) => {{
-                let mut tx = $p.begin().await?;
+                let mut tx = begin_write!($p, $db)?;
                 let mut qb = sqlx::QueryBuilder::<$db>::new(
                     "SELECT region_code, top_tier, size, ecosystem FROM enterprises WHERE uscc = ",
                 );

@@ -4937,3 +4937,57 @@ fn stored_cells_read_back_as_the_firm() {
         assert!(enterprise_from_cells(bad).is_err(), "{bad}");
     }
 }
+
+/// Sealing never fails because others write meanwhile: writers of audit records on several
+/// connections while the chain is sealed again and again, and at the end every record is sealed
+/// into one chain that verifies.
+#[tokio::test]
+async fn sealing_while_others_write_waits_its_turn() {
+    for s in stores("audit-busy").await {
+        let b = s.backend();
+        let later = zjtx_store::now() + 3600;
+        let mut writers = Vec::new();
+        for w in 0..4 {
+            let s = s.clone();
+            writers.push(tokio::spawn(async move {
+                for i in 0..150 {
+                    s.audit(
+                        Some(w),
+                        "login",
+                        Some("x"),
+                        &format!("writer {w} record {i}"),
+                    )
+                    .await?;
+                }
+                Ok::<_, StoreError>(())
+            }));
+        }
+        let mut sealed = 0;
+        let mut failures = Vec::new();
+        while writers.iter().any(|w| !w.is_finished()) {
+            match s.seal_audit_until(later).await {
+                Ok(n) => sealed += n,
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        for w in writers {
+            w.await
+                .unwrap_or_else(|e| panic!("{b}: {e}"))
+                .unwrap_or_else(|e| panic!("{b}: a writer: {e}"));
+        }
+        loop {
+            match s.seal_audit_until(later).await {
+                Ok(0) => break,
+                Ok(n) => sealed += n,
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        assert!(failures.is_empty(), "{b}: {failures:?}");
+        assert_eq!(sealed, 600, "{b}");
+        let check = s
+            .verify_audit()
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!((check.sealed, check.broken), (600, None), "{b}: {check:?}");
+    }
+}
