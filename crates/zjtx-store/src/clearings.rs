@@ -222,8 +222,16 @@ impl Store {
                         q = q.bind(b.as_str());
                     }
                     let mut rows = q.fetch(&mut *tx);
+                    let mut n = 0u32;
                     while let Some(r) = rows.try_next().await? {
                         each(make(&r)?);
+                        // Rows waiting in the stream's buffer are taken without a pause: now
+                        // and then give way, so that whatever races this read (a client gone
+                        // away) is heard and may drop it.
+                        n = n.wrapping_add(1);
+                        if n.is_multiple_of(256) {
+                            tokio::task::yield_now().await;
+                        }
                     }
                 }
                 tx.commit().await?;

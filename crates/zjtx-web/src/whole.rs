@@ -4,7 +4,7 @@
 //! would hold several copies of the register in memory. Each instance runs one at a time
 //! (`gate`): another waits up to `WAIT`, then is told the system is busy (503 with
 //! `Retry-After`); the one running is served on a blocking thread of its own, never on the threads
-//! that serve the other requests.
+//! that serve the other requests, and stops when its client goes away.
 //!
 //! The reads of every firm's figures (`Store::two_years`, `Store::latest_cells`) are made through
 //! `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
@@ -75,13 +75,25 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     };
     let mut req = req;
     req.extensions_mut().insert(Admitted(()));
+    let path = req.uri().path().to_owned();
     let handle = tokio::runtime::Handle::current();
     let served = crate::i18n::carried(next.run(req));
-    // The computation runs to its end even if the client goes away (it holds the one permit
-    // meanwhile): a blocking thread cannot be stopped halfway.
+    // When the client goes away, this future is dropped, and with it `_client`: the computation
+    // then stops at its next wait (the reads of every firm stream, so that is the next row) and
+    // gives back the one place, instead of running on for a page nobody will read.
+    let (_client, gone) = tokio::sync::oneshot::channel::<()>();
     tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        handle.block_on(served)
+        handle.block_on(async move {
+            tokio::select! {
+                r = served => r,
+                _ = gone => {
+                    tracing::info!(%path, "a whole-register computation stopped: its client left");
+                    // No one is there to read it.
+                    axum::http::StatusCode::SERVICE_UNAVAILABLE.into_response()
+                }
+            }
+        })
     })
     .await
     .unwrap_or_else(|e| AppError::Internal(e.to_string()).into_response())

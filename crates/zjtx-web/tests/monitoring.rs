@@ -1291,3 +1291,35 @@ async fn whole_register_pages_run_one_at_a_time_and_never_hold_up_the_rest() {
     let r = send(&w, get("/monitoring/bulletin", Some(&city))).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.body);
 }
+
+/// A whole-register computation stops when its client goes away and gives back its place at
+/// once, instead of running on for a page nobody will read.
+#[tokio::test]
+async fn a_whole_register_page_stops_when_its_client_leaves() {
+    use tower::ServiceExt;
+    let mut w = world("whole-leave").await;
+    let today = day("2026-06-15");
+    w.state.set_today(Some(today));
+    more_firms(&w, 31, 6000, today).await;
+    let city = login(&w, "city").await;
+    // How long the page takes when its client stays.
+    let started = std::time::Instant::now();
+    let full = send(&w, get("/monitoring/rule-change", Some(&city))).await;
+    assert_eq!(full.status, StatusCode::OK);
+    let full = started.elapsed();
+    // Another request waits a fifth of that: it gets the place only if the one it waits for
+    // stops when its client leaves, a fifth of the way in.
+    let wait = full / 5;
+    w.state.whole = zjtx_web::whole::Gate::waiting(wait);
+    let leaving = tokio::spawn(
+        zjtx_web::router(w.state.clone()).oneshot(get("/monitoring/rule-change", Some(&city))),
+    );
+    tokio::time::sleep(wait).await;
+    assert!(
+        !leaving.is_finished(),
+        "ended before its client could leave"
+    );
+    leaving.abort();
+    let after = send(&w, get("/monitoring/two-ways", Some(&city))).await;
+    assert_eq!(after.status, StatusCode::OK, "{full:?}: {}", after.body);
+}
