@@ -168,6 +168,34 @@ impl Store {
         ))
     }
 
+    /// Every firm's figures of a year alone, as `two_years` hands them but without the year before
+    /// (`before` is `None`): half the rows' text to read, for a page that needs one year at a time.
+    pub async fn one_year(
+        &self,
+        year: i32,
+        regions: Option<&[String]>,
+        each: impl FnMut(YearPair) + Send,
+    ) -> Result<()> {
+        let mut sql = "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells \
+             FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc \
+             WHERE y.year = CAST(? AS BIGINT)"
+            .to_owned();
+        let mut binds = vec![year.to_string()];
+        within("e.region_code", regions, &mut sql, &mut binds);
+        sql.push_str(" ORDER BY y.uscc");
+        self.stream(&sql, &binds, each, |r| {
+            Ok(YearPair {
+                uscc: r.text("uscc")?,
+                name: r.text("name")?,
+                region: r.maybe("region_code")?,
+                industry: r.text("industry_code")?,
+                cells: r.text("cells")?,
+                before: None,
+            })
+        })
+        .await
+    }
+
     /// Every firm's latest figures within some districts, handed to `each` one firm at a time in
     /// code order (streamed, as `two_years`).
     pub async fn latest_cells(

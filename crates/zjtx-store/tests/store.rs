@@ -4871,6 +4871,21 @@ async fn the_reads_of_every_firm_stream_each_firm_once_in_order() {
             assert!(p.cells.contains(&p.uscc), "{b}: the year's own cells");
         }
         assert!(pairs.iter().any(|p| p.before.is_some()), "{b}");
+        // One year alone: the same firms and cells, no year before.
+        let mut alone = Vec::new();
+        #[allow(clippy::disallowed_methods)]
+        s.one_year(2025, None, |p| alone.push(p))
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(alone.len(), pairs.len(), "{b}");
+        for (a, p) in alone.iter().zip(&pairs) {
+            assert_eq!(
+                (&a.uscc, &a.cells, &a.industry),
+                (&p.uscc, &p.cells, &p.industry),
+                "{b}"
+            );
+            assert!(a.before.is_none(), "{b}");
+        }
 
         let mut latest = Vec::new();
         #[allow(clippy::disallowed_methods)]

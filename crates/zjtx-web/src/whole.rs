@@ -6,7 +6,7 @@
 //! `Retry-After`); the one running is served on a blocking thread of its own, never on the threads
 //! that serve the other requests, and stops when its client goes away.
 //!
-//! The reads of every firm's figures (`Store::two_years`, `Store::latest_cells`) are made through
+//! The reads of every firm's figures (`Store::two_years`, `one_year`, `latest_cells`) are made through
 //! `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
 //! (`clippy.toml`), and a handler that asks for `Admitted` on a route the gate does not cover is
 //! answered 500 — which the access table's test, calling every route as every role, reports. So a
@@ -132,6 +132,17 @@ impl Admitted {
         each: impl FnMut(zjtx_store::YearPair) + Send,
     ) -> Result<(), zjtx_store::StoreError> {
         store.two_years(year, regions, each).await
+    }
+
+    /// `Store::one_year`: every firm's figures of a year alone, one at a time.
+    pub async fn one_year(
+        self,
+        store: &zjtx_store::Store,
+        year: i32,
+        regions: Option<&[String]>,
+        each: impl FnMut(zjtx_store::YearPair) + Send,
+    ) -> Result<(), zjtx_store::StoreError> {
+        store.one_year(year, regions, each).await
     }
 
     /// `Store::latest_cells`: every firm's latest figures, one at a time.

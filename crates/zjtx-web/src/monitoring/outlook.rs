@@ -333,7 +333,7 @@ pub async fn cohorts(
         );
     };
     admitted
-        .two_years(&st.store, year - 1, regions.as_deref(), start)
+        .one_year(&st.store, year - 1, regions.as_deref(), start)
         .await?;
     let last = st.today().year();
     for y in year..=last {
@@ -345,7 +345,7 @@ pub async fn cohorts(
             }
         };
         admitted
-            .two_years(&st.store, y, regions.as_deref(), later)
+            .one_year(&st.store, y, regions.as_deref(), later)
             .await?;
     }
     let all: Vec<zjtx_core::monitor::Member> = members.into_values().collect();
