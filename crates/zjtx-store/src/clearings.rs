@@ -130,12 +130,41 @@ impl Store {
         regions: Option<&[String]>,
         each: impl FnMut(YearPair) + Send,
     ) -> Result<()> {
-        let mut sql =
-            "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells, p.cells AS before \
-             FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc \
-             LEFT JOIN enterprise_years p ON p.uscc = y.uscc AND p.year = y.year - 1 \
+        self.year_rows(year, regions, true, each).await
+    }
+
+    /// Every firm's figures of a year alone, as `two_years` hands them but without the year before
+    /// (`before` is `None`): half the rows' text to read, for a page that needs one year at a time.
+    pub async fn one_year(
+        &self,
+        year: i32,
+        regions: Option<&[String]>,
+        each: impl FnMut(YearPair) + Send,
+    ) -> Result<()> {
+        self.year_rows(year, regions, false, each).await
+    }
+
+    /// `two_years` (`with_before`) or `one_year`.
+    async fn year_rows(
+        &self,
+        year: i32,
+        regions: Option<&[String]>,
+        with_before: bool,
+        each: impl FnMut(YearPair) + Send,
+    ) -> Result<()> {
+        let (before_col, before_join) = if with_before {
+            (
+                ", p.cells AS before",
+                " LEFT JOIN enterprise_years p ON p.uscc = y.uscc AND p.year = y.year - 1",
+            )
+        } else {
+            ("", "")
+        };
+        let mut sql = format!(
+            "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells{before_col} \
+             FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc{before_join} \
              WHERE y.year = CAST(? AS BIGINT)"
-                .to_owned();
+        );
         let mut binds = vec![year.to_string()];
         within("e.region_code", regions, &mut sql, &mut binds);
         sql.push_str(" ORDER BY y.uscc");
@@ -146,7 +175,11 @@ impl Store {
                 region: r.maybe("region_code")?,
                 industry: r.text("industry_code")?,
                 cells: r.text("cells")?,
-                before: r.maybe("before")?,
+                before: if with_before {
+                    r.maybe("before")?
+                } else {
+                    None
+                },
             })
         })
         .await
@@ -166,34 +199,6 @@ impl Store {
             [Bind::S(tier), Bind::S(day), Bind::S(validity_end)],
             |r| r.try_get("uscc")?
         ))
-    }
-
-    /// Every firm's figures of a year alone, as `two_years` hands them but without the year before
-    /// (`before` is `None`): half the rows' text to read, for a page that needs one year at a time.
-    pub async fn one_year(
-        &self,
-        year: i32,
-        regions: Option<&[String]>,
-        each: impl FnMut(YearPair) + Send,
-    ) -> Result<()> {
-        let mut sql = "SELECT y.uscc, e.name, e.region_code, e.industry_code, y.cells \
-             FROM enterprise_years y JOIN enterprises e ON e.uscc = y.uscc \
-             WHERE y.year = CAST(? AS BIGINT)"
-            .to_owned();
-        let mut binds = vec![year.to_string()];
-        within("e.region_code", regions, &mut sql, &mut binds);
-        sql.push_str(" ORDER BY y.uscc");
-        self.stream(&sql, &binds, each, |r| {
-            Ok(YearPair {
-                uscc: r.text("uscc")?,
-                name: r.text("name")?,
-                region: r.maybe("region_code")?,
-                industry: r.text("industry_code")?,
-                cells: r.text("cells")?,
-                before: None,
-            })
-        })
-        .await
     }
 
     /// Every firm's latest figures within some districts, handed to `each` one firm at a time in
