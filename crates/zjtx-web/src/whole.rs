@@ -6,11 +6,11 @@
 //! `Retry-After`); the one running is served on a blocking thread of its own, never on the threads
 //! that serve the other requests, and stops when its client goes away.
 //!
-//! The reads of every firm's figures (`Store::two_years`, `one_year`, `latest_cells`) are made through
-//! `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
+//! The reads of every firm's figures (`Store::two_years`, `one_year`, `latest_cells`) are made
+//! through `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
 //! (`clippy.toml`), and a handler that asks for `Admitted` on a route the gate does not cover is
-//! answered 500 — which the access table's test, calling every route as every role, reports. So a
-//! new whole-register page cannot be left off `ROUTES` unnoticed.
+//! answered 500 — which the access table's test, calling every route as every role, reports. So
+//! a new whole-register page cannot be left off `ROUTES` unnoticed.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
