@@ -791,10 +791,11 @@ pub async fn rates_page(
                 d_missing.push((uscc.clone(), name.clone()));
             }
         }
-        if let (Some(b), Some(n)) = (
-            p.before.as_deref().and_then(|c| tier(c, before_as_of)),
-            tier(now, as_of),
-        ) && let Some(m) = movement(b, n)
+        // A movement needs both years: the year's own tier is judged only when the year before's
+        // could be.
+        if let Some(b) = p.before.as_deref().and_then(|c| tier(c, before_as_of))
+            && let Some(n) = tier(now, as_of)
+            && let Some(m) = movement(b, n)
         {
             *moves.entry((idx(b), idx(n))).or_default() += 1;
             *totals.entry(m).or_default() += 1;
