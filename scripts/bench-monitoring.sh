@@ -5,6 +5,8 @@
 # Usage: scripts/bench-monitoring.sh [FIRMS] [PAGE…]
 #   FIRMS defaults to 300000; the city is made once in target/bench-monitoring-FIRMS (delete it to
 #   make it again); PAGE defaults to every whole-register page.
+# With LEAVE=PAGE in the environment, a client first asks for that page and leaves after 2 s:
+# the time printed then shows whether the page timed had to wait for the abandoned one.
 set -euo pipefail
 firms=${1:-300000}
 shift || true
@@ -51,6 +53,9 @@ for page in "${pages[@]}"; do
     grep -o 'name="csrf" value="[^"]*"' | head -1 | sed 's/.*value="//;s/"//')
   curl -s -c "$jar" -b "$jar" -o /dev/null \
     -d "csrf=$csrf&username=city&password=$password" "$url/login"
+  if [ -n "${LEAVE:-}" ]; then
+    curl -s -b "$jar" -o /dev/null -m 2 "$url$LEAVE" || true
+  fi
   took=$(curl -s -b "$jar" -o "$page_out" -w '%{http_code} %{time_total}' "$url$page")
   peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
   echo "$page: HTTP ${took% *}, ${took#* } s, $(stat -c %s "$page_out") bytes, peak memory $peak MB"

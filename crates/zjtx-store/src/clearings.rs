@@ -377,7 +377,7 @@ impl Store {
                     id: r.try_get("id")?,
                     year: r.try_get("year")?,
                     list: decoded("list", r.try_get("list")?, List::from_key)?,
-                    uscc: r.text("uscc")?,
+                    uscc: r.try_get("uscc")?,
                     firm: r.try_get("firm")?,
                     region_code: r.try_get("region_code")?,
                     revenue: r.try_get("revenue")?,

@@ -983,10 +983,7 @@ async fn product_eligibility_read_by_the_database_uses_only_consented_categories
 }
 
 async fn product_eligibility(name: &str, cache: Option<zjtx_web::finance::ScreenCache>) {
-    let mut w = world(name).await;
-    if let Some(c) = cache {
-        w.state.screenings = c;
-    }
+    let w = world_keeping(name, cache).await;
     let store = w.state.store.clone();
     let firm = w.xihu_firm.clone();
     w.state.set_today(Some(chrono::Local::now().date_naive()));
@@ -1148,10 +1145,7 @@ async fn a_screening_of_too_many_firms_to_keep_is_read_from_the_database() {
 }
 
 async fn large_screening(name: &str, cache: Option<zjtx_web::finance::ScreenCache>) {
-    let mut w = world(name).await;
-    if let Some(c) = cache {
-        w.state.screenings = c;
-    }
+    let w = world_keeping(name, cache).await;
     let store = w.state.store.clone();
     let today = chrono::Local::now().date_naive();
     w.state.set_today(Some(today));

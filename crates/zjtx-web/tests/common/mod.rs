@@ -466,6 +466,17 @@ pub async fn listed_loan(w: &World, bank: i64, name: &str) -> i64 {
     id
 }
 
+/// `world`, its screenings kept by `cache` when one is given (`ScreenCache::keeping(n)` with a
+/// small `n` sends an institution's screenings to the database).
+#[allow(dead_code)]
+pub async fn world_keeping(name: &str, cache: Option<zjtx_web::finance::ScreenCache>) -> World {
+    let mut w = world(name).await;
+    if let Some(c) = cache {
+        w.state.screenings = c;
+    }
+    w
+}
+
 /// Imports `n` more generated firms (seed `seed`), each evaluated on `today` under the rules then,
 /// as an import does: for tests that need lists running over pages.
 #[allow(dead_code)]
