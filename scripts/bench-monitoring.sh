@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole-register pages (monitoring and bulletin) on a generated city: for each page, a fresh
 # server on the city's data, signed in as `city`, one request timed with curl; prints the time, the
-# page's size and the server's peak resident memory (VmHWM).
+# page's size and the server's peak resident memory (VmHWM); then the same page asked again (what
+# the first computed is kept until the firms' data changes) and its second page where it pages.
 # Usage: scripts/bench-monitoring.sh [FIRMS] [PAGE…]
 #   FIRMS defaults to 300000; the city is made once in target/bench-monitoring-FIRMS (delete it to
 #   make it again); PAGE defaults to every whole-register page.
@@ -59,6 +60,16 @@ for page in "${pages[@]}"; do
   took=$(curl -s -b "$jar" -o "$page_out" -w '%{http_code} %{time_total}' "$url$page")
   peak=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")
   echo "$page: HTTP ${took% *}, ${took#* } s, $(stat -c %s "$page_out") bytes, peak memory $peak MB"
+  case $page in
+    */two-ways) next="$page?became=2" ;;
+    */rule-change) next="$page?old=2" ;;
+    */projected) next="$page?page=2" ;;
+    *) next=$page ;;
+  esac
+  for again in "$page" "$next"; do
+    took=$(curl -s -b "$jar" -o "$page_out" -w '%{http_code} %{time_total}' "$url$again")
+    echo "  again $again: HTTP ${took% *}, ${took#* } s, $(stat -c %s "$page_out") bytes"
+  done
   kill "$pid"
   wait "$pid" 2>/dev/null || true
 done

@@ -4782,6 +4782,30 @@ async fn the_subjects_mark_sees_every_committed_change_of_what_screenings_show()
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(changed(m).await, "{b}: a firm imported again");
+        // What the whole-register pages also read: a year's figures alone, a chain tag.
+        let m = mark().await;
+        let year = match s.db() {
+            zjtx_store::Db::Sqlite(_) => "UPDATE enterprise_years SET cells = cells WHERE uscc = ?",
+            zjtx_store::Db::Postgres(_) => {
+                "UPDATE enterprise_years SET cells = cells WHERE uscc = $1"
+            }
+        };
+        match s.db() {
+            zjtx_store::Db::Sqlite(p) => sqlx::query(year).bind(&uscc).execute(p).await.map(|_| ()),
+            zjtx_store::Db::Postgres(p) => {
+                sqlx::query(year).bind(&uscc).execute(p).await.map(|_| ())
+            }
+        }
+        .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a year's figures");
+        let m = mark().await;
+        let chain = s.chains().await.unwrap_or_else(|e| panic!("{e}"))[0]
+            .name
+            .clone();
+        s.set_chains(&[(uscc.clone(), vec![chain])], None)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(changed(m).await, "{b}: a chain tag");
         // A writer in flight when the mark is read: not seen until it commits, then seen.
         let m = mark().await;
         match s.db() {

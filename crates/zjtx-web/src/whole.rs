@@ -1,21 +1,32 @@
 //! Pages computed from every firm's yearly figures (the monitoring pages and the bulletin): at a
 //! million firms one of them reads every row's figures and computes for tens of seconds, so that
 //! two at once on the request threads would hold up every other request, and several at once
-//! would hold several copies of the register in memory. Each instance runs one at a time
-//! (`gate`): another waits up to `WAIT`, then is told the system is busy (503 with
-//! `Retry-After`); the one running is served on a blocking thread of its own, never on the threads
-//! that serve the other requests, and stops when its client goes away.
+//! would hold several copies of the register in memory. Each instance computes one at a time
+//! (`Gate`): another waits up to `WAIT`, then is told the system is busy (503 with
+//! `Retry-After`); these requests are served on blocking threads of their own, never on the
+//! threads that serve the other requests, and a computation stops when its client goes away.
+//!
+//! What a page computed is kept (`Admitted::kept`) until the firms' data changes — a record, a
+//! title, a year's figures or a chain tag, by any writer on any instance (the store's
+//! `subjects_mark`, noted by triggers in the writer's transaction) — or the day turns, so that
+//! looking at it again, turning its pages or opening it in the other language's sister view
+//! costs a check of the mark instead of a computation. A kept page is served at once even while
+//! another computation holds the gate.
 //!
 //! The reads of every firm's figures (`Store::two_years`, `one_year`, `latest_cells`) are made
-//! through `Admitted`, which only the gate creates: clippy refuses a direct call anywhere else
-//! (`clippy.toml`), and a handler that asks for `Admitted` on a route the gate does not cover is
-//! answered 500 — which the access table's test, calling every route as every role, reports. So
-//! a new whole-register page cannot be left off `ROUTES` unnoticed.
+//! through `Computing`, which only `kept` creates, holding the gate: clippy refuses a direct call
+//! anywhere else (`clippy.toml`), and a handler that asks for `Admitted` on a route the gate does
+//! not cover is answered 500 — which the access table's test, calling every route as every role,
+//! reports. So a new whole-register page cannot be left off `ROUTES` unnoticed.
 
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use std::time::Duration;
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use crate::AppState;
 use crate::error::AppError;
@@ -40,9 +51,40 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Why a request was turned away (`StoreError::Busy`; the page's words in `error`).
 pub const BUSY: &str = "another whole-register computation is running";
 
-/// One whole-register computation at a time per instance, and how long another waits for it.
+/// The most computations kept at once (each page, year and scope is one); the least recently
+/// read is dropped for a new one. The largest, a rule-change comparison of a million firms,
+/// holds some tens of megabytes.
+const MAX_KEPT: usize = 24;
+
+/// A kept computation is made again after this long, whatever the mark says (PostgreSQL forgets
+/// its notes of changes after `zjtx_store::SUBJECT_CHANGES_KEPT_SECS`).
+const MAX_AGE: Duration = Duration::from_secs(6 * 3_600);
+
+/// One whole-register computation at a time per instance, how long another waits for it, and
+/// what the computations gave (`Admitted::kept`). Cloned with the state.
 #[derive(Clone)]
-pub struct Gate(std::sync::Arc<tokio::sync::Semaphore>, Duration);
+pub struct Gate {
+    one: Arc<tokio::sync::Semaphore>,
+    wait: Duration,
+    kept: Arc<Kept>,
+}
+
+#[derive(Default)]
+struct Kept {
+    entries: Mutex<HashMap<String, Entry>>,
+    /// Computations made (not served from `entries`), for tests.
+    made: AtomicUsize,
+}
+
+/// One computation's result, as the store stood when it began.
+#[derive(Clone)]
+struct Entry {
+    mark: zjtx_store::SubjectsMark,
+    today: chrono::NaiveDate,
+    made_at: Instant,
+    used_at: Instant,
+    value: Arc<dyn Any + Send + Sync>,
+}
 
 impl Default for Gate {
     fn default() -> Gate {
@@ -53,13 +95,76 @@ impl Default for Gate {
 impl Gate {
     /// A gate at which a request waits at most `wait` (tests wait less than `WAIT`).
     pub fn waiting(wait: Duration) -> Gate {
-        Gate(std::sync::Arc::new(tokio::sync::Semaphore::new(1)), wait)
+        Gate {
+            one: Arc::new(tokio::sync::Semaphore::new(1)),
+            wait,
+            kept: Arc::default(),
+        }
     }
 
     /// Takes the one place, as a running computation does, until the permit is dropped (tests).
     #[doc(hidden)]
     pub async fn occupy(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        self.0.clone().acquire_owned().await.ok()
+        self.one.clone().acquire_owned().await.ok()
+    }
+
+    /// How many computations were made rather than served as kept (tests).
+    #[doc(hidden)]
+    pub fn computations(&self) -> usize {
+        self.kept.made.load(Ordering::Relaxed)
+    }
+
+    /// The kept result of `key`, when it is what the store has today.
+    async fn hit<T: Send + Sync + 'static>(
+        &self,
+        st: &AppState,
+        key: &str,
+    ) -> Result<Option<Arc<T>>, AppError> {
+        let entry = self.entries().get(key).cloned();
+        let Some(entry) = entry else {
+            return Ok(None);
+        };
+        let fresh = entry.today == st.today()
+            && entry.made_at.elapsed() < MAX_AGE
+            && !st.store.subjects_changed_since(&entry.mark).await?;
+        let value = fresh.then(|| entry.value.downcast::<T>().ok()).flatten();
+        let mut entries = self.entries();
+        match value {
+            Some(_) => {
+                if let Some(e) = entries.get_mut(key) {
+                    e.used_at = Instant::now();
+                }
+            }
+            // Unless another request has put a newer one meanwhile.
+            None => {
+                if entries.get(key).is_some_and(|e| e.made_at == entry.made_at) {
+                    entries.remove(key);
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
+        self.kept
+            .entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn keep(&self, key: String, entry: Entry) {
+        let mut entries = self.entries();
+        entries.insert(key, entry);
+        while entries.len() > MAX_KEPT {
+            let Some(oldest) = entries
+                .iter()
+                .min_by_key(|(_, e)| e.used_at)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            entries.remove(&oldest);
+        }
     }
 }
 
@@ -69,12 +174,8 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     if !ROUTES.contains(&req.uri().path()) {
         return next.run(req).await;
     }
-    let permit = match tokio::time::timeout(st.whole.1, st.whole.0.clone().acquire_owned()).await {
-        Ok(Ok(p)) => p,
-        _ => return AppError::Store(zjtx_store::StoreError::Busy(BUSY)).into_response(),
-    };
     let mut req = req;
-    req.extensions_mut().insert(Admitted(()));
+    req.extensions_mut().insert(Admitted(st.whole.clone()));
     let path = req.uri().path().to_owned();
     let handle = tokio::runtime::Handle::current();
     let served = crate::i18n::carried(next.run(req));
@@ -83,7 +184,6 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     // gives back the one place, instead of running on for a page nobody will read.
     let (_client, gone) = tokio::sync::oneshot::channel::<()>();
     tokio::task::spawn_blocking(move || {
-        let _permit = permit;
         handle.block_on(async move {
             tokio::select! {
                 r = served => r,
@@ -99,9 +199,10 @@ pub async fn gate(State(st): State<AppState>, req: Request, next: Next) -> Respo
     .unwrap_or_else(|e| AppError::Internal(e.to_string()).into_response())
 }
 
-/// Proof that a request passed the gate: the reads of every firm's figures take it.
-#[derive(Clone, Copy, Debug)]
-pub struct Admitted(());
+/// Proof that a request passed the gate's middleware: what a page computes from every firm is
+/// made and kept through it (`kept`).
+#[derive(Clone)]
+pub struct Admitted(Gate);
 
 /// Why a handler that needs the gate did not get it: its route is missing from `ROUTES`.
 const NOT_GATED: &str = "a whole-register read on a route missing from whole::ROUTES";
@@ -116,16 +217,70 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Admitted {
         parts
             .extensions
             .get::<Admitted>()
-            .copied()
+            .cloned()
             .ok_or_else(|| AppError::Internal(NOT_GATED.into()))
     }
 }
 
-#[allow(clippy::disallowed_methods)] // the one place these reads are made
 impl Admitted {
+    /// What `compute` gives for `key`: kept from an earlier request while the firms' data has not
+    /// changed and the day has not turned, else computed now — holding the gate, which it waits
+    /// for at most `WAIT` (busy otherwise) — and kept. `key` must name everything the result
+    /// depends on besides the firms' data, the day and the language (added here): the page, its
+    /// parameters, the reader's districts and a digest of any other records it reads.
+    pub async fn kept<T, F, Fut>(
+        &self,
+        st: &AppState,
+        key: String,
+        compute: F,
+    ) -> Result<Arc<T>, AppError>
+    where
+        T: Send + Sync + 'static,
+        F: FnOnce(Computing) -> Fut,
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        let gate = &self.0;
+        let key = format!("{key} {:?}", crate::i18n::lang());
+        if let Some(v) = gate.hit(st, &key).await? {
+            return Ok(v);
+        }
+        let permit = match tokio::time::timeout(gate.wait, gate.one.clone().acquire_owned()).await {
+            Ok(Ok(p)) => p,
+            _ => return Err(AppError::Store(zjtx_store::StoreError::Busy(BUSY))),
+        };
+        // Computed meanwhile by the request this one waited for?
+        if let Some(v) = gate.hit(st, &key).await? {
+            return Ok(v);
+        }
+        // The mark before the rows: a change committed after it is seen at the next request.
+        let mark = st.store.subjects_mark().await?;
+        let today = st.today();
+        let made_at = Instant::now();
+        let value = Arc::new(compute(Computing(Arc::new(permit))).await?);
+        gate.kept.made.fetch_add(1, Ordering::Relaxed);
+        gate.keep(
+            key,
+            Entry {
+                mark,
+                today,
+                made_at,
+                used_at: Instant::now(),
+                value: value.clone(),
+            },
+        );
+        Ok(value)
+    }
+}
+
+/// A computation holding the gate: the reads of every firm's figures are made through it.
+#[derive(Clone)]
+pub struct Computing(#[allow(dead_code)] Arc<tokio::sync::OwnedSemaphorePermit>);
+
+#[allow(clippy::disallowed_methods)] // the one place these reads are made
+impl Computing {
     /// `Store::two_years`: every firm's figures of a year beside the year before's, one at a time.
     pub async fn two_years(
-        self,
+        &self,
         store: &zjtx_store::Store,
         year: i32,
         regions: Option<&[String]>,
@@ -136,7 +291,7 @@ impl Admitted {
 
     /// `Store::one_year`: every firm's figures of a year alone, one at a time.
     pub async fn one_year(
-        self,
+        &self,
         store: &zjtx_store::Store,
         year: i32,
         regions: Option<&[String]>,
@@ -147,7 +302,7 @@ impl Admitted {
 
     /// `Store::latest_cells`: every firm's latest figures, one at a time.
     pub async fn latest_cells(
-        self,
+        &self,
         store: &zjtx_store::Store,
         regions: Option<&[String]>,
         each: impl FnMut(zjtx_store::Latest) + Send,

@@ -71,8 +71,9 @@ pub struct Subject {
 }
 
 /// Where the store stood when a reader began reading what screenings show (the firms' records,
-/// their titles and the consents): read it before the rows, then `subjects_changed_since` says
-/// whether any of them changed since, whoever wrote (see migration 0035).
+/// their titles and the consents) or what the whole-register pages compute from (records, titles,
+/// yearly figures, chain tags): read it before the rows, then `subjects_changed_since` says
+/// whether any of them changed since, whoever wrote (see migrations 0035 and 0036).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SubjectsMark(String);
 

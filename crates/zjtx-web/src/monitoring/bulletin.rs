@@ -530,7 +530,8 @@ async fn two_ways_in(
     region: Option<&str>,
     admitted: crate::whole::Admitted,
 ) -> Result<(usize, usize), AppError> {
-    let (became, new_ht) = two_ways(st, user, year, admitted).await?;
+    let kept = two_ways(st, user, year, &admitted).await?;
+    let (became, new_ht) = &*kept;
     let name = region.map(|r| district_name(Some(r)));
     let inside = |r: &&TwoWaysRow| name.as_ref().is_none_or(|n| &r.district == n);
     Ok((

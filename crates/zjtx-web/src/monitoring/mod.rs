@@ -70,15 +70,15 @@ pub struct Paged<T> {
     pub next: Option<String>,
 }
 
-impl<T> Paged<T> {
+impl<T: Clone> Paged<T> {
     /// Page `page` (from 1; past the end, the last) of `all`, `LIST_PAGE` rows a page; `link(n)`
-    /// is page n's address.
-    pub fn of(all: Vec<T>, page: usize, link: impl Fn(usize) -> String) -> Paged<T> {
+    /// is page n's address. Only the page's rows are copied (`all` is usually kept).
+    pub fn of(all: &[T], page: usize, link: impl Fn(usize) -> String) -> Paged<T> {
         let total = all.len();
         let pages = total.div_ceil(LIST_PAGE).max(1);
         let page = page.clamp(1, pages);
         let from = (page - 1) * LIST_PAGE;
-        let rows: Vec<T> = all.into_iter().skip(from).take(LIST_PAGE).collect();
+        let rows: Vec<T> = all.iter().skip(from).take(LIST_PAGE).cloned().collect();
         Paged {
             first: if rows.is_empty() { 0 } else { from + 1 },
             last: from + rows.len(),
@@ -88,7 +88,9 @@ impl<T> Paged<T> {
             rows,
         }
     }
+}
 
+impl<T> Paged<T> {
     /// The same page with other rows (those made from its own, one for one).
     pub fn with_rows<U>(self, rows: Vec<U>) -> Paged<U> {
         Paged {
@@ -536,6 +538,7 @@ pub async fn api_clearings(
 }
 
 /// A firm counted by 两化: code, name, district, main revenue (万元), certificate day.
+#[derive(Clone)]
 pub struct TwoWaysRow {
     pub uscc: String,
     pub name: String,
@@ -544,21 +547,50 @@ pub struct TwoWaysRow {
     pub issued_on: String,
 }
 
-/// The two transitions of a year, within the reader's districts: (became above-scale while
-/// high-tech, new high-tech firms that are above-scale).
+/// The two transitions of a year: (became above-scale while high-tech, new high-tech firms that
+/// are above-scale).
+pub type TwoWays = (Vec<TwoWaysRow>, Vec<TwoWaysRow>);
+
+/// The reader's districts when a district reads (a whole-register page reads the city for the
+/// others), and the words that name them in a kept computation's key.
+async fn whole_scope(
+    st: &AppState,
+    user: &CurrentUser,
+) -> Result<(Option<Vec<String>>, String), AppError> {
+    let scope = user.scope(&st.store).await?;
+    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let key = regions
+        .as_ref()
+        .map_or_else(|| "city".to_owned(), |r| r.join(","));
+    Ok((regions, key))
+}
+
+/// The two transitions of a year within the reader's districts (`TwoWays`), kept.
 pub async fn two_ways(
     st: &AppState,
     user: &CurrentUser,
     year: i32,
-    admitted: crate::whole::Admitted,
-) -> Result<(Vec<TwoWaysRow>, Vec<TwoWaysRow>), AppError> {
+    admitted: &crate::whole::Admitted,
+) -> Result<std::sync::Arc<TwoWays>, AppError> {
+    let (regions, scope_key) = whole_scope(st, user).await?;
+    admitted
+        .kept(st, format!("two-ways {year} {scope_key}"), |c| {
+            two_ways_made(st, year, regions, c)
+        })
+        .await
+}
+
+async fn two_ways_made(
+    st: &AppState,
+    year: i32,
+    regions: Option<Vec<String>>,
+    computing: crate::whole::Computing,
+) -> Result<TwoWays, AppError> {
     let rules = st
         .rules
         .first()
         .map(|r| r.common.clone())
         .ok_or_else(|| AppError::Internal("no rules".into()))?;
-    let scope = user.scope(&st.store).await?;
-    let regions = scope.regions.filter(|_| user.user.role == Role::District);
     let year_facts = |code: &str, cells: &str| {
         let v = Few::parse(cells);
         zjtx_core::monitor::YearFacts {
@@ -595,7 +627,7 @@ pub async fn two_ways(
             new_ht.push(row());
         }
     };
-    admitted
+    computing
         .two_years(&st.store, year, regions.as_deref(), each)
         .await?;
     Ok((became, new_ht))
@@ -633,7 +665,8 @@ pub async fn two_ways_page(
 ) -> Result<TwoWaysPage, AppError> {
     let year = year_of(&st, &q.year)?;
     let pages = [page_number(&q.became)?, page_number(&q.new)?];
-    let (became, new_ht) = two_ways(&st, &user, year, admitted).await?;
+    let kept = two_ways(&st, &user, year, &admitted).await?;
+    let (became, new_ht) = &*kept;
     let mut districts: Vec<&str> = became
         .iter()
         .chain(new_ht.iter())
@@ -686,6 +719,11 @@ pub struct RatesPage {
     pub tr: Tr,
     pub nav: Nav,
     pub year: i32,
+    pub r: std::sync::Arc<Rates>,
+}
+
+/// The figures of the rates page, as computed (and kept).
+pub struct Rates {
     /// Little giants (title held at the year's end) holding the high-tech title.
     pub giants: RateView,
     /// Above-scale firms with a digital level assessed (1 or more).
@@ -697,6 +735,20 @@ pub struct RatesPage {
     pub moves: Vec<(&'static str, &'static str, usize)>,
     /// Totals by movement: held, rose, fell, lost.
     pub totals: Vec<(&'static str, usize)>,
+}
+
+/// A digest of a set of codes, for a kept computation's key: the set read again on each request
+/// names the computation it belongs to.
+fn digest_of<'a>(codes: impl IntoIterator<Item = &'a String>) -> String {
+    use sha2::Digest;
+    let mut sorted: Vec<&String> = codes.into_iter().collect();
+    sorted.sort_unstable();
+    let mut h = sha2::Sha256::new();
+    for c in sorted {
+        h.update(c.as_bytes());
+        h.update(b"\n");
+    }
+    hex::encode(h.finalize())
 }
 
 fn tier_label(t: zjtx_core::TopTier) -> &'static str {
@@ -712,15 +764,36 @@ pub async fn rates_page(
     admitted: crate::whole::Admitted,
     Query(q): Query<YearQuery>,
 ) -> Result<RatesPage, AppError> {
-    use zjtx_core::monitor::{Movement, above_scale, high_tech, movement};
     let year = year_of(&st, &q.year)?;
+    let (regions, scope_key) = whole_scope(&st, &user).await?;
+    let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
+    // The future-factory awards are not the firms' data: read on each request, named in the key.
+    let factories = future_factory_firms(&st, &end.to_string(), regions.as_deref()).await?;
+    let key = format!("rates {year} {scope_key} {}", digest_of(&factories));
+    let r = admitted
+        .kept(&st, key, |c| rates_made(&st, year, regions, factories, c))
+        .await?;
+    Ok(RatesPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        r,
+    })
+}
+
+async fn rates_made(
+    st: &AppState,
+    year: i32,
+    regions: Option<Vec<String>>,
+    factories: std::collections::HashSet<String>,
+    computing: crate::whole::Computing,
+) -> Result<Rates, AppError> {
+    use zjtx_core::monitor::{Movement, above_scale, high_tech, movement};
     let common = st
         .rules
         .first()
         .map(|r| r.common.clone())
         .ok_or_else(|| AppError::Internal("no rules".into()))?;
-    let scope = user.scope(&st.store).await?;
-    let regions = scope.regions.filter(|_| user.user.role == Role::District);
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     let until = end
         .checked_add_months(chrono::Months::new(common.high_tech.validity_months))
@@ -737,7 +810,6 @@ pub async fn rates_page(
             .title_holders_on("srdi", &end.to_string(), &until.to_string())
             .await?,
     );
-    let factories = future_factory_firms(&st, &end.to_string(), regions.as_deref()).await?;
     // The figures of a year are judged by the rule set in force in the middle of the next.
     let as_of = chrono::NaiveDate::from_ymd_opt(year + 1, 6, 30).unwrap_or(end);
     let before_as_of = chrono::NaiveDate::from_ymd_opt(year, 6, 30).unwrap_or(end);
@@ -801,7 +873,7 @@ pub async fn rates_page(
             *totals.entry(m).or_default() += 1;
         }
     };
-    admitted
+    computing
         .two_years(&st.store, year, regions.as_deref(), each)
         .await?;
     let view = |part: usize, whole: usize, missing: Vec<(String, String)>| RateView {
@@ -810,10 +882,7 @@ pub async fn rates_page(
         rate: pct(part, whole),
         missing,
     };
-    Ok(RatesPage {
-        tr: Tr,
-        nav: Nav::of(&user),
-        year,
+    Ok(Rates {
         giants: view(g_part, g_whole, g_missing),
         digital: view(d_part, d_whole, d_missing),
         factories: view(f_part, f_whole, f_missing),
@@ -870,6 +939,7 @@ pub async fn future_factory_firms(
 }
 
 /// A firm qualifying under one rule set only, with the conditions it fails under the other.
+#[derive(Clone)]
 pub struct DiffRow {
     pub uscc: String,
     pub name: String,
@@ -922,20 +992,59 @@ pub async fn rule_change(
     admitted: crate::whole::Admitted,
     Query(q): Query<RuleChangeQuery>,
 ) -> Result<RuleChangePage, AppError> {
-    use zjtx_core::monitor::{Between, between};
     let pages = [
         page_number(&q.old)?,
         page_number(&q.new)?,
         page_number(&q.held)?,
     ];
+    let (regions, scope_key) = whole_scope(&st, &user).await?;
+    let r = admitted
+        .kept(&st, format!("rule-change {scope_key}"), |c| {
+            rule_change_made(&st, regions, c)
+        })
+        .await?;
+    Ok(RuleChangePage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        today: st.today().to_string(),
+        tiers: r.tiers.clone(),
+        by_district: r.by_district.clone(),
+        by_chain: r.by_chain.clone(),
+        // Each list's links keep the other lists' pages.
+        old_only: Paged::of(&r.old_only, pages[0], |n| {
+            rule_change_link([n, pages[1], pages[2]], "old-only")
+        }),
+        new_only: Paged::of(&r.new_only, pages[1], |n| {
+            rule_change_link([pages[0], n, pages[2]], "new-only")
+        }),
+        holders_failing: Paged::of(&r.holders_failing, pages[2], |n| {
+            rule_change_link([pages[0], pages[1], n], "holders")
+        }),
+    })
+}
+
+/// The rule-change comparison, as computed (and kept).
+pub struct RuleChange {
+    pub tiers: Vec<(&'static str, usize, usize, usize, usize)>,
+    pub by_district: Vec<BetweenCount>,
+    pub by_chain: Vec<BetweenCount>,
+    pub old_only: Vec<DiffRow>,
+    pub new_only: Vec<DiffRow>,
+    pub holders_failing: Vec<DiffRow>,
+}
+
+async fn rule_change_made(
+    st: &AppState,
+    regions: Option<Vec<String>>,
+    computing: crate::whole::Computing,
+) -> Result<RuleChange, AppError> {
+    use zjtx_core::monitor::{Between, between};
     let today = st.today();
     let old = st.rules.iter().find(|r| r.id == "miit-2022");
     let new = st.rules.iter().find(|r| r.id == "miit-2026");
     let (Some(old), Some(new)) = (old, new) else {
         return Err(AppError::Internal("both rule sets are needed".into()));
     };
-    let scope = user.scope(&st.store).await?;
-    let regions = scope.regions.filter(|_| user.user.role == Role::District);
     let tag_rows = st.store.chain_tags().await?;
     let mut tags: std::collections::HashMap<&str, Vec<&str>> = Default::default();
     for (uscc, chain) in &tag_rows {
@@ -1011,14 +1120,11 @@ pub async fn rule_change(
             }
         }
     };
-    admitted
+    computing
         .latest_cells(&st.store, regions.as_deref(), each)
         .await?;
     let n = |t: usize, b: Between| counts.get(&(t, b)).copied().unwrap_or(0);
-    Ok(RuleChangePage {
-        tr: Tr,
-        nav: Nav::of(&user),
-        today: today.to_string(),
+    Ok(RuleChange {
         tiers: tier_names
             .iter()
             .enumerate()
@@ -1040,16 +1146,9 @@ pub async fn rule_change(
             .into_iter()
             .map(|(k, v)| (k, v[0], v[1], v[2]))
             .collect(),
-        // Each list's links keep the other lists' pages.
-        old_only: Paged::of(old_only, pages[0], |n| {
-            rule_change_link([n, pages[1], pages[2]], "old-only")
-        }),
-        new_only: Paged::of(new_only, pages[1], |n| {
-            rule_change_link([pages[0], n, pages[2]], "new-only")
-        }),
-        holders_failing: Paged::of(holders_failing, pages[2], |n| {
-            rule_change_link([pages[0], pages[1], n], "holders")
-        }),
+        old_only,
+        new_only,
+        holders_failing,
     })
 }
 

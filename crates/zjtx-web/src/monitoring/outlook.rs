@@ -128,42 +128,13 @@ pub async fn projected(
 ) -> Result<ProjectedPage, AppError> {
     let page = page_number(&q.page)?;
     let today = st.today();
-    let scope = user.scope(&st.store).await?;
-    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let (regions, scope_key) = whole_scope(&st, &user).await?;
     let rules = st.rules.clone();
-    // Every firm is projected as its row arrives (the gate of `whole` runs this page off the
-    // request threads), keeping only what orders the list; the firms of the page shown are read
-    // again for their traces, which name the conditions.
-    let mut found = Vec::new();
-    let each = |f: zjtx_store::Latest| {
-        let Ok(e) = zjtx_store::enterprise_from_cells(&f.cells) else {
-            return;
-        };
-        if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today) {
-            found.push(Found {
-                uscc: f.uscc,
-                name: f.name,
-                region: f.region,
-                tier,
-                years,
-                qualifies,
-                met,
-                missing,
-            });
-        }
-    };
-    admitted
-        .latest_cells(&st.store, regions.as_deref(), each)
+    let found = admitted
+        .kept(&st, format!("projected {scope_key}"), |c| {
+            projected_made(&st, regions, c)
+        })
         .await?;
-    // Those qualifying first, the sooner the better, then the fewer conditions still missed.
-    found.sort_by(|a, b| {
-        (b.qualifies, a.years, a.missing.len(), &a.uscc).cmp(&(
-            a.qualifies,
-            b.years,
-            b.missing.len(),
-            &b.uscc,
-        ))
-    });
     let counts = ["srdi", "giant"]
         .into_iter()
         .map(|t| {
@@ -176,7 +147,8 @@ pub async fn projected(
             (zjtx_core::glossary::tier_short(t, i18n::lang()), n(1), n(2))
         })
         .collect();
-    let mut shown = Paged::of(found, page, |n| format!("/monitoring/projected?page={n}"));
+    // The firms of the page shown are read again for their traces, which name the conditions.
+    let mut shown = Paged::of(&found, page, |n| format!("/monitoring/projected?page={n}"));
     let mut rows = Vec::with_capacity(shown.rows.len());
     for f in std::mem::take(&mut shown.rows) {
         let e = st.store.years(&f.uscc).await?.into_iter().next();
@@ -207,7 +179,51 @@ pub async fn projected(
     })
 }
 
+/// Every firm the projection reaches, in the list's order (kept).
+async fn projected_made(
+    st: &AppState,
+    regions: Option<Vec<String>>,
+    computing: crate::whole::Computing,
+) -> Result<Vec<Found>, AppError> {
+    let today = st.today();
+    let rules = st.rules.clone();
+    // Every firm is projected as its row arrives (the gate of `whole` runs this page off the
+    // request threads), keeping only what orders the list.
+    let mut found = Vec::new();
+    let each = |f: zjtx_store::Latest| {
+        let Ok(e) = zjtx_store::enterprise_from_cells(&f.cells) else {
+            return;
+        };
+        if let Some((tier, years, qualifies, met, missing)) = project_firm(&rules, &e, today) {
+            found.push(Found {
+                uscc: f.uscc,
+                name: f.name,
+                region: f.region,
+                tier,
+                years,
+                qualifies,
+                met,
+                missing,
+            });
+        }
+    };
+    computing
+        .latest_cells(&st.store, regions.as_deref(), each)
+        .await?;
+    // Those qualifying first, the sooner the better, then the fewer conditions still missed.
+    found.sort_by(|a, b| {
+        (b.qualifies, a.years, a.missing.len(), &a.uscc).cmp(&(
+            a.qualifies,
+            b.years,
+            b.missing.len(),
+            &b.uscc,
+        ))
+    });
+    Ok(found)
+}
+
 /// A firm the projection reaches, before its conditions are worded.
+#[derive(Clone)]
 struct Found {
     uscc: String,
     name: String,
@@ -281,8 +297,7 @@ pub async fn cohorts(
     Query(q): Query<CohortQuery>,
 ) -> Result<CohortsPage, AppError> {
     let year = year_of(&st, &q.year)?;
-    let scope = user.scope(&st.store).await?;
-    let regions = scope.regions.filter(|_| user.user.role == Role::District);
+    let (regions, scope_key) = whole_scope(&st, &user).await?;
     let mut awarded = std::collections::HashSet::new();
     for c in st.store.calls().await? {
         if c.year != i64::from(year) {
@@ -301,6 +316,53 @@ pub async fn cohorts(
             awarded.insert(a.uscc);
         }
     }
+    // The awards are not the firms' data: read on each request, named in the key.
+    let key = format!("cohorts {year} {scope_key} {}", digest_of(&awarded));
+    let (recipients, peers, years) = &*admitted
+        .kept(&st, key, |c| cohorts_made(&st, year, regions, &awarded, c))
+        .await?;
+    let (recipients, peers) = (*recipients, *peers);
+    Ok(CohortsPage {
+        tr: Tr,
+        nav: Nav::of(&user),
+        year,
+        recipients,
+        peers,
+        unmatched: awarded.len().saturating_sub(recipients),
+        summary: i18n::f(
+            "{} 年获批专项资金的企业中，{} 家与上一年度梯度、规模、产业链相同的 {} 家未获支持企业对比；{} 家因缺少上一年度数据或没有可比企业未计入。",
+            &[
+                &year,
+                &recipients,
+                &peers,
+                &awarded.len().saturating_sub(recipients),
+            ],
+        ),
+        lines: years
+            .iter()
+            .map(|c| CohortLine {
+                year: c.year,
+                r_firms: c.recipients.firms,
+                r_growth: growth(c.recipients.median_growth_ppm),
+                r_rose: c.recipients.rose,
+                p_firms: c.peers.firms,
+                p_growth: growth(c.peers.median_growth_ppm),
+                p_rose: c.peers.rose,
+            })
+            .collect(),
+    })
+}
+
+/// The comparison of `compare`: (recipients matched, peers, each later year).
+type Cohorts = (usize, usize, Vec<zjtx_core::monitor::CohortYear>);
+
+async fn cohorts_made(
+    st: &AppState,
+    year: i32,
+    regions: Option<Vec<String>>,
+    awarded: &std::collections::HashSet<String>,
+    computing: crate::whole::Computing,
+) -> Result<Cohorts, AppError> {
     // The chain a firm is on: its first tag (tags are kept as they stand, not by year).
     let mut chains: std::collections::HashMap<String, String> = Default::default();
     for (uscc, chain) in st.store.chain_tags().await? {
@@ -332,7 +394,7 @@ pub async fn cohorts(
             },
         );
     };
-    admitted
+    computing
         .one_year(&st.store, year - 1, regions.as_deref(), start)
         .await?;
     let last = st.today().year();
@@ -344,39 +406,10 @@ pub async fn cohorts(
                 m.later.push((y, revenue, tier));
             }
         };
-        admitted
+        computing
             .one_year(&st.store, y, regions.as_deref(), later)
             .await?;
     }
     let all: Vec<zjtx_core::monitor::Member> = members.into_values().collect();
-    let (recipients, peers, years) = zjtx_core::monitor::compare(&all);
-    Ok(CohortsPage {
-        tr: Tr,
-        nav: Nav::of(&user),
-        year,
-        recipients,
-        peers,
-        unmatched: awarded.len().saturating_sub(recipients),
-        summary: i18n::f(
-            "{} 年获批专项资金的企业中，{} 家与上一年度梯度、规模、产业链相同的 {} 家未获支持企业对比；{} 家因缺少上一年度数据或没有可比企业未计入。",
-            &[
-                &year,
-                &recipients,
-                &peers,
-                &awarded.len().saturating_sub(recipients),
-            ],
-        ),
-        lines: years
-            .into_iter()
-            .map(|c| CohortLine {
-                year: c.year,
-                r_firms: c.recipients.firms,
-                r_growth: growth(c.recipients.median_growth_ppm),
-                r_rose: c.recipients.rose,
-                p_firms: c.peers.firms,
-                p_growth: growth(c.peers.median_growth_ppm),
-                p_rose: c.peers.rose,
-            })
-            .collect(),
-    })
+    Ok(zjtx_core::monitor::compare(&all))
 }
