@@ -85,8 +85,13 @@ impl Store {
         // request, 4–20 ms on 1,000,000 enterprises; as a correlated EXISTS it probed every
         // enterprise.) The key column is then the tag's, so that the order comes from that index,
         // and so is the region: "a chain in a district" reads (chain, region, uscc) in order.
-        let (from, key) = match chain {
-            Some(c) => {
+        // A title without a chain drives the list the same way from the (tier, uscc) index of the
+        // titles: a tier's holders in key order, each joined to its enterprise (as a correlated
+        // EXISTS it probed every enterprise until enough held the title: 0.3 s to count the
+        // little giants of 1,000,000 enterprises, 7 ms so).
+        let title = f.title.as_deref().filter(|v| !v.is_empty());
+        let (from, key) = match (chain, title) {
+            (Some(c), _) => {
                 wh.push("ch.chain = ?".into());
                 binds.push(c.to_owned());
                 if let Some(seg) = f.segment.as_deref().filter(|v| !v.is_empty()) {
@@ -98,7 +103,16 @@ impl Store {
                     "ch.uscc",
                 )
             }
-            None => ("enterprises e", "e.uscc"),
+            (None, Some(tier)) => {
+                wh.push("tt.tier = ? AND tt.valid_until >= ?".into());
+                binds.push(tier.to_owned());
+                binds.push(f.today.format("%Y-%m-%d").to_string());
+                (
+                    "titles tt JOIN enterprises e ON e.uscc = tt.uscc",
+                    "tt.uscc",
+                )
+            }
+            (None, None) => ("enterprises e", "e.uscc"),
         };
         if let Some(sec) = f.section.as_deref().filter(|v| !v.is_empty()) {
             wh.push("e.industry_code LIKE ?".into());
@@ -114,7 +128,7 @@ impl Store {
             wh.push("e.revenue <= CAST(? AS BIGINT)".into());
             binds.push(max.to_string());
         }
-        if let Some(tier) = f.title.as_deref().filter(|v| !v.is_empty()) {
+        if let Some(tier) = title.filter(|_| chain.is_some()) {
             wh.push("EXISTS (SELECT 1 FROM titles t WHERE t.uscc = e.uscc AND t.tier = ? AND t.valid_until >= ?)".into());
             binds.push(tier.to_owned());
             binds.push(f.today.format("%Y-%m-%d").to_string());

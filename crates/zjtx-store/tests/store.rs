@@ -235,6 +235,91 @@ async fn imported_enterprises_are_listed_filtered_and_paged_without_gaps() {
     }
 }
 
+/// A list of a title's holders — read from the tier's titles in code order — holds exactly the
+/// firms whose title of that tier is in force, in code order, paged without gaps; within a
+/// district, with another condition, and beside a chain as well.
+#[tokio::test]
+async fn a_titles_list_holds_exactly_its_holders() {
+    for s in stores("titles-list").await {
+        let b = s.backend();
+        let rows = evaluated(city(300));
+        s.import(&rows, None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let chain = s.chains().await.unwrap_or_else(|e| panic!("{e}"))[0]
+            .name
+            .clone();
+        let tagged: Vec<(String, Vec<String>)> = rows
+            .iter()
+            .step_by(2)
+            .map(|(e, _)| (e.uscc.to_string(), vec![chain.clone()]))
+            .collect();
+        s.set_chains(&tagged, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let xihu = Scope {
+            regions: Some(vec!["330106".into()]),
+            uscc: None,
+        };
+        for (tier, until) in [
+            (
+                "innovative",
+                (|e: &Enterprise| e.innovative_until) as fn(&Enterprise) -> _,
+            ),
+            ("tech_sme", |e: &Enterprise| e.tech_sme_until),
+            ("srdi", |e: &Enterprise| e.srdi_until),
+            ("giant", |e: &Enterprise| e.giant_until),
+        ] {
+            for (scope, revenue_min, by_chain) in [
+                (Scope::all(), None, false),
+                (xihu.clone(), None, false),
+                (Scope::all(), Some(10_000_000_i64), false),
+                (Scope::all(), None, true),
+            ] {
+                let mut want: Vec<String> = rows
+                    .iter()
+                    .map(|(e, _)| e)
+                    .filter(|e| until(e).is_some_and(|d| d >= as_of()))
+                    .filter(|e| scope.regions.is_none() || e.district.as_deref() == Some("西湖区"))
+                    .filter(|e| {
+                        revenue_min.is_none_or(|m| e.revenue.is_some_and(|r| r.units() >= m))
+                    })
+                    .filter(|e| !by_chain || tagged.iter().any(|(u, _)| *u == e.uscc.to_string()))
+                    .map(|e| e.uscc.to_string())
+                    .collect();
+                want.sort();
+                let mut f = Filter {
+                    title: Some(tier.into()),
+                    revenue_min,
+                    chain: by_chain.then(|| chain.clone()),
+                    today: as_of(),
+                    per_page: 7,
+                    ..Filter::default()
+                };
+                let mut seen = Vec::new();
+                loop {
+                    let page = s
+                        .list(&f, &scope)
+                        .await
+                        .unwrap_or_else(|e| panic!("{b}: {e}"));
+                    assert_eq!(page.total, want.len() as i64, "{b} {tier}");
+                    seen.extend(page.items.iter().map(|e| e.uscc.clone()));
+                    match page.next {
+                        Some(n) => f.after = Some(n),
+                        None => break,
+                    }
+                }
+                assert_eq!(seen, want, "{b} {tier} {revenue_min:?} {by_chain}");
+                let unfiltered = scope.regions.is_none() && revenue_min.is_none() && !by_chain;
+                assert!(
+                    !want.is_empty() || !unfiltered || tier == "giant",
+                    "{b} {tier}: no holders to list"
+                );
+            }
+        }
+    }
+}
+
 /// Keyset paging both ways (issue 15): walking forward page by page and back again from the last
 /// page gives the same pages; the first page has no previous page and the last no next one.
 /// Every page of `f` from the first on: the codes in order, and each page's total.
