@@ -157,9 +157,14 @@ pub async fn dashboard(
 ) -> Result<DashboardPage, AppError> {
     let scope = user.scope(&st.store).await?;
     let today = st.today();
+    // Counted from the firms and their titles (the candidates' exact counts read every firm
+    // passing a tier: seconds at a million firms), so kept until these change or the day turns.
+    let window = st.rereview_window();
     let d = st
-        .store
-        .dashboard(&scope, today, st.rereview_window())
+        .whole
+        .remembered(&st, format!("dashboard {scope:?} {window}"), async {
+            Ok(st.store.dashboard(&scope, today, window).await?)
+        })
         .await?;
     let year_start = chrono::NaiveDate::from_ymd_opt(chrono::Datelike::year(&today), 1, 1)
         .unwrap_or(today)

@@ -252,13 +252,51 @@ impl Admitted {
         if let Some(v) = gate.hit(st, &key).await? {
             return Ok(v);
         }
+        gate.make(st, key, compute(Computing(Arc::new(permit))))
+            .await
+    }
+}
+
+impl Gate {
+    /// What `compute` gives for `key`, kept as `Admitted::kept` keeps a page's computation but
+    /// made without the gate, on the request's own task: for counts from the firms' data that
+    /// take a second or two at a million firms (the dashboard's), too long to make on every view
+    /// and short enough to make beside other requests. `key` names what `kept`'s does, the
+    /// language included when the result holds words.
+    pub async fn remembered<T, Fut>(
+        &self,
+        st: &AppState,
+        key: String,
+        compute: Fut,
+    ) -> Result<Arc<T>, AppError>
+    where
+        T: Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
+        if let Some(v) = self.hit(st, &key).await? {
+            return Ok(v);
+        }
+        self.make(st, key, compute).await
+    }
+
+    /// Runs `compute` and keeps what it gives under `key`, as the store stands before it reads.
+    async fn make<T, Fut>(
+        &self,
+        st: &AppState,
+        key: String,
+        compute: Fut,
+    ) -> Result<Arc<T>, AppError>
+    where
+        T: Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<T, AppError>>,
+    {
         // The mark before the rows: a change committed after it is seen at the next request.
         let mark = st.store.subjects_mark().await?;
         let today = st.today();
         let made_at = Instant::now();
-        let value = Arc::new(compute(Computing(Arc::new(permit))).await?);
-        gate.kept.made.fetch_add(1, Ordering::Relaxed);
-        gate.keep(
+        let value = Arc::new(compute.await?);
+        self.kept.made.fetch_add(1, Ordering::Relaxed);
+        self.keep(
             key,
             Entry {
                 mark,

@@ -1339,7 +1339,7 @@ async fn a_whole_register_page_stops_when_its_client_leaves() {
 /// computes nothing, and is served at once even while another computation holds the gate. Any
 /// change of the firms' data — an earlier year's figures alone, a chain tag, a title, whoever
 /// writes it — makes the next view compute again, and it then shows what a fresh computation
-/// shows.
+/// shows. The dashboard's counts likewise.
 #[tokio::test]
 async fn a_whole_register_page_is_kept_until_the_firms_data_changes() {
     let mut w = world("whole-kept").await;
@@ -1469,12 +1469,15 @@ async fn a_whole_register_page_is_kept_until_the_firms_data_changes() {
     kept_is_fresh(&mut w, "/monitoring/rule-change", &city).await;
     // A title, changed by a statement of its own.
     kept_now(&w, "/monitoring/rates?year=2025", &city).await;
+    kept_now(&w, "/dashboard", &city).await;
     sql(
         &w.state.store,
         "UPDATE titles SET valid_until = '2027-12-31' WHERE tier = 'giant'",
     )
     .await;
     kept_is_fresh(&mut w, "/monitoring/rates?year=2025", &city).await;
+    // The dashboard's counts are kept the same way (made without the gate).
+    kept_is_fresh(&mut w, "/dashboard", &city).await;
     // The day turning.
     kept_now(&w, "/monitoring/projected", &city).await;
     w.state.set_today(Some(day("2026-06-16")));
