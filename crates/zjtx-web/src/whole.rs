@@ -51,9 +51,9 @@ const WAIT: Duration = Duration::from_secs(10);
 /// Why a request was turned away (`StoreError::Busy`; the page's words in `error`).
 pub const BUSY: &str = "another whole-register computation is running";
 
-/// The most computations kept at once (each page, year and scope is one); the least recently
-/// read is dropped for a new one. The largest, a rule-change comparison of a million firms,
-/// holds some tens of megabytes.
+/// The most computations kept at once of each kind, pages and counts (each page, year and scope
+/// is one); the least recently read is dropped for a new one. The largest, a rule-change
+/// comparison of a million firms, holds some tens of megabytes.
 const MAX_KEPT: usize = 24;
 
 /// A kept computation is made again after this long, whatever the mark says (PostgreSQL forgets
@@ -61,12 +61,15 @@ const MAX_KEPT: usize = 24;
 const MAX_AGE: Duration = Duration::from_secs(6 * 3_600);
 
 /// One whole-register computation at a time per instance, how long another waits for it, and
-/// what the computations gave (`Admitted::kept`). Cloned with the state.
+/// what the computations gave (`Admitted::kept`'s pages and `Gate::remembered`'s counts, kept
+/// apart so that the many small counts of district readers do not push out the pages). Cloned
+/// with the state.
 #[derive(Clone)]
 pub struct Gate {
     one: Arc<tokio::sync::Semaphore>,
     wait: Duration,
-    kept: Arc<Kept>,
+    pages: Arc<Kept>,
+    counts: Arc<Kept>,
 }
 
 #[derive(Default)]
@@ -98,7 +101,8 @@ impl Gate {
         Gate {
             one: Arc::new(tokio::sync::Semaphore::new(1)),
             wait,
-            kept: Arc::default(),
+            pages: Arc::default(),
+            counts: Arc::default(),
         }
     }
 
@@ -111,9 +115,11 @@ impl Gate {
     /// How many computations were made rather than served as kept (tests).
     #[doc(hidden)]
     pub fn computations(&self) -> usize {
-        self.kept.made.load(Ordering::Relaxed)
+        self.pages.made.load(Ordering::Relaxed) + self.counts.made.load(Ordering::Relaxed)
     }
+}
 
+impl Kept {
     /// The kept result of `key`, when it is what the store has today.
     async fn hit<T: Send + Sync + 'static>(
         &self,
@@ -146,8 +152,7 @@ impl Gate {
     }
 
     fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<String, Entry>> {
-        self.kept
-            .entries
+        self.entries
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -241,7 +246,7 @@ impl Admitted {
     {
         let gate = &self.0;
         let key = format!("{key} {:?}", crate::i18n::lang());
-        if let Some(v) = gate.hit(st, &key).await? {
+        if let Some(v) = gate.pages.hit(st, &key).await? {
             return Ok(v);
         }
         let permit = match tokio::time::timeout(gate.wait, gate.one.clone().acquire_owned()).await {
@@ -249,10 +254,11 @@ impl Admitted {
             _ => return Err(AppError::Store(zjtx_store::StoreError::Busy(BUSY))),
         };
         // Computed meanwhile by the request this one waited for?
-        if let Some(v) = gate.hit(st, &key).await? {
+        if let Some(v) = gate.pages.hit(st, &key).await? {
             return Ok(v);
         }
-        gate.make(st, key, compute(Computing(Arc::new(permit))))
+        gate.pages
+            .make(st, key, compute(Computing(Arc::new(permit))))
             .await
     }
 }
@@ -273,12 +279,14 @@ impl Gate {
         T: Send + Sync + 'static,
         Fut: std::future::Future<Output = Result<T, AppError>>,
     {
-        if let Some(v) = self.hit(st, &key).await? {
+        if let Some(v) = self.counts.hit(st, &key).await? {
             return Ok(v);
         }
-        self.make(st, key, compute).await
+        self.counts.make(st, key, compute).await
     }
+}
 
+impl Kept {
     /// Runs `compute` and keeps what it gives under `key`, as the store stands before it reads.
     async fn make<T, Fut>(
         &self,
@@ -295,7 +303,7 @@ impl Gate {
         let today = st.today();
         let made_at = Instant::now();
         let value = Arc::new(compute.await?);
-        self.kept.made.fetch_add(1, Ordering::Relaxed);
+        self.made.fetch_add(1, Ordering::Relaxed);
         self.keep(
             key,
             Entry {
