@@ -512,6 +512,13 @@ async fn high_tech_and_above_scale_transitions() {
         "{}",
         rates.body
     );
+    // The little giant without the title (firm 3) is named, and counted by the list's pager.
+    let missing = line("giants-missing");
+    assert!(
+        missing.contains(&codes[3]) && !missing.contains(&codes[0]),
+        "{missing}"
+    );
+    assert!(rates.body.contains("共 1 家"), "{}", rates.body);
     assert!(
         line("digital-rate").contains("<strong>2</strong> / 3 · 66.7%"),
         "{}",

@@ -720,6 +720,16 @@ pub struct RatesPage {
     pub nav: Nav,
     pub year: i32,
     pub r: std::sync::Arc<Rates>,
+    /// The page shown of the little giants without the high-tech title.
+    pub missing: Paged<(String, String)>,
+}
+
+/// The year of the rates and the page of the little giants without the high-tech title.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct RatesQuery {
+    pub year: String,
+    pub missing: String,
 }
 
 /// The figures of the rates page, as computed (and kept).
@@ -762,9 +772,10 @@ pub async fn rates_page(
     State(st): State<AppState>,
     user: CurrentUser,
     admitted: crate::whole::Admitted,
-    Query(q): Query<YearQuery>,
+    Query(q): Query<RatesQuery>,
 ) -> Result<RatesPage, AppError> {
     let year = year_of(&st, &q.year)?;
+    let page = page_number(&q.missing)?;
     let (regions, scope_key) = whole_scope(&st, &user).await?;
     let end = chrono::NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default();
     // The future-factory awards are not the firms' data: read on each request, named in the key.
@@ -777,6 +788,9 @@ pub async fn rates_page(
         tr: Tr,
         nav: Nav::of(&user),
         year,
+        missing: Paged::of(&r.giants.missing, page, |n| {
+            format!("/monitoring/rates?year={year}&missing={n}#giants")
+        }),
         r,
     })
 }
