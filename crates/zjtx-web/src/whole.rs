@@ -9,9 +9,11 @@
 //! What a page computed is kept (`Admitted::kept`) until the firms' data changes — a record, a
 //! title, a year's figures or a chain tag, by any writer on any instance (the store's
 //! `subjects_mark`, noted by triggers in the writer's transaction) — or the day turns, so that
-//! looking at it again, turning its pages or opening it in the other language's sister view
-//! costs a check of the mark instead of a computation. A kept page is served at once even while
-//! another computation holds the gate.
+//! looking at it again, turning its pages or another reader of the same districts in the same
+//! language costs a check of the mark instead of a computation (the words of a page are made in
+//! its reader's language, so each language is kept apart). A kept page is served at once even
+//! while another computation holds the gate. The dashboard's counts are kept the same way, apart
+//! (`Gate::remembered`).
 //!
 //! The reads of every firm's figures (`Store::two_years`, `one_year`, `latest_cells`) are made
 //! through `Computing`, which only `kept` creates, holding the gate: clippy refuses a direct call
