@@ -213,13 +213,19 @@ impl Store {
         // than it does); one reading many (a common pair, single characters: milliseconds to
         // tens of them at a million firms) on a thread of its own, so that the requests sharing
         // this one are not held up behind it.
+        // A search answered before and not changed since is recalled here, at once.
         const INLINE: usize = 20_000;
-        let cost = self
-            .search
-            .index
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .cost(&sq);
+        let (recalled, cost) = {
+            let ix = self
+                .search
+                .index
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match ix.recalled(&sq, &within, &want) {
+                Some(found) => (Some(found), 0),
+                None => (None, ix.cost(&sq, &within, &want)),
+            }
+        };
         let state = self.search.clone();
         let run = move || {
             let ix = state
@@ -228,12 +234,12 @@ impl Store {
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             ix.search(&sq, &within, &want)
         };
-        let found = if cost > INLINE {
-            tokio::task::spawn_blocking(run)
+        let found = match recalled {
+            Some(found) => found,
+            None if cost > INLINE => tokio::task::spawn_blocking(run)
                 .await
-                .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?
-        } else {
-            run()
+                .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?,
+            None => run(),
         };
         let cond = if wh.is_empty() {
             String::new()

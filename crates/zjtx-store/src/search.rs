@@ -16,7 +16,13 @@
 //!
 //! An enterprise's entry is replaced whole when it changes (the old one marked dead, its postings
 //! dropped when the index is compacted); postings are in entry order, which only grows, so that
-//! adding appends.
+//! adding appends. Entries made from the store in code order (the first build, a compaction) are
+//! in code order too: a page of a common pair reads its lists only as far as the page needs
+//! (`Index::one_pair_everywhere`), and its total is what the lists count alive. A query of more
+//! pairs reads the entries holding its rarest pair that also hold every other one, and confirms
+//! each on its text.
+//!
+//! Each answer is kept until the index next changes (`Index::recalled`).
 
 use std::collections::{BinaryHeap, HashMap};
 
@@ -66,6 +72,14 @@ fn without_legal_form(name: &str) -> &str {
         .unwrap_or(t)
 }
 
+/// The runs of a text kept as searched (`searched`), read back as they were written.
+fn split_runs(t: &str) -> Vec<Vec<char>> {
+    t.split(' ')
+        .filter(|r| !r.is_empty())
+        .map(|r| r.chars().collect())
+        .collect()
+}
+
 /// A text as searched: its runs, separated by a space (so that no run is found across two).
 fn searched(runs: &[Vec<char>]) -> String {
     let mut out = String::new();
@@ -79,7 +93,8 @@ fn searched(runs: &[Vec<char>]) -> String {
 }
 
 /// The keys an enterprise is found by: its name's pairs, the marker of its name's first pair and
-/// its products' pairs, each once, sorted.
+/// those of its products' pairs that its name does not hold (so that a pair's name list and
+/// product list never share an enterprise), each once, sorted.
 fn keys(name: &[Vec<char>], products: &[Vec<char>]) -> Vec<i64> {
     let mut out = Vec::new();
     if let Some([a, b, ..]) = name.first().map(Vec::as_slice) {
@@ -88,8 +103,16 @@ fn keys(name: &[Vec<char>], products: &[Vec<char>]) -> Vec<i64> {
     for r in name {
         out.extend(r.windows(2).map(|w| NAME | pair(w[0], w[1])));
     }
+    out.sort_unstable();
+    out.dedup();
+    let in_name = out.len();
     for r in products {
-        out.extend(r.windows(2).map(|w| pair(w[0], w[1])));
+        for w in r.windows(2) {
+            let g = pair(w[0], w[1]);
+            if out[..in_name].binary_search(&(NAME | g)).is_err() {
+                out.push(g);
+            }
+        }
     }
     out.sort_unstable();
     out.dedup();
@@ -97,7 +120,7 @@ fn keys(name: &[Vec<char>], products: &[Vec<char>]) -> Vec<i64> {
 }
 
 /// What a query asks of the index.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Query {
     /// Every run, lowercased: each must be found in the name or in the products.
     pub runs: Vec<String>,
@@ -160,13 +183,18 @@ fn unord(o: Ord3) -> Key {
     }
 }
 
-/// A key read as integers; a code that is not 18 bytes orders as its first 18 (padded).
-fn ord_of(k: &Key) -> Ord3 {
-    let mut code = [0u8; 18];
-    for (c, b) in code.iter_mut().zip(k.code.bytes()) {
+/// A code as 18 bytes: its first 18, padded with zeros.
+fn padded(code: &str) -> [u8; 18] {
+    let mut out = [0u8; 18];
+    for (c, b) in out.iter_mut().zip(code.bytes()) {
         *c = b;
     }
-    ord(k.rank, &code)
+    out
+}
+
+/// A key read as integers; a code that is not 18 bytes orders as its first 18 (padded).
+fn ord_of(k: &Key) -> Ord3 {
+    ord(k.rank, &padded(&k.code))
 }
 
 /// `Index::meta` of an entry: alive (bit 63) and the value of each of `ATTRS` (12 bits each).
@@ -189,7 +217,7 @@ pub struct Entry<'a> {
 pub const ATTRS: [&str; 4] = ["region_code", "top_tier", "size", "ecosystem"];
 
 /// A position in a search's order: a rank, then a code.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Key {
     pub rank: u8,
     pub code: String,
@@ -213,14 +241,14 @@ impl Key {
 
 /// Where a search looks: for each of `ATTRS` the values allowed (`None`: any; a district
 /// search and a scope both narrow the districts), and one enterprise (`None`: any).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Within {
     pub attrs: [Option<Vec<String>>; 4],
     pub code: Option<String>,
 }
 
 /// Which part of a search's order is wanted.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Want {
     /// The first `n` keys after the cursor (from the start without one).
     After(Option<Key>, usize),
@@ -247,11 +275,30 @@ pub struct Index {
     meta: Vec<u64>,
     text: String,
     by_code: HashMap<[u8; 18], u32>,
-    postings: HashMap<i64, Vec<u32>>,
+    postings: HashMap<i64, Posting>,
+    /// How many entries from the first are in increasing code order (all of them once built
+    /// from the store in code order, or compacted; an entry replaced later is appended).
+    ordered: usize,
     /// The values of each of `ATTRS` met so far (a value's index is its position + 1).
     values: [Vec<String>; 4],
     dead: usize,
+    /// Searches answered since the index last changed (`Index::recalled`).
+    memo: std::sync::Mutex<Memo>,
 }
+
+/// The entries holding a key, in entry order, and how many of them are alive.
+#[derive(Default)]
+struct Posting {
+    ids: Vec<u32>,
+    alive: usize,
+}
+
+/// What was found for a search (its query, where it looked, what part was wanted), as the index
+/// stood when it was answered. Emptied by any change of the index; at most `MEMO_ENTRIES`
+/// answers of at most `MEMO_KEYS` keys each (emptied whole when full).
+type Memo = HashMap<(Query, Within, Want), Found>;
+const MEMO_ENTRIES: usize = 512;
+const MEMO_KEYS: usize = 1_000;
 
 fn code_bytes(code: &str) -> Option<[u8; 18]> {
     code.as_bytes().try_into().ok()
@@ -269,6 +316,10 @@ impl Index {
 
     /// Adds an enterprise, or replaces what it held of one already there.
     pub fn upsert(&mut self, e: &Entry<'_>) {
+        self.memo
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
         let name = runs(without_legal_form(e.name));
         let products = runs(e.products.unwrap_or_default());
         self.put(e.code, e.attrs, &name, &products);
@@ -291,6 +342,17 @@ impl Index {
         {
             *m &= !ALIVE;
             self.dead += 1;
+            // Its keys no longer count it (read back from its texts, kept as searched).
+            let d = &self.docs[old as usize];
+            let gone = keys(
+                &split_runs(self.name_of(d)),
+                &split_runs(self.products_of(d)),
+            );
+            for k in gone {
+                if let Some(p) = self.postings.get_mut(&k) {
+                    p.alive = p.alive.saturating_sub(1);
+                }
+            }
         }
         let mut meta = ALIVE;
         for (i, v) in attrs.iter().enumerate() {
@@ -314,6 +376,9 @@ impl Index {
             (from, u32::try_from(self.text.len()).unwrap_or(u32::MAX))
         };
         let (n, p) = (text(searched(name)), text(searched(products)));
+        if self.ordered == self.docs.len() && self.docs.last().is_none_or(|d| d.code < code) {
+            self.ordered += 1;
+        }
         self.docs.push(Doc {
             code,
             name: n,
@@ -322,37 +387,34 @@ impl Index {
         self.meta.push(meta);
         self.by_code.insert(code, id);
         for k in keys(name, products) {
-            self.postings.entry(k).or_default().push(id);
+            let p = self.postings.entry(k).or_default();
+            p.ids.push(id);
+            p.alive += 1;
         }
         if self.dead > 1000 && self.dead * 2 > self.docs.len() {
             self.compact();
         }
     }
 
-    /// Rebuilds the index from its live entries, dropping the dead.
+    /// Rebuilds the index from its live entries in code order, dropping the dead.
     fn compact(&mut self) {
         let old = std::mem::take(self);
-        let split = |t: &str| -> Vec<Vec<char>> {
-            t.split(' ')
-                .filter(|r| !r.is_empty())
-                .map(|r| r.chars().collect())
-                .collect()
-        };
-        for (d, m) in old
+        let mut live: Vec<(&Doc, &u64)> = old
             .docs
             .iter()
             .zip(&old.meta)
             .filter(|(_, m)| **m & ALIVE != 0)
-        {
+            .collect();
+        live.sort_unstable_by_key(|(d, _)| d.code);
+        for (d, m) in live {
             let mut attrs = [None; 4];
             for (i, a) in attrs.iter_mut().enumerate() {
                 let k = attr(*m, i);
                 *a = (k > 0).then(|| old.values[i][k - 1].as_str());
             }
             let code = std::str::from_utf8(&d.code).unwrap_or_default();
-            // The texts are kept as searched: their runs are read back as they were written.
-            let name = split(old.name_of(d));
-            let products = split(old.products_of(d));
+            let name = split_runs(old.name_of(d));
+            let products = split_runs(old.products_of(d));
             self.put(code, attrs, &name, &products);
         }
     }
@@ -366,7 +428,14 @@ impl Index {
     }
 
     fn posting(&self, k: i64) -> &[u32] {
-        self.postings.get(&k).map(Vec::as_slice).unwrap_or_default()
+        self.postings
+            .get(&k)
+            .map(|p| p.ids.as_slice())
+            .unwrap_or_default()
+    }
+
+    fn alive(&self, k: i64) -> usize {
+        self.postings.get(&k).map_or(0, |p| p.alive)
     }
 
     /// The rank of an entry for a query, when it matches (see the module's documentation).
@@ -390,9 +459,23 @@ impl Index {
         })
     }
 
-    /// About how many entries a search of `q` reads: the lists of its rarest pair, or every
-    /// entry for a query of single characters.
-    pub fn cost(&self, q: &Query) -> usize {
+    /// About how many entries a search reads: for a page of one pair not narrowed, the page and
+    /// what of the pair's lists lies beyond the entries in code order (`one_pair_everywhere`);
+    /// otherwise the lists of the query's rarest pair, or every entry for a query of single
+    /// characters.
+    pub fn cost(&self, q: &Query, within: &Within, want: &Want) -> usize {
+        if let Some(g) = one_pair_everywhere(q, within, want) {
+            let ordered = u32::try_from(self.ordered).unwrap_or(u32::MAX);
+            let beyond = |k: i64| {
+                let l = self.posting(k);
+                l.len() - l.partition_point(|id| *id < ordered)
+            };
+            let page = match want {
+                Want::After(_, n) | Want::Before(_, n) => *n,
+                Want::AllAfter(_) => 0,
+            };
+            return 3 * page + beyond(MARKER | g) + beyond(NAME | g) + beyond(g);
+        }
         q.pairs
             .iter()
             .map(|g| self.posting(NAME | g).len() + self.posting(*g).len())
@@ -400,8 +483,126 @@ impl Index {
             .unwrap_or(self.docs.len())
     }
 
-    /// Searches (see the module's documentation).
+    /// The answer of a search asked before and not changed since (`search` would find it again),
+    /// or `None`.
+    pub fn recalled(&self, q: &Query, within: &Within, want: &Want) -> Option<Found> {
+        // The key is built only when something is kept (cloning the query costs more than
+        // looking into an empty map).
+        let memo = self
+            .memo
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if memo.is_empty() {
+            return None;
+        }
+        memo.get(&(q.clone(), within.clone(), want.clone()))
+            .cloned()
+    }
+
+    /// Searches (see the module's documentation). The answer is kept until the index changes
+    /// (`recalled`): a city searches the same words again and again, and each page of a search
+    /// is asked for with the same query.
     pub fn search(&self, q: &Query, within: &Within, want: &Want) -> Found {
+        if let Some(f) = self.recalled(q, within, want) {
+            return f;
+        }
+        let found = self.find(q, within, want);
+        if found.keys.len() <= MEMO_KEYS {
+            let mut memo = self
+                .memo
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if memo.len() >= MEMO_ENTRIES {
+                memo.clear();
+            }
+            memo.insert((q.clone(), within.clone(), want.clone()), found.clone());
+        }
+        found
+    }
+
+    /// `search` without the memo: reads the postings.
+    fn find(&self, q: &Query, within: &Within, want: &Want) -> Found {
+        match one_pair_everywhere(q, within, want) {
+            Some(g) => self.one_pair_everywhere(q, g, want),
+            None => self.scan(q, within, want),
+        }
+    }
+
+    /// A search of one pair, not narrowed, for one page: the total is what the pair's lists
+    /// count alive (its name and product lists share no entry), and the page is read from the
+    /// ranks' lists in turn — its name-start markers (rank 0), its other names (rank 1), its
+    /// products (rank 2) — each only as far as the page needs where the list is in code order
+    /// (`ordered`), and whole beyond. A common pair's first page thus reads a few dozen
+    /// entries instead of every one that holds it.
+    fn one_pair_everywhere(&self, q: &Query, g: i64, want: &Want) -> Found {
+        let (marker, names, products) = (
+            self.posting(MARKER | g),
+            self.posting(NAME | g),
+            self.posting(g),
+        );
+        let total = self.alive(NAME | g) + self.alive(g);
+        // Each rank's list, and the entries of the list that belong to a better rank.
+        let ranks: [(u8, &[u32], &[u32]); 3] =
+            [(0, marker, &[]), (1, names, marker), (2, products, &[])];
+        let ordered = u32::try_from(self.ordered).unwrap_or(u32::MAX);
+        let code = |id: u32| &self.docs[id as usize].code;
+        let keep = |id: u32, better: &[u32]| {
+            self.meta[id as usize] & ALIVE != 0 && better.binary_search(&id).is_err()
+        };
+        let (n, ranks) = match want {
+            Want::After(_, n) => (*n, ranks.to_vec()),
+            Want::Before(_, n) => (*n, ranks.into_iter().rev().collect()),
+            Want::AllAfter(_) => return self.scan(q, &Within::default(), want),
+        };
+        let mut pick = Picker::new(want);
+        // After a cursor the ranks from its own upwards, before it from its own downwards, until
+        // the page is full.
+        for (rank, list, better) in ranks {
+            let beyond = match want {
+                Want::After(Some(at), _) => at.rank > rank,
+                Want::Before(at, _) => rank > at.rank,
+                _ => false,
+            };
+            if beyond {
+                continue;
+            }
+            if pick.full() {
+                break;
+            }
+            // The part in code order is read from the cursor's place (in its own rank) towards
+            // the page, only until `n` entries are kept; the rest whole.
+            let (head, tail) = list.split_at(list.partition_point(|id| *id < ordered));
+            let head: Box<dyn Iterator<Item = &u32>> = match want {
+                Want::After(Some(at), _) if at.rank == rank => {
+                    let c = padded(&at.code);
+                    Box::new(head[head.partition_point(|id| *code(*id) <= c)..].iter())
+                }
+                Want::Before(at, _) if at.rank == rank => {
+                    let c = padded(&at.code);
+                    Box::new(
+                        head[..head.partition_point(|id| *code(*id) < c)]
+                            .iter()
+                            .rev(),
+                    )
+                }
+                Want::Before(..) => Box::new(head.iter().rev()),
+                _ => Box::new(head.iter()),
+            };
+            for &id in head.filter(|id| keep(**id, better)).take(n) {
+                pick.offer(rank, || code(id));
+            }
+            for &id in tail.iter().filter(|id| keep(**id, better)) {
+                pick.offer(rank, || code(id));
+            }
+        }
+        Found {
+            total,
+            keys: pick.finish(),
+        }
+    }
+
+    /// `find` reading every entry that holds the query's rarest pair (or every entry).
+    fn scan(&self, q: &Query, within: &Within, want: &Want) -> Found {
         // For each attribute narrowed, which of its values are allowed (by index).
         let allowed: Vec<(usize, Vec<bool>)> = within
             .attrs
@@ -473,11 +674,44 @@ impl Index {
                     each(id, rank, &mut pick);
                 }
             }
-            // Otherwise the entries holding the rarest pair, each confirmed on its text.
+            // Otherwise the entries holding the rarest pair and every other pair of the query
+            // (in their names or their products), each confirmed on its text.
             pairs => {
                 let size = |g: &i64| self.posting(NAME | g).len() + self.posting(*g).len();
                 let g = pairs.iter().min_by_key(|g| size(g)).copied().unwrap_or(0);
                 let (names, products) = (self.posting(NAME | g), self.posting(g));
+                let mut others: Vec<Holders> = pairs
+                    .iter()
+                    .filter(|h| **h != g)
+                    .map(|h| Holders::new(self.posting(NAME | h), self.posting(*h)))
+                    .collect();
+                // Candidates are confirmed a batch at a time: each one's entry and text lie
+                // anywhere in memory, so they are first all asked for (loads that do not wait
+                // for each other), then read.
+                const BATCH: usize = 32;
+                let mut batch: Vec<u32> = Vec::with_capacity(BATCH);
+                let mut confirm = |batch: &mut Vec<u32>, pick: &mut Picker| {
+                    let mut touched = 0u64;
+                    for &id in batch.iter() {
+                        touched ^=
+                            self.meta[id as usize] ^ u64::from(self.docs[id as usize].name.0);
+                    }
+                    let bytes = self.text.as_bytes();
+                    for &id in batch.iter() {
+                        let d = &self.docs[id as usize];
+                        for at in [d.name.0, d.products.0] {
+                            touched ^= u64::from(bytes.get(at as usize).copied().unwrap_or(0));
+                        }
+                    }
+                    std::hint::black_box(touched);
+                    for id in batch.drain(..) {
+                        if ok(id)
+                            && let Some(rank) = self.rank(&self.docs[id as usize], q)
+                        {
+                            each(id, rank, pick);
+                        }
+                    }
+                };
                 let (mut n, mut p) = (0, 0);
                 while n < names.len() || p < products.len() {
                     let next_n = names.get(n).copied().unwrap_or(u32::MAX);
@@ -485,18 +719,59 @@ impl Index {
                     let id = next_n.min(next_p);
                     n += usize::from(next_n == id);
                     p += usize::from(next_p == id);
-                    if ok(id)
-                        && let Some(rank) = self.rank(&self.docs[id as usize], q)
-                    {
-                        each(id, rank, &mut pick);
+                    if others.iter_mut().all(|h| h.hold(id)) {
+                        batch.push(id);
+                        if batch.len() == BATCH {
+                            confirm(&mut batch, &mut pick);
+                        }
                     }
                 }
+                confirm(&mut batch, &mut pick);
             }
         }
         Found {
             total,
             keys: pick.finish(),
         }
+    }
+}
+
+/// The pair of a search `Index::one_pair_everywhere` answers: a query of one run of two
+/// characters, not narrowed, for one page.
+fn one_pair_everywhere(q: &Query, within: &Within, want: &Want) -> Option<i64> {
+    let everywhere = within.code.is_none() && within.attrs.iter().all(Option::is_none);
+    match (q.pairs.as_slice(), want) {
+        ([g], Want::After(..) | Want::Before(..))
+            if everywhere && q.runs.len() == 1 && q.runs[0].chars().count() == 2 =>
+        {
+            Some(*g)
+        }
+        _ => None,
+    }
+}
+
+/// Whether entries hold a pair (in their names or their products), asked in increasing entry
+/// order: each of the pair's lists is read once, forwards.
+struct Holders<'a> {
+    names: &'a [u32],
+    products: &'a [u32],
+}
+
+impl<'a> Holders<'a> {
+    fn new(names: &'a [u32], products: &'a [u32]) -> Holders<'a> {
+        Holders { names, products }
+    }
+
+    /// Whether entry `id` holds the pair; `id` is never less than the one asked before.
+    fn hold(&mut self, id: u32) -> bool {
+        let mut holds = false;
+        for list in [&mut self.names, &mut self.products] {
+            while list.first().is_some_and(|x| *x < id) {
+                *list = &list[1..];
+            }
+            holds |= list.first() == Some(&id);
+        }
+        holds
     }
 }
 
@@ -601,6 +876,15 @@ impl Picker {
                     self.all.push(k);
                 }
             }
+        }
+    }
+
+    /// It holds as many keys as a page wants (never, for every key).
+    fn full(&self) -> bool {
+        match self.want {
+            Want::After(_, n) => self.heap.len() >= n,
+            Want::Before(_, n) => self.low.len() >= n,
+            Want::AllAfter(_) => false,
         }
     }
 
@@ -827,6 +1111,190 @@ mod tests {
             at = first;
         }
         assert_eq!(back, all.keys);
+    }
+
+    /// A search's answer is kept until the index changes — any change, even of a firm it did not
+    /// find — and what is recalled is what reading the postings finds; the memory is bounded.
+    #[test]
+    fn answers_are_recalled_until_the_index_changes() {
+        let mut ix = index(&[
+            ("杭州光电有限公司", "伺服电机", "330105"),
+            ("西湖光电研究院", "光电传感器", "330106"),
+            ("富阳精密机械厂", "光电传感器", "330183"),
+        ]);
+        let q = query("光电").unwrap_or_else(|| panic!("a query"));
+        let all = Within::default();
+        let want = Want::After(None, 2);
+        assert_eq!(ix.recalled(&q, &all, &want), None);
+        let first = ix.search(&q, &all, &want);
+        assert_eq!(first.total, 3);
+        assert_eq!(ix.recalled(&q, &all, &want), Some(first.clone()));
+        assert_eq!(ix.recalled(&q, &all, &Want::After(None, 3)), None);
+        let xihu = Within {
+            attrs: [Some(vec!["330106".into()]), None, None, None],
+            code: None,
+        };
+        assert_eq!(ix.recalled(&q, &xihu, &want), None);
+        ix.upsert(&Entry {
+            code: &code(7),
+            name: "临安茶厂",
+            products: Some("茶叶"),
+            attrs: [Some("330185"), None, None, None],
+        });
+        assert_eq!(ix.recalled(&q, &all, &want), None);
+        ix.upsert(&Entry {
+            code: &code(8),
+            name: "滨江光电厂",
+            products: None,
+            attrs: [Some("330108"), None, None, None],
+        });
+        let again = ix.search(&q, &all, &want);
+        assert_eq!(again.total, 4);
+        assert_eq!(again, ix.find(&q, &all, &want));
+        for i in 0..MEMO_ENTRIES + 10 {
+            let w = Want::After(None, i + 1);
+            ix.search(&q, &all, &w);
+            assert!(ix.memo.lock().map(|m| m.len()).unwrap_or(0) <= MEMO_ENTRIES);
+        }
+    }
+
+    /// A pair's pages read from its ranks' lists (`one_pair_everywhere`) are those of the whole
+    /// order, and its total the number of firms holding it, while firms are written again and
+    /// again (entries appended out of code order, dead entries, compactions): checked against
+    /// reading every firm's text, for every pair of a small alphabet, every cursor, both ways.
+    #[test]
+    fn a_pairs_pages_are_the_whole_orders() {
+        let chars: Vec<char> = "光电科技伺服西湖".chars().collect();
+        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let text = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
+            (0..len).map(|_| chars[next(chars.len())]).collect()
+        };
+        let mut firms: std::collections::BTreeMap<String, (String, String)> = Default::default();
+        let mut ix = Index::default();
+        let rounds = [40, 200, 2600, 150];
+        for (round, writes) in rounds.iter().enumerate() {
+            for _ in 0..*writes {
+                let c = code(next(45));
+                let name_len = 1 + next(5);
+                let name = format!("{}有限公司", text(name_len, &mut next));
+                let product_len = next(5);
+                let products = text(product_len, &mut next);
+                ix.upsert(&Entry {
+                    code: &c,
+                    name: &name,
+                    products: Some(&products),
+                    attrs: [None; 4],
+                });
+                firms.insert(c, (name, products));
+            }
+            if round == 0 {
+                assert!(ix.ordered < ix.docs.len(), "written in no order");
+            }
+            if round == 3 {
+                // Both parts read: entries in code order (since the last compaction), and after.
+                assert!(
+                    0 < ix.ordered && ix.ordered < ix.docs.len(),
+                    "{}",
+                    ix.ordered
+                );
+            }
+            for a in &chars {
+                for b in &chars {
+                    let q = query(&format!("{a}{b}")).unwrap_or_else(|| panic!("a query"));
+                    let needle = format!("{a}{b}");
+                    let mut whole: Vec<Key> = firms
+                        .iter()
+                        .filter_map(|(c, (n, p))| {
+                            let n = searched(&runs(without_legal_form(n)));
+                            let rank = if n.starts_with(&needle) {
+                                0
+                            } else if n.contains(&needle) {
+                                1
+                            } else if p.contains(&needle) {
+                                2
+                            } else {
+                                return None;
+                            };
+                            Some(Key {
+                                rank,
+                                code: c.clone(),
+                            })
+                        })
+                        .collect();
+                    whole.sort();
+                    let all = Within::default();
+                    let scanned = ix.scan(&q, &all, &Want::AllAfter(None));
+                    assert_eq!(scanned.keys, whole, "{needle}, round {round}");
+                    for n in [0, 1, 3, 50] {
+                        let f = ix.one_pair_everywhere(&q, q.pairs[0], &Want::After(None, n));
+                        assert_eq!(f.total, whole.len(), "{needle}, round {round}");
+                        assert_eq!(f.keys, whole[..n.min(whole.len())], "{needle} first {n}");
+                    }
+                    let mut cursors = whole.clone();
+                    cursors.extend((0..3).map(|rank| Key {
+                        rank,
+                        code: code(next(45)),
+                    }));
+                    for at in cursors {
+                        let after: Vec<Key> =
+                            whole.iter().filter(|k| **k > at).take(3).cloned().collect();
+                        let before: Vec<Key> = whole.iter().filter(|k| **k < at).cloned().collect();
+                        let before = before[before.len().saturating_sub(3)..].to_vec();
+                        let f = ix.one_pair_everywhere(
+                            &q,
+                            q.pairs[0],
+                            &Want::After(Some(at.clone()), 3),
+                        );
+                        assert_eq!(f.keys, after, "{needle} after {at:?}, round {round}");
+                        let f =
+                            ix.one_pair_everywhere(&q, q.pairs[0], &Want::Before(at.clone(), 3));
+                        assert_eq!(f.keys, before, "{needle} before {at:?}, round {round}");
+                    }
+                }
+            }
+        }
+        assert!(ix.docs.len() < 3000, "compacted: {}", ix.docs.len());
+    }
+
+    /// What a search is said to cost: a page of a pair, not narrowed, reads about the page while
+    /// the pair's entries are in code order, and what lies beyond once firms are written again.
+    #[test]
+    fn a_pairs_page_costs_the_page() {
+        let firms: Vec<(String, String, String)> = (0..300)
+            .map(|i| (format!("光电{i}"), "伺服".to_owned(), "330106".to_owned()))
+            .collect();
+        let refs: Vec<(&str, &str, &str)> = firms
+            .iter()
+            .map(|(a, b, c)| (a.as_str(), b.as_str(), c.as_str()))
+            .collect();
+        let mut ix = index(&refs);
+        let q = query("光电").unwrap_or_else(|| panic!("a query"));
+        let all = Within::default();
+        let page = Want::After(None, 21);
+        assert_eq!(ix.cost(&q, &all, &page), 63);
+        let xihu = Within {
+            attrs: [Some(vec!["330106".into()]), None, None, None],
+            code: None,
+        };
+        assert_eq!(ix.cost(&q, &xihu, &page), 300);
+        assert_eq!(ix.cost(&q, &all, &Want::AllAfter(None)), 300);
+        for i in (0..10).rev() {
+            ix.upsert(&Entry {
+                code: &code(i),
+                name: "光电",
+                products: None,
+                attrs: [None; 4],
+            });
+        }
+        // Ten entries beyond those in code order, each in the pair's marker and name lists.
+        assert_eq!(ix.cost(&q, &all, &page), 63 + 20);
+        assert_eq!(ix.search(&q, &all, &page).total, 300);
     }
 
     /// A changed entry is found by its new text only; a moved one in its new district; many
