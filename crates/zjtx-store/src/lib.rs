@@ -950,7 +950,12 @@ impl Store {
                 // How the import changes `enterprise_counts`: +1 where a firm now counts, -1
                 // where a replaced row counted.
                 let mut counts = Counts::default();
-                for chunk in rows.chunks(BATCH) {
+                // Written in code order: every index of these tables that ends with the code (the
+                // key, the district's, the tier's, the years') then takes its new entries in
+                // order, each page of it visited once, instead of one at random per row.
+                let mut ordered: Vec<&(Enterprise, zjtx_core::Summary)> = rows.iter().collect();
+                ordered.sort_unstable_by(|a, b| a.0.uscc.as_str().cmp(b.0.uscc.as_str()));
+                for chunk in ordered.chunks(BATCH) {
                     let mut qb = in_list::<$db>(
                         "SELECT uscc, region_code, top_tier, size, ecosystem, latest_year FROM enterprises WHERE uscc IN (",
                         chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()),
