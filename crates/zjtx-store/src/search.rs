@@ -439,12 +439,15 @@ impl Index {
     }
 
     /// The rank of an entry for a query, when it matches (see the module's documentation).
-    fn rank(&self, d: &Doc, q: &Compiled) -> Option<u8> {
+    /// `in_names` has bit j set when the name may hold the query's pair j (its name list holds
+    /// the entry, or it was not asked): a run with a pair the name does not hold is looked for
+    /// in the products alone.
+    fn rank(&self, d: &Doc, q: &Compiled, in_names: u64) -> Option<u8> {
         let name = self.name_of(d).as_bytes();
         let products = self.products_of(d).as_bytes();
         let mut in_name = true;
-        for f in &q.runs {
-            if f.find(name).is_some() {
+        for (f, pairs) in q.runs.iter().zip(&q.run_pairs) {
+            if pairs & !in_names == 0 && f.find(name).is_some() {
                 continue;
             }
             f.find(products)?;
@@ -638,7 +641,7 @@ impl Index {
                 for (id, d) in self.docs.iter().enumerate() {
                     let id = id as u32;
                     if ok(id)
-                        && let Some(rank) = self.rank(d, q)
+                        && let Some(rank) = self.rank(d, q, u64::MAX)
                     {
                         each(id, rank, &mut pick);
                     }
@@ -680,33 +683,47 @@ impl Index {
                 let size = |g: &i64| self.posting(NAME | g).len() + self.posting(*g).len();
                 let g = pairs.iter().min_by_key(|g| size(g)).copied().unwrap_or(0);
                 let (names, products) = (self.posting(NAME | g), self.posting(g));
-                let mut others: Vec<Holders> = pairs
+                // Each other pair's lists, and its bit in the query's pairs.
+                let bit = |h: &i64| {
+                    pairs
+                        .iter()
+                        .position(|x| x == h)
+                        .filter(|j| *j < 64)
+                        .map_or(0, |j| 1u64 << j)
+                };
+                let mut others: Vec<(u64, Holders)> = pairs
                     .iter()
                     .filter(|h| **h != g)
-                    .map(|h| Holders::new(self.posting(NAME | h), self.posting(*h)))
+                    .map(|h| {
+                        (
+                            bit(h),
+                            Holders::new(self.posting(NAME | h), self.posting(*h)),
+                        )
+                    })
                     .collect();
                 // Candidates are confirmed a batch at a time: each one's entry and text lie
                 // anywhere in memory, so they are first all asked for (loads that do not wait
                 // for each other), then read.
                 const BATCH: usize = 32;
-                let mut batch: Vec<u32> = Vec::with_capacity(BATCH);
-                let mut confirm = |batch: &mut Vec<u32>, pick: &mut Picker| {
+                // Each candidate with the query's pairs its name holds (`rank`).
+                let mut batch: Vec<(u32, u64)> = Vec::with_capacity(BATCH);
+                let mut confirm = |batch: &mut Vec<(u32, u64)>, pick: &mut Picker| {
                     let mut touched = 0u64;
-                    for &id in batch.iter() {
+                    for &(id, _) in batch.iter() {
                         touched ^=
                             self.meta[id as usize] ^ u64::from(self.docs[id as usize].name.0);
                     }
                     let bytes = self.text.as_bytes();
-                    for &id in batch.iter() {
+                    for &(id, _) in batch.iter() {
                         let d = &self.docs[id as usize];
                         for at in [d.name.0, d.products.0] {
                             touched ^= u64::from(bytes.get(at as usize).copied().unwrap_or(0));
                         }
                     }
                     std::hint::black_box(touched);
-                    for id in batch.drain(..) {
+                    for (id, in_names) in batch.drain(..) {
                         if ok(id)
-                            && let Some(rank) = self.rank(&self.docs[id as usize], q)
+                            && let Some(rank) = self.rank(&self.docs[id as usize], q, in_names)
                         {
                             each(id, rank, pick);
                         }
@@ -719,8 +736,16 @@ impl Index {
                     let id = next_n.min(next_p);
                     n += usize::from(next_n == id);
                     p += usize::from(next_p == id);
-                    if others.iter_mut().all(|h| h.hold(id)) {
-                        batch.push(id);
+                    let mut in_names = if next_n == id { bit(&g) } else { 0 };
+                    let held = others.iter_mut().all(|(b, h)| match h.hold(id) {
+                        Some(in_name) => {
+                            in_names |= if in_name { *b } else { 0 };
+                            true
+                        }
+                        None => false,
+                    });
+                    if held {
+                        batch.push((id, in_names));
                         if batch.len() == BATCH {
                             confirm(&mut batch, &mut pick);
                         }
@@ -762,16 +787,24 @@ impl<'a> Holders<'a> {
         Holders { names, products }
     }
 
-    /// Whether entry `id` holds the pair; `id` is never less than the one asked before.
-    fn hold(&mut self, id: u32) -> bool {
-        let mut holds = false;
-        for list in [&mut self.names, &mut self.products] {
+    /// Whether entry `id` holds the pair — `Some(true)` in its name, `Some(false)` in its
+    /// products only — or `None`; `id` is never less than the one asked before.
+    fn hold(&mut self, id: u32) -> Option<bool> {
+        let mut found = [false; 2];
+        for (list, found) in [&mut self.names, &mut self.products]
+            .into_iter()
+            .zip(&mut found)
+        {
             while list.first().is_some_and(|x| *x < id) {
                 *list = &list[1..];
             }
-            holds |= list.first() == Some(&id);
+            *found = list.first() == Some(&id);
         }
-        holds
+        match found {
+            [true, _] => Some(true),
+            [false, true] => Some(false),
+            [false, false] => None,
+        }
     }
 }
 
@@ -784,6 +817,9 @@ struct Compiled<'q> {
     pairs: &'q [i64],
     /// The query is one run of two characters: its pair alone decides.
     one_pair: bool,
+    /// For each run, its pairs as bits of the query's pairs (none beyond the 64th: such a run
+    /// is looked for in the name whatever the name holds).
+    run_pairs: Vec<u64>,
 }
 
 impl<'q> Compiled<'q> {
@@ -797,6 +833,17 @@ impl<'q> Compiled<'q> {
             first: q.first().as_bytes(),
             pairs: &q.pairs,
             one_pair: q.runs.len() == 1 && q.runs[0].chars().count() == 2,
+            run_pairs: q
+                .runs
+                .iter()
+                .map(|r| {
+                    let cs: Vec<char> = r.chars().collect();
+                    cs.windows(2)
+                        .filter_map(|w| q.pairs.iter().position(|g| *g == pair(w[0], w[1])))
+                        .filter(|j| *j < 64)
+                        .fold(0u64, |m, j| m | 1 << j)
+                })
+                .collect(),
         }
     }
 }
