@@ -293,12 +293,6 @@ struct Posting {
     alive: usize,
 }
 
-/// How many entries a search reads from its lists without confirming them (its pair alone
-/// decides) for the cost of one it confirms on its text (`Index::cost`): measured at a million
-/// firms, `科技` within one district reads 83,006 entries in 0.3–0.6 ms, `伺服电机` confirms
-/// 45,943 in 5–6 ms.
-const SCAN_PER_CONFIRM: usize = 16;
-
 /// What was found for a search (its query, where it looked, what part was wanted), as the index
 /// stood when it was answered. Emptied by any change of the index; at most `MEMO_ENTRIES`
 /// answers of at most `MEMO_KEYS` keys each (emptied whole when full).
@@ -468,12 +462,10 @@ impl Index {
         })
     }
 
-    /// About how many entries a search confirms on their texts, or the equivalent: for a page
-    /// of one pair not narrowed, the page and what of the pair's lists lies beyond the entries
-    /// in code order (`one_pair_everywhere`); for one pair narrowed, its lists read without
-    /// confirming anything (an entry's district, tier, … are eight bytes read in order:
-    /// `SCAN_PER_CONFIRM` of them cost about one confirmation); otherwise the lists of the
-    /// query's rarest pair, or every entry for a query of single characters.
+    /// About how many entries a search reads: for a page of one pair not narrowed, the page and
+    /// what of the pair's lists lies beyond the entries in code order (`one_pair_everywhere`);
+    /// otherwise the lists of the query's rarest pair, or every entry for a query of single
+    /// characters.
     pub fn cost(&self, q: &Query, within: &Within, want: &Want) -> usize {
         if let Some(g) = one_pair_everywhere(q, within, want) {
             let ordered = u32::try_from(self.ordered).unwrap_or(u32::MAX);
@@ -487,17 +479,11 @@ impl Index {
             };
             return 3 * page + beyond(MARKER | g) + beyond(NAME | g) + beyond(g);
         }
-        let lists = q
-            .pairs
+        q.pairs
             .iter()
             .map(|g| self.posting(NAME | g).len() + self.posting(*g).len())
             .min()
-            .unwrap_or(self.docs.len());
-        if Compiled::of(q).one_pair {
-            lists / SCAN_PER_CONFIRM
-        } else {
-            lists
-        }
+            .unwrap_or(self.docs.len())
     }
 
     /// The answer of a search asked before and not changed since (`search` would find it again),
@@ -1343,15 +1329,8 @@ mod tests {
             attrs: [Some(vec!["330106".into()]), None, None, None],
             code: None,
         };
-        assert_eq!(ix.cost(&q, &xihu, &page), 300 / SCAN_PER_CONFIRM);
-        assert_eq!(
-            ix.cost(&q, &all, &Want::AllAfter(None)),
-            300 / SCAN_PER_CONFIRM
-        );
-        // A longer run is confirmed on each text of its rarest pair (电0: 光电0's entry, dead
-        // since but still in the list).
-        let long = query("光电0").unwrap_or_else(|| panic!("a query"));
-        assert_eq!(ix.cost(&long, &all, &page), 1);
+        assert_eq!(ix.cost(&q, &xihu, &page), 300);
+        assert_eq!(ix.cost(&q, &all, &Want::AllAfter(None)), 300);
         for i in (0..10).rev() {
             ix.upsert(&Entry {
                 code: &code(i),
