@@ -177,7 +177,7 @@ impl Store {
             });
         }
         let others = wh.len() > scope_len + counted.len();
-        self.search_page(sq, within, others, from, key, wh, binds, f)
+        self.expensive(self.search_page(sq, within, others, from, key, wh, binds, f))
             .await
     }
 
@@ -200,9 +200,7 @@ impl Store {
         f: &Filter,
     ) -> Result<ListPage> {
         use crate::search::{Key, Want};
-        tokio::time::timeout(crate::EXPENSIVE_RUN, self.fresh_search())
-            .await
-            .map_err(|_| StoreError::Busy("the search took too long"))??;
+        self.fresh_search().await?;
         let limit = usize::try_from(f.per_page.clamp(1, 200)).unwrap_or(20);
         let after = f.after.as_deref().and_then(Key::parse);
         let before = f.before.as_deref().and_then(Key::parse);
@@ -228,156 +226,144 @@ impl Store {
                 None => (None, ix.cost(&sq, &within, &want)),
             }
         };
-        // What costs more than a list page takes a place in the expensive queries' share of the
-        // pool (and their time limit): the index read on a thread of its own, or the database
-        // deciding conditions on the matches a chunk at a time. A search the index answers in a
-        // page's work — recalled, or a pair's page, or a rare pair — is a list page's peer.
-        let heavy = others || (recalled.is_none() && cost > INLINE);
-        let rest = async move {
-            let state = self.search.clone();
-            let run = move || {
-                let ix = state
-                    .index
-                    .read()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner);
-                ix.search(&sq, &within, &want)
-            };
-            let found = match recalled {
-                Some(found) => found,
-                None if cost > INLINE => tokio::task::spawn_blocking(run)
-                    .await
-                    .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?,
-                None => run(),
-            };
-            let cond = if wh.is_empty() {
-                String::new()
-            } else {
-                format!("{} AND ", wh.join(" AND "))
-            };
-            // The rows of some codes that meet the list's conditions, in the order of the codes.
-            let rows_of = |codes: Vec<Key>| {
-                let sql = format!(
-                    "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {cond}{key} IN ({})",
-                    vec!["?"; codes.len()].join(", ")
-                );
-                let mut b = binds.clone();
-                b.extend(codes.iter().map(|k| k.code.clone()));
-                async move {
-                    if codes.is_empty() {
-                        return Ok(Vec::new());
-                    }
-                    let sql = self.sql(&sql).into_owned();
-                    let rows: Vec<EnterpriseRow> = on_pool!(self, p => {
-                        let mut q = sqlx::query(safe(&sql)).persistent(false);
-                        for v in &b {
-                            q = q.bind(v);
-                        }
-                        let rows = q.fetch_all(p).await?;
-                        rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
-                    });
-                    let mut by_code: std::collections::HashMap<String, EnterpriseRow> =
-                        rows.into_iter().map(|r| (r.uscc.clone(), r)).collect();
-                    Ok::<_, StoreError>(
-                        codes
-                            .into_iter()
-                            .filter_map(|k| by_code.remove(&k.code).map(|r| (k, r)))
-                            .collect::<Vec<_>>(),
-                    )
+        let state = self.search.clone();
+        let run = move || {
+            let ix = state
+                .index
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            ix.search(&sq, &within, &want)
+        };
+        let found = match recalled {
+            Some(found) => found,
+            None if cost > INLINE => tokio::task::spawn_blocking(run)
+                .await
+                .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?,
+            None => run(),
+        };
+        let cond = if wh.is_empty() {
+            String::new()
+        } else {
+            format!("{} AND ", wh.join(" AND "))
+        };
+        // The rows of some codes that meet the list's conditions, in the order of the codes.
+        let rows_of = |codes: Vec<Key>| {
+            let sql = format!(
+                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {cond}{key} IN ({})",
+                vec!["?"; codes.len()].join(", ")
+            );
+            let mut b = binds.clone();
+            b.extend(codes.iter().map(|k| k.code.clone()));
+            async move {
+                if codes.is_empty() {
+                    return Ok(Vec::new());
                 }
-            };
-            if !others {
-                let more = found.keys.len() > limit;
-                let mut keys = found.keys;
-                if more {
-                    if before.is_some() {
-                        keys.remove(0);
-                    } else {
-                        keys.truncate(limit);
+                let sql = self.sql(&sql).into_owned();
+                let rows: Vec<EnterpriseRow> = on_pool!(self, p => {
+                    let mut q = sqlx::query(safe(&sql)).persistent(false);
+                    for v in &b {
+                        q = q.bind(v);
                     }
-                }
-                let page = rows_of(keys).await?;
-                let first = page.first().map(|(k, _)| k.cursor());
-                let last = page.last().map(|(k, _)| k.cursor());
-                let (next, prev) = if before.is_some() {
-                    (last, if more { first } else { None })
-                } else {
-                    (if more { last } else { None }, after.as_ref().and(first))
-                };
-                return Ok(ListPage {
-                    total: i64::try_from(found.total).unwrap_or(i64::MAX),
-                    total_capped: false,
-                    items: page.into_iter().map(|(_, r)| r).collect(),
-                    next,
-                    prev,
+                    let rows = q.fetch_all(p).await?;
+                    rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
                 });
+                let mut by_code: std::collections::HashMap<String, EnterpriseRow> =
+                    rows.into_iter().map(|r| (r.uscc.clone(), r)).collect();
+                Ok::<_, StoreError>(
+                    codes
+                        .into_iter()
+                        .filter_map(|k| by_code.remove(&k.code).map(|r| (k, r)))
+                        .collect::<Vec<_>>(),
+                )
             }
-            // Conditions of the database's: the matches in order, a chunk at a time, until the page
-            // is full and the count reaches its cap (or the matches run out).
-            const CHUNK: usize = 500;
-            let (mut total, mut items, mut more) = (0i64, Vec::new(), false);
-            // Backwards, the last `limit + 1` matches before the cursor (one more tells whether
-            // there is a page before them).
-            let mut prev_keys: std::collections::VecDeque<(Key, EnterpriseRow)> =
-                std::collections::VecDeque::new();
-            for chunk in found.keys.chunks(CHUNK) {
-                // Once the count is past its cap, only the page's chunks are still read.
-                let past_before = before
-                    .as_ref()
-                    .is_some_and(|b| chunk.first().is_some_and(|k| k >= b));
-                if total > COUNT_CAP && (more || past_before) {
-                    break;
-                }
-                for (k, r) in rows_of(chunk.to_vec()).await? {
-                    total += 1;
-                    let is_after = after.as_ref().is_none_or(|a| k > *a);
-                    let is_before = before.as_ref().is_some_and(|b| k < *b);
-                    if before.is_some() {
-                        if is_before {
-                            prev_keys.push_back((k, r));
-                            if prev_keys.len() > limit + 1 {
-                                prev_keys.pop_front();
-                            }
-                        }
-                    } else if is_after {
-                        if items.len() < limit {
-                            items.push((k, r));
-                        } else {
-                            more = true;
-                        }
-                    }
+        };
+        if !others {
+            let more = found.keys.len() > limit;
+            let mut keys = found.keys;
+            if more {
+                if before.is_some() {
+                    keys.remove(0);
+                } else {
+                    keys.truncate(limit);
                 }
             }
-            let (items, next, prev) = if before.is_some() {
-                let n = prev_keys.len();
-                let page: Vec<(Key, EnterpriseRow)> = prev_keys
-                    .into_iter()
-                    .skip(n.saturating_sub(limit))
-                    .collect();
-                let prev = (n > limit)
-                    .then(|| page.first().map(|(k, _)| k.cursor()))
-                    .flatten();
-                let next = page.last().map(|(k, _)| k.cursor());
-                (page, next, prev)
+            let page = rows_of(keys).await?;
+            let first = page.first().map(|(k, _)| k.cursor());
+            let last = page.last().map(|(k, _)| k.cursor());
+            let (next, prev) = if before.is_some() {
+                (last, if more { first } else { None })
             } else {
-                let next = more
-                    .then(|| items.last().map(|(k, _): &(Key, EnterpriseRow)| k.cursor()))
-                    .flatten();
-                let prev = after.as_ref().and(items.first().map(|(k, _)| k.cursor()));
-                (items, next, prev)
+                (if more { last } else { None }, after.as_ref().and(first))
             };
-            Ok(ListPage {
-                total: total.min(COUNT_CAP),
-                total_capped: total > COUNT_CAP,
-                items: items.into_iter().map(|(_, r)| r).collect(),
+            return Ok(ListPage {
+                total: i64::try_from(found.total).unwrap_or(i64::MAX),
+                total_capped: false,
+                items: page.into_iter().map(|(_, r)| r).collect(),
                 next,
                 prev,
-            })
-        };
-        if heavy {
-            self.expensive(rest).await
-        } else {
-            rest.await
+            });
         }
+        // Conditions of the database's: the matches in order, a chunk at a time, until the page
+        // is full and the count reaches its cap (or the matches run out).
+        const CHUNK: usize = 500;
+        let (mut total, mut items, mut more) = (0i64, Vec::new(), false);
+        // Backwards, the last `limit + 1` matches before the cursor (one more tells whether
+        // there is a page before them).
+        let mut prev_keys: std::collections::VecDeque<(Key, EnterpriseRow)> =
+            std::collections::VecDeque::new();
+        for chunk in found.keys.chunks(CHUNK) {
+            // Once the count is past its cap, only the page's chunks are still read.
+            let past_before = before
+                .as_ref()
+                .is_some_and(|b| chunk.first().is_some_and(|k| k >= b));
+            if total > COUNT_CAP && (more || past_before) {
+                break;
+            }
+            for (k, r) in rows_of(chunk.to_vec()).await? {
+                total += 1;
+                let is_after = after.as_ref().is_none_or(|a| k > *a);
+                let is_before = before.as_ref().is_some_and(|b| k < *b);
+                if before.is_some() {
+                    if is_before {
+                        prev_keys.push_back((k, r));
+                        if prev_keys.len() > limit + 1 {
+                            prev_keys.pop_front();
+                        }
+                    }
+                } else if is_after {
+                    if items.len() < limit {
+                        items.push((k, r));
+                    } else {
+                        more = true;
+                    }
+                }
+            }
+        }
+        let (items, next, prev) = if before.is_some() {
+            let n = prev_keys.len();
+            let page: Vec<(Key, EnterpriseRow)> = prev_keys
+                .into_iter()
+                .skip(n.saturating_sub(limit))
+                .collect();
+            let prev = (n > limit)
+                .then(|| page.first().map(|(k, _)| k.cursor()))
+                .flatten();
+            let next = page.last().map(|(k, _)| k.cursor());
+            (page, next, prev)
+        } else {
+            let next = more
+                .then(|| items.last().map(|(k, _): &(Key, EnterpriseRow)| k.cursor()))
+                .flatten();
+            let prev = after.as_ref().and(items.first().map(|(k, _)| k.cursor()));
+            (items, next, prev)
+        };
+        Ok(ListPage {
+            total: total.min(COUNT_CAP),
+            total_capped: total > COUNT_CAP,
+            items: items.into_iter().map(|(_, r)| r).collect(),
+            next,
+            prev,
+        })
     }
 
     /// Brings this instance's search index up to the store: built from every enterprise the

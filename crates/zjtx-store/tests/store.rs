@@ -417,8 +417,7 @@ async fn lists_page_forward_and_back() {
 }
 
 /// Searches cannot starve the other requests (issue 15): with their whole share of the pool
-/// taken, a search whose conditions the database decides is turned away as busy while a plain
-/// list, an enterprise read and a search the index answers alone go on.
+/// taken, a search is turned away as busy while a plain list and an enterprise read go on.
 #[tokio::test]
 async fn searches_have_a_bounded_share_of_the_pool() {
     for s in stores("search-share").await {
@@ -434,22 +433,12 @@ async fn searches_have_a_bounded_share_of_the_pool() {
             .unwrap_or_else(|e| panic!("{e}"));
         let search = Filter {
             q: Some("有限".into()),
-            revenue_min: Some(0),
             ..Filter::default()
         };
         match s.list(&search, &Scope::all()).await {
             Err(zjtx_store::StoreError::Busy(_)) => {}
             other => panic!("{}: {other:?}", s.backend()),
         }
-        let light = Filter {
-            q: Some("有限".into()),
-            ..Filter::default()
-        };
-        assert!(
-            s.list(&light, &Scope::all()).await.is_ok(),
-            "{}",
-            s.backend()
-        );
         let plain = s
             .list(&Filter::default(), &Scope::all())
             .await
