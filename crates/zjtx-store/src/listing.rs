@@ -209,11 +209,12 @@ impl Store {
             (None, false) => Want::After(after.clone(), limit + 1),
             (_, true) => Want::AllAfter(None),
         };
-        // A search reading few entries runs on this thread (handing it to another costs more
-        // than it does); one reading many (a common pair, single characters: milliseconds to
-        // tens of them at a million firms) on a thread of its own, so that the requests sharing
-        // this one are not held up behind it.
-        // A search answered before and not changed since is recalled here, at once.
+        // A search answered before and not changed since is recalled here, at once. Otherwise
+        // one reading few entries (`Index::cost`: a pair's page, a rare pair) runs on this
+        // thread — handing it to another costs more than it does; one reading many (a pair
+        // narrowed by district, a run confirmed on many texts, single characters: a
+        // millisecond to tens of them at a million firms) on a thread of its own, so that the
+        // requests sharing this one are not held up behind it.
         const INLINE: usize = 20_000;
         let (recalled, cost) = {
             let ix = self
