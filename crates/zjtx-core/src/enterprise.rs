@@ -126,6 +126,7 @@ fn cn(s: &str) -> String {
     format!("「{s}」")
 }
 
+#[inline]
 fn p_money(s: &str) -> CellResult<Wan> {
     let w = Wan::parse(s).map_err(|e| {
         bad(
@@ -155,6 +156,7 @@ fn p_signed_money(s: &str) -> CellResult<Wan> {
         )
     })
 }
+#[inline]
 fn p_count(s: &str) -> CellResult<u32> {
     // Excel writes whole numbers held as floats with ".0"; accept that, nothing else fractional.
     let t = s.strip_suffix(".0").unwrap_or(s);
@@ -214,6 +216,7 @@ fn p_pct100(s: &str) -> CellResult<Dec4> {
 fn p_score15(s: &str) -> CellResult<Dec4> {
     p_dec(s, 15)
 }
+#[inline]
 fn p_bool(s: &str) -> CellResult<bool> {
     match s {
         "1" | "是" | "Y" | "y" | "1.0" => Ok(true),
@@ -228,13 +231,25 @@ fn p_bool(s: &str) -> CellResult<bool> {
 }
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), or a bare `YYYY` meaning 1 January.
 pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
-    let t = s.trim();
+    let t = trim_cell(s);
     let no = || {
         bad(
             format!("{} is not a date (YYYY-MM-DD or YYYY)", quoted(s)),
             format!("{}不是日期，请填写如 2021-06-30（或只填年份 2021）", cn(s)),
         )
     };
+    // The common form, `YYYY-MM-DD`, read straight from its bytes.
+    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *t.as_bytes() {
+        let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+        if digits.iter().all(u8::is_ascii_digit) {
+            let n = |ds: &[u8]| ds.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+            let y = n(&digits[..4]) as i32;
+            if !(1900..=2200).contains(&y) {
+                return Err(no());
+            }
+            return NaiveDate::from_ymd_opt(y, n(&digits[4..6]), n(&digits[6..])).ok_or_else(no);
+        }
+    }
     if t.len() == 4 {
         let y = t.parse::<i32>().map_err(|_| no())?;
         return NaiveDate::from_ymd_opt(y, 1, 1).ok_or_else(no);
@@ -257,14 +272,18 @@ fn p_date(s: &str) -> CellResult<NaiveDate> {
     parse_date(s)
 }
 fn p_text(s: &str) -> CellResult<String> {
-    Ok(s.trim().to_owned())
+    Ok(trim_cell(s).to_owned())
 }
 fn p_district(s: &str) -> CellResult<String> {
-    let t = s.trim();
+    district_name(s).map(str::to_owned)
+}
+/// The district a cell names (by name or code), as its name.
+fn district_name(s: &str) -> CellResult<&'static str> {
+    let t = trim_cell(s);
     DISTRICTS
         .iter()
         .find(|(code, name)| *code == t || *name == t)
-        .map(|(_, name)| (*name).to_owned())
+        .map(|(_, name)| *name)
         .ok_or_else(|| {
             bad(
                 format!("{} is not a district of the city", quoted(s)),
@@ -476,6 +495,7 @@ macro_rules! template {
             }
 
             /// Sets an optional column from a non-blank cell.
+            #[inline]
             fn set(&mut self, col: Col, s: &str) -> CellResult<()> {
                 match col {
                     Col::Uscc | Col::Name | Col::IndustryCode => Ok(()),
@@ -581,16 +601,19 @@ impl Col {
     }
 }
 
-/// Trims white space (Unicode included) from a cell, quickly when there is none at either end.
+/// Trims white space (Unicode included) from a cell, quickly when there is none at either end:
+/// `str::trim` is called only when the first byte could begin a white-space character or the
+/// last could end one (ASCII white space and controls; the bytes that begin U+0085, U+00A0,
+/// U+1680, U+2000–U+205F and U+3000, and those that end them).
+#[inline]
 fn trim_cell(s: &str) -> &str {
-    match (s.as_bytes().first(), s.as_bytes().last()) {
-        (Some(&f), Some(&l))
-            if f < 0x80 && l < 0x80 && !f.is_ascii_whitespace() && !l.is_ascii_whitespace() =>
-        {
-            s
-        }
-        _ => s.trim(),
-    }
+    let b = s.as_bytes();
+    let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
+        return s;
+    };
+    let may_begin = first <= b' ' || matches!(first, 0xC2 | 0xE1 | 0xE2 | 0xE3);
+    let may_end = last <= b' ' || matches!(last, 0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF);
+    if may_begin || may_end { s.trim() } else { s }
 }
 
 /// Strips a bracketed note (half- or full-width) and all white space from a header cell.
@@ -707,6 +730,10 @@ pub struct HeaderMap {
     pub cols: Vec<Option<Col>>,
     /// Header cells that matched no column: kept aside and reported, never silently dropped.
     pub unknown: Vec<(usize, String)>,
+    /// Whether the parsed rows keep their text cells (name, district, ecosystem, main products).
+    /// They are checked either way; an evaluation, which reads none of them, leaves them out
+    /// and saves four allocations a row.
+    keep_text: bool,
 }
 
 /// The most characters a cell of a column may hold: an enterprise's name 200 (the longest
@@ -766,10 +793,21 @@ impl HeaderMap {
             }
         }
         if errors.is_empty() {
-            Ok(HeaderMap { cols, unknown })
+            Ok(HeaderMap {
+                cols,
+                unknown,
+                keep_text: true,
+            })
         } else {
             Err(errors)
         }
+    }
+
+    /// The same header, for rows that are only evaluated: their text cells (name, district,
+    /// ecosystem, main products) are checked as always but left blank in the parsed rows.
+    pub fn without_text(mut self) -> HeaderMap {
+        self.keep_text = false;
+        self
     }
 
     /// Parses one data row (`row` as the spreadsheet shows it). Every error of the row is returned.
@@ -814,7 +852,8 @@ impl HeaderMap {
                     ))),
                 },
                 Col::Name if cell.is_empty() => errors.push(err(required())),
-                Col::Name => name = Some(cell.to_owned()),
+                Col::Name if self.keep_text => name = Some(cell.to_owned()),
+                Col::Name => name = Some(String::new()),
                 Col::IndustryCode if cell.is_empty() => errors.push(err(required())),
                 Col::IndustryCode => match IndustryCode::parse(cell) {
                     Ok(c) => industry = Some(c),
@@ -824,6 +863,12 @@ impl HeaderMap {
                     ))),
                 },
                 _ if cell.is_empty() => {}
+                Col::District if !self.keep_text => {
+                    if let Err(b) = district_name(cell) {
+                        errors.push(err(b));
+                    }
+                }
+                Col::Ecosystem | Col::MainProducts if !self.keep_text => {}
                 _ => {
                     if let Err(b) = e.set(*col, cell) {
                         errors.push(err(b));
@@ -939,6 +984,77 @@ impl Enterprise {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2048))]
+        /// The quick trim trims what `str::trim` trims: every white-space character of Unicode
+        /// at either end, among Chinese text, ASCII and controls.
+        #[test]
+        fn a_cell_is_trimmed_as_str_trim_trims(
+            parts in prop::collection::vec(prop_oneof![
+                "[ \t\r\n\x0b\x0c\x1c\x7f]",
+                prop::sample::select(vec![
+                    "\u{85}", "\u{a0}", "\u{1680}", "\u{2000}", "\u{200a}", "\u{2028}",
+                    "\u{2029}", "\u{202f}", "\u{205f}", "\u{3000}", "\u{200b}", "\u{feff}",
+                ]).prop_map(str::to_owned),
+                "[a-z0-9.]{1,3}",
+                "[杭州是否科技¬，ÿ€]{1,2}",
+            ], 0..5),
+        ) {
+            let s = parts.concat();
+            prop_assert_eq!(trim_cell(&s), s.trim());
+        }
+
+        /// A date in its common form reads as it did before the quick path: through the
+        /// general parts-and-numbers route.
+        #[test]
+        fn a_common_date_reads_as_the_general_route_reads_it(
+            y in 1890u32..2210, m in 0u32..14, d in 0u32..33,
+        ) {
+            let s = format!("{y:04}-{m:02}-{d:02}");
+            let general = NaiveDate::from_ymd_opt(y as i32, m, d)
+                .filter(|_| (1900..=2200).contains(&y));
+            prop_assert_eq!(parse_date(&s).ok(), general);
+        }
+    }
+
+    /// A header that leaves text out checks every cell as the full one does, and gives the same
+    /// rows but for their text cells.
+    #[test]
+    fn rows_without_text_are_checked_as_rows_with_it() {
+        let full =
+            HeaderMap::parse(COLUMNS.iter().map(|c| c.key)).unwrap_or_else(|e| panic!("{e:?}"));
+        let lean = full.clone().without_text();
+        let at = |col: Col| COLUMNS.iter().position(|c| c.col == col).unwrap_or(0);
+        let mut checked = 0;
+        for (n, e) in crate::synth::Generator::new(7, 2025).take(200).enumerate() {
+            let mut cells: Vec<String> = COLUMNS.iter().map(|c| e.get(c.col)).collect();
+            // Spoil a text cell now and then: an unknown district, a name or products too long,
+            // a blank name, and a bad figure beside them.
+            match n % 6 {
+                1 => cells[at(Col::District)] = "火星区".into(),
+                2 => cells[at(Col::Name)] = "名".repeat(201),
+                3 => cells[at(Col::MainProducts)] = "品".repeat(1001),
+                4 => cells[at(Col::Name)] = " ".into(),
+                5 => cells[at(Col::Revenue)] = "很多".into(),
+                _ => {}
+            }
+            let with = full.parse_row(n + 2, cells.iter().map(String::as_str));
+            let without = lean.parse_row(n + 2, cells.iter().map(String::as_str));
+            match (with, without) {
+                (Ok(mut a), Ok(b)) => {
+                    a.name.clear();
+                    (a.district, a.ecosystem, a.main_products) = (None, None, None);
+                    assert_eq!(a, b);
+                    checked += 1;
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                (a, b) => panic!("row {n}: {a:?} against {b:?}"),
+            }
+        }
+        assert!(checked > 20, "{checked} good rows");
+    }
 
     #[test]
     fn the_column_table_lists_every_column_once_in_enum_order() {
