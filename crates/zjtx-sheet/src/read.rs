@@ -35,21 +35,24 @@ fn check_width(header: &HeaderMap, row: usize, n: usize) -> Result<(), Vec<CellE
     Ok(())
 }
 
-/// Parses one CSV record, given as its field bytes and field end offsets.
+/// Parses one CSV record, given as its field bytes and field spans; `delimited` as
+/// `blocks::for_each_record` says.
 fn parse_fields(
     header: &HeaderMap,
     row: usize,
     bytes: &[u8],
     spans: &[(usize, usize)],
+    delimited: bool,
 ) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
     check_width(header, row, spans.len())?;
     // One validation of the whole record in the common case; field by field only to locate an
     // error. A field boundary inside a character would make the parts invalid though the whole
-    // is not.
+    // is not — which cannot happen where every boundary is next to a comma.
     if let Ok(whole) = std::str::from_utf8(bytes)
-        && spans
-            .iter()
-            .all(|&(a, b)| whole.is_char_boundary(a) && whole.is_char_boundary(b))
+        && (delimited
+            || spans
+                .iter()
+                .all(|&(a, b)| whole.is_char_boundary(a) && whole.is_char_boundary(b)))
     {
         let cells = spans.iter().map(|&(a, b)| whole.get(a..b).unwrap_or(""));
         return header.parse_row(row, cells);
@@ -116,9 +119,10 @@ impl RawChunk {
                     Scratch::default,
                     |scratch, (block, parsed)| {
                         parsed.clear();
-                        for_each_record(block, scratch, |bytes, spans| {
+                        for_each_record(block, scratch, |bytes, spans, delimited| {
                             let row = parsed.len();
-                            parsed.push((row, parse_fields(header, row, bytes, spans)));
+                            let r = parse_fields(header, row, bytes, spans, delimited);
+                            parsed.push((row, r));
                         });
                     },
                 );

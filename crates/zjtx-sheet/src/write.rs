@@ -60,15 +60,10 @@ pub fn output_row(uscc: &str, s: &Summary) -> [String; 14] {
 /// Appends the output row of one evaluation as a CSV line without allocating. No field of the
 /// contract ever needs quoting: codes, keys, plain decimals and ids joined by `;`.
 pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &str, s: &Summary) {
-    use std::io::Write as _;
     let score = |buf: &mut Vec<u8>, d: Option<Dec4>| {
         if let Some(d) = d {
-            // Writing into a Vec cannot fail.
-            let _ = write!(
-                buf,
-                "{}",
-                Dec4::from_units(round2(d.units())).unwrap_or(Dec4::ZERO)
-            );
+            let rounded = Dec4::from_units(round2(d.units())).unwrap_or(Dec4::ZERO);
+            zjtx_core::num::push_fixed4(buf, rounded.units());
         }
     };
     let ids = |buf: &mut Vec<u8>, set: zjtx_core::trace::IdSet| {
