@@ -108,13 +108,15 @@ pub struct Bad {
     pub zh: String,
 }
 
-pub type CellResult<T> = Result<T, Bad>;
+/// A cell's value, or what is wrong with it. The fault is boxed so that the result of the
+/// common case, a value, fits in registers: a cell parser runs for every cell of a file.
+pub type CellResult<T> = Result<T, Box<Bad>>;
 
-fn bad(en: impl Into<String>, zh: impl Into<String>) -> Bad {
-    Bad {
+fn bad(en: impl Into<String>, zh: impl Into<String>) -> Box<Bad> {
+    Box::new(Bad {
         en: en.into(),
         zh: zh.into(),
-    }
+    })
 }
 
 fn quoted(s: &str) -> String {
@@ -295,7 +297,7 @@ fn district_name(s: &str) -> CellResult<&'static str> {
         })
 }
 /// A cell that must be one of a list of values.
-fn one_of(s: &str, values: &str) -> Bad {
+fn one_of(s: &str, values: &str) -> Box<Bad> {
     bad(
         format!("{} is not one of {}", quoted(s), values.replace('、', ", ")),
         format!("{}不是以下之一：{values}", cn(s)),
@@ -611,10 +613,39 @@ fn trim_cell(s: &str) -> &str {
     let (Some(&first), Some(&last)) = (b.first(), b.last()) else {
         return s;
     };
-    let may_begin = first <= b' ' || matches!(first, 0xC2 | 0xE1 | 0xE2 | 0xE3);
-    let may_end = last <= b' ' || matches!(last, 0x80..=0x8A | 0x9F | 0xA0 | 0xA8 | 0xA9 | 0xAF);
-    if may_begin || may_end { s.trim() } else { s }
+    if EDGES[usize::from(first)] & MAY_BEGIN != 0 || EDGES[usize::from(last)] & MAY_END != 0 {
+        s.trim()
+    } else {
+        s
+    }
 }
+
+const MAY_BEGIN: u8 = 1;
+const MAY_END: u8 = 2;
+/// For each byte, whether it may begin and whether it may end a white-space character.
+const EDGES: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut i = 0;
+    while i <= b' ' as usize {
+        t[i] = MAY_BEGIN | MAY_END;
+        i += 1;
+    }
+    let mut i = 0x80;
+    while i <= 0x8A {
+        t[i] |= MAY_END;
+        i += 1;
+    }
+    t[0x9F] |= MAY_END;
+    t[0xA0] |= MAY_END;
+    t[0xA8] |= MAY_END;
+    t[0xA9] |= MAY_END;
+    t[0xAF] |= MAY_END;
+    t[0xC2] |= MAY_BEGIN;
+    t[0xE1] |= MAY_BEGIN;
+    t[0xE2] |= MAY_BEGIN;
+    t[0xE3] |= MAY_BEGIN;
+    t
+};
 
 /// Strips a bracketed note (half- or full-width) and all white space from a header cell.
 fn header_core(s: &str) -> String {
@@ -827,7 +858,7 @@ impl HeaderMap {
                 continue;
             };
             let cell = trim_cell(cell);
-            let err = |b: Bad| CellError::new(row, Some(col.key().into()), b.en, b.zh);
+            let err = |b: Box<Bad>| CellError::new(row, Some(col.key().into()), b.en, b.zh);
             let required = || bad("is required", "必填，不能为空");
             let limit = max_chars(*col);
             // A cell of no more bytes than the limit has no more characters either: only the
@@ -899,9 +930,9 @@ impl HeaderMap {
 
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
-    pub fn cross_field_errors(&self) -> Vec<(Col, Bad)> {
+    pub fn cross_field_errors(&self) -> Vec<(Col, Box<Bad>)> {
         fn part_of<T: PartialOrd + fmt::Display>(
-            out: &mut Vec<(Col, Bad)>,
+            out: &mut Vec<(Col, Box<Bad>)>,
             part: (Col, Option<T>),
             whole: (Col, Option<T>),
         ) {
