@@ -128,7 +128,7 @@ fn cn(s: &str) -> String {
     format!("「{s}」")
 }
 
-#[inline]
+#[inline(always)]
 fn p_money(s: &str) -> CellResult<Wan> {
     let w = Wan::parse(s).map_err(|e| {
         bad(
@@ -158,7 +158,7 @@ fn p_signed_money(s: &str) -> CellResult<Wan> {
         )
     })
 }
-#[inline]
+#[inline(always)]
 fn p_count(s: &str) -> CellResult<u32> {
     // Excel writes whole numbers held as floats with ".0"; accept that, nothing else fractional.
     let t = s.strip_suffix(".0").unwrap_or(s);
@@ -218,7 +218,7 @@ fn p_pct100(s: &str) -> CellResult<Dec4> {
 fn p_score15(s: &str) -> CellResult<Dec4> {
     p_dec(s, 15)
 }
-#[inline]
+#[inline(always)]
 fn p_bool(s: &str) -> CellResult<bool> {
     match s {
         "1" | "是" | "Y" | "y" | "1.0" => Ok(true),

@@ -33,7 +33,7 @@ pub enum DecimalError {
 
 /// Parses a plain decimal (`-12.5`, `3`, `0.0001`) into units of 1/10000. No thousands separators,
 /// no exponent: a bureau's spreadsheet value is either a plain number or a mistake to report.
-#[inline]
+#[inline(always)]
 pub fn parse_fixed4(s: &str) -> Result<i64, DecimalError> {
     let b = s.as_bytes();
     let unsigned = b.strip_prefix(b"-").or_else(|| b.strip_prefix(b"+"));
@@ -49,6 +49,7 @@ const PAD: [i64; 5] = [10_000, 1_000, 100, 10, 1];
 /// The common case of `parse_fixed4`, unsigned: at most 11 whole digits, an optional point and at
 /// most 4 decimals, at least one digit. Such a number is always in range, so one pass with no
 /// checks reads it; anything else (`None`) goes to the general parser, which says what is wrong.
+#[inline(always)]
 fn plain_fixed4(d: &[u8]) -> Option<i64> {
     // Sixteen bytes hold at most sixteen digits: no overflow below.
     if d.len() > 16 {
@@ -77,6 +78,7 @@ fn plain_fixed4(d: &[u8]) -> Option<i64> {
 }
 
 /// `parse_fixed4` for any text: the first fault found, in reading order, is the error.
+#[cold]
 fn parse_fixed4_general(s: &str) -> Result<i64, DecimalError> {
     let b = s.as_bytes();
     if b.is_empty() {
@@ -219,6 +221,7 @@ macro_rules! fixed4_type {
             pub const fn whole(n: i64) -> $name {
                 $name(n * SCALE)
             }
+            #[inline(always)]
             pub fn parse(s: &str) -> Result<$name, DecimalError> {
                 parse_fixed4(s).map($name)
             }
