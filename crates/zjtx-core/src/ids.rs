@@ -27,8 +27,24 @@ pub enum UsccError {
 }
 
 fn uscc_value(c: u8) -> Option<u32> {
-    USCC_CHARSET.iter().position(|&x| x == c).map(|p| p as u32)
+    match USCC_VALUES[usize::from(c)] {
+        NOT_USCC => None,
+        v => Some(u32::from(v)),
+    }
 }
+
+const NOT_USCC: u8 = u8::MAX;
+/// Each byte's place in `USCC_CHARSET`, or `NOT_USCC`: one lookup instead of a search of the
+/// charset, for the 53 characters a row's code is read, checked and keyed by.
+const USCC_VALUES: [u8; 256] = {
+    let mut t = [NOT_USCC; 256];
+    let mut i = 0;
+    while i < USCC_CHARSET.len() {
+        t[USCC_CHARSET[i] as usize] = i as u8;
+        i += 1;
+    }
+    t
+};
 
 impl Uscc {
     /// All zeros, which passes the check: a scratch value while a row's identity is being read.
@@ -401,6 +417,14 @@ impl fmt::Debug for IndustryCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_byte_has_its_place_in_the_charset_or_none() {
+        for b in 0..=u8::MAX {
+            let place = USCC_CHARSET.iter().position(|&x| x == b).map(|p| p as u32);
+            assert_eq!(uscc_value(b), place, "byte {b}");
+        }
+    }
 
     #[test]
     fn a_valid_uscc_is_normalised_and_a_wrong_check_character_is_named() {
