@@ -149,7 +149,9 @@ fn run(
         report: EvalReport::default(),
     };
     let io = |e: std::io::Error| SheetError::io(tmp, e);
-    let mut file = BufWriter::with_capacity(1 << 20, File::create(tmp).map_err(io)?);
+    // Rendered CSV parts (a task's rows, some 37 KB) are larger than the buffer and so written
+    // straight through, not copied into it first; small writes (the header, JSON) still gather.
+    let mut file = BufWriter::with_capacity(1 << 14, File::create(tmp).map_err(io)?);
     match format {
         Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
         Format::Json => file.write_all(b"[").map_err(io)?,
