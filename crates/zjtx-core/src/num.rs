@@ -139,42 +139,44 @@ fn parse_fixed4_general(s: &str) -> Result<i64, DecimalError> {
     Ok(if neg { -v } else { v })
 }
 
-/// Writes units of 1/10000 as the shortest exact decimal (`72`, `72.5`, `-0.0001`).
-pub fn fmt_fixed4(units: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-    let sign = if units < 0 { "-" } else { "" };
+/// The parts of units of 1/10000 as the shortest exact decimal: negative, the whole part, and
+/// the decimals (without trailing zeros) with their width, when there are any.
+fn shortest(units: i64) -> (bool, u64, Option<(u64, usize)>) {
     let a = units.unsigned_abs();
-    let int = a / SCALE as u64;
-    let mut frac = a % SCALE as u64;
+    let (int, mut frac) = (a / SCALE as u64, a % SCALE as u64);
     if frac == 0 {
-        return write!(f, "{sign}{int}");
+        return (units < 0, int, None);
     }
     let mut width = 4;
     while frac.is_multiple_of(10) {
         frac /= 10;
         width -= 1;
     }
-    write!(f, "{sign}{int}.{frac:0width$}")
+    (units < 0, int, Some((frac, width)))
+}
+
+/// Writes units of 1/10000 as the shortest exact decimal (`72`, `72.5`, `-0.0001`).
+pub fn fmt_fixed4(units: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let (neg, int, frac) = shortest(units);
+    let sign = if neg { "-" } else { "" };
+    match frac {
+        None => write!(f, "{sign}{int}"),
+        Some((frac, width)) => write!(f, "{sign}{int}.{frac:0width$}"),
+    }
 }
 
 /// Appends units of 1/10000 as `fmt_fixed4` writes them, straight into bytes: for writers of
 /// millions of numbers, where going through `fmt` costs more than the digits.
 pub fn push_fixed4(buf: &mut Vec<u8>, units: i64) {
-    if units < 0 {
+    let (neg, int, frac) = shortest(units);
+    if neg {
         buf.push(b'-');
     }
-    let a = units.unsigned_abs();
-    push_digits(buf, a / SCALE as u64, 1);
-    let mut frac = a % SCALE as u64;
-    if frac == 0 {
-        return;
+    push_digits(buf, int, 1);
+    if let Some((frac, width)) = frac {
+        buf.push(b'.');
+        push_digits(buf, frac, width);
     }
-    let mut width = 4;
-    while frac.is_multiple_of(10) {
-        frac /= 10;
-        width -= 1;
-    }
-    buf.push(b'.');
-    push_digits(buf, frac, width);
 }
 
 /// Appends `n` in decimal, with leading zeros up to `width` digits.
