@@ -187,6 +187,15 @@ impl Store {
     /// time, the count then capped as a list's is. Every page is read with the list's whole
     /// condition, scope included, so that a firm changed since the index last read it is shown
     /// only as the database has it.
+    ///
+    /// Whether the index holds every change the page's rows show is read with the rows, in the
+    /// same statement (one snapshot), instead of by a query of its own before each search: the
+    /// counter of search generations commits in order (`fresh_search`), so when the rows'
+    /// snapshot reads a generation the index has read, the index holds every change that
+    /// snapshot sees. When it reads a later one, the index reads the changes and the search is
+    /// made again — once: by then the index holds every change committed before this request
+    /// began, which is what a search before this one promised too. A search that reads no row
+    /// (no match) asks the counter alone.
     #[allow(clippy::too_many_arguments)]
     async fn search_page(
         &self,
@@ -199,8 +208,43 @@ impl Store {
         binds: Vec<String>,
         f: &Filter,
     ) -> Result<ListPage> {
+        if self.search.generation().is_none() {
+            self.fresh_search().await?;
+        }
+        let mut again = true;
+        loop {
+            let held = self.search.generation().unwrap_or(0);
+            let (page, seen) = self
+                .search_once(&sq, &within, others, from, key, &wh, &binds, f)
+                .await?;
+            let seen = match seen {
+                Some(g) => g,
+                None => self.search_counter().await?,
+            };
+            if seen > held && again {
+                self.refresh_search_to(seen).await?;
+                again = false;
+                continue;
+            }
+            return Ok(page);
+        }
+    }
+
+    /// One reading of a search's page (`search_page`) on the index as it stands, with the
+    /// search generation the rows' snapshot read (`None` when no row was read).
+    #[allow(clippy::too_many_arguments)]
+    async fn search_once(
+        &self,
+        sq: &crate::search::Query,
+        within: &crate::search::Within,
+        others: bool,
+        from: &str,
+        key: &str,
+        wh: &[String],
+        binds: &[String],
+        f: &Filter,
+    ) -> Result<(ListPage, Option<i64>)> {
         use crate::search::{Key, Want};
-        self.fresh_search().await?;
         let limit = usize::try_from(f.per_page.clamp(1, 200)).unwrap_or(20);
         let after = f.after.as_deref().and_then(Key::parse);
         let before = f.before.as_deref().and_then(Key::parse);
@@ -222,60 +266,85 @@ impl Store {
                 .index
                 .read()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            match ix.recalled(&sq, &within, &want) {
+            match ix.recalled(sq, within, &want) {
                 Some(found) => (Some(found), 0),
-                None => (None, ix.cost(&sq, &within, &want)),
+                None => (None, ix.cost(sq, within, &want)),
             }
-        };
-        let state = self.search.clone();
-        let run = move || {
-            let ix = state
-                .index
-                .read()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            ix.search(&sq, &within, &want)
         };
         let found = match recalled {
             Some(found) => found,
-            None if cost > INLINE => tokio::task::spawn_blocking(run)
+            None if cost > INLINE => {
+                let (state, sq, within) = (self.search.clone(), sq.clone(), within.clone());
+                tokio::task::spawn_blocking(move || {
+                    let ix = state
+                        .index
+                        .read()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    ix.search(&sq, &within, &want)
+                })
                 .await
-                .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?,
-            None => run(),
+                .map_err(|e| StoreError::Conflict(format!("the search failed: {e}")))?
+            }
+            None => self
+                .search
+                .index
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .search(sq, within, &want),
         };
         let cond = if wh.is_empty() {
             String::new()
         } else {
             format!("{} AND ", wh.join(" AND "))
         };
-        // The rows of some codes that meet the list's conditions, in the order of the codes.
+        // The rows of some codes that meet the list's conditions, in the order of the codes, and
+        // the search generation of their snapshot (`search_page`; `None` when no row was read).
+        // SQLite keeps the statement prepared, its list of codes padded to a power of two (the
+        // last code repeated) so that a few texts serve every page; PostgreSQL plans each anew
+        // (a kept statement there may switch to a plan made for no code in particular).
+        let sqlite = matches!(self.db, Db::Sqlite(_));
         let rows_of = |codes: Vec<Key>| {
+            let slots = if sqlite {
+                codes.len().next_power_of_two().max(8)
+            } else {
+                codes.len()
+            };
             let sql = format!(
-                "SELECT {ROW_COLS} FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {cond}{key} IN ({})",
-                vec!["?"; codes.len()].join(", ")
+                "SELECT {ROW_COLS}, (SELECT n FROM search_generation WHERE id = 1) AS search_seen \
+                 FROM {from} LEFT JOIN regions r ON r.code = e.region_code WHERE {cond}{key} IN ({})",
+                vec!["?"; slots].join(", ")
             );
-            let mut b = binds.clone();
+            let mut b = binds.to_vec();
             b.extend(codes.iter().map(|k| k.code.clone()));
+            if let Some(last) = codes.last() {
+                b.resize(binds.len() + slots, last.code.clone());
+            }
             async move {
                 if codes.is_empty() {
-                    return Ok(Vec::new());
+                    return Ok((Vec::new(), None));
                 }
                 let sql = self.sql(&sql).into_owned();
-                let rows: Vec<EnterpriseRow> = on_pool!(self, p => {
-                    let mut q = sqlx::query(safe(&sql)).persistent(false);
+                let (rows, seen): (Vec<EnterpriseRow>, Option<i64>) = on_pool!(self, p => {
+                    let mut q = sqlx::query(safe(&sql)).persistent(sqlite);
                     for v in &b {
                         q = q.bind(v);
                     }
                     let rows = q.fetch_all(p).await?;
-                    rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?
+                    let seen = match rows.first() {
+                        Some(r) => Some(r.try_get::<i64, _>("search_seen")?),
+                        None => None,
+                    };
+                    (rows.iter().map(|r| Ok(enterprise_row!(r))).collect::<std::result::Result<Vec<_>, sqlx::Error>>()?, seen)
                 });
                 let mut by_code: std::collections::HashMap<String, EnterpriseRow> =
                     rows.into_iter().map(|r| (r.uscc.clone(), r)).collect();
-                Ok::<_, StoreError>(
+                Ok::<_, StoreError>((
                     codes
                         .into_iter()
                         .filter_map(|k| by_code.remove(&k.code).map(|r| (k, r)))
                         .collect::<Vec<_>>(),
-                )
+                    seen,
+                ))
             }
         };
         if !others {
@@ -288,7 +357,7 @@ impl Store {
                     keys.truncate(limit);
                 }
             }
-            let page = rows_of(keys).await?;
+            let (page, seen) = rows_of(keys).await?;
             let first = page.first().map(|(k, _)| k.cursor());
             let last = page.last().map(|(k, _)| k.cursor());
             let (next, prev) = if before.is_some() {
@@ -296,18 +365,21 @@ impl Store {
             } else {
                 (if more { last } else { None }, after.as_ref().and(first))
             };
-            return Ok(ListPage {
-                total: i64::try_from(found.total).unwrap_or(i64::MAX),
-                total_capped: false,
-                items: page.into_iter().map(|(_, r)| r).collect(),
-                next,
-                prev,
-            });
+            return Ok((
+                ListPage {
+                    total: i64::try_from(found.total).unwrap_or(i64::MAX),
+                    total_capped: false,
+                    items: page.into_iter().map(|(_, r)| r).collect(),
+                    next,
+                    prev,
+                },
+                seen,
+            ));
         }
         // Conditions of the database's: the matches in order, a chunk at a time, until the page
         // is full and the count reaches its cap (or the matches run out).
         const CHUNK: usize = 500;
-        let (mut total, mut items, mut more) = (0i64, Vec::new(), false);
+        let (mut total, mut items, mut more, mut seen) = (0i64, Vec::new(), false, None);
         // Backwards, the last `limit + 1` matches before the cursor (one more tells whether
         // there is a page before them).
         let mut prev_keys: std::collections::VecDeque<(Key, EnterpriseRow)> =
@@ -320,7 +392,9 @@ impl Store {
             if total > COUNT_CAP && (more || past_before) {
                 break;
             }
-            for (k, r) in rows_of(chunk.to_vec()).await? {
+            let (rows, read) = rows_of(chunk.to_vec()).await?;
+            seen = seen.max(read);
+            for (k, r) in rows {
                 total += 1;
                 let is_after = after.as_ref().is_none_or(|a| k > *a);
                 let is_before = before.as_ref().is_some_and(|b| k < *b);
@@ -358,13 +432,16 @@ impl Store {
             let prev = after.as_ref().and(items.first().map(|(k, _)| k.cursor()));
             (items, next, prev)
         };
-        Ok(ListPage {
-            total: total.min(COUNT_CAP),
-            total_capped: total > COUNT_CAP,
-            items: items.into_iter().map(|(_, r)| r).collect(),
-            next,
-            prev,
-        })
+        Ok((
+            ListPage {
+                total: total.min(COUNT_CAP),
+                total_capped: total > COUNT_CAP,
+                items: items.into_iter().map(|(_, r)| r).collect(),
+                next,
+                prev,
+            },
+            seen,
+        ))
     }
 
     /// Brings this instance's search index up to the store: built from every enterprise the
@@ -374,13 +451,23 @@ impl Store {
     /// every change up to g is committed and is read here — read again if it was read already,
     /// which changes nothing. One refresh at a time per instance; the others wait for it.
     pub async fn fresh_search(&self) -> Result<()> {
-        let counter = self.sql("SELECT n FROM search_generation WHERE id = 1");
-        let g: i64 = on_pool!(self, p => {
-            sqlx::query(safe(&counter)).fetch_one(p).await?.try_get::<i64, _>("n")?
-        });
+        let g = self.search_counter().await?;
         if self.search.generation() == Some(g) {
             return Ok(());
         }
+        self.refresh_search_to(g).await
+    }
+
+    /// The search generation committed last.
+    async fn search_counter(&self) -> Result<i64> {
+        let counter = self.sql("SELECT n FROM search_generation WHERE id = 1");
+        Ok(on_pool!(self, p => {
+            sqlx::query(safe(&counter)).fetch_one(p).await?.try_get::<i64, _>("n")?
+        }))
+    }
+
+    /// Brings the index up to at least generation `g` (`fresh_search`).
+    async fn refresh_search_to(&self, g: i64) -> Result<()> {
         // The refresh runs on its own: a request that gives up waiting (its time limit) leaves
         // it to finish for the next.
         let me = self.clone();

@@ -890,6 +890,27 @@ async fn every_instance_searches_what_any_instance_wrote() {
             0,
             "{b}"
         );
+        // A second firm takes the name: the second instance's index, not yet told, still finds
+        // the first one, and learns from the rows it reads for it that it is behind — it reads
+        // the change and searches again, finding both (not only the one it knew of).
+        rows[6].name = "杭州海豚传感科技有限公司".into();
+        one.import(&evaluated(vec![rows[6].clone()]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut both = vec![code.clone(), rows[6].uscc.to_string()];
+        both.sort();
+        let mut got = find(&other, "海豚", None, None).await;
+        got.sort();
+        assert_eq!(got, both, "{b}");
+        assert_eq!(
+            other
+                .list(&f, &Scope::all())
+                .await
+                .map(|p| p.total)
+                .unwrap_or(-1),
+            2,
+            "{b}"
+        );
     }
 }
 
