@@ -73,7 +73,11 @@ pub fn evaluate_file(
     })?;
     let reader = TemplateReader::open(input)?;
     let tmp = partial_path(output);
-    let result = run(reader, &tmp, out_format, opts);
+    let result = if streams(&reader, out_format, opts) {
+        run_streamed(reader, &tmp, out_format, opts)
+    } else {
+        run(reader, &tmp, out_format, opts)
+    };
     match result {
         Ok(report) => {
             fs::rename(&tmp, output).map_err(|e| SheetError::io(output, e))?;
@@ -275,44 +279,280 @@ fn run(
     Ok(report)
 }
 
-fn render(format: Format, good: &[&Enterprise], opts: &EvalOptions<'_>) -> Rendered {
+/// Whether a run goes block by block (`run_streamed`): a CSV file evaluated whole, into CSV or
+/// JSON. Otherwise (a worksheet; results into a workbook; `skip_invalid`, whose repeat check
+/// must decide each row before it is written) chunk by chunk (`run`).
+fn streams(reader: &TemplateReader, format: Format, opts: &EvalOptions<'_>) -> bool {
+    reader.is_csv() && format != Format::Xlsx && !opts.skip_invalid
+}
+
+/// Blocks read but not yet written, at most: the reader waits for a used block to come back
+/// before it reads one more, so memory is bounded by this many blocks and their results.
+const IN_FLIGHT: usize = 16;
+
+/// What one block gave: its results, the codes and errors of its rows (numbered within the block
+/// until `Ordered::take` makes them absolute), and its bytes, to be refilled.
+struct Done {
+    at: usize,
+    rows: usize,
+    good: usize,
+    out: Vec<u8>,
+    keys: Vec<(u128, usize)>,
+    errors: Vec<CellError>,
+    input: Vec<u8>,
+}
+
+/// The writer's side of a streamed run: blocks come in any order and are taken in file order.
+struct Ordered {
+    pending: std::collections::BTreeMap<usize, Done>,
+    next: usize,
+    next_row: usize,
+    keys: Vec<(u128, usize)>,
+    errors: Vec<CellError>,
+    report: EvalReport,
+}
+
+impl Ordered {
+    /// The next block in file order, if it has come, with its rows numbered in the file.
+    fn take(&mut self) -> Option<Done> {
+        let mut d = self.pending.remove(&self.next)?;
+        self.next += 1;
+        for e in &mut d.errors {
+            e.row += self.next_row;
+        }
+        self.keys
+            .extend(d.keys.drain(..).map(|(k, row)| (k, row + self.next_row)));
+        self.errors.append(&mut d.errors);
+        self.next_row += d.rows;
+        self.report.rows += d.rows;
+        self.report.evaluated += d.good;
+        Some(d)
+    }
+}
+
+/// `run` without chunks: each block of the file is tokenised, parsed, checked, evaluated and
+/// rendered by one task, straight through — no chunk for both cores to finish before the next
+/// begins, and a row is evaluated while its parsed figures are still in cache instead of after
+/// a chunk of them has been parsed. The writer takes the blocks' results in file order. Repeated
+/// codes are found at the end, as `Dedup::deferred` finds them; once a row is in error nothing
+/// more is evaluated, but every row is still read so that every error is reported.
+fn run_streamed(
+    mut reader: TemplateReader,
+    tmp: &Path,
+    format: Format,
+    opts: &EvalOptions<'_>,
+) -> Result<EvalReport, SheetError> {
+    use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+    let unknown_columns = reader.unknown_columns();
+    let header = reader.header.clone().without_text();
+    let io = |e: std::io::Error| SheetError::io(tmp, e);
+    let mut file = BufWriter::with_capacity(1 << 14, File::create(tmp).map_err(io)?);
     match format {
-        Format::Csv => Rendered::Bytes(
-            good.par_chunks(TASK_ROWS)
-                .map(|part| {
-                    // Result rows are about 145 bytes: room for 160 a row keeps the buffer from
-                    // being moved as it grows, and under the size (128 KB) at which the allocator
-                    // would map fresh pages for it each time.
-                    let mut buf = Vec::with_capacity(part.len() * opts.sets.len() * 160);
-                    let mut out = Vec::with_capacity(opts.sets.len());
-                    for e in part {
-                        out.clear();
-                        zjtx_core::engine::evaluate_each(e, &opts.sets, opts.as_of, &mut out);
-                        for s in &out {
-                            write_csv_row(&mut buf, e.uscc.as_str(), s);
+        Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
+        _ => file.write_all(b"[").map_err(io)?,
+    }
+    let refused = AtomicBool::new(false);
+    // Written results' buffers, for the next blocks to fill (a fresh one each time would cost
+    // the allocator fresh pages: a block's results are some 250 KB).
+    let spare = std::sync::Mutex::new(Vec::<Vec<u8>>::new());
+    let first_row = reader.first_row;
+    let (file, ordered, read) = std::thread::scope(|scope| {
+        let (tx, rx) = sync_channel::<(usize, Vec<u8>)>(IN_FLIGHT);
+        // Used blocks go back to the reader, which refills them; it makes no more than
+        // `IN_FLIGHT`, so it waits for one to come back once that many are out.
+        let (back_tx, back_rx) = sync_channel::<Vec<u8>>(IN_FLIGHT);
+        let reading = scope.spawn(move || -> Result<(), SheetError> {
+            let mut made = 0;
+            for at in 0.. {
+                let buf = match back_rx.try_recv() {
+                    Ok(b) => b,
+                    Err(_) if made < IN_FLIGHT => {
+                        made += 1;
+                        Vec::new()
+                    }
+                    Err(_) => match back_rx.recv() {
+                        Ok(b) => b,
+                        // The writer stopped: nothing more is wanted.
+                        Err(_) => return Ok(()),
+                    },
+                };
+                let Some(b) = reader.next_block(buf)? else {
+                    return Ok(());
+                };
+                if tx.send((at, b)).is_err() {
+                    return Ok(());
+                }
+            }
+            Ok(())
+        });
+        let (dtx, drx) = sync_channel::<Done>(IN_FLIGHT);
+        let (refused, spare) = (&refused, &spare);
+        let writing = scope.spawn(move || {
+            let mut o = Ordered {
+                pending: Default::default(),
+                next: 0,
+                next_row: first_row,
+                keys: Vec::new(),
+                errors: Vec::new(),
+                report: EvalReport::default(),
+            };
+            let mut first = format == Format::Json;
+            let mut failed = None;
+            for d in drx {
+                o.pending.insert(d.at, d);
+                while let Some(d) = o.take() {
+                    // Once a row is in error the file is refused: its results are not written.
+                    if failed.is_none() && !refused.load(Relaxed) {
+                        // JSON rows come each led by ",\n"; the very first loses its comma.
+                        let b = if first && !d.out.is_empty() {
+                            first = false;
+                            &d.out[1..]
+                        } else {
+                            &d.out[..]
+                        };
+                        failed = file.write_all(b).err();
+                    }
+                    let _ = back_tx.send(d.input);
+                    let mut out = d.out;
+                    out.clear();
+                    spare
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner)
+                        .push(out);
+                }
+            }
+            (
+                match failed {
+                    Some(e) => Err(e),
+                    None => Ok(file),
+                },
+                o,
+            )
+        });
+        rx.into_iter().par_bridge().for_each_init(
+            || (crate::blocks::Scratch::default(), Vec::new()),
+            |(scratch, sums), (at, input)| {
+                let out = spare
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .pop()
+                    .unwrap_or_default();
+                let mut d = Done {
+                    at,
+                    rows: 0,
+                    good: 0,
+                    out,
+                    keys: Vec::new(),
+                    errors: Vec::new(),
+                    input: Vec::new(),
+                };
+                d.rows = crate::read::parse_block(&header, &input, scratch, |row, r| match r {
+                    Ok(e) => {
+                        d.keys.push((e.uscc.key(), row));
+                        d.good += 1;
+                        if !refused.load(Relaxed) {
+                            if d.out.capacity() == 0 {
+                                // About as many rows as the block holds bytes / 300.
+                                d.out
+                                    .reserve(input.len() / 300 * opts.sets.len() * ROW_BYTES);
+                            }
+                            render_row(format, &e, opts, sums, &mut d.out);
                         }
                     }
-                    buf
-                })
-                .collect(),
-        ),
-        Format::Json => Rendered::Bytes(
-            good.par_chunks(TASK_ROWS / 8)
-                .map(|part| {
-                    let mut buf = Vec::new();
-                    for e in part {
-                        let u = e.uscc.to_string();
-                        for rs in &opts.sets {
-                            let ev = zjtx_core::explain(e, rs, opts.as_of);
-                            buf.extend_from_slice(b",\n");
-                            // Serialising into a Vec cannot fail.
-                            let _ = serde_json::to_writer(&mut buf, &JsonRow::new(&u, &ev));
-                        }
+                    Err(mut errs) => {
+                        refused.store(true, Relaxed);
+                        d.errors.append(&mut errs);
                     }
-                    buf
-                })
-                .collect(),
-        ),
+                });
+                d.input = input;
+                let _ = dtx.send(d);
+            },
+        );
+        drop(dtx);
+        let (file, ordered) = writing
+            .join()
+            .map_err(|_| SheetError::Io("the writer thread failed".into()))?;
+        let read = reading
+            .join()
+            .map_err(|_| SheetError::Io("the reader thread failed".into()))?;
+        Ok::<_, SheetError>((file, ordered, read))
+    })?;
+    read?;
+    let mut file = file.map_err(io)?;
+    let Ordered {
+        keys,
+        mut errors,
+        mut report,
+        ..
+    } = ordered;
+    let repeats = crate::read::Dedup::Deferred(keys).finish();
+    if !repeats.is_empty() {
+        errors.extend(repeats);
+        errors.sort_by_key(|e| e.row);
+    }
+    report.unknown_columns = unknown_columns;
+    if !errors.is_empty() {
+        return Err(SheetError::Refused { errors });
+    }
+    report.written = report.evaluated * opts.sets.len();
+    match format {
+        Format::Csv => file.flush().map_err(io)?,
+        _ => file
+            .write_all(b"\n]\n")
+            .and_then(|_| file.flush())
+            .map_err(io)?,
+    }
+    Ok(report)
+}
+
+/// Result rows are about 145 bytes: room for 160 a row keeps an output buffer from being moved
+/// as it grows.
+const ROW_BYTES: usize = 160;
+
+/// Evaluates one enterprise under every set and appends its rendered rows to `buf` (CSV rows, or
+/// JSON objects each led by ",\n"); `sums` is scratch space.
+fn render_row(
+    format: Format,
+    e: &Enterprise,
+    opts: &EvalOptions<'_>,
+    sums: &mut Vec<zjtx_core::engine::Summary>,
+    buf: &mut Vec<u8>,
+) {
+    if format == Format::Json {
+        let u = e.uscc.to_string();
+        for rs in &opts.sets {
+            let ev = zjtx_core::explain(e, rs, opts.as_of);
+            buf.extend_from_slice(b",\n");
+            // Serialising into a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut *buf, &JsonRow::new(&u, &ev));
+        }
+        return;
+    }
+    sums.clear();
+    zjtx_core::engine::evaluate_each(e, &opts.sets, opts.as_of, sums);
+    for s in sums.iter() {
+        write_csv_row(buf, e.uscc.as_str(), s);
+    }
+}
+
+fn render(format: Format, good: &[&Enterprise], opts: &EvalOptions<'_>) -> Rendered {
+    let rows = |task: usize| {
+        good.par_chunks(task)
+            .map(|part| {
+                // Sized so that it is not moved as it grows, and (CSV) under the size (128 KB)
+                // at which the allocator would map fresh pages for it each time.
+                let mut buf = Vec::with_capacity(part.len() * opts.sets.len() * ROW_BYTES);
+                let mut sums = Vec::with_capacity(opts.sets.len());
+                for e in part {
+                    render_row(format, e, opts, &mut sums, &mut buf);
+                }
+                buf
+            })
+            .collect()
+    };
+    match format {
+        Format::Csv => Rendered::Bytes(rows(TASK_ROWS)),
+        Format::Json => Rendered::Bytes(rows(TASK_ROWS / 8)),
         Format::Xlsx => Rendered::Rows(
             good.par_iter()
                 .flat_map_iter(|e| {

@@ -48,7 +48,7 @@ fn parse_fields(
     // One validation of the whole record in the common case; field by field only to locate an
     // error. A field boundary inside a character would make the parts invalid though the whole
     // is not — which cannot happen where every boundary is next to a comma.
-    if let Ok(whole) = std::str::from_utf8(bytes)
+    if let Ok(whole) = simdutf8::basic::from_utf8(bytes)
         && (delimited
             || spans
                 .iter()
@@ -92,6 +92,23 @@ fn parse_fields(
     }
 }
 
+/// Tokenises and parses one block of whole CSV records (`blocks::BlockReader`), handing each
+/// row to `f` with its number within the block (from 0; a caller makes it absolute); returns
+/// the number of rows.
+pub fn parse_block(
+    header: &HeaderMap,
+    block: &[u8],
+    scratch: &mut Scratch,
+    mut f: impl FnMut(usize, Result<zjtx_core::Enterprise, Vec<CellError>>),
+) -> usize {
+    let mut row = 0;
+    for_each_record(block, scratch, |bytes, spans, delimited| {
+        f(row, parse_fields(header, row, bytes, spans, delimited));
+        row += 1;
+    });
+    row
+}
+
 /// Rows read but not yet tokenised or parsed.
 pub enum RawChunk {
     /// Blocks of whole CSV records.
@@ -119,11 +136,7 @@ impl RawChunk {
                     Scratch::default,
                     |scratch, (block, parsed)| {
                         parsed.clear();
-                        for_each_record(block, scratch, |bytes, spans, delimited| {
-                            let row = parsed.len();
-                            let r = parse_fields(header, row, bytes, spans, delimited);
-                            parsed.push((row, r));
-                        });
+                        parse_block(header, block, scratch, |row, r| parsed.push((row, r)));
                     },
                 );
                 let mut next = first_row;
@@ -353,6 +366,25 @@ impl TemplateReader {
                 Ok((!rows.is_empty()).then_some(RawChunk::Cells(rows)))
             }
         }
+    }
+
+    /// Whether the file is CSV (read block by block: `next_block`).
+    pub fn is_csv(&self) -> bool {
+        matches!(self.source, Source::Csv(_))
+    }
+
+    /// The next block of whole CSV records (refilling `buf`), or `None` at the end — and for a
+    /// worksheet, which is read with `next_raw`.
+    pub fn next_block(&mut self, buf: Vec<u8>) -> Result<Option<Vec<u8>>, SheetError> {
+        let Source::Csv(blocks) = &mut self.source else {
+            return Ok(None);
+        };
+        if let Some(first) = self.first.take().filter(|b| !b.is_empty()) {
+            return Ok(Some(first));
+        }
+        blocks
+            .next_block(buf)
+            .map_err(|e| SheetError::Format(format!("the file cannot be read: {e}")))
     }
 
     /// The next rows, parsed, in order; `None` at the end.

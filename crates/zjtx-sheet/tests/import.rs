@@ -361,3 +361,81 @@ fn a_file_whose_only_error_is_a_repeated_code_is_refused() {
     let report = run(&input, &out, true).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((report.evaluated, report.skipped.len()), (40_000, 1));
 }
+
+/// A CSV file evaluated whole is read block by block (`run_streamed`), each block parsed,
+/// evaluated and rendered by one task; with `skip_invalid` it goes chunk by chunk (`run`). On a
+/// file of several blocks the two write the same bytes, and on one with errors in several blocks
+/// (a repeat across blocks among them) report the same errors as the web's reading of the file.
+#[test]
+fn a_file_of_many_blocks_is_evaluated_the_same_block_by_block_and_chunk_by_chunk() {
+    let d = tmpdir("streamed");
+    let (csv, _) = write_city(&d, 3_000);
+    let len = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0);
+    assert!(
+        len > 3 * zjtx_sheet::blocks::BLOCK_BYTES as u64,
+        "{len} bytes: several blocks"
+    );
+    for out in [
+        "streamed.csv",
+        "chunked.csv",
+        "streamed.json",
+        "chunked.json",
+    ] {
+        let report = run(&csv, &d.join(out), out.starts_with("chunked"))
+            .unwrap_or_else(|e| panic!("{out}: {e}"));
+        assert_eq!(
+            (report.rows, report.evaluated, report.written),
+            (3_000, 3_000, 6_000),
+            "{out}"
+        );
+    }
+    for ext in ["csv", "json"] {
+        let a = std::fs::read(d.join(format!("streamed.{ext}"))).unwrap_or_default();
+        let b = std::fs::read(d.join(format!("chunked.{ext}"))).unwrap_or_default();
+        assert!(a.len() > 1_000, "{ext}");
+        assert!(a == b, "{ext}: the two runs wrote different bytes");
+    }
+
+    // Errors in the first, middle and last blocks, and a code repeated far from its first use.
+    let text = std::fs::read_to_string(&csv).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    let cell = |line: &str, i: usize| line.split(',').nth(i).unwrap_or_default().to_owned();
+    let header: Vec<String> = lines[0].split(',').map(str::to_owned).collect();
+    let col = |k: &str| header.iter().position(|h| h == k).unwrap_or(usize::MAX);
+    let (uscc_at, emp_at) = (col("uscc"), col("employees"));
+    let spoil = |line: &mut String, at: usize, with: &str| {
+        let mut cells: Vec<String> = line.split(',').map(str::to_owned).collect();
+        cells[at] = with.to_owned();
+        *line = cells.join(",");
+    };
+    let first_code = cell(&lines[10], uscc_at);
+    for (i, with) in [(3, "many"), (1_500, "-4"), (2_990, "1.5")] {
+        spoil(&mut lines[i], emp_at, with);
+    }
+    spoil(&mut lines[2_500], uscc_at, &first_code);
+    std::fs::write(&csv, lines.join("\n") + "\n").unwrap_or_else(|e| panic!("{e}"));
+    let streamed = match run(&csv, &d.join("bad.csv"), false) {
+        Err(SheetError::Refused { errors }) => errors,
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+    let chunked = run(&csv, &d.join("bad.csv"), true)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .skipped;
+    let whole = zjtx_sheet::read::read_whole("city.csv", std::fs::read(&csv).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .errors;
+    let rows = |es: &[zjtx_core::enterprise::CellError]| {
+        let mut v: Vec<String> = es.iter().map(|e| e.to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(streamed.len(), 4, "{:#?}", rows(&streamed));
+    assert_eq!(
+        streamed.iter().map(|e| e.row).collect::<Vec<_>>(),
+        vec![4, 1_501, 2_501, 2_991],
+        "in file order"
+    );
+    assert_eq!(rows(&streamed), rows(&whole));
+    assert_eq!(rows(&streamed), rows(&chunked));
+    assert!(!d.join("bad.csv.partial").exists());
+}
