@@ -367,8 +367,10 @@ impl Store {
             };
             return Ok((
                 ListPage {
-                    total: i64::try_from(found.total).unwrap_or(i64::MAX),
-                    total_capped: false,
+                    total: i64::try_from(found.total)
+                        .unwrap_or(i64::MAX)
+                        .min(if found.capped { COUNT_CAP } else { i64::MAX }),
+                    total_capped: found.capped,
                     items: page.into_iter().map(|(_, r)| r).collect(),
                     next,
                     prev,

@@ -12,7 +12,8 @@
 //!
 //! Ranked: names starting with the query's first run (rank 0), then names holding every run
 //! (rank 1), then the others (rank 2, found by their products); within a rank in code order.
-//! Counts are exact.
+//! Counts are exact, except a page's count of a query of several pairs, whose every match is a
+//! text to read: that one stops past the lists' cap (`Found::capped`), as a list's count does.
 //!
 //! An enterprise's entry is replaced whole when it changes (the old one marked dead, its postings
 //! dropped when the index is compacted); postings are in entry order, which only grows, so that
@@ -259,11 +260,14 @@ pub enum Want {
     AllAfter(Option<Key>),
 }
 
-/// A search's answer: how many enterprises match (exactly) and the keys wanted, in order.
+/// A search's answer: how many enterprises match and the keys wanted, in order.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Found {
+    /// Exact, unless `capped`.
     pub total: usize,
     pub keys: Vec<Key>,
+    /// The count stopped once past the cap (`Index::cap`; a page of a query of several pairs).
+    pub capped: bool,
 }
 
 /// The index (see the module's documentation).
@@ -284,6 +288,9 @@ pub struct Index {
     dead: usize,
     /// Searches answered since the index last changed (`Index::recalled`).
     memo: std::sync::Mutex<Memo>,
+    /// How far a page's count goes where counting costs a text read per match (`None`: the
+    /// lists' cap, `COUNT_CAP`).
+    cap: Option<usize>,
 }
 
 /// The entries holding a key, in entry order, and how many of them are alive.
@@ -396,9 +403,16 @@ impl Index {
         }
     }
 
+    /// How far a page's count goes where counting reads texts (`Found::capped`).
+    fn cap(&self) -> usize {
+        self.cap
+            .unwrap_or_else(|| usize::try_from(crate::COUNT_CAP).unwrap_or(2_000))
+    }
+
     /// Rebuilds the index from its live entries in code order, dropping the dead.
     fn compact(&mut self) {
         let old = std::mem::take(self);
+        self.cap = old.cap;
         let mut live: Vec<(&Doc, &u64)> = old
             .docs
             .iter()
@@ -601,6 +615,7 @@ impl Index {
         Found {
             total,
             keys: pick.finish(),
+            capped: false,
         }
     }
 
@@ -630,9 +645,11 @@ impl Index {
         };
         let q = &Compiled::of(q);
         let mut pick = Picker::new(want);
-        let mut total = 0;
-        let mut each = |id: u32, rank: u8, pick: &mut Picker| {
-            total += 1;
+        let total = std::cell::Cell::new(0usize);
+        // Whether the count stopped at the cap (`Found::capped`).
+        let mut stopped = false;
+        let each = |id: u32, rank: u8, pick: &mut Picker| {
+            total.set(total.get() + 1);
             pick.offer(rank, || &self.docs[id as usize].code);
         };
         match q.pairs {
@@ -678,12 +695,16 @@ impl Index {
                 }
             }
             // Otherwise the entries holding the rarest pair and every other pair of the query
-            // (in their names or their products), each confirmed on its text.
+            // (in their names or their products), each confirmed on its text — for a page,
+            // counted only up to the cap (`Index::cap`): first the entries whose names hold
+            // every pair (those that may rank 0 or 1, read whole: names rarely hold a long
+            // query), then the others in code order, only until the page is full and the
+            // count past the cap. A page of a long query that matches tens of thousands of
+            // products thus confirms a few thousand texts, not every one.
             pairs => {
                 let size = |g: &i64| self.posting(NAME | g).len() + self.posting(*g).len();
                 let g = pairs.iter().min_by_key(|g| size(g)).copied().unwrap_or(0);
-                let (names, products) = (self.posting(NAME | g), self.posting(g));
-                // Each other pair's lists, and its bit in the query's pairs.
+                // Each pair's bit in the query's pairs.
                 let bit = |h: &i64| {
                     pairs
                         .iter()
@@ -691,6 +712,62 @@ impl Index {
                         .filter(|j| *j < 64)
                         .map_or(0, |j| 1u64 << j)
                 };
+                // A name ranks 0 or 1 only if it holds the first run, so only if its list of
+                // names holds every pair of that run: those entries are read first, whole. (A
+                // first run of one character has no pair: then every match is read, as for
+                // every key.)
+                let first: Vec<i64> = pairs
+                    .iter()
+                    .enumerate()
+                    .filter(|(j, _)| {
+                        *j < 64 && q.run_pairs.first().is_some_and(|b| b >> j & 1 == 1)
+                    })
+                    .map(|(_, g)| *g)
+                    .collect();
+                let capped = !matches!(want, Want::AllAfter(_)) && !first.is_empty();
+                // The entries ranked 0 or 1, in entry order (counted and offered here, passed
+                // over below).
+                let mut named: Vec<u32> = Vec::new();
+                if capped {
+                    let gn = first
+                        .iter()
+                        .min_by_key(|g| self.posting(NAME | **g).len())
+                        .copied()
+                        .unwrap_or(0);
+                    let mut others: Vec<Holders> = first
+                        .iter()
+                        .filter(|h| **h != gn)
+                        .map(|h| Holders::new(self.posting(NAME | h), &[]))
+                        .collect();
+                    for &id in self.posting(NAME | gn) {
+                        // (Every run looked for in the name: `rank`'s bits only spare looking
+                        // where a pair is known to be missing.)
+                        if others.iter_mut().all(|h| h.hold(id).is_some())
+                            && ok(id)
+                            && let Some(rank) = self.rank(&self.docs[id as usize], q, u64::MAX)
+                            && rank < 2
+                        {
+                            named.push(id);
+                            each(id, rank, &mut pick);
+                        }
+                    }
+                }
+                // Enough read: the page is whole and the count past the cap. Only where the
+                // entries are in code order, and never for every key.
+                let cap = self.cap();
+                let enough = |pick: &Picker, id: u32| {
+                    capped
+                        && total.get() > cap
+                        && match want {
+                            Want::After(..) => pick.full(),
+                            // Every key of rank 2 from here on sorts after the cursor.
+                            Want::Before(at, _) => {
+                                at.rank < 2 || self.docs[id as usize].code >= padded(&at.code)
+                            }
+                            Want::AllAfter(_) => false,
+                        }
+                };
+                let (names, products) = (self.posting(NAME | g), self.posting(g));
                 let mut others: Vec<(u64, Holders)> = pairs
                     .iter()
                     .filter(|h| **h != g)
@@ -707,7 +784,7 @@ impl Index {
                 const BATCH: usize = 32;
                 // Each candidate with the query's pairs its name holds (`rank`).
                 let mut batch: Vec<(u32, u64)> = Vec::with_capacity(BATCH);
-                let mut confirm = |batch: &mut Vec<(u32, u64)>, pick: &mut Picker| {
+                let confirm = |batch: &mut Vec<(u32, u64)>, pick: &mut Picker| {
                     let mut touched = 0u64;
                     for &(id, _) in batch.iter() {
                         touched ^=
@@ -729,6 +806,7 @@ impl Index {
                         }
                     }
                 };
+                let ordered = u32::try_from(self.ordered).unwrap_or(u32::MAX);
                 let (mut n, mut p) = (0, 0);
                 while n < names.len() || p < products.len() {
                     let next_n = names.get(n).copied().unwrap_or(u32::MAX);
@@ -736,6 +814,9 @@ impl Index {
                     let id = next_n.min(next_p);
                     n += usize::from(next_n == id);
                     p += usize::from(next_p == id);
+                    if named.binary_search(&id).is_ok() {
+                        continue;
+                    }
                     let mut in_names = if next_n == id { bit(&g) } else { 0 };
                     let held = others.iter_mut().all(|(b, h)| match h.hold(id) {
                         Some(in_name) => {
@@ -748,6 +829,13 @@ impl Index {
                         batch.push((id, in_names));
                         if batch.len() == BATCH {
                             confirm(&mut batch, &mut pick);
+                            // What lies beyond in code order cannot change the page; the
+                            // entries appended out of order still can.
+                            if id < ordered && enough(&pick, id) {
+                                n = names.partition_point(|x| *x < ordered);
+                                p = products.partition_point(|x| *x < ordered);
+                                stopped = true;
+                            }
                         }
                     }
                 }
@@ -755,8 +843,9 @@ impl Index {
             }
         }
         Found {
-            total,
+            total: total.get(),
             keys: pick.finish(),
+            capped: stopped,
         }
     }
 }
@@ -1307,6 +1396,145 @@ mod tests {
             }
         }
         assert!(ix.docs.len() < 3000, "compacted: {}", ix.docs.len());
+    }
+
+    /// A page of a query of several pairs counts only past the cap, reading the names that may
+    /// rank first whole and the rest only until the page is whole: its keys are still the whole
+    /// order's, both ways and from any cursor, narrowed or not, with entries in code order and
+    /// appended after; its total is exact below the cap and said to be capped above it.
+    #[test]
+    fn a_long_querys_pages_are_the_whole_orders_and_its_count_stops_past_the_cap() {
+        let chars: Vec<char> = "光电科技".chars().collect();
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let text = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
+            (0..len).map(|_| chars[next(chars.len())]).collect()
+        };
+        let mut firms: std::collections::BTreeMap<String, (String, String, &str)> =
+            Default::default();
+        let mut ix = Index {
+            cap: Some(3),
+            ..Index::default()
+        };
+        let queries = [
+            "光电科",
+            "科技光电",
+            "技光电",
+            "电光电",
+            "光电 科技",
+            "技光 光",
+            "光 电科",
+            "光电科技光",
+        ];
+        let mut capped = 0;
+        for (round, writes) in [300, 1500, 400].iter().enumerate() {
+            for _ in 0..*writes {
+                let c = code(next(1200));
+                let region = if next(3) == 0 { "330106" } else { "330105" };
+                let name = format!("{}有限公司", text(2 + next(6), &mut next));
+                let products = text(next(9), &mut next);
+                ix.upsert(&Entry {
+                    code: &c,
+                    name: &name,
+                    products: Some(&products),
+                    attrs: [Some(region), None, None, None],
+                });
+                firms.insert(c, (name, products, region));
+            }
+            if round == 2 {
+                assert!(0 < ix.ordered && ix.ordered < ix.docs.len(), "both parts");
+            }
+            for qs in queries {
+                let q = query(qs).unwrap_or_else(|| panic!("a query"));
+                for region in [None, Some("330106")] {
+                    let within = Within {
+                        attrs: [region.map(|r| vec![r.to_owned()]), None, None, None],
+                        code: None,
+                    };
+                    let mut whole: Vec<Key> = firms
+                        .iter()
+                        .filter(|(_, (_, _, r))| region.is_none_or(|x| x == *r))
+                        .filter_map(|(c, (n, p, _))| {
+                            let n = searched(&runs(without_legal_form(n)));
+                            let p = searched(&runs(p));
+                            let mut in_name = true;
+                            for r in &q.runs {
+                                if n.contains(r.as_str()) {
+                                    continue;
+                                }
+                                if !p.contains(r.as_str()) {
+                                    return None;
+                                }
+                                in_name = false;
+                            }
+                            let rank = if n.starts_with(q.runs[0].as_str()) {
+                                0
+                            } else if in_name {
+                                1
+                            } else {
+                                2
+                            };
+                            Some(Key {
+                                rank,
+                                code: c.clone(),
+                            })
+                        })
+                        .collect();
+                    whole.sort();
+                    let all = ix.find(&q, &within, &Want::AllAfter(None));
+                    assert_eq!(all.keys, whole, "{qs} {region:?}, round {round}");
+                    assert!(!all.capped);
+                    let step = (whole.len() / 25).max(1);
+                    let mut cursors: Vec<Option<Key>> =
+                        whole.iter().step_by(step).cloned().map(Some).collect();
+                    cursors.push(None);
+                    cursors.extend((0..3).map(|rank| {
+                        Some(Key {
+                            rank,
+                            code: code(next(1200)),
+                        })
+                    }));
+                    for at in cursors {
+                        for n in [1, 4] {
+                            let f = ix.find(&q, &within, &Want::After(at.clone(), n));
+                            let after: Vec<Key> = whole
+                                .iter()
+                                .filter(|k| at.as_ref().is_none_or(|a| *k > a))
+                                .take(n)
+                                .cloned()
+                                .collect();
+                            assert_eq!(
+                                f.keys, after,
+                                "{qs} {region:?} after {at:?}, round {round}"
+                            );
+                            if f.capped {
+                                capped += 1;
+                                assert!(f.total > 3 && whole.len() > 3, "{qs}: {}", f.total);
+                            } else {
+                                assert_eq!(f.total, whole.len(), "{qs} {region:?}");
+                            }
+                            let Some(at) = at.clone() else { continue };
+                            let f = ix.find(&q, &within, &Want::Before(at.clone(), n));
+                            let before: Vec<Key> =
+                                whole.iter().filter(|k| **k < at).cloned().collect();
+                            let before = before[before.len().saturating_sub(n)..].to_vec();
+                            assert_eq!(f.keys, before, "{qs} {region:?} before {at:?}");
+                            if f.capped {
+                                assert!(f.total > 3 && whole.len() > 3, "{qs}: {}", f.total);
+                            } else {
+                                assert_eq!(f.total, whole.len(), "{qs} {region:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(capped > 100, "the cap was reached {capped} times");
     }
 
     /// What a search is said to cost: a page of a pair, not narrowed, reads about the page while
