@@ -132,6 +132,20 @@ impl Stage<'_> {
     }
 }
 
+/// The output file, created, with its header (CSV) or opening bracket (JSON). Rendered parts
+/// (a task's or a block's rows, tens of KB) are larger than its buffer and so written straight
+/// through, not copied into it first; small writes (the header, JSON) still gather.
+fn output(tmp: &Path, format: Format) -> Result<BufWriter<File>, SheetError> {
+    let io = |e: std::io::Error| SheetError::io(tmp, e);
+    let mut file = BufWriter::with_capacity(1 << 14, File::create(tmp).map_err(io)?);
+    match format {
+        Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
+        Format::Json => file.write_all(b"[").map_err(io)?,
+        Format::Xlsx => {}
+    }
+    Ok(file)
+}
+
 fn run(
     mut reader: TemplateReader,
     tmp: &Path,
@@ -153,14 +167,7 @@ fn run(
         report: EvalReport::default(),
     };
     let io = |e: std::io::Error| SheetError::io(tmp, e);
-    // Rendered CSV parts (a task's rows, some 37 KB) are larger than the buffer and so written
-    // straight through, not copied into it first; small writes (the header, JSON) still gather.
-    let mut file = BufWriter::with_capacity(1 << 14, File::create(tmp).map_err(io)?);
-    match format {
-        Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
-        Format::Json => file.write_all(b"[").map_err(io)?,
-        Format::Xlsx => {}
-    }
+    let mut file = output(tmp, format)?;
     let mut xlsx = (format == Format::Xlsx).then(XlsxResults::new);
 
     let file = std::thread::scope(|scope| -> Result<BufWriter<File>, SheetError> {
@@ -346,11 +353,7 @@ fn run_streamed(
     let unknown_columns = reader.unknown_columns();
     let header = reader.header.clone().without_text();
     let io = |e: std::io::Error| SheetError::io(tmp, e);
-    let mut file = BufWriter::with_capacity(1 << 14, File::create(tmp).map_err(io)?);
-    match format {
-        Format::Csv => writeln!(file, "{}", crate::write::OUTPUT_KEYS.join(",")).map_err(io)?,
-        _ => file.write_all(b"[").map_err(io)?,
-    }
+    let mut file = output(tmp, format)?;
     let refused = AtomicBool::new(false);
     // Written results' buffers, for the next blocks to fill (a fresh one each time would cost
     // the allocator fresh pages: a block's results are some 250 KB).

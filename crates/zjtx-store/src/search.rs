@@ -1061,6 +1061,29 @@ mod tests {
         ix
     }
 
+    /// A repeatable random number below `n` (xorshift from `seed`), and texts of a given length
+    /// drawn from `chars` with it.
+    #[allow(clippy::type_complexity)]
+    fn random_texts(
+        chars: &str,
+        mut seed: u64,
+    ) -> (
+        impl FnMut(usize) -> usize,
+        impl Fn(usize, &mut dyn FnMut(usize) -> usize) -> String,
+    ) {
+        let chars: Vec<char> = chars.chars().collect();
+        let next = move |n: usize| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % n as u64) as usize
+        };
+        let text = move |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
+            (0..len).map(|_| chars[next(chars.len())]).collect()
+        };
+        (next, text)
+    }
+
     fn found(ix: &Index, q: &str, within: &Within) -> Vec<(u8, String)> {
         let Some(q) = query(q) else {
             return Vec::new();
@@ -1300,17 +1323,8 @@ mod tests {
     /// reading every firm's text, for every pair of a small alphabet, every cursor, both ways.
     #[test]
     fn a_pairs_pages_are_the_whole_orders() {
+        let (mut next, text) = random_texts("光电科技伺服西湖", 0x2545_f491_4f6c_dd1d);
         let chars: Vec<char> = "光电科技伺服西湖".chars().collect();
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
-        let text = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
-            (0..len).map(|_| chars[next(chars.len())]).collect()
-        };
         let mut firms: std::collections::BTreeMap<String, (String, String)> = Default::default();
         let mut ix = Index::default();
         let rounds = [40, 200, 2600, 150];
@@ -1404,17 +1418,7 @@ mod tests {
     /// appended after; its total is exact below the cap and said to be capped above it.
     #[test]
     fn a_long_querys_pages_are_the_whole_orders_and_its_count_stops_past_the_cap() {
-        let chars: Vec<char> = "光电科技".chars().collect();
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move |n: usize| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed % n as u64) as usize
-        };
-        let text = |len: usize, next: &mut dyn FnMut(usize) -> usize| -> String {
-            (0..len).map(|_| chars[next(chars.len())]).collect()
-        };
+        let (mut next, text) = random_texts("光电科技", 0x9e37_79b9_7f4a_7c15);
         let mut firms: std::collections::BTreeMap<String, (String, String, &str)> =
             Default::default();
         let mut ix = Index {
