@@ -734,10 +734,18 @@ impl Index {
                         .min_by_key(|g| self.posting(NAME | **g).len())
                         .copied()
                         .unwrap_or(0);
-                    let mut others: Vec<Holders> = first
+                    // The first run's other pairs in the name; every other pair anywhere.
+                    let mut others: Vec<Holders> = pairs
                         .iter()
                         .filter(|h| **h != gn)
-                        .map(|h| Holders::new(self.posting(NAME | h), &[]))
+                        .map(|h| {
+                            let names = self.posting(NAME | h);
+                            if first.contains(h) {
+                                Holders::new(names, &[])
+                            } else {
+                                Holders::new(names, self.posting(*h))
+                            }
+                        })
                         .collect();
                     for &id in self.posting(NAME | gn) {
                         // (Every run looked for in the name: `rank`'s bits only spare looking
