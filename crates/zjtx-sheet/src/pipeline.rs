@@ -1,10 +1,11 @@
-//! Evaluating a whole template file: read in chunks, parse and evaluate in parallel, write in order.
+//! Evaluating a whole template file: read, parse and evaluate in parallel, write in order.
 //!
-//! Three stages overlap: a reader thread tokenises the CSV into reusable record buffers; the worker
-//! pool parses chunk k+1 while it checks and evaluates chunk k (`rayon::join`, so work-stealing
-//! keeps every core busy even during the sequential duplicate check); a writer thread writes the
-//! rendered bytes in order. Memory is bounded by a few chunks (plus one key per row to find
-//! repeated USCCs), not by the file.
+//! A CSV file evaluated whole goes block by block (`run_streamed`): a reader thread cuts it into
+//! blocks of whole records, one task per block parses, checks, evaluates and renders its rows,
+//! and a writer thread writes the blocks' results in file order. Anything else goes chunk by
+//! chunk (`run`): the worker pool parses chunk k+1 while it checks and evaluates chunk k
+//! (`rayon::join`), a writer thread writing in order. Memory is bounded by the blocks or chunks in
+//! flight (plus one key per row to find repeated USCCs), not by the file.
 
 use std::fs::{self, File};
 use std::io::{BufWriter, Write};
