@@ -459,6 +459,49 @@ async fn searches_have_a_bounded_share_of_the_pool() {
     }
 }
 
+/// A long query's page counts its matches only past the lists' cap, and says so ("2000+"); the
+/// first page is still the first in rank order; a single pair counts exactly however many.
+#[tokio::test]
+async fn a_long_querys_total_is_capped_as_a_lists_is() {
+    for s in stores("search-capped").await {
+        let mut rows = city(2_100);
+        for (i, r) in rows.iter_mut().enumerate() {
+            r.name = format!("杭州普通制造有限公司{i}");
+            r.main_products = Some("伺服电机".into());
+        }
+        rows[1_500].name = "伺服电机厂".into();
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let list = |q: &str| {
+            let f = Filter {
+                q: Some(q.into()),
+                ..Filter::default()
+            };
+            let s = s.clone();
+            async move {
+                s.list(&f, &Scope::all())
+                    .await
+                    .unwrap_or_else(|e| panic!("{e}"))
+            }
+        };
+        let b = s.backend();
+        let long = list("伺服电机").await;
+        assert_eq!(
+            (long.total, long.total_capped),
+            (zjtx_store::COUNT_CAP, true),
+            "{b}"
+        );
+        assert_eq!(
+            long.items.first().map(|e| e.uscc.clone()),
+            Some(rows[1_500].uscc.to_string()),
+            "{b}: the name starting with the query first"
+        );
+        let pair = list("伺服").await;
+        assert_eq!((pair.total, pair.total_capped), (2_100, false), "{b}");
+    }
+}
+
 /// The search index ranks and pages (issue 15): names starting with the query first, then names
 /// containing it, then firms whose products alone match, each rank in code order; pages walk
 /// across ranks without repeating or losing a firm; one character works; a query combines with
