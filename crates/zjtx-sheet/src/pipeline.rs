@@ -256,35 +256,44 @@ fn run(
     })?;
 
     let Stage {
-        mut errors,
+        errors,
         dedup,
         mut report,
         ..
     } = stage;
-    let repeats = dedup.finish();
-    if !repeats.is_empty() {
-        // Repeats found at the end refuse the file like any other error, listed in file order.
-        errors.extend(repeats);
-        errors.sort_by_key(|e| e.row);
-    }
+    let errors = with_repeats(errors, dedup);
     report.unknown_columns = unknown_columns;
     if !errors.is_empty() && !opts.skip_invalid {
         return Err(SheetError::Refused { errors });
     }
     report.skipped = errors;
-    let mut file = file;
     match format {
-        Format::Csv => file.flush().map_err(io)?,
-        Format::Json => file
-            .write_all(b"\n]\n")
-            .and_then(|_| file.flush())
-            .map_err(io)?,
         Format::Xlsx => {
             drop(file);
             xlsx.unwrap_or_default().save(tmp)?;
         }
+        _ => close(file, format).map_err(io)?,
     }
     Ok(report)
+}
+
+/// The rows' errors with the repeated codes found at the end: a repeat refuses the file like any
+/// other error, listed in file order.
+fn with_repeats(mut errors: Vec<CellError>, dedup: Dedup) -> Vec<CellError> {
+    let repeats = dedup.finish();
+    if !repeats.is_empty() {
+        errors.extend(repeats);
+        errors.sort_by_key(|e| e.row);
+    }
+    errors
+}
+
+/// Ends a CSV or JSON output (JSON's closing bracket) and flushes it.
+fn close(mut file: BufWriter<File>, format: Format) -> std::io::Result<()> {
+    if format == Format::Json {
+        file.write_all(b"\n]\n")?;
+    }
+    file.flush()
 }
 
 /// Whether a run goes block by block (`run_streamed`): a CSV file evaluated whole, into CSV or
@@ -482,30 +491,20 @@ fn run_streamed(
         Ok::<_, SheetError>((file, ordered, read))
     })?;
     read?;
-    let mut file = file.map_err(io)?;
+    let file = file.map_err(io)?;
     let Ordered {
         keys,
-        mut errors,
+        errors,
         mut report,
         ..
     } = ordered;
-    let repeats = crate::read::Dedup::Deferred(keys).finish();
-    if !repeats.is_empty() {
-        errors.extend(repeats);
-        errors.sort_by_key(|e| e.row);
-    }
+    let errors = with_repeats(errors, Dedup::Deferred(keys));
     report.unknown_columns = unknown_columns;
     if !errors.is_empty() {
         return Err(SheetError::Refused { errors });
     }
     report.written = report.evaluated * opts.sets.len();
-    match format {
-        Format::Csv => file.flush().map_err(io)?,
-        _ => file
-            .write_all(b"\n]\n")
-            .and_then(|_| file.flush())
-            .map_err(io)?,
-    }
+    close(file, format).map_err(io)?;
     Ok(report)
 }
 
