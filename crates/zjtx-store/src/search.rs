@@ -699,8 +699,9 @@ impl Index {
             // counted only up to the cap (`Index::cap`): first the entries whose names hold
             // the first run's pairs and that hold every other pair somewhere (those that may
             // rank 0 or 1, read whole: names rarely hold a long query), then the others in code
-            // order, only until the page is full and the count past the cap. A page of a long query that matches tens of thousands of
-            // products thus confirms a few thousand texts, not every one.
+            // order, only until the page is full and the count past the cap. A page of a long
+            // query that matches tens of thousands of products thus confirms a few thousand
+            // texts, not every one.
             pairs => {
                 let size = |g: &i64| self.posting(NAME | g).len() + self.posting(*g).len();
                 let g = pairs.iter().min_by_key(|g| size(g)).copied().unwrap_or(0);
