@@ -490,6 +490,16 @@ macro_rules! template {
             $( pub $field: Option<$ty>, )*
         }
 
+        /// For each column (in `Col` order), how a non-blank cell of it is stored: one small
+        /// function per column, chosen once per header (`HeaderMap`), so that a row's cells are
+        /// not each matched against every column. The identity columns are stored by `parse_row`.
+        const SETTERS: &[Setter] = &[
+            |_, _| Ok(()),
+            |_, _| Ok(()),
+            |_, _| Ok(()),
+            $( |e: &mut Enterprise, s: &str| { e.$field = Some($parse(s)?); Ok(()) }, )*
+        ];
+
         impl Enterprise {
             /// An enterprise with identity only; every figure blank.
             pub fn new(uscc: Uscc, name: impl Into<String>, industry_code: IndustryCode) -> Enterprise {
@@ -497,12 +507,9 @@ macro_rules! template {
             }
 
             /// Sets an optional column from a non-blank cell.
-            #[inline]
+            #[cfg(test)]
             fn set(&mut self, col: Col, s: &str) -> CellResult<()> {
-                match col {
-                    Col::Uscc | Col::Name | Col::IndustryCode => Ok(()),
-                    $( Col::$var => { self.$field = Some($parse(s)?); Ok(()) } )*
-                }
+                SETTERS[col as usize](self, s)
             }
 
             /// The cell text of a column, empty where blank.
@@ -765,6 +772,38 @@ pub struct HeaderMap {
     /// They are checked either way; an evaluation, which reads none of them, leaves them out
     /// and saves four allocations a row.
     keep_text: bool,
+    /// For each cell position, its column and what parsing does with its cells (from `cols`
+    /// and `keep_text`).
+    actions: Vec<Option<(Col, Action)>>,
+}
+
+/// Stores a non-blank cell of one optional column (`SETTERS`).
+type Setter = fn(&mut Enterprise, &str) -> CellResult<()>;
+
+/// What parsing a row does with the cells of one column.
+#[derive(Clone, Copy, Debug)]
+enum Action {
+    Uscc,
+    Name,
+    IndustryCode,
+    /// A district, checked but not kept.
+    CheckDistrict,
+    /// A text cell not kept (its length is still checked).
+    Skip,
+    /// Any other column: a non-blank cell is parsed and stored.
+    Set(Setter),
+}
+
+fn actions(cols: &[Option<Col>], keep_text: bool) -> Vec<Option<(Col, Action)>> {
+    let action = |col: Col| match col {
+        Col::Uscc => Action::Uscc,
+        Col::Name => Action::Name,
+        Col::IndustryCode => Action::IndustryCode,
+        Col::District if !keep_text => Action::CheckDistrict,
+        Col::Ecosystem | Col::MainProducts if !keep_text => Action::Skip,
+        _ => Action::Set(SETTERS[col as usize]),
+    };
+    cols.iter().map(|c| c.map(|c| (c, action(c)))).collect()
 }
 
 /// The most characters a cell of a column may hold: an enterprise's name 200 (the longest
@@ -825,6 +864,7 @@ impl HeaderMap {
         }
         if errors.is_empty() {
             Ok(HeaderMap {
+                actions: actions(&cols, true),
                 cols,
                 unknown,
                 keep_text: true,
@@ -838,6 +878,7 @@ impl HeaderMap {
     /// ecosystem, main products) are checked as always but left blank in the parsed rows.
     pub fn without_text(mut self) -> HeaderMap {
         self.keep_text = false;
+        self.actions = actions(&self.cols, false);
         self
     }
 
@@ -854,13 +895,13 @@ impl HeaderMap {
         // Every cell is parsed even when identity fails, so that a file is fixed in one pass.
         let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
         for (i, cell) in cells.into_iter().enumerate() {
-            let Some(Some(col)) = self.cols.get(i) else {
+            let Some(&Some((col, action))) = self.actions.get(i) else {
                 continue;
             };
             let cell = trim_cell(cell);
             let err = |b: Box<Bad>| CellError::new(row, Some(col.key().into()), b.en, b.zh);
             let required = || bad("is required", "必填，不能为空");
-            let limit = max_chars(*col);
+            let limit = max_chars(col);
             // A cell of no more bytes than the limit has no more characters either: only the
             // long ones are counted.
             if cell.len() > limit && cell.chars().count() > limit {
@@ -870,8 +911,20 @@ impl HeaderMap {
                 )));
                 continue;
             }
-            match col {
-                Col::Uscc => match Uscc::parse(cell) {
+            match action {
+                Action::Set(_) | Action::CheckDistrict | Action::Skip if cell.is_empty() => {}
+                Action::Set(set) => {
+                    if let Err(b) = set(&mut e, cell) {
+                        errors.push(err(b));
+                    }
+                }
+                Action::CheckDistrict => {
+                    if let Err(b) = district_name(cell) {
+                        errors.push(err(b));
+                    }
+                }
+                Action::Skip => {}
+                Action::Uscc => match Uscc::parse(cell) {
                     Ok(u) => uscc = Some(u),
                     Err(_) if cell.is_empty() => errors.push(err(required())),
                     Err(e) => errors.push(err(bad(
@@ -882,29 +935,17 @@ impl HeaderMap {
                         ),
                     ))),
                 },
-                Col::Name if cell.is_empty() => errors.push(err(required())),
-                Col::Name if self.keep_text => name = Some(cell.to_owned()),
-                Col::Name => name = Some(String::new()),
-                Col::IndustryCode if cell.is_empty() => errors.push(err(required())),
-                Col::IndustryCode => match IndustryCode::parse(cell) {
+                Action::Name if cell.is_empty() => errors.push(err(required())),
+                Action::Name if self.keep_text => name = Some(cell.to_owned()),
+                Action::Name => name = Some(String::new()),
+                Action::IndustryCode if cell.is_empty() => errors.push(err(required())),
+                Action::IndustryCode => match IndustryCode::parse(cell) {
                     Ok(c) => industry = Some(c),
                     Err(e) => errors.push(err(bad(
                         format!("{} {e}", quoted(cell)),
                         format!("{}不是国民经济行业代码（GB/T 4754，如 C3484）", cn(cell)),
                     ))),
                 },
-                _ if cell.is_empty() => {}
-                Col::District if !self.keep_text => {
-                    if let Err(b) = district_name(cell) {
-                        errors.push(err(b));
-                    }
-                }
-                Col::Ecosystem | Col::MainProducts if !self.keep_text => {}
-                _ => {
-                    if let Err(b) = e.set(*col, cell) {
-                        errors.push(err(b));
-                    }
-                }
             }
         }
         match (uscc, name, industry) {
