@@ -66,25 +66,17 @@ impl BlockReader {
         }
     }
 
-    /// Reads from the stream into `buf` until it holds `want` bytes or the stream ends.
+    /// Reads from the stream into `buf` until it holds `want` bytes or the stream ends. The
+    /// bytes are read into the vector's spare room as it is (`read_to_end`), not zeroed first.
     fn fill_into(&mut self, buf: &mut Vec<u8>, want: usize) -> std::io::Result<()> {
-        let mut len = buf.len();
-        buf.resize(want, 0);
-        while len < want {
-            match self.r.read(&mut buf[len..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    break;
-                }
-                Ok(k) => len += k,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    buf.truncate(len);
-                    return Err(e);
-                }
-            }
+        let need = want.saturating_sub(buf.len());
+        buf.reserve(need);
+        let got = Read::by_ref(&mut self.r)
+            .take(need as u64)
+            .read_to_end(buf)?;
+        if got < need {
+            self.eof = true;
         }
-        buf.truncate(len);
         Ok(())
     }
 

@@ -534,6 +534,14 @@ impl Dedup {
         let Dedup::Deferred(mut codes) = self else {
             return Vec::new();
         };
+        // Repeats are rare: the codes alone (half the bytes to move) are sorted to see whether
+        // there are any, and the rows are looked at only when there are.
+        let mut keys: Vec<u128> = codes.par_iter().map(|&(k, _)| k).collect();
+        keys.par_sort_unstable();
+        if !keys.windows(2).any(|w| w[0] == w[1]) {
+            return Vec::new();
+        }
+        drop(keys);
         codes.par_sort_unstable();
         // Sorted by code, then row: each run's first row is the one the others repeat.
         let mut errors = Vec::new();
