@@ -116,6 +116,11 @@ impl Uscc {
         Uscc(b)
     }
 
+    /// The code's 18 ASCII bytes (no check needed, unlike `as_str`).
+    pub fn as_bytes(&self) -> &[u8; 18] {
+        &self.0
+    }
+
     pub fn as_str(&self) -> &str {
         // Only charset bytes are ever stored, all ASCII.
         std::str::from_utf8(&self.0).unwrap_or_default()

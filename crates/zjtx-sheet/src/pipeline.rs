@@ -534,7 +534,7 @@ fn render_row(
     sums.clear();
     zjtx_core::engine::evaluate_each(e, &opts.sets, opts.as_of, sums);
     for s in sums.iter() {
-        write_csv_row(buf, e.uscc.as_str(), s);
+        write_csv_row(buf, e.uscc.as_bytes(), s);
     }
 }
 

@@ -59,7 +59,7 @@ pub fn output_row(uscc: &str, s: &Summary) -> [String; 14] {
 
 /// Appends the output row of one evaluation as a CSV line without allocating. No field of the
 /// contract ever needs quoting: codes, keys, plain decimals and ids joined by `;`.
-pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &str, s: &Summary) {
+pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &[u8], s: &Summary) {
     let score = |buf: &mut Vec<u8>, d: Option<Dec4>| {
         if let Some(d) = d {
             let rounded = Dec4::from_units(round2(d.units())).unwrap_or(Dec4::ZERO);
@@ -74,8 +74,9 @@ pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &str, s: &Summary) {
             buf.extend_from_slice(id.as_str().as_bytes());
         }
     };
+    buf.extend_from_slice(uscc);
+    buf.push(b',');
     for part in [
-        uscc,
         s.rules,
         s.size.key(),
         s.innovative.key(),
