@@ -323,4 +323,38 @@ mod tests {
         assert_eq!(Fail.or(Review), Review);
         assert_eq!(Fail.or(Fail), Fail);
     }
+
+    #[test]
+    fn every_pair_of_verdicts_combines_as_kleenes_tables_say() {
+        use Verdict::*;
+        // (a, b, a and b, a or b), every pair.
+        let table = [
+            (Pass, Pass, Pass, Pass),
+            (Pass, Review, Review, Pass),
+            (Pass, Fail, Fail, Pass),
+            (Review, Pass, Review, Pass),
+            (Review, Review, Review, Review),
+            (Review, Fail, Fail, Review),
+            (Fail, Pass, Fail, Pass),
+            (Fail, Review, Fail, Review),
+            (Fail, Fail, Fail, Fail),
+        ];
+        for (a, b, and, or) in table {
+            assert_eq!(a.and(b), and, "{a:?} and {b:?}");
+            assert_eq!(a.or(b), or, "{a:?} or {b:?}");
+        }
+        // (can hold, can fail) → verdict.
+        for (hold, fail, v) in [
+            (true, false, Pass),
+            (true, true, Review),
+            (false, true, Fail),
+            (false, false, Fail),
+        ] {
+            assert_eq!(
+                Verdict::of(Can { hold, fail }),
+                v,
+                "hold {hold}, fail {fail}"
+            );
+        }
+    }
 }
