@@ -314,7 +314,7 @@ struct Done {
     rows: usize,
     good: usize,
     out: Vec<u8>,
-    keys: Vec<(u128, usize)>,
+    keys: Vec<u128>,
     errors: Vec<CellError>,
     input: Vec<u8>,
 }
@@ -324,7 +324,7 @@ struct Ordered {
     pending: std::collections::BTreeMap<usize, Done>,
     next: usize,
     next_row: usize,
-    keys: Vec<(u128, usize)>,
+    keys: Vec<u128>,
     errors: Vec<CellError>,
     report: EvalReport,
 }
@@ -337,8 +337,8 @@ impl Ordered {
         for e in &mut d.errors {
             e.row += self.next_row;
         }
-        self.keys
-            .extend(d.keys.drain(..).map(|(k, row)| (k, row + self.next_row)));
+        let first = self.next_row as u128;
+        self.keys.extend(d.keys.drain(..).map(|k| k + first));
         self.errors.append(&mut d.errors);
         self.next_row += d.rows;
         self.report.rows += d.rows;
@@ -461,7 +461,7 @@ fn run_streamed(
                 };
                 d.rows = crate::read::parse_block(&header, &input, scratch, |row, r| match r {
                     Ok(e) => {
-                        d.keys.push((e.uscc.key(), row));
+                        d.keys.push(crate::read::code_and_row(&e.uscc, row));
                         d.good += 1;
                         if !refused.load(Relaxed) {
                             if d.out.capacity() == 0 {

@@ -499,7 +499,8 @@ pub fn read_whole(filename: &str, bytes: Vec<u8>) -> Result<WholeFile, SheetErro
 pub enum Dedup {
     /// Each code with the row it was first seen in.
     Inline(HashMap<u128, usize, foldhash::fast::RandomState>),
-    Deferred(Vec<(u128, usize)>),
+    /// Each code with its row, packed (`code_and_row`), in file order.
+    Deferred(Vec<u128>),
 }
 
 impl Dedup {
@@ -523,7 +524,7 @@ impl Dedup {
                 }
             },
             Dedup::Deferred(codes) => {
-                codes.push((u.key(), row));
+                codes.push(code_and_row(u, row));
                 Ok(())
             }
         }
@@ -534,19 +535,12 @@ impl Dedup {
         let Dedup::Deferred(mut codes) = self else {
             return Vec::new();
         };
-        // Repeats are rare: the codes alone (half the bytes to move) are sorted to see whether
-        // there are any, and the rows are looked at only when there are.
-        let mut keys: Vec<u128> = codes.par_iter().map(|&(k, _)| k).collect();
-        keys.par_sort_unstable();
-        if !keys.windows(2).any(|w| w[0] == w[1]) {
-            return Vec::new();
-        }
-        drop(keys);
-        codes.par_sort_unstable();
         // Sorted by code, then row: each run's first row is the one the others repeat.
+        codes.par_sort_unstable();
         let mut errors = Vec::new();
         let mut first: Option<(u128, usize)> = None;
-        for &(key, row) in &codes {
+        for &packed in &codes {
+            let (key, row) = (packed >> ROW_BITS, (packed & ROW_MASK) as usize);
             match first {
                 Some((k, r)) if k == key => errors.push(repeated(row, &Uscc::from_key(key), r)),
                 _ => first = Some((key, row)),
@@ -555,6 +549,18 @@ impl Dedup {
         errors.sort_by_key(|e| e.row);
         errors
     }
+}
+
+/// Bits of a packed code and row (`code_and_row`) that hold the row: a code's key takes 90 bits
+/// (`Uscc::key`), which leaves 38 — rows up to 2³⁸, far more than any file holds.
+const ROW_BITS: u32 = 38;
+const ROW_MASK: u128 = (1 << ROW_BITS) - 1;
+
+/// A code and its row in one number, ordered by code, then row: sorting these finds the repeats
+/// while moving half the bytes of (code, row) pairs. A block's rows, numbered from 0, are made
+/// absolute by adding the block's first row.
+pub fn code_and_row(u: &Uscc, row: usize) -> u128 {
+    (u.key() << ROW_BITS) | (row as u128 & ROW_MASK)
 }
 
 fn repeated(row: usize, u: &Uscc, first: usize) -> CellError {
