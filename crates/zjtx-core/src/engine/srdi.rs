@@ -330,15 +330,8 @@ impl<'a> Ctx<'a> {
                 .map_or(ri.otherwise, |x| x.1)
                 .units()
         };
-        let int_bands = RatioBands {
-            clause: String::new(),
-            conf: String::new(),
-            bands: ri.intensity.clone(),
-            at_most: Vec::new(),
-            otherwise: ri.otherwise,
-        };
         let rr11 = x.rd_rev;
-        let pi = band_pts(&int_bands, rr11, false);
+        let pi = bands_pts(&ri.intensity, &[], ri.otherwise, rr11, false);
         let s11 = Pts {
             lo: fa(x.rd.lo).max(pi.lo),
             hi: fa(x.rd.hi).max(pi.hi),

@@ -233,26 +233,38 @@ pub(super) fn bands_text(b: &RatioBands, growth: bool) -> String {
 
 /// Points of a ratio indicator over its range (undefined scores 0).
 pub(super) fn band_pts(b: &RatioBands, rr: RatioRange, growth: bool) -> Pts {
+    bands_pts(&b.bands, &b.at_most, b.otherwise, rr, growth)
+}
+
+/// `band_pts` from the bands' parts (lower bounds, or else upper bounds, and the points
+/// otherwise), for bands a rule file gives without a `RatioBands` of their own.
+pub(super) fn bands_pts(
+    bands: &[(Ppm, Dec4)],
+    at_most: &[(Ppm, Dec4)],
+    otherwise: Dec4,
+    rr: RatioRange,
+    growth: bool,
+) -> Pts {
     let thr = |t: Ppm| if growth { Thr::growth(t) } else { Thr::from(t) };
     let of = |e: End| -> i64 {
-        let p = if !b.bands.is_empty() {
-            b.bands
+        let p = if !bands.is_empty() {
+            bands
                 .iter()
                 .find(|(t, _)| e.cmp_thr(thr(*t)).is_ge())
                 .map(|x| x.1)
         } else {
-            b.at_most
+            at_most
                 .iter()
                 .find(|(t, _)| e.cmp_thr(thr(*t)).is_le())
                 .map(|x| x.1)
         };
-        p.unwrap_or(b.otherwise).units()
+        p.unwrap_or(otherwise).units()
     };
     if let Some(v) = rr.known() {
         let p = of(v);
         return Pts { lo: p, hi: p };
     }
-    let (best, worst) = if b.bands.is_empty() {
+    let (best, worst) = if bands.is_empty() {
         (rr.inf, rr.sup)
     } else {
         (rr.sup, rr.inf)
