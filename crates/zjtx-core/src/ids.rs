@@ -67,7 +67,7 @@ impl Uscc {
                     sum += u32::from(v) * w;
                 }
             }
-            if known && b[17] == USCC_CHARSET[((31 - sum % 31) % 31) as usize] {
+            if known && b[17] == Self::check_for(sum) {
                 return Ok(Uscc(b));
             }
         }
@@ -109,8 +109,12 @@ impl Uscc {
             .zip(USCC_WEIGHTS)
             .map(|(&c, w)| uscc_value(c).unwrap_or(0) * w)
             .sum();
-        let v = (31 - sum % 31) % 31;
-        USCC_CHARSET[v as usize]
+        Self::check_for(sum)
+    }
+
+    /// The check character for the weighted sum of the first 17 characters' values.
+    fn check_for(sum: u32) -> u8 {
+        USCC_CHARSET[((31 - sum % 31) % 31) as usize]
     }
 
     /// Builds a valid code from 17 characters of the charset, appending the check character.
