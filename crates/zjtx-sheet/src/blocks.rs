@@ -118,22 +118,28 @@ pub struct Scratch {
     spans: Vec<(usize, usize)>,
 }
 
-/// Tokenises a block of whole records and calls `f` with each record: bytes, the span
-/// `(start, end)` of each field within them, and whether the fields lie where they were found
-/// with a comma (or the record's ends) on either side — then a field of a record that is valid
-/// UTF-8 is valid too. Returns the number of records. Blank lines are skipped, as the `csv`
-/// crate skips them.
+/// One record of a block, as `for_each_record` hands it out.
+#[derive(Clone, Copy, Debug)]
+pub enum Record<'a> {
+    /// A line of a `plain` block (no quote; its line end dropped): its fields lie where they are,
+    /// between commas, and are found as they are read (`FieldSpans`), with no list of them
+    /// built. A field of such a line that is valid UTF-8 is valid too: every field boundary is
+    /// next to a comma or an end of the line.
+    Line(&'a [u8]),
+    /// A record tokenised by csv_core: its unquoted field bytes laid end to end, and the span
+    /// `(start, end)` of each field within them.
+    Tokenised(&'a [u8], &'a [(usize, usize)]),
+}
+
+/// Tokenises a block of whole records and calls `f` with each record (`Record`). Returns the
+/// number of records. Blank lines are skipped, as the `csv` crate skips them.
 ///
 /// A `plain` block (no quote) is split where it lies, with no byte copied: lines at `\n`, fields
 /// at commas. Any other goes through `csv_core` (the `csv` crate's own tokenizer, used on the slice
 /// directly), whose unquoted field bytes are laid end to end.
-pub fn for_each_record(
-    block: &[u8],
-    s: &mut Scratch,
-    mut f: impl FnMut(&[u8], &[(usize, usize)], bool),
-) -> usize {
+pub fn for_each_record(block: &[u8], s: &mut Scratch, mut f: impl FnMut(Record)) -> usize {
     if plain(block) {
-        return for_each_plain_record(block, &mut s.spans, f);
+        return for_each_line(block, f);
     }
     use csv_core::ReadRecordResult::*;
     let mut rdr = csv_core::Reader::new();
@@ -162,7 +168,7 @@ pub fn for_each_record(
                     s.spans.push((start, end));
                     start = end;
                 }
-                f(&s.out[..nout], &s.spans, false);
+                f(self::Record::Tokenised(&s.out[..nout], &s.spans));
                 records += 1;
                 nout = 0;
                 nend = 0;
@@ -181,42 +187,15 @@ fn plain(block: &[u8]) -> bool {
 }
 
 /// `for_each_record` for a `plain` block: lines at `\n` (found with memchr; a `\r` before it
-/// dropped, blank lines skipped, as csv_core reads them), fields at commas, found eight bytes at a
-/// time (fields are a few bytes, shorter than a SIMD search pays for).
-fn for_each_plain_record(
-    block: &[u8],
-    spans: &mut Vec<(usize, usize)>,
-    mut f: impl FnMut(&[u8], &[(usize, usize)], bool),
-) -> usize {
+/// dropped, blank lines skipped, as csv_core reads them).
+fn for_each_line(block: &[u8], mut f: impl FnMut(Record)) -> usize {
     let mut records = 0;
     let mut record = |line: &[u8]| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if line.is_empty() {
-            return;
+        if !line.is_empty() {
+            f(Record::Line(line));
+            records += 1;
         }
-        spans.clear();
-        let mut from = 0;
-        let mut words = line.chunks_exact(8);
-        let mut at = 0;
-        for word in &mut words {
-            let mut commas = commas_in(u64::from_le_bytes(word.try_into().unwrap_or([0; 8])));
-            while commas != 0 {
-                let i = at + (commas.trailing_zeros() / 8) as usize;
-                spans.push((from, i));
-                from = i + 1;
-                commas &= commas - 1;
-            }
-            at += 8;
-        }
-        for (k, &b) in words.remainder().iter().enumerate() {
-            if b == b',' {
-                spans.push((from, at + k));
-                from = at + k + 1;
-            }
-        }
-        spans.push((from, line.len()));
-        f(line, spans, true);
-        records += 1;
     };
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', block) {
@@ -227,6 +206,82 @@ fn for_each_plain_record(
         record(&block[start..]);
     }
     records
+}
+
+/// The spans `(start, end)` of the fields of a line of a plain block (`Record::Line`), in
+/// order: its commas are found eight bytes at a time (fields are a few bytes, shorter than a
+/// SIMD search pays for), as the fields are read.
+pub struct FieldSpans<'a> {
+    line: &'a [u8],
+    /// Where the next field starts.
+    from: usize,
+    /// Where the word `commas` was read from starts.
+    at: usize,
+    /// The commas of that word not yet handed out (`commas_in`).
+    commas: u64,
+    /// Whether the last field has been handed out.
+    done: bool,
+}
+
+impl<'a> FieldSpans<'a> {
+    pub fn new(line: &'a [u8]) -> FieldSpans<'a> {
+        FieldSpans {
+            line,
+            from: 0,
+            at: 0,
+            commas: commas_in(word_at(line, 0)),
+            done: false,
+        }
+    }
+}
+
+impl Iterator for FieldSpans<'_> {
+    type Item = (usize, usize);
+
+    #[inline]
+    fn next(&mut self) -> Option<(usize, usize)> {
+        loop {
+            if self.commas != 0 {
+                let i = self.at + (self.commas.trailing_zeros() / 8) as usize;
+                self.commas &= self.commas - 1;
+                let span = (self.from, i);
+                self.from = i + 1;
+                return Some(span);
+            }
+            if self.done {
+                return None;
+            }
+            if self.at + 8 < self.line.len() {
+                self.at += 8;
+                self.commas = commas_in(word_at(self.line, self.at));
+            } else {
+                self.done = true;
+                return Some((self.from, self.line.len()));
+            }
+        }
+    }
+}
+
+/// The eight bytes of `line` from `at`, read little-endian; past the end of the line, zeros
+/// (which are not commas).
+#[inline]
+fn word_at(line: &[u8], at: usize) -> u64 {
+    match line
+        .get(at..at + 8)
+        .and_then(|w| <[u8; 8]>::try_from(w).ok())
+    {
+        Some(w) => u64::from_le_bytes(w),
+        None => tail_at(line, at),
+    }
+}
+
+/// `word_at` for the last bytes of a line, fewer than eight.
+#[cold]
+fn tail_at(line: &[u8], at: usize) -> u64 {
+    let mut w = [0u8; 8];
+    let rest = line.get(at..).unwrap_or_default();
+    w[..rest.len()].copy_from_slice(rest);
+    u64::from_le_bytes(w)
 }
 
 /// The bytes of `word` (read little-endian) that are commas: the top bit of each such byte set,
@@ -294,14 +349,19 @@ mod tests {
     /// The records as `for_each_record` gives them.
     fn core_records(data: &[u8]) -> Vec<Vec<Vec<u8>>> {
         let mut out = Vec::new();
-        for_each_record(data, &mut Scratch::default(), |bytes, spans, delimited| {
-            if delimited {
-                // What the flag promises: a comma or an end of the record on either side.
-                for &(a, b) in spans {
-                    assert!(a == 0 || bytes[a - 1] == b',', "{bytes:?} {spans:?}");
-                    assert!(b == bytes.len() || bytes[b] == b',', "{bytes:?} {spans:?}");
+        for_each_record(data, &mut Scratch::default(), |record| {
+            let (bytes, spans) = match record {
+                Record::Line(line) => {
+                    let spans: Vec<_> = FieldSpans::new(line).collect();
+                    // What a line promises: a comma or an end of the line on either side.
+                    for &(a, b) in &spans {
+                        assert!(a == 0 || line[a - 1] == b',', "{line:?} {spans:?}");
+                        assert!(b == line.len() || line[b] == b',', "{line:?} {spans:?}");
+                    }
+                    (line, spans)
                 }
-            }
+                Record::Tokenised(bytes, spans) => (bytes, spans.to_vec()),
+            };
             out.push(spans.iter().map(|&(a, b)| bytes[a..b].to_vec()).collect());
         });
         out

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use zjtx_core::enterprise::{CellError, HeaderMap};
 use zjtx_core::ids::Uscc;
 
-use crate::blocks::{BlockReader, Scratch, for_each_record};
+use crate::blocks::{BlockReader, FieldSpans, Record, Scratch, for_each_record};
 use crate::guard::XlsxLimits;
 use crate::{Format, SheetError};
 
@@ -35,8 +35,8 @@ fn check_width(header: &HeaderMap, row: usize, n: usize) -> Result<(), Vec<CellE
     Ok(())
 }
 
-/// Parses one CSV record, given as its field bytes and field spans; `delimited` as
-/// `blocks::for_each_record` says.
+/// Parses one CSV record, given as its field bytes and field spans; `delimited` when every
+/// field lies between commas (or the record's ends), as in a `blocks::Record::Line`.
 fn parse_fields(
     header: &HeaderMap,
     row: usize,
@@ -102,11 +102,37 @@ pub fn parse_block(
     mut f: impl FnMut(usize, Result<zjtx_core::Enterprise, Vec<CellError>>),
 ) -> usize {
     let mut row = 0;
-    for_each_record(block, scratch, |bytes, spans, delimited| {
-        f(row, parse_fields(header, row, bytes, spans, delimited));
+    for_each_record(block, scratch, |record| {
+        f(row, parse_record(header, row, record));
         row += 1;
     });
     row
+}
+
+/// Parses one CSV record (`blocks::Record`). A line of a plain block that is valid UTF-8, the
+/// common case, is parsed as its fields are found, with no list of them built; its width is
+/// checked once they are counted.
+fn parse_record(
+    header: &HeaderMap,
+    row: usize,
+    record: Record,
+) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
+    match record {
+        Record::Line(line) => {
+            if let Ok(whole) = simdutf8::basic::from_utf8(line) {
+                let mut n = 0;
+                let cells = FieldSpans::new(line).map(|(a, b)| {
+                    n += 1;
+                    whole.get(a..b).unwrap_or("")
+                });
+                let parsed = header.parse_row(row, cells);
+                return check_width(header, row, n).and(parsed);
+            }
+            let spans: Vec<(usize, usize)> = FieldSpans::new(line).collect();
+            parse_fields(header, row, line, &spans, true)
+        }
+        Record::Tokenised(bytes, spans) => parse_fields(header, row, bytes, spans, false),
+    }
 }
 
 /// Rows read but not yet tokenised or parsed.
