@@ -55,8 +55,8 @@ pub enum Db {
 pub struct Store {
     db: Db,
     reads: std::sync::Arc<std::sync::Mutex<Vec<audit::PendingRead>>>,
-    /// The share of the pool that expensive queries (searches) may hold at once: a quarter of
-    /// its connections, so that no number of searches can starve the other requests.
+    /// The share that expensive queries (searches) may hold at once (`expensive_places`), so
+    /// that no number of searches can starve the other requests.
     expensive: std::sync::Arc<tokio::sync::Semaphore>,
     /// The listed products, kept for the pages that match a firm against all of them
     /// (`listed_products`).
@@ -132,6 +132,14 @@ const SEARCH_GENERATION_NEXT: &str =
 /// The connections of each pool (SQLite, PostgreSQL).
 const POOL_SQLITE: u32 = 8;
 const POOL_POSTGRES: u32 = 16;
+
+/// How many expensive queries (searches) may run at once: a quarter of the pool's connections,
+/// and no more than the machine has cores. A search's work is mostly the instance's own (its
+/// index, on the CPU), not the database's: more searches at once than cores only take the CPU
+/// from the lists and pages running beside them (measured in docs/PERFORMANCE.md, §3).
+fn expensive_places(pool: u32, cores: usize) -> usize {
+    usize::try_from(pool / 4).unwrap_or(1).min(cores).max(1)
+}
 /// How long an expensive query waits for its share of the pool, and how long it may run.
 pub const EXPENSIVE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 pub const EXPENSIVE_RUN: std::time::Duration = std::time::Duration::from_secs(5);
@@ -477,9 +485,10 @@ impl Store {
             reads: Default::default(),
             listed: Default::default(),
             search: Default::default(),
-            expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(
-                usize::try_from(pool / 4).unwrap_or(1).max(1),
-            )),
+            expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(expensive_places(
+                pool,
+                std::thread::available_parallelism().map_or(1, usize::from),
+            ))),
         }
     }
 
@@ -1430,5 +1439,21 @@ mod tests {
             super::numbered("a = ? AND b = '?' AND c = ?"),
             "a = $1 AND b = '?' AND c = $2"
         );
+    }
+
+    /// A quarter of the pool, at most one a core, at least one: (pool, cores) → places.
+    #[test]
+    fn searches_run_at_most_a_quarter_of_the_pool_and_one_a_core() {
+        for (pool, cores, places) in [
+            (8, 2, 2),
+            (16, 2, 2),
+            (16, 8, 4),
+            (64, 8, 8),
+            (16, 1, 1),
+            (2, 4, 1),
+            (0, 0, 1),
+        ] {
+            assert_eq!(super::expensive_places(pool, cores), places, "{pool} {cores}");
+        }
     }
 }
