@@ -1453,7 +1453,11 @@ mod tests {
             (2, 4, 1),
             (0, 0, 1),
         ] {
-            assert_eq!(super::expensive_places(pool, cores), places, "{pool} {cores}");
+            assert_eq!(
+                super::expensive_places(pool, cores),
+                places,
+                "{pool} {cores}"
+            );
         }
     }
 }

@@ -973,9 +973,14 @@ pub async fn enterprise(
     } else {
         (latest.clone(), Vec::new())
     };
-    let baseline = zjtx_core::evaluate(&latest, rs, as_of);
     let ev = zjtx_core::explain(&subject, rs, as_of);
     let s = &ev.summary;
+    // Without a what-if the subject is the stored figures: their summary is the baseline.
+    let baseline = if whatif_on {
+        zjtx_core::evaluate(&latest, rs, as_of)
+    } else {
+        s.clone()
+    };
     let whatif_fields: Vec<WhatIfField> = WHATIF_KEYS
         .iter()
         .filter_map(|k| zjtx_core::enterprise::COLUMNS.iter().find(|c| c.key == *k))
@@ -1062,7 +1067,7 @@ pub async fn enterprise(
                 .collect()
         }),
         products: latest.main_products.clone().unwrap_or_default(),
-        finance_hint: crate::finance::opened_by_next_tier(&st, &row)
+        finance_hint: crate::finance::opened_by_next_tier(&st, &row, &titles)
             .await?
             .map(|(tier, n)| {
                 crate::i18n::f(

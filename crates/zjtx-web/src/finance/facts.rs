@@ -5,15 +5,17 @@ use super::*;
 /// What matching knows of an enterprise: its titles in force and the tiers it meets now.
 /// The tiers whose title an enterprise holds today.
 pub(super) async fn held_titles(st: &AppState, uscc: &str) -> Result<Vec<String>, AppError> {
+    Ok(in_force(st, &st.store.titles(uscc).await?))
+}
+
+/// Of an enterprise's titles (`Store::titles`: tier, valid until), the tiers in force today.
+fn in_force(st: &AppState, titles: &[(String, String)]) -> Vec<String> {
     let today = st.today().to_string();
-    Ok(st
-        .store
-        .titles(uscc)
-        .await?
-        .into_iter()
+    titles
+        .iter()
         .filter(|(_, until)| *until >= today)
-        .map(|(t, _)| t)
-        .collect())
+        .map(|(t, _)| t.clone())
+        .collect()
 }
 
 pub(super) async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
@@ -380,12 +382,14 @@ pub(super) async fn matches(
 }
 
 /// How many listed products an enterprise misses only for want of the next tier: the line the
-/// scorecard's gaps link to ("reaching SRDI would open these 6 products").
+/// scorecard's gaps link to ("reaching SRDI would open these 6 products"). `titles` are the
+/// enterprise's titles as the page has read them (`Store::titles`).
 pub async fn opened_by_next_tier(
     st: &AppState,
     row: &EnterpriseRow,
+    titles: &[(String, String)],
 ) -> Result<Option<(&'static str, usize)>, AppError> {
-    let f = facts(st, row).await?;
+    let f = facts_from(row, in_force(st, titles));
     let Some(next) = fin::next_tier(&f.tiers) else {
         return Ok(None);
     };
