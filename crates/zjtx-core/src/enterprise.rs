@@ -220,6 +220,12 @@ fn p_score15(s: &str) -> CellResult<Dec4> {
 }
 #[inline(always)]
 fn p_bool(s: &str) -> CellResult<bool> {
+    // The common cells, one character, read from their byte.
+    match s.as_bytes() {
+        [b'1' | b'Y' | b'y'] => return Ok(true),
+        [b'0' | b'N' | b'n'] => return Ok(false),
+        _ => {}
+    }
     match s {
         "1" | "是" | "Y" | "y" | "1.0" => Ok(true),
         "0" | "否" | "N" | "n" | "0.0" => Ok(false),
@@ -894,8 +900,9 @@ impl HeaderMap {
         let mut industry = None;
         // Every cell is parsed even when identity fails, so that a file is fixed in one pass.
         let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
-        for (i, cell) in cells.into_iter().enumerate() {
-            let Some(&Some((col, action))) = self.actions.get(i) else {
+        // Cells beyond the header are not read (a file reader reports such a row as too wide).
+        for (&slot, cell) in self.actions.iter().zip(cells) {
+            let Some((col, action)) = slot else {
                 continue;
             };
             let cell = trim_cell(cell);
@@ -972,6 +979,7 @@ impl HeaderMap {
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
     pub fn cross_field_errors(&self) -> Vec<(Col, Box<Bad>)> {
+        #[inline]
         fn part_of<T: PartialOrd + fmt::Display>(
             out: &mut Vec<(Col, Box<Bad>)>,
             part: (Col, Option<T>),
@@ -1126,6 +1134,34 @@ mod tests {
             }
         }
         assert!(checked > 20, "{checked} good rows");
+    }
+
+    /// Every spelling of yes and no the template accepts, the one-byte ones read from their
+    /// byte and the others by name; anything else is refused.
+    #[test]
+    fn yes_and_no_are_read_in_every_spelling_the_template_names() {
+        for (cell, want) in [
+            ("1", Some(true)),
+            ("Y", Some(true)),
+            ("y", Some(true)),
+            ("是", Some(true)),
+            ("1.0", Some(true)),
+            ("TRUE", Some(true)),
+            ("true", Some(true)),
+            ("0", Some(false)),
+            ("N", Some(false)),
+            ("n", Some(false)),
+            ("否", Some(false)),
+            ("0.0", Some(false)),
+            ("False", Some(false)),
+            ("2", None),
+            ("x", None),
+            ("", None),
+            ("yes", None),
+            ("11", None),
+        ] {
+            assert_eq!(p_bool(cell).ok(), want, "{cell:?}");
+        }
     }
 
     #[test]
