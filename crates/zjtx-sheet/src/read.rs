@@ -110,8 +110,8 @@ pub fn parse_block(
 }
 
 /// Parses one CSV record (`blocks::Record`). A line of a plain block that is valid UTF-8, the
-/// common case, is parsed as its fields are found, with no list of them built; its width is
-/// checked once they are counted.
+/// common case, is parsed as its fields are found, with no list of them built; whether it has
+/// more cells than the header is read from where the last cell `parse_row` read ends.
 fn parse_record(
     header: &HeaderMap,
     row: usize,
