@@ -979,7 +979,6 @@ impl HeaderMap {
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
     pub fn cross_field_errors(&self) -> Vec<(Col, Box<Bad>)> {
-        #[inline]
         fn part_of<T: PartialOrd + fmt::Display>(
             out: &mut Vec<(Col, Box<Bad>)>,
             part: (Col, Option<T>),
