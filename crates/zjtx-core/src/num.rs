@@ -168,27 +168,42 @@ pub fn fmt_fixed4(units: i64, f: &mut fmt::Formatter<'_>) -> fmt::Result {
 /// Appends units of 1/10000 as `fmt_fixed4` writes them, straight into bytes: for writers of
 /// millions of numbers, where going through `fmt` costs more than the digits.
 pub fn push_fixed4(buf: &mut Vec<u8>, units: i64) {
-    let (neg, int, frac) = shortest(units);
-    if neg {
-        buf.push(b'-');
-    }
-    push_digits(buf, int, 1);
-    if let Some((frac, width)) = frac {
-        buf.push(b'.');
-        push_digits(buf, frac, width);
-    }
+    let mut text = [0u8; FIXED4_MAX];
+    let n = write_fixed4(&mut text, units);
+    buf.extend_from_slice(&text[..n]);
 }
 
-/// Appends `n` in decimal, with leading zeros up to `width` digits.
-fn push_digits(buf: &mut Vec<u8>, mut n: u64, width: usize) {
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    while n > 0 || digits.len() - i < width {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
+/// The most bytes `write_fixed4` writes: a sign, the whole part's 15 digits (`i64::MIN` has
+/// 922,337,203,685,477 whole units), a point and 4 decimals.
+pub const FIXED4_MAX: usize = 21;
+
+/// Writes units of 1/10000 as `fmt_fixed4` writes them at the start of `out` (which must hold
+/// `FIXED4_MAX` bytes or more) and returns how many bytes it wrote.
+pub fn write_fixed4(out: &mut [u8], units: i64) -> usize {
+    let (neg, int, frac) = shortest(units);
+    let mut at = 0;
+    if neg {
+        out[0] = b'-';
+        at = 1;
+    }
+    at += write_digits(&mut out[at..], int, 1);
+    if let Some((frac, width)) = frac {
+        out[at] = b'.';
+        at += 1;
+        at += write_digits(&mut out[at..], frac, width);
+    }
+    at
+}
+
+/// Writes `n` in decimal at the start of `out`, with leading zeros up to `width` digits, and
+/// returns how many digits it wrote.
+fn write_digits(out: &mut [u8], mut n: u64, width: usize) -> usize {
+    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1).max(width);
+    for d in out[..len].iter_mut().rev() {
+        *d = b'0' + (n % 10) as u8;
         n /= 10;
     }
-    buf.extend_from_slice(&digits[i..]);
+    len
 }
 
 /// Rounds units of 1/10000 to two decimals, half away from zero (the output contract for scores).
@@ -652,8 +667,27 @@ mod tests {
                 let mut buf = Vec::new();
                 push_fixed4(&mut buf, u);
                 prop_assert_eq!(String::from_utf8(buf).unwrap_or_default(), Dec4(u).to_string());
+                // Written into a larger array, nothing past what it says it wrote is touched.
+                let mut out = [b'#'; FIXED4_MAX + 4];
+                let n = write_fixed4(&mut out, u);
+                prop_assert_eq!(std::str::from_utf8(&out[..n]).unwrap_or_default(), Dec4(u).to_string());
+                prop_assert!(out[n..].iter().all(|&b| b == b'#'));
             }
         }
+    }
+
+    #[test]
+    fn the_widest_numbers_fit_the_room_written_for_them() {
+        for u in [i64::MIN, i64::MAX, i64::MIN + 1, -1, 0] {
+            let mut out = [0u8; FIXED4_MAX];
+            let n = write_fixed4(&mut out, u);
+            assert_eq!(
+                std::str::from_utf8(&out[..n]).ok(),
+                Some(Dec4(u).to_string().as_str())
+            );
+        }
+        let mut out = [0u8; FIXED4_MAX];
+        assert_eq!(write_fixed4(&mut out, i64::MIN + 1), FIXED4_MAX);
     }
 
     #[test]

@@ -41,7 +41,7 @@ impl Verdict {
             _ => Verdict::Review,
         }
     }
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Verdict::Pass => "pass",
             Verdict::Fail => "fail",
@@ -74,7 +74,7 @@ pub enum Size {
 }
 
 impl Size {
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Size::Large => "large",
             Size::Medium => "medium",
@@ -108,7 +108,7 @@ pub enum Tier {
 }
 
 impl Tier {
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Tier::Innovative => "innovative",
             Tier::TechSme => "tech_sme",
@@ -130,7 +130,7 @@ pub enum TopTier {
 }
 
 impl TopTier {
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             TopTier::Giant => "giant",
             TopTier::Srdi => "srdi",
@@ -162,7 +162,9 @@ macro_rules! rule_ids {
         pub enum RuleId { $($var),* }
         impl RuleId {
             pub const ALL: &'static [RuleId] = &[$(RuleId::$var),*];
-            pub fn as_str(self) -> &'static str { match self { $(RuleId::$var => $s),* } }
+            /// Each id's text, in the order of `ALL`.
+            pub const NAMES: &'static [&'static str] = &[$($s),*];
+            pub const fn as_str(self) -> &'static str { match self { $(RuleId::$var => $s),* } }
         }
     };
 }
@@ -218,6 +220,10 @@ impl IdSet {
     }
     pub fn is_empty(self) -> bool {
         self.0 == 0
+    }
+    /// The set as bits: bit `i` for the id `RuleId::ALL[i]`.
+    pub fn bits(self) -> u128 {
+        self.0
     }
     pub fn len(self) -> usize {
         self.0.count_ones() as usize

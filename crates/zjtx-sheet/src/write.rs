@@ -6,8 +6,10 @@ use std::path::Path;
 use rust_xlsxwriter::{
     DataValidation, DataValidationRule, Format as XFormat, Workbook, Worksheet, XlsxError,
 };
+use zjtx_core::engine::Route;
 use zjtx_core::enterprise::{COLUMNS, Enterprise, Kind};
-use zjtx_core::num::{Dec4, round2};
+use zjtx_core::num::{Dec4, FIXED4_MAX, round2, write_fixed4};
+use zjtx_core::trace::{IdSet, RuleId, Size, TopTier, Verdict};
 use zjtx_core::{Evaluation, Summary};
 
 use crate::SheetError;
@@ -57,50 +59,142 @@ pub fn output_row(uscc: &str, s: &Summary) -> [String; 14] {
     ]
 }
 
-/// Appends the output row of one evaluation as a CSV line without allocating. No field of the
-/// contract ever needs quoting: codes, keys, plain decimals and ids joined by `;`.
-pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &[u8], s: &Summary) {
-    let score = |buf: &mut Vec<u8>, d: Option<Dec4>| {
+/// The most bytes of a piece of an output row: a key or rule id and the separator after it.
+const PIECE: usize = 16;
+
+/// A key of the output and the separator after it, padded to a fixed width: writing one is a
+/// copy of fixed size (a register or two, no call to `memcpy` for a few bytes), which its length
+/// then trims.
+struct Piece {
+    bytes: [u8; PIECE],
+    len: usize,
+}
+
+impl Piece {
+    const fn new(key: &str, sep: u8) -> Piece {
+        let k = key.as_bytes();
+        assert!(k.len() < PIECE, "an output key is longer than a piece");
+        let mut bytes = [0; PIECE];
+        let mut i = 0;
+        while i < k.len() {
+            bytes[i] = k[i];
+            i += 1;
+        }
+        bytes[i] = sep;
+        Piece {
+            bytes,
+            len: k.len() + 1,
+        }
+    }
+}
+
+/// The piece of a key of `T` followed by `sep`, one constant per variant; the match is
+/// exhaustive, so a variant added to `T` must be added here.
+macro_rules! piece {
+    ($v:expr, $sep:expr; $T:ident: $($var:ident),+ $(,)?) => {
+        match $v {
+            $($T::$var => const { &Piece::new($T::$var.key(), $sep) },)+
+        }
+    };
+}
+
+/// Every rule id followed by `;`, indexed by the id's discriminant (`RuleId::NAMES` is in the
+/// order of the ids' declaration).
+const RULE_IDS: [Piece; RuleId::NAMES.len()] = {
+    let mut out = [const { Piece::new("", b';') }; RuleId::NAMES.len()];
+    let mut i = 0;
+    while i < out.len() {
+        out[i] = Piece::new(RuleId::NAMES[i], b';');
+        i += 1;
+    }
+    out
+};
+
+/// The room an output row is written into: its bytes at most.
+fn row_room(uscc: &[u8; 18], s: &Summary) -> usize {
+    let ids = s.srdi_failed.len() + s.giant_failed.len();
+    // The code, the rule set's name and four commas; three scores and their commas; seven
+    // pieces; the ids. Each piece's copy reads a whole piece's width.
+    uscc.len() + s.rules.len() + 4 + 3 * (FIXED4_MAX + 1) + (7 + ids) * PIECE
+}
+
+/// An output row being written into room made for it beforehand (`row_room`).
+struct RowText<'a> {
+    out: &'a mut [u8],
+    at: usize,
+}
+
+impl RowText<'_> {
+    fn piece(&mut self, p: &Piece) {
+        self.out[self.at..self.at + PIECE].copy_from_slice(&p.bytes);
+        self.at += p.len;
+    }
+    fn bytes(&mut self, b: &[u8]) {
+        self.out[self.at..self.at + b.len()].copy_from_slice(b);
+        self.at += b.len();
+    }
+    fn byte(&mut self, b: u8) {
+        self.out[self.at] = b;
+        self.at += 1;
+    }
+    /// A score as `score_text` writes it, and a comma.
+    fn score(&mut self, d: Option<Dec4>) {
         if let Some(d) = d {
             let rounded = Dec4::from_units(round2(d.units())).unwrap_or(Dec4::ZERO);
-            zjtx_core::num::push_fixed4(buf, rounded.units());
+            self.at += write_fixed4(&mut self.out[self.at..], rounded.units());
         }
-    };
-    let ids = |buf: &mut Vec<u8>, set: zjtx_core::trace::IdSet| {
-        for (i, id) in set.iter().enumerate() {
-            if i > 0 {
-                buf.push(b';');
-            }
-            buf.extend_from_slice(id.as_str().as_bytes());
-        }
-    };
-    buf.extend_from_slice(uscc);
-    buf.push(b',');
-    for part in [
-        s.rules,
-        s.size.key(),
-        s.innovative.key(),
-        s.tech_sme.key(),
-        s.srdi.key(),
-        s.giant.key(),
-    ] {
-        buf.extend_from_slice(part.as_bytes());
-        buf.push(b',');
+        self.byte(b',');
     }
-    score(buf, s.innovative_score);
-    buf.push(b',');
-    buf.extend_from_slice(s.innovative_route.key().as_bytes());
-    buf.push(b',');
-    score(buf, Some(s.tech_sme_score));
-    buf.push(b',');
-    score(buf, s.srdi_score);
-    buf.push(b',');
-    ids(buf, s.srdi_failed);
-    buf.push(b',');
-    ids(buf, s.giant_failed);
-    buf.push(b',');
-    buf.extend_from_slice(s.top_tier.key().as_bytes());
-    buf.push(b'\n');
+    /// Rule ids joined by `;`, and a comma.
+    fn ids(&mut self, set: IdSet) {
+        // The set's bits in two words, each bit the index of an id (`IdSet::iter`'s order).
+        let bits = set.bits();
+        for (word, base) in [(bits as u64, 0), ((bits >> 64) as u64, 64)] {
+            let mut word = word;
+            while word != 0 {
+                self.piece(&RULE_IDS[base + word.trailing_zeros() as usize]);
+                word &= word - 1;
+            }
+        }
+        if !set.is_empty() {
+            // The last id's `;` becomes the comma.
+            self.at -= 1;
+        }
+        self.byte(b',');
+    }
+}
+
+/// Appends the output row of one evaluation as a CSV line (`output_row`'s cells joined by
+/// commas) without allocating. No field of the contract ever needs quoting: codes, keys, plain
+/// decimals and ids joined by `;`.
+pub fn write_csv_row(buf: &mut Vec<u8>, uscc: &[u8; 18], s: &Summary) {
+    // The row is written into room made at the end of `buf` (zeroed: a row is some 110 bytes,
+    // its room some 350), which is then cut to what was written.
+    let start = buf.len();
+    buf.resize(start + row_room(uscc, s), 0);
+    let n = write_row(&mut buf[start..], uscc, s);
+    buf.truncate(start + n);
+}
+
+/// Writes an output row at the start of `out` (`row_room` bytes at least); returns its length.
+fn write_row(out: &mut [u8], uscc: &[u8; 18], s: &Summary) -> usize {
+    let mut row = RowText { out, at: 0 };
+    row.bytes(uscc);
+    row.byte(b',');
+    row.bytes(s.rules.as_bytes());
+    row.byte(b',');
+    row.piece(piece!(s.size, b','; Size: Large, Medium, Small, Micro, Unknown));
+    for v in [s.innovative, s.tech_sme, s.srdi, s.giant] {
+        row.piece(piece!(v, b','; Verdict: Pass, Fail, Review));
+    }
+    row.score(s.innovative_score);
+    row.piece(piece!(s.innovative_route, b','; Route: D1, D2, D3, D4, Score));
+    row.score(Some(s.tech_sme_score));
+    row.score(s.srdi_score);
+    row.ids(s.srdi_failed);
+    row.ids(s.giant_failed);
+    row.piece(piece!(s.top_tier, b'\n'; TopTier: Giant, Srdi, Innovative, TechSme, None));
+    row.at
 }
 
 /// The JSON object of one evaluation: the output fields plus the full trace.
@@ -510,5 +604,93 @@ fn choice_labels(col: zjtx_core::enterprise::Col) -> Vec<&'static str> {
         Col::MakersChina => MakersChina::ALL.iter().map(|v| v.zh()).collect(),
         Col::Incident3y => Incident::ALL.iter().map(|v| v.zh()).collect(),
         _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zjtx_core::rules::{Embedded, load_all};
+
+    /// What the contract says a row is: `output_row`'s cells joined by commas.
+    fn expected(uscc: &str, s: &Summary) -> String {
+        format!("{}\n", output_row(uscc, s).join(","))
+    }
+
+    #[test]
+    fn csv_rows_are_the_output_rows_joined_for_a_generated_city() {
+        let sets = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
+        let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap_or_default();
+        let mut buf = b"header\n".to_vec();
+        let mut want = String::from("header\n");
+        for e in zjtx_core::synth::Generator::new(7, 2025).take(3000) {
+            for rs in &sets {
+                let s = zjtx_core::evaluate(&e, rs, as_of);
+                write_csv_row(&mut buf, e.uscc.as_bytes(), &s);
+                want.push_str(&expected(e.uscc.as_str(), &s));
+            }
+        }
+        // Rows are appended: what came before each stays, nothing of the room made is left.
+        assert_eq!(String::from_utf8(buf).ok().as_deref(), Some(want.as_str()));
+    }
+
+    #[test]
+    fn every_key_every_id_and_the_widest_scores_are_written_as_the_contract_says() {
+        let sizes = [
+            Size::Large,
+            Size::Medium,
+            Size::Small,
+            Size::Micro,
+            Size::Unknown,
+        ];
+        let verdicts = [Verdict::Pass, Verdict::Fail, Verdict::Review];
+        let routes = [Route::D1, Route::D2, Route::D3, Route::D4, Route::Score];
+        let tops = [
+            TopTier::Giant,
+            TopTier::Srdi,
+            TopTier::Innovative,
+            TopTier::TechSme,
+            TopTier::None,
+        ];
+        let mut all = IdSet::default();
+        for &id in RuleId::ALL {
+            all.insert(id);
+        }
+        let uscc = "91330106MA2H3B1X8Q";
+        let code: &[u8; 18] = uscc.as_bytes().try_into().unwrap_or(&[b'0'; 18]);
+        let scores = [
+            None,
+            Some(Dec4::ZERO),
+            Dec4::from_units(-zjtx_core::num::MAX_ABS),
+            Dec4::from_units(zjtx_core::num::MAX_ABS),
+            Dec4::from_units(12_345),
+            Dec4::from_units(-50),
+        ];
+        for i in 0..60 {
+            let mut one = IdSet::default();
+            one.insert(RuleId::ALL[i % RuleId::ALL.len()]);
+            let s = Summary {
+                rules: if i % 2 == 0 { "miit-2022" } else { "miit-2026" },
+                size: sizes[i % sizes.len()],
+                innovative: verdicts[i % 3],
+                tech_sme: verdicts[(i + 1) % 3],
+                srdi: verdicts[(i / 3) % 3],
+                giant: verdicts[(i / 9) % 3],
+                innovative_score: scores[i % scores.len()],
+                innovative_route: routes[i % routes.len()],
+                tech_sme_score: scores[(i + 1) % scores.len()].unwrap_or(Dec4::ZERO),
+                srdi_score: scores[(i + 2) % scores.len()],
+                srdi_failed: [all, IdSet::default(), one][i % 3],
+                giant_failed: [one, all, IdSet::default()][i % 3],
+                top_tier: tops[i % tops.len()],
+            };
+            let mut buf = Vec::new();
+            write_csv_row(&mut buf, code, &s);
+            assert_eq!(
+                String::from_utf8(buf).ok(),
+                Some(expected(uscc, &s)),
+                "{s:?}"
+            );
+        }
     }
 }

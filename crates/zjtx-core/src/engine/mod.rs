@@ -51,7 +51,7 @@ pub enum Route {
 }
 
 impl Route {
-    pub fn key(self) -> &'static str {
+    pub const fn key(self) -> &'static str {
         match self {
             Route::D1 => "CX-D1",
             Route::D2 => "CX-D2",
