@@ -19,7 +19,7 @@ macro_rules! choice_enum {
             pub fn key(self) -> &'static str { match self { $($name::$var => $key),* } }
             pub fn zh(self) -> &'static str { match self { $($name::$var => $zh),* } }
             pub fn parse(s: &str) -> Option<$name> {
-                let t = s.trim();
+                let t = trim_cell(s);
                 $( if t.eq_ignore_ascii_case($key) || t == $zh { return Some($name::$var); } )*
                 None
             }
@@ -239,7 +239,11 @@ fn p_bool(s: &str) -> CellResult<bool> {
 }
 /// `YYYY-MM-DD` (also `YYYY/MM/DD`), or a bare `YYYY` meaning 1 January.
 pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
-    let t = trim_cell(s);
+    date_of(trim_cell(s), s)
+}
+
+/// `parse_date` of a trimmed cell `t` (`s` as written, for the message).
+fn date_of(t: &str, s: &str) -> CellResult<NaiveDate> {
     let no = || {
         bad(
             format!("{} is not a date (YYYY-MM-DD or YYYY)", quoted(s)),
@@ -276,8 +280,9 @@ pub fn parse_date(s: &str) -> CellResult<NaiveDate> {
     }
     NaiveDate::from_ymd_opt(y, m, d).ok_or_else(no)
 }
+/// A cell's date: cells reach the column parsers trimmed.
 fn p_date(s: &str) -> CellResult<NaiveDate> {
-    parse_date(s)
+    date_of(s, s)
 }
 fn p_text(s: &str) -> CellResult<String> {
     Ok(trim_cell(s).to_owned())
@@ -783,7 +788,7 @@ pub struct HeaderMap {
     actions: Vec<Option<(Col, Action)>>,
 }
 
-/// Stores a non-blank cell of one optional column (`SETTERS`).
+/// Stores a non-blank cell of one optional column (`SETTERS`), trimmed (`parse_row` trims every cell).
 type Setter = fn(&mut Enterprise, &str) -> CellResult<()>;
 
 /// What parsing a row does with the cells of one column.
