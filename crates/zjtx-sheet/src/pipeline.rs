@@ -460,7 +460,8 @@ fn run_streamed(
                     input: Vec::new(),
                 };
                 d.rows = crate::read::parse_block(&header, &input, scratch, |row, r| match r {
-                    Ok(e) => {
+                    // Read where it lies: the firm is not moved out of the result.
+                    Ok(ref e) => {
                         d.keys.push(crate::read::code_and_row(&e.uscc, row));
                         d.good += 1;
                         if !refused.load(Relaxed) {
@@ -469,7 +470,7 @@ fn run_streamed(
                                 d.out
                                     .reserve(input.len() / 300 * opts.sets.len() * ROW_BYTES);
                             }
-                            render_row(format, &e, opts, sums, &mut d.out);
+                            render_row(format, e, opts, sums, &mut d.out);
                         }
                     }
                     Err(mut errs) => {

@@ -127,11 +127,15 @@ fn parse_record(
                     end = b;
                     whole.get(a..b).unwrap_or("")
                 });
-                let parsed = header.parse_row(row, cells);
+                let mut parsed = header.parse_row(row, cells);
                 if let Some(rest) = line.get(end..).filter(|r| !r.is_empty()) {
                     let beyond = memchr::memchr_iter(b',', rest).count();
-                    check_width(header, row, header.cols.len() + beyond)?;
+                    if let Err(wide) = check_width(header, row, header.cols.len() + beyond) {
+                        parsed = Err(wide);
+                    }
                 }
+                // One value returned on every path, so that it can be built where the caller
+                // takes it rather than copied there.
                 return parsed;
             }
             let spans: Vec<(usize, usize)> = FieldSpans::new(line).collect();

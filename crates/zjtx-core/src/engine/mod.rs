@@ -331,21 +331,22 @@ fn run<T: Tracer>(e: &Enterprise, rs: &RuleSet, as_of: NaiveDate, t: &mut T) -> 
 /// Evaluates one enterprise under several rule sets, in order, appending to `out`. The part that
 /// depends only on shared rules is computed once.
 pub fn evaluate_each(e: &Enterprise, sets: &[&RuleSet], as_of: NaiveDate, out: &mut Vec<Summary>) {
-    // The inputs and the shared part, once per copy of the shared rules (the certificate's
-    // validity is one of them).
-    let mut shared: Option<(&std::sync::Arc<crate::rules::Common>, X, Lower)> = None;
-    for rs in sets {
-        let same = shared
-            .as_ref()
-            .is_some_and(|(common, _, _)| std::sync::Arc::ptr_eq(common, &rs.common));
-        if !same {
-            let x = X::new(e, as_of, rs.common.high_tech.validity_months);
-            let l = lower(&Ctx::new(e, rs, as_of, &x), &mut Off);
-            shared = Some((&rs.common, x, l));
+    // The inputs and the shared part, once per run of sets sharing one copy of the shared rules
+    // (the certificate's validity is one of them). Both stay where they are computed: no copy of
+    // them is moved into a slot of its own.
+    let mut rest = sets;
+    while let Some(first) = rest.first() {
+        let common = &first.common;
+        let x = X::new(e, as_of, common.high_tech.validity_months);
+        let l = lower(&Ctx::new(e, first, as_of, &x), &mut Off);
+        let same = rest
+            .iter()
+            .take_while(|rs| std::sync::Arc::ptr_eq(common, &rs.common))
+            .count();
+        for rs in &rest[..same] {
+            out.push(upper(&Ctx::new(e, rs, as_of, &x), &mut Off, &l));
         }
-        if let Some((_, x, l)) = &shared {
-            out.push(upper(&Ctx::new(e, rs, as_of, x), &mut Off, l));
-        }
+        rest = &rest[same..];
     }
 }
 
