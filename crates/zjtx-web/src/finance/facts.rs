@@ -2,7 +2,6 @@
 
 use super::*;
 
-/// What matching knows of an enterprise: its titles in force and the tiers it meets now.
 /// The tiers whose title an enterprise holds today.
 pub(super) async fn held_titles(st: &AppState, uscc: &str) -> Result<Vec<String>, AppError> {
     Ok(in_force(st, &st.store.titles(uscc).await?))
@@ -18,6 +17,7 @@ fn in_force(st: &AppState, titles: &[(String, String)]) -> Vec<String> {
         .collect()
 }
 
+/// What matching knows of an enterprise: its titles in force and the tiers it meets now.
 pub(super) async fn facts(st: &AppState, row: &EnterpriseRow) -> Result<Facts, AppError> {
     Ok(facts_from(row, held_titles(st, &row.uscc).await?))
 }
