@@ -23,6 +23,13 @@ macro_rules! choice_enum {
                 $( if t.eq_ignore_ascii_case($key) || t == $zh { return Some($name::$var); } )*
                 None
             }
+            /// A cell that is exactly a key, at the start of the rest of a line (`Quick`).
+            fn quick(b: &[u8]) -> Option<($name, usize)> {
+                $( if b.starts_with($key.as_bytes()) && ends(b, $key.len()) {
+                    return Some(($name::$var, $key.len()));
+                } )*
+                None
+            }
         }
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.key()) }
@@ -250,17 +257,12 @@ fn date_of(t: &str, s: &str) -> CellResult<NaiveDate> {
             format!("{}不是日期，请填写如 2021-06-30（或只填年份 2021）", cn(s)),
         )
     };
-    // The common form, `YYYY-MM-DD`, read straight from its bytes.
-    if let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] = *t.as_bytes() {
-        let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
-        if digits.iter().all(u8::is_ascii_digit) {
-            let n = |ds: &[u8]| ds.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
-            let y = n(&digits[..4]) as i32;
-            if !(1900..=2200).contains(&y) {
-                return Err(no());
-            }
-            return NaiveDate::from_ymd_opt(y, n(&digits[4..6]), n(&digits[6..])).ok_or_else(no);
-        }
+    // The common form, `YYYY-MM-DD`, read straight from its bytes (any other, and a date
+    // that is not one, by the general route below).
+    if let Some((d, n)) = q_date(t.as_bytes())
+        && n == t.len()
+    {
+        return Ok(d);
     }
     if t.len() == 4 {
         let y = t.parse::<i32>().map_err(|_| no())?;
@@ -325,6 +327,103 @@ fn p_makers(s: &str) -> CellResult<MakersChina> {
 }
 fn p_incident(s: &str) -> CellResult<Incident> {
     Incident::parse(s).ok_or_else(|| one_of(s, "none、general、larger、major、extraordinary"))
+}
+
+/// How a line of a plain CSV file is read where it lies (`HeaderMap::parse_line`): a quick
+/// reader takes the common form of its kind of cell from the start of the rest of the line, and
+/// gives the value and the cell's length only when the cell is exactly that form and ends at a
+/// comma or at the line's end. Any other cell (`None`) is read by the column's parser as the
+/// cells of any file are, which says what is wrong; whatever a quick reader takes, that parser
+/// reads to the same value (tested for every kind of column).
+type Quick<T> = fn(&[u8]) -> Option<(T, usize)>;
+
+/// Whether a cell starting a line's rest `b` ends after `n` bytes.
+#[inline(always)]
+fn ends(b: &[u8], n: usize) -> bool {
+    matches!(b.get(n), None | Some(b','))
+}
+
+/// One to nine digits: a whole number `str::parse` reads to the same value.
+#[inline(always)]
+fn q_count(b: &[u8]) -> Option<(u32, usize)> {
+    let mut v = 0u32;
+    let mut n = 0;
+    while n < 9 {
+        match b.get(n) {
+            Some(&c @ b'0'..=b'9') => v = v * 10 + u32::from(c - b'0'),
+            _ => break,
+        }
+        n += 1;
+    }
+    (n > 0 && ends(b, n)).then_some((v, n))
+}
+fn q_count1(b: &[u8]) -> Option<(u32, usize)> {
+    q_count(b).filter(|&(v, _)| v >= 1)
+}
+fn q_year(b: &[u8]) -> Option<(i32, usize)> {
+    q_count(b)
+        .filter(|&(v, _)| (1900..=2200).contains(&v))
+        .map(|(v, n)| (v as i32, n))
+}
+fn q_level(b: &[u8]) -> Option<(u8, usize)> {
+    q_count(b)
+        .filter(|&(v, _)| v <= 4)
+        .map(|(v, n)| (v as u8, n))
+}
+#[inline(always)]
+fn q_money(b: &[u8]) -> Option<(Wan, usize)> {
+    Wan::quick(b)
+}
+fn q_signed_money(b: &[u8]) -> Option<(Wan, usize)> {
+    Wan::quick(b)
+}
+fn q_pct100(b: &[u8]) -> Option<(Dec4, usize)> {
+    Dec4::quick(b).filter(|&(d, _)| d <= Dec4::whole(100))
+}
+fn q_score15(b: &[u8]) -> Option<(Dec4, usize)> {
+    Dec4::quick(b).filter(|&(d, _)| d <= Dec4::whole(15))
+}
+/// The one-byte spellings of yes and no.
+#[inline(always)]
+fn q_bool(b: &[u8]) -> Option<(bool, usize)> {
+    let v = match b.first()? {
+        b'1' | b'Y' | b'y' => true,
+        b'0' | b'N' | b'n' => false,
+        _ => return None,
+    };
+    ends(b, 1).then_some((v, 1))
+}
+/// `YYYY-MM-DD` with a year from 1900 to 2200, when it is a date.
+fn q_date(b: &[u8]) -> Option<(NaiveDate, usize)> {
+    let [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1, ..] = *b else {
+        return None;
+    };
+    let digits = [y0, y1, y2, y3, m0, m1, d0, d1];
+    if !ends(b, 10) || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n = |ds: &[u8]| ds.iter().fold(0u32, |v, d| v * 10 + u32::from(d - b'0'));
+    let y = n(&digits[..4]) as i32;
+    if !(1900..=2200).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, n(&digits[4..6]), n(&digits[6..])).map(|d| (d, 10))
+}
+/// Text is always read by its parser.
+fn q_none<T>(_: &[u8]) -> Option<(T, usize)> {
+    None
+}
+fn q_rd_institution(b: &[u8]) -> Option<(RdInstitution, usize)> {
+    RdInstitution::quick(b)
+}
+fn q_award_level(b: &[u8]) -> Option<(AwardLevel, usize)> {
+    AwardLevel::quick(b)
+}
+fn q_makers(b: &[u8]) -> Option<(MakersChina, usize)> {
+    MakersChina::quick(b)
+}
+fn q_incident(b: &[u8]) -> Option<(Incident, usize)> {
+    Incident::quick(b)
 }
 
 /// Renders a value as the template writes it.
@@ -476,6 +575,58 @@ macro_rules! kind_of {
     };
 }
 
+/// The quick reader of a column's parser (`Quick`).
+macro_rules! quick_of {
+    (p_money) => {
+        q_money
+    };
+    (p_signed_money) => {
+        q_signed_money
+    };
+    (p_count) => {
+        q_count
+    };
+    (p_count1) => {
+        q_count1
+    };
+    (p_year) => {
+        q_year
+    };
+    (p_level) => {
+        q_level
+    };
+    (p_pct100) => {
+        q_pct100
+    };
+    (p_score15) => {
+        q_score15
+    };
+    (p_bool) => {
+        q_bool
+    };
+    (p_date) => {
+        q_date
+    };
+    (p_text) => {
+        q_none
+    };
+    (p_district) => {
+        q_none
+    };
+    (p_rd_institution) => {
+        q_rd_institution
+    };
+    (p_award_level) => {
+        q_award_level
+    };
+    (p_makers) => {
+        q_makers
+    };
+    (p_incident) => {
+        q_incident
+    };
+}
+
 macro_rules! template {
     ($( $var:ident $field:ident : $ty:ty = $parse:ident, $key:literal, $zh:literal, $note:literal, $help:literal; )*) => {
         /// A column of the template.
@@ -509,6 +660,24 @@ macro_rules! template {
             |_, _| Ok(()),
             |_, _| Ok(()),
             $( |e: &mut Enterprise, s: &str| { e.$field = Some($parse(s)?); Ok(()) }, )*
+        ];
+
+        /// For each column (in `Col` order), its `Quick` reader storing what it reads: the
+        /// cell's length, 0 for a blank cell (nothing stored), `None` for a cell its setter
+        /// must read.
+        const QUICK_SETTERS: &[QuickSetter] = &[
+            |_, _| None,
+            |_, _| None,
+            |_, _| None,
+            $( |e: &mut Enterprise, b: &[u8]| {
+                if ends(b, 0) {
+                    return Some(0);
+                }
+                let q: Quick<$ty> = quick_of!($parse);
+                let (v, n) = q(b)?;
+                e.$field = Some(v);
+                Some(n)
+            }, )*
         ];
 
         impl Enterprise {
@@ -791,6 +960,10 @@ pub struct HeaderMap {
 /// Stores a non-blank cell of one optional column (`SETTERS`), trimmed (`parse_row` trims every cell).
 type Setter = fn(&mut Enterprise, &str) -> CellResult<()>;
 
+/// Stores a cell of one optional column read where it lies in a line (`QUICK_SETTERS`): the
+/// rest of the line from the cell's first byte in, the cell's length out.
+type QuickSetter = fn(&mut Enterprise, &[u8]) -> Option<usize>;
+
 /// What parsing a row does with the cells of one column.
 #[derive(Clone, Copy, Debug)]
 enum Action {
@@ -801,8 +974,9 @@ enum Action {
     CheckDistrict,
     /// A text cell not kept (its length is still checked).
     Skip,
-    /// Any other column: a non-blank cell is parsed and stored.
-    Set(Setter),
+    /// Any other column: a non-blank cell is parsed and stored (by its quick reader first, in a
+    /// line read where it lies).
+    Set(Setter, QuickSetter),
 }
 
 fn actions(cols: &[Option<Col>], keep_text: bool) -> Vec<Option<(Col, Action)>> {
@@ -812,7 +986,7 @@ fn actions(cols: &[Option<Col>], keep_text: bool) -> Vec<Option<(Col, Action)>> 
         Col::IndustryCode => Action::IndustryCode,
         Col::District if !keep_text => Action::CheckDistrict,
         Col::Ecosystem | Col::MainProducts if !keep_text => Action::Skip,
-        _ => Action::Set(SETTERS[col as usize]),
+        _ => Action::Set(SETTERS[col as usize], QUICK_SETTERS[col as usize]),
     };
     cols.iter().map(|c| c.map(|c| (c, action(c)))).collect()
 }
@@ -899,67 +1073,136 @@ impl HeaderMap {
         row: usize,
         cells: impl IntoIterator<Item = &'a str>,
     ) -> Result<Enterprise, Vec<CellError>> {
-        let mut errors = Vec::new();
-        let mut uscc = None;
-        let mut name = None;
-        let mut industry = None;
-        // Every cell is parsed even when identity fails, so that a file is fixed in one pass.
-        let mut e = Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER);
+        let mut r = RowRead::new();
         // Cells beyond the header are not read (a file reader reports such a row as too wide).
         for (&slot, cell) in self.actions.iter().zip(cells) {
-            let Some((col, action)) = slot else {
-                continue;
-            };
-            let cell = trim_cell(cell);
-            let err = |b: Box<Bad>| CellError::new(row, Some(col.key().into()), b.en, b.zh);
-            let required = || bad("is required", "必填，不能为空");
-            let limit = max_chars(col);
-            // A cell of no more bytes than the limit has no more characters either: only the
-            // long ones are counted.
-            if cell.len() > limit && cell.chars().count() > limit {
-                errors.push(err(bad(
-                    format!("is longer than {limit} characters"),
-                    format!("超过 {limit} 个字符"),
-                )));
-                continue;
-            }
-            match action {
-                Action::Set(_) | Action::CheckDistrict | Action::Skip if cell.is_empty() => {}
-                Action::Set(set) => {
-                    if let Err(b) = set(&mut e, cell) {
-                        errors.push(err(b));
-                    }
-                }
-                Action::CheckDistrict => {
-                    if let Err(b) = district_name(cell) {
-                        errors.push(err(b));
-                    }
-                }
-                Action::Skip => {}
-                Action::Uscc => match Uscc::parse(cell) {
-                    Ok(u) => uscc = Some(u),
-                    Err(_) if cell.is_empty() => errors.push(err(required())),
-                    Err(e) => errors.push(err(bad(
-                        format!("{} {e}", quoted(cell)),
-                        format!(
-                            "{}不是有效的统一社会信用代码（18 位，末位为校验码）",
-                            cn(cell)
-                        ),
-                    ))),
-                },
-                Action::Name if cell.is_empty() => errors.push(err(required())),
-                Action::Name if self.keep_text => name = Some(cell.to_owned()),
-                Action::Name => name = Some(String::new()),
-                Action::IndustryCode if cell.is_empty() => errors.push(err(required())),
-                Action::IndustryCode => match IndustryCode::parse(cell) {
-                    Ok(c) => industry = Some(c),
-                    Err(e) => errors.push(err(bad(
-                        format!("{} {e}", quoted(cell)),
-                        format!("{}不是国民经济行业代码（GB/T 4754，如 C3484）", cn(cell)),
-                    ))),
-                },
+            if let Some((col, action)) = slot {
+                self.read_cell(row, col, action, cell, &mut r);
             }
         }
+        r.finish(row)
+    }
+
+    /// `parse_row` of a line of a CSV file with no quote in it (its cells are the text between
+    /// its commas), read where it lies: a cell in the common form of its column (`Quick`) is
+    /// read and stored straight from the line's bytes, any other is read as `parse_row` reads
+    /// it. Also gives where the last cell read ends — the line's length, or the comma after the
+    /// cell of the header's last column when the line has more cells than the header.
+    pub fn parse_line(
+        &self,
+        row: usize,
+        line: &str,
+    ) -> (Result<Enterprise, Vec<CellError>>, usize) {
+        let b = line.as_bytes();
+        let mut r = RowRead::new();
+        // Where the next cell starts, and where the last one read ends.
+        let (mut at, mut end) = (0, 0);
+        for &slot in &self.actions {
+            let Some(rest) = b.get(at..) else {
+                // The line has fewer cells than the header: the rest are blank.
+                break;
+            };
+            if let Some((_, Action::Set(_, quick))) = slot
+                && let Some(n) = quick(&mut r.e, rest)
+            {
+                end = at + n;
+            } else {
+                end = at + rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
+                if let Some((col, action)) = slot {
+                    // At a comma or the line's end: a boundary of its characters.
+                    let cell = line.get(at..end).unwrap_or_default();
+                    self.read_cell(row, col, action, cell, &mut r);
+                }
+            }
+            at = end + 1;
+        }
+        (r.finish(row), end)
+    }
+
+    /// Reads one cell of a row into `r`.
+    fn read_cell(&self, row: usize, col: Col, action: Action, cell: &str, r: &mut RowRead) {
+        let cell = trim_cell(cell);
+        let err = |b: Box<Bad>| CellError::new(row, Some(col.key().into()), b.en, b.zh);
+        let required = || bad("is required", "必填，不能为空");
+        let limit = max_chars(col);
+        // A cell of no more bytes than the limit has no more characters either: only the long
+        // ones are counted.
+        if cell.len() > limit && cell.chars().count() > limit {
+            r.errors.push(err(bad(
+                format!("is longer than {limit} characters"),
+                format!("超过 {limit} 个字符"),
+            )));
+            return;
+        }
+        match action {
+            Action::Set(..) | Action::CheckDistrict | Action::Skip if cell.is_empty() => {}
+            Action::Set(set, _) => {
+                if let Err(b) = set(&mut r.e, cell) {
+                    r.errors.push(err(b));
+                }
+            }
+            Action::CheckDistrict => {
+                if let Err(b) = district_name(cell) {
+                    r.errors.push(err(b));
+                }
+            }
+            Action::Skip => {}
+            Action::Uscc => match Uscc::parse(cell) {
+                Ok(u) => r.uscc = Some(u),
+                Err(_) if cell.is_empty() => r.errors.push(err(required())),
+                Err(e) => r.errors.push(err(bad(
+                    format!("{} {e}", quoted(cell)),
+                    format!(
+                        "{}不是有效的统一社会信用代码（18 位，末位为校验码）",
+                        cn(cell)
+                    ),
+                ))),
+            },
+            Action::Name if cell.is_empty() => r.errors.push(err(required())),
+            Action::Name if self.keep_text => r.name = Some(cell.to_owned()),
+            Action::Name => r.name = Some(String::new()),
+            Action::IndustryCode if cell.is_empty() => r.errors.push(err(required())),
+            Action::IndustryCode => match IndustryCode::parse(cell) {
+                Ok(c) => r.industry = Some(c),
+                Err(e) => r.errors.push(err(bad(
+                    format!("{} {e}", quoted(cell)),
+                    format!("{}不是国民经济行业代码（GB/T 4754，如 C3484）", cn(cell)),
+                ))),
+            },
+        }
+    }
+}
+
+/// A row being read: the enterprise so far, its identity cells and the errors found.
+struct RowRead {
+    e: Enterprise,
+    uscc: Option<Uscc>,
+    name: Option<String>,
+    industry: Option<IndustryCode>,
+    errors: Vec<CellError>,
+}
+
+impl RowRead {
+    fn new() -> RowRead {
+        RowRead {
+            // Every cell is parsed even when identity fails, so that a file is fixed in one pass.
+            e: Enterprise::new(Uscc::PLACEHOLDER, String::new(), IndustryCode::PLACEHOLDER),
+            uscc: None,
+            name: None,
+            industry: None,
+            errors: Vec::new(),
+        }
+    }
+
+    /// The enterprise, when its identity is complete and no cell or cross-field rule failed.
+    fn finish(self, row: usize) -> Result<Enterprise, Vec<CellError>> {
+        let RowRead {
+            mut e,
+            uscc,
+            name,
+            industry,
+            mut errors,
+        } = self;
         match (uscc, name, industry) {
             (Some(u), Some(n), Some(i)) => {
                 e.uscc = u;
@@ -1100,6 +1343,105 @@ mod tests {
             let general = NaiveDate::from_ymd_opt(y as i32, m, d)
                 .filter(|_| (1900..=2200).contains(&y));
             prop_assert_eq!(parse_date(&s).ok(), general);
+        }
+    }
+
+    /// Cells near the common forms of every kind of column, and some far from them.
+    fn near_cell() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[0-9]{1,12}",
+            "[0-9]{0,12}\\.[0-9]{0,6}",
+            "[-+ ]?[0-9]{1,5}(\\.[0-9]{1,2})?[ ]?",
+            "[0-9]{1,3}\\.0",
+            "(19|20|21|22|23)[0-9]{2}",
+            "[0-9]{4}[-/][0-9]{1,2}[-/][0-9]{1,2}",
+            "(19|20|21)[0-9]{2}-(0[0-9]|1[0-3])-(0[0-9]|[1-3][0-9])",
+            "[01YyNn是否x]",
+            "(1\\.0|0\\.0|true|FALSE|yes)",
+            prop::sample::select(vec![
+                "none",
+                "NONE",
+                "below_city",
+                "city",
+                "provincial",
+                "national",
+                "top500",
+                "top50",
+                "top5000",
+                "general",
+                "larger",
+                "major",
+                "extraordinary",
+                "无",
+                "500强",
+                "较大",
+                "nonex",
+                " none",
+                "",
+            ])
+            .prop_map(str::to_owned),
+            "[ 　\t]{1,2}",
+            "[杭州１２.]{1,3}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+        /// Whatever cell a column's quick reader takes, where it lies in a line, its setter reads
+        /// to the same value; the quick reader says where the cell ends.
+        #[test]
+        fn a_quick_reader_takes_only_what_its_setter_reads_the_same(
+            c in 3..COLUMNS.len(), cell in near_cell(), rest in "(,[0-9a-z]{0,3}){0,2}",
+        ) {
+            let col = COLUMNS[c].col;
+            let line = format!("{cell}{rest}");
+            let blank = Enterprise::new(Uscc::PLACEHOLDER, "", IndustryCode::PLACEHOLDER);
+            let (mut quick, mut slow) = (blank.clone(), blank);
+            if let Some(n) = QUICK_SETTERS[col as usize](&mut quick, line.as_bytes()) {
+                prop_assert_eq!(n, cell.len());
+                if !cell.is_empty() {
+                    prop_assert_eq!(SETTERS[col as usize](&mut slow, &cell), Ok(()));
+                }
+                prop_assert_eq!(quick, slow);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+        /// A line read where it lies gives what its cells give read one by one: the same firm or
+        /// the same errors, whatever is spoiled, and where the last cell read ends.
+        #[test]
+        fn a_line_reads_as_its_cells_read(
+            seed in 0u64..1_000,
+            spoils in prop::collection::vec((0..COLUMNS.len(), near_cell()), 0..4),
+            drop_cells in 0usize..3,
+            extra in prop::collection::vec("[0-9a-z]{0,2}", 0..3),
+            lean: bool,
+        ) {
+            let mut header =
+                HeaderMap::parse(COLUMNS.iter().map(|c| c.key)).unwrap_or_else(|e| panic!("{e:?}"));
+            if lean {
+                header = header.without_text();
+            }
+            let e = crate::synth::Generator::new(seed, 2025).nth((seed % 7) as usize)
+                .unwrap_or_else(|| panic!("a generated firm"));
+            let mut cells: Vec<String> = COLUMNS.iter().map(|c| e.get(c.col)).collect();
+            for (i, cell) in spoils {
+                cells[i] = cell;
+            }
+            // Commas would be cells of their own in a CSV line.
+            for c in &mut cells {
+                *c = c.replace(',', "，");
+            }
+            cells.truncate(cells.len() - drop_cells);
+            cells.extend(extra);
+            let line = cells.join(",");
+            let (quick, end) = header.parse_line(9, &line);
+            let slow = header.parse_row(9, line.split(','));
+            prop_assert_eq!(quick, slow);
+            let read: Vec<&str> = line.split(',').take(COLUMNS.len()).collect();
+            prop_assert_eq!(end, read.iter().map(|c| c.len()).sum::<usize>() + read.len() - 1);
         }
     }
 

@@ -51,30 +51,41 @@ const PAD: [i64; 5] = [10_000, 1_000, 100, 10, 1];
 /// checks reads it; anything else (`None`) goes to the general parser, which says what is wrong.
 #[inline(always)]
 fn plain_fixed4(d: &[u8]) -> Option<i64> {
-    // Sixteen bytes hold at most sixteen digits: no overflow below.
-    if d.len() > 16 {
-        return None;
-    }
+    fixed4_prefix(d).and_then(|(v, n)| (n == d.len()).then_some(v))
+}
+
+/// `plain_fixed4` of the bytes of `d` up to its first comma (all of it if it has none), with
+/// their number: how a line's cells of numbers are read where they lie (`quick`).
+#[inline(always)]
+fn fixed4_prefix(d: &[u8]) -> Option<(i64, usize)> {
     let mut v: i64 = 0;
     let mut point = None;
-    for (i, &c) in d.iter().enumerate() {
+    let mut n = 0;
+    for &c in d {
         let digit = c.wrapping_sub(b'0');
         if digit <= 9 {
             v = v * 10 + i64::from(digit);
         } else if c == b'.' && point.is_none() {
-            point = Some(i);
+            point = Some(n);
+        } else if c == b',' {
+            break;
         } else {
+            return None;
+        }
+        n += 1;
+        // Sixteen bytes hold at most sixteen digits: no overflow above.
+        if n > 16 {
             return None;
         }
     }
     let (whole, decimals) = match point {
-        Some(i) => (i, d.len() - i - 1),
-        None => (d.len(), 0),
+        Some(i) => (i, n - i - 1),
+        None => (n, 0),
     };
     if whole > 11 || decimals > 4 || whole + decimals == 0 {
         return None;
     }
-    Some(v * PAD[decimals])
+    Some((v * PAD[decimals], n))
 }
 
 /// `parse_fixed4` for any text: the first fault found, in reading order, is the error.
@@ -230,6 +241,14 @@ macro_rules! fixed4_type {
             /// From a whole number.
             pub const fn whole(n: i64) -> $name {
                 $name(n * SCALE)
+            }
+            /// A cell at the start of the rest of a line, in its common form (unsigned, at
+            /// most 11 whole digits and 4 decimals) and ending at a comma or the line's end: the
+            /// value and the cell's length. `None` for any other cell, which `parse` reads (to
+            /// the same value where this one reads it).
+            #[inline(always)]
+            pub(crate) fn quick(b: &[u8]) -> Option<($name, usize)> {
+                fixed4_prefix(b).map(|(v, n)| ($name(v), n))
             }
             #[inline(always)]
             pub fn parse(s: &str) -> Result<$name, DecimalError> {

@@ -122,9 +122,9 @@ pub struct Scratch {
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
     /// A line of a `plain` block (no quote; its line end dropped): its fields lie where they are,
-    /// between commas, and are found as they are read (`FieldSpans`), with no list of them
-    /// built. A field of such a line that is valid UTF-8 is valid too: every field boundary is
-    /// next to a comma or an end of the line.
+    /// between commas (`HeaderMap::parse_line` reads them there, with no list of them built). A
+    /// field of such a line that is valid UTF-8 is valid too: every field boundary is next to a
+    /// comma or an end of the line.
     Line(&'a [u8]),
     /// A record tokenised by csv_core: its unquoted field bytes laid end to end, and the span
     /// `(start, end)` of each field within them.
@@ -209,88 +209,17 @@ fn for_each_line(block: &[u8], mut f: impl FnMut(Record)) -> usize {
 }
 
 /// The spans `(start, end)` of the fields of a line of a plain block (`Record::Line`), in
-/// order: its commas are found eight bytes at a time (fields are a few bytes, shorter than a
-/// SIMD search pays for), as the fields are read.
-pub struct FieldSpans<'a> {
-    line: &'a [u8],
-    /// Where the next field starts.
-    from: usize,
-    /// Where the word `commas` was read from starts.
-    at: usize,
-    /// The commas of that word not yet handed out (`commas_in`).
-    commas: u64,
-    /// Whether the last field has been handed out.
-    done: bool,
-}
-
-impl<'a> FieldSpans<'a> {
-    pub fn new(line: &'a [u8]) -> FieldSpans<'a> {
-        FieldSpans {
-            line,
-            from: 0,
-            at: 0,
-            commas: commas_in(word_at(line, 0)),
-            done: false,
-        }
+/// order: the text between its commas. (A valid UTF-8 line is read where it lies by
+/// `HeaderMap::parse_line`; these are for any other.)
+pub fn field_spans(line: &[u8]) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut from = 0;
+    for i in memchr::memchr_iter(b',', line) {
+        spans.push((from, i));
+        from = i + 1;
     }
-}
-
-impl Iterator for FieldSpans<'_> {
-    type Item = (usize, usize);
-
-    #[inline]
-    fn next(&mut self) -> Option<(usize, usize)> {
-        loop {
-            if self.commas != 0 {
-                let i = self.at + (self.commas.trailing_zeros() / 8) as usize;
-                self.commas &= self.commas - 1;
-                let span = (self.from, i);
-                self.from = i + 1;
-                return Some(span);
-            }
-            if self.done {
-                return None;
-            }
-            if self.at + 8 < self.line.len() {
-                self.at += 8;
-                self.commas = commas_in(word_at(self.line, self.at));
-            } else {
-                self.done = true;
-                return Some((self.from, self.line.len()));
-            }
-        }
-    }
-}
-
-/// The eight bytes of `line` from `at`, read little-endian; past the end of the line, zeros
-/// (which are not commas).
-#[inline]
-fn word_at(line: &[u8], at: usize) -> u64 {
-    match line
-        .get(at..at + 8)
-        .and_then(|w| <[u8; 8]>::try_from(w).ok())
-    {
-        Some(w) => u64::from_le_bytes(w),
-        None => tail_at(line, at),
-    }
-}
-
-/// `word_at` for the last bytes of a line, fewer than eight.
-#[cold]
-fn tail_at(line: &[u8], at: usize) -> u64 {
-    let mut w = [0u8; 8];
-    let rest = line.get(at..).unwrap_or_default();
-    w[..rest.len()].copy_from_slice(rest);
-    u64::from_le_bytes(w)
-}
-
-/// The bytes of `word` (read little-endian) that are commas: the top bit of each such byte set,
-/// every other bit clear. Exact — no carry crosses a byte: `(x & 0x7f) + 0x7f` sets a byte's top
-/// bit exactly when its low seven bits are not all zero, and `| x` when its own top bit is set.
-fn commas_in(word: u64) -> u64 {
-    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
-    let x = word ^ 0x2c2c_2c2c_2c2c_2c2c;
-    !(((x & LOW7) + LOW7) | x | LOW7)
+    spans.push((from, line.len()));
+    spans
 }
 
 /// The fields of the first record of `block` and the number of bytes it took (a UTF-8 BOM
@@ -352,7 +281,7 @@ mod tests {
         for_each_record(data, &mut Scratch::default(), |record| {
             let (bytes, spans) = match record {
                 Record::Line(line) => {
-                    let spans: Vec<_> = FieldSpans::new(line).collect();
+                    let spans = field_spans(line);
                     // What a line promises: a comma or an end of the line on either side.
                     for &(a, b) in &spans {
                         assert!(a == 0 || line[a - 1] == b',', "{line:?} {spans:?}");

@@ -10,7 +10,7 @@ use rayon::prelude::*;
 use zjtx_core::enterprise::{CellError, HeaderMap};
 use zjtx_core::ids::Uscc;
 
-use crate::blocks::{BlockReader, FieldSpans, Record, Scratch, for_each_record};
+use crate::blocks::{BlockReader, Record, Scratch, field_spans, for_each_record};
 use crate::guard::XlsxLimits;
 use crate::{Format, SheetError};
 
@@ -110,8 +110,8 @@ pub fn parse_block(
 }
 
 /// Parses one CSV record (`blocks::Record`). A line of a plain block that is valid UTF-8, the
-/// common case, is parsed as its fields are found, with no list of them built; whether it has
-/// more cells than the header is read from where the last cell `parse_row` read ends.
+/// common case, is read where it lies (`HeaderMap::parse_line`), with no list of its fields
+/// built; whether it has more cells than the header is read from where the last cell read ends.
 fn parse_record(
     header: &HeaderMap,
     row: usize,
@@ -120,14 +120,9 @@ fn parse_record(
     match record {
         Record::Line(line) => {
             if let Ok(whole) = simdutf8::basic::from_utf8(line) {
-                // `parse_row` reads as many cells as the header has columns: where the last it
+                // `parse_line` reads as many cells as the header has columns: where the last it
                 // read ends says whether the line has more.
-                let mut end = 0;
-                let cells = FieldSpans::new(line).map(|(a, b)| {
-                    end = b;
-                    whole.get(a..b).unwrap_or("")
-                });
-                let mut parsed = header.parse_row(row, cells);
+                let (mut parsed, end) = header.parse_line(row, whole);
                 if let Some(rest) = line.get(end..).filter(|r| !r.is_empty()) {
                     let beyond = memchr::memchr_iter(b',', rest).count();
                     if let Err(wide) = check_width(header, row, header.cols.len() + beyond) {
@@ -138,7 +133,7 @@ fn parse_record(
                 // takes it rather than copied there.
                 return parsed;
             }
-            let spans: Vec<(usize, usize)> = FieldSpans::new(line).collect();
+            let spans = field_spans(line);
             parse_fields(header, row, line, &spans, true)
         }
         Record::Tokenised(bytes, spans) => parse_fields(header, row, bytes, spans, false),
