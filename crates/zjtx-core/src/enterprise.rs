@@ -663,16 +663,12 @@ macro_rules! template {
         ];
 
         /// For each column (in `Col` order), its `Quick` reader storing what it reads: the
-        /// cell's length, 0 for a blank cell (nothing stored), `None` for a cell its setter
-        /// must read.
+        /// cell's length, or `None` for a cell its setter must read (a blank one among them).
         const QUICK_SETTERS: &[QuickSetter] = &[
             |_, _| None,
             |_, _| None,
             |_, _| None,
             $( |e: &mut Enterprise, b: &[u8]| {
-                if ends(b, 0) {
-                    return Some(0);
-                }
                 let q: Quick<$ty> = quick_of!($parse);
                 let (v, n) = q(b)?;
                 e.$field = Some(v);
@@ -1102,18 +1098,30 @@ impl HeaderMap {
                 // The line has fewer cells than the header: the rest are blank.
                 break;
             };
-            if let Some((_, Action::Set(_, quick))) = slot
-                && let Some(n) = quick(&mut r.e, rest)
-            {
-                end = at + n;
-            } else {
-                end = at + rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
-                if let Some((col, action)) = slot {
-                    // At a comma or the line's end: a boundary of its characters.
-                    let cell = line.get(at..end).unwrap_or_default();
-                    self.read_cell(row, col, action, cell, &mut r);
+            // A cell read where it lies: its length; `None` for one read as `parse_row` reads it.
+            let quick = match slot {
+                Some((_, Action::Set(_, _))) if ends(rest, 0) => Some(0),
+                Some((_, Action::Set(_, quick))) => quick(&mut r.e, rest),
+                // Not kept: only its length is checked, and no more bytes than the limit is
+                // no more characters either.
+                Some((col, Action::Skip)) => {
+                    Some(memchr::memchr(b',', rest).unwrap_or(rest.len()))
+                        .filter(|&n| n <= max_chars(col))
                 }
-            }
+                _ => None,
+            };
+            end = at + match quick {
+                Some(n) => n,
+                None => {
+                    let n = memchr::memchr(b',', rest).unwrap_or(rest.len());
+                    if let Some((col, action)) = slot {
+                        // At a comma or the line's end: a boundary of its characters.
+                        let cell = line.get(at..at + n).unwrap_or_default();
+                        self.read_cell(row, col, action, cell, &mut r);
+                    }
+                    n
+                }
+            };
             at = end + 1;
         }
         (r.finish(row), end)
@@ -1227,6 +1235,8 @@ impl RowRead {
 impl Enterprise {
     /// The cross-field rules of the template: a part never larger than its whole, award details present.
     pub fn cross_field_errors(&self) -> Vec<(Col, Box<Bad>)> {
+        // Checked for every row read: the comparison inline, the message out of the way.
+        #[inline(always)]
         fn part_of<T: PartialOrd + fmt::Display>(
             out: &mut Vec<(Col, Box<Bad>)>,
             part: (Col, Option<T>),
@@ -1235,14 +1245,24 @@ impl Enterprise {
             if let (Some(p), Some(w)) = (part.1, whole.1)
                 && p > w
             {
-                out.push((
-                    part.0,
-                    bad(
-                        format!("{p} is larger than {} ({w})", whole.0.key()),
-                        format!("{p} 大于「{}」（{w}）", whole.0.spec().zh),
-                    ),
-                ));
+                larger(out, part.0, &p, whole.0, &w);
             }
+        }
+        #[cold]
+        fn larger(
+            out: &mut Vec<(Col, Box<Bad>)>,
+            part: Col,
+            p: &dyn fmt::Display,
+            whole: Col,
+            w: &dyn fmt::Display,
+        ) {
+            out.push((
+                part,
+                bad(
+                    format!("{p} is larger than {} ({w})", whole.key()),
+                    format!("{p} 大于「{}」（{w}）", whole.spec().zh),
+                ),
+            ));
         }
         let mut out = Vec::new();
         let o = &mut out;
@@ -1382,6 +1402,10 @@ mod tests {
             .prop_map(str::to_owned),
             "[ 　\t]{1,2}",
             "[杭州１２.]{1,3}",
+            // Over and under the limits of characters (200; 1,000 for main products) in bytes
+            // or in characters.
+            (prop::sample::select(vec!["品", "x", " "]), 150..1100usize)
+                .prop_map(|(c, n)| c.repeat(n)),
         ]
     }
 
@@ -1443,6 +1467,40 @@ mod tests {
             let read: Vec<&str> = line.split(',').take(COLUMNS.len()).collect();
             prop_assert_eq!(end, read.iter().map(|c| c.len()).sum::<usize>() + read.len() - 1);
         }
+    }
+
+    /// Text cells at either side of their limits are checked alike in a line read where it
+    /// lies and cell by cell, kept or not.
+    #[test]
+    fn text_at_its_limits_reads_alike_in_a_line() {
+        let full =
+            HeaderMap::parse(COLUMNS.iter().map(|c| c.key)).unwrap_or_else(|e| panic!("{e:?}"));
+        let e = crate::synth::Generator::new(3, 2025)
+            .next()
+            .unwrap_or_else(|| panic!("a generated firm"));
+        let mut refused = 0;
+        for header in [full.clone(), full.without_text()] {
+            for col in [Col::Name, Col::Ecosystem, Col::MainProducts] {
+                for n in [199, 200, 201, 999, 1000, 1001] {
+                    for c in ["x", "品"] {
+                        for last in [false, true] {
+                            let mut cells: Vec<String> =
+                                COLUMNS.iter().map(|c| e.get(c.col)).collect();
+                            cells[col as usize] = c.repeat(n);
+                            if last {
+                                cells.truncate(col as usize + 1);
+                            }
+                            let line = cells.join(",");
+                            let (quick, _) = header.parse_line(2, &line);
+                            let slow = header.parse_row(2, line.split(','));
+                            refused += usize::from(slow.is_err());
+                            assert_eq!(quick, slow, "{col:?} {n} {c} {last}");
+                        }
+                    }
+                }
+            }
+        }
+        assert!(refused > 20, "{refused} refused");
     }
 
     /// A header that leaves text out checks every cell as the full one does, and gives the same
