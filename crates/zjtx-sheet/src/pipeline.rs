@@ -460,8 +460,8 @@ fn run_streamed(
                     input: Vec::new(),
                 };
                 d.rows = crate::read::parse_block(&header, &input, scratch, |row, r| match r {
-                    // Read where it lies: the firm is not moved out of the result.
-                    Ok(ref e) => {
+                    // Read where it lies, in the one enterprise the block's rows are read into.
+                    Ok(e) => {
                         d.keys.push(crate::read::code_and_row(&e.uscc, row));
                         d.good += 1;
                         if !refused.load(Relaxed) {

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use calamine::Data;
 use rayon::prelude::*;
-use zjtx_core::enterprise::{CellError, HeaderMap};
+use zjtx_core::enterprise::{CellError, Enterprise, HeaderMap};
 use zjtx_core::ids::Uscc;
 
 use crate::blocks::{BlockReader, Record, Scratch, field_spans, for_each_record};
@@ -94,16 +94,19 @@ fn parse_fields(
 
 /// Tokenises and parses one block of whole CSV records (`blocks::BlockReader`), handing each
 /// row to `f` with its number within the block (from 0; a caller makes it absolute); returns
-/// the number of rows.
+/// the number of rows. A good row is read into one enterprise kept for the whole block: `f`
+/// reads it where it lies, or takes it (`std::mem::replace`) to keep it.
 pub fn parse_block(
     header: &HeaderMap,
     block: &[u8],
     scratch: &mut Scratch,
-    mut f: impl FnMut(usize, Result<zjtx_core::Enterprise, Vec<CellError>>),
+    mut f: impl FnMut(usize, Result<&mut Enterprise, Vec<CellError>>),
 ) -> usize {
     let mut row = 0;
+    let mut e = Enterprise::blank();
     for_each_record(block, scratch, |record| {
-        f(row, parse_record(header, row, record));
+        let r = parse_record(header, row, record, &mut e);
+        f(row, r.map(|()| &mut e));
         row += 1;
     });
     row
@@ -116,27 +119,27 @@ fn parse_record(
     header: &HeaderMap,
     row: usize,
     record: Record,
-) -> Result<zjtx_core::Enterprise, Vec<CellError>> {
+    e: &mut Enterprise,
+) -> Result<(), Vec<CellError>> {
+    let mut other = |r: Result<Enterprise, Vec<CellError>>| r.map(|x| *e = x);
     match record {
         Record::Line(line) => {
             if let Ok(whole) = simdutf8::basic::from_utf8(line) {
                 // `parse_line` reads as many cells as the header has columns: where the last it
                 // read ends says whether the line has more.
-                let (mut parsed, end) = header.parse_line(row, whole);
+                let (mut parsed, end) = header.parse_line_into(row, whole, e);
                 if let Some(rest) = line.get(end..).filter(|r| !r.is_empty()) {
                     let beyond = memchr::memchr_iter(b',', rest).count();
                     if let Err(wide) = check_width(header, row, header.cols.len() + beyond) {
                         parsed = Err(wide);
                     }
                 }
-                // One value returned on every path, so that it can be built where the caller
-                // takes it rather than copied there.
                 return parsed;
             }
             let spans = field_spans(line);
-            parse_fields(header, row, line, &spans, true)
+            other(parse_fields(header, row, line, &spans, true))
         }
-        Record::Tokenised(bytes, spans) => parse_fields(header, row, bytes, spans, false),
+        Record::Tokenised(bytes, spans) => other(parse_fields(header, row, bytes, spans, false)),
     }
 }
 
@@ -167,7 +170,10 @@ impl RawChunk {
                     Scratch::default,
                     |scratch, (block, parsed)| {
                         parsed.clear();
-                        parse_block(header, block, scratch, |row, r| parsed.push((row, r)));
+                        parse_block(header, block, scratch, |row, r| {
+                            let r = r.map(|e| std::mem::replace(e, Enterprise::blank()));
+                            parsed.push((row, r));
+                        });
                     },
                 );
                 let mut next = first_row;
