@@ -55,34 +55,35 @@ fn plain_fixed4(d: &[u8]) -> Option<i64> {
 }
 
 /// `plain_fixed4` of the bytes of `d` up to its first comma (all of it if it has none), with
-/// their number: how a line's cells of numbers are read where they lie (`quick`).
+/// their number: how a line's cells of numbers are read where they lie (`quick`). The whole
+/// digits, then the decimals, each in a loop of its own with its own bound.
 #[inline(always)]
 fn fixed4_prefix(d: &[u8]) -> Option<(i64, usize)> {
+    let digit = |n: usize| d.get(n).map(|c| c.wrapping_sub(b'0')).filter(|&x| x <= 9);
     let mut v: i64 = 0;
-    let mut point = None;
     let mut n = 0;
-    for &c in d {
-        let digit = c.wrapping_sub(b'0');
-        if digit <= 9 {
-            v = v * 10 + i64::from(digit);
-        } else if c == b'.' && point.is_none() {
-            point = Some(n);
-        } else if c == b',' {
-            break;
-        } else {
+    while let Some(x) = digit(n) {
+        // At most 11 whole digits: no overflow.
+        if n == 11 {
             return None;
         }
+        v = v * 10 + i64::from(x);
         n += 1;
-        // Sixteen bytes hold at most sixteen digits: no overflow above.
-        if n > 16 {
-            return None;
+    }
+    let whole = n;
+    let mut decimals = 0;
+    if d.get(n) == Some(&b'.') {
+        n += 1;
+        while let Some(x) = digit(n) {
+            if decimals == 4 {
+                return None;
+            }
+            v = v * 10 + i64::from(x);
+            decimals += 1;
+            n += 1;
         }
     }
-    let (whole, decimals) = match point {
-        Some(i) => (i, n - i - 1),
-        None => (n, 0),
-    };
-    if whole > 11 || decimals > 4 || whole + decimals == 0 {
+    if !matches!(d.get(n), None | Some(b',')) || whole + decimals == 0 {
         return None;
     }
     Some((v * PAD[decimals], n))
@@ -184,30 +185,59 @@ pub const FIXED4_MAX: usize = 21;
 /// `FIXED4_MAX` bytes or more) and returns how many bytes it wrote: for writers of millions of
 /// numbers, where going through `fmt` costs more than the digits.
 pub fn write_fixed4(out: &mut [u8], units: i64) -> usize {
-    let (neg, int, frac) = shortest(units);
+    let a = units.unsigned_abs();
+    let (int, frac) = (a / SCALE as u64, (a % SCALE as u64) as u32);
     let mut at = 0;
-    if neg {
+    if units < 0 {
         out[0] = b'-';
         at = 1;
     }
-    at += write_digits(&mut out[at..], int, 1);
-    if let Some((frac, width)) = frac {
+    at += write_whole(&mut out[at..], int);
+    if frac != 0 {
+        // The four decimals, then as many as are not trailing zeros.
+        let digits = [
+            b'0' + (frac / 1000) as u8,
+            b'0' + (frac / 100 % 10) as u8,
+            b'0' + (frac / 10 % 10) as u8,
+            b'0' + (frac % 10) as u8,
+        ];
+        let width = if frac % 1000 == 0 {
+            1
+        } else if frac % 100 == 0 {
+            2
+        } else if frac % 10 == 0 {
+            3
+        } else {
+            4
+        };
         out[at] = b'.';
-        at += 1;
-        at += write_digits(&mut out[at..], frac, width);
+        out[at + 1..at + 1 + width].copy_from_slice(&digits[..width]);
+        at += 1 + width;
     }
     at
 }
 
-/// Writes `n` in decimal at the start of `out`, with leading zeros up to `width` digits, and
-/// returns how many digits it wrote.
-fn write_digits(out: &mut [u8], mut n: u64, width: usize) -> usize {
-    let len = n.checked_ilog10().map_or(1, |l| l as usize + 1).max(width);
-    for d in out[..len].iter_mut().rev() {
-        *d = b'0' + (n % 10) as u8;
-        n /= 10;
+/// Writes `n` in decimal at the start of `out` and returns how many digits it wrote; the
+/// numbers of scores, below 1,000, without a loop.
+fn write_whole(out: &mut [u8], mut n: u64) -> usize {
+    match n {
+        0..10 => {
+            out[0] = b'0' + n as u8;
+            1
+        }
+        10..100 => {
+            out[..2].copy_from_slice(&[b'0' + (n / 10) as u8, b'0' + (n % 10) as u8]);
+            2
+        }
+        _ => {
+            let len = n.ilog10() as usize + 1;
+            for d in out[..len].iter_mut().rev() {
+                *d = b'0' + (n % 10) as u8;
+                n /= 10;
+            }
+            len
+        }
     }
-    len
 }
 
 /// Rounds units of 1/10000 to two decimals, half away from zero (the output contract for scores).
