@@ -964,6 +964,8 @@ pub struct HeaderMap {
     /// For each cell position, its column and what parsing does with its cells (from `cols`
     /// and `keep_text`).
     actions: Vec<Option<(Col, Action)>>,
+    /// For each cell position, how a line read where it lies reads its cells (from `actions`).
+    steps: Vec<Step>,
 }
 
 /// Stores a non-blank cell of one optional column (`SETTERS`), trimmed (`parse_row` trims every cell).
@@ -983,9 +985,19 @@ enum Action {
     CheckDistrict,
     /// A text cell not kept (its length is still checked).
     Skip,
-    /// Any other column: a non-blank cell is parsed and stored (by its quick reader first, in a
-    /// line read where it lies).
-    Set(Setter, QuickSetter),
+    /// Any other column: a non-blank cell is parsed and stored.
+    Set(Setter),
+}
+
+/// How `HeaderMap::parse_line_into` reads the cells of one position, before its `Action`.
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    /// A column's cell stored by its quick reader when it can read it; blank, nothing stored.
+    Quick(QuickSetter),
+    /// Text not kept, of at most this many characters: no more bytes is no more characters.
+    Skip(usize),
+    /// Read by its action (`HeaderMap::read_cell`) only.
+    Cell,
 }
 
 fn actions(cols: &[Option<Col>], keep_text: bool) -> Vec<Option<(Col, Action)>> {
@@ -995,9 +1007,18 @@ fn actions(cols: &[Option<Col>], keep_text: bool) -> Vec<Option<(Col, Action)>> 
         Col::IndustryCode => Action::IndustryCode,
         Col::District if !keep_text => Action::CheckDistrict,
         Col::Ecosystem | Col::MainProducts if !keep_text => Action::Skip,
-        _ => Action::Set(SETTERS[col as usize], QUICK_SETTERS[col as usize]),
+        _ => Action::Set(SETTERS[col as usize]),
     };
     cols.iter().map(|c| c.map(|c| (c, action(c)))).collect()
+}
+
+fn steps(actions: &[Option<(Col, Action)>]) -> Vec<Step> {
+    let step = |a: &Option<(Col, Action)>| match *a {
+        Some((col, Action::Set(_))) => Step::Quick(QUICK_SETTERS[col as usize]),
+        Some((col, Action::Skip)) => Step::Skip(max_chars(col)),
+        _ => Step::Cell,
+    };
+    actions.iter().map(step).collect()
 }
 
 /// The most characters a cell of a column may hold: an enterprise's name 200 (the longest
@@ -1057,8 +1078,10 @@ impl HeaderMap {
             }
         }
         if errors.is_empty() {
+            let actions = actions(&cols, true);
             Ok(HeaderMap {
-                actions: actions(&cols, true),
+                steps: steps(&actions),
+                actions,
                 cols,
                 unknown,
                 keep_text: true,
@@ -1073,6 +1096,7 @@ impl HeaderMap {
     pub fn without_text(mut self) -> HeaderMap {
         self.keep_text = false;
         self.actions = actions(&self.cols, false);
+        self.steps = steps(&self.actions);
         self
     }
 
@@ -1121,27 +1145,26 @@ impl HeaderMap {
         let mut r = RowRead::new(e);
         // Where the next cell starts, and where the last one read ends.
         let (mut at, mut end) = (0, 0);
-        for &slot in &self.actions {
+        for (i, &step) in self.steps.iter().enumerate() {
             let Some(rest) = b.get(at..) else {
                 // The line has fewer cells than the header: the rest are blank.
                 break;
             };
-            // A cell read where it lies: its length; `None` for one read as `parse_row` reads it.
-            let quick = match slot {
-                Some((_, Action::Set(_, _))) if ends(rest, 0) => Some(0),
-                Some((_, Action::Set(_, quick))) => quick(r.e, rest),
-                // Not kept: only its length is checked, and no more bytes than the limit is
-                // no more characters either.
-                Some((col, Action::Skip)) => Some(memchr::memchr(b',', rest).unwrap_or(rest.len()))
-                    .filter(|&n| n <= max_chars(col)),
-                _ => None,
+            // A cell read where it lies: its length; `None` for one its action reads.
+            let quick = match step {
+                Step::Quick(_) if ends(rest, 0) => Some(0),
+                Step::Quick(quick) => quick(r.e, rest),
+                Step::Skip(limit) => {
+                    Some(memchr::memchr(b',', rest).unwrap_or(rest.len())).filter(|&n| n <= limit)
+                }
+                Step::Cell => None,
             };
             end = at
                 + match quick {
                     Some(n) => n,
                     None => {
                         let n = memchr::memchr(b',', rest).unwrap_or(rest.len());
-                        if let Some((col, action)) = slot {
+                        if let Some(&Some((col, action))) = self.actions.get(i) {
                             // At a comma or the line's end: a boundary of its characters.
                             let cell = line.get(at..at + n).unwrap_or_default();
                             self.read_cell(row, col, action, cell, &mut r);
@@ -1170,8 +1193,8 @@ impl HeaderMap {
             return;
         }
         match action {
-            Action::Set(..) | Action::CheckDistrict | Action::Skip if cell.is_empty() => {}
-            Action::Set(set, _) => {
+            Action::Set(_) | Action::CheckDistrict | Action::Skip if cell.is_empty() => {}
+            Action::Set(set) => {
                 if let Err(b) = set(r.e, cell) {
                     r.errors.push(err(b));
                 }
