@@ -217,8 +217,8 @@ pub fn write_fixed4(out: &mut [u8], units: i64) -> usize {
     at
 }
 
-/// Writes `n` in decimal at the start of `out` and returns how many digits it wrote; the
-/// numbers of scores, below 1,000, without a loop.
+/// Writes `n` in decimal at the start of `out` and returns how many digits it wrote; numbers
+/// below 100, as most scores' whole parts are, without a loop.
 fn write_whole(out: &mut [u8], mut n: u64) -> usize {
     match n {
         0..10 => {

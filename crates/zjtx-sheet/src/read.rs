@@ -112,9 +112,10 @@ pub fn parse_block(
     row
 }
 
-/// Parses one CSV record (`blocks::Record`). A line of a plain block that is valid UTF-8, the
-/// common case, is read where it lies (`HeaderMap::parse_line`), with no list of its fields
-/// built; whether it has more cells than the header is read from where the last cell read ends.
+/// Parses one CSV record (`blocks::Record`) into `e`. A line of a plain block that is valid
+/// UTF-8, the common case, is read where it lies (`HeaderMap::parse_line_into`), with no list of
+/// its fields built; whether it has more cells than the header is read from where the last cell
+/// read ends.
 fn parse_record(
     header: &HeaderMap,
     row: usize,
