@@ -9,6 +9,18 @@ use crate::num::{Can, Dec4};
 
 pub use crate::gap::{Gap, GapKind, Note};
 
+/// `Verdict::and` by (self, other), in declaration order (Pass, Fail, Review): any Fail fails,
+/// two Passes pass, anything else is Review.
+const AND: [[Verdict; 3]; 3] = {
+    use Verdict::{Fail as F, Pass as P, Review as R};
+    [[P, F, R], [F, F, F], [R, F, R]]
+};
+/// `Verdict::or` likewise: any Pass passes, two Fails fail, anything else is Review.
+const OR: [[Verdict; 3]; 3] = {
+    use Verdict::{Fail as F, Pass as P, Review as R};
+    [[P, P, P], [P, F, R], [P, R, R]]
+};
+
 /// A three-valued verdict (`tiers.md` §0).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -20,26 +32,18 @@ pub enum Verdict {
 
 impl Verdict {
     /// What a condition's possible outcomes over the blanks make of it.
+    /// (Each of these three is read from a table: they run some hundred times a firm, and a
+    /// table has no branch to mispredict.)
     pub fn of(c: Can) -> Verdict {
-        match (c.hold, c.fail) {
-            (true, false) => Verdict::Pass,
-            (true, true) => Verdict::Review,
-            _ => Verdict::Fail,
-        }
+        // By (can hold, can fail): neither or only fail → Fail, only hold → Pass, both → Review.
+        const OF: [Verdict; 4] = [Verdict::Fail, Verdict::Fail, Verdict::Pass, Verdict::Review];
+        OF[usize::from(c.hold) * 2 + usize::from(c.fail)]
     }
     pub fn and(self, o: Verdict) -> Verdict {
-        match (self, o) {
-            (Verdict::Fail, _) | (_, Verdict::Fail) => Verdict::Fail,
-            (Verdict::Pass, Verdict::Pass) => Verdict::Pass,
-            _ => Verdict::Review,
-        }
+        AND[self as usize][o as usize]
     }
     pub fn or(self, o: Verdict) -> Verdict {
-        match (self, o) {
-            (Verdict::Pass, _) | (_, Verdict::Pass) => Verdict::Pass,
-            (Verdict::Fail, Verdict::Fail) => Verdict::Fail,
-            _ => Verdict::Review,
-        }
+        OR[self as usize][o as usize]
     }
     pub const fn key(self) -> &'static str {
         match self {
