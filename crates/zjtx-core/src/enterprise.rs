@@ -329,7 +329,7 @@ fn p_incident(s: &str) -> CellResult<Incident> {
     Incident::parse(s).ok_or_else(|| one_of(s, "none、general、larger、major、extraordinary"))
 }
 
-/// How a line of a plain CSV file is read where it lies (`HeaderMap::parse_line`): a quick
+/// How a line of a plain CSV file is read where it lies (`HeaderMap::parse_line_into`): a quick
 /// reader takes the common form of its kind of cell from the start of the rest of the line, and
 /// gives the value and the cell's length only when the cell is exactly that form and ends at a
 /// comma or at the line's end. Any other cell (`None`) is read by the column's parser as the
@@ -1118,23 +1118,13 @@ impl HeaderMap {
     }
 
     /// `parse_row` of a line of a CSV file with no quote in it (its cells are the text between
-    /// its commas), read where it lies: a cell in the common form of its column (`Quick`) is
-    /// read and stored straight from the line's bytes, any other is read as `parse_row` reads
-    /// it. Also gives where the last cell read ends — the line's length, or the comma after the
-    /// cell of the header's last column when the line has more cells than the header.
-    pub fn parse_line(
-        &self,
-        row: usize,
-        line: &str,
-    ) -> (Result<Enterprise, Vec<CellError>>, usize) {
-        let mut e = Enterprise::blank();
-        let (r, end) = self.parse_line_into(row, line, &mut e);
-        (r.map(|()| e), end)
-    }
-
-    /// `parse_line` into `e`, which is cleared first: for readers of many rows, which keep one
-    /// enterprise for them all rather than move each out of the parser (some 900 bytes a
-    /// move). After an error, `e` holds what was read and must not be used.
+    /// its commas), read where it lies into `e`, which is cleared first: a cell in the common
+    /// form of its column (`Quick`) is read and stored straight from the line's bytes, any other
+    /// is read as `parse_row` reads it. Readers of many rows keep one enterprise for them all
+    /// rather than move each out of the parser (some 900 bytes a move); after an error, `e`
+    /// holds what was read and must not be used. Also gives where the last cell read ends — the
+    /// line's length, or the comma after the cell of the header's last column when the line has
+    /// more cells than the header.
     pub fn parse_line_into(
         &self,
         row: usize,
@@ -1385,6 +1375,19 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    impl HeaderMap {
+        /// `parse_line_into` a fresh enterprise.
+        fn parse_line(
+            &self,
+            row: usize,
+            line: &str,
+        ) -> (Result<Enterprise, Vec<CellError>>, usize) {
+            let mut e = Enterprise::blank();
+            let (r, end) = self.parse_line_into(row, line, &mut e);
+            (r.map(|()| e), end)
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2048))]
         /// The quick trim trims what `str::trim` trims: every white-space character of Unicode
@@ -1471,7 +1474,7 @@ mod tests {
         ) {
             let col = COLUMNS[c].col;
             let line = format!("{cell}{rest}");
-            let blank = Enterprise::new(Uscc::PLACEHOLDER, "", IndustryCode::PLACEHOLDER);
+            let blank = Enterprise::blank();
             let (mut quick, mut slow) = (blank.clone(), blank);
             if let Some(n) = QUICK_SETTERS[col as usize](&mut quick, line.as_bytes()) {
                 prop_assert_eq!(n, cell.len());

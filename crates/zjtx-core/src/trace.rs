@@ -10,7 +10,8 @@ use crate::num::{Can, Dec4};
 pub use crate::gap::{Gap, GapKind, Note};
 
 /// `Verdict::and` by (self, other), in declaration order (Pass, Fail, Review): any Fail fails,
-/// two Passes pass, anything else is Review.
+/// two Passes pass, anything else is Review. (`and`, `or` and `of` are read from tables: they run
+/// some hundred times a firm, and a table has no branch to mispredict.)
 const AND: [[Verdict; 3]; 3] = {
     use Verdict::{Fail as F, Pass as P, Review as R};
     [[P, F, R], [F, F, F], [R, F, R]]
@@ -32,8 +33,6 @@ pub enum Verdict {
 
 impl Verdict {
     /// What a condition's possible outcomes over the blanks make of it.
-    /// (Each of these three is read from a table: they run some hundred times a firm, and a
-    /// table has no branch to mispredict.)
     pub fn of(c: Can) -> Verdict {
         // By (can hold, can fail): neither or only fail → Fail, only hold → Pass, both → Review.
         const OF: [Verdict; 4] = [Verdict::Fail, Verdict::Fail, Verdict::Pass, Verdict::Review];

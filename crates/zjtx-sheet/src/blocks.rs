@@ -122,7 +122,7 @@ pub struct Scratch {
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
     /// A line of a `plain` block (no quote; its line end dropped): its fields lie where they are,
-    /// between commas (`HeaderMap::parse_line` reads them there, with no list of them built). A
+    /// between commas (`HeaderMap::parse_line_into` reads them there, with no list of them built). A
     /// field of such a line that is valid UTF-8 is valid too: every field boundary is next to a
     /// comma or an end of the line.
     Line(&'a [u8]),
@@ -210,7 +210,7 @@ fn for_each_line(block: &[u8], mut f: impl FnMut(Record)) -> usize {
 
 /// The spans `(start, end)` of the fields of a line of a plain block (`Record::Line`), in
 /// order: the text between its commas. (A valid UTF-8 line is read where it lies by
-/// `HeaderMap::parse_line`; these are for any other.)
+/// `HeaderMap::parse_line_into`; these are for any other.)
 pub fn field_spans(line: &[u8]) -> Vec<(usize, usize)> {
     let mut spans = Vec::new();
     let mut from = 0;

@@ -126,7 +126,7 @@ fn parse_record(
     match record {
         Record::Line(line) => {
             if let Ok(whole) = simdutf8::basic::from_utf8(line) {
-                // `parse_line` reads as many cells as the header has columns: where the last it
+                // `parse_line_into` reads as many cells as the header has columns: where the last it
                 // read ends says whether the line has more.
                 let (mut parsed, end) = header.parse_line_into(row, whole, e);
                 if let Some(rest) = line.get(end..).filter(|r| !r.is_empty()) {
