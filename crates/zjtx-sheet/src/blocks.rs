@@ -126,6 +126,9 @@ pub enum Record<'a> {
     /// field of such a line that is valid UTF-8 is valid too: every field boundary is next to a
     /// comma or an end of the line.
     Line(&'a [u8]),
+    /// A `Line` of a plain block that is valid UTF-8 as a whole (the common case: checked once for
+    /// the block, not line by line).
+    Text(&'a str),
     /// A record tokenised by csv_core: its unquoted field bytes laid end to end, and the span
     /// `(start, end)` of each field within them.
     Tokenised(&'a [u8], &'a [(usize, usize)]),
@@ -139,7 +142,11 @@ pub enum Record<'a> {
 /// directly), whose unquoted field bytes are laid end to end.
 pub fn for_each_record(block: &[u8], s: &mut Scratch, mut f: impl FnMut(Record)) -> usize {
     if plain(block) {
-        return for_each_line(block, f);
+        // A line end is ASCII: every line of a valid block is valid, and lies on char boundaries.
+        if let Ok(text) = simdutf8::basic::from_utf8(block) {
+            return each_line(block, |a, b| f(self::Record::Text(&text[a..b])));
+        }
+        return each_line(block, |a, b| f(self::Record::Line(&block[a..b])));
     }
     use csv_core::ReadRecordResult::*;
     let mut rdr = csv_core::Reader::new();
@@ -186,24 +193,26 @@ fn plain(block: &[u8]) -> bool {
         && memchr::memchr_iter(b'\r', block).all(|i| block.get(i + 1) == Some(&b'\n'))
 }
 
-/// `for_each_record` for a `plain` block: lines at `\n` (found with memchr; a `\r` before it
-/// dropped, blank lines skipped, as csv_core reads them).
-fn for_each_line(block: &[u8], mut f: impl FnMut(Record)) -> usize {
+/// `for_each_record` for a `plain` block: `f` gets the span `(start, end)` of each line, found at
+/// `\n` with memchr (a `\r` before it dropped, blank lines skipped, as csv_core reads them).
+fn each_line(block: &[u8], mut f: impl FnMut(usize, usize)) -> usize {
     let mut records = 0;
-    let mut record = |line: &[u8]| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if !line.is_empty() {
-            f(Record::Line(line));
+    let mut record = |start: usize, mut end: usize| {
+        if end > start && block[end - 1] == b'\r' {
+            end -= 1;
+        }
+        if end > start {
+            f(start, end);
             records += 1;
         }
     };
     let mut start = 0;
     for nl in memchr::memchr_iter(b'\n', block) {
-        record(&block[start..nl]);
+        record(start, nl);
         start = nl + 1;
     }
     if start < block.len() {
-        record(&block[start..]);
+        record(start, block.len());
     }
     records
 }
@@ -289,6 +298,7 @@ mod tests {
                     }
                     (line, spans)
                 }
+                Record::Text(line) => (line.as_bytes(), field_spans(line.as_bytes())),
                 Record::Tokenised(bytes, spans) => (bytes, spans.to_vec()),
             };
             out.push(spans.iter().map(|&(a, b)| bytes[a..b].to_vec()).collect());

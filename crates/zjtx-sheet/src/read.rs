@@ -113,9 +113,8 @@ pub fn parse_block(
 }
 
 /// Parses one CSV record (`blocks::Record`) into `e`. A line of a plain block that is valid
-/// UTF-8, the common case, is read where it lies (`HeaderMap::parse_line_into`), with no list of
-/// its fields built; whether it has more cells than the header is read from where the last cell
-/// read ends.
+/// UTF-8, the common case (checked for the whole block at once where the whole is), is read where
+/// it lies (`parse_text_line`), with no list of its fields built.
 fn parse_record(
     header: &HeaderMap,
     row: usize,
@@ -124,24 +123,31 @@ fn parse_record(
 ) -> Result<(), Vec<CellError>> {
     let mut other = |r: Result<Enterprise, Vec<CellError>>| r.map(|x| *e = x);
     match record {
-        Record::Line(line) => {
-            if let Ok(whole) = simdutf8::basic::from_utf8(line) {
-                // `parse_line_into` reads as many cells as the header has columns: where the last it
-                // read ends says whether the line has more.
-                let (mut parsed, end) = header.parse_line_into(row, whole, e);
-                if let Some(rest) = line.get(end..).filter(|r| !r.is_empty()) {
-                    let beyond = memchr::memchr_iter(b',', rest).count();
-                    if let Err(wide) = check_width(header, row, header.cols.len() + beyond) {
-                        parsed = Err(wide);
-                    }
-                }
-                return parsed;
-            }
-            let spans = field_spans(line);
-            other(parse_fields(header, row, line, &spans, true))
-        }
+        Record::Text(line) => parse_text_line(header, row, line, e),
+        Record::Line(line) => match simdutf8::basic::from_utf8(line) {
+            Ok(text) => parse_text_line(header, row, text, e),
+            Err(_) => other(parse_fields(header, row, line, &field_spans(line), true)),
+        },
         Record::Tokenised(bytes, spans) => other(parse_fields(header, row, bytes, spans, false)),
     }
+}
+
+/// A line that is valid UTF-8, read where it lies: `parse_line_into` reads as many cells as the
+/// header has columns, and where the last it read ends says whether the line has more.
+fn parse_text_line(
+    header: &HeaderMap,
+    row: usize,
+    line: &str,
+    e: &mut Enterprise,
+) -> Result<(), Vec<CellError>> {
+    let (mut parsed, end) = header.parse_line_into(row, line, e);
+    if let Some(rest) = line.as_bytes().get(end..).filter(|r| !r.is_empty()) {
+        let beyond = memchr::memchr_iter(b',', rest).count();
+        if let Err(wide) = check_width(header, row, header.cols.len() + beyond) {
+            parsed = Err(wide);
+        }
+    }
+    parsed
 }
 
 /// Rows read but not yet tokenised or parsed.
