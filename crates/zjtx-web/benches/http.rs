@@ -7,6 +7,10 @@
 
 use std::time::{Duration, Instant};
 
+// The server's allocator (as `zjtx`'s): the benchmark serves the application in its own process.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use zjtx_core::rules::{Embedded, load_all};
