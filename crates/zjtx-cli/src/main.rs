@@ -12,7 +12,7 @@ mod forecast;
 mod platform;
 
 /// mimalloc rather than glibc's allocator: the server allocates and frees per request on many
-/// threads, and serves 10–25% more pages, lists and searches a second with it at a million firms
+/// threads, and serves 5–25% more lists, searches and pages a second with it at a million firms
 /// (docs/PERFORMANCE.md §3, "The allocator"); `zjtx evaluate` runs as fast either way.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
