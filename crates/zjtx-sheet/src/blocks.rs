@@ -121,13 +121,14 @@ pub struct Scratch {
 /// One record of a block, as `for_each_record` hands it out.
 #[derive(Clone, Copy, Debug)]
 pub enum Record<'a> {
-    /// A line of a `plain` block (no quote; its line end dropped): its fields lie where they are,
-    /// between commas (`HeaderMap::parse_line_into` reads them there, with no list of them built). A
-    /// field of such a line that is valid UTF-8 is valid too: every field boundary is next to a
-    /// comma or an end of the line.
+    /// A line of a `plain` block (no quote; its line end dropped) that is not valid UTF-8 as a
+    /// whole: its fields lie where they are, between commas. The line itself may still be valid
+    /// (then it is read as a `Text`), and so may a field of an invalid line: every field boundary
+    /// is next to a comma or an end of the line.
     Line(&'a [u8]),
-    /// A `Line` of a plain block that is valid UTF-8 as a whole (the common case: checked once for
-    /// the block, not line by line).
+    /// A line of a `plain` block that is valid UTF-8 as a whole (the common case: checked once for
+    /// the block, not line by line); `HeaderMap::parse_line_into` reads its fields where they lie,
+    /// with no list of them built.
     Text(&'a str),
     /// A record tokenised by csv_core: its unquoted field bytes laid end to end, and the span
     /// `(start, end)` of each field within them.
@@ -137,8 +138,8 @@ pub enum Record<'a> {
 /// Tokenises a block of whole records and calls `f` with each record (`Record`). Returns the
 /// number of records. Blank lines are skipped, as the `csv` crate skips them.
 ///
-/// A `plain` block (no quote) is split where it lies, with no byte copied: lines at `\n`, fields
-/// at commas. Any other goes through `csv_core` (the `csv` crate's own tokenizer, used on the slice
+/// A `plain` block (no quote) is split where it lies, with no byte copied: lines at `\n` (`Text`
+/// when the block is valid UTF-8, else `Line`), fields at commas. Any other goes through `csv_core` (the `csv` crate's own tokenizer, used on the slice
 /// directly), whose unquoted field bytes are laid end to end.
 pub fn for_each_record(block: &[u8], s: &mut Scratch, mut f: impl FnMut(Record)) -> usize {
     if plain(block) {
