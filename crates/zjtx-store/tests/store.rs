@@ -4793,7 +4793,8 @@ async fn a_steps_webhook_event_is_written_with_the_step_on_both_backends() {
 }
 
 /// The database notes every change of a title (triggers): an import's titles, a revocation as
-/// removals, a re-import as present again — read after a cursor in order, on both backends.
+/// removals, a re-import as present again, a change in place by any writer with its new validity
+/// — read after a cursor in order, on both backends.
 #[tokio::test]
 async fn title_changes_are_noted_by_the_database_on_both_backends() {
     for s in stores("title-changes").await {
@@ -4872,6 +4873,35 @@ async fn title_changes_are_noted_by_the_database_on_both_backends() {
                 .all(|t| t.valid_until.is_some()),
             "{b}: {again:?}"
         );
+        // Changed in place, by any writer: the new validity noted.
+        let tier = held[0].1.clone();
+        let update = "UPDATE titles SET valid_until = '2031-02-03' WHERE uscc = $1 AND tier = $2";
+        let changed = match s.db() {
+            Db::Sqlite(p) => sqlx::query(update)
+                .bind(&firm)
+                .bind(&tier)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+            Db::Postgres(p) => sqlx::query(update)
+                .bind(&firm)
+                .bind(&tier)
+                .execute(p)
+                .await
+                .map(|r| r.rows_affected()),
+        }
+        .unwrap_or_else(|e| panic!("{b}: {e}"));
+        assert_eq!(changed, 1, "{b}");
+        let noted = s
+            .title_changes_since(&all, None, i64::MAX, 10_000)
+            .await
+            .unwrap_or_default();
+        let now: Vec<_> = noted
+            .iter()
+            .filter(|t| t.uscc == firm && t.tier == tier)
+            .map(|t| t.valid_until.clone())
+            .collect();
+        assert_eq!(now, [Some("2031-02-03".to_owned())], "{b}");
     }
 }
 
