@@ -252,16 +252,34 @@ where
     qb
 }
 
-/// An enterprise's template row as stored: JSON `{column key: cell text}`, blanks left out.
+/// An enterprise's template row as stored: JSON `{column key: cell text}`, blanks left out, the
+/// keys in byte order (as a `serde_json::Map` writes them). Written straight into one buffer: the
+/// keys are plain ASCII, each cell's text is escaped by `serde_json`; an import writes one per firm.
 pub fn cells_of(e: &Enterprise) -> String {
-    let cells: serde_json::Map<String, serde_json::Value> = COLUMNS
-        .iter()
-        .filter_map(|c| {
-            let v = e.get(c.col);
-            (!v.is_empty()).then(|| (c.key.to_owned(), serde_json::Value::String(v)))
-        })
-        .collect();
-    serde_json::Value::Object(cells).to_string()
+    static BY_KEY: std::sync::LazyLock<Vec<&'static zjtx_core::enterprise::Column>> =
+        std::sync::LazyLock::new(|| {
+            let mut c: Vec<_> = COLUMNS.iter().collect();
+            c.sort_by_key(|c| c.key);
+            c
+        });
+    let mut out = Vec::with_capacity(1536);
+    out.push(b'{');
+    for c in BY_KEY.iter() {
+        let v = e.get(c.col);
+        if v.is_empty() {
+            continue;
+        }
+        if out.len() > 1 {
+            out.push(b',');
+        }
+        out.push(b'"');
+        out.extend_from_slice(c.key.as_bytes());
+        out.extend_from_slice(b"\":");
+        // Writing into a Vec cannot fail, and `serde_json` escapes any text.
+        let _ = serde_json::to_writer(&mut out, v.as_str());
+    }
+    out.push(b'}');
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
 /// A stored row's cells in the template's column order, each borrowed from the JSON text where it

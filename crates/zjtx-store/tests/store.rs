@@ -5132,11 +5132,19 @@ fn stored_cells_read_back_as_the_firm() {
     use zjtx_store::{cells_of, enterprise_from_cells};
     for (i, mut e) in Generator::new(5, 2025).take(300).enumerate() {
         if i % 3 == 0 {
-            e.name = format!("\"引号\" \\反斜杠\\ 制表\t符 {i} \u{1F3ED}");
+            e.name = format!("\"引号\" \\反斜杠\\ 制表\t符\u{1}\u{7f} {i} \u{1F3ED}");
             e.main_products = Some("伺服电机、\"精密\"减速器\n第二行".into());
         }
         let back = enterprise_from_cells(&cells_of(&e)).unwrap_or_else(|err| panic!("{err}"));
         assert_eq!(back, e);
+        // Byte for byte what a JSON map of the non-blank cells writes (the rows stored before).
+        let map: serde_json::Map<String, serde_json::Value> = zjtx_core::enterprise::COLUMNS
+            .iter()
+            .map(|c| (c.key.to_owned(), e.get(c.col)))
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        assert_eq!(cells_of(&e), serde_json::Value::Object(map).to_string());
     }
     let e = Generator::new(6, 2025)
         .next()
