@@ -235,6 +235,254 @@ fn numbered(sql: &str) -> String {
 const SYNC_TAG_REGIONS: &str = "UPDATE enterprise_chains SET region_code = \
      (SELECT e.region_code FROM enterprises e WHERE e.uscc = enterprise_chains.uscc) WHERE uscc IN (";
 
+/// The district code of an enterprise's district as its row names it, if it is one of the city's.
+fn region_of(e: &Enterprise) -> Option<&'static str> {
+    e.district
+        .as_deref()
+        .and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d))
+        .map(|(c, _)| *c)
+}
+
+/// The validity of each title an import row carries, as `(tier, until)`.
+fn titles_of(e: &Enterprise) -> impl Iterator<Item = (&'static str, String)> + '_ {
+    [
+        ("innovative", e.innovative_until),
+        ("tech_sme", e.tech_sme_until),
+        ("srdi", e.srdi_until),
+        ("giant", e.giant_until),
+    ]
+    .into_iter()
+    .filter_map(|(tier, u)| u.map(|u| (tier, u.format("%Y-%m-%d").to_string())))
+}
+
+/// How an import's upsert of an enterprise replaces a stored row: wholly, when the file's year is
+/// as recent as the stored one or more.
+const ENTERPRISE_UPSERT: &str = " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, \
+     region_code = excluded.region_code, industry_code = excluded.industry_code, \
+     ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, rules = excluded.rules, \
+     size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
+     srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, \
+     revenue = excluded.revenue, employees = excluded.employees, updated_at = excluded.updated_at, \
+     main_products = excluded.main_products, search_seq = excluded.search_seq \
+     WHERE excluded.latest_year >= enterprises.latest_year";
+const YEAR_UPSERT: &str = " ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, \
+     imported_at = excluded.imported_at";
+
+type Evaluated = (Enterprise, zjtx_core::Summary);
+
+/// Writes one chunk of an import on SQLite (its enterprises, their chain tags' district, their
+/// yearly rows and the titles the file carries), a row of bound values per record; returns the
+/// yearly rows written.
+async fn write_chunk_sqlite(
+    c: &mut sqlx::SqliteConnection,
+    chunk: &[&Evaluated],
+    as_of: NaiveDate,
+    t: i64,
+    generation: i64,
+) -> Result<usize> {
+    type Db = sqlx::Sqlite;
+    let codes = || chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned());
+    let mut qb = sqlx::QueryBuilder::<Db>::new(
+        "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, \
+         rules, size, innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, \
+         main_products, search_seq) ",
+    );
+    qb.push_values(chunk, |mut b, (e, s)| {
+        b.push_bind(e.uscc.as_str().to_owned())
+            .push_bind(e.name.clone())
+            .push_bind(region_of(e))
+            .push_bind(e.industry_code.to_string())
+            .push_bind(e.ecosystem.clone())
+            .push_bind(i64::from(e.reference_year(as_of)))
+            .push_bind(s.rules)
+            .push_bind(s.size.key())
+            .push_bind(s.innovative.key())
+            .push_bind(s.tech_sme.key())
+            .push_bind(s.srdi.key())
+            .push_bind(s.giant.key())
+            .push_bind(s.top_tier.key())
+            .push_bind(e.revenue.map(|w| w.units()))
+            .push_bind(e.employees.map(i64::from))
+            .push_bind(t)
+            .push_bind(e.main_products.clone())
+            .push_bind(generation);
+    });
+    qb.push(ENTERPRISE_UPSERT);
+    qb.build().execute(&mut *c).await?;
+
+    // An enterprise that moved district takes its chain tags along.
+    in_list::<Db>(SYNC_TAG_REGIONS, codes())
+        .build()
+        .execute(&mut *c)
+        .await?;
+
+    let mut qb = sqlx::QueryBuilder::<Db>::new(
+        "INSERT INTO enterprise_years (uscc, year, cells, imported_at) ",
+    );
+    qb.push_values(chunk, |mut b, (e, _)| {
+        b.push_bind(e.uscc.as_str().to_owned())
+            .push_bind(i64::from(e.reference_year(as_of)))
+            .push_bind(cells_of(e))
+            .push_bind(t);
+    });
+    qb.push(YEAR_UPSERT);
+    let years = qb.build().execute(&mut *c).await?.rows_affected() as usize;
+
+    // Titles granted here by a decision are not the file's to replace.
+    in_list::<Db>(
+        "DELETE FROM titles WHERE source = 'import' AND uscc IN (",
+        codes(),
+    )
+    .build()
+    .execute(&mut *c)
+    .await?;
+    let titles: Vec<(&str, &str, String)> = chunk
+        .iter()
+        .flat_map(|(e, _)| titles_of(e).map(|(tier, until)| (e.uscc.as_str(), tier, until)))
+        .collect();
+    if !titles.is_empty() {
+        let mut qb = sqlx::QueryBuilder::<Db>::new("INSERT INTO titles (uscc, tier, valid_until) ");
+        qb.push_values(titles, |mut b, (u, tier, until)| {
+            b.push_bind(u.to_owned()).push_bind(tier).push_bind(until);
+        });
+        qb.push(" ON CONFLICT (uscc, tier) DO NOTHING");
+        qb.build().execute(&mut *c).await?;
+    }
+    Ok(years)
+}
+
+/// The same as `write_chunk_sqlite` on PostgreSQL, each column bound as one array and the rows
+/// made by `UNNEST`: a chunk's statements carry a few parameters, not 18 per firm, and the same
+/// text for every chunk (the titles' insert too, whose count of rows varies), so the client
+/// encodes a few arrays instead of tens of thousands of values and the server parses each
+/// statement once per import (docs/PERFORMANCE.md, "The import's own work").
+async fn write_chunk_pg(
+    c: &mut sqlx::PgConnection,
+    chunk: &[&Evaluated],
+    as_of: NaiveDate,
+    t: i64,
+    generation: i64,
+) -> Result<usize> {
+    let n = chunk.len();
+    let mut uscc = Vec::with_capacity(n);
+    let mut name = Vec::with_capacity(n);
+    let mut region = Vec::with_capacity(n);
+    let mut industry = Vec::with_capacity(n);
+    let mut ecosystem = Vec::with_capacity(n);
+    let mut year = Vec::with_capacity(n);
+    let mut rules = Vec::with_capacity(n);
+    let mut size = Vec::with_capacity(n);
+    let mut innovative = Vec::with_capacity(n);
+    let mut tech_sme = Vec::with_capacity(n);
+    let mut srdi = Vec::with_capacity(n);
+    let mut giant = Vec::with_capacity(n);
+    let mut top_tier = Vec::with_capacity(n);
+    let mut revenue = Vec::with_capacity(n);
+    let mut employees = Vec::with_capacity(n);
+    let mut products = Vec::with_capacity(n);
+    let mut cells = Vec::with_capacity(n);
+    let (mut title_uscc, mut title_tier, mut title_until) = (Vec::new(), Vec::new(), Vec::new());
+    for (e, s) in chunk {
+        uscc.push(e.uscc.as_str());
+        name.push(e.name.as_str());
+        region.push(region_of(e));
+        industry.push(e.industry_code.to_string());
+        ecosystem.push(e.ecosystem.as_deref());
+        year.push(i64::from(e.reference_year(as_of)));
+        rules.push(s.rules);
+        size.push(s.size.key());
+        innovative.push(s.innovative.key());
+        tech_sme.push(s.tech_sme.key());
+        srdi.push(s.srdi.key());
+        giant.push(s.giant.key());
+        top_tier.push(s.top_tier.key());
+        revenue.push(e.revenue.map(|w| w.units()));
+        employees.push(e.employees.map(i64::from));
+        products.push(e.main_products.as_deref());
+        cells.push(cells_of(e));
+        for (tier, until) in titles_of(e) {
+            title_uscc.push(e.uscc.as_str());
+            title_tier.push(tier);
+            title_until.push(until);
+        }
+    }
+    let sql = format!(
+        "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, \
+         rules, size, innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, \
+         main_products, search_seq) \
+         SELECT uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
+         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, $16, main_products, $17 \
+         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], \
+         $14::bigint[], $15::bigint[], $18::text[]) AS r(uscc, name, region_code, industry_code, \
+         ecosystem, latest_year, rules, size, innovative, tech_sme, srdi, giant, top_tier, revenue, \
+         employees, main_products){ENTERPRISE_UPSERT}"
+    );
+    sqlx::query(safe(&sql))
+        .bind(&uscc)
+        .bind(&name)
+        .bind(&region)
+        .bind(&industry)
+        .bind(&ecosystem)
+        .bind(&year)
+        .bind(&rules)
+        .bind(&size)
+        .bind(&innovative)
+        .bind(&tech_sme)
+        .bind(&srdi)
+        .bind(&giant)
+        .bind(&top_tier)
+        .bind(&revenue)
+        .bind(&employees)
+        .bind(t)
+        .bind(generation)
+        .bind(&products)
+        .execute(&mut *c)
+        .await?;
+
+    // An enterprise that moved district takes its chain tags along.
+    sqlx::query(
+        "UPDATE enterprise_chains SET region_code = (SELECT e.region_code FROM enterprises e \
+         WHERE e.uscc = enterprise_chains.uscc) WHERE uscc = ANY($1)",
+    )
+    .bind(&uscc)
+    .execute(&mut *c)
+    .await?;
+
+    let sql = format!(
+        "INSERT INTO enterprise_years (uscc, year, cells, imported_at) \
+         SELECT uscc, year, cells, $4 FROM UNNEST($1::text[], $2::bigint[], $3::text[]) \
+         AS r(uscc, year, cells){YEAR_UPSERT}"
+    );
+    let years = sqlx::query(safe(&sql))
+        .bind(&uscc)
+        .bind(&year)
+        .bind(&cells)
+        .bind(t)
+        .execute(&mut *c)
+        .await?
+        .rows_affected() as usize;
+
+    // Titles granted here by a decision are not the file's to replace.
+    sqlx::query("DELETE FROM titles WHERE source = 'import' AND uscc = ANY($1)")
+        .bind(&uscc)
+        .execute(&mut *c)
+        .await?;
+    if !title_uscc.is_empty() {
+        sqlx::query(
+            "INSERT INTO titles (uscc, tier, valid_until) \
+             SELECT * FROM UNNEST($1::text[], $2::text[], $3::text[]) \
+             ON CONFLICT (uscc, tier) DO NOTHING",
+        )
+        .bind(&title_uscc)
+        .bind(&title_tier)
+        .bind(&title_until)
+        .execute(&mut *c)
+        .await?;
+    }
+    Ok(years)
+}
+
 /// `sql` (ending in `IN (`) followed by one bound value per code and `)`.
 fn in_list<DB: sqlx::Database>(
     sql: &'static str,
@@ -946,12 +1194,6 @@ impl Store {
             )));
         }
         let t = now();
-        let region_of = |e: &Enterprise| {
-            e.district
-                .as_deref()
-                .and_then(|d| DISTRICTS.iter().find(|(_, n)| *n == d))
-                .map(|(c, _)| *c)
-        };
         let mut summary = ImportSummary {
             enterprises: rows.len(),
             years: 0,
@@ -962,7 +1204,7 @@ impl Store {
             Some(allowed) => code.is_some_and(|c| allowed.iter().any(|a| a == c)),
         };
         macro_rules! run {
-            ($p:ident, $db:ty) => {{
+            ($p:ident, $db:ty, $write:path) => {{
                 let mut tx = $p.begin().await?;
                 // Every statement below reads or writes by key. PostgreSQL plans them on the
                 // statistics of the table before the import, which for a small table may favour a
@@ -1022,72 +1264,7 @@ impl Store {
                             )));
                         }
                     }
-                    let mut qb = sqlx::QueryBuilder::<$db>::new(
-                        "INSERT INTO enterprises (uscc, name, region_code, industry_code, ecosystem, latest_year, rules, size, \
-                         innovative, tech_sme, srdi, giant, top_tier, revenue, employees, updated_at, main_products, search_seq) ",
-                    );
-                    qb.push_values(chunk, |mut b, (e, s)| {
-                        b.push_bind(e.uscc.as_str().to_owned())
-                            .push_bind(e.name.clone())
-                            .push_bind(region_of(e))
-                            .push_bind(e.industry_code.to_string())
-                            .push_bind(e.ecosystem.clone())
-                            .push_bind(i64::from(e.reference_year(as_of)))
-                            .push_bind(s.rules)
-                            .push_bind(s.size.key())
-                            .push_bind(s.innovative.key())
-                            .push_bind(s.tech_sme.key())
-                            .push_bind(s.srdi.key())
-                            .push_bind(s.giant.key())
-                            .push_bind(s.top_tier.key())
-                            .push_bind(e.revenue.map(|w| w.units()))
-                            .push_bind(e.employees.map(i64::from))
-                            .push_bind(t)
-                            .push_bind(e.main_products.clone())
-                            .push_bind(generation);
-                    });
-                    qb.push(
-                        " ON CONFLICT (uscc) DO UPDATE SET name = excluded.name, region_code = excluded.region_code, \
-                         industry_code = excluded.industry_code, ecosystem = excluded.ecosystem, latest_year = excluded.latest_year, \
-                         rules = excluded.rules, size = excluded.size, innovative = excluded.innovative, tech_sme = excluded.tech_sme, \
-                         srdi = excluded.srdi, giant = excluded.giant, top_tier = excluded.top_tier, revenue = excluded.revenue, \
-                         employees = excluded.employees, updated_at = excluded.updated_at, main_products = excluded.main_products, \
-                         search_seq = excluded.search_seq \
-                         WHERE excluded.latest_year >= enterprises.latest_year",
-                    );
-                    qb.build().execute(&mut *tx).await?;
-
-                    // An enterprise that moved district takes its chain tags along.
-                    let mut qb = in_list::<$db>(SYNC_TAG_REGIONS, chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
-                    qb.build().execute(&mut *tx).await?;
-
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO enterprise_years (uscc, year, cells, imported_at) ");
-                    qb.push_values(chunk, |mut b, (e, _)| {
-                        b.push_bind(e.uscc.as_str().to_owned()).push_bind(i64::from(e.reference_year(as_of))).push_bind(cells_of(e)).push_bind(t);
-                    });
-                    qb.push(" ON CONFLICT (uscc, year) DO UPDATE SET cells = excluded.cells, imported_at = excluded.imported_at");
-                    summary.years += qb.build().execute(&mut *tx).await?.rows_affected() as usize;
-
-                    // Titles granted here by a decision are not the file's to replace.
-                    let mut qb = in_list::<$db>("DELETE FROM titles WHERE source = 'import' AND uscc IN (", chunk.iter().map(|(e, _)| e.uscc.as_str().to_owned()));
-                    qb.build().execute(&mut *tx).await?;
-
-                    let titles: Vec<(String, &str, String)> = chunk
-                        .iter()
-                        .flat_map(|(e, _)| {
-                            [("innovative", e.innovative_until), ("tech_sme", e.tech_sme_until), ("srdi", e.srdi_until), ("giant", e.giant_until)]
-                                .into_iter()
-                                .filter_map(|(tier, u)| u.map(|u| (e.uscc.as_str().to_owned(), tier, u.format("%Y-%m-%d").to_string())))
-                        })
-                        .collect();
-                    if !titles.is_empty() {
-                        let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO titles (uscc, tier, valid_until) ");
-                        qb.push_values(titles, |mut b, (u, tier, until)| {
-                            b.push_bind(u).push_bind(tier).push_bind(until);
-                        });
-                        qb.push(" ON CONFLICT (uscc, tier) DO NOTHING");
-                        qb.build().execute(&mut *tx).await?;
-                    }
+                    summary.years += $write(&mut *tx, chunk, as_of, t, generation).await?;
                 }
                 for mut qb in counts.upserts::<$db>() {
                     qb.build().execute(&mut *tx).await?;
@@ -1099,8 +1276,8 @@ impl Store {
             }};
         }
         match &self.db {
-            Db::Sqlite(p) => run!(p, sqlx::Sqlite),
-            Db::Postgres(p) => run!(p, sqlx::Postgres),
+            Db::Sqlite(p) => run!(p, sqlx::Sqlite, write_chunk_sqlite),
+            Db::Postgres(p) => run!(p, sqlx::Postgres, write_chunk_pg),
         }
         Ok(summary)
     }
