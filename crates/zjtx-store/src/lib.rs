@@ -1314,13 +1314,20 @@ impl Store {
         let Ok(code) = zjtx_core::ids::Uscc::parse(uscc) else {
             return Ok(None);
         };
-        let f = Filter {
-            q: Some(code.to_string()),
-            per_page: 1,
-            ..Filter::default()
-        };
-        let page = self.list(&f, &Scope::all()).await?;
-        Ok(page.items.into_iter().next())
+        // Read by its key in one statement (as a list searched by code it was counted first: a
+        // second round trip on every enterprise page).
+        let sql = self
+            .sql(&format!(
+                "SELECT {} FROM enterprises e LEFT JOIN regions r ON r.code = e.region_code \
+                 WHERE e.uscc = ? LIMIT ?",
+                listing::ROW_COLS
+            ))
+            .into_owned();
+        Ok(self
+            .rows_page(&sql, &[code.to_string()], 1, true)
+            .await?
+            .into_iter()
+            .next())
     }
 
     /// Every stored year of an enterprise, newest first, parsed back into the template's type.

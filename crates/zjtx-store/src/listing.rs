@@ -733,7 +733,7 @@ impl Store {
     /// `persistent: false` plans it anew for its parameters each time (a search: PostgreSQL's
     /// generic plan for "this gram", chosen after a few runs of a prepared statement, assumes an
     /// average gram).
-    async fn rows_page(
+    pub(crate) async fn rows_page(
         &self,
         sql: &str,
         binds: &[String],
