@@ -1,7 +1,8 @@
 -- Titles' changes noted once per statement, not once per row (issue 15): the per-row trigger of
--- 0031 ran a PL/pgSQL function and an upsert for every title an import writes (about 1 s of a
--- 100,000-firm import's 9–10 s). A statement-level trigger sees the rows it wrote as a transition
--- table and notes them all in one upsert. What is noted is the same: a title inserted or updated
+-- 0031 ran a PL/pgSQL function and an upsert for every title an import writes (EXPLAIN ANALYZE of
+-- 10,000 titles inserted: 104 ms in that trigger, 58 ms in this one; a 100,000-firm import carries
+-- about 55,000). A statement-level trigger sees the rows it wrote as a transition table and notes
+-- them all in one upsert. What is noted is the same: a title inserted or updated
 -- with its new validity, a title deleted as NULL; a statement touches a title at most once (its
 -- key), so one upsert never meets the same key twice. PostgreSQL allows a transition table only
 -- on a trigger of one event, hence three triggers.
