@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Enterprise pages read one after another by one client over one connection: the per-page cost of
 # a server without the queueing of a loaded benchmark, so two builds can be compared on the same
-# database in turn. Serves BIN on DATABASE_URL, signs in as USER, reads COUNT pages of different
-# firms (a warm-up of 200 first) with curl and prints the seconds they took and their statuses.
-# Usage: scripts/bench-pages.sh BIN DATABASE_URL USER PASSWORD [COUNT]
+# PostgreSQL database in turn. Serves BIN on POSTGRES_URL, signs in as USER, reads COUNT pages of
+# different firms (a warm-up of 200 first) with curl and prints the seconds and the statuses.
+# Usage: scripts/bench-pages.sh BIN POSTGRES_URL USER PASSWORD [COUNT]
 #   e.g. after the HTTP benchmark on PostgreSQL left zjtx_bench (user `bench`; set its password
 #   with `zjtx user --database-url URL passwd bench --password …`), once per binary, alternated.
 set -euo pipefail
 bin=$1 db=$2 user=$3 password=$4 count=${5:-2000}
+case "$db" in
+  postgres*) ;;
+  *) echo "a postgres:// URL, please: the firms are listed with psql" >&2; exit 2 ;;
+esac
 port=18094
 url=http://127.0.0.1:$port
 work=$(mktemp -d)
@@ -23,12 +27,9 @@ curl -s -c "$jar" -b "$jar" "$url/login" -o "$work/login.html"
 csrf=$(grep -o 'name="csrf" value="[^"]*"' "$work/login.html" | head -1 | sed 's/.*value="//;s/"//')
 curl -s -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$csrf" \
   --data-urlencode "username=$user" --data-urlencode "password=$password" "$url/login"
-# The firms, spread over the register; psql reads PostgreSQL, sqlite3 a SQLite file.
+# The firms, spread over the register (their codes' serial parts in order).
 codes="SELECT uscc FROM enterprises ORDER BY substr(uscc, 11) LIMIT $((count + 200))"
-case "$db" in
-  postgres*) psql -At "$db" -c "$codes" ;;
-  *) sqlite3 "${db#sqlite://}" "$codes" ;;
-esac | sed "s|.*|url = \"$url/enterprises/&\"\noutput = \"/dev/null\"|" >"$work/pages.cfg"
+psql -At "$db" -c "$codes" | sed "s|.*|url = \"$url/enterprises/&\"\noutput = \"/dev/null\"|" >"$work/pages.cfg"
 head -400 "$work/pages.cfg" | curl -s -b "$jar" -K - >/dev/null
 tail -n +401 "$work/pages.cfg" >"$work/timed.cfg"
 start=$(date +%s.%N)
