@@ -139,8 +139,9 @@ pub enum Record<'a> {
 /// number of records. Blank lines are skipped, as the `csv` crate skips them.
 ///
 /// A `plain` block (no quote) is split where it lies, with no byte copied: lines at `\n` (`Text`
-/// when the block is valid UTF-8, else `Line`), fields at commas. Any other goes through `csv_core` (the `csv` crate's own tokenizer, used on the slice
-/// directly), whose unquoted field bytes are laid end to end.
+/// when the block is valid UTF-8, else `Line`), fields at commas. Any other goes through
+/// `csv_core` (the `csv` crate's own tokenizer, used on the slice directly), whose unquoted field
+/// bytes are laid end to end.
 pub fn for_each_record(block: &[u8], s: &mut Scratch, mut f: impl FnMut(Record)) -> usize {
     if plain(block) {
         // A line end is ASCII: every line of a valid block is valid, and lies on char boundaries.
