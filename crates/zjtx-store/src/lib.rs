@@ -61,6 +61,8 @@ pub struct Store {
     /// The listed products, kept for the pages that match a firm against all of them
     /// (`listed_products`).
     listed: std::sync::Arc<std::sync::Mutex<Option<finance::ListedCache>>>,
+    /// The chain lists, kept while their change counter stands (`chain_lists`).
+    lists: std::sync::Arc<firm_file::KeptLists>,
     /// The search index this instance keeps (`listing::Searchable`).
     search: std::sync::Arc<listing::Searchable>,
 }
@@ -750,6 +752,7 @@ impl Store {
             db,
             reads: Default::default(),
             listed: Default::default(),
+            lists: Default::default(),
             search: Default::default(),
             expensive: std::sync::Arc::new(tokio::sync::Semaphore::new(expensive_places(
                 pool,
@@ -1624,6 +1627,8 @@ mod chains;
 pub use chains::*;
 mod catalogue;
 pub use catalogue::*;
+mod firm_file;
+pub use firm_file::{ChainLists, FirmFile};
 mod challenges;
 pub use challenges::*;
 mod funds;

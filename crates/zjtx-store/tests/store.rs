@@ -3311,6 +3311,134 @@ async fn segments_tag_firms_filter_the_list_and_follow_renames() {
     }
 }
 
+/// An enterprise page's file of one firm comes in one statement: it holds what the separate
+/// reads give (years newest first, titles, chains, segments, the military qualification), on
+/// either backend. Its counter of the chain lists moves with every edit of a chain or a segment
+/// (by the database's triggers) and with nothing else; the lists kept for a counter are read
+/// again when it has moved.
+#[tokio::test]
+async fn a_firms_file_is_what_the_separate_reads_give_and_chain_lists_follow_their_counter() {
+    for s in stores("firm-file").await {
+        let b = s.backend();
+        let mut rows = city(3);
+        rows[0].srdi_until = NaiveDate::from_ymd_opt(2028, 5, 31);
+        rows[0].innovative_until = NaiveDate::from_ymd_opt(2027, 1, 1);
+        s.import(&evaluated(rows.clone()), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let mut older = rows[0].clone();
+        older.year = Some(2023);
+        s.import(&evaluated(vec![older]), None, as_of())
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let u = rows[0].uscc.to_string();
+        let other = s.chains().await.unwrap_or_default()[0].name.clone();
+        s.set_chains(&[(u.clone(), vec!["集成电路".into(), other])], None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let file = |code: String| {
+            let s = s.clone();
+            async move { s.firm_file(&code).await.unwrap_or_else(|e| panic!("{e}")) }
+        };
+        let mark = file(u.clone()).await.lists_mark;
+        for seg in ["芯片设计", "封装测试"] {
+            s.add_segment("集成电路", seg, None)
+                .await
+                .unwrap_or_else(|e| panic!("{b}: {e}"));
+        }
+        assert!(
+            file(u.clone()).await.lists_mark > mark,
+            "{b}: segments added"
+        );
+        let mark = file(u.clone()).await.lists_mark;
+        let segs = [
+            ("集成电路".to_owned(), "芯片设计".to_owned()),
+            ("集成电路".to_owned(), "封装测试".to_owned()),
+        ];
+        s.set_segments(&u, &segs, None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        s.set_military(&u, "2025-03-01", "二级保密资格", None)
+            .await
+            .unwrap_or_else(|e| panic!("{b}: {e}"));
+        let f = file(u.clone()).await;
+        assert_eq!(
+            f.lists_mark, mark,
+            "{b}: a firm's tags are no edit of the lists"
+        );
+        let years = s.years(&u).await.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            f.years.iter().map(|(y, _)| *y).collect::<Vec<_>>(),
+            vec![2025, 2023],
+            "{b}"
+        );
+        assert_eq!(f.years, years, "{b}: years");
+        assert_eq!(f.titles, s.titles(&u).await.unwrap_or_default(), "{b}");
+        assert!(f.titles.len() >= 2, "{b}: {:?}", f.titles);
+        assert_eq!(f.chains, s.chains_of(&u).await.unwrap_or_default(), "{b}");
+        assert_eq!(f.chains.len(), 2, "{b}");
+        assert_eq!(f.segments, s.segments_of(&u).await.unwrap_or_default());
+        assert_eq!(f.segments.len(), 2, "{b}");
+        assert_eq!(f.military, s.military_of(&u).await.unwrap_or_default());
+        assert!(f.military.is_some(), "{b}");
+        // A firm with its one year only, and a code not in the registry.
+        let plain = file(rows[1].uscc.to_string()).await;
+        assert_eq!(plain.years.len(), 1, "{b}");
+        assert!(plain.chains.is_empty() && plain.segments.is_empty() && plain.military.is_none());
+        assert_eq!(plain.lists_mark, mark, "{b}");
+        let none = file("91330100MA00000000".into()).await;
+        assert!(none.years.is_empty() && none.titles.is_empty(), "{b}");
+        assert_eq!(none.lists_mark, mark, "{b}");
+        assert_eq!(s.chain_lists_mark().await.ok(), Some(mark), "{b}");
+
+        // Each edit of the lists moves the counter, and the lists read for it are the new ones.
+        let read = |m: i64| {
+            let s = s.clone();
+            async move { s.chain_lists(m).await.unwrap_or_else(|e| panic!("{e}")) }
+        };
+        let fresh = || async {
+            zjtx_store::ChainLists {
+                chains: s.chains().await.unwrap_or_default(),
+                segments: s.segments().await.unwrap_or_default(),
+            }
+        };
+        let mut kept = read(mark).await;
+        assert_eq!(*kept, fresh().await, "{b}");
+        assert!(
+            std::sync::Arc::ptr_eq(&kept, &read(mark).await),
+            "{b}: kept while the counter stands"
+        );
+        let eco = kept.chains[0].ecosystem.clone();
+        let mut mark = mark;
+        for step in 0..6 {
+            match step {
+                0 => {
+                    s.add_chain(&eco, "低空经济", "Low-altitude economy", None)
+                        .await
+                }
+                1 => s.rename_chain("低空经济", "低空飞行", None).await,
+                2 => s.retire_chain("低空飞行", "2026-06-01", None).await,
+                3 => {
+                    s.rename_segment("集成电路", "封装测试", "先进封装", None)
+                        .await
+                }
+                4 => {
+                    s.retire_segment("集成电路", "芯片设计", "2026-06-01", None)
+                        .await
+                }
+                _ => s.add_segment("集成电路", "设备材料", None).await,
+            }
+            .unwrap_or_else(|e| panic!("{b}: step {step}: {e}"));
+            let now = file(u.clone()).await.lists_mark;
+            assert!(now > mark, "{b}: step {step} moved the counter");
+            let lists = read(now).await;
+            assert_eq!(*lists, fresh().await, "{b}: step {step}");
+            assert_ne!(*lists, *kept, "{b}: step {step} read again");
+            (mark, kept) = (now, lists);
+        }
+    }
+}
+
 /// Issue 13: a call with its budgets, applications reviewed and approved, the budgets holding in
 /// the statement itself (an approval past a budget refused even if asked directly), a lower
 /// award of the same project superseded, payments within each level's share, a recovery, and the

@@ -189,9 +189,10 @@ impl AppState {
     }
 
     /// The chains, by ecosystem, as the store holds them now (the bureau edits them: every
-    /// instance sees a change at its next request).
+    /// instance sees a change at its next request — the lists are kept while their change
+    /// counter stands, `Store::chain_lists`).
     pub async fn chains(&self) -> Result<Vec<zjtx_store::ChainRow>, error::AppError> {
-        Ok(self.store.chains().await?)
+        Ok(self.store.chain_lists_now().await?.chains.clone())
     }
 
     /// The regions (province, city, districts), read from the store on first use.

@@ -899,62 +899,71 @@ pub async fn enterprise(
             "enterprise page",
         )
         .await?;
-    let years = st.store.years(&row.uscc).await?;
-    let titles = st.store.titles(&row.uscc).await?;
-    let chains = st.store.chains_of(&row.uscc).await?;
-    let chain_form = if tags_chains(&user) {
+    // The firm's file in one statement; the chain lists from memory unless the bureau changed
+    // them since they were read (the file carries their counter).
+    let zjtx_store::FirmFile {
+        years,
+        titles,
+        chains,
+        segments: held,
+        military,
+        lists_mark,
+    } = st.store.firm_file(&row.uscc).await?;
+    let lists = if tags_chains(&user) || lang() == Lang::En {
+        Some(st.store.chain_lists(lists_mark).await?)
+    } else {
+        None
+    };
+    let chain_form = lists.as_deref().filter(|_| tags_chains(&user)).map(|l| {
         // A retired chain is offered only to a firm that keeps its tag.
-        let offered: Vec<zjtx_store::ChainRow> = st
-            .chains()
-            .await?
-            .into_iter()
-            .filter(|k| k.retired_on.is_none() || chains.contains(&k.name))
-            .collect();
-        Some(chain_groups(&offered, |c| chains.iter().any(|t| t == c)))
-    } else {
-        None
-    };
-    let held = st.store.segments_of(&row.uscc).await?;
-    let segment_form = if tags_chains(&user) {
-        let all = st.store.segments().await?;
-        let groups: Vec<(String, Vec<Choice>)> = chains
+        let offered: Vec<zjtx_store::ChainRow> = l
+            .chains
             .iter()
-            .map(|c| {
-                let items = all
-                    .iter()
-                    .filter(|s| &s.chain == c)
-                    .filter(|s| {
-                        s.retired_on.is_none() || held.contains(&(s.chain.clone(), s.name.clone()))
-                    })
-                    .map(|s| Choice {
-                        value: format!("{}|{}", s.chain, s.name),
-                        label: s.name.clone(),
-                        selected: held.contains(&(s.chain.clone(), s.name.clone())),
-                    })
-                    .collect::<Vec<_>>();
-                (c.clone(), items)
-            })
-            .filter(|(_, items)| !items.is_empty())
+            .filter(|k| k.retired_on.is_none() || chains.contains(&k.name))
+            .cloned()
             .collect();
-        Some(groups).filter(|g| !g.is_empty())
-    } else {
-        None
-    };
+        chain_groups(&offered, |c| chains.iter().any(|t| t == c))
+    });
+    let segment_form = lists
+        .as_deref()
+        .filter(|_| tags_chains(&user))
+        .and_then(|l| {
+            let groups: Vec<(String, Vec<Choice>)> = chains
+                .iter()
+                .map(|c| {
+                    let items = l
+                        .segments
+                        .iter()
+                        .filter(|s| &s.chain == c)
+                        .filter(|s| {
+                            s.retired_on.is_none()
+                                || held.contains(&(s.chain.clone(), s.name.clone()))
+                        })
+                        .map(|s| Choice {
+                            value: format!("{}|{}", s.chain, s.name),
+                            label: s.name.clone(),
+                            selected: held.contains(&(s.chain.clone(), s.name.clone())),
+                        })
+                        .collect::<Vec<_>>();
+                    (c.clone(), items)
+                })
+                .filter(|(_, items)| !items.is_empty())
+                .collect();
+            Some(groups).filter(|g| !g.is_empty())
+        });
     let segments: Vec<String> = held.iter().map(|(c, s)| format!("{c} · {s}")).collect();
     // Shown by their English names to English readers.
-    let chains: Vec<String> = match lang() {
-        Lang::Zh => chains,
-        Lang::En => {
-            let all = st.chains().await?;
-            chains
-                .into_iter()
-                .map(|c| {
-                    all.iter()
-                        .find(|k| k.name == c && !k.name_en.is_empty())
-                        .map_or(c, |k| k.name_en.clone())
-                })
-                .collect()
-        }
+    let chains: Vec<String> = match lists.as_deref().filter(|_| lang() == Lang::En) {
+        None => chains,
+        Some(l) => chains
+            .into_iter()
+            .map(|c| {
+                l.chains
+                    .iter()
+                    .find(|k| k.name == c && !k.name_en.is_empty())
+                    .map_or(c, |k| k.name_en.clone())
+            })
+            .collect(),
     };
     let as_of = st.today();
     let latest = years
@@ -1050,11 +1059,7 @@ pub async fn enterprise(
         chain_form,
         segments,
         segment_form,
-        military: if matches!(user.user.role, Role::City | Role::District) {
-            st.store.military_of(&row.uscc).await?
-        } else {
-            None
-        },
+        military: military.filter(|_| matches!(user.user.role, Role::City | Role::District)),
         military_form: user.user.role == Role::City,
         move_form: (user.user.role == Role::City).then(|| {
             zjtx_core::enterprise::DISTRICTS

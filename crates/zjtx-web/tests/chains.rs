@@ -877,3 +877,48 @@ async fn segments_are_kept_by_the_city_tagged_counted_and_listed() {
         );
     }
 }
+
+/// The chain lists an enterprise page offers are kept in memory, yet a change by any writer —
+/// here statements outside this instance's store calls, as another instance's would be — shows
+/// at the next page: a new segment in the tagging form, a chain's new English name.
+#[tokio::test]
+async fn an_enterprise_page_shows_the_chain_lists_as_another_writer_left_them() {
+    let w = world("lists-kept").await;
+    let store = w.state.store.clone();
+    let firm = w.xihu_firm.clone();
+    store
+        .set_chains(&[(firm.clone(), vec!["集成电路".into()])], None)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let city = login(&w, "city").await;
+    let english = format!("{city}; zjtx_lang=en");
+    let page = |cookie: String| {
+        let w = &w;
+        let path = format!("/enterprises/{firm}");
+        async move {
+            let r = send(w, get(&path, Some(&cookie))).await;
+            assert_eq!(r.status, StatusCode::OK);
+            r.body
+        }
+    };
+    let option = "value=\"集成电路|封装测试\"";
+    assert!(!page(city.clone()).await.contains(option));
+    let before = page(english.clone()).await;
+    assert!(before.contains("Integrated circuits"), "{before}");
+    // Read twice: the second page is served from the kept lists.
+    assert!(!page(city.clone()).await.contains(option));
+    sql(
+        &store,
+        "INSERT INTO segments (chain, name) VALUES ('集成电路', '封装测试')",
+    )
+    .await;
+    sql(
+        &store,
+        "UPDATE chains SET name_en = 'Chips and circuits' WHERE name = '集成电路'",
+    )
+    .await;
+    assert!(page(city.clone()).await.contains(option), "a new segment");
+    let after = page(english).await;
+    assert!(after.contains("Chips and circuits"), "{after}");
+    assert!(!after.contains("Integrated circuits"), "{after}");
+}
