@@ -528,10 +528,12 @@ async fn main() {
         let mut addrs = Vec::new();
         let mut stops = Vec::new();
         let mut servers = Vec::new();
+        let mut pools = Vec::new();
         for _ in 0..k {
             let s = Store::connect(&url)
                 .await
                 .unwrap_or_else(|e| panic!("{url}: {e}"));
+            pools.push(s.db().clone());
             let rules = load_all(&Embedded).unwrap_or_else(|e| panic!("{e}"));
             s.fresh_search().await.unwrap_or_else(|e| panic!("{e}"));
             let state = AppState::new(s, rules, false).unwrap_or_else(|e| panic!("{e}"));
@@ -558,6 +560,16 @@ async fn main() {
         }
         for s in servers {
             let _ = s.await;
+        }
+        // The instances' connections closed, as their processes' exit would: the next round's
+        // instances (k × 16 connections) and this process's own pool must fit in the server's
+        // `max_connections` (100 by default), as OPERATIONS.md asks of a deployment. Without
+        // this the rounds' pools added up and PostgreSQL refused connections at four instances.
+        for p in pools {
+            match p {
+                zjtx_store::Db::Sqlite(p) => p.close().await,
+                zjtx_store::Db::Postgres(p) => p.close().await,
+            }
         }
     }
     // ZJTX_BENCH_KEEP=1 keeps the SQLite file, to look at query plans on the loaded data.
