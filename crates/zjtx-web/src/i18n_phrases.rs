@@ -843,7 +843,7 @@ pub static PHRASES: &[(&str, &str)] = &[
         "各项条件均已满足，可关注申报批次。",
         "Every condition is met; watch for a declaration batch.",
     ),
-    ("尚有 {} 项条件未满足：", "{} conditions not met yet:"),
+    ("尚有 {} 项条件未满足：", "Conditions not met yet ({}):"),
     (
         "用模拟测算看看改变哪些数据可以达到",
         "Try the what-if to see which figures would get there",
