@@ -16,7 +16,8 @@ sync
 echo "input: $rows enterprises, $(du -m "$dir/city.csv" | cut -f1) MB of CSV; $(nproc) cores"
 for i in $(seq 1 "$runs"); do
   # A fresh output path each run: replacing a large earlier output makes the final rename pay
-  # for freeing the old file's blocks, which is not the pipeline's work.
+  # for freeing the old file's blocks and, on ext4 (auto_da_alloc), for starting the new file's
+  # writeback first — 0.12-0.2 s at a million rows (docs/PERFORMANCE.md), not the pipeline's work.
   rm -f "$dir/out.csv"
   if [ -x /usr/bin/time ]; then
     /usr/bin/time -f "run $i: wall %e s, user %U s, sys %S s, CPU %P, peak RSS %M kB" \
