@@ -62,7 +62,7 @@ impl KeptLists {
 const FILE_SQL: &str = "\
     SELECT 'c' AS k, chain AS a, '' AS b FROM enterprise_chains WHERE uscc = ? \
     UNION ALL SELECT 'm', certified_on, note FROM military_quals WHERE uscc = ? \
-    UNION ALL SELECT 'n', CAST(n AS TEXT), '' FROM catalogue_changes WHERE id = 1 \
+    UNION ALL SELECT 'n', CAST(n AS TEXT), '' FROM chain_list_changes WHERE id = 1 \
     UNION ALL SELECT 's', chain, segment FROM enterprise_segments WHERE uscc = ? \
     UNION ALL SELECT 't', tier, valid_until FROM titles WHERE uscc = ? \
     UNION ALL SELECT 'y', CAST(year AS TEXT), cells FROM enterprise_years WHERE uscc = ? \
@@ -115,7 +115,7 @@ impl Store {
     pub async fn chain_lists_mark(&self) -> Result<i64> {
         let n: Vec<i64> = rows!(
             self,
-            "SELECT n FROM catalogue_changes WHERE id = 1",
+            "SELECT n FROM chain_list_changes WHERE id = 1",
             [],
             |r| r.try_get("n")?
         );

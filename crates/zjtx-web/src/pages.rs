@@ -909,12 +909,13 @@ pub async fn enterprise(
         military,
         lists_mark,
     } = st.store.firm_file(&row.uscc).await?;
-    let lists = if tags_chains(&user) || lang() == Lang::En {
+    let tags = tags_chains(&user);
+    let lists = if tags || lang() == Lang::En {
         Some(st.store.chain_lists(lists_mark).await?)
     } else {
         None
     };
-    let chain_form = lists.as_deref().filter(|_| tags_chains(&user)).map(|l| {
+    let chain_form = lists.as_deref().filter(|_| tags).map(|l| {
         // A retired chain is offered only to a firm that keeps its tag.
         let offered: Vec<zjtx_store::ChainRow> = l
             .chains
@@ -924,33 +925,29 @@ pub async fn enterprise(
             .collect();
         chain_groups(&offered, |c| chains.iter().any(|t| t == c))
     });
-    let segment_form = lists
-        .as_deref()
-        .filter(|_| tags_chains(&user))
-        .and_then(|l| {
-            let groups: Vec<(String, Vec<Choice>)> = chains
-                .iter()
-                .map(|c| {
-                    let items = l
-                        .segments
-                        .iter()
-                        .filter(|s| &s.chain == c)
-                        .filter(|s| {
-                            s.retired_on.is_none()
-                                || held.contains(&(s.chain.clone(), s.name.clone()))
-                        })
-                        .map(|s| Choice {
-                            value: format!("{}|{}", s.chain, s.name),
-                            label: s.name.clone(),
-                            selected: held.contains(&(s.chain.clone(), s.name.clone())),
-                        })
-                        .collect::<Vec<_>>();
-                    (c.clone(), items)
-                })
-                .filter(|(_, items)| !items.is_empty())
-                .collect();
-            Some(groups).filter(|g| !g.is_empty())
-        });
+    let segment_form = lists.as_deref().filter(|_| tags).and_then(|l| {
+        let groups: Vec<(String, Vec<Choice>)> = chains
+            .iter()
+            .map(|c| {
+                let items = l
+                    .segments
+                    .iter()
+                    .filter(|s| &s.chain == c)
+                    .filter(|s| {
+                        s.retired_on.is_none() || held.contains(&(s.chain.clone(), s.name.clone()))
+                    })
+                    .map(|s| Choice {
+                        value: format!("{}|{}", s.chain, s.name),
+                        label: s.name.clone(),
+                        selected: held.contains(&(s.chain.clone(), s.name.clone())),
+                    })
+                    .collect::<Vec<_>>();
+                (c.clone(), items)
+            })
+            .filter(|(_, items)| !items.is_empty())
+            .collect();
+        Some(groups).filter(|g| !g.is_empty())
+    });
     let segments: Vec<String> = held.iter().map(|(c, s)| format!("{c} · {s}")).collect();
     // Shown by their English names to English readers.
     let chains: Vec<String> = match lists.as_deref().filter(|_| lang() == Lang::En) {
